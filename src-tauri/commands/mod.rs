@@ -1,0 +1,3 @@
+//! Tauri commands, one file per area. Each is parse, call `recert-app`, return.
+
+pub mod tenant;

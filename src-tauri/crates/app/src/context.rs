@@ -1,0 +1,159 @@
+//! [`App`]: the open database, the connected tenants and the clock, shared by every use case.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use recert_graph::{Cloud, GraphClient};
+use recert_store::{Store, TenantKind, TenantRecord};
+
+use crate::dto::TenantDto;
+use crate::{AppError, ErrorCode};
+
+/// Where `now` comes from; tests pass a fixed one.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// How to sign in to a tenant. Secrets stay in memory (DESIGN.md invariant 7).
+#[derive(Clone)]
+pub enum TenantAuth {
+    /// App-only with a client secret: unattended runs and the demo tenant.
+    AppSecret { client_id: String, secret: String },
+}
+
+impl std::fmt::Debug for TenantAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TenantAuth::AppSecret { client_id, .. } => {
+                f.debug_struct("AppSecret").field("client_id", client_id).finish_non_exhaustive()
+            }
+        }
+    }
+}
+
+/// Everything needed to reach one tenant.
+#[derive(Clone, Debug)]
+pub struct TenantConnection {
+    /// Recert's handle for the tenant, e.g. `demo`.
+    pub id: String,
+    pub name: String,
+    pub is_demo: bool,
+    pub tenant_guid: String,
+    pub cloud: Cloud,
+    pub auth: TenantAuth,
+    /// An extra trusted root (the emulator's self-signed certificate, DER).
+    pub extra_root: Option<Vec<u8>>,
+}
+
+pub(crate) struct Session {
+    pub(crate) graph: GraphClient,
+}
+
+/// The application: cheap to clone, safe to share between the window's commands.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) store: Arc<Mutex<Store>>,
+    pub(crate) sessions: Arc<Mutex<HashMap<String, Arc<Session>>>>,
+    pub(crate) clock: Clock,
+    /// Who is acting, for audit events, until interactive sign-in names a person.
+    pub(crate) actor: String,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("actor", &self.actor).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves SQLite consistent (the transaction rolled back), so
+    // the data behind a poisoned lock is still good to use.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl App {
+    /// Opens (or creates) the database at `db_path`.
+    pub fn open(db_path: &Path, clock: Clock) -> Result<App, AppError> {
+        if let Some(dir) = db_path.parent() {
+            std::fs::create_dir_all(dir).map_err(|err| {
+                AppError::new(ErrorCode::Storage, format!("cannot create {}: {err}", dir.display()))
+            })?;
+        }
+        Ok(App::from_store(Store::open(db_path)?, clock))
+    }
+
+    pub fn open_in_memory(clock: Clock) -> Result<App, AppError> {
+        Ok(App::from_store(Store::open_in_memory()?, clock))
+    }
+
+    fn from_store(store: Store, clock: Clock) -> App {
+        App {
+            store: Arc::new(Mutex::new(store)),
+            sessions: Arc::default(),
+            clock,
+            actor: format!("recert@{}", std::env::consts::OS),
+        }
+    }
+
+    pub fn system_clock() -> Clock {
+        Arc::new(Utc::now)
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Registers the tenant and prepares its Graph client. Signing in happens on first use.
+    pub fn connect(&self, connection: TenantConnection) -> Result<TenantDto, AppError> {
+        let http = recert_graph::http_client(connection.extra_root.as_deref())?;
+        let credential = match &connection.auth {
+            TenantAuth::AppSecret { client_id, secret } => recert_graph::app_only_secret(
+                &connection.cloud,
+                http.clone(),
+                &connection.tenant_guid,
+                client_id,
+                secret,
+            )?,
+        };
+        let graph = GraphClient::new(http, connection.cloud.clone(), credential);
+        let record = TenantRecord {
+            id: connection.id.clone(),
+            name: connection.name.clone(),
+            kind: if connection.is_demo { TenantKind::Demo } else { TenantKind::Entra },
+            tenant_guid: connection.tenant_guid.clone(),
+        };
+        lock(&self.store).upsert_tenant(&record, &self.actor, self.now())?;
+        let dto = tenant_dto(&record);
+        lock(&self.sessions).insert(connection.id, Arc::new(Session { graph }));
+        Ok(dto)
+    }
+
+    pub(crate) fn session(&self, tenant_id: &str) -> Result<Arc<Session>, AppError> {
+        lock(&self.sessions).get(tenant_id).cloned().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::TenantNotFound,
+                format!("tenant {tenant_id:?} is not connected"),
+            )
+        })
+    }
+
+    /// Runs blocking store work off the async executor.
+    pub(crate) async fn with_store<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || work(&mut lock(&store))).await.map_err(|err| {
+            AppError::new(ErrorCode::Storage, format!("database task failed: {err}"))
+        })?
+    }
+}
+
+pub(crate) fn tenant_dto(record: &TenantRecord) -> TenantDto {
+    TenantDto {
+        id: record.id.clone(),
+        name: record.name.clone(),
+        tenant_guid: record.tenant_guid.clone(),
+        is_demo: record.kind == TenantKind::Demo,
+    }
+}

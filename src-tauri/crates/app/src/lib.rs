@@ -1,0 +1,14 @@
+//! Recert's use cases: the single API that the window (through thin Tauri commands), the CLI and
+//! the tests call. It owns the mapping from domain values to the DTOs that cross IPC and from
+//! each crate's errors to coded [`AppError`]s.
+//!
+//! Architecture invariant: nothing here knows about Tauri; the shell adapts these functions.
+
+mod context;
+pub mod dto;
+mod error;
+mod population;
+
+pub use context::{App, Clock, TenantAuth, TenantConnection};
+pub use error::{AppError, ErrorCode};
+pub use recert_graph::Cloud;

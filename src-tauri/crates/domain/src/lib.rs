@@ -1,0 +1,12 @@
+//! Recert's domain: the pure model of privileged assignments and what a review does with them.
+//!
+//! Nothing here performs IO or reads the clock; callers pass `now` in. That keeps every rule
+//! testable with plain values and lets the store, the Graph client and the UI share one vocabulary.
+
+pub mod assignment;
+pub mod population;
+
+pub use assignment::{
+    Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
+};
+pub use population::{RoleCount, role_counts};

@@ -1,0 +1,174 @@
+//! Fault injection for the Graph and ARM surfaces: latency, 429 with Retry-After, 5xx, dropped
+//! connections and truncated bodies, each "every Nth request" or "with probability p".
+//!
+//! Login and admin endpoints are never faulted, so a test can always reconfigure and authenticate.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::http::ApiError;
+use crate::server::AppState;
+
+/// Fault knobs. `*_every` counts requests to the faulted surfaces (0 = off); probabilities are in 0..=1.
+/// The JSON form (camelCase) is what `{base}/_admin/faults` reads and writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Faults {
+    /// Added to every Graph and ARM request.
+    pub latency_ms: u64,
+    pub throttle_every: u64,
+    pub throttle_probability: f64,
+    /// The `Retry-After` value of a 429, in seconds.
+    pub retry_after_secs: u64,
+    pub error_every: u64,
+    pub error_probability: f64,
+    /// 500, 502, 503 or 504.
+    pub error_status: u16,
+    pub drop_every: u64,
+    pub drop_probability: f64,
+    pub truncate_every: u64,
+    pub truncate_probability: f64,
+    /// Seed of the generator behind the probabilities, so a faulty run can be replayed.
+    pub seed: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency_ms: 0,
+            throttle_every: 0,
+            throttle_probability: 0.0,
+            retry_after_secs: 1,
+            error_every: 0,
+            error_probability: 0.0,
+            error_status: 503,
+            drop_every: 0,
+            drop_probability: 0.0,
+            truncate_every: 0,
+            truncate_probability: 0.0,
+            seed: 7,
+        }
+    }
+}
+
+impl Faults {
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        for (name, p) in [
+            ("throttleProbability", self.throttle_probability),
+            ("errorProbability", self.error_probability),
+            ("dropProbability", self.drop_probability),
+            ("truncateProbability", self.truncate_probability),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("{name} must be between 0 and 1"));
+            }
+        }
+        if !matches!(self.error_status, 500 | 502 | 503 | 504) {
+            return Err("errorStatus must be 500, 502, 503 or 504".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Fault {
+    None,
+    Throttle,
+    Error,
+    Drop,
+    Truncate,
+}
+
+fn decide(state: &AppState) -> (Fault, Faults) {
+    let n = state.request_counter.fetch_add(1, Ordering::Relaxed) + 1;
+    let f = state.faults.lock().map(|f| f.clone()).unwrap_or_default();
+    let mut rng = match state.fault_rng.lock() {
+        Ok(r) => r,
+        Err(p) => p.into_inner(),
+    };
+    let mut hit =
+        |every: u64, p: f64| (every > 0 && n.is_multiple_of(every)) || (p > 0.0 && rng.chance(p));
+    let fault = if hit(f.drop_every, f.drop_probability) {
+        Fault::Drop
+    } else if hit(f.truncate_every, f.truncate_probability) {
+        Fault::Truncate
+    } else if hit(f.throttle_every, f.throttle_probability) {
+        Fault::Throttle
+    } else if hit(f.error_every, f.error_probability) {
+        Fault::Error
+    } else {
+        Fault::None
+    };
+    (fault, f)
+}
+
+pub(crate) async fn layer(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (fault, f) = decide(&state);
+    if f.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await;
+    }
+    match fault {
+        Fault::None => next.run(req).await,
+        Fault::Throttle => {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Too many requests. Please try again later.",
+            );
+            e.retry_after = Some(f.retry_after_secs);
+            e.into_response()
+        }
+        Fault::Error => {
+            let status =
+                StatusCode::from_u16(f.error_status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            let mut e =
+                ApiError::new(status, "UnknownError", "The service is temporarily unavailable.");
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                e.retry_after = Some(f.retry_after_secs);
+            }
+            e.into_response()
+        }
+        Fault::Drop => {
+            // A body that fails before yielding anything makes the server abort the connection.
+            let stream = futures_util::stream::once(async {
+                Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    "fault injection: dropped connection",
+                ))
+            });
+            Response::new(Body::from_stream(stream))
+        }
+        Fault::Truncate => {
+            let resp = next.run(req).await;
+            let (mut parts, body) = resp.into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let full = bytes.len();
+            let half = bytes.slice(..full / 2);
+            // Promise the full length, send half, then fail: the client sees a short body.
+            parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(full.max(1)));
+            // The pause lets the head and the first half reach the client before the failure.
+            let stream = futures_util::StreamExt::chain(
+                futures_util::stream::iter(vec![Ok::<_, std::io::Error>(half)]),
+                futures_util::stream::once(async {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionAborted,
+                        "fault injection: truncated body",
+                    ))
+                }),
+            );
+            Response::from_parts(parts, Body::from_stream(stream))
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The running server: shared state, the router of all surfaces, TLS, the auth and mutation-log layers.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+use crate::faults::{self, Faults};
+use crate::http::{self, ApiError, Surface};
+use crate::login::AuthState;
+use crate::rng::Rng;
+use crate::store::Store;
+use crate::token::{self, Caller, Keys};
+use crate::{Error, MutationRecord, Options, Tenant, admin, arm, graph, login};
+
+pub(crate) struct AppState {
+    pub store: RwLock<Store>,
+    pub keys: Keys,
+    pub base_url: String,
+    pub page_size: usize,
+    pub faults: Mutex<Faults>,
+    pub fault_rng: Mutex<Rng>,
+    pub request_counter: AtomicU64,
+    pub log: Mutex<Vec<MutationRecord>>,
+    pub auth: Mutex<AuthState>,
+    /// The Graph router without the outer layers, for dispatching `$batch` inner requests.
+    pub graph_inner: OnceLock<Router>,
+}
+
+impl AppState {
+    pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
+        // A poisoned lock only means a handler panicked mid-read; the data is still consistent.
+        self.store.read().unwrap_or_else(|p| p.into_inner())
+    }
+    pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
+        self.store.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub(crate) struct Running {
+    pub state: Arc<AppState>,
+    pub handle: axum_server::Handle<SocketAddr>,
+    pub task: tokio::task::JoinHandle<()>,
+    pub cert_der: Option<Vec<u8>>,
+}
+
+pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, Error> {
+    let std_listener =
+        std::net::TcpListener::bind(("127.0.0.1", options.port)).map_err(Error::Bind)?;
+    // tokio panics on a blocking socket handed over from std.
+    std_listener.set_nonblocking(true).map_err(Error::Bind)?;
+    let addr = std_listener.local_addr().map_err(Error::Bind)?;
+    let scheme = if options.tls { "https" } else { "http" };
+    let base_url = format!("{scheme}://127.0.0.1:{}", addr.port());
+
+    let mut faults = options.faults.clone();
+    if !options.latency.is_zero() {
+        faults.latency_ms = options.latency.as_millis() as u64;
+    }
+    faults.validate().map_err(Error::Options)?;
+    let state = Arc::new(AppState {
+        store: RwLock::new(Store::new(&tenant)),
+        keys: Keys::generate().map_err(Error::Crypto)?,
+        base_url,
+        page_size: options.page_size.max(1),
+        fault_rng: Mutex::new(Rng::new(faults.seed)),
+        faults: Mutex::new(faults),
+        request_counter: AtomicU64::new(0),
+        log: Mutex::new(Vec::new()),
+        auth: Mutex::new(AuthState::default()),
+        graph_inner: OnceLock::new(),
+    });
+
+    let graph_base = graph::router(state.clone());
+    // `$batch` steps get the envelope and the mutation log, but no faults of their own.
+    let batch_inner = graph_base
+        .clone()
+        .layer(middleware::from_fn(|req, next| http::envelope(Surface::Graph, req, next)))
+        .layer(middleware::from_fn_with_state(state.clone(), log_mutations));
+    let _ = state.graph_inner.set(batch_inner);
+    let graph = surface(graph_base, Surface::Graph, &state);
+    let arm = surface(arm::router(state.clone()), Surface::Arm, &state);
+    let app = Router::new()
+        .nest("/graph", graph)
+        .nest("/arm", arm)
+        .nest("/login", login::router(state.clone()))
+        // Also at the root: azure_identity joins an absolute `/{tenant}/oauth2/v2.0/token` onto
+        // the authority host, dropping any path the authority had, as login.microsoftonline.com
+        // serves it.
+        .merge(login::router(state.clone()))
+        .nest("/_admin", admin::router(state.clone()));
+
+    let handle = axum_server::Handle::new();
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let (task, cert_der) = if options.tls {
+        let cert = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+        ])
+        .map_err(|e| Error::Crypto(format!("certificate: {e}")))?;
+        let der = cert.cert.der().to_vec();
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+        // An explicit provider: the process may have more than one compiled in.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            .map_err(|e| Error::Crypto(format!("tls: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(vec![der.clone().into()], key)
+            .map_err(|e| Error::Crypto(format!("tls: {e}")))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
+        let server = axum_server::from_tcp_rustls(std_listener, tls)
+            .map_err(Error::Bind)?
+            .handle(handle.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = server.serve(service).await {
+                tracing::error!("emulator server stopped: {e}");
+            }
+        });
+        (task, Some(der))
+    } else {
+        let server =
+            axum_server::from_tcp(std_listener).map_err(Error::Bind)?.handle(handle.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = server.serve(service).await {
+                tracing::error!("emulator server stopped: {e}");
+            }
+        });
+        (task, None)
+    };
+    // Wait until the socket is served so the first request cannot race the spawn.
+    let _ = handle.listening().await;
+    Ok(Running { state, handle, task, cert_der })
+}
+
+/// Wraps a surface router with (outer to inner) the mutation log, the error envelope and faults.
+fn surface(inner: Router, surface: Surface, state: &Arc<AppState>) -> Router {
+    inner
+        .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
+        .layer(middleware::from_fn(move |req, next| http::envelope(surface, req, next)))
+        .layer(middleware::from_fn_with_state(state.clone(), log_mutations))
+}
+
+/// Records every mutating request (method, path, body, status) for tests to read.
+pub(crate) async fn log_mutations(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let method = req.method().clone();
+    if matches!(method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 16 * 1024 * 1024).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::bad_request(
+                "BadRequest",
+                "The request body is too large or unreadable.",
+            )
+            .into_response();
+        }
+    };
+    // Nested routers see the path without their prefix; the log keeps the path as received.
+    let uri = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| parts.uri.clone());
+    let path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let caller = parts
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| state.keys.verify(t).ok())
+        .map(|c| c.get("oid").and_then(Value::as_str).unwrap_or_default().to_string());
+    let body_json = serde_json::from_slice::<Value>(&bytes)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let resp = next.run(req).await;
+    let record = MutationRecord {
+        at: chrono::Utc::now(),
+        method: method.to_string(),
+        path,
+        body: body_json,
+        status: resp.status().as_u16(),
+        caller,
+    };
+    if let Ok(mut log) = state.log.lock() {
+        log.push(record);
+    }
+    resp
+}
+
+/// Reads and checks the bearer token for a resource; `Err` is the 401 to return.
+pub(crate) fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    audiences: &[&str],
+) -> Result<Caller, ApiError> {
+    let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
+        return Err(ApiError::unauthorized("Access token is empty."));
+    };
+    let Some(tok) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) else {
+        return Err(ApiError::unauthorized("Access token is empty."));
+    };
+    let claims = state.keys.verify(tok.trim()).map_err(ApiError::unauthorized)?;
+    let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+    if !audiences.iter().any(|a| a.eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
+        return Err(ApiError::unauthorized("Access token validation failure. Invalid audience."));
+    }
+    let tid = claims.get("tid").and_then(Value::as_str).unwrap_or_default();
+    if !tid.eq_ignore_ascii_case(&state.read().tenant_id) {
+        return Err(ApiError::unauthorized("Access token validation failure. Invalid tenant."));
+    }
+    Ok(Caller::from_claims(claims))
+}
+
+pub(crate) async fn graph_auth(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&state, req.headers(), &[token::GRAPH_AUDIENCE, token::GRAPH_APP_ID]) {
+        Ok(c) => {
+            req.extensions_mut().insert(c);
+            next.run(req).await
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(crate) async fn arm_auth(
+    State(state): State<Arc<AppState>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    match authenticate(&state, req.headers(), &[token::ARM_AUDIENCE]) {
+        Ok(c) => {
+            req.extensions_mut().insert(c);
+            next.run(req).await
+        }
+        Err(mut e) => {
+            // ARM's wording for the same failure.
+            e.code = "InvalidAuthenticationToken".into();
+            e.into_response()
+        }
+    }
+}

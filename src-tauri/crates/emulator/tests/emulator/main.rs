@@ -1,0 +1,10 @@
+//! Integration tests for recert-emulator, over real HTTP(S) with reqwest (one binary, many modules).
+
+mod arm;
+mod common;
+mod directory;
+mod faults;
+mod fixtures;
+mod login;
+mod requests;
+mod roles;

@@ -1,0 +1,2 @@
+#[path = "../../../../tests/sdk/main.rs"]
+mod sdk;

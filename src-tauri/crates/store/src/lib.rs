@@ -1,0 +1,107 @@
+//! Recert's local store: one SQLite file per installation, opened through [`Store`].
+//!
+//! Every write that changes state commits together with its audit event (see [`audit`]); readers
+//! get domain values back, never rows. Times are stored as RFC 3339 UTC strings.
+
+pub mod audit;
+mod migrate;
+pub mod population;
+pub mod tenants;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub use audit::{AuditEvent, ChainBreak, NewAuditEvent};
+pub use population::{PopulationRecord, PullRecord};
+pub use tenants::{TenantKind, TenantRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the database at {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error(
+        "the database is at schema version {found}, newer than this Recert understands ({known}); \
+         update Recert before opening it"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("migration {version} failed: {source}")]
+    Migration { version: usize, source: rusqlite::Error },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored value in {table}.{column} is not valid: {value:?}")]
+    Corrupt { table: &'static str, column: &'static str, value: String },
+    #[error("no tenant named {0:?}")]
+    NoSuchTenant(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open database. Not `Sync`: the app keeps one behind a mutex and does its work in
+/// blocking tasks.
+pub struct Store {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.conn.path()).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)
+            .map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        Store::init(conn)
+    }
+
+    /// A private database for tests and one-shot runs.
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory()
+            .map_err(|source| StoreError::Open { path: ":memory:".into(), source })?;
+        Store::init(conn)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        // WAL lets the window read while a pull or an apply writes; NORMAL is durable across
+        // application crashes (the WAL is fsynced at checkpoints), which is what we need.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        // A scheduled CLI run and the window may share the file: wait rather than fail.
+        conn.busy_timeout(Duration::from_secs(5))?;
+        migrate::run(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version the database is at after opening.
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    /// Direct access for tests that must tamper with the file the way an attacker would.
+    pub fn connection_for_tests(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+pub(crate) fn parse_time(
+    table: &'static str,
+    column: &'static str,
+    value: Option<String>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    value
+        .map(|v| {
+            chrono::DateTime::parse_from_rfc3339(&v)
+                .map(|t| t.with_timezone(&chrono::Utc))
+                .map_err(|_| StoreError::Corrupt { table, column, value: v })
+        })
+        .transpose()
+}
+
+pub(crate) fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}

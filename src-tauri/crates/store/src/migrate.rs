@@ -1,0 +1,51 @@
+//! Forward-only schema migrations, numbered and embedded; `PRAGMA user_version` is the ledger.
+//!
+//! A shipped migration is never edited: changes are new files. A database newer than this
+//! build is refused rather than half-understood.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+pub(crate) fn run(conn: &mut Connection) -> Result<()> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { found, known });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = index + 1;
+        // Each migration runs in its own IMMEDIATE transaction so a crash leaves the database
+        // at a whole version, never between two.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql).map_err(|source| StoreError::Migration { version, source })?;
+        tx.pragma_update(None, "user_version", version as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_empty_and_is_idempotent() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        run(&mut conn).expect("first migration");
+        run(&mut conn).expect("second run is a no-op");
+        let version: i64 =
+            conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+        assert_eq!(version, MIGRATIONS.len() as i64);
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let mut conn = Connection::open_in_memory().expect("in-memory database");
+        conn.pragma_update(None, "user_version", 99).expect("set version");
+        let err = run(&mut conn).expect_err("a newer schema must be refused");
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+}

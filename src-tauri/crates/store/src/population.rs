@@ -1,0 +1,322 @@
+//! The latest pulled population of a tenant: role definitions and assignments, replaced whole by
+//! each successful pull so a failed pull never leaves a half-updated picture.
+
+use chrono::{DateTime, Utc};
+use recert_domain::{
+    Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
+};
+use rusqlite::{OptionalExtension, params};
+
+use crate::audit::{self, NewAuditEvent};
+use crate::{Result, Store, StoreError, format_time, parse_time};
+
+/// What a pull did, for the extraction record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PullRecord {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub actor: String,
+    pub requests: u32,
+    /// SHA-256 over every raw response page, in request order.
+    pub raw_sha256: String,
+}
+
+/// A tenant's population as last pulled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PopulationRecord {
+    pub pull: PullRecord,
+    pub roles: Vec<RoleDefinition>,
+    pub assignments: Vec<Assignment>,
+}
+
+fn surface(value: String) -> Result<Surface> {
+    Surface::parse(&value).ok_or(StoreError::Corrupt {
+        table: "assignment",
+        column: "surface",
+        value,
+    })
+}
+
+impl Store {
+    /// Replaces the tenant's population in one transaction, with its audit event.
+    pub fn replace_population(
+        &mut self,
+        tenant_id: &str,
+        pull: &PullRecord,
+        roles: &[RoleDefinition],
+        assignments: &[Assignment],
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row("SELECT id FROM tenant WHERE id = ?1", [tenant_id], |r| r.get(0))
+            .optional()?;
+        if known.is_none() {
+            return Err(StoreError::NoSuchTenant(tenant_id.to_string()));
+        }
+        tx.execute(
+            "INSERT INTO pull (tenant_id, started_at, finished_at, actor, requests, raw_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                tenant_id,
+                format_time(pull.started_at),
+                format_time(pull.finished_at),
+                pull.actor,
+                pull.requests,
+                pull.raw_sha256
+            ],
+        )?;
+        let pull_id = tx.last_insert_rowid();
+        tx.execute("DELETE FROM assignment WHERE tenant_id = ?1", [tenant_id])?;
+        tx.execute("DELETE FROM role_definition WHERE tenant_id = ?1", [tenant_id])?;
+        {
+            let mut insert_role = tx.prepare_cached(
+                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for role in roles {
+                insert_role.execute(params![
+                    tenant_id,
+                    role.surface.as_str(),
+                    role.id,
+                    role.display_name,
+                    role.is_built_in
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO assignment (tenant_id, surface, kind, source_id, role_id, scope,
+                   principal_id, principal_kind, principal_name, principal_upn, membership,
+                   start_at, end_at, pull_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            for a in assignments {
+                insert.execute(params![
+                    tenant_id,
+                    a.surface.as_str(),
+                    a.kind.as_str(),
+                    a.source_id,
+                    a.role_id,
+                    a.scope,
+                    a.principal_id,
+                    a.principal_kind.as_str(),
+                    a.principal_name,
+                    a.principal_upn,
+                    a.membership.as_str(),
+                    a.start.map(format_time),
+                    a.end.map(format_time),
+                    pull_id
+                ])?;
+            }
+        }
+        let eligible = assignments.iter().filter(|a| a.kind == AssignmentKind::Eligible).count();
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: pull.finished_at,
+                actor: &pull.actor,
+                kind: "tenant.pulled",
+                subject: &format!("tenant/{tenant_id}"),
+                payload: serde_json::json!({
+                    "pull": pull_id,
+                    "roles": roles.len(),
+                    "eligible": eligible,
+                    "active": assignments.len() - eligible,
+                    "requests": pull.requests,
+                    "rawSha256": pull.raw_sha256,
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(pull_id)
+    }
+
+    /// The latest population, or `None` before the first pull.
+    pub fn population(&self, tenant_id: &str) -> Result<Option<PopulationRecord>> {
+        let pull = self
+            .conn
+            .query_row(
+                "SELECT started_at, finished_at, actor, requests, raw_sha256 FROM pull
+                 WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1",
+                [tenant_id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, u32>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((started, finished, actor, requests, raw_sha256)) = pull else {
+            return Ok(None);
+        };
+        let pull = PullRecord {
+            started_at: parse_time("pull", "started_at", Some(started))?.unwrap_or_default(),
+            finished_at: parse_time("pull", "finished_at", Some(finished))?.unwrap_or_default(),
+            actor,
+            requests,
+            raw_sha256,
+        };
+
+        let mut stmt = self.conn.prepare(
+            "SELECT surface, id, display_name, is_built_in FROM role_definition
+             WHERE tenant_id = ?1 ORDER BY surface, display_name",
+        )?;
+        let roles = stmt
+            .query_map([tenant_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?
+            .map(|row| {
+                let (s, id, display_name, is_built_in) = row?;
+                Ok(RoleDefinition { surface: surface(s)?, id, display_name, is_built_in })
+            })
+            .collect::<Result<Vec<_>>>()?;
+
+        let mut stmt = self.conn.prepare(
+            "SELECT surface, kind, source_id, role_id, scope, principal_id, principal_kind,
+                    principal_name, principal_upn, membership, start_at, end_at
+             FROM assignment WHERE tenant_id = ?1 ORDER BY surface, role_id, kind, source_id",
+        )?;
+        let assignments = stmt
+            .query_map([tenant_id], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(5)?,
+                    row.get::<_, String>(6)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, String>(9)?,
+                    row.get::<_, Option<String>>(10)?,
+                    row.get::<_, Option<String>>(11)?,
+                ))
+            })?
+            .map(|row| {
+                let (
+                    s,
+                    kind,
+                    source_id,
+                    role_id,
+                    scope,
+                    principal_id,
+                    pk,
+                    name,
+                    upn,
+                    m,
+                    start,
+                    end,
+                ) = row?;
+                Ok(Assignment {
+                    surface: surface(s)?,
+                    kind: AssignmentKind::parse(&kind).ok_or(StoreError::Corrupt {
+                        table: "assignment",
+                        column: "kind",
+                        value: kind.clone(),
+                    })?,
+                    source_id,
+                    role_id,
+                    scope,
+                    principal_id,
+                    principal_kind: PrincipalKind::parse(&pk),
+                    principal_name: name,
+                    principal_upn: upn,
+                    membership: Membership::parse(&m).ok_or(StoreError::Corrupt {
+                        table: "assignment",
+                        column: "membership",
+                        value: m.clone(),
+                    })?,
+                    start: parse_time("assignment", "start_at", start)?,
+                    end: parse_time("assignment", "end_at", end)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Some(PopulationRecord { pull, roles, assignments }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{TenantKind, TenantRecord};
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 31, 12, 0, 0).single().expect("valid time")
+    }
+
+    fn demo(store: &mut Store) {
+        let tenant = TenantRecord {
+            id: "demo".into(),
+            name: "Contoso (demo)".into(),
+            kind: TenantKind::Demo,
+            tenant_guid: "t".into(),
+        };
+        store.upsert_tenant(&tenant, "tester", now()).expect("tenant");
+    }
+
+    fn pull() -> PullRecord {
+        PullRecord {
+            started_at: now(),
+            finished_at: now(),
+            actor: "tester".into(),
+            requests: 3,
+            raw_sha256: "ab".into(),
+        }
+    }
+
+    fn grant(source_id: &str, kind: AssignmentKind) -> Assignment {
+        Assignment {
+            surface: Surface::DirectoryRole,
+            source_id: source_id.into(),
+            role_id: "ga".into(),
+            scope: "/".into(),
+            principal_id: "u1".into(),
+            principal_kind: PrincipalKind::User,
+            principal_name: "Łukasz Żółć".into(),
+            principal_upn: Some("lukasz@contoso.test".into()),
+            kind,
+            membership: Membership::Direct,
+            start: Some(now()),
+            end: None,
+        }
+    }
+
+    #[test]
+    fn population_round_trips_and_is_replaced_whole() {
+        let mut store = Store::open_in_memory().expect("store");
+        demo(&mut store);
+        assert_eq!(store.population("demo").expect("read"), None);
+        let roles = [RoleDefinition {
+            surface: Surface::DirectoryRole,
+            id: "ga".into(),
+            display_name: "Global Administrator".into(),
+            is_built_in: true,
+        }];
+        let first = [grant("a", AssignmentKind::Active), grant("b", AssignmentKind::Eligible)];
+        store.replace_population("demo", &pull(), &roles, &first).expect("first pull");
+        let second = [grant("c", AssignmentKind::Eligible)];
+        store.replace_population("demo", &pull(), &roles, &second).expect("second pull");
+        let got = store.population("demo").expect("read").expect("pulled");
+        assert_eq!(got.assignments, second.to_vec(), "the second pull replaces the first");
+        assert_eq!(got.roles, roles.to_vec());
+        let kinds: Vec<_> = store
+            .audit_events(Some("tenant/demo"))
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, ["tenant.added", "tenant.pulled", "tenant.pulled"]);
+    }
+
+    #[test]
+    fn a_pull_for_an_unknown_tenant_writes_nothing() {
+        let mut store = Store::open_in_memory().expect("store");
+        let err = store.replace_population("nope", &pull(), &[], &[]).expect_err("unknown tenant");
+        assert!(matches!(err, StoreError::NoSuchTenant(_)));
+        assert!(store.audit_events(None).expect("events").is_empty());
+    }
+}

@@ -1,0 +1,168 @@
+//! `cargo xtask`: Recert's set-up and gates, so that two commands take a fresh clone to a running
+//! app (`run`) and to a full verdict (`test`). Benchmarks live behind `bench`.
+//!
+//! Only std is used so that this builds in seconds before anything else is installed.
+
+mod setup;
+mod shell;
+
+use std::process::ExitCode;
+
+use shell::{Tally, cmd, repo_root};
+
+const USAGE: &str = "usage: cargo xtask <run | test | bench [name...]>
+
+  run     install what is missing, build, open the app on the demo tenant
+          (headless: run the demo flow through the CLI and print where the PDF is)
+  test    every gate: fmt, clippy, boundaries, Rust tests, UI checks, SDK check, window E2E
+  bench   the performance figures, with the machine's description";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(),
+        Some("test") => test(),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn has_display() -> bool {
+    std::env::var_os("DISPLAY").is_some_and(|d| !d.is_empty())
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|d| !d.is_empty())
+}
+
+fn run() -> Result<(), String> {
+    let root = repo_root();
+    setup::system_packages(setup::RUN_PACKAGES)?;
+    setup::node()?;
+    setup::npm_ci(&root)?;
+    shell::step("build the UI", cmd("npm", &["run", "build"]).current_dir(root.join("ui")))?;
+    if has_display() {
+        shell::step("build the app", cmd("cargo", &["build", "-p", "recert"]).current_dir(&root))?;
+        println!("\nOpening Recert on the demo tenant…");
+        shell::step(
+            "run the app",
+            &mut cmd(root.join("target/debug/recert").to_str().unwrap_or("recert"), &[]),
+        )
+    } else {
+        println!("\nNo display: running the demo flow headless through recert-cli.");
+        shell::step(
+            "build the CLI",
+            cmd("cargo", &["build", "-p", "recert-cli"]).current_dir(&root),
+        )?;
+        let data_dir = root.join("target/demo");
+        shell::step(
+            "run the demo",
+            cmd(root.join("target/debug/recert-cli").to_str().unwrap_or("recert-cli"), &["demo"])
+                .env("RECERT_DATA_DIR", &data_dir),
+        )
+    }
+}
+
+fn test() -> Result<(), String> {
+    let root = repo_root();
+    let mut tally = Tally::default();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    println!("Recert gate{}: set-up first.", if ci { " (CI)" } else { "" });
+    setup::system_packages(setup::TEST_PACKAGES)?;
+    setup::node()?;
+    setup::npm_ci(&root)?;
+    let driver = setup::tauri_driver()?;
+    let python = setup::python_sdk(&root)?;
+
+    // Formatting and boundaries are cheap and fail fast.
+    tally.gate("cargo fmt --check", cmd("cargo", &["fmt", "--all", "--check"]).current_dir(&root));
+    for (package, forbidden) in [
+        ("recert-app", "tauri"),
+        ("recert-cli", "tauri"),
+        ("recert-domain", "rusqlite"),
+        ("recert-domain", "reqwest"),
+        ("recert-domain", "tokio"),
+        ("recert-emulator", "recert-domain"),
+        ("recert-emulator", "recert-store"),
+        ("recert-emulator", "recert-graph"),
+        ("recert-emulator", "recert-evidence"),
+        ("recert-emulator", "recert-app"),
+    ] {
+        tally.record(
+            &format!("boundary: no {forbidden} under {package}"),
+            shell::not_in_tree(&root, package, forbidden),
+        );
+    }
+
+    // The UI: the shell embeds ui/dist, so it is built before anything compiles the shell.
+    let ui = root.join("ui");
+    tally.gate("UI build", cmd("npm", &["run", "build"]).current_dir(&ui));
+    tally.gate("UI typecheck", cmd("npm", &["run", "check"]).current_dir(&ui));
+    tally.gate("UI lint", cmd("npm", &["run", "lint"]).current_dir(&ui));
+    tally.vitest(&ui, &root.join("target/vitest.json"));
+
+    tally.gate(
+        "cargo clippy -D warnings",
+        cmd("cargo", &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])
+            .current_dir(&root),
+    );
+    tally.cargo_tests("Rust tests", cmd("cargo", &["test", "--workspace"]).current_dir(&root));
+    tally.record("IPC bindings are committed and fresh", shell::bindings_fresh(&root));
+
+    tally.cargo_tests(
+        "Graph SDK for Python against the emulator",
+        cmd("cargo", &["test", "-p", "recert-tests", "--test", "sdk"])
+            .current_dir(&root)
+            .env("RECERT_PYTHON", &python),
+    );
+
+    // The real window: the embed build of the app, driven through tauri-driver under Xvfb.
+    if tally.gate("build the app", cmd("cargo", &["build", "-p", "recert"]).current_dir(&root)) {
+        tally.cargo_tests(
+            "end-to-end in the real window",
+            cmd(
+                "xvfb-run",
+                &[
+                    "-a",
+                    "-s",
+                    "-screen 0 1280x800x24",
+                    "cargo",
+                    "test",
+                    "-p",
+                    "recert-tests",
+                    "--test",
+                    "e2e",
+                    "--",
+                    "--test-threads=1",
+                ],
+            )
+            .current_dir(&root)
+            .env("RECERT_TAURI_DRIVER", &driver)
+            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+        );
+    }
+    tally.finish()
+}
+
+fn bench(names: &[String]) -> Result<(), String> {
+    let root = repo_root();
+    println!("Machine: {}", shell::machine_description());
+    shell::step(
+        "build the benchmarks (release)",
+        cmd("cargo", &["build", "--release", "-p", "recert-tests", "--bin", "recert-bench"])
+            .current_dir(&root),
+    )?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    shell::step(
+        "run the benchmarks",
+        cmd(root.join("target/release/recert-bench").to_str().unwrap_or("recert-bench"), &names)
+            .current_dir(&root),
+    )
+}

@@ -1,0 +1,36 @@
+//! `recert-bench`: the performance figures the issues ask for, run by `cargo xtask bench`.
+//!
+//! Each benchmark returns `(name, value, unit)` rows; with names on the command line only those
+//! benchmarks run. Figures are wall-clock on a shared machine: compare them across runs, not
+//! inside tests.
+
+mod pull;
+
+use std::future::Future;
+use std::pin::Pin;
+
+type Rows = Vec<(String, f64, String)>;
+type Bench = fn() -> Pin<Box<dyn Future<Output = Rows>>>;
+
+const BENCHES: &[(&str, Bench)] = &[("pull-demo", || Box::pin(pull::demo_tenant_pull()))];
+
+fn main() {
+    let wanted: Vec<String> = std::env::args().skip(1).collect();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    let unknown: Vec<_> = wanted.iter().filter(|w| !BENCHES.iter().any(|(n, _)| n == w)).collect();
+    if !unknown.is_empty() {
+        let names: Vec<_> = BENCHES.iter().map(|(n, _)| *n).collect();
+        eprintln!("unknown benchmark(s) {unknown:?}; known: {names:?}");
+        std::process::exit(2);
+    }
+    for (name, bench) in BENCHES {
+        if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
+            continue;
+        }
+        println!("-- {name}");
+        for (figure, value, unit) in runtime.block_on(bench()) {
+            println!("{figure:<56} {value:>12.2} {unit}");
+        }
+    }
+}

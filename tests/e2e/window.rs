@@ -1,0 +1,108 @@
+//! Starting the app under tauri-driver and connecting a WebDriver session to its window.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use recert_tests::repo_root;
+
+/// tauri-driver, killed politely on drop: it stops its WebKitWebDriver only on SIGTERM, and an
+/// orphaned one would hold the port and hang the next run.
+struct Driver {
+    child: Child,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A running app with a WebDriver session on its main window and a private data directory.
+pub struct Window {
+    pub client: Client,
+    _data_dir: tempfile::TempDir,
+    _driver: Driver,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+impl Window {
+    pub async fn open() -> Window {
+        let driver_path = std::env::var_os("RECERT_TAURI_DRIVER")
+            .map(PathBuf::from)
+            .expect("RECERT_TAURI_DRIVER names tauri-driver (cargo xtask test sets it)");
+        let app = repo_root().join("target/debug/recert");
+        assert!(app.exists(), "{} is built (cargo build -p recert)", app.display());
+        let data_dir = tempfile::tempdir().expect("a temp data dir");
+        let (port, native_port) = (free_port(), free_port());
+        let child = Command::new(&driver_path)
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            // The app inherits this through WebKitWebDriver: each test gets a fresh database.
+            .env("RECERT_DATA_DIR", data_dir.path())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("tauri-driver starts");
+        let driver = Driver { child };
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": app.to_string_lossy() }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let attempt = tokio::time::timeout(
+                Duration::from_secs(30),
+                ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url),
+            )
+            .await;
+            match attempt {
+                Ok(Ok(client)) => break client,
+                other if Instant::now() > deadline => panic!("no WebDriver session: {other:?}"),
+                _ => tokio::time::sleep(Duration::from_millis(300)).await,
+            }
+        };
+        Window { client, _data_dir: data_dir, _driver: driver }
+    }
+
+    /// Waits up to `secs` for `css` to appear.
+    pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(secs))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|err| panic!("{css} did not appear within {secs} s: {err}"))
+    }
+
+    /// Saves a screenshot of the window as `target/e2e-shots/{name}.png`.
+    pub async fn screenshot(&self, name: &str) {
+        let dir = repo_root().join("target/e2e-shots");
+        std::fs::create_dir_all(&dir).expect("the screenshot folder");
+        let png = self.client.screenshot().await.expect("a screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is written");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+    }
+}

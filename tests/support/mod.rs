@@ -1,0 +1,72 @@
+//! Test support shared by the scenario tests, the window E2E tests and the benchmarks: an emulator
+//! tenant, an app on a private database with a fixed clock, and what the tenant should contain.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use recert_app::{App, Cloud, TenantAuth, TenantConnection};
+use recert_emulator::{Emulator, Options, Tenant};
+use serde_json::Value;
+
+/// The instant every scenario runs at, unless it moves the clock itself.
+pub fn fixed_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 31, 9, 0, 0).single().expect("a valid fixed time")
+}
+
+/// The repository root, for tests that read the tree or start built binaries.
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().map(PathBuf::from).unwrap_or_default()
+}
+
+/// Eligible and active (Assigned, not Activated) counts per role id, read straight from the
+/// tenant's own data: the truth a pull has to reproduce.
+pub fn expected_role_counts(tenant: &Tenant) -> BTreeMap<String, (String, u32, u32)> {
+    let text =
+        |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let mut counts: BTreeMap<String, (String, u32, u32)> = tenant
+        .role_definitions()
+        .iter()
+        .map(|r| (text(r, "id"), (text(r, "displayName"), 0, 0)))
+        .collect();
+    for instance in tenant.eligibility_instances() {
+        counts.entry(text(instance, "roleDefinitionId")).or_default().1 += 1;
+    }
+    for instance in tenant.assignment_instances() {
+        if !text(instance, "assignmentType").eq_ignore_ascii_case("Activated") {
+            counts.entry(text(instance, "roleDefinitionId")).or_default().2 += 1;
+        }
+    }
+    counts
+}
+
+/// A running emulator and an app connected to it.
+pub struct Harness {
+    pub emulator: Emulator,
+    pub app: App,
+    pub tenant_id: String,
+}
+
+impl Harness {
+    pub async fn start(tenant: Tenant, options: Options) -> Harness {
+        let emulator = Emulator::start(tenant, options).await.expect("the emulator starts");
+        let app = App::open_in_memory(Arc::new(fixed_now)).expect("an in-memory app");
+        let tenant_id = "test".to_string();
+        app.connect(connection(&emulator, &tenant_id)).expect("connect");
+        Harness { emulator, app, tenant_id }
+    }
+}
+
+pub fn connection(emulator: &Emulator, id: &str) -> TenantConnection {
+    let (client_id, secret) = emulator.app_client();
+    TenantConnection {
+        id: id.to_string(),
+        name: emulator.tenant_name(),
+        is_demo: true,
+        tenant_guid: emulator.tenant_id(),
+        cloud: Cloud::custom(&emulator.base_url()).expect("the emulator's URL is valid"),
+        auth: TenantAuth::AppSecret { client_id, secret },
+        extra_root: emulator.certificate_der(),
+    }
+}

@@ -1,0 +1,5 @@
+//! Cross-crate scenarios: the real `recert-app` against the emulator over HTTPS, a private
+//! database and a fixed clock. One binary, one module per capability.
+
+mod population;
+mod tidy;

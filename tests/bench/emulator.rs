@@ -57,7 +57,9 @@ async fn run(tenant: &Tenant, tls: bool, expand: bool) -> (usize, f64) {
         .expect("the emulator starts");
     let mut b = reqwest::Client::builder();
     if let Some(der) = emu.certificate_der() {
-        b = b.tls_certs_only([reqwest::Certificate::from_der(&der).expect("the certificate parses")]);
+        b = b.tls_certs_only([
+            reqwest::Certificate::from_der(&der).expect("the certificate parses")
+        ]);
     }
     let http = b.build().expect("a client");
     let tok = token(&http, &emu).await;
@@ -92,7 +94,8 @@ pub async fn emulator_paging() -> Vec<(String, f64, String)> {
         ..GenerateOptions::default()
     });
     let generate_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let mut rows = vec![("generate a 100,000-assignment tenant".to_string(), generate_ms, "ms".to_string())];
+    let mut rows =
+        vec![("generate a 100,000-assignment tenant".to_string(), generate_ms, "ms".to_string())];
     for (label, tls, expand) in [
         ("http, pages of 100", false, false),
         ("https, pages of 100", true, false),
@@ -100,7 +103,11 @@ pub async fn emulator_paging() -> Vec<(String, f64, String)> {
     ] {
         let (items, secs) = run(&tenant, tls, expand).await;
         assert_eq!(items, tenant.instance_count(), "every instance comes back");
-        rows.push((format!("emulator paging, {label}"), items as f64 / secs, "items/s".to_string()));
+        rows.push((
+            format!("emulator paging, {label}"),
+            items as f64 / secs,
+            "items/s".to_string(),
+        ));
     }
     rows
 }

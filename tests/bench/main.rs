@@ -4,6 +4,7 @@
 //! benchmarks run. Figures are wall-clock on a shared machine: compare them across runs, not
 //! inside tests.
 
+mod emulator;
 mod pull;
 
 use std::future::Future;
@@ -12,7 +13,10 @@ use std::pin::Pin;
 type Rows = Vec<(String, f64, String)>;
 type Bench = fn() -> Pin<Box<dyn Future<Output = Rows>>>;
 
-const BENCHES: &[(&str, Bench)] = &[("pull-demo", || Box::pin(pull::demo_tenant_pull()))];
+const BENCHES: &[(&str, Bench)] = &[
+    ("emulator-paging", || Box::pin(emulator::emulator_paging())),
+    ("pull-demo", || Box::pin(pull::demo_tenant_pull())),
+];
 
 fn main() {
     let wanted: Vec<String> = std::env::args().skip(1).collect();

@@ -94,12 +94,29 @@ impl Window {
             .unwrap_or_else(|err| panic!("{css} did not appear within {secs} s: {err}"))
     }
 
-    /// Saves a screenshot of the window as `target/e2e-shots/{name}.png`.
+    /// Saves a screenshot of the window as `target/e2e-shots/{name}.png`, after two animation
+    /// frames so that the picture shows the DOM the test just asserted on, not an older paint.
     pub async fn screenshot(&self, name: &str) {
+        let settle = "const done = arguments[arguments.length - 1];
+                      requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
+        let _ = self.client.execute_async(settle, vec![]).await;
         let dir = repo_root().join("target/e2e-shots");
         std::fs::create_dir_all(&dir).expect("the screenshot folder");
         let png = self.client.screenshot().await.expect("a screenshot");
         std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is written");
+    }
+
+    /// Waits up to `secs` until exactly `n` elements match `css`.
+    pub async fn wait_for_count(&self, css: &str, n: usize, secs: u64) {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let found = self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0);
+            if found == n {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css}: expected {n} elements, still {found} after {secs} s");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     pub async fn close(self) {

@@ -22,10 +22,6 @@ from kiota_abstractions.authentication import (
 )
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
-from msgraph.generated.models.unified_role_eligibility_schedule_instance_collection_response import (
-    UnifiedRoleEligibilityScheduleInstanceCollectionResponse,
-)
-from msgraph.generated.models.user_collection_response import UserCollectionResponse
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 from msgraph_core.tasks.page_iterator import PageIterator
@@ -60,14 +56,15 @@ class ClientCredentialsProvider(AccessTokenProvider):
         return self._hosts
 
 
-async def count_all(first_page, adapter, factory):
+async def count_all(first_page, adapter):
     seen = []
 
     def collect(item):
         seen.append(item.id)
         return True
 
-    iterator = PageIterator(first_page, adapter, factory)
+    # The iterator follows @odata.nextLink, parsing pages as the type of the first one.
+    iterator = PageIterator(first_page, adapter)
     await iterator.iterate(collect)
     return len(seen), len(set(seen))
 
@@ -95,14 +92,14 @@ async def main():
         client = GraphServiceClient(request_adapter=adapter)
 
         first = await client.role_management.directory.role_eligibility_schedule_instances.get()
-        eligibility = await count_all(first, adapter, UnifiedRoleEligibilityScheduleInstanceCollectionResponse)
+        eligibility = await count_all(first, adapter)
 
         query = UsersRequestBuilder.UsersRequestBuilderGetQueryParameters(
             select=["id", "displayName", "userPrincipalName", "accountEnabled", "userType", "signInActivity"],
             top=a.top,
         )
         first = await client.users.get(request_configuration=RequestConfiguration(query_parameters=query))
-        users = await count_all(first, adapter, UserCollectionResponse)
+        users = await count_all(first, adapter)
 
     print(
         json.dumps(

@@ -87,9 +87,15 @@ fn tenant(args: &ServeArgs) -> Result<Tenant, String> {
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let tenant = tenant(&args)?;
     if let Some(path) = &args.export {
-        let text = serde_json::to_string_pretty(&tenant.to_fixture_json()).map_err(|e| e.to_string())?;
+        let text =
+            serde_json::to_string_pretty(&tenant.to_fixture_json()).map_err(|e| e.to_string())?;
         std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        println!("wrote {} ({} users, {} role instances)", path.display(), tenant.users().len(), tenant.instance_count());
+        println!(
+            "wrote {} ({} users, {} role instances)",
+            path.display(),
+            tenant.users().len(),
+            tenant.instance_count()
+        );
         return Ok(());
     }
     let faults = Faults {
@@ -116,7 +122,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let emulator = Emulator::start(tenant, options).await.map_err(|e| e.to_string())?;
     let (client_id, secret) = emulator.app_client();
     let base = emulator.base_url();
-    println!("Recert tenant emulator: {} ({users} users, {instances} role instances)", emulator.tenant_name());
+    println!(
+        "Recert tenant emulator: {} ({users} users, {instances} role instances)",
+        emulator.tenant_name()
+    );
     println!("base url:       {base}");
     println!("login (authority): {base}/login");
     println!("graph:          {base}/graph/v1.0");

@@ -109,6 +109,19 @@ fn decide(state: &AppState) -> (Fault, Faults) {
     (fault, f)
 }
 
+/// The fault for one `$batch` step: steps are throttled (or fail) individually, as in Graph, but a
+/// step cannot drop the connection or truncate the batch's body. Returns (status, Retry-After).
+pub(crate) fn batch_step(state: &AppState) -> Option<(u16, Option<u64>)> {
+    let (fault, f) = decide(state);
+    match fault {
+        Fault::Throttle => Some((429, Some(f.retry_after_secs))),
+        Fault::Error => {
+            Some((f.error_status, (f.error_status == 503).then_some(f.retry_after_secs)))
+        }
+        _ => None,
+    }
+}
+
 pub(crate) async fn layer(
     State(state): State<Arc<AppState>>,
     req: Request,

@@ -136,7 +136,12 @@ impl Tenant {
     /// The built-in demo tenant "Contoso (demo)": about 300 users, 40 roles and 800 assignments,
     /// the same on every run (dates are anchored to the current UTC day).
     pub fn demo() -> Tenant {
-        generate::demo()
+        generate::demo(None)
+    }
+
+    /// The demo tenant with its dates generated around `now` (for tests running on a fixed clock).
+    pub fn demo_at(now: chrono::DateTime<chrono::Utc>) -> Tenant {
+        generate::demo(Some(now))
     }
 
     /// A seeded tenant of any size.

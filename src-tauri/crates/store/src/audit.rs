@@ -105,8 +105,7 @@ impl Store {
     /// Recomputes every hash. `Ok(head)` is the hash of the last event (GENESIS when empty).
     pub fn verify_chain(&self) -> Result<Result<String, ChainBreak>> {
         let mut prev = GENESIS.to_string();
-        let mut expected_seq = 1;
-        for event in self.audit_events(None)? {
+        for (expected_seq, event) in (1..).zip(self.audit_events(None)?) {
             if event.seq != expected_seq {
                 return Ok(Err(ChainBreak {
                     seq: event.seq,
@@ -135,7 +134,6 @@ impl Store {
                 }));
             }
             prev = hash;
-            expected_seq += 1;
         }
         Ok(Ok(prev))
     }

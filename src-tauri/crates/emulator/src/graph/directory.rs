@@ -691,11 +691,21 @@ pub(crate) async fn batch(
         let inner_headers =
             r.get("headers").and_then(Value::as_object).cloned().unwrap_or_default();
         let has_ct = inner_headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
+        let step_fault = crate::faults::batch_step(&state);
+        let mut retry_after = None;
         let (status, body) = if has_body && !has_ct {
             (
                 400u16,
                 json!({ "error": { "code": "BadRequest", "message": "Content-Type header must be specified when a body is present." } }),
             )
+        } else if let Some((status, after)) = step_fault {
+            retry_after = after;
+            let (code, message) = if status == 429 {
+                ("TooManyRequests", "Too many requests. Please try again later.")
+            } else {
+                ("UnknownError", "The service is temporarily unavailable.")
+            };
+            (status, json!({ "error": { "code": code, "message": message } }))
         } else {
             let Ok(m) = Method::from_bytes(method.as_bytes()) else {
                 return Err(ApiError::bad_request(
@@ -735,6 +745,9 @@ pub(crate) async fn batch(
         };
         statuses.insert(id.to_ascii_lowercase(), status);
         let mut entry = json!({ "id": id, "status": status, "headers": { "Content-Type": "application/json" } });
+        if let Some(s) = retry_after {
+            entry["headers"]["Retry-After"] = json!(s.to_string());
+        }
         if !body.is_null() {
             entry["body"] = body;
         }

@@ -156,7 +156,8 @@ fn audit(s: &mut Store, caller: &Caller, activity: &str, role: &str, principal: 
         "id": format!("PIM_{}", uuid::Uuid::new_v4()), "category": "RoleManagement",
         "correlationId": uuid::Uuid::new_v4().to_string(), "result": "success", "resultReason": "",
         "activityDisplayName": activity, "activityDateTime": now(), "loggedByService": "PIM",
-        "operationType": "Remove", "initiatedBy": initiated,
+        "operationType": if activity.starts_with("Add") { "Add" } else { "Remove" },
+        "initiatedBy": initiated,
         "targetResources": [
             { "id": role, "displayName": role_name, "type": "Role", "userPrincipalName": null, "groupType": null, "modifiedProperties": [] },
             { "id": principal, "displayName": pname, "type": ptype, "userPrincipalName": null, "groupType": null, "modifiedProperties": [] }
@@ -533,6 +534,20 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
                     }),
                     "Activated",
                     &schedule,
+                );
+                audit(
+                    &mut s,
+                    caller,
+                    "Add member to role requested (PIM activation)",
+                    &role,
+                    &principal,
+                );
+                audit(
+                    &mut s,
+                    caller,
+                    "Add member to role completed (PIM activation)",
+                    &role,
+                    &principal,
                 );
             }
             req

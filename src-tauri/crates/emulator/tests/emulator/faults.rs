@@ -173,3 +173,40 @@ async fn paging_survives_throttling_with_retries() {
     assert_eq!(n, t.eligibility_instances().len());
     assert!(throttled > 0);
 }
+
+#[tokio::test]
+async fn batch_steps_are_throttled_individually() {
+    let env = common::start(common::small_tenant(6), Options::default()).await;
+    let tok = env.graph_token().await;
+    // Counting the batch itself as request 1, steps 2..=6 are requests 2..=6: every second one is throttled.
+    env.emu
+        .set_faults(Faults { throttle_every: 2, retry_after_secs: 4, ..Faults::default() })
+        .expect("valid");
+    let t = common::small_tenant(6);
+    let requests: Vec<Value> = t
+        .users()
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, u)| json!({ "id": (i + 1).to_string(), "method": "GET", "url": format!("/users/{}", u["id"].as_str().unwrap_or_default()) }))
+        .collect();
+    let r = env
+        .http
+        .post(env.graph("/$batch"))
+        .bearer_auth(&tok)
+        .json(&json!({ "requests": requests }))
+        .send()
+        .await
+        .expect("answered");
+    // The batch request itself was request 1 (not throttled); the steps are 2..=6.
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    let responses = v["responses"].as_array().cloned().unwrap_or_default();
+    let throttled: Vec<&Value> = responses.iter().filter(|s| s["status"] == 429).collect();
+    assert_eq!(throttled.len(), 3);
+    assert!(
+        throttled.iter().all(|s| s["headers"]["Retry-After"] == "4"
+            && s["body"]["error"]["code"] == "TooManyRequests")
+    );
+    assert_eq!(responses.iter().filter(|s| s["status"] == 200).count(), 2);
+}

@@ -148,9 +148,10 @@ fn broken_fixtures_name_file_key_and_problem() {
     let e = broken(|d| d["azure"] = json!({ "subscriptions": [ { "displayName": "x" } ] }));
     assert_eq!(e.key, "azure.subscriptions[0].subscriptionId");
 
-    let e = Tenant::from_fixture_file(std::path::Path::new("/nonexistent/tenant.json"))
-        .expect_err("missing file");
-    assert_eq!(e.file, "/nonexistent/tenant.json");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("missing.json");
+    let e = Tenant::from_fixture_file(&missing).expect_err("missing file");
+    assert_eq!(e.file, missing.display().to_string());
     assert_eq!(e.key, "(file)");
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests for recert-emulator, over real HTTP(S) with reqwest (one binary, many modules).
 
 mod arm;
+mod azure;
 mod common;
 mod directory;
 mod faults;

@@ -236,3 +236,18 @@ async fn plain_http_mode_works() {
     assert_eq!(s, 200);
     env.emu.shutdown().await;
 }
+
+#[test]
+fn demo_at_a_fixed_instant_is_identical() {
+    use chrono::TimeZone;
+    let now = chrono::Utc.with_ymd_and_hms(2026, 3, 31, 9, 0, 0).single().expect("valid");
+    let a = Tenant::demo_at(now);
+    let b = Tenant::demo_at(now);
+    assert_eq!(a.to_fixture_json(), b.to_fixture_json());
+    // Expiring assignments end within 30 days of that instant.
+    let soon = (now + chrono::Duration::days(31)).format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let start = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    assert!(a.eligibility_instances().iter().any(|i| {
+        i["endDateTime"].as_str().is_some_and(|e| e > start.as_str() && e < soon.as_str())
+    }));
+}

@@ -1,2 +1,0 @@
-#[path = "../../../../tests/sdk/main.rs"]
-mod sdk;

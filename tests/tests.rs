@@ -1,5 +1,6 @@
 //! Cross-crate scenarios: the real `recert-app` against the emulator over HTTPS, a private
 //! database and a fixed clock. One binary, one module per capability.
 
+mod campaigns;
 mod population;
 mod tidy;

@@ -114,7 +114,10 @@ impl Window {
             if found == n {
                 return;
             }
-            assert!(Instant::now() < deadline, "{css}: expected {n} elements, still {found} after {secs} s");
+            assert!(
+                Instant::now() < deadline,
+                "{css}: expected {n} elements, still {found} after {secs} s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

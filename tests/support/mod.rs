@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
 use recert_app::{App, Cloud, TenantAuth, TenantConnection};
@@ -41,20 +41,41 @@ pub fn expected_role_counts(tenant: &Tenant) -> BTreeMap<String, (String, u32, u
     counts
 }
 
+/// A clock the test moves by hand.
+#[derive(Clone)]
+pub struct TestClock(Arc<Mutex<DateTime<Utc>>>);
+
+impl TestClock {
+    pub fn at(now: DateTime<Utc>) -> TestClock {
+        TestClock(Arc::new(Mutex::new(now)))
+    }
+
+    pub fn set(&self, now: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// A running emulator and an app connected to it.
 pub struct Harness {
     pub emulator: Emulator,
     pub app: App,
     pub tenant_id: String,
+    pub clock: TestClock,
 }
 
 impl Harness {
     pub async fn start(tenant: Tenant, options: Options) -> Harness {
         let emulator = Emulator::start(tenant, options).await.expect("the emulator starts");
-        let app = App::open_in_memory(Arc::new(fixed_now)).expect("an in-memory app");
+        let clock = TestClock::at(fixed_now());
+        let reader = clock.clone();
+        let app = App::open_in_memory(Arc::new(move || reader.now())).expect("an in-memory app");
         let tenant_id = "test".to_string();
         app.connect(connection(&emulator, &tenant_id)).expect("connect");
-        Harness { emulator, app, tenant_id }
+        Harness { emulator, app, tenant_id, clock }
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use recert_graph::{Cloud, GraphClient};
+use recert_graph::{Cloud, GraphClient, MemoryVault, PublicClient, TokenVault};
 use recert_store::{Store, TenantKind, TenantRecord};
 
 use crate::dto::TenantDto;
@@ -19,6 +19,12 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub enum TenantAuth {
     /// App-only with a client secret: unattended runs and the demo tenant.
     AppSecret { client_id: String, secret: String },
+    /// App-only with a certificate: PEM holding the certificate and its RSA private key.
+    AppCertificate { client_id: String, pem: Vec<u8> },
+    /// A person signs in through a public client (see `App::sign_in_interactive`).
+    Interactive { client_id: String },
+    /// The developer's Azure CLI sign-in.
+    AzureCli,
 }
 
 impl std::fmt::Debug for TenantAuth {
@@ -27,6 +33,14 @@ impl std::fmt::Debug for TenantAuth {
             TenantAuth::AppSecret { client_id, .. } => {
                 f.debug_struct("AppSecret").field("client_id", client_id).finish_non_exhaustive()
             }
+            TenantAuth::AppCertificate { client_id, .. } => f
+                .debug_struct("AppCertificate")
+                .field("client_id", client_id)
+                .finish_non_exhaustive(),
+            TenantAuth::Interactive { client_id } => {
+                f.debug_struct("Interactive").field("client_id", client_id).finish()
+            }
+            TenantAuth::AzureCli => f.write_str("AzureCli"),
         }
     }
 }
@@ -45,8 +59,10 @@ pub struct TenantConnection {
     pub extra_root: Option<Vec<u8>>,
 }
 
-pub(crate) struct Session {
+pub struct Session {
     pub(crate) graph: GraphClient,
+    /// The person's sign-in, for interactive tenants.
+    pub(crate) public: Option<Arc<PublicClient>>,
 }
 
 /// The application: cheap to clone, safe to share between the window's commands.
@@ -57,6 +73,8 @@ pub struct App {
     pub(crate) clock: Clock,
     /// Who is acting, for audit events, until interactive sign-in names a person.
     pub(crate) actor: String,
+    /// Where refresh tokens are kept: memory until [`App::use_os_keychain`].
+    pub(crate) vault: Arc<Mutex<Arc<dyn TokenVault>>>,
 }
 
 impl std::fmt::Debug for App {
@@ -92,7 +110,20 @@ impl App {
             sessions: Arc::default(),
             clock,
             actor: format!("recert@{}", std::env::consts::OS),
+            vault: Arc::new(Mutex::new(Arc::new(MemoryVault::default()))),
         }
+    }
+
+    /// Keeps refresh tokens in the OS keychain from now on, or in memory with a warning where the
+    /// machine has none (a headless runner). Tests never call it, so they need no keychain.
+    pub async fn use_os_keychain(&self) {
+        let vault = recert_graph::default_vault("Recert").await;
+        *lock(&self.vault) = vault;
+    }
+
+    /// Whether sign-ins outlive this process.
+    pub fn keeps_sign_ins(&self) -> bool {
+        lock(&self.vault).is_persistent()
     }
 
     pub fn system_clock() -> Clock {
@@ -106,7 +137,8 @@ impl App {
     /// Registers the tenant and prepares its Graph client. Signing in happens on first use.
     pub fn connect(&self, connection: TenantConnection) -> Result<TenantDto, AppError> {
         let http = recert_graph::http_client(connection.extra_root.as_deref())?;
-        let credential = match &connection.auth {
+        let mut public = None;
+        let credential: Arc<dyn recert_graph::TokenCredential> = match &connection.auth {
             TenantAuth::AppSecret { client_id, secret } => recert_graph::app_only_secret(
                 &connection.cloud,
                 http.clone(),
@@ -114,6 +146,27 @@ impl App {
                 client_id,
                 secret,
             )?,
+            TenantAuth::AppCertificate { client_id, pem } => recert_graph::app_only_certificate(
+                &connection.cloud,
+                http.clone(),
+                &connection.tenant_guid,
+                client_id,
+                pem,
+            )?,
+            TenantAuth::Interactive { client_id } => {
+                let vault = lock(&self.vault).clone();
+                let client = PublicClient::new(
+                    connection.cloud.clone(),
+                    http.clone(),
+                    &connection.tenant_guid,
+                    client_id,
+                    vault,
+                    &format!("{}:{}:{client_id}", connection.id, connection.tenant_guid),
+                );
+                public = Some(client.clone());
+                client
+            }
+            TenantAuth::AzureCli => recert_graph::azure_cli(Some(&connection.tenant_guid))?,
         };
         let graph = GraphClient::new(http, connection.cloud.clone(), credential);
         let record = TenantRecord {
@@ -124,7 +177,7 @@ impl App {
         };
         lock(&self.store).upsert_tenant(&record, &self.actor, self.now())?;
         let dto = tenant_dto(&record);
-        lock(&self.sessions).insert(connection.id, Arc::new(Session { graph }));
+        lock(&self.sessions).insert(connection.id, Arc::new(Session { graph, public }));
         Ok(dto)
     }
 

@@ -1,7 +1,7 @@
 //! The types that cross IPC and the CLI's `--json`: plain data, camelCase, exported to
 //! TypeScript (`ui/src/ipc/bindings/`) so the UI and the backend cannot drift apart.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -53,4 +53,89 @@ pub struct PullDto {
     pub requests: u32,
     pub raw_sha256: String,
     pub seconds: f64,
+    /// Eligible and active counts per surface (directory roles, PIM for Groups, Azure roles).
+    pub surfaces: Vec<SurfaceCountDto>,
+    pub principals: u32,
+    pub group_members: u32,
+    /// What the pull could not read without failing (e.g. sign-in activity without a licence).
+    pub notes: Vec<String>,
+}
+
+/// Eligible and active grants on one surface.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SurfaceCountDto {
+    pub surface: String,
+    pub eligible: u32,
+    pub active: u32,
+}
+
+/// How far a pull is: `done` of `total` partitions of `stage`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PullProgressDto {
+    /// `directoryRoles`, `pimGroups`, `azureRoles`, `activity`, `principals`, `groupMembers`,
+    /// `managers`.
+    pub stage: String,
+    pub done: u32,
+    pub total: u32,
+}
+
+/// A real tenant's connection settings, as entered. Never a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TenantSettingsDto {
+    /// Recert's handle, e.g. `fabrikam`.
+    pub id: String,
+    pub name: String,
+    /// The directory (tenant) id, a GUID.
+    pub tenant_guid: String,
+    /// `public`, `usGovernment`, `china` or `custom`.
+    pub cloud: String,
+    /// For `custom`: the base URL serving login, `/graph` and `/arm`.
+    #[ts(optional)]
+    pub base_url: Option<String>,
+    /// `interactive`, `appSecret`, `appCertificate` or `azureCli`.
+    pub auth: String,
+    /// The app registration (required except for `azureCli`).
+    #[ts(optional)]
+    pub client_id: Option<String>,
+    /// For `appCertificate`: a PEM file with the certificate and its RSA key.
+    #[ts(optional)]
+    pub certificate_path: Option<String>,
+}
+
+/// Who is signed in to a tenant, from the ID token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct IdentityDto {
+    pub oid: String,
+    pub tid: String,
+    pub upn: Option<String>,
+    pub name: Option<String>,
+}
+
+/// A known tenant with how it is reached and who is signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TenantListItemDto {
+    pub tenant: TenantDto,
+    pub settings: Option<TenantSettingsDto>,
+    pub connected: bool,
+    pub signed_in: Option<IdentityDto>,
+}
+
+/// A device-code sign-in waiting for the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DeviceCodeDto {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub message: String,
 }

@@ -18,14 +18,33 @@ pub enum ErrorCode {
     PermissionDenied,
     /// Microsoft's service could not be reached or kept failing.
     Unreachable,
+    /// The tenant lacks the licence a feature needs (PIM needs Entra ID P2 or ID Governance).
+    NotLicensed,
+    /// The caller cancelled a long operation (a pull).
+    Cancelled,
     /// The service answered with something Recert cannot use.
     BadResponse,
     /// The local database failed or is not usable by this version.
     Storage,
     /// Writing an export failed.
     Export,
-    /// The caller's input is not valid.
+    /// The caller's input is not valid; `fields` says where.
     Invalid,
+    /// A campaign, definition or item does not exist.
+    NotFound,
+    /// The request does not fit the current state (e.g. deciding in a closed campaign).
+    Conflict,
+    /// The identity may not do this (e.g. decide an item it does not review).
+    Forbidden,
+}
+
+/// One invalid field of a form, for inline messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FieldErrorDto {
+    pub field: String,
+    pub message: String,
 }
 
 /// `{ code, message }` as the UI receives it.
@@ -35,22 +54,31 @@ pub enum ErrorCode {
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
+    /// Empty unless `code` is `invalid` and the problem is in a form's fields.
+    pub fields: Vec<FieldErrorDto>,
 }
 
 impl AppError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> AppError {
-        AppError { code, message: message.into() }
+        AppError { code, message: message.into(), fields: Vec::new() }
+    }
+
+    /// An `invalid` error listing each field's problem.
+    pub fn fields(message: impl Into<String>, fields: Vec<FieldErrorDto>) -> AppError {
+        AppError { code: ErrorCode::Invalid, message: message.into(), fields }
     }
 }
 
 impl From<recert_store::StoreError> for AppError {
     fn from(err: recert_store::StoreError) -> AppError {
-        match err {
-            recert_store::StoreError::NoSuchTenant(_) => {
-                AppError::new(ErrorCode::TenantNotFound, err.to_string())
-            }
-            other => AppError::new(ErrorCode::Storage, other.to_string()),
-        }
+        use recert_store::StoreError as S;
+        let code = match &err {
+            S::NoSuchTenant(_) => ErrorCode::TenantNotFound,
+            S::NotFound { .. } => ErrorCode::NotFound,
+            S::Transition(_) | S::Conflict(_) => ErrorCode::Conflict,
+            _ => ErrorCode::Storage,
+        };
+        AppError::new(code, err.to_string())
     }
 }
 
@@ -58,14 +86,16 @@ impl From<recert_graph::GraphError> for AppError {
     fn from(err: recert_graph::GraphError) -> AppError {
         use recert_graph::GraphError as G;
         let code = match &err {
-            G::Auth(_) => ErrorCode::SignInFailed,
+            G::Auth(_) | G::SignInRequired(_) => ErrorCode::SignInFailed,
             G::Service { status: 401, .. } => ErrorCode::SignInFailed,
-            G::Service { status: 403, .. } => ErrorCode::PermissionDenied,
+            G::Service { status: 403, .. } | G::PermissionMissing { .. } => {
+                ErrorCode::PermissionDenied
+            }
+            G::NotLicensed { .. } => ErrorCode::NotLicensed,
             G::Malformed { .. } => ErrorCode::BadResponse,
             G::Service { .. } => ErrorCode::BadResponse,
-            G::Unreachable { .. } | G::RetriesExhausted { .. } | G::Cancelled => {
-                ErrorCode::Unreachable
-            }
+            G::Cancelled => ErrorCode::Cancelled,
+            G::Unreachable { .. } | G::RetriesExhausted { .. } => ErrorCode::Unreachable,
         };
         AppError::new(code, err.to_string())
     }

@@ -4,11 +4,14 @@
 //!
 //! Architecture invariant: nothing here knows about Tauri; the shell adapts these functions.
 
+pub mod campaigns;
 mod context;
 pub mod dto;
 mod error;
 mod population;
+mod tenants;
 
 pub use context::{App, Clock, TenantAuth, TenantConnection};
 pub use error::{AppError, ErrorCode};
+pub use recert_domain::review::Verdict;
 pub use recert_graph::Cloud;

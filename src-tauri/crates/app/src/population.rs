@@ -3,11 +3,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use recert_domain::{AssignmentKind, role_counts};
-use recert_store::PullRecord;
+use recert_domain::{AssignmentKind, Surface, role_counts};
+use recert_graph::{CancellationToken, PullOptions, PullProgress};
+use recert_store::{PageRef, PopulationRows, PullRecord};
 
 use crate::context::tenant_dto;
-use crate::dto::{PullDto, RoleCountDto, RoleSummaryDto};
+use crate::dto::{PullDto, PullProgressDto, RoleCountDto, RoleSummaryDto, SurfaceCountDto};
 use crate::{App, AppError, ErrorCode};
 
 /// Evidence shows times to the second, in UTC, labelled as such.
@@ -17,7 +18,10 @@ fn display_utc(rfc3339: &str) -> String {
         .unwrap_or_else(|_| rfc3339.to_string())
 }
 
-fn count(n: usize) -> u32 {
+/// Activation history is read for the audit log's longest retention (30 days on P1/P2).
+const ACTIVITY_LOOKBACK_DAYS: i64 = 30;
+
+pub(crate) fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
@@ -25,45 +29,118 @@ impl App {
     /// Pulls every privileged assignment of the tenant and replaces its stored population in one
     /// transaction: a failed pull stores nothing.
     pub async fn pull(&self, tenant_id: &str) -> Result<PullDto, AppError> {
+        Ok(self.pull_population(tenant_id).await?.0)
+    }
+
+    /// As [`App::pull`], reporting progress as partitions finish and stopping (storing nothing)
+    /// when `cancel` is cancelled.
+    pub async fn pull_with_progress(
+        &self,
+        tenant_id: &str,
+        progress: &(dyn Fn(PullProgressDto) + Send + Sync),
+        cancel: CancellationToken,
+    ) -> Result<PullDto, AppError> {
+        Ok(self.pull_inner(tenant_id, Some(progress), cancel).await?.0)
+    }
+
+    /// As [`App::pull`], also returning the raw pages for a campaign's sealed snapshot.
+    pub(crate) async fn pull_population(
+        &self,
+        tenant_id: &str,
+    ) -> Result<(PullDto, Vec<recert_graph::RawPage>), AppError> {
+        self.pull_inner(tenant_id, None, CancellationToken::new()).await
+    }
+
+    async fn pull_inner(
+        &self,
+        tenant_id: &str,
+        progress: Option<&(dyn Fn(PullProgressDto) + Send + Sync)>,
+        cancel: CancellationToken,
+    ) -> Result<(PullDto, Vec<recert_graph::RawPage>), AppError> {
         let session = self.session(tenant_id)?;
         let started_at = self.now();
         let timer = Instant::now();
-        let population = recert_graph::pull_directory_roles(
-            &session.graph,
-            recert_graph::pull::DEFAULT_CONCURRENCY,
-        )
-        .await?;
+        let graph = session.graph.clone().with_cancellation(cancel);
+        let sent_before = graph.requests_sent();
+        let sink = |p: PullProgress| {
+            if let Some(progress) = progress {
+                progress(PullProgressDto {
+                    stage: p.stage.as_str().to_string(),
+                    done: count(p.done),
+                    total: count(p.total),
+                });
+            }
+        };
+        let options = PullOptions {
+            activity_since: Some(started_at - chrono::Duration::days(ACTIVITY_LOOKBACK_DAYS)),
+            progress: Some(&sink),
+        };
+        let population = recert_graph::pull(&graph, &options).await?;
         let record = PullRecord {
             started_at,
             finished_at: self.now(),
             actor: self.actor.clone(),
-            requests: count(population.pages.len()),
+            requests: count(graph.requests_sent().saturating_sub(sent_before) as usize),
             raw_sha256: population.raw_sha256(),
         };
-        let eligible =
-            population.assignments.iter().filter(|a| a.kind == AssignmentKind::Eligible).count();
+        let kind_count = |surface: Option<Surface>, kind: AssignmentKind| {
+            count(
+                population
+                    .assignments
+                    .iter()
+                    .filter(|a| a.kind == kind && surface.is_none_or(|s| a.surface == s))
+                    .count(),
+            )
+        };
         let dto = PullDto {
             tenant_id: tenant_id.to_string(),
             roles: count(population.roles.len()),
-            eligible: count(eligible),
-            active: count(population.assignments.len() - eligible),
-            activations: count(population.activations),
+            eligible: kind_count(None, AssignmentKind::Eligible),
+            active: kind_count(None, AssignmentKind::Active),
+            activations: count(population.activations.len()),
             requests: record.requests,
             raw_sha256: record.raw_sha256.clone(),
             seconds: 0.0,
+            surfaces: Surface::ALL
+                .into_iter()
+                .map(|s| SurfaceCountDto {
+                    surface: s.as_str().to_string(),
+                    eligible: kind_count(Some(s), AssignmentKind::Eligible),
+                    active: kind_count(Some(s), AssignmentKind::Active),
+                })
+                .collect(),
+            principals: count(population.principals.len()),
+            group_members: count(population.group_members.len()),
+            notes: population.notes.clone(),
         };
         let tenant = tenant_id.to_string();
-        self.with_store(move |store| {
-            store.replace_population(
-                &tenant,
-                &record,
-                &population.roles,
-                &population.assignments,
-            )?;
-            Ok(())
-        })
-        .await?;
-        Ok(PullDto { seconds: timer.elapsed().as_secs_f64(), ..dto })
+        let population = self
+            .with_store(move |store| {
+                let pages: Vec<PageRef<'_>> = population
+                    .pages
+                    .iter()
+                    .map(|p| PageRef {
+                        method: &p.method,
+                        url: &p.url,
+                        request_body: p.request_body.as_deref(),
+                        body: &p.body,
+                    })
+                    .collect();
+                let rows = PopulationRows {
+                    roles: &population.roles,
+                    assignments: &population.assignments,
+                    principals: &population.principals,
+                    group_members: &population.group_members,
+                    activations: &population.activations,
+                    pages: &pages,
+                    notes: &population.notes,
+                };
+                store.replace_population_full(&tenant, &record, &rows)?;
+                drop(pages);
+                Ok(population)
+            })
+            .await?;
+        Ok((PullDto { seconds: timer.elapsed().as_secs_f64(), ..dto }, population.pages))
     }
 
     /// The latest population of the tenant, counted per role.

@@ -1,10 +1,21 @@
-//! `recert-cli demo`: the whole demo flow headless, on an in-process emulator tenant.
+//! `recert-cli demo`: the whole campaign flow headless on the built-in demo tenant — pull, define a
+//! quarterly review, open it, decide as two reviewers, close — printing what happened and where
+//! the evidence is. `cargo xtask run` runs this when there is no display.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::Datelike;
 use clap::Args;
-use recert_app::{App, AppError, Cloud, ErrorCode, TenantAuth, TenantConnection};
-use recert_emulator::{Emulator, Options, Tenant};
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+    WorklistQueryDto,
+};
+use recert_app::{AppError, Verdict};
+use recert_emulator::Tenant;
+
+use crate::session::{DEMO, Session};
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
@@ -13,50 +24,164 @@ pub struct DemoArgs {
     pdf: Option<PathBuf>,
 }
 
-pub async fn run(args: DemoArgs, data_dir: &Path, json: bool) -> Result<(), AppError> {
-    let emulator = Emulator::start(Tenant::demo(), Options::default()).await.map_err(|err| {
-        AppError::new(ErrorCode::Unreachable, format!("cannot start the demo tenant: {err}"))
-    })?;
-    let app = App::open(&data_dir.join("recert.db"), App::system_clock())?;
-    let (client_id, secret) = emulator.app_client();
-    let tenant = app.connect(TenantConnection {
-        id: "demo".into(),
-        name: emulator.tenant_name(),
-        is_demo: true,
-        tenant_guid: emulator.tenant_id(),
-        cloud: Cloud::custom(&emulator.base_url())
-            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
-        auth: TenantAuth::AppSecret { client_id, secret },
-        extra_root: emulator.certificate_der(),
-    })?;
-    let pull = app.pull(&tenant.id).await?;
-    let summary = app.role_summary(&tenant.id).await?;
+/// The demo tenant's most senior manager: the one with the most people below them. They are the
+/// fallback reviewer and the governance lead of the demo.
+fn governance_lead(tenant: &Tenant) -> Option<String> {
+    let mut reports: BTreeMap<&str, usize> = BTreeMap::new();
+    for manager in tenant.managers().values() {
+        *reports.entry(manager.as_str()).or_default() += 1;
+    }
+    let (id, _) = reports.into_iter().max_by_key(|(id, n)| (*n, std::cmp::Reverse(*id)))?;
+    tenant.user(id)?.get("userPrincipalName")?.as_str().map(str::to_string)
+}
+
+pub async fn run(
+    args: DemoArgs,
+    session: &mut Session,
+    data_dir: &Path,
+    json: bool,
+) -> Result<(), AppError> {
+    session.connect_demo().await?;
+    let app = session.app.clone();
+    let pull = app.pull(DEMO).await?;
+    let summary = app.role_summary(DEMO).await?;
     let pdf = args.pdf.unwrap_or_else(|| data_dir.join("demo-population.pdf"));
-    app.export_population_pdf(&tenant.id, &pdf).await?;
-    emulator.shutdown().await;
+    app.export_population_pdf(DEMO, &pdf).await?;
+
+    // A quarterly review of every directory role, starting at this quarter's first day.
+    let today = chrono::Utc::now().date_naive();
+    let quarter_start =
+        chrono::NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)
+            .unwrap_or(today);
+    let lead = governance_lead(&Tenant::demo()).unwrap_or_default();
+    let definition = DefinitionDto {
+        id: String::new(),
+        tenant_id: DEMO.into(),
+        name: "Quarterly privileged access review".into(),
+        description: "Every Entra role, eligible and active, reviewed by each holder's manager."
+            .into(),
+        scope: ScopeDto {
+            surfaces: vec!["directoryRole".into()],
+            role_ids: Vec::new(),
+            kinds: "both".into(),
+            principal_types: PrincipalTypesDto {
+                users: true,
+                guests: true,
+                groups: true,
+                service_principals: true,
+            },
+            exclusions: Vec::new(),
+        },
+        reviewers: ReviewersDto {
+            source: "manager".into(),
+            named: Vec::new(),
+            fallback: vec![ReviewerDto {
+                id: String::new(),
+                upn: lead.clone(),
+                display_name: String::new(),
+            }],
+            rule: "firstDecides".into(),
+        },
+        schedule: ScheduleDto {
+            start: format!("{quarter_start}T09:00"),
+            time_zone: "UTC".into(),
+            duration_days: 21,
+            recurrence: "quarterly".into(),
+            end: "never".into(),
+            end_date: None,
+            end_count: None,
+        },
+        settings: default_settings(),
+    };
+    let created = app.definition_create(definition).await?;
+    let campaign = app.campaign_open(&created.definition.id).await?;
+
+    // Two reviewers clear part of their queues: approve what the recommendation keeps, deny the rest.
+    let detail = app.campaign(&campaign.id).await?;
+    let mut reviewers = detail.reviewers.clone();
+    reviewers.sort_by_key(|r| std::cmp::Reverse(r.assigned));
+    let mut decided = Vec::new();
+    for reviewer in reviewers.iter().take(2) {
+        let who = app.demo_identity(DEMO, &reviewer.upn).await?;
+        let page = app
+            .worklist(
+                &campaign.id,
+                WorklistQueryDto {
+                    reviewer: Some(reviewer.id.clone()),
+                    limit: 1000,
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let (deny, approve): (Vec<_>, Vec<_>) = page
+            .items
+            .iter()
+            .filter(|i| i.principal_id != who.id)
+            .partition(|i| i.recommendation.as_deref() == Some("deny"));
+        let approve: Vec<u32> = approve.iter().map(|i| i.id).collect();
+        let deny: Vec<u32> = deny.iter().take(3).map(|i| i.id).collect();
+        if !approve.is_empty() {
+            app.decide(
+                &campaign.id,
+                approve.clone(),
+                Verdict::Approve,
+                "Needed for their current duties".into(),
+                who.clone(),
+                "cli",
+            )
+            .await?;
+        }
+        if !deny.is_empty() {
+            app.decide(
+                &campaign.id,
+                deny.clone(),
+                Verdict::Deny,
+                "Not used in the look-back period".into(),
+                who.clone(),
+                "cli",
+            )
+            .await?;
+        }
+        decided.push((who.upn, approve.len(), deny.len()));
+    }
+    let closed = app
+        .campaign_close(&campaign.id, Some("demo: closed after two reviewers decided".into()))
+        .await?;
+    let detail = app.campaign(&closed.id).await?;
 
     if json {
-        let out = serde_json::json!({ "pull": pull, "summary": summary, "pdf": pdf });
+        let out =
+            serde_json::json!({ "pull": pull, "summary": summary, "campaign": detail, "pdf": pdf });
         println!("{out:#}");
         return Ok(());
     }
-    println!("Demo tenant: {} ({})", tenant.name, tenant.tenant_guid);
+    println!("Demo tenant: {} ({})", summary.tenant.name, summary.tenant.tenant_guid);
     println!(
         "Pulled {} roles: {} eligible and {} active assignments ({} activations set aside) in {} requests, {:.2} s",
         pull.roles, pull.eligible, pull.active, pull.activations, pull.requests, pull.seconds
     );
     println!("Raw responses SHA-256: {}", pull.raw_sha256);
     println!();
-    println!("{:<48} {:>8} {:>8}", "Role", "Eligible", "Active");
-    for role in summary.roles.iter().filter(|r| r.eligible + r.active > 0).take(15) {
-        println!("{:<48} {:>8} {:>8}", role.display_name, role.eligible, role.active);
+    println!(
+        "Campaign definition: {} ({}), fallback reviewer {lead}",
+        created.definition.name, created.definition.id
+    );
+    println!(
+        "Opened {} with {} items for {} reviewers",
+        campaign.name,
+        campaign.items,
+        detail.reviewers.len()
+    );
+    for (upn, approved, denied) in &decided {
+        println!("  {upn} approved {approved} and denied {denied}");
     }
-    let held = summary.roles.iter().filter(|r| r.eligible + r.active > 0).count();
-    if held > 15 {
-        println!("… and {} more roles with assignments", held - 15);
-    }
+    let o = &detail.outcomes;
+    println!(
+        "Closed: {} keep, {} remove, {} exceptions (undecided items keep access by default)",
+        o.keep, o.remove, o.exception
+    );
     println!();
     println!("Database: {}", data_dir.join("recert.db").display());
-    println!("Evidence PDF: {}", pdf.display());
+    println!("Population PDF: {}", pdf.display());
     Ok(())
 }

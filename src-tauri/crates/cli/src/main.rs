@@ -3,8 +3,10 @@
 //! Every command calls the same `recert-app` functions as the window. Output is for people by
 //! default and JSON with `--json`; errors go to stderr with their code and a non-zero exit.
 
+mod campaign;
 mod demo;
 mod emulator;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +34,25 @@ enum Command {
     /// The fake Entra tenant used by the demo and the tests.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+    /// Campaign definitions and campaigns.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
+    /// A campaign's review items, filtered.
+    Worklist(campaign::WorklistArgs),
+    /// Approve or deny items.
+    Decide(campaign::DecideArgs),
+    /// Decisions in bulk.
+    #[command(subcommand)]
+    Decisions(DecisionsCommand),
+    /// Open campaigns that are due, close those past their deadline, record missed windows.
+    /// Idempotent: run it from cron or Task Scheduler as often as you like.
+    RunDue,
+}
+
+#[derive(Subcommand, Debug)]
+enum DecisionsCommand {
+    /// Import decisions from a CSV file (item,decision,justification); all or nothing.
+    Import(campaign::ImportArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -42,21 +63,27 @@ enum EmulatorCommand {
 
 /// Where the database lives unless `--data-dir` says otherwise.
 fn data_dir(flag: Option<PathBuf>) -> PathBuf {
-    flag.or_else(|| dirs::data_dir().map(|d| d.join("recert"))).unwrap_or_else(|| PathBuf::from(".recert"))
+    flag.or_else(|| dirs::data_dir().map(|d| d.join("recert")))
+        .unwrap_or_else(|| PathBuf::from(".recert"))
 }
 
 fn print_error(err: &AppError, json: bool) {
     if json {
         eprintln!("{}", serde_json::json!({ "error": err }));
     } else {
-        eprintln!("error [{}]: {}", serde_json::to_value(err.code).unwrap_or_default().as_str().unwrap_or("?"), err.message);
+        eprintln!(
+            "error [{}]: {}",
+            serde_json::to_value(err.code).unwrap_or_default().as_str().unwrap_or("?"),
+            err.message
+        );
     }
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RECERT_LOG").unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_env("RECERT_LOG")
+                .unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -70,12 +97,37 @@ fn main() -> ExitCode {
     };
     let json = cli.json;
     let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Demo(args) => demo::run(args, &data_dir(cli.data_dir), json).await,
-            Command::Emulator(EmulatorCommand::Serve(args)) => emulator::serve(args)
+        let data_dir = data_dir(cli.data_dir);
+        let mut session = match &cli.command {
+            // These need no database.
+            Command::Emulator(_) => None,
+            _ => match session::Session::open(&data_dir) {
+                Ok(session) => Some(session),
+                Err(err) => return Err(err),
+            },
+        };
+        let result = match (cli.command, session.as_mut()) {
+            (Command::Emulator(EmulatorCommand::Serve(args)), _) => emulator::serve(args)
                 .await
                 .map_err(|message| AppError::new(recert_app::ErrorCode::Invalid, message)),
+            (Command::Demo(args), Some(session)) => demo::run(args, session, &data_dir, json).await,
+            (Command::Campaign(command), Some(session)) => {
+                campaign::run(command, session, json).await
+            }
+            (Command::Worklist(args), Some(session)) => {
+                campaign::worklist(args, session, json).await
+            }
+            (Command::Decide(args), Some(session)) => campaign::decide(args, session, json).await,
+            (Command::Decisions(DecisionsCommand::Import(args)), Some(session)) => {
+                campaign::import(args, session, json).await
+            }
+            (Command::RunDue, Some(session)) => campaign::run_due(session, json).await,
+            (_, None) => Err(AppError::new(recert_app::ErrorCode::Storage, "no database is open")),
+        };
+        if let Some(session) = session {
+            session.close().await;
         }
+        result
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,9 +4,16 @@
 //! testable with plain values and lets the store, the Graph client and the UI share one vocabulary.
 
 pub mod assignment;
+pub mod campaign;
 pub mod population;
+pub mod principal;
+pub mod recommendation;
+pub mod review;
+pub mod routing;
+pub mod schedule;
 
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
 };
 pub use population::{RoleCount, role_counts};
+pub use principal::{Activation, GroupMember, Principal, UserType};

@@ -1,12 +1,12 @@
-//! PDF layout with printpdf's operation API: embedded DejaVu fonts, a repeated table header, and
-//! `Page N of M` computed in a first pagination pass.
+//! The population summary PDF, and what every PDF here shares: the fixed document id and the
+//! metadata date. Layout for the summary: a header block, then the per-role table across pages
+//! with its header repeated and `Page N of M` computed in a first pagination pass.
 
-use printpdf::{
-    FontId, Mm, Op, ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions,
-    Point, Pt, TextItem,
-};
+use printpdf::{Date, DateTime, Offset, PdfDocument, PdfSaveOptions, Time};
 use sha2::{Digest, Sha256};
 
+use crate::canvas::{Canvas, INK};
+use crate::fonts::{Fonts, Style, clean};
 use crate::{EvidenceError, PopulationReport};
 
 const PAGE_W: f32 = 595.28; // A4 portrait, in points
@@ -14,72 +14,11 @@ const PAGE_H: f32 = 841.89;
 const MARGIN: f32 = 48.0;
 const ROW_H: f32 = 16.0;
 
-struct Font {
-    id: FontId,
-    parsed: ParsedFont,
-}
-
-impl Font {
-    /// Registers the font under a fixed id. printpdf's own ids are random per call, and the id's
-    /// first six letters become the subset tag in the file, so fixed ids keep output reproducible.
-    fn load(
-        doc: &mut PdfDocument,
-        id: &str,
-        name: &'static str,
-        bytes: &[u8],
-    ) -> Result<Font, EvidenceError> {
-        let mut warnings = Vec::new();
-        let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings)
-            .ok_or_else(|| EvidenceError::Font { name, message: format!("{warnings:?}") })?;
-        let id = FontId(id.to_string());
-        doc.resources.fonts.map.insert(id.clone(), PdfFont::new(parsed.clone()));
-        Ok(Font { id, parsed })
-    }
-
-    /// Width of `text` at `size`, from the glyph advances (no kerning; enough for tables).
-    fn width(&self, text: &str, size: f32) -> f32 {
-        let units = f32::from(self.parsed.pdf_font_metrics.units_per_em.max(1));
-        text.chars()
-            .map(|c| {
-                let glyph = self.parsed.lookup_glyph_index(c as u32).unwrap_or(0);
-                self.parsed.get_glyph_width_internal(glyph).unwrap_or(0) as f32
-            })
-            .sum::<f32>()
-            * size
-            / units
-    }
-
-    /// `text` cut with an ellipsis to fit `max` points.
-    fn fit(&self, text: &str, size: f32, max: f32) -> String {
-        if self.width(text, size) <= max {
-            return text.to_string();
-        }
-        let mut out = String::new();
-        for c in text.chars() {
-            out.push(c);
-            if self.width(&out, size) + self.width("…", size) > max {
-                out.pop();
-                break;
-            }
-        }
-        out.push('…');
-        out
-    }
-}
-
-fn text(ops: &mut Vec<Op>, font: &Font, size: f32, x: f32, y: f32, s: &str) {
-    ops.push(Op::StartTextSection);
-    ops.push(Op::SetFont { font: PdfFontHandle::External(font.id.clone()), size: Pt(size) });
-    ops.push(Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } });
-    ops.push(Op::ShowText { items: vec![TextItem::Text(s.to_string())] });
-    ops.push(Op::EndTextSection);
-}
-
 /// Renders the population summary: a header block, then the per-role table across pages.
 pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceError> {
     let mut doc = PdfDocument::new("Recert population summary");
-    let regular = Font::load(&mut doc, "RCRTSA", "DejaVu Sans", dejavu::sans::regular())?;
-    let bold = Font::load(&mut doc, "RCRTSB", "DejaVu Sans Bold", dejavu::sans::bold())?;
+    let fonts = Fonts::population(&mut doc)?;
+    let (regular, bold) = (Style::Regular, Style::Bold);
 
     let header_lines = [
         format!("Tenant: {} ({})", report.tenant_name, report.tenant_guid),
@@ -111,48 +50,36 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
     let col_x = [MARGIN, PAGE_W - MARGIN - 150.0, PAGE_W - MARGIN - 70.0];
     let role_width = col_x[1] - col_x[0] - 8.0;
     let mut pages = Vec::with_capacity(total_pages);
+    let f = &fonts;
     for (page_index, (start, end, top)) in chunks.into_iter().enumerate() {
-        let mut ops = Vec::new();
+        let mut page = Canvas::new(PAGE_W, PAGE_H);
         if page_index == 0 {
-            text(
-                &mut ops,
-                &bold,
-                18.0,
-                MARGIN,
-                PAGE_H - MARGIN - 18.0,
-                "Privileged role population",
-            );
+            let title = "Privileged role population";
+            page.text(f, bold, 18.0, MARGIN, PAGE_H - MARGIN - 18.0, title, INK);
             for (i, line) in header_lines.iter().enumerate() {
                 let y = PAGE_H - MARGIN - 40.0 - i as f32 * 14.0;
-                text(
-                    &mut ops,
-                    &regular,
-                    9.0,
-                    MARGIN,
-                    y,
-                    &regular.fit(line, 9.0, PAGE_W - 2.0 * MARGIN),
-                );
+                let line = clean(line);
+                let line = f.fit(regular, &line, 9.0, PAGE_W - 2.0 * MARGIN);
+                page.text(f, regular, 9.0, MARGIN, y, &line, INK);
             }
         }
         let mut y = top - ROW_H;
         // Numbers are right-aligned on the column's right edge so digits line up.
-        let right = |font: &Font, size: f32, edge: f32, s: &str| edge - font.width(s, size);
-        text(&mut ops, &bold, 9.5, col_x[0], y, "Role");
+        page.text(f, bold, 9.5, col_x[0], y, "Role", INK);
         for (edge, label) in [(col_x[1] + 50.0, "Eligible"), (col_x[2] + 50.0, "Active")] {
-            text(&mut ops, &bold, 9.5, right(&bold, 9.5, edge, label), y, label);
+            page.text_right(f, bold, 9.5, edge, y, label, INK);
         }
         for row in &report.rows[start..end] {
             y -= ROW_H;
-            text(&mut ops, &regular, 9.0, col_x[0], y, &regular.fit(&row.role, 9.0, role_width));
+            let role = clean(&row.role);
+            page.text(f, regular, 9.0, col_x[0], y, &f.fit(regular, &role, 9.0, role_width), INK);
             for (edge, n) in [(col_x[1] + 50.0, row.eligible), (col_x[2] + 50.0, row.active)] {
-                let n = n.to_string();
-                text(&mut ops, &regular, 9.0, right(&regular, 9.0, edge, &n), y, &n);
+                page.text_right(f, regular, 9.0, edge, y, &n.to_string(), INK);
             }
         }
         let footer = format!("Page {} of {}", page_index + 1, total_pages);
-        let footer_x = PAGE_W - MARGIN - regular.width(&footer, 8.0);
-        text(&mut ops, &regular, 8.0, footer_x, MARGIN, &footer);
-        pages.push(PdfPage::new(Mm::from(Pt(PAGE_W)), Mm::from(Pt(PAGE_H)), ops));
+        page.text_right(f, regular, 8.0, PAGE_W - MARGIN, MARGIN, &footer, INK);
+        pages.push(page.into_page());
     }
     let mut warnings = Vec::new();
     let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
@@ -164,7 +91,7 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
 /// printpdf writes a random `/ID` pair into the trailer. Replace both halves, in place and with
 /// the same length so no offset moves, by a digest of everything before the trailer: the same
 /// content then gives the same file, and different content a different id.
-fn fix_document_id(bytes: &mut [u8]) {
+pub(crate) fn fix_document_id(bytes: &mut [u8]) {
     const HALF: usize = 32;
     let Some(at) = bytes.windows(5).rposition(|w| w == b"/ID[(") else { return };
     let (first, second) = (at + 5, at + 5 + HALF + 2);
@@ -178,6 +105,29 @@ fn fix_document_id(bytes: &mut [u8]) {
     let id = &digest.as_bytes()[..HALF];
     bytes[first..first + HALF].copy_from_slice(id);
     bytes[second..second + HALF].copy_from_slice(id);
+}
+
+/// The PDF's metadata dates, from the Binder's `generated_at` (`YYYY-MM-DD HH:MM:SS…`), so
+/// they say when the evidence was generated rather than when the file was written. Anything
+/// unparseable gives the epoch: the date is informational, the hash is what counts.
+pub(crate) fn pdf_date(text: &str) -> DateTime {
+    let num = |range: std::ops::Range<usize>| text.get(range).and_then(|s| s.parse::<u16>().ok());
+    let parsed = (|| {
+        let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let valid = (1..=12).contains(&month)
+            && (1..=31).contains(&day)
+            && hour < 24
+            && minute < 60
+            && second < 61;
+        valid.then(|| (year, month, day, hour, minute, second))
+    })();
+    let (year, month, day, hour, minute, second) = parsed.unwrap_or((1970, 1, 1, 0, 0, 0));
+    DateTime {
+        date: Date { year: i32::from(year), month: month as u8, day: day as u8 },
+        time: Time { hour: hour as u8, minute: minute as u8, second: second as u8, millisecond: 0 },
+        offset: Offset { hours: 0, minutes: 0, seconds: 0, milliseconds: 0 },
+    }
 }
 
 #[cfg(test)]

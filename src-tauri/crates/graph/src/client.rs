@@ -1,19 +1,30 @@
-//! The HTTP core: bearer tokens, `@odata.nextLink` paging, and polite retries of reads.
+//! The HTTP core: bearer tokens per resource, `@odata.nextLink` paging, `$batch`, and polite
+//! retries of reads: `Retry-After` honoured, exponential backoff with jitter, concurrency that
+//! halves under throttling and grows back slowly, cancellation, and a request id on every error.
+//!
+//! Only reads are sent here. `post_read` is for POSTs that read (`getByIds`, `$batch` of GETs);
+//! a removal must never go through a retrying path (DESIGN.md invariant 4).
 
 use std::hash::{BuildHasher, RandomState};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 use crate::{Cloud, GraphError};
 
-/// One raw response page, kept verbatim for the sealed snapshot.
-#[derive(Clone, Debug)]
+/// One raw response page, kept verbatim for the sealed snapshot, with the request behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawPage {
+    pub method: String,
     pub url: String,
+    /// The request body, for POSTs that read (`getByIds`).
+    pub request_body: Option<Vec<u8>>,
     pub body: Vec<u8>,
 }
 
@@ -36,13 +47,139 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Exponential backoff with full jitter, so that concurrent partitions do not retry in step.
+    /// Exponential backoff with jitter (half to full ceiling), so that concurrent partitions do
+    /// not retry in step.
     fn backoff(&self, attempt: u32) -> Duration {
         let ceiling = self.base_delay.saturating_mul(1u32 << attempt.min(16)).min(self.max_delay);
-        let random = RandomState::new().hash_one(attempt) % 1000;
-        ceiling.mul_f64(0.5 + random as f64 / 2000.0)
+        ceiling.mul_f64(0.5 + jitter() / 2.0)
     }
 }
+
+/// A number in [0, 1) that differs per call; good enough to de-synchronise retries.
+fn jitter() -> f64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    (RandomState::new().hash_one(nanos) % 10_000) as f64 / 10_000.0
+}
+
+/// Concurrency that adapts to the service: additive increase while requests succeed,
+/// multiplicative decrease on throttling (429, 503). Permits taken away while held are paid back
+/// as they are returned.
+#[derive(Debug)]
+pub(crate) struct Pacer {
+    semaphore: Arc<Semaphore>,
+    state: Mutex<PacerState>,
+    max: usize,
+}
+
+#[derive(Debug)]
+struct PacerState {
+    limit: usize,
+    debt: usize,
+    successes: usize,
+    paused_until: Option<Instant>,
+}
+
+pub(crate) struct Permit<'a> {
+    permit: Option<OwnedSemaphorePermit>,
+    pacer: &'a Pacer,
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        if let Some(permit) = self.permit.take() {
+            let mut state = lock(&self.pacer.state);
+            if state.debt > 0 {
+                state.debt -= 1;
+                permit.forget();
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Pacer {
+    pub(crate) fn new(max: usize) -> Pacer {
+        let max = max.max(1);
+        Pacer {
+            semaphore: Arc::new(Semaphore::new(max)),
+            state: Mutex::new(PacerState { limit: max, debt: 0, successes: 0, paused_until: None }),
+            max,
+        }
+    }
+
+    async fn acquire(&self, cancel: &CancellationToken) -> Result<Permit<'_>, GraphError> {
+        // Graph throttles per app and tenant: after a Retry-After nobody should knock.
+        loop {
+            let until = lock(&self.state).paused_until;
+            match until {
+                Some(t) if t > Instant::now() => {
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Err(GraphError::Cancelled),
+                        _ = tokio::time::sleep_until(t) => {}
+                    }
+                }
+                _ => break,
+            }
+        }
+        let permit = tokio::select! {
+            _ = cancel.cancelled() => return Err(GraphError::Cancelled),
+            p = self.semaphore.clone().acquire_owned() => p.map_err(|_| GraphError::Cancelled)?,
+        };
+        Ok(Permit { permit: Some(permit), pacer: self })
+    }
+
+    fn success(&self) {
+        let mut state = lock(&self.state);
+        state.successes += 1;
+        if state.successes >= state.limit && state.limit < self.max {
+            state.successes = 0;
+            state.limit += 1;
+            if state.debt > 0 {
+                state.debt -= 1;
+            } else {
+                self.semaphore.add_permits(1);
+            }
+        }
+    }
+
+    fn throttled(&self, retry_after: Option<Duration>) {
+        let mut state = lock(&self.state);
+        let new = (state.limit / 2).max(1);
+        // Idle permits go at once; those in use are paid back as they come home.
+        let cut = state.limit - new;
+        let forgotten = self.semaphore.forget_permits(cut);
+        state.debt += cut - forgotten;
+        state.limit = new;
+        state.successes = 0;
+        if let Some(wait) = retry_after {
+            let until = Instant::now() + wait;
+            state.paused_until = Some(state.paused_until.map_or(until, |t| t.max(until)));
+        }
+    }
+
+    /// The current limit, for tests and progress reports.
+    pub(crate) fn limit(&self) -> usize {
+        lock(&self.state).limit
+    }
+}
+
+/// One step of a `$batch`, answered.
+#[derive(Clone, Debug)]
+pub struct BatchResponse {
+    /// The step's relative URL as sent.
+    pub url: String,
+    pub status: u16,
+    pub body: Value,
+}
+
+/// At most this many steps per `$batch` (Graph's limit).
+pub const BATCH_LIMIT: usize = 20;
 
 #[derive(Clone)]
 pub struct GraphClient {
@@ -50,6 +187,11 @@ pub struct GraphClient {
     cloud: Cloud,
     credential: Arc<dyn TokenCredential>,
     retry: RetryPolicy,
+    graph_pacer: Arc<Pacer>,
+    arm_pacer: Arc<Pacer>,
+    cancel: CancellationToken,
+    /// Requests put on the wire (attempts included), for the extraction record.
+    sent: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -58,8 +200,12 @@ impl std::fmt::Debug for GraphClient {
     }
 }
 
-fn retryable(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+fn retryable(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+fn throttling(status: u16) -> bool {
+    matches!(status, 429 | 503)
 }
 
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -69,9 +215,22 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// Graph and ARM cap what one app may do per tenant; 16 requests in flight per API is well
+/// inside that, and the pacer halves it at the first sign of throttling.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+
 impl GraphClient {
     pub fn new(http: reqwest::Client, cloud: Cloud, credential: Arc<dyn TokenCredential>) -> Self {
-        GraphClient { http, cloud, credential, retry: RetryPolicy::default() }
+        GraphClient {
+            http,
+            cloud,
+            credential,
+            retry: RetryPolicy::default(),
+            graph_pacer: Arc::new(Pacer::new(DEFAULT_MAX_CONCURRENCY)),
+            arm_pacer: Arc::new(Pacer::new(DEFAULT_MAX_CONCURRENCY)),
+            cancel: CancellationToken::new(),
+            sent: Arc::default(),
+        }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -79,38 +238,105 @@ impl GraphClient {
         self
     }
 
+    /// Bounds the requests in flight per API (Graph, ARM); throttling lowers it further.
+    pub fn with_max_concurrency(mut self, max: usize) -> Self {
+        self.graph_pacer = Arc::new(Pacer::new(max));
+        self.arm_pacer = Arc::new(Pacer::new(max));
+        self
+    }
+
+    /// Every call made through the returned client fails with [`GraphError::Cancelled`] once
+    /// `cancel` is cancelled, including one waiting out a `Retry-After`.
+    pub fn with_cancellation(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
     pub fn cloud(&self) -> &Cloud {
         &self.cloud
     }
 
-    async fn bearer(&self) -> Result<String, GraphError> {
-        let scope = self.cloud.graph_scope();
-        let token = self
-            .credential
-            .get_token(&[scope.as_str()], None)
-            .await
-            .map_err(|err| GraphError::Auth(err.to_string()))?;
+    /// Requests sent so far by this client and its clones.
+    pub fn requests_sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The Graph concurrency limit right now (it drops under throttling).
+    pub fn graph_concurrency(&self) -> usize {
+        self.graph_pacer.limit()
+    }
+
+    async fn bearer(&self, url: &str) -> Result<String, GraphError> {
+        let scope =
+            if self.cloud.is_arm(url) { self.cloud.arm_scope() } else { self.cloud.graph_scope() };
+        let token = self.credential.get_token(&[scope.as_str()], None).await.map_err(|err| {
+            // Our own credentials carry a typed error; others' are summarised.
+            match err.into_downcast::<GraphError>() {
+                Ok(typed) => typed,
+                // azure_identity says only that the request failed: name the host it could not reach.
+                Err(other)
+                    if matches!(other.kind(), azure_core::error::ErrorKind::Io)
+                        || other.to_string().contains("failed to execute") =>
+                {
+                    GraphError::Unreachable {
+                        url: self.cloud.login.to_string(),
+                        message: other.to_string(),
+                        request_id: None,
+                    }
+                }
+                Err(other) => GraphError::Auth(other.to_string()),
+            }
+        })?;
         Ok(token.token.secret().to_string())
     }
 
     /// GETs `url` and parses it as JSON, retrying throttling, transient errors, dropped
     /// connections and truncated bodies. Returns the parsed value and the raw bytes.
     pub async fn get(&self, url: &str) -> Result<(Value, Vec<u8>), GraphError> {
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
+    /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
+    /// GETs), with the same retries as [`GraphClient::get`]. Never use it for a write.
+    pub async fn post_read(&self, url: &str, body: &Value) -> Result<(Value, Vec<u8>), GraphError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
+        self.send(reqwest::Method::POST, url, Some(bytes)).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Vec<u8>>,
+    ) -> Result<(Value, Vec<u8>), GraphError> {
+        let pacer = if self.cloud.is_arm(url) { &self.arm_pacer } else { &self.graph_pacer };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let failure = match self.get_once(url).await {
-                Ok(ok) => return Ok(ok),
-                Err((err, wait)) => (err, wait),
+            let permit = pacer.acquire(&self.cancel).await?;
+            let outcome = tokio::select! {
+                _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
+                outcome = self.send_once(method.clone(), url, body.as_deref()) => outcome,
             };
-            let (err, server_wait) = failure;
-            let transient = match &err {
-                GraphError::Service { status, .. } => {
-                    retryable(StatusCode::from_u16(*status).unwrap_or(StatusCode::OK))
+            drop(permit);
+            let (err, server_wait) = match outcome {
+                Ok(ok) => {
+                    pacer.success();
+                    return Ok(ok);
                 }
+                Err(failure) => failure,
+            };
+            let transient = match &err {
+                GraphError::Service { status, .. } => retryable(*status),
                 GraphError::Unreachable { .. } | GraphError::Malformed { .. } => true,
                 _ => false,
             };
+            if let GraphError::Service { status, .. } = &err
+                && throttling(*status)
+            {
+                pacer.throttled(server_wait);
+            }
             if !transient {
                 return Err(err);
             }
@@ -123,27 +349,46 @@ impl GraphClient {
             }
             let wait = server_wait.unwrap_or_else(|| self.retry.backoff(attempt));
             tracing::debug!(%url, attempt, ?wait, error = %err, "retrying read");
-            tokio::time::sleep(wait).await;
+            tokio::select! {
+                _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
+                _ = tokio::time::sleep(wait) => {}
+            }
         }
     }
 
-    async fn get_once(
+    async fn send_once(
         &self,
+        method: reqwest::Method,
         url: &str,
+        body: Option<&[u8]>,
     ) -> Result<(Value, Vec<u8>), (GraphError, Option<Duration>)> {
-        let token = self.bearer().await.map_err(|err| (err, None))?;
-        let unreachable = |err: reqwest::Error| GraphError::Unreachable {
-            url: url.to_string(),
-            message: err.to_string(),
+        let token = self.bearer(url).await.map_err(|err| (err, None))?;
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Our own id for the request: it is what an error names when the service never answered.
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let unreachable = |err: reqwest::Error, request_id: Option<String>| {
+            let mut message = err.to_string();
+            let mut source = std::error::Error::source(&err);
+            while let Some(inner) = source {
+                message.push_str(": ");
+                message.push_str(&inner.to_string());
+                source = inner.source();
+            }
+            GraphError::Unreachable { url: url.to_string(), message, request_id }
         };
-        let response = self
+        let mut request = self
             .http
-            .get(url)
+            .request(method, url)
             .bearer_auth(token)
             .header("Accept", "application/json")
+            .header("client-request-id", &client_request_id);
+        if let Some(body) = body {
+            request = request.header("Content-Type", "application/json").body(body.to_vec());
+        }
+        let response = request
             .send()
             .await
-            .map_err(|err| (unreachable(err), None))?;
+            .map_err(|err| (unreachable(err, Some(client_request_id.clone())), None))?;
         let status = response.status();
         let wait = retry_after(response.headers());
         let request_id = response
@@ -151,13 +396,28 @@ impl GraphClient {
             .get("request-id")
             .or_else(|| response.headers().get("x-ms-request-id"))
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response.bytes().await.map_err(|err| (unreachable(err), None))?.to_vec();
+            .map(str::to_string)
+            .or(Some(client_request_id));
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| (unreachable(err, request_id.clone()), None))?
+            .to_vec();
         if !status.is_success() {
-            return Err((GraphError::from_response(status.as_u16(), request_id, &body), wait));
+            return Err((GraphError::from_response(status.as_u16(), request_id, &body, url), wait));
+        }
+        if status == StatusCode::NO_CONTENT {
+            return Ok((Value::Null, body));
         }
         let value = serde_json::from_slice(&body).map_err(|err| {
-            (GraphError::Malformed { url: url.to_string(), message: err.to_string() }, None)
+            (
+                GraphError::Malformed {
+                    url: url.to_string(),
+                    message: err.to_string(),
+                    request_id,
+                },
+                None,
+            )
         })?;
         Ok((value, body))
     }
@@ -170,22 +430,188 @@ impl GraphClient {
         let mut next = Some(url.to_string());
         while let Some(url) = next.take() {
             let (mut page, body) = self.get(&url).await?;
-            match page.get_mut("value").map(Value::take) {
-                Some(Value::Array(values)) => items.extend(values),
-                _ => {
-                    return Err(GraphError::Malformed {
-                        url,
-                        message: "the page has no `value` array".into(),
-                    });
-                }
-            }
-            next = page
-                .get("@odata.nextLink")
-                .or_else(|| page.get("nextLink"))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            pages.push(RawPage { url, body });
+            next = take_items(&mut page, &url, &mut items)?;
+            pages.push(RawPage { method: "GET".into(), url, request_body: None, body });
         }
         Ok((items, pages))
+    }
+
+    /// Sends up to [`BATCH_LIMIT`] GETs (relative URLs such as `/users/{id}/manager`) as one
+    /// `$batch` and returns their answers in the order given. Steps throttled or failing
+    /// transiently are sent again (only those), after the longest `Retry-After` they carried.
+    pub async fn batch_get(&self, urls: &[String]) -> Result<Vec<BatchResponse>, GraphError> {
+        let batch_url = self.cloud.graph_url("$batch");
+        let mut answers: Vec<Option<BatchResponse>> = vec![None; urls.len()];
+        let mut pending: Vec<usize> = (0..urls.len()).collect();
+        let mut attempt = 0;
+        while !pending.is_empty() {
+            attempt += 1;
+            let mut all = Vec::new();
+            for chunk in pending.chunks(BATCH_LIMIT) {
+                let requests: Vec<Value> = chunk
+                    .iter()
+                    .map(|i| json!({ "id": i.to_string(), "method": "GET", "url": urls[*i] }))
+                    .collect();
+                let (value, _) =
+                    self.post_read(&batch_url, &json!({ "requests": requests })).await?;
+                let responses = value
+                    .get("responses")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| GraphError::Malformed {
+                        url: batch_url.clone(),
+                        message: "a $batch answer has no `responses` array".into(),
+                        request_id: None,
+                    })?
+                    .clone();
+                all.extend(responses);
+            }
+            let mut again = Vec::new();
+            let mut wait: Option<Duration> = None;
+            for response in all {
+                let index = response
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| id.parse::<usize>().ok())
+                    .filter(|i| *i < urls.len());
+                let Some(index) = index else { continue };
+                let status = response.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
+                if retryable(status) {
+                    let after = response
+                        .pointer("/headers/Retry-After")
+                        .or_else(|| response.pointer("/headers/retry-after"))
+                        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64()))
+                        .map(Duration::from_secs);
+                    wait = wait.max(after);
+                    again.push(index);
+                    continue;
+                }
+                let body = response.get("body").cloned().unwrap_or(Value::Null);
+                answers[index] = Some(BatchResponse { url: urls[index].clone(), status, body });
+            }
+            // A step the service did not answer at all is asked again too.
+            for index in &pending {
+                if answers[*index].is_none() && !again.contains(index) {
+                    again.push(*index);
+                }
+            }
+            again.sort_unstable();
+            if again.is_empty() {
+                break;
+            }
+            if attempt >= self.retry.max_attempts {
+                return Err(GraphError::RetriesExhausted {
+                    url: batch_url,
+                    attempts: attempt,
+                    last: Box::new(GraphError::Service {
+                        status: 429,
+                        code: "TooManyRequests".into(),
+                        message: format!("{} $batch steps stayed throttled", again.len()),
+                        request_id: None,
+                    }),
+                });
+            }
+            self.graph_pacer.throttled(wait);
+            let wait = wait.unwrap_or_else(|| self.retry.backoff(attempt));
+            tokio::select! {
+                _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
+                _ = tokio::time::sleep(wait) => {}
+            }
+            pending = again;
+        }
+        Ok(answers.into_iter().flatten().collect())
+    }
+
+    /// The items of a `$batch` step's list answer, following its `@odata.nextLink` with plain
+    /// GETs. Returns the items and the pages (the step's answer first, as a canonical page).
+    pub async fn batch_list(
+        &self,
+        answer: &BatchResponse,
+    ) -> Result<(Vec<Value>, Vec<RawPage>), GraphError> {
+        let url = self.cloud.graph_url(&answer.url);
+        if !(200..300).contains(&answer.status) {
+            let raw = serde_json::to_vec(&answer.body).unwrap_or_default();
+            return Err(GraphError::from_value(answer.status, None, &answer.body, &raw, &url));
+        }
+        let mut items = Vec::new();
+        let mut page = answer.body.clone();
+        let next = take_items(&mut page, &url, &mut items)?;
+        let mut pages = vec![canonical_page(&url, &answer.body)];
+        if let Some(next) = next {
+            let (more, more_pages) = self.get_all(&next).await?;
+            items.extend(more);
+            pages.extend(more_pages);
+        }
+        Ok((items, pages))
+    }
+}
+
+/// A `$batch` step's answer as a page: the step's absolute URL and its body re-encoded. Keeping
+/// steps (not the batch envelope, whose order Graph does not fix) keeps the snapshot hash stable.
+pub(crate) fn canonical_page(url: &str, body: &Value) -> RawPage {
+    RawPage {
+        method: "GET".into(),
+        url: url.to_string(),
+        request_body: None,
+        body: serde_json::to_vec(body).unwrap_or_default(),
+    }
+}
+
+/// Moves a page's `value` items into `items` and returns its next link.
+fn take_items(
+    page: &mut Value,
+    url: &str,
+    items: &mut Vec<Value>,
+) -> Result<Option<String>, GraphError> {
+    match page.get_mut("value").map(Value::take) {
+        Some(Value::Array(values)) => items.extend(values),
+        _ => {
+            return Err(GraphError::Malformed {
+                url: url.to_string(),
+                message: "the page has no `value` array".into(),
+                request_id: None,
+            });
+        }
+    }
+    Ok(page
+        .get("@odata.nextLink")
+        .or_else(|| page.get("nextLink"))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_pacer_halves_under_throttling_and_grows_back() {
+        let pacer = Pacer::new(8);
+        pacer.throttled(None);
+        assert_eq!(pacer.limit(), 4);
+        pacer.throttled(None);
+        assert_eq!(pacer.limit(), 2);
+        for _ in 0..2 {
+            pacer.success();
+        }
+        assert_eq!(pacer.limit(), 3, "one step up after a limit's worth of successes");
+        // Only `limit` permits can be held at once, whatever was handed out before.
+        let cancel = CancellationToken::new();
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(pacer.acquire(&cancel).await.expect("a permit"));
+        }
+        let fourth = tokio::time::timeout(Duration::from_millis(50), pacer.acquire(&cancel)).await;
+        assert!(fourth.is_err(), "a fourth permit must wait while the limit is 3");
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_pauses_everyone_and_cancellation_ends_the_wait() {
+        let pacer = Pacer::new(4);
+        pacer.throttled(Some(Duration::from_secs(30)));
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let err = pacer.acquire(&cancel).await.err().expect("cancelled while paused");
+        assert!(matches!(err, GraphError::Cancelled));
     }
 }

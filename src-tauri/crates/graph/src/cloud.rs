@@ -76,6 +76,10 @@ impl Cloud {
         format!("{}/.default", self.graph_resource)
     }
 
+    pub fn arm_scope(&self) -> String {
+        format!("{}/.default", self.arm_resource)
+    }
+
     /// `{graph}/v1.0/{path}`; `path` may carry a query string.
     pub fn graph_url(&self, path: &str) -> String {
         format!(
@@ -83,6 +87,32 @@ impl Cloud {
             self.graph.as_str().trim_end_matches('/'),
             path.trim_start_matches('/')
         )
+    }
+
+    /// `{arm}/{path}`; `path` is an ARM resource path, e.g. `/subscriptions?api-version=…`.
+    pub fn arm_url(&self, path: &str) -> String {
+        format!("{}/{}", self.arm.as_str().trim_end_matches('/'), path.trim_start_matches('/'))
+    }
+
+    /// Whether `url` is on this cloud's ARM host (and so needs an ARM token).
+    pub fn is_arm(&self, url: &str) -> bool {
+        url.starts_with(self.arm.as_str().trim_end_matches('/'))
+    }
+
+    /// `{login}/{tenant}/oauth2/v2.0`, the base of the authorize, token and devicecode endpoints.
+    pub fn oauth_base(&self, tenant: &str) -> String {
+        format!("{}/{tenant}/oauth2/v2.0", self.login.as_str().trim_end_matches('/'))
+    }
+
+    /// A cloud by its stable name (`public`, `usGovernment`, `china`) or, for `custom`, its base.
+    pub fn by_name(name: &str, base_url: Option<&str>) -> Option<Cloud> {
+        match name {
+            "public" => Some(Cloud::public()),
+            "usGovernment" => Some(Cloud::us_government()),
+            "china" => Some(Cloud::china()),
+            "custom" => base_url.and_then(|b| Cloud::custom(b).ok()),
+            _ => None,
+        }
     }
 }
 

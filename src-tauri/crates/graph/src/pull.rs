@@ -1,47 +1,155 @@
-//! Pulling the privileged population of Entra directory roles: the role catalogue, then per role
-//! the eligibility and assignment schedule instances with their principals, a few roles at a time.
+//! Pulling a tenant's whole privileged population: Entra directory roles, PIM for Groups and Azure
+//! resource roles, the principals behind them (with managers and last sign-in), the members of
+//! groups that hold roles, and activation history.
+//!
+//! The work is split into partitions (a role, a group, a subscription) fetched concurrently; the
+//! client's pacer bounds what is in flight and backs off under throttling. Results are put
+//! together in partition order, never completion order, so the raw pages, and the snapshot hash
+//! over them, are the same for the same tenant state. A pull returns everything or an error.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use recert_domain::{
-    Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
+    Activation, Assignment, AssignmentKind, GroupMember, Membership, Principal, PrincipalKind,
+    RoleDefinition, Surface, UserType,
 };
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::client::{BATCH_LIMIT, canonical_page};
 use crate::{GraphClient, GraphError, RawPage};
 
 /// Everything a pull found, with the raw pages that prove it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Population {
     pub roles: Vec<RoleDefinition>,
     pub assignments: Vec<Assignment>,
-    /// `Activated` instances: usage evidence of an eligibility, not review items.
-    pub activations: usize,
+    /// PIM activations (running `Activated` instances and audited ones): usage evidence, not
+    /// review items.
+    pub activations: Vec<Activation>,
+    pub principals: Vec<Principal>,
+    /// Transitive members of the groups that hold roles.
+    pub group_members: Vec<GroupMember>,
     pub pages: Vec<RawPage>,
+    /// What could not be read without failing the pull (e.g. sign-in activity on a tenant
+    /// without the licence), in words for the operator.
+    pub notes: Vec<String>,
 }
 
 impl Population {
-    /// SHA-256 over every page's URL and body in a fixed order, so the same tenant state hashes
-    /// the same whatever order the concurrent requests finished in.
+    /// SHA-256 over every page's request and body in a fixed order, so the same tenant state
+    /// hashes the same whatever order the concurrent requests finished in.
     pub fn raw_sha256(&self) -> String {
         let mut hasher = Sha256::new();
         for page in &self.pages {
-            hasher.update((page.url.len() as u64).to_be_bytes());
-            hasher.update(page.url.as_bytes());
-            hasher.update((page.body.len() as u64).to_be_bytes());
-            hasher.update(&page.body);
+            for part in [
+                page.method.as_bytes(),
+                page.url.as_bytes(),
+                page.request_body.as_deref().unwrap_or_default(),
+                &page.body,
+            ] {
+                hasher.update((part.len() as u64).to_be_bytes());
+                hasher.update(part);
+            }
         }
         hex::encode(hasher.finalize())
     }
 }
 
-/// PIM's throttling limits are unpublished; four requests in flight is the conservative figure
-/// Microsoft's own PIM guidance works with.
-pub const DEFAULT_CONCURRENCY: usize = 4;
+/// Which part of a pull is running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PullStage {
+    DirectoryRoles,
+    PimGroups,
+    AzureRoles,
+    Activity,
+    Principals,
+    GroupMembers,
+    Managers,
+}
+
+impl PullStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullStage::DirectoryRoles => "directoryRoles",
+            PullStage::PimGroups => "pimGroups",
+            PullStage::AzureRoles => "azureRoles",
+            PullStage::Activity => "activity",
+            PullStage::Principals => "principals",
+            PullStage::GroupMembers => "groupMembers",
+            PullStage::Managers => "managers",
+        }
+    }
+}
+
+/// Partitions done out of the partitions of a stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PullProgress {
+    pub stage: PullStage,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// How to pull.
+#[derive(Clone, Copy, Default)]
+pub struct PullOptions<'a> {
+    /// Activation history is read from this instant on (the directory audit log keeps 7 or 30
+    /// days); `None` reads what the log has.
+    pub activity_since: Option<DateTime<Utc>>,
+    /// Called as partitions finish; must be quick.
+    pub progress: Option<&'a (dyn Fn(PullProgress) + Send + Sync)>,
+}
+
+impl std::fmt::Debug for PullOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PullOptions").field("activity_since", &self.activity_since).finish()
+    }
+}
+
+/// Futures kept in flight per stage; the client's pacer decides how many requests actually run.
+const FAN_OUT: usize = 64;
+/// Graph's limit for `directoryObjects/getByIds`.
+const GET_BY_IDS_LIMIT: usize = 1000;
+/// Instances per page: the most Graph serves, so a big role is a few sequential pages.
+const TOP: usize = 999;
+const ACTIVATION_COMPLETED: &str = "Add member to role completed (PIM activation)";
+
+struct Reporter<'a> {
+    sink: Option<&'a (dyn Fn(PullProgress) + Send + Sync)>,
+    stage: PullStage,
+    total: AtomicUsize,
+    done: AtomicUsize,
+}
+
+impl<'a> Reporter<'a> {
+    fn new(options: &PullOptions<'a>, stage: PullStage) -> Reporter<'a> {
+        Reporter {
+            sink: options.progress,
+            stage,
+            total: AtomicUsize::new(0),
+            done: AtomicUsize::new(0),
+        }
+    }
+    fn add(&self, n: usize) {
+        let total = self.total.fetch_add(n, Ordering::Relaxed) + n;
+        self.emit(self.done.load(Ordering::Relaxed), total);
+    }
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        self.emit(done, self.total.load(Ordering::Relaxed));
+    }
+    fn emit(&self, done: usize, total: usize) {
+        if let Some(sink) = self.sink {
+            sink(PullProgress { stage: self.stage, done, total });
+        }
+    }
+}
 
 fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_string)
+    value.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 fn time(value: &Value, key: &str) -> Option<DateTime<Utc>> {
@@ -51,69 +159,84 @@ fn time(value: &Value, key: &str) -> Option<DateTime<Utc>> {
     (parsed.format("%Y").to_string() != "0001").then_some(parsed)
 }
 
-fn role_definition(value: &Value) -> Option<RoleDefinition> {
-    Some(RoleDefinition {
-        surface: Surface::DirectoryRole,
-        id: text(value, "id")?,
-        display_name: text(value, "displayName")?,
-        is_built_in: value.get("isBuiltIn").and_then(Value::as_bool).unwrap_or(false),
-    })
+fn malformed(url: &str, message: impl Into<String>) -> GraphError {
+    GraphError::Malformed { url: url.to_string(), message: message.into(), request_id: None }
 }
 
-fn principal_kind(principal: &Value) -> PrincipalKind {
-    match principal.get("@odata.type").and_then(Value::as_str).unwrap_or_default() {
-        "#microsoft.graph.user" => PrincipalKind::User,
-        "#microsoft.graph.group" => PrincipalKind::Group,
-        "#microsoft.graph.servicePrincipal" => PrincipalKind::ServicePrincipal,
+fn is(value: &Value, key: &str, expected: &str) -> bool {
+    value.get(key).and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(expected))
+}
+
+fn principal_kind(odata_type: &str) -> PrincipalKind {
+    match odata_type.trim_start_matches('#').trim_start_matches("microsoft.graph.") {
+        "user" | "User" => PrincipalKind::User,
+        "group" | "Group" => PrincipalKind::Group,
+        "servicePrincipal" | "ServicePrincipal" => PrincipalKind::ServicePrincipal,
         _ => PrincipalKind::Unknown,
     }
 }
 
-/// Maps one schedule instance; `None` for activations. Errors name the field that is missing.
-fn assignment(
+/// A part of the population, as one stage found it.
+#[derive(Default)]
+struct Part {
+    roles: Vec<RoleDefinition>,
+    assignments: Vec<Assignment>,
+    activations: Vec<Activation>,
+    pages: Vec<RawPage>,
+    notes: Vec<String>,
+}
+
+/// Maps one Entra-role schedule instance: `Ok(Err(activation))` for an activation.
+fn directory_instance(
     value: &Value,
     kind: AssignmentKind,
     url: &str,
-) -> Result<Option<Assignment>, GraphError> {
-    let missing = |field: &str| GraphError::Malformed {
-        url: url.to_string(),
-        message: format!("a schedule instance has no `{field}`"),
-    };
-    if value
-        .get("assignmentType")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("Activated"))
-    {
-        return Ok(None);
-    }
-    let principal = value.get("principal").cloned().unwrap_or_default();
+) -> Result<Result<Assignment, Activation>, GraphError> {
+    let missing = |field: &str| malformed(url, format!("a schedule instance has no `{field}`"));
     let principal_id = text(value, "principalId").ok_or_else(|| missing("principalId"))?;
+    let role_id = text(value, "roleDefinitionId").ok_or_else(|| missing("roleDefinitionId"))?;
+    let scope = text(value, "directoryScopeId").unwrap_or_else(|| "/".into());
+    let start = time(value, "startDateTime");
+    if is(value, "assignmentType", "Activated") {
+        return Ok(Err(Activation {
+            surface: Surface::DirectoryRole,
+            role_id,
+            scope,
+            principal_id,
+            at: start.unwrap_or_default(),
+        }));
+    }
     let membership = match value.get("memberType").and_then(Value::as_str) {
         Some(t) if !t.eq_ignore_ascii_case("Direct") => Membership::Group,
         _ => Membership::Direct,
     };
-    Ok(Some(Assignment {
+    // `$expand=principal` is not asked for (principals are resolved in bulk), but a saved
+    // response that has it still names the principal.
+    let principal = value.get("principal").cloned().unwrap_or_default();
+    Ok(Ok(Assignment {
         surface: Surface::DirectoryRole,
         source_id: text(value, "id").ok_or_else(|| missing("id"))?,
-        role_id: text(value, "roleDefinitionId").ok_or_else(|| missing("roleDefinitionId"))?,
-        scope: text(value, "directoryScopeId").unwrap_or_else(|| "/".into()),
-        principal_kind: principal_kind(&principal),
+        role_id,
+        scope,
+        principal_kind: principal_kind(
+            principal.get("@odata.type").and_then(Value::as_str).unwrap_or_default(),
+        ),
         principal_name: text(&principal, "displayName").unwrap_or_else(|| principal_id.clone()),
         principal_upn: text(&principal, "userPrincipalName"),
         principal_id,
         kind,
         membership,
-        start: time(value, "startDateTime"),
+        start,
         end: time(value, "endDateTime"),
     }))
 }
 
-/// Pulls every directory role and its eligible and active assignments. Either the whole
-/// population comes back or an error does: nothing half-done.
-pub async fn pull_directory_roles(
+/// Entra directory roles: the catalogue, then per role its eligibility and assignment instances.
+async fn directory_roles(
     client: &GraphClient,
-    concurrency: usize,
-) -> Result<Population, GraphError> {
+    options: &PullOptions<'_>,
+) -> Result<Part, GraphError> {
+    let report = Reporter::new(options, PullStage::DirectoryRoles);
     let cloud = client.cloud();
     let roles_url = cloud.graph_url(
         "roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId",
@@ -122,64 +245,656 @@ pub async fn pull_directory_roles(
     let roles = role_values
         .iter()
         .map(|v| {
-            role_definition(v).ok_or_else(|| GraphError::Malformed {
-                url: roles_url.clone(),
-                message: "a role definition has no id or displayName".into(),
-            })
+            let role = || {
+                Some(RoleDefinition {
+                    surface: Surface::DirectoryRole,
+                    id: text(v, "id")?,
+                    display_name: text(v, "displayName")?,
+                    is_built_in: v.get("isBuiltIn").and_then(Value::as_bool).unwrap_or(false),
+                })
+            };
+            role()
+                .ok_or_else(|| malformed(&roles_url, "a role definition has no id or displayName"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-
     let partitions: Vec<(String, AssignmentKind)> = roles
         .iter()
         .flat_map(|role| {
-            let filter = format!("$filter=roleDefinitionId eq '{}'&$expand=principal", role.id);
+            let query = format!("$filter=roleDefinitionId eq '{}'&$top={TOP}", role.id);
             [
                 (
                     cloud.graph_url(&format!(
-                        "roleManagement/directory/roleEligibilityScheduleInstances?{filter}"
+                        "roleManagement/directory/roleEligibilityScheduleInstances?{query}"
                     )),
                     AssignmentKind::Eligible,
                 ),
                 (
                     cloud.graph_url(&format!(
-                        "roleManagement/directory/roleAssignmentScheduleInstances?{filter}"
+                        "roleManagement/directory/roleAssignmentScheduleInstances?{query}"
                     )),
                     AssignmentKind::Active,
                 ),
             ]
         })
         .collect();
-
-    // `buffered` (not `buffer_unordered`) keeps results in partition order, which makes the
-    // page order, and so the snapshot hash, deterministic.
-    let results: Vec<(Vec<Value>, Vec<RawPage>, AssignmentKind)> = stream::iter(partitions)
-        .map(|(url, kind)| async move {
-            let (items, pages) = client.get_all(&url).await?;
-            Ok::<_, GraphError>((items, pages, kind))
+    report.add(partitions.len());
+    // `buffered` (not `buffer_unordered`) keeps results in partition order.
+    let results: Vec<(Vec<Value>, Vec<RawPage>, AssignmentKind, String)> = stream::iter(partitions)
+        .map(|(url, kind)| {
+            let report = &report;
+            async move {
+                let (items, pages) = client.get_all(&url).await?;
+                report.tick();
+                Ok::<_, GraphError>((items, pages, kind, url))
+            }
         })
-        .buffered(concurrency.max(1))
+        .buffered(FAN_OUT)
         .try_collect()
         .await?;
-
-    let mut assignments = Vec::new();
-    let mut activations = 0;
-    for (items, partition_pages, kind) in results {
-        let url = partition_pages.first().map(|p| p.url.clone()).unwrap_or_default();
+    let mut part = Part { roles, ..Part::default() };
+    for (items, partition_pages, kind, url) in results {
         for item in &items {
-            match assignment(item, kind, &url)? {
-                Some(a) => assignments.push(a),
-                None => activations += 1,
+            match directory_instance(item, kind, &url)? {
+                Ok(a) => part.assignments.push(a),
+                Err(activation) => part.activations.push(activation),
             }
         }
         pages.extend(partition_pages);
     }
-    Ok(Population { roles, assignments, activations, pages })
+    part.pages = pages;
+    Ok(part)
+}
+
+/// PIM for Groups: v1.0 cannot list the groups PIM governs, so every group PIM can govern (not
+/// dynamic) is asked, two `$batch` steps per group (eligibility, assignment).
+async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<Part, GraphError> {
+    let report = Reporter::new(options, PullStage::PimGroups);
+    let cloud = client.cloud();
+    let groups_url = cloud.graph_url(&format!(
+        "groups?$select=id,displayName,groupTypes,isAssignableToRole&$top={TOP}"
+    ));
+    let (groups, mut pages) = client.get_all(&groups_url).await?;
+    let mut ids: Vec<String> = groups
+        .iter()
+        .filter(|g| {
+            !g.get("groupTypes")
+                .and_then(Value::as_array)
+                .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("DynamicMembership")))
+        })
+        .filter_map(|g| text(g, "id"))
+        .collect();
+    ids.sort();
+    let base = "/identityGovernance/privilegedAccess/group";
+    let steps: Vec<(String, AssignmentKind)> = ids
+        .iter()
+        .flat_map(|id| {
+            let filter = format!("$filter=groupId eq '{id}'");
+            [
+                (format!("{base}/eligibilityScheduleInstances?{filter}"), AssignmentKind::Eligible),
+                (format!("{base}/assignmentScheduleInstances?{filter}"), AssignmentKind::Active),
+            ]
+        })
+        .collect();
+    let chunks: Vec<Vec<(String, AssignmentKind)>> =
+        steps.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
+    report.add(chunks.len());
+    let results: Vec<Vec<(Vec<Value>, Vec<RawPage>, AssignmentKind, String)>> =
+        stream::iter(chunks)
+            .map(|chunk| {
+                let report = &report;
+                async move {
+                    let urls: Vec<String> = chunk.iter().map(|(u, _)| u.clone()).collect();
+                    let answers = client.batch_get(&urls).await?;
+                    let mut out = Vec::new();
+                    for (answer, (url, kind)) in answers.iter().zip(&chunk) {
+                        let (items, pages) = client.batch_list(answer).await?;
+                        out.push((items, pages, *kind, cloud.graph_url(url)));
+                    }
+                    report.tick();
+                    Ok::<_, GraphError>(out)
+                }
+            })
+            .buffered(FAN_OUT)
+            .try_collect()
+            .await?;
+    let mut part = Part {
+        roles: vec![
+            RoleDefinition {
+                surface: Surface::PimGroup,
+                id: "member".into(),
+                display_name: "Group member".into(),
+                is_built_in: true,
+            },
+            RoleDefinition {
+                surface: Surface::PimGroup,
+                id: "owner".into(),
+                display_name: "Group owner".into(),
+                is_built_in: true,
+            },
+        ],
+        ..Part::default()
+    };
+    for (items, step_pages, kind, url) in results.into_iter().flatten() {
+        for item in &items {
+            let missing =
+                |f: &str| malformed(&url, format!("a PIM for Groups instance has no `{f}`"));
+            let principal_id = text(item, "principalId").ok_or_else(|| missing("principalId"))?;
+            let group_id = text(item, "groupId").ok_or_else(|| missing("groupId"))?;
+            let access = text(item, "accessId").ok_or_else(|| missing("accessId"))?.to_lowercase();
+            let start = time(item, "startDateTime");
+            if is(item, "assignmentType", "activated") {
+                part.activations.push(Activation {
+                    surface: Surface::PimGroup,
+                    role_id: access,
+                    scope: group_id,
+                    principal_id,
+                    at: start.unwrap_or_default(),
+                });
+                continue;
+            }
+            let membership = if is(item, "memberType", "group") {
+                Membership::Group
+            } else {
+                Membership::Direct
+            };
+            part.assignments.push(Assignment {
+                surface: Surface::PimGroup,
+                source_id: text(item, "id").ok_or_else(|| missing("id"))?,
+                role_id: access,
+                scope: group_id,
+                principal_kind: PrincipalKind::Unknown,
+                principal_name: principal_id.clone(),
+                principal_upn: None,
+                principal_id,
+                kind,
+                membership,
+                start,
+                end: time(item, "endDateTime"),
+            });
+        }
+        pages.extend(step_pages);
+    }
+    part.pages = pages;
+    Ok(part)
+}
+
+/// The role GUID at the end of an ARM role definition id: the same role in every subscription.
+fn arm_role_guid(id: &str) -> String {
+    id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase()
+}
+
+/// Azure resource roles: every subscription the identity sees, and per subscription its role
+/// definitions and eligibility and assignment instances (at, above and below it). An instance
+/// made above a subscription shows in each; it is kept once.
+async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<Part, GraphError> {
+    let report = Reporter::new(options, PullStage::AzureRoles);
+    let cloud = client.cloud();
+    let subs_url = cloud.arm_url("subscriptions?api-version=2022-12-01");
+    let (subs, mut pages) = client.get_all(&subs_url).await?;
+    let mut sub_ids: Vec<String> = subs.iter().filter_map(|s| text(s, "id")).collect();
+    sub_ids.sort();
+    sub_ids.dedup();
+    let auth = "providers/Microsoft.Authorization";
+    let partitions: Vec<(String, Option<AssignmentKind>)> = sub_ids
+        .iter()
+        .flat_map(|sub| {
+            let sub = sub.trim_start_matches('/');
+            [
+                (
+                    cloud.arm_url(&format!("{sub}/{auth}/roleDefinitions?api-version=2022-04-01")),
+                    None,
+                ),
+                (
+                    cloud.arm_url(&format!(
+                        "{sub}/{auth}/roleEligibilityScheduleInstances?api-version=2020-10-01"
+                    )),
+                    Some(AssignmentKind::Eligible),
+                ),
+                (
+                    cloud.arm_url(&format!(
+                        "{sub}/{auth}/roleAssignmentScheduleInstances?api-version=2020-10-01"
+                    )),
+                    Some(AssignmentKind::Active),
+                ),
+            ]
+        })
+        .collect();
+    report.add(partitions.len());
+    let results: Vec<(Vec<Value>, Vec<RawPage>, Option<AssignmentKind>, String)> =
+        stream::iter(partitions)
+            .map(|(url, kind)| {
+                let report = &report;
+                async move {
+                    let (items, pages) = client.get_all(&url).await?;
+                    report.tick();
+                    Ok::<_, GraphError>((items, pages, kind, url))
+                }
+            })
+            .buffered(FAN_OUT)
+            .try_collect()
+            .await?;
+    let mut part = Part::default();
+    let mut roles: BTreeMap<String, RoleDefinition> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for (items, partition_pages, kind, url) in results {
+        pages.extend(partition_pages);
+        for item in &items {
+            let props = item.get("properties").cloned().unwrap_or_default();
+            let Some(kind) = kind else {
+                let Some(name) = text(item, "name") else { continue };
+                roles.entry(name.to_ascii_lowercase()).or_insert_with(|| RoleDefinition {
+                    surface: Surface::AzureRole,
+                    id: name.to_ascii_lowercase(),
+                    display_name: text(&props, "roleName").unwrap_or(name),
+                    is_built_in: is(&props, "type", "BuiltInRole"),
+                });
+                continue;
+            };
+            let missing =
+                |f: &str| malformed(&url, format!("an ARM schedule instance has no `{f}`"));
+            let id = text(item, "id").ok_or_else(|| missing("id"))?;
+            if !seen.insert(id.to_ascii_lowercase()) {
+                continue;
+            }
+            let principal_id = text(&props, "principalId").ok_or_else(|| missing("principalId"))?;
+            let role_def =
+                text(&props, "roleDefinitionId").ok_or_else(|| missing("roleDefinitionId"))?;
+            let role_id = arm_role_guid(&role_def);
+            let scope = text(&props, "scope").ok_or_else(|| missing("scope"))?;
+            let expanded = props.get("expandedProperties").cloned().unwrap_or_default();
+            if let Some(name) =
+                expanded.pointer("/roleDefinition/displayName").and_then(Value::as_str)
+            {
+                roles.entry(role_id.clone()).or_insert_with(|| RoleDefinition {
+                    surface: Surface::AzureRole,
+                    id: role_id.clone(),
+                    display_name: name.to_string(),
+                    is_built_in: is(&expanded["roleDefinition"], "type", "BuiltInRole"),
+                });
+            }
+            let start = time(&props, "startDateTime");
+            if is(&props, "assignmentType", "Activated") {
+                part.activations.push(Activation {
+                    surface: Surface::AzureRole,
+                    role_id,
+                    scope,
+                    principal_id,
+                    at: start.unwrap_or_default(),
+                });
+                continue;
+            }
+            part.assignments.push(Assignment {
+                surface: Surface::AzureRole,
+                source_id: id,
+                role_id,
+                scope,
+                principal_kind: principal_kind(
+                    props.get("principalType").and_then(Value::as_str).unwrap_or_default(),
+                ),
+                principal_name: expanded
+                    .pointer("/principal/displayName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| principal_id.clone()),
+                principal_upn: None,
+                principal_id,
+                kind,
+                membership: if is(&props, "memberType", "Group") {
+                    Membership::Group
+                } else {
+                    Membership::Direct
+                },
+                start,
+                end: time(&props, "endDateTime"),
+            });
+        }
+    }
+    part.roles = roles.into_values().collect();
+    part.pages = pages;
+    Ok(part)
+}
+
+/// Activation history from the directory audit log. A tenant or identity that cannot read the log
+/// still gets its population; the gap is noted.
+async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Part, GraphError> {
+    let report = Reporter::new(options, PullStage::Activity);
+    report.add(1);
+    let mut filter = format!("activityDisplayName eq '{ACTIVATION_COMPLETED}'");
+    if let Some(since) = options.activity_since {
+        filter
+            .push_str(&format!(" and activityDateTime ge {}", since.format("%Y-%m-%dT%H:%M:%SZ")));
+    }
+    let url =
+        client.cloud().graph_url(&format!("auditLogs/directoryAudits?$filter={filter}&$top={TOP}"));
+    let (events, pages) = match client.get_all(&url).await {
+        Ok(found) => found,
+        Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
+            report.tick();
+            return Ok(Part {
+                notes: vec![format!("activation history was not read: {err}")],
+                ..Part::default()
+            });
+        }
+        Err(err) => return Err(err),
+    };
+    report.tick();
+    let mut part = Part { pages, ..Part::default() };
+    for event in &events {
+        let surface = match event.get("category").and_then(Value::as_str) {
+            Some("GroupManagement") => Surface::PimGroup,
+            Some("ResourceManagement") => Surface::AzureRole,
+            _ => Surface::DirectoryRole,
+        };
+        let targets =
+            event.get("targetResources").and_then(Value::as_array).cloned().unwrap_or_default();
+        let target =
+            |kind: &str| targets.iter().find(|t| is(t, "type", kind)).and_then(|t| text(t, "id"));
+        let detail = |key: &str| {
+            event
+                .get("additionalDetails")
+                .and_then(Value::as_array)
+                .and_then(|d| d.iter().find(|x| is(x, "key", key)).and_then(|x| text(x, "value")))
+        };
+        let role = detail("RoleDefinitionOriginId").or_else(|| target("Role"));
+        let principal = target("User").or_else(|| {
+            event.pointer("/initiatedBy/user/id").and_then(Value::as_str).map(str::to_string)
+        });
+        let (Some(role_id), Some(principal_id), Some(at)) =
+            (role, principal, time(event, "activityDateTime"))
+        else {
+            continue;
+        };
+        part.activations.push(Activation {
+            surface,
+            role_id: if surface == Surface::AzureRole { arm_role_guid(&role_id) } else { role_id },
+            scope: if surface == Surface::DirectoryRole { "/".into() } else { String::new() },
+            principal_id,
+            at,
+        });
+    }
+    Ok(part)
+}
+
+fn principal(value: &Value) -> Option<Principal> {
+    let kind = principal_kind(value.get("@odata.type").and_then(Value::as_str).unwrap_or_default());
+    let id = text(value, "id")?;
+    let upn = match kind {
+        PrincipalKind::User => text(value, "userPrincipalName"),
+        PrincipalKind::ServicePrincipal => text(value, "appId"),
+        _ => text(value, "mailNickname"),
+    };
+    Some(Principal {
+        display_name: text(value, "displayName").unwrap_or_else(|| id.clone()),
+        id,
+        kind,
+        upn,
+        mail: text(value, "mail"),
+        account_enabled: value.get("accountEnabled").and_then(Value::as_bool),
+        user_type: text(value, "userType").and_then(|t| UserType::parse(&t)),
+        manager_id: None,
+        last_sign_in: None,
+    })
+}
+
+/// Resolves ids with `directoryObjects/getByIds`, 1,000 per call. Ids the directory no longer has
+/// (deleted objects) are simply absent from the answer.
+async fn resolve(
+    client: &GraphClient,
+    ids: &[String],
+    report: &Reporter<'_>,
+) -> Result<(Vec<Principal>, Vec<RawPage>), GraphError> {
+    let url = client.cloud().graph_url("directoryObjects/getByIds");
+    let chunks: Vec<&[String]> = ids.chunks(GET_BY_IDS_LIMIT).collect();
+    report.add(chunks.len());
+    let answers: Vec<(Vec<Value>, RawPage)> = stream::iter(chunks)
+        .map(|chunk| {
+            let url = &url;
+            async move {
+                let body = json!({ "ids": chunk, "types": ["user", "group", "servicePrincipal"] });
+                let (mut value, raw) = client.post_read(url, &body).await?;
+                let items = match value.get_mut("value").map(Value::take) {
+                    Some(Value::Array(items)) => items,
+                    _ => return Err(malformed(url, "getByIds answered without a `value` array")),
+                };
+                report.tick();
+                let page = RawPage {
+                    method: "POST".into(),
+                    url: url.clone(),
+                    request_body: serde_json::to_vec(&body).ok(),
+                    body: raw,
+                };
+                Ok((items, page))
+            }
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await?;
+    let mut principals = Vec::new();
+    let mut pages = Vec::new();
+    for (items, page) in answers {
+        principals.extend(items.iter().filter_map(principal));
+        pages.push(page);
+    }
+    Ok((principals, pages))
+}
+
+/// Runs `$batch` steps, 20 per batch, and returns each step's answer in order.
+async fn batched(
+    client: &GraphClient,
+    urls: Vec<String>,
+    report: &Reporter<'_>,
+) -> Result<Vec<crate::BatchResponse>, GraphError> {
+    let chunks: Vec<Vec<String>> = urls.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
+    report.add(chunks.len());
+    let answers: Vec<Vec<crate::BatchResponse>> = stream::iter(chunks)
+        .map(|chunk| async move {
+            let answers = client.batch_get(&chunk).await?;
+            report.tick();
+            Ok::<_, GraphError>(answers)
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await?;
+    Ok(answers.into_iter().flatten().collect())
+}
+
+fn last_sign_in(value: &Value) -> Option<DateTime<Utc>> {
+    let activity = value.get("signInActivity")?;
+    time(activity, "lastSuccessfulSignInDateTime").or_else(|| {
+        [time(activity, "lastSignInDateTime"), time(activity, "lastNonInteractiveSignInDateTime")]
+            .into_iter()
+            .flatten()
+            .max()
+    })
+}
+
+/// Pulls the whole privileged population. Either all of it comes back or an error does.
+pub async fn pull(
+    client: &GraphClient,
+    options: &PullOptions<'_>,
+) -> Result<Population, GraphError> {
+    let (directory, groups, azure, activity) = futures_util::try_join!(
+        directory_roles(client, options),
+        pim_groups(client, options),
+        azure_roles(client, options),
+        activity(client, options),
+    )?;
+    let mut population = Population::default();
+    let mut instance_activations = Vec::new();
+    for part in [directory, groups, azure] {
+        population.roles.extend(part.roles);
+        population.assignments.extend(part.assignments);
+        instance_activations.extend(part.activations);
+        population.pages.extend(part.pages);
+        population.notes.extend(part.notes);
+    }
+    population.pages.extend(activity.pages);
+    population.notes.extend(activity.notes);
+    population.activations = merge_activations(activity.activations, instance_activations);
+
+    // Principals: everyone holding something, and the groups PIM for Groups governs.
+    let report = Reporter::new(options, PullStage::Principals);
+    let mut wanted: BTreeSet<String> =
+        population.assignments.iter().map(|a| a.principal_id.to_ascii_lowercase()).collect();
+    wanted.extend(
+        population
+            .assignments
+            .iter()
+            .filter(|a| a.surface == Surface::PimGroup)
+            .map(|a| a.scope.to_ascii_lowercase()),
+    );
+    let ids: Vec<String> = wanted.iter().cloned().collect();
+    let (found, pages) = resolve(client, &ids, &report).await?;
+    population.pages.extend(pages);
+    let mut principals: BTreeMap<String, Principal> =
+        found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
+
+    // Members of the groups that hold directory or Azure roles, so "via group X" can be shown.
+    let report = Reporter::new(options, PullStage::GroupMembers);
+    let holders: BTreeSet<String> = population
+        .assignments
+        .iter()
+        .filter(|a| a.surface != Surface::PimGroup)
+        .map(|a| a.principal_id.to_ascii_lowercase())
+        .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
+        .collect();
+    let holders: Vec<String> = holders.into_iter().collect();
+    let urls: Vec<String> = holders
+        .iter()
+        .map(|g| format!("/groups/{g}/transitiveMembers?$select=id&$top={TOP}"))
+        .collect();
+    let answers = batched(client, urls, &report).await?;
+    for (group, answer) in holders.iter().zip(&answers) {
+        let (members, pages) = client.batch_list(answer).await?;
+        population.pages.extend(pages);
+        for member in members.iter().filter_map(|m| text(m, "id")) {
+            population.group_members.push(GroupMember {
+                group_id: group.clone(),
+                member_id: member.to_ascii_lowercase(),
+            });
+        }
+    }
+    let missing: Vec<String> = population
+        .group_members
+        .iter()
+        .map(|m| m.member_id.clone())
+        .filter(|id| !principals.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (found, pages) = resolve(client, &missing, &report).await?;
+    population.pages.extend(pages);
+    principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+
+    // Managers (the default reviewers) and last sign-in, per user through `$batch`.
+    let report = Reporter::new(options, PullStage::Managers);
+    let users: Vec<String> = principals
+        .values()
+        .filter(|p| p.kind == PrincipalKind::User)
+        .map(|p| p.id.clone())
+        .collect();
+    let sign_in = match users.first() {
+        Some(first) => {
+            let probe =
+                client.cloud().graph_url(&format!("users/{first}?$select=id,signInActivity"));
+            match client.get(&probe).await {
+                Ok(_) => true,
+                Err(
+                    err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. }),
+                ) => {
+                    population.notes.push(format!("last sign-in was not read: {err}"));
+                    false
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        None => false,
+    };
+    let per_user = if sign_in { 2 } else { 1 };
+    let mut urls = Vec::with_capacity(users.len() * per_user);
+    for user in &users {
+        urls.push(format!("/users/{user}/manager?$select=id"));
+        if sign_in {
+            urls.push(format!("/users/{user}?$select=id,signInActivity"));
+        }
+    }
+    let answers = batched(client, urls, &report).await?;
+    for (user, answers) in users.iter().zip(answers.chunks(per_user)) {
+        let mut manager = None;
+        let mut signed_in = None;
+        for answer in answers {
+            let url = client.cloud().graph_url(&answer.url);
+            match answer.status {
+                200..=299 => {
+                    population.pages.push(canonical_page(&url, &answer.body));
+                    if answer.url.contains("/manager") {
+                        manager = text(&answer.body, "id");
+                    } else {
+                        signed_in = last_sign_in(&answer.body);
+                    }
+                }
+                // By design in Graph: no manager is a 404.
+                404 if answer.url.contains("/manager") => {}
+                status => {
+                    let raw = serde_json::to_vec(&answer.body).unwrap_or_default();
+                    return Err(GraphError::from_value(status, None, &answer.body, &raw, &url));
+                }
+            }
+        }
+        if let Some(p) = principals.get_mut(&user.to_ascii_lowercase()) {
+            p.manager_id = manager;
+            p.last_sign_in = signed_in;
+        }
+    }
+    // Managers must be known by name and address to be asked to review.
+    let missing: Vec<String> = principals
+        .values()
+        .filter_map(|p| p.manager_id.as_ref().map(|m| m.to_ascii_lowercase()))
+        .filter(|id| !principals.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let (found, pages) = resolve(client, &missing, &report).await?;
+    population.pages.extend(pages);
+    principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+
+    for a in &mut population.assignments {
+        if let Some(p) = principals.get(&a.principal_id.to_ascii_lowercase()) {
+            a.principal_kind = p.kind;
+            a.principal_name = p.display_name.clone();
+            a.principal_upn = if p.kind == PrincipalKind::User { p.upn.clone() } else { None };
+        }
+    }
+    population.principals = principals.into_values().collect();
+    Ok(population)
+}
+
+/// Audited activations first; a running `Activated` instance is added unless the audit log already
+/// has it (the log stamps completion a moment after the instance starts).
+fn merge_activations(audited: Vec<Activation>, instances: Vec<Activation>) -> Vec<Activation> {
+    let mut by_key: HashMap<(Surface, String, String), Vec<DateTime<Utc>>> = HashMap::new();
+    for a in &audited {
+        by_key
+            .entry((a.surface, a.role_id.to_ascii_lowercase(), a.principal_id.to_ascii_lowercase()))
+            .or_default()
+            .push(a.at);
+    }
+    let mut out = audited;
+    for a in instances {
+        let key = (a.surface, a.role_id.to_ascii_lowercase(), a.principal_id.to_ascii_lowercase());
+        let known = by_key
+            .get(&key)
+            .is_some_and(|times| times.iter().any(|t| (*t - a.at).num_minutes().abs() <= 10));
+        if !known {
+            out.push(a);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn maps_instances_and_sets_activations_aside() {
@@ -188,7 +903,7 @@ mod tests {
             "startDateTime": "2026-01-01T00:00:00Z", "endDateTime": null, "memberType": "Direct",
             "principal": {"@odata.type": "#microsoft.graph.user", "displayName": "Ада Лавлейс", "userPrincipalName": "ada@contoso.test"}
         });
-        let got = assignment(&direct, AssignmentKind::Eligible, "u")
+        let got = directory_instance(&direct, AssignmentKind::Eligible, "u")
             .expect("valid")
             .expect("not an activation");
         assert_eq!(got.principal_name, "Ада Лавлейс");
@@ -196,12 +911,15 @@ mod tests {
         assert_eq!(got.membership, Membership::Direct);
         assert!(got.start.is_some() && got.end.is_none(), "null end means permanent");
 
-        let activated = json!({"id": "i2", "principalId": "u1", "roleDefinitionId": "r1", "assignmentType": "Activated"});
-        assert!(assignment(&activated, AssignmentKind::Active, "u").expect("valid").is_none());
+        let activated = json!({"id": "i2", "principalId": "u1", "roleDefinitionId": "r1", "assignmentType": "Activated", "startDateTime": "2026-01-02T00:00:00Z"});
+        let activation = directory_instance(&activated, AssignmentKind::Active, "u")
+            .expect("valid")
+            .expect_err("an activation");
+        assert_eq!(activation.principal_id, "u1");
 
         let via_group = json!({"id": "i3", "principalId": "g1", "roleDefinitionId": "r1", "memberType": "Group"});
         assert_eq!(
-            assignment(&via_group, AssignmentKind::Active, "u")
+            directory_instance(&via_group, AssignmentKind::Active, "u")
                 .expect("valid")
                 .expect("kept")
                 .membership,
@@ -209,7 +927,25 @@ mod tests {
         );
 
         let broken = json!({"id": "i4", "roleDefinitionId": "r1"});
-        let err = assignment(&broken, AssignmentKind::Active, "u").expect_err("no principal");
+        let err =
+            directory_instance(&broken, AssignmentKind::Active, "u").expect_err("no principal");
         assert!(err.to_string().contains("principalId"), "{err}");
+    }
+
+    #[test]
+    fn an_audited_activation_is_not_counted_twice() {
+        let at = |m: i64| {
+            DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z").expect("time").with_timezone(&Utc)
+                + chrono::Duration::minutes(m)
+        };
+        let act = |m| Activation {
+            surface: Surface::DirectoryRole,
+            role_id: "r".into(),
+            scope: "/".into(),
+            principal_id: "u".into(),
+            at: at(m),
+        };
+        let merged = merge_activations(vec![act(0)], vec![act(1), act(120)]);
+        assert_eq!(merged.len(), 2, "the instance a minute later is the audited one");
     }
 }

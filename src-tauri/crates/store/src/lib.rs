@@ -4,9 +4,13 @@
 //! get domain values back, never rows. Times are stored as RFC 3339 UTC strings.
 
 pub mod audit;
+pub mod campaigns;
+pub mod connections;
+pub mod directory;
 mod migrate;
 pub mod population;
 pub mod tenants;
+pub mod worklist;
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,6 +18,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use audit::{AuditEvent, ChainBreak, NewAuditEvent};
+pub use connections::{AuthMethod, ConnectionRecord};
+pub use directory::{PageRef, PopulationRows, StoredPage};
 pub use population::{PopulationRecord, PullRecord};
 pub use tenants::{TenantKind, TenantRecord};
 
@@ -34,6 +40,12 @@ pub enum StoreError {
     Corrupt { table: &'static str, column: &'static str, value: String },
     #[error("no tenant named {0:?}")]
     NoSuchTenant(String),
+    #[error("no {what} {id:?}")]
+    NotFound { what: &'static str, id: String },
+    #[error("{0}")]
+    Transition(recert_domain::campaign::TransitionError),
+    #[error("{0}")]
+    Conflict(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

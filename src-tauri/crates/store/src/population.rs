@@ -5,10 +5,9 @@ use chrono::{DateTime, Utc};
 use recert_domain::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
 };
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 
-use crate::audit::{self, NewAuditEvent};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::{Result, Store, StoreError, parse_time};
 
 /// What a pull did, for the extraction record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,7 +28,7 @@ pub struct PopulationRecord {
     pub assignments: Vec<Assignment>,
 }
 
-fn surface(value: String) -> Result<Surface> {
+pub(crate) fn surface(value: String) -> Result<Surface> {
     Surface::parse(&value).ok_or(StoreError::Corrupt {
         table: "assignment",
         column: "surface",
@@ -38,7 +37,9 @@ fn surface(value: String) -> Result<Surface> {
 }
 
 impl Store {
-    /// Replaces the tenant's population in one transaction, with its audit event.
+    /// Replaces the tenant's roles and assignments (and, with them, its directory data, emptied)
+    /// in one transaction, with its audit event. A full pull uses
+    /// [`Store::replace_population_full`].
     pub fn replace_population(
         &mut self,
         tenant_id: &str,
@@ -46,87 +47,8 @@ impl Store {
         roles: &[RoleDefinition],
         assignments: &[Assignment],
     ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        let known: Option<String> = tx
-            .query_row("SELECT id FROM tenant WHERE id = ?1", [tenant_id], |r| r.get(0))
-            .optional()?;
-        if known.is_none() {
-            return Err(StoreError::NoSuchTenant(tenant_id.to_string()));
-        }
-        tx.execute(
-            "INSERT INTO pull (tenant_id, started_at, finished_at, actor, requests, raw_sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                tenant_id,
-                format_time(pull.started_at),
-                format_time(pull.finished_at),
-                pull.actor,
-                pull.requests,
-                pull.raw_sha256
-            ],
-        )?;
-        let pull_id = tx.last_insert_rowid();
-        tx.execute("DELETE FROM assignment WHERE tenant_id = ?1", [tenant_id])?;
-        tx.execute("DELETE FROM role_definition WHERE tenant_id = ?1", [tenant_id])?;
-        {
-            let mut insert_role = tx.prepare_cached(
-                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for role in roles {
-                insert_role.execute(params![
-                    tenant_id,
-                    role.surface.as_str(),
-                    role.id,
-                    role.display_name,
-                    role.is_built_in
-                ])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO assignment (tenant_id, surface, kind, source_id, role_id, scope,
-                   principal_id, principal_kind, principal_name, principal_upn, membership,
-                   start_at, end_at, pull_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
-            for a in assignments {
-                insert.execute(params![
-                    tenant_id,
-                    a.surface.as_str(),
-                    a.kind.as_str(),
-                    a.source_id,
-                    a.role_id,
-                    a.scope,
-                    a.principal_id,
-                    a.principal_kind.as_str(),
-                    a.principal_name,
-                    a.principal_upn,
-                    a.membership.as_str(),
-                    a.start.map(format_time),
-                    a.end.map(format_time),
-                    pull_id
-                ])?;
-            }
-        }
-        let eligible = assignments.iter().filter(|a| a.kind == AssignmentKind::Eligible).count();
-        audit::append(
-            &tx,
-            &NewAuditEvent {
-                at: pull.finished_at,
-                actor: &pull.actor,
-                kind: "tenant.pulled",
-                subject: &format!("tenant/{tenant_id}"),
-                payload: serde_json::json!({
-                    "pull": pull_id,
-                    "roles": roles.len(),
-                    "eligible": eligible,
-                    "active": assignments.len() - eligible,
-                    "requests": pull.requests,
-                    "rawSha256": pull.raw_sha256,
-                }),
-            },
-        )?;
-        tx.commit()?;
-        Ok(pull_id)
+        let rows = crate::directory::PopulationRows { roles, assignments, ..Default::default() };
+        self.replace_population_full(tenant_id, pull, &rows)
     }
 
     /// The latest population, or `None` before the first pull.

@@ -687,6 +687,9 @@ pub(crate) async fn batch(
         let url = r["url"].as_str().unwrap_or_default();
         let url = url.trim_start_matches("https://graph.microsoft.com").trim_start_matches("/v1.0");
         let url = if url.starts_with('/') { format!("/v1.0{url}") } else { format!("/v1.0/{url}") };
+        // Batch step URLs are relative and written like a query people read, with spaces and
+        // quotes in `$filter`; Graph accepts them as written, so encode what a URI may not hold.
+        let url = url.replace(' ', "%20").replace('"', "%22");
         let has_body = r.get("body").is_some_and(|b| !b.is_null());
         let inner_headers =
             r.get("headers").and_then(Value::as_object).cloned().unwrap_or_default();

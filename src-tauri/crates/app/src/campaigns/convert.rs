@@ -1,0 +1,258 @@
+//! Between the definition form (DTO) and the domain's `CampaignDefinition`, collecting a message
+//! per field instead of stopping at the first problem.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use recert_domain::Surface;
+use recert_domain::campaign::{
+    CampaignDefinition, FieldError, KindSelection, MultiReviewerRule, NoResponse, PrincipalTypes,
+    ReviewerPolicy, ReviewerRef, ReviewerSource, RoleSelection, Scope, Settings,
+};
+use recert_domain::schedule::{Recurrence, RecurrenceEnd, Schedule};
+
+use super::dto::{
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto, SettingsDto,
+};
+
+fn reviewer(dto: &ReviewerDto) -> ReviewerRef {
+    ReviewerRef { id: dto.id.clone(), upn: dto.upn.clone(), display_name: dto.display_name.clone() }
+}
+
+fn reviewer_dto(r: &ReviewerRef) -> ReviewerDto {
+    ReviewerDto { id: r.id.clone(), upn: r.upn.clone(), display_name: r.display_name.clone() }
+}
+
+/// Parses the local start, accepting `YYYY-MM-DDTHH:MM` with optional seconds.
+fn local_start(s: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+}
+
+/// The domain definition, or every field problem: parse errors first, then the domain's rules.
+pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut error =
+        |field: &'static str, message: String| errors.push(FieldError { field, message });
+
+    let mut surfaces = Vec::new();
+    for s in &dto.scope.surfaces {
+        match Surface::parse(s) {
+            Some(surface) if !surfaces.contains(&surface) => surfaces.push(surface),
+            Some(_) => {}
+            None => error(
+                "scope.surfaces",
+                format!("{s:?} is not a surface (directoryRole, pimGroup, azureRole)"),
+            ),
+        }
+    }
+    let kinds = KindSelection::parse(&dto.scope.kinds).unwrap_or_else(|| {
+        error("scope.kinds", format!("{:?} is not eligible, active or both", dto.scope.kinds));
+        KindSelection::Both
+    });
+    let source = match dto.reviewers.source.as_str() {
+        "manager" => ReviewerSource::Manager,
+        "named" => ReviewerSource::Named(dto.reviewers.named.iter().map(reviewer).collect()),
+        "self" => ReviewerSource::SelfReview,
+        other => {
+            error("reviewers.source", format!("{other:?} is not manager, named or self"));
+            ReviewerSource::Manager
+        }
+    };
+    let rule = MultiReviewerRule::parse(&dto.reviewers.rule).unwrap_or_else(|| {
+        error(
+            "reviewers.rule",
+            format!("{:?} is not firstDecides or allMustApprove", dto.reviewers.rule),
+        );
+        MultiReviewerRule::FirstDecides
+    });
+    let start = local_start(&dto.schedule.start).unwrap_or_else(|| {
+        error(
+            "schedule.start",
+            format!("{:?} is not a local date and time like 2026-04-01T09:00", dto.schedule.start),
+        );
+        NaiveDateTime::default()
+    });
+    let recurrence = Recurrence::parse(&dto.schedule.recurrence).unwrap_or_else(|| {
+        error(
+            "schedule.recurrence",
+            format!(
+                "{:?} is not none, monthly, quarterly, semiAnnual or annual",
+                dto.schedule.recurrence
+            ),
+        );
+        Recurrence::None
+    });
+    let end = match dto.schedule.end.as_str() {
+        "never" => RecurrenceEnd::Never,
+        "onDate" => {
+            match dto.schedule.end_date.as_deref().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+            {
+                Some(Ok(date)) => RecurrenceEnd::OnDate(date),
+                _ => {
+                    error("schedule.endDate", "give the end date as YYYY-MM-DD".into());
+                    RecurrenceEnd::Never
+                }
+            }
+        }
+        "afterCount" => match dto.schedule.end_count {
+            Some(n) => RecurrenceEnd::AfterCount(n),
+            None => {
+                error("schedule.endCount", "give the number of occurrences".into());
+                RecurrenceEnd::Never
+            }
+        },
+        other => {
+            error("schedule.end", format!("{other:?} is not never, onDate or afterCount"));
+            RecurrenceEnd::Never
+        }
+    };
+    let no_response = NoResponse::parse(&dto.settings.no_response).unwrap_or_else(|| {
+        error(
+            "settings.noResponse",
+            format!("{:?} is not keep, remove or recommendation", dto.settings.no_response),
+        );
+        NoResponse::Keep
+    });
+    let definition = CampaignDefinition {
+        name: dto.name.clone(),
+        description: dto.description.clone(),
+        scope: Scope {
+            surfaces,
+            roles: if dto.scope.role_ids.is_empty() {
+                RoleSelection::All
+            } else {
+                RoleSelection::Listed(dto.scope.role_ids.clone())
+            },
+            kinds,
+            principal_types: PrincipalTypes {
+                users: dto.scope.principal_types.users,
+                guests: dto.scope.principal_types.guests,
+                groups: dto.scope.principal_types.groups,
+                service_principals: dto.scope.principal_types.service_principals,
+            },
+            exclusions: dto.scope.exclusions.clone(),
+        },
+        reviewers: ReviewerPolicy {
+            source,
+            fallback: dto.reviewers.fallback.iter().map(reviewer).collect(),
+            rule,
+        },
+        schedule: Schedule {
+            start,
+            time_zone: dto.schedule.time_zone.clone(),
+            duration_days: dto.schedule.duration_days,
+            recurrence,
+            end,
+        },
+        settings: Settings {
+            justification_on_approve: dto.settings.justification_on_approve,
+            justification_on_deny: dto.settings.justification_on_deny,
+            recommendations: dto.settings.recommendations,
+            look_back_days: dto.settings.look_back_days,
+            no_response,
+            auto_apply: dto.settings.auto_apply,
+            remediation_deadline_days: dto.settings.remediation_deadline_days,
+        },
+    };
+    if let Err(more) = definition.validate() {
+        // Parse errors already name the field; skip the domain's duplicate for the same field.
+        for e in more {
+            if !errors.iter().any(|x| x.field == e.field) {
+                errors.push(e);
+            }
+        }
+    }
+    if errors.is_empty() { Ok(definition) } else { Err(errors) }
+}
+
+/// The form of a domain definition, for display and storage.
+pub fn definition_dto(id: &str, tenant_id: &str, d: &CampaignDefinition) -> DefinitionDto {
+    let (source, named) = match &d.reviewers.source {
+        ReviewerSource::Manager => ("manager", Vec::new()),
+        ReviewerSource::Named(named) => ("named", named.iter().map(reviewer_dto).collect()),
+        ReviewerSource::SelfReview => ("self", Vec::new()),
+    };
+    let (end, end_date, end_count) = match d.schedule.end {
+        RecurrenceEnd::Never => ("never", None, None),
+        RecurrenceEnd::OnDate(date) => ("onDate", Some(date.format("%Y-%m-%d").to_string()), None),
+        RecurrenceEnd::AfterCount(n) => ("afterCount", None, Some(n)),
+    };
+    DefinitionDto {
+        id: id.to_string(),
+        tenant_id: tenant_id.to_string(),
+        name: d.name.clone(),
+        description: d.description.clone(),
+        scope: ScopeDto {
+            surfaces: d.scope.surfaces.iter().map(|s| s.as_str().to_string()).collect(),
+            role_ids: match &d.scope.roles {
+                RoleSelection::All => Vec::new(),
+                RoleSelection::Listed(ids) => ids.clone(),
+            },
+            kinds: d.scope.kinds.as_str().to_string(),
+            principal_types: PrincipalTypesDto {
+                users: d.scope.principal_types.users,
+                guests: d.scope.principal_types.guests,
+                groups: d.scope.principal_types.groups,
+                service_principals: d.scope.principal_types.service_principals,
+            },
+            exclusions: d.scope.exclusions.clone(),
+        },
+        reviewers: ReviewersDto {
+            source: source.to_string(),
+            named,
+            fallback: d.reviewers.fallback.iter().map(reviewer_dto).collect(),
+            rule: d.reviewers.rule.as_str().to_string(),
+        },
+        schedule: ScheduleDto {
+            start: d.schedule.start.format("%Y-%m-%dT%H:%M").to_string(),
+            time_zone: d.schedule.time_zone.clone(),
+            duration_days: d.schedule.duration_days,
+            recurrence: d.schedule.recurrence.as_str().to_string(),
+            end: end.to_string(),
+            end_date,
+            end_count,
+        },
+        settings: SettingsDto {
+            justification_on_approve: d.settings.justification_on_approve,
+            justification_on_deny: d.settings.justification_on_deny,
+            recommendations: d.settings.recommendations,
+            look_back_days: d.settings.look_back_days,
+            no_response: d.settings.no_response.as_str().to_string(),
+            auto_apply: d.settings.auto_apply,
+            remediation_deadline_days: d.settings.remediation_deadline_days,
+        },
+    }
+}
+
+/// Settings as the default the wizard starts from.
+pub fn default_settings() -> SettingsDto {
+    definition_dto(
+        "",
+        "",
+        &CampaignDefinition {
+            name: String::new(),
+            description: String::new(),
+            scope: Scope {
+                surfaces: vec![Surface::DirectoryRole],
+                roles: RoleSelection::All,
+                kinds: KindSelection::Both,
+                principal_types: PrincipalTypes::ALL,
+                exclusions: Vec::new(),
+            },
+            reviewers: ReviewerPolicy {
+                source: ReviewerSource::Manager,
+                fallback: Vec::new(),
+                rule: MultiReviewerRule::FirstDecides,
+            },
+            schedule: Schedule {
+                start: NaiveDateTime::default(),
+                time_zone: "UTC".into(),
+                duration_days: 14,
+                recurrence: Recurrence::Quarterly,
+                end: RecurrenceEnd::Never,
+            },
+            settings: Settings::default(),
+        },
+    )
+    .settings
+}

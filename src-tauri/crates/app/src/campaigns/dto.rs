@@ -1,0 +1,284 @@
+//! Campaign DTOs: the definition form, campaigns with their progress, worklist pages, decisions.
+//! Serialized camelCase and exported to TypeScript like every type crossing IPC.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReviewerDto {
+    /// Entra object id; may be empty in input, then resolved from `upn`.
+    #[serde(default)]
+    pub id: String,
+    pub upn: String,
+    #[serde(default)]
+    pub display_name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PrincipalTypesDto {
+    pub users: bool,
+    pub guests: bool,
+    pub groups: bool,
+    pub service_principals: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScopeDto {
+    /// `directoryRole`, `pimGroup`, `azureRole`.
+    pub surfaces: Vec<String>,
+    /// Empty means every role.
+    #[serde(default)]
+    pub role_ids: Vec<String>,
+    /// `eligible`, `active` or `both`.
+    pub kinds: String,
+    pub principal_types: PrincipalTypesDto,
+    /// Object ids or UPNs never reviewed (break-glass accounts).
+    #[serde(default)]
+    pub exclusions: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReviewersDto {
+    /// `manager`, `named` or `self`.
+    pub source: String,
+    #[serde(default)]
+    pub named: Vec<ReviewerDto>,
+    pub fallback: Vec<ReviewerDto>,
+    /// `firstDecides` or `allMustApprove`.
+    pub rule: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ScheduleDto {
+    /// Local date and time of the first start, `YYYY-MM-DDTHH:MM`.
+    pub start: String,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub time_zone: String,
+    pub duration_days: u32,
+    /// `none`, `monthly`, `quarterly`, `semiAnnual`, `annual`.
+    pub recurrence: String,
+    /// `never`, `onDate` or `afterCount`.
+    pub end: String,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub end_count: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SettingsDto {
+    pub justification_on_approve: bool,
+    pub justification_on_deny: bool,
+    pub recommendations: bool,
+    pub look_back_days: u32,
+    /// `keep`, `remove` or `recommendation`.
+    pub no_response: String,
+    pub auto_apply: bool,
+    pub remediation_deadline_days: u32,
+}
+
+/// A campaign definition as the wizard and the CLI write it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DefinitionDto {
+    #[serde(default)]
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub scope: ScopeDto,
+    pub reviewers: ReviewersDto,
+    pub schedule: ScheduleDto,
+    pub settings: SettingsDto,
+}
+
+/// One scheduled window, for the wizard's preview and the dashboard.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OccurrenceDto {
+    pub index: u32,
+    pub start: String,
+    pub end: String,
+}
+
+/// A definition with what comes next.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DefinitionSummaryDto {
+    pub definition: DefinitionDto,
+    pub next: Vec<OccurrenceDto>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReviewerProgressDto {
+    pub id: String,
+    pub upn: String,
+    pub display_name: String,
+    pub assigned: u32,
+    pub decided: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CampaignDto {
+    pub id: String,
+    pub definition_id: String,
+    pub name: String,
+    pub tenant_id: String,
+    /// scheduled, open, closed, remediating, completed, cancelled, missed.
+    pub state: String,
+    pub state_reason: Option<String>,
+    pub period_start: String,
+    pub period_end: String,
+    pub opened_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub items: u32,
+    pub decided: u32,
+    pub approved: u32,
+    pub denied: u32,
+    /// Items no reviewer could be found for: a governance admin must decide them.
+    pub unrouted: u32,
+    pub overdue: bool,
+}
+
+/// A campaign with its reviewers' progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CampaignDetailDto {
+    pub campaign: CampaignDto,
+    pub definition: DefinitionDto,
+    pub reviewers: Vec<ReviewerProgressDto>,
+    pub snapshot_sha256: Option<String>,
+    pub outcomes: OutcomeCountsDto,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OutcomeCountsDto {
+    pub keep: u32,
+    pub remove: u32,
+    pub exception: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ItemReviewerDto {
+    pub id: String,
+    pub upn: String,
+    pub display_name: String,
+    /// Why the item went to this fallback reviewer; `None` for a primary reviewer.
+    pub rerouted_because: Option<String>,
+}
+
+/// One row of the worklist with the facts a reviewer needs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ItemDto {
+    pub id: u32,
+    pub surface: String,
+    pub kind: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_type: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub membership: String,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub last_activation: Option<String>,
+    pub recommendation: Option<String>,
+    pub recommendation_reason: Option<String>,
+    pub decision: Option<String>,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub reviewers: Vec<ItemReviewerDto>,
+}
+
+/// Worklist filters; empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct WorklistQueryDto {
+    /// Only items this reviewer (object id or UPN) is assigned; "My reviews".
+    pub reviewer: Option<String>,
+    pub role_id: Option<String>,
+    /// `approve`, `deny` or `undecided`.
+    pub decision: Option<String>,
+    pub recommendation: Option<String>,
+    pub kind: Option<String>,
+    pub membership: Option<String>,
+    pub unrouted: bool,
+    pub search: Option<String>,
+    pub offset: u32,
+    /// At most 1,000; 200 when zero.
+    pub limit: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct WorklistPageDto {
+    pub items: Vec<ItemDto>,
+    pub total: u32,
+    pub offset: u32,
+}
+
+/// The person deciding: an authenticated reviewer or governance admin.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct IdentityDto {
+    pub id: String,
+    pub upn: String,
+    pub display_name: String,
+    pub tenant_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DecisionResultDto {
+    pub recorded: u32,
+    /// Set for bulk decisions; ties them together in the evidence.
+    pub batch: Option<i64>,
+}
+
+/// What a scheduler run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RunDueDto {
+    pub opened: Vec<String>,
+    pub closed: Vec<String>,
+    pub missed: Vec<String>,
+    /// Definitions whose due work failed, with the reason; the others still ran.
+    pub failed: Vec<String>,
+}

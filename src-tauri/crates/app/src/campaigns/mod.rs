@@ -1,0 +1,670 @@
+//! Campaign use cases: defining, scheduling (opening when due, closing at the deadline, recording
+//! missed windows), opening with a sealed snapshot, the worklist, decisions and the close.
+
+mod convert;
+pub mod dto;
+mod open;
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use recert_domain::Membership;
+use recert_domain::campaign::{CampaignDefinition, CampaignState, NoResponse};
+use recert_domain::review::{self, Verdict};
+use recert_domain::schedule::Occurrence;
+use recert_store::Store;
+use recert_store::campaigns::{CampaignRecord, DefinitionRecord};
+use recert_store::worklist::{
+    DecisionContext, ItemOutcome, ItemRecord, NewDecision, WorklistFilter,
+};
+
+pub use convert::default_settings;
+use dto::{
+    CampaignDetailDto, CampaignDto, DecisionResultDto, DefinitionDto, DefinitionSummaryDto,
+    IdentityDto, ItemDto, ItemReviewerDto, OccurrenceDto, OutcomeCountsDto, ReviewerProgressDto,
+    RunDueDto, WorklistPageDto, WorklistQueryDto,
+};
+
+use crate::error::FieldErrorDto;
+use crate::{App, AppError, ErrorCode};
+
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn occurrence_dto(o: &Occurrence) -> OccurrenceDto {
+    OccurrenceDto { index: o.index, start: rfc3339(o.start), end: rfc3339(o.end) }
+}
+
+/// A lowercase, dash-separated form of a name for ids people can type.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(48).collect();
+    if out.is_empty() { "campaign".into() } else { out }
+}
+
+fn invalid(errors: Vec<recert_domain::campaign::FieldError>) -> AppError {
+    let summary =
+        errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+    AppError::fields(
+        format!("the campaign definition is not valid: {summary}"),
+        errors
+            .into_iter()
+            .map(|e| FieldErrorDto { field: e.field.to_string(), message: e.message })
+            .collect(),
+    )
+}
+
+/// The stored JSON of a definition, back into the domain.
+pub(crate) fn parse_definition(
+    json: &str,
+) -> Result<(DefinitionDto, CampaignDefinition), AppError> {
+    let dto: DefinitionDto = serde_json::from_str(json).map_err(|err| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("a stored campaign definition is unreadable: {err}"),
+        )
+    })?;
+    let definition = convert::definition(&dto).map_err(invalid)?;
+    Ok((dto, definition))
+}
+
+fn item_dto(item: ItemRecord) -> ItemDto {
+    let principal_type = match (item.principal_kind.as_str(), item.user_type.as_deref()) {
+        ("user", Some("guest")) => "guest".to_string(),
+        (kind, _) => kind.to_string(),
+    };
+    ItemDto {
+        id: item.id,
+        surface: item.surface,
+        kind: item.kind,
+        role_id: item.role_id,
+        role_name: item.role_name,
+        scope: item.scope,
+        principal_id: item.principal_id,
+        principal_type,
+        principal_name: item.principal_name,
+        principal_upn: item.principal_upn,
+        account_enabled: item.account_enabled,
+        membership: item.membership,
+        start: item.start_at.map(rfc3339),
+        end: item.end_at.map(rfc3339),
+        last_activation: item.last_activation.map(rfc3339),
+        recommendation: item.recommendation,
+        recommendation_reason: item.recommendation_reason,
+        decision: item.verdict,
+        decided_at: item.decided_at.map(rfc3339),
+        decided_by: item.decided_by_upn,
+        outcome: item.outcome,
+        outcome_reason: item.outcome_reason,
+        reviewers: item
+            .reviewers
+            .into_iter()
+            .map(|r| ItemReviewerDto {
+                id: r.id,
+                upn: r.upn,
+                display_name: r.name,
+                rerouted_because: r.reroute_reason.map(|code| {
+                    recert_domain::routing::RerouteReason::parse(&code)
+                        .map_or(code, |r| r.describe().to_string())
+                }),
+            })
+            .collect(),
+    }
+}
+
+fn campaign_dto(
+    store: &Store,
+    record: &CampaignRecord,
+    tenant_id: &str,
+    now: DateTime<Utc>,
+) -> Result<CampaignDto, AppError> {
+    let (items, decided) = store.progress(&record.id)?;
+    let (_, approved) = store.worklist(
+        &record.id,
+        &WorklistFilter { decision: Some("approve".into()), ..Default::default() },
+        0,
+        0,
+    )?;
+    let (_, denied) = store.worklist(
+        &record.id,
+        &WorklistFilter { decision: Some("deny".into()), ..Default::default() },
+        0,
+        0,
+    )?;
+    let (_, unrouted) = store.worklist(
+        &record.id,
+        &WorklistFilter { unrouted: true, ..Default::default() },
+        0,
+        0,
+    )?;
+    Ok(CampaignDto {
+        id: record.id.clone(),
+        definition_id: record.definition_id.clone(),
+        name: record.name.clone(),
+        tenant_id: tenant_id.to_string(),
+        state: record.state.as_str().to_string(),
+        state_reason: record.state_reason.clone(),
+        period_start: rfc3339(record.period_start),
+        period_end: rfc3339(record.period_end),
+        opened_at: record.opened_at.map(rfc3339),
+        closed_at: record.closed_at.map(rfc3339),
+        items,
+        decided,
+        approved,
+        denied,
+        unrouted,
+        overdue: record.state == CampaignState::Open && now > record.period_end,
+    })
+}
+
+/// Who is deciding, with whether they are a governance admin.
+pub(crate) struct Decider {
+    pub identity: IdentityDto,
+    pub is_admin: bool,
+}
+
+const GOVERNANCE_ADMINS: &str = "governance.admins";
+
+impl App {
+    /// Validates and stores a new definition; returns it with its next four occurrences.
+    pub async fn definition_create(
+        &self,
+        mut dto: DefinitionDto,
+    ) -> Result<DefinitionSummaryDto, AppError> {
+        let now = self.now();
+        let actor = self.actor.clone();
+        self.with_store(move |store| {
+            store.tenant(&dto.tenant_id)?;
+            open::resolve_reviewers(store, &mut dto)?;
+            let definition = convert::definition(&dto).map_err(invalid)?;
+            let taken: BTreeSet<String> =
+                store.definitions(None)?.into_iter().map(|d| d.id).collect();
+            let base = slug(&dto.name);
+            let id = (1..)
+                .map(|n| if n == 1 { base.clone() } else { format!("{base}-{n}") })
+                .find(|id| !taken.contains(id))
+                .unwrap_or(base);
+            let stored = convert::definition_dto(&id, &dto.tenant_id, &definition);
+            let json = serde_json::to_string(&stored).map_err(|err| {
+                AppError::new(ErrorCode::Storage, format!("cannot encode the definition: {err}"))
+            })?;
+            store.insert_definition(
+                &DefinitionRecord {
+                    id,
+                    tenant_id: dto.tenant_id.clone(),
+                    name: definition.name.clone(),
+                    definition: json,
+                    created_at: now,
+                    updated_at: now,
+                },
+                &actor,
+            )?;
+            let next =
+                definition.schedule.next_occurrences(0, 4).iter().map(occurrence_dto).collect();
+            Ok(DefinitionSummaryDto { definition: stored, next })
+        })
+        .await
+    }
+
+    /// Validates a definition without storing it: the wizard's inline check and preview.
+    pub fn definition_check(&self, dto: &DefinitionDto) -> Result<Vec<OccurrenceDto>, AppError> {
+        let definition = convert::definition(dto).map_err(invalid)?;
+        Ok(definition.schedule.next_occurrences(0, 4).iter().map(occurrence_dto).collect())
+    }
+
+    pub async fn definitions(
+        &self,
+        tenant_id: Option<String>,
+    ) -> Result<Vec<DefinitionSummaryDto>, AppError> {
+        self.with_store(move |store| {
+            store
+                .definitions(tenant_id.as_deref())?
+                .into_iter()
+                .map(|record| {
+                    let (dto, definition) = parse_definition(&record.definition)?;
+                    let created = store.occurrences_created(&record.id)?;
+                    let next = definition
+                        .schedule
+                        .next_occurrences(created, 4)
+                        .iter()
+                        .map(occurrence_dto)
+                        .collect();
+                    Ok(DefinitionSummaryDto { definition: dto, next })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn campaigns(
+        &self,
+        definition_id: Option<String>,
+    ) -> Result<Vec<CampaignDto>, AppError> {
+        let now = self.now();
+        self.with_store(move |store| {
+            let tenants: HashMap<String, String> =
+                store.definitions(None)?.into_iter().map(|d| (d.id, d.tenant_id)).collect();
+            store
+                .campaigns(definition_id.as_deref())?
+                .iter()
+                .map(|c| {
+                    campaign_dto(
+                        store,
+                        c,
+                        tenants.get(&c.definition_id).map_or("", String::as_str),
+                        now,
+                    )
+                })
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn campaign(&self, id: &str) -> Result<CampaignDetailDto, AppError> {
+        let id = id.to_string();
+        let now = self.now();
+        self.with_store(move |store| {
+            let record = store.campaign(&id)?;
+            let (definition, _) = parse_definition(&record.definition)?;
+            let campaign = campaign_dto(store, &record, &definition.tenant_id, now)?;
+            let reviewers = store
+                .reviewer_progress(&id)?
+                .into_iter()
+                .map(|(id, upn, display_name, assigned, decided)| ReviewerProgressDto {
+                    id,
+                    upn,
+                    display_name,
+                    assigned,
+                    decided,
+                })
+                .collect();
+            let snapshot_sha256 = store.snapshot(&id).ok().map(|s| s.raw_sha256);
+            let mut outcomes = OutcomeCountsDto::default();
+            for item in store.all_items(&id)? {
+                match item.outcome.as_deref() {
+                    Some("keep") => outcomes.keep += 1,
+                    Some("remove") => outcomes.remove += 1,
+                    Some("exception") => outcomes.exception += 1,
+                    _ => {}
+                }
+            }
+            Ok(CampaignDetailDto { campaign, definition, reviewers, snapshot_sha256, outcomes })
+        })
+        .await
+    }
+
+    /// Opens the definition's next occurrence now, by hand: the review window starts now and
+    /// lasts the definition's duration.
+    pub async fn campaign_open(&self, definition_id: &str) -> Result<CampaignDto, AppError> {
+        let id = definition_id.to_string();
+        let (record, created) = self
+            .with_store(move |store| Ok((store.definition(&id)?, store.occurrences_created(&id)?)))
+            .await?;
+        let (_, definition) = parse_definition(&record.definition)?;
+        let now = self.now();
+        let occurrence = Occurrence {
+            index: created,
+            start: now,
+            end: now + chrono::Duration::days(i64::from(definition.schedule.duration_days)),
+        };
+        self.open_occurrence(&record, &definition, occurrence).await
+    }
+
+    /// Closes a campaign (at its deadline, or early by hand): every item gets its outcome.
+    pub async fn campaign_close(
+        &self,
+        campaign_id: &str,
+        reason: Option<String>,
+    ) -> Result<CampaignDto, AppError> {
+        let id = campaign_id.to_string();
+        let now = self.now();
+        let actor = self.actor.clone();
+        self.with_store(move |store| {
+            let record = store.campaign(&id)?;
+            if record.state != CampaignState::Open {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!("campaign {id} is {}, not open", record.state),
+                ));
+            }
+            let (dto, definition) = parse_definition(&record.definition)?;
+            let standing = store.standing_decisions(&id)?;
+            let outcomes: Vec<ItemOutcome> = store
+                .all_items(&id)?
+                .into_iter()
+                .map(|item| {
+                    let reviewers: Vec<String> =
+                        item.reviewers.iter().map(|r| r.id.clone()).collect();
+                    let recommendation = match definition.settings.no_response {
+                        NoResponse::Recommendation => {
+                            item.recommendation.as_deref().and_then(Verdict::parse)
+                        }
+                        _ => None,
+                    };
+                    let membership = if item.membership == "direct" {
+                        Membership::Direct
+                    } else {
+                        Membership::Group
+                    };
+                    let (outcome, why) = review::resolve(
+                        definition.reviewers.rule,
+                        &reviewers,
+                        standing.get(&item.id).map_or(&[][..], Vec::as_slice),
+                        definition.settings.no_response,
+                        recommendation,
+                        membership,
+                    );
+                    ItemOutcome {
+                        item_id: item.id,
+                        outcome: outcome.as_str().into(),
+                        code: why.code().into(),
+                        reason: why.describe(),
+                    }
+                })
+                .collect();
+            let reason = reason
+                .or_else(|| (now < record.period_end).then(|| "closed early by hand".to_string()));
+            store.close_campaign(&id, &outcomes, reason.as_deref(), &actor, now)?;
+            campaign_dto(store, &store.campaign(&id)?, &dto.tenant_id, now)
+        })
+        .await
+    }
+
+    /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
+    /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
+    /// does not stop the others.
+    pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
+        let now = self.now();
+        let mut report = RunDueDto::default();
+        let (definitions, open) = self
+            .with_store(move |store| {
+                let open: Vec<String> = store
+                    .campaigns(None)?
+                    .into_iter()
+                    .filter(|c| c.state == CampaignState::Open && c.period_end <= now)
+                    .map(|c| c.id)
+                    .collect();
+                Ok((store.definitions(None)?, open))
+            })
+            .await?;
+        for id in open {
+            match self.campaign_close(&id, Some("closed at its deadline".into())).await {
+                Ok(_) => report.closed.push(id),
+                Err(err) => report.failed.push(format!("{id}: {}", err.message)),
+            }
+        }
+        for record in definitions {
+            if let Err(err) = self.run_due_definition(&record, now, &mut report).await {
+                report.failed.push(format!("{}: {}", record.id, err.message));
+            }
+        }
+        Ok(report)
+    }
+
+    async fn run_due_definition(
+        &self,
+        record: &DefinitionRecord,
+        now: DateTime<Utc>,
+        report: &mut RunDueDto,
+    ) -> Result<(), AppError> {
+        let (_, definition) = parse_definition(&record.definition)?;
+        let id = record.id.clone();
+        let created = self.with_store(move |store| Ok(store.occurrences_created(&id)?)).await?;
+        let due = definition.schedule.due(created, now);
+        for missed in &due.missed {
+            let campaign = open::campaign_record(
+                record,
+                &definition,
+                missed,
+                Some("the review window passed while Recert was not running".into()),
+            );
+            let id = campaign.id.clone();
+            let actor = self.actor.clone();
+            self.with_store(move |store| Ok(store.record_missed(&campaign, &actor, now)?)).await?;
+            report.missed.push(id);
+        }
+        if let Some(occurrence) = due.open {
+            let campaign = self.open_occurrence(record, &definition, occurrence).await?;
+            report.opened.push(campaign.id);
+        }
+        Ok(())
+    }
+
+    /// A page of the worklist.
+    pub async fn worklist(
+        &self,
+        campaign_id: &str,
+        query: WorklistQueryDto,
+    ) -> Result<WorklistPageDto, AppError> {
+        let id = campaign_id.to_string();
+        self.with_store(move |store| {
+            let reviewer_id = match query.reviewer.as_deref() {
+                Some(r) if r.contains('@') => {
+                    Some(open::reviewer_id_by_upn(store, &id, r)?.unwrap_or_else(|| r.to_string()))
+                }
+                other => other.map(str::to_string),
+            };
+            let filter = WorklistFilter {
+                reviewer_id,
+                role_id: query.role_id,
+                decision: query.decision,
+                recommendation: query.recommendation,
+                kind: query.kind,
+                membership: query.membership,
+                unrouted: query.unrouted,
+                search: query.search.filter(|s| !s.trim().is_empty()),
+            };
+            let limit = match query.limit {
+                0 => 200,
+                n => n.min(1000),
+            };
+            let (items, total) = store.worklist(&id, &filter, query.offset, limit)?;
+            Ok(WorklistPageDto {
+                items: items.into_iter().map(item_dto).collect(),
+                total,
+                offset: query.offset,
+            })
+        })
+        .await
+    }
+
+    /// Records one decision per item, all or nothing, stamped with the deciding identity.
+    pub async fn decide(
+        &self,
+        campaign_id: &str,
+        item_ids: Vec<u32>,
+        verdict: Verdict,
+        justification: String,
+        identity: IdentityDto,
+        source: &'static str,
+    ) -> Result<DecisionResultDto, AppError> {
+        let decisions: Vec<(u32, Verdict, String)> =
+            item_ids.into_iter().map(|id| (id, verdict, justification.clone())).collect();
+        self.record(campaign_id, decisions, identity, source).await
+    }
+
+    /// Decides every item matching `query` that has a recommendation, as recommended.
+    pub async fn accept_recommendations(
+        &self,
+        campaign_id: &str,
+        query: WorklistQueryDto,
+        identity: IdentityDto,
+    ) -> Result<DecisionResultDto, AppError> {
+        let mut decisions = Vec::new();
+        let mut offset = 0;
+        loop {
+            let page = self
+                .worklist(campaign_id, WorklistQueryDto { offset, limit: 1000, ..query.clone() })
+                .await?;
+            for item in &page.items {
+                if let (Some(v), Some(reason)) = (
+                    item.recommendation.as_deref().and_then(Verdict::parse),
+                    &item.recommendation_reason,
+                ) {
+                    decisions.push((item.id, v, format!("Accepted the recommendation: {reason}")));
+                }
+            }
+            offset += page.items.len() as u32;
+            if page.items.is_empty() || offset >= page.total {
+                break;
+            }
+        }
+        if decisions.is_empty() {
+            return Ok(DecisionResultDto { recorded: 0, batch: None });
+        }
+        self.record(campaign_id, decisions, identity, "recommendation").await
+    }
+
+    /// Imports decisions from CSV (`item,decision,justification` with a header row). Every line is
+    /// checked first; if any fails, nothing is applied and every failing line is reported.
+    pub async fn import_decisions(
+        &self,
+        campaign_id: &str,
+        csv_text: &str,
+        identity: IdentityDto,
+    ) -> Result<DecisionResultDto, AppError> {
+        let decisions = open::parse_decisions_csv(csv_text)?;
+        self.record(campaign_id, decisions, identity, "import").await
+    }
+
+    async fn record(
+        &self,
+        campaign_id: &str,
+        decisions: Vec<(u32, Verdict, String)>,
+        identity: IdentityDto,
+        source: &'static str,
+    ) -> Result<DecisionResultDto, AppError> {
+        if decisions.is_empty() {
+            return Err(AppError::new(ErrorCode::Invalid, "no items to decide"));
+        }
+        let id = campaign_id.to_string();
+        let now = self.now();
+        self.with_store(move |store| {
+            let record = store.campaign(&id)?;
+            if record.state != CampaignState::Open {
+                return Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "campaign {id} is {}: decisions are only taken while it is open",
+                        record.state
+                    ),
+                ));
+            }
+            let (dto, definition) = parse_definition(&record.definition)?;
+            if identity.tenant_id != dto.tenant_id {
+                return Err(AppError::new(
+                    ErrorCode::Forbidden,
+                    format!("{} is signed in to another tenant", identity.upn),
+                ));
+            }
+            let decider =
+                Decider { is_admin: open::is_governance_admin(store, &identity)?, identity };
+            let ids: Vec<u32> = decisions.iter().map(|d| d.0).collect();
+            let items = store.items(&id, &ids)?;
+            let standing = store.standing_decisions(&id)?;
+            let mut problems = Vec::new();
+            let mut new = Vec::with_capacity(items.len());
+            for (item, (item_id, verdict, justification)) in items.iter().zip(&decisions) {
+                let reviewers: Vec<String> = item.reviewers.iter().map(|r| r.id.clone()).collect();
+                let decided: Vec<&str> = standing
+                    .get(item_id)
+                    .map(|s| s.iter().map(|x| x.reviewer_id.as_str()).collect())
+                    .unwrap_or_default();
+                let undecided: Vec<&str> =
+                    reviewers.iter().map(String::as_str).filter(|r| !decided.contains(r)).collect();
+                let check =
+                    review::check_justification(&definition.settings, *verdict, justification)
+                        .and_then(|()| {
+                            review::acting_for(
+                                &decider.identity.id,
+                                &item.principal_id,
+                                &reviewers,
+                                &undecided,
+                                decider.is_admin,
+                            )
+                        });
+                match check {
+                    Ok(acting_for) => new.push(NewDecision {
+                        item_id: *item_id,
+                        // An admin deciding an unrouted item decides as themselves.
+                        reviewer_id: acting_for.unwrap_or(&decider.identity.id).to_string(),
+                        verdict: *verdict,
+                        justification: justification.trim().to_string(),
+                    }),
+                    Err(err) => problems.push(format!("item {item_id}: {err}")),
+                }
+            }
+            if !problems.is_empty() {
+                let code = if problems.iter().all(|p| p.contains("justification")) {
+                    ErrorCode::Invalid
+                } else {
+                    ErrorCode::Forbidden
+                };
+                let shown = problems.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+                let more = problems.len().saturating_sub(5);
+                let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+                return Err(AppError::new(code, format!("nothing was recorded: {shown}{tail}")));
+            }
+            let context = DecisionContext {
+                decided_by_id: &decider.identity.id,
+                decided_by_upn: &decider.identity.upn,
+                source: if new.len() > 1 && source == "window" { "bulk" } else { source },
+                at: now,
+            };
+            let batch = store.record_decisions(&id, &new, &context)?;
+            Ok(DecisionResultDto {
+                recorded: new.len() as u32,
+                batch: (new.len() > 1).then_some(batch),
+            })
+        })
+        .await
+    }
+
+    /// The identity of a demo tenant's user, for deciding without a sign-in. Refused for real
+    /// tenants: there, decisions carry the signed-in identity only.
+    pub async fn demo_identity(&self, tenant_id: &str, upn: &str) -> Result<IdentityDto, AppError> {
+        let tenant_id = tenant_id.to_string();
+        let upn = upn.to_string();
+        self.with_store(move |store| {
+            let tenant = store.tenant(&tenant_id)?;
+            if tenant.kind != recert_store::TenantKind::Demo {
+                return Err(AppError::new(
+                    ErrorCode::Forbidden,
+                    "acting as another user is only possible on the demo tenant; sign in instead",
+                ));
+            }
+            let principal = open::principal_by_upn(store, &tenant_id, &upn)?.ok_or_else(|| {
+                AppError::new(ErrorCode::NotFound, format!("no user {upn} in {}", tenant.name))
+            })?;
+            Ok(IdentityDto {
+                id: principal.id,
+                upn: principal.upn.unwrap_or(upn),
+                display_name: principal.display_name,
+                tenant_id: tenant_id.clone(),
+            })
+        })
+        .await
+    }
+
+    /// Who may decide on a reviewer's behalf.
+    pub async fn set_governance_admins(&self, admins: Vec<IdentityDto>) -> Result<(), AppError> {
+        let actor = self.actor.clone();
+        let now = self.now();
+        self.with_store(move |store| {
+            let value = serde_json::to_string(&admins)
+                .map_err(|err| AppError::new(ErrorCode::Storage, err.to_string()))?;
+            store.set_setting(GOVERNANCE_ADMINS, &value, &actor, now)?;
+            Ok(())
+        })
+        .await
+    }
+}

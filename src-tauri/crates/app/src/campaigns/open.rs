@@ -1,0 +1,440 @@
+//! Opening a campaign: pull the population, seal it as the snapshot, select what is in scope,
+//! route each item to its reviewers and compute its recommendation — then store it all at once.
+//! Also the lookups that decisions need (principals by UPN, governance admins) and CSV import.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Datelike;
+use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
+use recert_domain::recommendation::recommend;
+use recert_domain::review::Verdict;
+use recert_domain::routing::route;
+use recert_domain::schedule::{Occurrence, Recurrence, quarter};
+use recert_domain::{Assignment, Principal, PrincipalKind, UserType};
+use recert_store::Store;
+use recert_store::campaigns::{
+    CampaignRecord, DefinitionRecord, NewItem, NewReviewer, NewSnapshot,
+};
+
+use super::dto::{CampaignDto, DefinitionDto, IdentityDto, ReviewerDto};
+use super::{GOVERNANCE_ADMINS, campaign_dto};
+use crate::{App, AppError, ErrorCode};
+
+/// The principals of a tenant as last pulled, by object id.
+pub(crate) fn directory(
+    store: &Store,
+    tenant_id: &str,
+) -> Result<HashMap<String, Principal>, AppError> {
+    let mut out = HashMap::new();
+    let Some(population) = store.population(tenant_id)? else { return Ok(out) };
+    for a in population.assignments {
+        out.entry(a.principal_id.clone()).or_insert_with(|| Principal {
+            id: a.principal_id.clone(),
+            kind: a.principal_kind,
+            display_name: a.principal_name.clone(),
+            upn: a.principal_upn.clone(),
+            mail: None,
+            account_enabled: None,
+            user_type: None,
+            manager_id: None,
+            last_sign_in: None,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn principal_by_upn(
+    store: &Store,
+    tenant_id: &str,
+    upn: &str,
+) -> Result<Option<Principal>, AppError> {
+    let wanted = upn.trim().to_lowercase();
+    Ok(directory(store, tenant_id)?.into_values().find(|p| {
+        p.id.eq_ignore_ascii_case(&wanted)
+            || p.upn.as_deref().is_some_and(|u| u.to_lowercase() == wanted)
+    }))
+}
+
+/// Fills in object ids and names of reviewers given by UPN, or says which cannot be found.
+pub(crate) fn resolve_reviewers(store: &Store, dto: &mut DefinitionDto) -> Result<(), AppError> {
+    let mut missing = Vec::new();
+    let tenant_id = dto.tenant_id.clone();
+    let mut fill = |field: &'static str, reviewer: &mut ReviewerDto| -> Result<(), AppError> {
+        if !reviewer.id.is_empty() {
+            return Ok(());
+        }
+        match principal_by_upn(store, &tenant_id, &reviewer.upn)? {
+            Some(p) if p.kind == PrincipalKind::User => {
+                reviewer.id = p.id;
+                if reviewer.display_name.is_empty() {
+                    reviewer.display_name = p.display_name;
+                }
+            }
+            _ => missing.push(crate::error::FieldErrorDto {
+                field: field.to_string(),
+                message: format!(
+                    "no user {:?} in the tenant (pull it first, or check the spelling)",
+                    reviewer.upn
+                ),
+            }),
+        }
+        Ok(())
+    };
+    for reviewer in &mut dto.reviewers.fallback {
+        fill("reviewers.fallback", reviewer)?;
+    }
+    for reviewer in &mut dto.reviewers.named {
+        fill("reviewers.named", reviewer)?;
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        let summary = missing.iter().map(|m| m.message.clone()).collect::<Vec<_>>().join("; ");
+        Err(AppError::fields(format!("the campaign definition is not valid: {summary}"), missing))
+    }
+}
+
+/// A reviewer's object id from the campaign's own reviewer list.
+pub(crate) fn reviewer_id_by_upn(
+    store: &Store,
+    campaign_id: &str,
+    upn: &str,
+) -> Result<Option<String>, AppError> {
+    Ok(store
+        .reviewer_progress(campaign_id)?
+        .into_iter()
+        .find(|r| r.1.eq_ignore_ascii_case(upn))
+        .map(|r| r.0))
+}
+
+pub(crate) fn is_governance_admin(store: &Store, identity: &IdentityDto) -> Result<bool, AppError> {
+    let Some(json) = store.setting(GOVERNANCE_ADMINS)? else { return Ok(false) };
+    let admins: Vec<IdentityDto> = serde_json::from_str(&json).map_err(|err| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("the governance admin setting is unreadable: {err}"),
+        )
+    })?;
+    Ok(admins.iter().any(|a| {
+        a.id == identity.id || (!a.upn.is_empty() && a.upn.eq_ignore_ascii_case(&identity.upn))
+    }))
+}
+
+/// `item,decision,justification` lines (header row first; `decision` is approve or deny).
+pub(crate) fn parse_decisions_csv(text: &str) -> Result<Vec<(u32, Verdict, String)>, AppError> {
+    let mut reader =
+        csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|err| {
+            AppError::new(ErrorCode::Invalid, format!("line 1: cannot read the header: {err}"))
+        })?
+        .clone();
+    let column = |names: &[&str]| {
+        headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let (Some(item_col), Some(decision_col)) =
+        (column(&["item", "id", "itemId"]), column(&["decision", "verdict"]))
+    else {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            "line 1: the header needs an `item` and a `decision` column",
+        ));
+    };
+    let justification_col = column(&["justification", "reason", "comment"]);
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let line = index + 2;
+        let record = match record {
+            Ok(r) => r,
+            Err(err) => {
+                problems.push(format!("line {line}: {err}"));
+                continue;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        let item = record.get(item_col).unwrap_or_default();
+        let decision = record.get(decision_col).unwrap_or_default();
+        let justification =
+            justification_col.and_then(|c| record.get(c)).unwrap_or_default().to_string();
+        match (item.parse::<u32>(), Verdict::parse(decision)) {
+            (Ok(item), Some(verdict)) => out.push((item, verdict, justification)),
+            (Err(_), _) => problems.push(format!("line {line}: {item:?} is not an item number")),
+            (_, None) => problems.push(format!("line {line}: {decision:?} is not approve or deny")),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::new(
+            ErrorCode::Invalid,
+            format!("nothing was imported: {}", problems.join("; ")),
+        ));
+    }
+    if out.is_empty() {
+        return Err(AppError::new(ErrorCode::Invalid, "the file has no decisions"));
+    }
+    Ok(out)
+}
+
+/// The campaign row for an occurrence, named after its period.
+pub(crate) fn campaign_record(
+    record: &DefinitionRecord,
+    definition: &CampaignDefinition,
+    occurrence: &Occurrence,
+    reason: Option<String>,
+) -> CampaignRecord {
+    let local = definition
+        .schedule
+        .tz()
+        .map(|tz| occurrence.start.with_timezone(&tz).date_naive())
+        .unwrap_or_else(|| occurrence.start.date_naive());
+    let period = match definition.schedule.recurrence {
+        Recurrence::Quarterly => format!("Q{} {}", quarter(local), local.year()),
+        Recurrence::Monthly => local.format("%B %Y").to_string(),
+        Recurrence::SemiAnnual => {
+            format!("H{} {}", if local.month() <= 6 { 1 } else { 2 }, local.year())
+        }
+        Recurrence::Annual => local.year().to_string(),
+        Recurrence::None => local.format("%Y-%m-%d").to_string(),
+    };
+    CampaignRecord {
+        id: format!("{}-{}", record.id, occurrence.index + 1),
+        definition_id: record.id.clone(),
+        occurrence: occurrence.index,
+        name: format!("{} — {period}", definition.name),
+        state: CampaignState::Scheduled,
+        state_reason: reason,
+        period_start: occurrence.start,
+        period_end: occurrence.end,
+        definition: record.definition.clone(),
+        opened_at: None,
+        closed_at: None,
+        completed_at: None,
+    }
+}
+
+fn in_scope(definition: &CampaignDefinition, a: &Assignment, holder: &Principal) -> bool {
+    let scope = &definition.scope;
+    let types = scope.principal_types;
+    let type_ok = match holder.kind {
+        PrincipalKind::User if holder.user_type == Some(UserType::Guest) => types.guests,
+        PrincipalKind::User | PrincipalKind::Unknown => types.users,
+        PrincipalKind::Group => types.groups,
+        PrincipalKind::ServicePrincipal => types.service_principals,
+    };
+    let role_ok = match &scope.roles {
+        RoleSelection::All => true,
+        RoleSelection::Listed(ids) => ids.iter().any(|id| id == &a.role_id),
+    };
+    scope.surfaces.contains(&a.surface) && role_ok && scope.kinds.includes(a.kind) && type_ok
+}
+
+fn excluded(definition: &CampaignDefinition, holder: &Principal) -> bool {
+    definition.scope.exclusions.iter().any(|x| {
+        x.eq_ignore_ascii_case(&holder.id)
+            || holder.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(x))
+    })
+}
+
+/// The request URL without paging tokens: the endpoint and filters a reader can re-run.
+fn endpoint(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            let kept: Vec<(String, String)> = parsed
+                .query_pairs()
+                .filter(|(k, _)| {
+                    !k.eq_ignore_ascii_case("$skiptoken") && !k.eq_ignore_ascii_case("$skip")
+                })
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            parsed.set_query(None);
+            let path = parsed.path().to_string();
+            if kept.is_empty() {
+                path
+            } else {
+                format!(
+                    "{path}?{}",
+                    kept.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+                )
+            }
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
+impl App {
+    /// Pulls, seals and creates the campaign for one occurrence, open from now.
+    pub(crate) async fn open_occurrence(
+        &self,
+        record: &DefinitionRecord,
+        definition: &CampaignDefinition,
+        occurrence: Occurrence,
+    ) -> Result<CampaignDto, AppError> {
+        let tenant_id = record.tenant_id.clone();
+        let (pull, pages) = self.pull_population(&tenant_id).await?;
+        let now = self.now();
+        let campaign = campaign_record(record, definition, &occurrence, None);
+        let definition = definition.clone();
+        let actor = self.actor.clone();
+        self.with_store(move |store| {
+            let population = store.population(&tenant_id)?.ok_or_else(|| {
+                AppError::new(ErrorCode::NotPulled, "the pull stored no population")
+            })?;
+            let directory = directory(store, &tenant_id)?;
+            let role_names: HashMap<&str, &str> =
+                population.roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
+            let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
+            let mut excluded_names = Vec::new();
+            let mut items = Vec::new();
+            for a in &population.assignments {
+                let role = role_names
+                    .get(a.role_id.as_str())
+                    .copied()
+                    .unwrap_or(a.role_id.as_str())
+                    .to_string();
+                let entry =
+                    counts.entry((a.surface.as_str().to_string(), role.clone())).or_default();
+                match a.kind {
+                    recert_domain::AssignmentKind::Eligible => entry.0 += 1,
+                    recert_domain::AssignmentKind::Active => entry.1 += 1,
+                }
+                let fallback_holder;
+                let holder = match directory.get(&a.principal_id) {
+                    Some(p) => p,
+                    None => {
+                        fallback_holder = Principal {
+                            id: a.principal_id.clone(),
+                            kind: a.principal_kind,
+                            display_name: a.principal_name.clone(),
+                            upn: a.principal_upn.clone(),
+                            mail: None,
+                            account_enabled: None,
+                            user_type: None,
+                            manager_id: None,
+                            last_sign_in: None,
+                        };
+                        &fallback_holder
+                    }
+                };
+                if !in_scope(&definition, a, holder) {
+                    continue;
+                }
+                if excluded(&definition, holder) {
+                    let name = format!(
+                        "{} ({})",
+                        holder.display_name,
+                        holder.upn.as_deref().unwrap_or(&holder.id)
+                    );
+                    if !excluded_names.contains(&name) {
+                        excluded_names.push(name);
+                    }
+                    continue;
+                }
+                entry.2 += 1;
+                let recommendation = definition
+                    .settings
+                    .recommendations
+                    .then(|| recommend(a, holder, None, definition.settings.look_back_days, now));
+                let reviewers = route(&definition.reviewers, holder, &directory)
+                    .into_iter()
+                    .map(|r| NewReviewer {
+                        id: r.reviewer.id,
+                        upn: r.reviewer.upn,
+                        name: r.reviewer.display_name,
+                        reroute_reason: r.fallback.map(|f| f.as_str().to_string()),
+                    })
+                    .collect();
+                items.push(NewItem {
+                    surface: a.surface.as_str().into(),
+                    kind: a.kind.as_str().into(),
+                    source_id: a.source_id.clone(),
+                    role_id: a.role_id.clone(),
+                    role_name: role,
+                    scope: a.scope.clone(),
+                    principal_id: holder.id.clone(),
+                    principal_kind: holder.kind.as_str().into(),
+                    principal_name: holder.display_name.clone(),
+                    principal_upn: holder.upn.clone(),
+                    user_type: holder.user_type.map(|t| t.as_str().to_string()),
+                    account_enabled: holder.account_enabled,
+                    membership: a.membership.as_str().into(),
+                    start_at: a.start,
+                    end_at: a.end,
+                    last_activation: None,
+                    recommendation: recommendation.as_ref().map(|r| r.verdict.as_str().to_string()),
+                    recommendation_code: recommendation
+                        .as_ref()
+                        .map(|r| r.reason.code().to_string()),
+                    recommendation_reason: recommendation.as_ref().map(|r| r.reason.describe()),
+                    reviewers,
+                });
+            }
+            items.sort_by(|a, b| {
+                (
+                    a.role_name.as_str(),
+                    a.principal_name.as_str(),
+                    a.kind.as_str(),
+                    a.source_id.as_str(),
+                )
+                    .cmp(&(
+                        b.role_name.as_str(),
+                        b.principal_name.as_str(),
+                        b.kind.as_str(),
+                        b.source_id.as_str(),
+                    ))
+            });
+            let mut endpoints: Vec<String> = pages.iter().map(|p| endpoint(&p.url)).collect();
+            endpoints.dedup();
+            let snapshot_record = serde_json::json!({
+                "endpoints": endpoints,
+                "pulledBy": actor,
+                "pull": pull,
+                "roles": counts.iter().map(|((surface, role), (e, a, scope))| serde_json::json!({
+                    "surface": surface, "role": role, "eligible": e, "active": a, "inScope": scope,
+                })).collect::<Vec<_>>(),
+                "excluded": excluded_names,
+            });
+            let snapshot = NewSnapshot {
+                requests: pull.requests,
+                raw_sha256: pull.raw_sha256.clone(),
+                record: snapshot_record.to_string(),
+                pages: pages.into_iter().map(|p| (p.url, p.body)).collect(),
+            };
+            store.open_campaign(&campaign, &snapshot, &items, &actor, now)?;
+            campaign_dto(store, &store.campaign(&campaign.id)?, &tenant_id, now)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_drop_paging_tokens_only() {
+        assert_eq!(
+            endpoint("https://h/graph/v1.0/x?$filter=roleDefinitionId eq 'a'&$skiptoken=abc"),
+            "/graph/v1.0/x?$filter=roleDefinitionId eq 'a'"
+        );
+    }
+
+    #[test]
+    fn csv_import_reports_every_bad_line() {
+        let err =
+            parse_decisions_csv("item,decision,justification\n1,approve,ok\nx,deny,\n3,maybe,\n")
+                .expect_err("two bad lines");
+        assert!(
+            err.message.contains("line 3") && err.message.contains("line 4"),
+            "{}",
+            err.message
+        );
+        let ok = parse_decisions_csv("Item,Decision\n1,Approve\n\n2,deny\n").expect("valid");
+        assert_eq!(
+            ok,
+            vec![(1, Verdict::Approve, String::new()), (2, Verdict::Deny, String::new())]
+        );
+    }
+}

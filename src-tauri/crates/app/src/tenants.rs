@@ -1,0 +1,278 @@
+//! Real tenants: adding one (its cloud and sign-in method, saved without secrets), listing them,
+//! connecting from the saved settings, and a person's sign-in and sign-out. The demo tenant is
+//! connected by the shell as before.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use recert_graph::{Cloud, Identity, PublicClient};
+use recert_store::{AuthMethod, ConnectionRecord, TenantKind, TenantRecord};
+
+use crate::context::{Session, lock, tenant_dto};
+use crate::dto::{DeviceCodeDto, IdentityDto, TenantDto, TenantListItemDto, TenantSettingsDto};
+use crate::{App, AppError, ErrorCode, TenantAuth, TenantConnection};
+
+/// How long a browser sign-in may take before Recert stops waiting.
+const BROWSER_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn invalid(message: impl Into<String>) -> AppError {
+    AppError::new(ErrorCode::Invalid, message)
+}
+
+fn identity_dto(identity: Identity) -> IdentityDto {
+    IdentityDto { oid: identity.oid, tid: identity.tid, upn: identity.upn, name: identity.name }
+}
+
+fn settings_dto(tenant: &TenantRecord, c: &ConnectionRecord) -> TenantSettingsDto {
+    TenantSettingsDto {
+        id: tenant.id.clone(),
+        name: tenant.name.clone(),
+        tenant_guid: tenant.tenant_guid.clone(),
+        cloud: c.cloud.clone(),
+        base_url: c.base_url.clone(),
+        auth: c.auth.as_str().to_string(),
+        client_id: c.client_id.clone(),
+        certificate_path: c.certificate_path.clone(),
+    }
+}
+
+/// Checks the settings and makes the records to save.
+fn validate(s: &TenantSettingsDto) -> Result<(TenantRecord, ConnectionRecord, Cloud), AppError> {
+    let id = s.id.trim();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(invalid("the tenant id must be letters, digits, '-' or '_'"));
+    }
+    if id == "demo" {
+        return Err(invalid("\"demo\" is the built-in demo tenant"));
+    }
+    if uuid_like(&s.tenant_guid).is_none() {
+        return Err(invalid(format!("{:?} is not a directory (tenant) id", s.tenant_guid)));
+    }
+    let cloud = Cloud::by_name(&s.cloud, s.base_url.as_deref()).ok_or_else(|| {
+        invalid("the cloud must be public, usGovernment, china, or custom with a base URL")
+    })?;
+    let auth = AuthMethod::parse(&s.auth).ok_or_else(|| {
+        invalid("the sign-in must be interactive, appSecret, appCertificate or azureCli")
+    })?;
+    let client_id = s.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    if auth != AuthMethod::AzureCli && client_id.is_none() {
+        return Err(invalid("an app registration (client id) is needed for this sign-in"));
+    }
+    if auth == AuthMethod::AppCertificate && s.certificate_path.is_none() {
+        return Err(invalid("a certificate file (PEM) is needed for certificate sign-in"));
+    }
+    let tenant = TenantRecord {
+        id: id.to_string(),
+        name: if s.name.trim().is_empty() { id.to_string() } else { s.name.trim().to_string() },
+        kind: TenantKind::Entra,
+        tenant_guid: s.tenant_guid.trim().to_ascii_lowercase(),
+    };
+    let connection = ConnectionRecord {
+        tenant_id: tenant.id.clone(),
+        cloud: s.cloud.clone(),
+        base_url: (s.cloud == "custom").then(|| s.base_url.clone()).flatten(),
+        auth,
+        client_id: client_id.map(str::to_string),
+        certificate_path: s.certificate_path.clone(),
+    };
+    Ok((tenant, connection, cloud))
+}
+
+fn uuid_like(s: &str) -> Option<()> {
+    let s = s.trim();
+    let groups: Vec<&str> = s.split('-').collect();
+    let lengths = [8, 4, 4, 4, 12];
+    (groups.len() == 5
+        && groups
+            .iter()
+            .zip(lengths)
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit())))
+    .then_some(())
+}
+
+impl App {
+    /// Adds (or updates) a real tenant and how to reach it. No secret is stored.
+    pub async fn add_tenant(&self, settings: TenantSettingsDto) -> Result<TenantDto, AppError> {
+        let (tenant, connection, _) = validate(&settings)?;
+        let actor = self.actor.clone();
+        let now = self.now();
+        self.with_store(move |store| {
+            store.upsert_tenant(&tenant, &actor, now)?;
+            store.save_connection(&connection, &actor, now)?;
+            Ok(tenant_dto(&tenant))
+        })
+        .await
+    }
+
+    /// Every known tenant with its settings, whether it is connected, and who is signed in.
+    pub async fn tenants(&self) -> Result<Vec<TenantListItemDto>, AppError> {
+        let listed = self
+            .with_store(|store| {
+                store
+                    .tenants()?
+                    .into_iter()
+                    .map(|t| {
+                        let connection = store.connection(&t.id)?;
+                        Ok((t, connection))
+                    })
+                    .collect::<Result<Vec<_>, AppError>>()
+            })
+            .await?;
+        let mut out = Vec::with_capacity(listed.len());
+        for (tenant, connection) in listed {
+            let session = lock(&self.sessions).get(&tenant.id).cloned();
+            let signed_in = match session.as_ref().and_then(|s| s.public.clone()) {
+                Some(public) => public.identity().await.map(identity_dto),
+                None => None,
+            };
+            out.push(TenantListItemDto {
+                settings: connection.as_ref().map(|c| settings_dto(&tenant, c)),
+                tenant: tenant_dto(&tenant),
+                connected: session.is_some(),
+                signed_in,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Connects a saved tenant. App-only sign-in with a secret needs `secret` (given at run time,
+    /// never stored); `extra_root` trusts a test server's certificate.
+    pub async fn connect_saved(
+        &self,
+        tenant_id: &str,
+        secret: Option<String>,
+        extra_root: Option<Vec<u8>>,
+    ) -> Result<TenantDto, AppError> {
+        let id = tenant_id.to_string();
+        let (tenant, connection) = self
+            .with_store(move |store| {
+                let tenant = store.tenant(&id)?;
+                let connection = store.connection(&id)?.ok_or_else(|| {
+                    invalid(format!("tenant {id:?} has no connection settings; add it first"))
+                })?;
+                Ok((tenant, connection))
+            })
+            .await?;
+        let cloud = Cloud::by_name(&connection.cloud, connection.base_url.as_deref())
+            .ok_or_else(|| invalid(format!("unknown cloud {:?}", connection.cloud)))?;
+        let client_id = connection.client_id.clone().unwrap_or_default();
+        let auth = match connection.auth {
+            AuthMethod::Interactive => TenantAuth::Interactive { client_id },
+            AuthMethod::AppSecret => TenantAuth::AppSecret {
+                client_id,
+                secret: secret.ok_or_else(|| {
+                    invalid("app-only sign-in with a secret needs the client secret at run time")
+                })?,
+            },
+            AuthMethod::AppCertificate => {
+                let path = connection.certificate_path.clone().unwrap_or_default();
+                let pem = tokio::fs::read(&path)
+                    .await
+                    .map_err(|err| invalid(format!("cannot read the certificate {path}: {err}")))?;
+                TenantAuth::AppCertificate { client_id, pem }
+            }
+            AuthMethod::AzureCli => TenantAuth::AzureCli,
+        };
+        self.connect(TenantConnection {
+            id: tenant.id.clone(),
+            name: tenant.name.clone(),
+            is_demo: tenant.kind == TenantKind::Demo,
+            tenant_guid: tenant.tenant_guid.clone(),
+            cloud,
+            auth,
+            extra_root,
+        })
+    }
+
+    fn public_client(
+        &self,
+        tenant_id: &str,
+    ) -> Result<(Arc<Session>, Arc<PublicClient>), AppError> {
+        let session = self.session(tenant_id)?;
+        let public = session.public.clone().ok_or_else(|| {
+            invalid(format!("tenant {tenant_id:?} uses app-only sign-in; nobody signs in to it"))
+        })?;
+        Ok((session, public))
+    }
+
+    /// Signs a person in with the system browser: `open` is given the URL to show (the shell and
+    /// the CLI open the browser; tests drive the page themselves).
+    pub async fn sign_in_interactive(
+        &self,
+        tenant_id: &str,
+        open: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Result<IdentityDto, AppError> {
+        let (_, public) = self.public_client(tenant_id)?;
+        let pending = public.begin_interactive(None).await?;
+        open(&pending.url).map_err(|err| {
+            AppError::new(ErrorCode::SignInFailed, format!("cannot open the browser: {err}"))
+        })?;
+        Ok(identity_dto(pending.finish(BROWSER_SIGN_IN_TIMEOUT).await?))
+    }
+
+    /// Signs a person in with a device code: `show` tells the user where to go and what to type.
+    pub async fn sign_in_device_code(
+        &self,
+        tenant_id: &str,
+        show: impl FnOnce(&DeviceCodeDto),
+    ) -> Result<IdentityDto, AppError> {
+        let (_, public) = self.public_client(tenant_id)?;
+        let code = public.begin_device_code().await?;
+        show(&DeviceCodeDto {
+            user_code: code.user_code.clone(),
+            verification_uri: code.verification_uri.clone(),
+            message: code.message.clone(),
+        });
+        Ok(identity_dto(public.finish_device_code(&code).await?))
+    }
+
+    /// Who is signed in to the tenant, restoring the sign-in from the keychain if needed.
+    pub async fn signed_in(&self, tenant_id: &str) -> Result<Option<IdentityDto>, AppError> {
+        let (_, public) = self.public_client(tenant_id)?;
+        Ok(public.restore().await?.map(identity_dto))
+    }
+
+    /// Signs out: forgets the tokens in memory and in the keychain.
+    pub async fn sign_out(&self, tenant_id: &str) -> Result<(), AppError> {
+        let (_, public) = self.public_client(tenant_id)?;
+        public.sign_out().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> TenantSettingsDto {
+        TenantSettingsDto {
+            id: "fabrikam".into(),
+            name: "Fabrikam".into(),
+            tenant_guid: "72F988BF-86F1-41AF-91AB-2D7CD011DB47".into(),
+            cloud: "public".into(),
+            base_url: None,
+            auth: "interactive".into(),
+            client_id: Some("5d1a3f0e-7c1b-4e0a-9a57-2f2b0c8e1a03".into()),
+            certificate_path: None,
+        }
+    }
+
+    #[test]
+    fn settings_are_checked_before_saving() {
+        let (tenant, connection, cloud) = validate(&settings()).expect("valid");
+        assert_eq!(tenant.tenant_guid, "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assert_eq!(connection.auth, AuthMethod::Interactive);
+        assert_eq!(cloud.name, "public");
+        for broken in [
+            TenantSettingsDto { id: "demo".into(), ..settings() },
+            TenantSettingsDto { tenant_guid: "contoso".into(), ..settings() },
+            TenantSettingsDto { cloud: "moon".into(), ..settings() },
+            TenantSettingsDto { client_id: None, ..settings() },
+            TenantSettingsDto { auth: "appCertificate".into(), ..settings() },
+            TenantSettingsDto { cloud: "custom".into(), base_url: None, ..settings() },
+        ] {
+            let err = validate(&broken).expect_err("refused");
+            assert_eq!(err.code, ErrorCode::Invalid, "{broken:?}");
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! `recert-cli campaign …`, `worklist`, `decide`, `decisions import` and `run-due`: campaigns
+//! from definition to close, for scripts and schedulers.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use recert_app::Verdict;
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+    WorklistQueryDto,
+};
+use recert_app::{AppError, ErrorCode};
+
+use crate::session::{DEMO, Session};
+
+#[derive(Subcommand, Debug)]
+pub enum CampaignCommand {
+    /// Define a recurring campaign (from flags, or a JSON file with --file).
+    Create(CreateArgs),
+    /// List campaign definitions and campaigns.
+    List,
+    /// Show one campaign with its progress per reviewer.
+    Show { campaign: String },
+    /// Open the definition's next campaign now: pull, seal the snapshot, route the items.
+    Open { definition: String },
+    /// Close a campaign now; undecided items get the campaign's default outcome.
+    Close {
+        campaign: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReviewerSourceArg {
+    Manager,
+    Named,
+    #[value(name = "self")]
+    SelfReview,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    /// A definition as JSON (the same shape the window sends); other flags are ignored.
+    #[arg(long)]
+    file: Option<PathBuf>,
+    #[arg(long, default_value = DEMO)]
+    tenant: String,
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long, default_value = "")]
+    description: String,
+    /// Surfaces to review, comma-separated: directoryRole, pimGroup, azureRole.
+    #[arg(long, value_delimiter = ',', default_value = "directoryRole")]
+    surfaces: Vec<String>,
+    /// Role ids to review, comma-separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    roles: Vec<String>,
+    /// eligible, active or both.
+    #[arg(long, default_value = "both")]
+    kinds: String,
+    #[arg(long)]
+    no_guests: bool,
+    #[arg(long)]
+    no_groups: bool,
+    #[arg(long)]
+    no_service_principals: bool,
+    /// Principals never reviewed (object ids or UPNs), comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    exclude: Vec<String>,
+    #[arg(long, value_enum, default_value = "manager")]
+    reviewers: ReviewerSourceArg,
+    /// Named reviewers' UPNs, comma-separated (with --reviewers named).
+    #[arg(long, value_delimiter = ',')]
+    named: Vec<String>,
+    /// Fallback reviewers' UPNs, comma-separated. Required.
+    #[arg(long, value_delimiter = ',')]
+    fallback: Vec<String>,
+    /// firstDecides or allMustApprove.
+    #[arg(long, default_value = "firstDecides")]
+    rule: String,
+    /// First start, local time: 2026-04-01T09:00.
+    #[arg(long)]
+    start: Option<String>,
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+    #[arg(long, default_value_t = 14)]
+    duration_days: u32,
+    /// none, monthly, quarterly, semiAnnual, annual.
+    #[arg(long, default_value = "quarterly")]
+    recurrence: String,
+    /// Stop after this local date (YYYY-MM-DD).
+    #[arg(long)]
+    end_date: Option<String>,
+    /// Stop after this many occurrences.
+    #[arg(long)]
+    end_count: Option<u32>,
+    #[arg(long)]
+    justify_approve: bool,
+    /// Do not require a justification to deny.
+    #[arg(long)]
+    no_justify_deny: bool,
+    #[arg(long)]
+    no_recommendations: bool,
+    #[arg(long, default_value_t = 90)]
+    look_back_days: u32,
+    /// keep, remove or recommendation.
+    #[arg(long, default_value = "keep")]
+    no_response: String,
+    #[arg(long)]
+    auto_apply: bool,
+    #[arg(long, default_value_t = 14)]
+    remediation_deadline_days: u32,
+}
+
+fn reviewer(upn: &str) -> ReviewerDto {
+    ReviewerDto { id: String::new(), upn: upn.trim().to_string(), display_name: String::new() }
+}
+
+fn definition(args: CreateArgs) -> Result<DefinitionDto, AppError> {
+    if let Some(path) = args.file {
+        let text = std::fs::read_to_string(&path).map_err(|err| {
+            AppError::new(ErrorCode::Invalid, format!("cannot read {}: {err}", path.display()))
+        })?;
+        return serde_json::from_str(&text).map_err(|err| {
+            AppError::new(
+                ErrorCode::Invalid,
+                format!("{} is not a campaign definition: {err}", path.display()),
+            )
+        });
+    }
+    let mut settings = default_settings();
+    settings.justification_on_approve = args.justify_approve;
+    settings.justification_on_deny = !args.no_justify_deny;
+    settings.recommendations = !args.no_recommendations;
+    settings.look_back_days = args.look_back_days;
+    settings.no_response = args.no_response;
+    settings.auto_apply = args.auto_apply;
+    settings.remediation_deadline_days = args.remediation_deadline_days;
+    let (end, end_date, end_count) = match (args.end_date, args.end_count) {
+        (Some(date), _) => ("onDate", Some(date), None),
+        (None, Some(n)) => ("afterCount", None, Some(n)),
+        (None, None) => ("never", None, None),
+    };
+    Ok(DefinitionDto {
+        id: String::new(),
+        tenant_id: args.tenant,
+        name: args.name.unwrap_or_default(),
+        description: args.description,
+        scope: ScopeDto {
+            surfaces: args.surfaces,
+            role_ids: args.roles,
+            kinds: args.kinds,
+            principal_types: PrincipalTypesDto {
+                users: true,
+                guests: !args.no_guests,
+                groups: !args.no_groups,
+                service_principals: !args.no_service_principals,
+            },
+            exclusions: args.exclude,
+        },
+        reviewers: ReviewersDto {
+            source: match args.reviewers {
+                ReviewerSourceArg::Manager => "manager",
+                ReviewerSourceArg::Named => "named",
+                ReviewerSourceArg::SelfReview => "self",
+            }
+            .into(),
+            named: args.named.iter().map(|u| reviewer(u)).collect(),
+            fallback: args.fallback.iter().map(|u| reviewer(u)).collect(),
+            rule: args.rule,
+        },
+        schedule: ScheduleDto {
+            start: args.start.unwrap_or_default(),
+            time_zone: args.time_zone,
+            duration_days: args.duration_days,
+            recurrence: args.recurrence,
+            end: end.into(),
+            end_date,
+            end_count,
+        },
+        settings,
+    })
+}
+
+fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce()) {
+    if json {
+        println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    } else {
+        text();
+    }
+}
+
+fn local(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+pub async fn run(
+    command: CampaignCommand,
+    session: &mut Session,
+    json: bool,
+) -> Result<(), AppError> {
+    let app = session.app.clone();
+    match command {
+        CampaignCommand::Create(args) => {
+            let dto = definition(args)?;
+            let created = app.definition_create(dto).await?;
+            print(json, &created, || {
+                println!(
+                    "Created campaign definition {:?} ({})",
+                    created.definition.name, created.definition.id
+                );
+                println!("Next occurrences:");
+                for o in &created.next {
+                    println!("  {} → {}", local(&o.start), local(&o.end));
+                }
+            });
+        }
+        CampaignCommand::List => {
+            let definitions = app.definitions(None).await?;
+            let campaigns = app.campaigns(None).await?;
+            print(
+                json,
+                &serde_json::json!({ "definitions": definitions, "campaigns": campaigns }),
+                || {
+                    println!("Definitions:");
+                    for d in &definitions {
+                        let next = d
+                            .next
+                            .first()
+                            .map(|o| local(&o.start))
+                            .unwrap_or_else(|| "none".into());
+                        println!(
+                            "  {:<36} {:<10} next {}",
+                            d.definition.id, d.definition.schedule.recurrence, next
+                        );
+                    }
+                    println!("Campaigns:");
+                    for c in &campaigns {
+                        println!(
+                            "  {:<36} {:<10} {:>5}/{:<5} decided  due {}{}",
+                            c.id,
+                            c.state,
+                            c.decided,
+                            c.items,
+                            local(&c.period_end),
+                            if c.overdue { "  OVERDUE" } else { "" }
+                        );
+                    }
+                },
+            );
+        }
+        CampaignCommand::Show { campaign } => {
+            let detail = app.campaign(&campaign).await?;
+            print(json, &detail, || {
+                let c = &detail.campaign;
+                println!("{} ({})", c.name, c.id);
+                println!(
+                    "  state {}{}",
+                    c.state,
+                    c.state_reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
+                );
+                println!("  period {} → {}", local(&c.period_start), local(&c.period_end));
+                println!(
+                    "  {} items, {} decided ({} approved, {} denied), {} without a reviewer",
+                    c.items, c.decided, c.approved, c.denied, c.unrouted
+                );
+                if let Some(sha) = &detail.snapshot_sha256 {
+                    println!("  snapshot SHA-256 {sha}");
+                }
+                if c.state != "open" {
+                    let o = &detail.outcomes;
+                    println!(
+                        "  outcomes: {} keep, {} remove, {} exceptions",
+                        o.keep, o.remove, o.exception
+                    );
+                }
+                println!("  reviewers:");
+                for r in &detail.reviewers {
+                    println!("    {:<40} {:>5}/{:<5}", r.upn, r.decided, r.assigned);
+                }
+            });
+        }
+        CampaignCommand::Open { definition } => {
+            let tenant = app
+                .definitions(None)
+                .await?
+                .into_iter()
+                .find(|d| d.definition.id == definition)
+                .map(|d| d.definition.tenant_id);
+            if let Some(tenant) = tenant {
+                session.connect(&tenant).await?;
+            }
+            let campaign = app.campaign_open(&definition).await?;
+            print(json, &campaign, || {
+                println!(
+                    "Opened {} ({}): {} items, due {}",
+                    campaign.name,
+                    campaign.id,
+                    campaign.items,
+                    local(&campaign.period_end)
+                );
+                if campaign.unrouted > 0 {
+                    println!(
+                        "  {} items have no reviewer: a governance admin must decide them",
+                        campaign.unrouted
+                    );
+                }
+            });
+        }
+        CampaignCommand::Close { campaign, reason } => {
+            let closed = app.campaign_close(&campaign, reason).await?;
+            let detail = app.campaign(&closed.id).await?;
+            print(json, &detail, || {
+                let o = &detail.outcomes;
+                println!(
+                    "Closed {}: {} keep, {} remove, {} exceptions",
+                    closed.id, o.keep, o.remove, o.exception
+                );
+            });
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct WorklistArgs {
+    campaign: String,
+    /// Only this reviewer's items (UPN or object id).
+    #[arg(long)]
+    reviewer: Option<String>,
+    #[arg(long)]
+    role: Option<String>,
+    /// approve, deny or undecided.
+    #[arg(long)]
+    decision: Option<String>,
+    #[arg(long)]
+    recommendation: Option<String>,
+    #[arg(long)]
+    kind: Option<String>,
+    #[arg(long)]
+    membership: Option<String>,
+    /// Only items without a reviewer.
+    #[arg(long)]
+    unrouted: bool,
+    #[arg(long)]
+    search: Option<String>,
+    #[arg(long, default_value_t = 0)]
+    offset: u32,
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Result<(), AppError> {
+    let page = session
+        .app
+        .worklist(
+            &args.campaign,
+            WorklistQueryDto {
+                reviewer: args.reviewer,
+                role_id: args.role,
+                decision: args.decision,
+                recommendation: args.recommendation,
+                kind: args.kind,
+                membership: args.membership,
+                unrouted: args.unrouted,
+                search: args.search,
+                offset: args.offset,
+                limit: args.limit,
+            },
+        )
+        .await?;
+    print(json, &page, || {
+        println!(
+            "{:>6}  {:<34} {:<30} {:<9} {:<8} {:<12} {}",
+            "item", "principal", "role", "kind", "decision", "recommends", "reviewer"
+        );
+        for i in &page.items {
+            let reviewers =
+                i.reviewers.iter().map(|r| r.upn.as_str()).collect::<Vec<_>>().join(", ");
+            println!(
+                "{:>6}  {:<34} {:<30} {:<9} {:<8} {:<12} {}",
+                i.id,
+                truncate(i.principal_upn.as_deref().unwrap_or(&i.principal_name), 34),
+                truncate(&i.role_name, 30),
+                i.kind,
+                i.decision.as_deref().unwrap_or("—"),
+                i.recommendation.as_deref().unwrap_or("—"),
+                reviewers
+            );
+        }
+        println!("{} of {} items (from {})", page.items.len(), page.total, page.offset);
+    });
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum VerdictArg {
+    Approve,
+    Deny,
+}
+
+#[derive(Args, Debug)]
+pub struct DecideArgs {
+    campaign: String,
+    verdict: VerdictArg,
+    /// Item numbers, as the worklist shows them.
+    #[arg(required = true)]
+    items: Vec<u32>,
+    #[arg(long, short, default_value = "")]
+    justification: String,
+    /// Decide as this user of the demo tenant (no sign-in; refused for real tenants).
+    #[arg(long = "as")]
+    as_user: String,
+}
+
+async fn identity(
+    session: &Session,
+    campaign: &str,
+    upn: &str,
+) -> Result<recert_app::campaigns::dto::IdentityDto, AppError> {
+    let tenant = session.app.campaign(campaign).await?.campaign.tenant_id;
+    session.app.demo_identity(&tenant, upn).await
+}
+
+pub async fn decide(args: DecideArgs, session: &Session, json: bool) -> Result<(), AppError> {
+    let who = identity(session, &args.campaign, &args.as_user).await?;
+    let verdict = match args.verdict {
+        VerdictArg::Approve => Verdict::Approve,
+        VerdictArg::Deny => Verdict::Deny,
+    };
+    let result = session
+        .app
+        .decide(&args.campaign, args.items, verdict, args.justification, who.clone(), "cli")
+        .await?;
+    print(json, &result, || println!("Recorded {} decision(s) as {}", result.recorded, who.upn));
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    campaign: String,
+    /// CSV with a header row: item,decision,justification.
+    file: PathBuf,
+    #[arg(long = "as")]
+    as_user: String,
+}
+
+pub async fn import(args: ImportArgs, session: &Session, json: bool) -> Result<(), AppError> {
+    let text = std::fs::read_to_string(&args.file).map_err(|err| {
+        AppError::new(ErrorCode::Invalid, format!("cannot read {}: {err}", args.file.display()))
+    })?;
+    let who = identity(session, &args.campaign, &args.as_user).await?;
+    let result = session.app.import_decisions(&args.campaign, &text, who.clone()).await?;
+    print(json, &result, || println!("Imported {} decision(s) as {}", result.recorded, who.upn));
+    Ok(())
+}
+
+pub async fn run_due(session: &mut Session, json: bool) -> Result<(), AppError> {
+    for d in session.app.definitions(None).await? {
+        session.connect(&d.definition.tenant_id).await?;
+    }
+    let report = session.app.run_due().await?;
+    print(json, &report, || {
+        for id in &report.opened {
+            println!("opened {id}");
+        }
+        for id in &report.closed {
+            println!("closed {id}");
+        }
+        for id in &report.missed {
+            println!("missed {id} (its window passed while nothing ran)");
+        }
+        for f in &report.failed {
+            println!("FAILED {f}");
+        }
+        if report.opened.is_empty()
+            && report.closed.is_empty()
+            && report.missed.is_empty()
+            && report.failed.is_empty()
+        {
+            println!("nothing due");
+        }
+    });
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("{} definition(s) failed", report.failed.len()),
+        ))
+    }
+}

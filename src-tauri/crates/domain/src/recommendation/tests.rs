@@ -1,0 +1,321 @@
+//! Recommendations, case by case: each rule (disabled account, inactive guest, eligible role not
+//! activated within the look-back, standing access), which rule wins when several apply, and the
+//! boundaries at exactly the look-back and exactly 90 days.
+
+use chrono::NaiveDateTime;
+use expect_test::{Expect, expect};
+
+use super::*;
+use crate::{Membership, PrincipalKind, Surface};
+
+/// Every case is judged at this instant; 90 days earlier is 2026-01-01 12:00:00.
+const NOW: &str = "2026-04-01 12:00:00";
+
+fn at(s: &str) -> DateTime<Utc> {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
+        .unwrap_or_else(|e| panic!("bad instant {s:?}: {e}"))
+        .and_utc()
+}
+
+/// Reads `member|guest|group on|off|? [signed-in <instant>]`.
+fn holder(spec: &str) -> Principal {
+    let (head, sign_in) = match spec.split_once(" signed-in ") {
+        Some((head, instant)) => (head, Some(at(instant))),
+        None => (spec, None),
+    };
+    let words: Vec<&str> = head.split_whitespace().collect();
+    let (kind, user_type) = match words[0] {
+        "member" => (PrincipalKind::User, Some(UserType::Member)),
+        "guest" => (PrincipalKind::User, Some(UserType::Guest)),
+        "group" => (PrincipalKind::Group, None),
+        other => panic!("bad holder {other:?}"),
+    };
+    Principal {
+        id: "holder".into(),
+        kind,
+        display_name: "Holder".into(),
+        upn: None,
+        mail: None,
+        account_enabled: match words[1] {
+            "on" => Some(true),
+            "off" => Some(false),
+            _ => None,
+        },
+        user_type,
+        manager_id: None,
+        last_sign_in: sign_in,
+    }
+}
+
+fn assignment(kind: AssignmentKind) -> Assignment {
+    Assignment {
+        surface: Surface::DirectoryRole,
+        source_id: "s".into(),
+        role_id: "r".into(),
+        scope: "/".into(),
+        principal_id: "holder".into(),
+        principal_kind: PrincipalKind::User,
+        principal_name: "Holder".into(),
+        principal_upn: None,
+        kind,
+        membership: Membership::Direct,
+        start: None,
+        end: None,
+    }
+}
+
+/// `holder`, `eligible|active`, the last activation if any, and the look-back in days.
+#[track_caller]
+fn check(
+    holder_spec: &str,
+    kind: &str,
+    last_activation: Option<&str>,
+    look_back: u32,
+    expect: Expect,
+) {
+    let kind = AssignmentKind::parse(kind).expect("eligible or active");
+    let got = recommend(
+        &assignment(kind),
+        &holder(holder_spec),
+        last_activation.map(at),
+        look_back,
+        at(NOW),
+    );
+    expect.assert_eq(&format!(
+        "{} {}: {}\n",
+        got.verdict.as_str(),
+        got.reason.code(),
+        got.reason.describe()
+    ));
+}
+
+#[test]
+fn eligible_roles_need_use_within_the_look_back() {
+    check(
+        "member on",
+        "eligible",
+        Some("2026-03-15 08:00:00"),
+        90,
+        expect![[r#"
+        approve activatedRecently: activated on 2026-03-15
+    "#]],
+    );
+    check(
+        "member on",
+        "eligible",
+        None,
+        90,
+        expect![[r#"
+        deny notActivated: never activated in the last 90 days
+    "#]],
+    );
+    // Exactly the look-back ago still counts as use; a second more does not.
+    check(
+        "member on",
+        "eligible",
+        Some("2026-01-01 12:00:00"),
+        90,
+        expect![[r#"
+        approve activatedRecently: activated on 2026-01-01
+    "#]],
+    );
+    check(
+        "member on",
+        "eligible",
+        Some("2026-01-01 11:59:59"),
+        90,
+        expect![[r#"
+        deny notActivated: not activated in the last 90 days (last on 2026-01-01)
+    "#]],
+    );
+    check(
+        "member on",
+        "eligible",
+        Some("2026-03-02 12:00:00"),
+        30,
+        expect![[r#"
+        approve activatedRecently: activated on 2026-03-02
+    "#]],
+    );
+    check(
+        "member on",
+        "eligible",
+        Some("2026-03-02 11:59:59"),
+        30,
+        expect![[r#"
+        deny notActivated: not activated in the last 30 days (last on 2026-03-02)
+    "#]],
+    );
+    // A group's eligibility is used when its members activate it.
+    check(
+        "group ?",
+        "eligible",
+        Some("2026-03-31 23:00:00"),
+        90,
+        expect![[r#"
+        approve activatedRecently: activated on 2026-03-31
+    "#]],
+    );
+    check(
+        "group ?",
+        "eligible",
+        None,
+        90,
+        expect![[r#"
+        deny notActivated: never activated in the last 90 days
+    "#]],
+    );
+}
+
+#[test]
+fn standing_access_is_kept() {
+    check(
+        "member on",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+    check(
+        "group ?",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+}
+
+#[test]
+fn disabled_accounts_are_removed_whatever_their_use() {
+    check(
+        "member off",
+        "active",
+        None,
+        90,
+        expect![[r#"
+        deny accountDisabled: the account is disabled
+    "#]],
+    );
+    check(
+        "member off",
+        "eligible",
+        Some("2026-03-31 12:00:00"),
+        90,
+        expect![[r#"
+        deny accountDisabled: the account is disabled
+    "#]],
+    );
+    check(
+        "guest off signed-in 2026-03-31 12:00:00",
+        "active",
+        None,
+        90,
+        expect![[r#"
+        deny accountDisabled: the account is disabled
+    "#]],
+    );
+    // An account whose state the tenant did not give is not taken as disabled.
+    check(
+        "member ?",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+}
+
+#[test]
+fn guests_must_have_signed_in_within_90_days() {
+    check(
+        "guest on signed-in 2026-03-31 12:00:00",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+    check(
+        "guest on",
+        "active",
+        None,
+        90,
+        expect![[r#"
+        deny guestInactive: guest with no recorded sign-in
+    "#]],
+    );
+    // Exactly 90 days ago is within the 90 days; a second more is not.
+    check(
+        "guest on signed-in 2026-01-01 12:00:00",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+    check(
+        "guest on signed-in 2026-01-01 11:59:59",
+        "active",
+        None,
+        90,
+        expect![[r#"
+        deny guestInactive: guest who last signed in on 2026-01-01 (over 90 days ago)
+    "#]],
+    );
+    // An activation needs a sign-in, so a recent one keeps a guest whose recorded sign-in is
+    // older; an old one does not.
+    check(
+        "guest on signed-in 2025-06-01 00:00:00",
+        "eligible",
+        Some("2026-03-31 12:00:00"),
+        90,
+        expect![[r#"
+            approve activatedRecently: activated on 2026-03-31
+        "#]],
+    );
+    check(
+        "guest on signed-in 2025-06-01 00:00:00",
+        "eligible",
+        Some("2025-10-01 00:00:00"),
+        90,
+        expect![[r#"
+            deny guestInactive: guest who last signed in on 2025-10-01 (over 90 days ago)
+        "#]],
+    );
+    check(
+        "guest on",
+        "eligible",
+        Some("2026-01-01 12:00:00"),
+        90,
+        expect![[r#"
+        approve activatedRecently: activated on 2026-01-01
+    "#]],
+    );
+    // An active guest still needs to have used an eligible role.
+    check(
+        "guest on signed-in 2026-03-31 12:00:00",
+        "eligible",
+        None,
+        90,
+        expect![[r#"
+        deny notActivated: never activated in the last 90 days
+    "#]],
+    );
+    // Members are never judged by sign-ins.
+    check(
+        "member on signed-in 2020-01-01 00:00:00",
+        "active",
+        None,
+        90,
+        expect![[r#"
+            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        "#]],
+    );
+}

@@ -1,0 +1,439 @@
+//! Page flow for the binder: sections that start on a new page, paragraphs, label/value blocks,
+//! tables whose header repeats on every page, bar charts, and the running header and footer
+//! ("Page N of M", known only once everything is laid out, so they are drawn last).
+//!
+//! Coordinates are PDF points from the bottom-left corner; `y` is the top of the free space.
+
+use crate::canvas::{Canvas, INK, MUTED, Rgb8};
+use crate::fonts::{Fonts, Style, clean, clean_multiline};
+
+/// A4 landscape: the decision table needs the width.
+pub(crate) const PAGE_W: f32 = 841.89;
+pub(crate) const PAGE_H: f32 = 595.28;
+pub(crate) const LEFT: f32 = 36.0;
+pub(crate) const RIGHT: f32 = PAGE_W - 36.0;
+pub(crate) const CONTENT_W: f32 = RIGHT - LEFT;
+const TOP: f32 = PAGE_H - 58.0;
+const BOTTOM: f32 = 50.0;
+const HEADER_RULE: f32 = PAGE_H - 42.0;
+const FOOTER_RULE: f32 = 38.0;
+
+pub(crate) const ACCENT: Rgb8 = [0x1d, 0x4e, 0x89];
+const RULE: Rgb8 = [0xc5, 0xcc, 0xd3];
+const HEAD_FILL: Rgb8 = [0xdd, 0xe5, 0xee];
+const ZEBRA: Rgb8 = [0xf3, 0xf5, 0xf8];
+const BAND_FILL: Rgb8 = [0xec, 0xf0, 0xf5];
+pub(crate) const WARN: Rgb8 = [0x9a, 0x2a, 0x1b];
+
+pub(crate) const TABLE_SIZE: f32 = 8.0;
+const ROW_H: f32 = 11.5;
+const LINE_H: f32 = 9.6;
+const PAD: f32 = 3.0;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Align {
+    Left,
+    Right,
+}
+
+/// One table column.
+#[derive(Clone)]
+pub(crate) struct Col {
+    pub(crate) title: &'static str,
+    pub(crate) width: f32,
+    pub(crate) align: Align,
+    pub(crate) style: Style,
+    /// How many lines a cell may wrap to; 1 cuts it with an ellipsis.
+    pub(crate) lines: usize,
+}
+
+impl Col {
+    pub(crate) fn text(title: &'static str, width: f32) -> Col {
+        Col { title, width, align: Align::Left, style: Style::Regular, lines: 1 }
+    }
+    pub(crate) fn num(title: &'static str, width: f32) -> Col {
+        Col { title, width, align: Align::Right, style: Style::Regular, lines: 1 }
+    }
+    pub(crate) fn mono(title: &'static str, width: f32) -> Col {
+        Col { title, width, align: Align::Left, style: Style::Mono, lines: 1 }
+    }
+    pub(crate) fn wrap(title: &'static str, width: f32, lines: usize) -> Col {
+        Col { title, width, align: Align::Left, style: Style::Regular, lines }
+    }
+}
+
+struct Table {
+    cols: Vec<Col>,
+    /// Rows drawn since the header, for the zebra stripes.
+    row: usize,
+    /// The group band in force, repeated with "(continued)" after a page break.
+    band: Option<String>,
+}
+
+/// One bar of a chart.
+pub(crate) struct Bar {
+    pub(crate) label: String,
+    pub(crate) value: u64,
+    pub(crate) color: Rgb8,
+}
+
+pub(crate) struct Writer<'a> {
+    pub(crate) fonts: &'a Fonts,
+    pub(crate) pages: Vec<Canvas>,
+    /// The section each page belongs to, for the running header.
+    page_sections: Vec<String>,
+    section: String,
+    /// Section titles and the page index each starts on, for the contents list.
+    pub(crate) toc: Vec<(String, usize)>,
+    pub(crate) y: f32,
+    table: Option<Table>,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(fonts: &'a Fonts) -> Writer<'a> {
+        Writer {
+            fonts,
+            pages: Vec::new(),
+            page_sections: Vec::new(),
+            section: String::new(),
+            toc: Vec::new(),
+            y: TOP,
+            table: None,
+        }
+    }
+
+    pub(crate) fn page(&mut self) -> &mut Canvas {
+        if self.pages.is_empty() {
+            self.new_page();
+        }
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    pub(crate) fn new_page(&mut self) {
+        self.pages.push(Canvas::new(PAGE_W, PAGE_H));
+        self.page_sections.push(self.section.clone());
+        self.y = TOP;
+    }
+
+    /// Starts a section on a new page with its heading and an optional line saying what the
+    /// section proves.
+    pub(crate) fn section(&mut self, title: &str, purpose: &str) {
+        self.table = None;
+        self.section = title.to_string();
+        self.new_page();
+        self.toc.push((title.to_string(), self.pages.len() - 1));
+        let (fonts, y) = (self.fonts, self.y);
+        self.page().text(fonts, Style::Bold, 16.0, LEFT, y - 15.0, title, ACCENT);
+        self.y -= 24.0;
+        if !purpose.is_empty() {
+            self.paragraph(purpose, 9.0, MUTED);
+        }
+        self.y -= 6.0;
+    }
+
+    /// Moves to a new page unless `height` points are still free.
+    pub(crate) fn ensure(&mut self, height: f32) -> bool {
+        if self.pages.is_empty() || self.y - height < BOTTOM {
+            self.new_page();
+            if self.table.is_some() {
+                self.table_header();
+            }
+            return true;
+        }
+        false
+    }
+
+    pub(crate) fn heading(&mut self, text: &str) {
+        self.table = None;
+        self.ensure(60.0);
+        self.y -= 6.0;
+        let (fonts, y) = (self.fonts, self.y);
+        self.page().text(fonts, Style::Bold, 11.0, LEFT, y - 10.0, text, INK);
+        self.y -= 17.0;
+    }
+
+    /// Wrapped text across the content width.
+    pub(crate) fn paragraph(&mut self, text: &str, size: f32, ink: Rgb8) {
+        let text = clean_multiline(text);
+        let lines = self.fonts.wrap(Style::Regular, &text, size, CONTENT_W, usize::MAX);
+        for line in lines {
+            self.ensure(size * 1.4);
+            let (fonts, y) = (self.fonts, self.y);
+            self.page().text(fonts, Style::Regular, size, LEFT, y - size, &line, ink);
+            self.y -= size * 1.4;
+        }
+    }
+
+    /// A label and its value, the value wrapped beside the label.
+    pub(crate) fn field(&mut self, label: &str, value: &str, style: Style) {
+        const LABEL_W: f32 = 170.0;
+        const SIZE: f32 = 9.0;
+        let value = clean_multiline(value);
+        let value = if value.trim().is_empty() { "—".into() } else { value };
+        let lines = self.fonts.wrap(style, &value, SIZE, CONTENT_W - LABEL_W, 40);
+        self.ensure(SIZE * 1.45);
+        let (fonts, y) = (self.fonts, self.y);
+        let label = self.fonts.fit(Style::Bold, label, SIZE, LABEL_W - 8.0).into_owned();
+        self.page().text(fonts, Style::Bold, SIZE, LEFT, y - SIZE, &clean(&label), MUTED);
+        for line in lines {
+            self.ensure(SIZE * 1.45);
+            let (fonts, y) = (self.fonts, self.y);
+            self.page().text(fonts, style, SIZE, LEFT + LABEL_W, y - SIZE, &line, INK);
+            self.y -= SIZE * 1.45;
+        }
+    }
+
+    pub(crate) fn gap(&mut self, points: f32) {
+        self.y -= points;
+    }
+
+    // ---- tables -------------------------------------------------------------------------------
+
+    pub(crate) fn table_start(&mut self, cols: Vec<Col>) {
+        self.table = Some(Table { cols, row: 0, band: None });
+        // Header plus two rows, so a header never sits alone at the foot of a page.
+        if !self.ensure(ROW_H * 3.0 + 4.0) {
+            self.table_header();
+        }
+    }
+
+    fn table_header(&mut self) {
+        let Some(table) = self.table.as_mut() else { return };
+        table.row = 0;
+        let cols = table.cols.clone();
+        let band = table.band.clone();
+        let (fonts, y) = (self.fonts, self.y);
+        let width: f32 = cols.iter().map(|c| c.width).sum();
+        let page = self.page();
+        page.rect(LEFT, y - ROW_H - 2.0, width, ROW_H + 2.0, HEAD_FILL);
+        let mut x = LEFT;
+        for col in &cols {
+            let title = fonts.fit(Style::Bold, col.title, TABLE_SIZE, col.width - 2.0 * PAD);
+            let base = y - 9.0;
+            match col.align {
+                Align::Left => page.text(fonts, Style::Bold, TABLE_SIZE, x + PAD, base, &title, INK),
+                Align::Right => {
+                    page.text_right(fonts, Style::Bold, TABLE_SIZE, x + col.width - PAD, base, &title, INK)
+                }
+            }
+            x += col.width;
+        }
+        page.line((LEFT, y - ROW_H - 2.0), (LEFT + width, y - ROW_H - 2.0), 0.6, ACCENT);
+        self.y -= ROW_H + 2.0;
+        if let Some(band) = band {
+            self.band_row(&format!("{band} (continued)"));
+        }
+    }
+
+    /// A full-width row naming the group the following rows belong to.
+    pub(crate) fn table_band(&mut self, text: &str) {
+        // The band and at least two of its rows stay together.
+        self.ensure(ROW_H * 3.0 + 2.0);
+        let text = clean(text).into_owned();
+        if let Some(table) = self.table.as_mut() {
+            table.band = Some(text.clone());
+        }
+        self.band_row(&text);
+    }
+
+    fn band_row(&mut self, text: &str) {
+        let Some(table) = self.table.as_mut() else { return };
+        table.row = 0;
+        let width: f32 = table.cols.iter().map(|c| c.width).sum();
+        let (fonts, y) = (self.fonts, self.y);
+        let text = fonts.fit(Style::Bold, text, TABLE_SIZE + 0.5, width - 2.0 * PAD);
+        let page = self.page();
+        page.rect(LEFT, y - ROW_H - 1.0, width, ROW_H + 1.0, BAND_FILL);
+        page.text(fonts, Style::Bold, TABLE_SIZE + 0.5, LEFT + PAD, y - 9.0, &text, ACCENT);
+        self.y -= ROW_H + 1.0;
+    }
+
+    /// One row; each cell is cleaned and cut or wrapped to its column.
+    pub(crate) fn table_row(&mut self, cells: &[&str]) {
+        self.table_row_styled(cells, None);
+    }
+
+    /// A row in bold with a rule above it, for totals.
+    pub(crate) fn table_total(&mut self, cells: &[&str]) {
+        self.table_row_styled(cells, Some(Style::Bold));
+    }
+
+    fn table_row_styled(&mut self, cells: &[&str], style: Option<Style>) {
+        let Some(table) = self.table.as_ref() else { return };
+        let fonts = self.fonts;
+        // Wrapped cells need their lines before the row's height is known.
+        let wrapped: Vec<Option<Vec<String>>> = table
+            .cols
+            .iter()
+            .zip(cells)
+            .map(|(col, cell)| {
+                (col.lines > 1).then(|| {
+                    let cell = clean_multiline(cell);
+                    let style = style.unwrap_or(col.style);
+                    fonts.wrap(style, &cell, TABLE_SIZE, col.width - 2.0 * PAD, col.lines)
+                })
+            })
+            .collect();
+        let lines = wrapped.iter().flatten().map(Vec::len).max().unwrap_or(1).max(1);
+        let height = ROW_H + (lines - 1) as f32 * LINE_H;
+        self.ensure(height);
+        let Some(table) = self.table.as_mut() else { return };
+        let zebra = table.row % 2 == 1;
+        table.row += 1;
+        let cols = std::mem::take(&mut table.cols);
+        let y = self.y;
+        let width: f32 = cols.iter().map(|c| c.width).sum();
+        let page = self.page();
+        if zebra {
+            page.rect(LEFT, y - height, width, height, ZEBRA);
+        }
+        if style.is_some() {
+            page.line((LEFT, y), (LEFT + width, y), 0.6, INK);
+        }
+        let mut x = LEFT;
+        for ((col, cell), wrapped) in cols.iter().zip(cells).zip(&wrapped) {
+            let style = style.unwrap_or(col.style);
+            let inner = col.width - 2.0 * PAD;
+            let base = y - 8.4;
+            match wrapped {
+                Some(lines) => {
+                    for (i, line) in lines.iter().enumerate() {
+                        let yy = base - i as f32 * LINE_H;
+                        page.text(fonts, style, TABLE_SIZE, x + PAD, yy, line, INK);
+                    }
+                }
+                None => {
+                    let cell = clean(cell);
+                    let cell = fonts.fit(style, &cell, TABLE_SIZE, inner);
+                    match col.align {
+                        Align::Left => page.text(fonts, style, TABLE_SIZE, x + PAD, base, &cell, INK),
+                        Align::Right => page.text_right(
+                            fonts,
+                            style,
+                            TABLE_SIZE,
+                            x + col.width - PAD,
+                            base,
+                            &cell,
+                            INK,
+                        ),
+                    }
+                }
+            }
+            x += col.width;
+        }
+        self.y -= height;
+        if let Some(table) = self.table.as_mut() {
+            table.cols = cols;
+        }
+    }
+
+    pub(crate) fn table_end(&mut self) {
+        if let Some(table) = self.table.take() {
+            let width: f32 = table.cols.iter().map(|c| c.width).sum();
+            let y = self.y;
+            self.page().line((LEFT, y), (LEFT + width, y), 0.4, RULE);
+        }
+        self.y -= 10.0;
+    }
+
+    // ---- charts -------------------------------------------------------------------------------
+
+    /// A horizontal bar chart with its title, drawn at `x` in a box `width` wide starting at the
+    /// current `y`; returns the height used. Bars are scaled to `scale` (e.g. the population),
+    /// and each carries its count and share of `scale`.
+    pub(crate) fn bar_chart(
+        &mut self,
+        x: f32,
+        width: f32,
+        title: &str,
+        bars: &[Bar],
+        scale: u64,
+    ) -> f32 {
+        const BAR_H: f32 = 10.0;
+        const STEP: f32 = 15.0;
+        let label_w = 120.0;
+        let value_w = 82.0;
+        let bar_w = (width - label_w - value_w).max(40.0);
+        let (fonts, top) = (self.fonts, self.y);
+        let page = self.page();
+        page.text(fonts, Style::Bold, 10.0, x, top - 10.0, title, INK);
+        let mut y = top - 18.0;
+        let scale = scale.max(1);
+        for bar in bars {
+            let label = clean(&bar.label);
+            let label = fonts.fit(Style::Regular, &label, 8.5, label_w - 6.0);
+            page.text(fonts, Style::Regular, 8.5, x, y - 9.0, &label, INK);
+            // A faint track shows the full scale, so a short bar reads as a share, not a glitch.
+            page.rect(x + label_w, y - BAR_H - 1.0, bar_w, BAR_H, ZEBRA);
+            let share = bar.value as f32 / scale as f32;
+            let w = (bar_w * share).clamp(0.0, bar_w);
+            if w > 0.0 {
+                page.rect(x + label_w, y - BAR_H - 1.0, w.max(1.0), BAR_H, bar.color);
+            }
+            let value = format!("{} ({})", bar.value, percent(bar.value, scale));
+            page.text_right(fonts, Style::Regular, 8.5, x + width, y - 9.0, &value, INK);
+            y -= STEP;
+        }
+        if bars.is_empty() {
+            page.text(fonts, Style::Regular, 8.5, x, y - 9.0, "none", MUTED);
+            y -= STEP;
+        }
+        top - y + 4.0
+    }
+
+    /// Key-figure tiles across the content width: a big number over a caption.
+    pub(crate) fn tiles(&mut self, tiles: &[(String, String, Rgb8)]) {
+        const TILE_H: f32 = 48.0;
+        const GAP: f32 = 10.0;
+        self.ensure(TILE_H + 8.0);
+        let n = tiles.len().max(1) as f32;
+        let w = (CONTENT_W - GAP * (n - 1.0)) / n;
+        let (fonts, y) = (self.fonts, self.y);
+        let page = self.page();
+        for (i, (value, caption, color)) in tiles.iter().enumerate() {
+            let x = LEFT + i as f32 * (w + GAP);
+            page.rect(x, y - TILE_H, w, TILE_H, BAND_FILL);
+            page.rect(x, y - TILE_H, 3.0, TILE_H, *color);
+            page.text(fonts, Style::Bold, 17.0, x + 12.0, y - 22.0, value, *color);
+            let caption = fonts.fit(Style::Regular, caption, 8.5, w - 16.0);
+            page.text(fonts, Style::Regular, 8.5, x + 12.0, y - 37.0, &caption, MUTED);
+        }
+        self.y -= TILE_H + 14.0;
+    }
+
+    // ---- running header and footer ------------------------------------------------------------
+
+    /// Draws the running header (section, campaign) and footer (hash, `Page N of M`) on every
+    /// page, the cover included; then hands the pages over.
+    pub(crate) fn finish(mut self, left_header: &str, footer_note: &str) -> Vec<Canvas> {
+        let total = self.pages.len();
+        let fonts = self.fonts;
+        let left_header = clean(left_header);
+        let footer_note = clean(footer_note);
+        for (i, page) in self.pages.iter_mut().enumerate() {
+            let section = self.page_sections.get(i).map(String::as_str).unwrap_or("");
+            if i > 0 {
+                let right = fonts.fit(Style::Bold, section, 8.0, CONTENT_W * 0.45);
+                let left = fonts.fit(Style::Regular, &left_header, 8.0, CONTENT_W * 0.5);
+                page.text(fonts, Style::Regular, 8.0, LEFT, HEADER_RULE + 6.0, &left, MUTED);
+                page.text_right(fonts, Style::Bold, 8.0, RIGHT, HEADER_RULE + 6.0, &right, MUTED);
+                page.line((LEFT, HEADER_RULE), (RIGHT, HEADER_RULE), 0.5, RULE);
+            }
+            page.line((LEFT, FOOTER_RULE), (RIGHT, FOOTER_RULE), 0.5, RULE);
+            let note = fonts.fit(Style::Regular, &footer_note, 7.5, CONTENT_W * 0.75);
+            page.text(fonts, Style::Regular, 7.5, LEFT, FOOTER_RULE - 11.0, &note, MUTED);
+            let number = format!("Page {} of {}", i + 1, total);
+            page.text_right(fonts, Style::Regular, 8.0, RIGHT, FOOTER_RULE - 11.0, &number, INK);
+        }
+        self.pages
+    }
+}
+
+/// `part` as a percentage of `whole`, one decimal, "–" for an empty whole.
+pub(crate) fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "–".into();
+    }
+    format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+}

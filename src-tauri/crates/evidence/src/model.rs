@@ -1,0 +1,218 @@
+//! The evidence model: everything a campaign's binder shows, as plain text and numbers already
+//! formatted for a reader. `recert-app` fills it from the store; the renderers here only lay it
+//! out, so the PDF, the CSVs and the JSON can never disagree.
+//!
+//! Times are strings in UTC, formatted by the app (`2026-03-31 09:00:00 UTC`).
+//!
+//! The JSON export serialises this model as is: field order here is key order there, so
+//! reordering fields changes every evidence hash computed from then on.
+
+use serde::{Deserialize, Serialize};
+
+/// The campaign this binder is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignInfo {
+    pub id: String,
+    pub name: String,
+    pub definition_name: String,
+    pub tenant_name: String,
+    pub tenant_id: String,
+    pub state: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub opened_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub completed_at: Option<String>,
+}
+
+/// One line of the scope-and-method page: a label and its value.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Setting {
+    pub label: String,
+    pub value: String,
+}
+
+/// Population counts for one role.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleCount {
+    pub surface: String,
+    pub role: String,
+    pub eligible: u32,
+    pub active: u32,
+    /// Items created for this role (in scope after the campaign's filters and exclusions).
+    pub in_scope: u32,
+}
+
+/// How the reviewed listing was obtained: the answer to "how do I know it was complete?".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationStatement {
+    pub extracted_at: String,
+    pub extracted_by: String,
+    /// Each request as sent (endpoint, filters, expansions).
+    pub endpoints: Vec<String>,
+    pub requests: u32,
+    /// SHA-256 over every raw response page, as sealed in the snapshot.
+    pub raw_sha256: String,
+    pub roles: Vec<RoleCount>,
+    pub total_items: u32,
+    /// Principals left out by the campaign's exclusions, e.g. break-glass accounts.
+    pub excluded: Vec<String>,
+}
+
+/// The decision that stands for an item.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionInfo {
+    pub verdict: String,
+    pub by_upn: String,
+    pub by_id: String,
+    /// Set when a governance admin decided on a reviewer's behalf.
+    pub acting_for: Option<String>,
+    pub at: String,
+    pub justification: String,
+    /// window, cli, import, bulk, recommendation.
+    pub source: String,
+}
+
+/// One review item with everything the auditor samples.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: u32,
+    pub surface: String,
+    pub role: String,
+    pub scope: String,
+    pub principal_name: String,
+    pub principal_upn: String,
+    pub principal_id: String,
+    /// user, guest, group, servicePrincipal.
+    pub principal_type: String,
+    /// eligible or active.
+    pub kind: String,
+    /// direct, or `via group <name>`.
+    pub membership: String,
+    pub reviewers: Vec<String>,
+    pub decision: Option<DecisionInfo>,
+    pub recommendation: String,
+    pub recommendation_reason: String,
+    /// keep, remove or exception; empty while the campaign is open.
+    pub outcome: String,
+    pub outcome_reason: String,
+}
+
+/// Every decision ever recorded, including ones later changed: the item history.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionEvent {
+    pub item_id: u32,
+    pub reviewer: String,
+    pub verdict: String,
+    pub by_upn: String,
+    pub at: String,
+    pub justification: String,
+    pub source: String,
+    /// False when a later decision by the same reviewer replaced it.
+    pub stands: bool,
+}
+
+/// An item that went to a fallback reviewer, and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reroute {
+    pub item_id: u32,
+    pub principal: String,
+    pub role: String,
+    pub reviewer: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReviewerStat {
+    pub upn: String,
+    pub name: String,
+    pub assigned: u32,
+    pub decided: u32,
+    /// Median seconds between consecutive decisions of this reviewer; `None` below two.
+    pub median_seconds: Option<f64>,
+    /// Share of decisions made in bulk, 0–1.
+    pub bulk_share: f64,
+}
+
+/// One removal and its proof.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemediationEntry {
+    pub item_id: u32,
+    pub principal: String,
+    pub role: String,
+    pub action: String,
+    pub request_id: String,
+    pub submitted_at: String,
+    /// succeeded, failed, skipped …
+    pub result: String,
+    /// verified-removed, still-present, reappeared, or empty before verification.
+    pub verified: String,
+    pub verified_at: String,
+}
+
+/// An item that cannot be handled automatically, with its reason and who must act.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExceptionEntry {
+    pub item_id: u32,
+    pub principal: String,
+    pub role: String,
+    pub reason: String,
+}
+
+/// Whether the campaign kept to its schedule.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeliness {
+    pub scheduled_start: String,
+    pub scheduled_end: String,
+    pub opened_at: String,
+    pub closed_at: String,
+    pub remediation_deadline: String,
+    pub remediation_done_at: String,
+    /// Sentences such as "closed 2 days after the scheduled end".
+    pub notes: Vec<String>,
+}
+
+/// The audit log's state at export.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditInfo {
+    pub head_hash: String,
+    pub events: u64,
+    /// The campaign's own events, as `time · actor · kind` lines, in order.
+    pub campaign_events: Vec<String>,
+    pub chain_intact: bool,
+}
+
+/// Everything in one campaign's binder.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Binder {
+    pub campaign: CampaignInfo,
+    pub generated_at: String,
+    pub generator: String,
+    pub scope_and_method: Vec<Setting>,
+    pub population: PopulationStatement,
+    pub items: Vec<Item>,
+    pub decision_history: Vec<DecisionEvent>,
+    pub reroutes: Vec<Reroute>,
+    /// Items where self-review was prevented (the reviewer would have been the holder).
+    pub self_review_prevented: u32,
+    pub reviewers: Vec<ReviewerStat>,
+    pub remediation: Vec<RemediationEntry>,
+    pub exceptions: Vec<ExceptionEntry>,
+    pub timeliness: Timeliness,
+    pub audit: AuditInfo,
+    /// The statement of meaning printed above the signature lines.
+    pub sign_off_statement: String,
+    /// Who signs the binder, pre-printed under the signature lines; when empty the page shows
+    /// blank lines for a campaign owner and a second reviewer.
+    #[serde(default)]
+    pub signatories: Vec<Signatory>,
+}
+
+/// One signature block on the sign-off page.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signatory {
+    /// What the signer signs as, e.g. "Campaign owner".
+    pub role: String,
+    /// Pre-printed name; empty for a line to fill in by hand.
+    pub name: String,
+}

@@ -1,0 +1,240 @@
+//! The CSV exports (decisions, decision history, remediation), the JSON export and the evidence
+//! hash that ties them together.
+//!
+//! The evidence hash is the SHA-256 (lower-case hex) of the JSON export's bytes. The JSON holds
+//! the whole Binder and the SHA-256 of each CSV, so one hash covers every export; the PDF prints
+//! it on its cover and sign-off page.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{Binder, Item};
+
+/// Names the exports are known by in the JSON and in verification reports.
+pub const DECISIONS_CSV: &str = "decisions.csv";
+pub const HISTORY_CSV: &str = "decision-history.csv";
+pub const REMEDIATION_CSV: &str = "remediation.csv";
+pub const BINDER_JSON: &str = "binder.json";
+pub const BINDER_PDF: &str = "binder.pdf";
+
+/// Identifies the JSON layout, so a reader years later knows how the hash was computed.
+pub const FORMAT: &str = "recert-evidence-binder/1";
+
+/// The columns of `decisions.csv`, in order.
+pub const DECISION_COLUMNS: [&str; 22] = [
+    "item_id",
+    "surface",
+    "role",
+    "scope",
+    "principal_name",
+    "principal_upn",
+    "principal_id",
+    "principal_type",
+    "kind",
+    "membership",
+    "reviewers",
+    "decision",
+    "decided_by_upn",
+    "decided_by_id",
+    "acting_for",
+    "decided_at",
+    "justification",
+    "decision_source",
+    "recommendation",
+    "recommendation_reason",
+    "outcome",
+    "outcome_reason",
+];
+
+/// The columns of `decision-history.csv`: every decision ever recorded, replaced ones included.
+pub const HISTORY_COLUMNS: [&str; 8] =
+    ["item_id", "reviewer", "decision", "decided_by_upn", "decided_at", "justification", "source", "stands"];
+
+/// The columns of `remediation.csv`.
+pub const REMEDIATION_COLUMNS: [&str; 9] = [
+    "item_id",
+    "principal",
+    "role",
+    "action",
+    "graph_request_id",
+    "submitted_at",
+    "result",
+    "verified",
+    "verified_at",
+];
+
+/// A spreadsheet runs a cell that starts with one of these as a formula (and `\t`/`\r` are
+/// stripped before that check by some), so such cells get a leading apostrophe. Names come
+/// from the tenant, where anyone can call themselves `=HYPERLINK(…)`.
+fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Writes a CSV: UTF-8 with a byte-order mark (so spreadsheets do not read CJK names as
+/// Latin-1), CRLF line ends as RFC 4180 asks, every cell defused.
+fn write_csv<'a, R>(header: &[&str], rows: impl Iterator<Item = R>) -> Vec<u8>
+where
+    R: IntoIterator<Item = std::borrow::Cow<'a, str>>,
+{
+    let mut out = Vec::with_capacity(1 << 16);
+    out.extend_from_slice("\u{FEFF}".as_bytes());
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::Necessary)
+        .from_writer(out);
+    // Writing into a Vec cannot fail, and a record always has the header's length, so the
+    // results carry nothing to act on; still, no panic: an error would only shorten the file,
+    // which `verify_exports` would then report.
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(row.into_iter().map(|c| defuse(&c).into_owned()));
+    }
+    writer.into_inner().unwrap_or_else(|e| e.into_inner().get_ref().clone())
+}
+
+fn opt(v: Option<&String>) -> std::borrow::Cow<'_, str> {
+    v.map_or("", String::as_str).into()
+}
+
+fn decision_row(item: &Item) -> Vec<std::borrow::Cow<'_, str>> {
+    let d = item.decision.as_ref();
+    let s = opt;
+    vec![
+        item.id.to_string().into(),
+        item.surface.as_str().into(),
+        item.role.as_str().into(),
+        item.scope.as_str().into(),
+        item.principal_name.as_str().into(),
+        item.principal_upn.as_str().into(),
+        item.principal_id.as_str().into(),
+        item.principal_type.as_str().into(),
+        item.kind.as_str().into(),
+        item.membership.as_str().into(),
+        item.reviewers.join("; ").into(),
+        s(d.map(|d| &d.verdict)),
+        s(d.map(|d| &d.by_upn)),
+        s(d.map(|d| &d.by_id)),
+        s(d.and_then(|d| d.acting_for.as_ref())),
+        s(d.map(|d| &d.at)),
+        s(d.map(|d| &d.justification)),
+        s(d.map(|d| &d.source)),
+        item.recommendation.as_str().into(),
+        item.recommendation_reason.as_str().into(),
+        item.outcome.as_str().into(),
+        item.outcome_reason.as_str().into(),
+    ]
+}
+
+/// One row per review item: the item, the decision that stands, recommendation and outcome.
+pub fn decisions_csv(binder: &Binder) -> Vec<u8> {
+    write_csv(&DECISION_COLUMNS, binder.items.iter().map(decision_row))
+}
+
+/// Every decision ever recorded, in the Binder's order; `stands` is `yes` for the one in force.
+pub fn decision_history_csv(binder: &Binder) -> Vec<u8> {
+    write_csv(
+        &HISTORY_COLUMNS,
+        binder.decision_history.iter().map(|e| {
+            [
+                e.item_id.to_string().into(),
+                e.reviewer.as_str().into(),
+                e.verdict.as_str().into(),
+                e.by_upn.as_str().into(),
+                e.at.as_str().into(),
+                e.justification.as_str().into(),
+                e.source.as_str().into(),
+                if e.stands { "yes" } else { "no" }.into(),
+            ]
+        }),
+    )
+}
+
+/// One row per removal: what was sent, Graph's request id, the result and its verification.
+pub fn remediation_csv(binder: &Binder) -> Vec<u8> {
+    write_csv(
+        &REMEDIATION_COLUMNS,
+        binder.remediation.iter().map(|r| {
+            [
+                r.item_id.to_string().into(),
+                r.principal.as_str().into(),
+                r.role.as_str().into(),
+                r.action.as_str().into(),
+                r.request_id.as_str().into(),
+                r.submitted_at.as_str().into(),
+                r.result.as_str().into(),
+                r.verified.as_str().into(),
+                r.verified_at.as_str().into(),
+            ]
+        }),
+    )
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[derive(Serialize)]
+struct FileDigest {
+    sha256: String,
+    rows: usize,
+}
+
+#[derive(Serialize)]
+struct Exports {
+    #[serde(rename = "decisions.csv")]
+    decisions: FileDigest,
+    #[serde(rename = "decision-history.csv")]
+    history: FileDigest,
+    #[serde(rename = "remediation.csv")]
+    remediation: FileDigest,
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    format: &'static str,
+    /// How `evidence_hash` is computed, for a reader without this program.
+    evidence_hash: &'static str,
+    exports: Exports,
+    binder: &'a Binder,
+}
+
+/// The JSON export: the whole Binder plus the SHA-256 of each CSV. Keys follow the model's
+/// field order, pretty-printed with two spaces and a final newline, so equal Binders give equal
+/// bytes.
+pub fn binder_json(binder: &Binder) -> Vec<u8> {
+    binder_json_with(binder, &decisions_csv(binder), &decision_history_csv(binder), &remediation_csv(binder))
+}
+
+pub(crate) fn binder_json_with(
+    binder: &Binder,
+    decisions: &[u8],
+    history: &[u8],
+    remediation: &[u8],
+) -> Vec<u8> {
+    let doc = Document {
+        format: FORMAT,
+        evidence_hash: "SHA-256 (hex) of this file's bytes; this file carries the SHA-256 of each CSV",
+        exports: Exports {
+            decisions: FileDigest { sha256: sha256_hex(decisions), rows: binder.items.len() },
+            history: FileDigest { sha256: sha256_hex(history), rows: binder.decision_history.len() },
+            remediation: FileDigest {
+                sha256: sha256_hex(remediation),
+                rows: binder.remediation.len(),
+            },
+        },
+        binder,
+    };
+    // Serialising plain structs of strings and numbers into a Vec cannot fail; an empty
+    // document would be caught by verification rather than crash an export.
+    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// The evidence hash: SHA-256 (lower-case hex) of `binder_json(binder)`.
+pub fn evidence_hash(binder: &Binder) -> String {
+    sha256_hex(&binder_json(binder))
+}

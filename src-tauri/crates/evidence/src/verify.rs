@@ -1,0 +1,398 @@
+//! Rendering every export at once, and checking exports handed back later: each is rendered
+//! again from the Binder and compared byte for byte, and a difference is located as precisely as
+//! the format allows (CSV line and column, JSON path, PDF page and text line).
+//!
+//! This compares renderings only. Whether the Binder itself still matches the database and the
+//! audit chain is the app's check.
+
+use std::fmt;
+
+use crate::EvidenceError;
+use crate::binder::binder_pdf_with_hash;
+use crate::tables::{
+    BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, REMEDIATION_CSV, binder_json_with,
+    decision_history_csv, decisions_csv, remediation_csv, sha256_hex,
+};
+use crate::model::Binder;
+
+/// Every export of one Binder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub decisions_csv: Vec<u8>,
+    pub history_csv: Vec<u8>,
+    pub remediation_csv: Vec<u8>,
+    pub json: Vec<u8>,
+    /// SHA-256 (hex) of `json`, printed on the PDF.
+    pub evidence_hash: String,
+}
+
+impl Rendered {
+    /// The exports with the file names the JSON and the reports use.
+    pub fn files(&self) -> [(&'static str, &[u8]); 5] {
+        [
+            (BINDER_PDF, &self.pdf),
+            (DECISIONS_CSV, &self.decisions_csv),
+            (HISTORY_CSV, &self.history_csv),
+            (REMEDIATION_CSV, &self.remediation_csv),
+            (BINDER_JSON, &self.json),
+        ]
+    }
+}
+
+/// Renders the CSVs once, the JSON from them, and the PDF with the JSON's hash.
+pub fn render_all(binder: &Binder) -> Result<Rendered, EvidenceError> {
+    let decisions = decisions_csv(binder);
+    let history = decision_history_csv(binder);
+    let remediation = remediation_csv(binder);
+    let json = binder_json_with(binder, &decisions, &history, &remediation);
+    let evidence_hash = sha256_hex(&json);
+    let pdf = binder_pdf_with_hash(binder, &evidence_hash)?;
+    Ok(Rendered {
+        pdf,
+        decisions_csv: decisions,
+        history_csv: history,
+        remediation_csv: remediation,
+        json,
+        evidence_hash,
+    })
+}
+
+/// The exports to check; leave out what you do not have.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exports<'a> {
+    pub pdf: Option<&'a [u8]>,
+    pub decisions_csv: Option<&'a [u8]>,
+    pub history_csv: Option<&'a [u8]>,
+    pub remediation_csv: Option<&'a [u8]>,
+    pub json: Option<&'a [u8]>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFile {
+    Pdf,
+    DecisionsCsv,
+    HistoryCsv,
+    RemediationCsv,
+    Json,
+}
+
+impl ExportFile {
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFile::Pdf => BINDER_PDF,
+            ExportFile::DecisionsCsv => DECISIONS_CSV,
+            ExportFile::HistoryCsv => HISTORY_CSV,
+            ExportFile::RemediationCsv => REMEDIATION_CSV,
+            ExportFile::Json => BINDER_JSON,
+        }
+    }
+}
+
+/// One export that differs from its re-rendering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    pub file: ExportFile,
+    /// Where: `line 4, column principal_name`, `binder.items[3].decision.verdict`,
+    /// `page 5 of 12, text line 7`, or a byte offset when nothing finer can be said.
+    pub location: String,
+    /// What the re-rendering has there, and what the file has (shortened for display).
+    pub expected: String,
+    pub found: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} differs at {}", self.file.name(), self.location)?;
+        if !self.expected.is_empty() || !self.found.is_empty() {
+            write!(f, ": expected {:?}, found {:?}", self.expected, self.found)?;
+        }
+        Ok(())
+    }
+}
+
+/// Re-renders `binder` and reports every given export that differs; empty means all match.
+pub fn verify_exports(
+    binder: &Binder,
+    exports: &Exports<'_>,
+) -> Result<Vec<Mismatch>, EvidenceError> {
+    let decisions = decisions_csv(binder);
+    let history = decision_history_csv(binder);
+    let remediation = remediation_csv(binder);
+    let json = binder_json_with(binder, &decisions, &history, &remediation);
+    let mut out = Vec::new();
+    let csvs = [
+        (ExportFile::DecisionsCsv, exports.decisions_csv, &decisions),
+        (ExportFile::HistoryCsv, exports.history_csv, &history),
+        (ExportFile::RemediationCsv, exports.remediation_csv, &remediation),
+    ];
+    for (file, given, expected) in csvs {
+        if let Some(found) = given {
+            out.extend(diff_csv(file, expected, found));
+        }
+    }
+    if let Some(found) = exports.json {
+        out.extend(diff_json(&json, found));
+    }
+    if let Some(found) = exports.pdf {
+        let expected = binder_pdf_with_hash(binder, &sha256_hex(&json))?;
+        out.extend(diff_pdf(&expected, found));
+    }
+    Ok(out)
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+/// Text shortened for a report line.
+fn shorten(s: &str) -> String {
+    const MAX: usize = 160;
+    if s.chars().count() <= MAX {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(MAX).collect();
+    out.push('…');
+    out
+}
+
+fn first_difference(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()))
+}
+
+/// 1-based line of byte `at`.
+fn line_of(bytes: &[u8], at: usize) -> usize {
+    bytes[..at.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+fn line_at(bytes: &[u8], line: usize) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    shorten(text.lines().nth(line.saturating_sub(1)).unwrap_or(""))
+}
+
+/// The bytes differ but nothing finer was found: say where, by line.
+fn by_line(file: ExportFile, expected: &[u8], found: &[u8]) -> Mismatch {
+    let at = first_difference(expected, found);
+    let line = line_of(found, at);
+    Mismatch {
+        file,
+        location: format!("line {line} (byte {at})"),
+        expected: line_at(expected, line),
+        found: line_at(found, line),
+    }
+}
+
+// ---- CSV --------------------------------------------------------------------------------------
+
+/// Records with the line each starts on; `Err` carries the line where parsing failed.
+fn csv_records(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, (u64, String)> {
+    let body = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut out = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    // Lines are counted from byte offsets: a quoted cell may span lines, and the file's own
+    // line numbers (BOM included) are what a reader sees in an editor.
+    // The csv crate's record offsets point at the previous record's line end; skip it.
+    let line_of_byte = |byte: u64| {
+        let mut at = byte as usize;
+        while matches!(body.get(at), Some(b'\r' | b'\n')) {
+            at += 1;
+        }
+        line_of(body, at) as u64
+    };
+    loop {
+        let line = line_of_byte(reader.position().byte());
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return Ok(out),
+            Ok(true) => {
+                let line = record.position().map_or(line, |p| line_of_byte(p.byte()));
+                let cells = record.iter().map(|c| String::from_utf8_lossy(c).into_owned());
+                out.push((line, cells.collect()));
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, |p| line_of_byte(p.byte()));
+                return Err((line, e.to_string()));
+            }
+        }
+    }
+}
+
+fn diff_csv(file: ExportFile, expected: &[u8], found: &[u8]) -> Option<Mismatch> {
+    if expected == found {
+        return None;
+    }
+    let exp = match csv_records(expected) {
+        Ok(r) => r,
+        Err(_) => return Some(by_line(file, expected, found)),
+    };
+    let got = match csv_records(found) {
+        Ok(r) => r,
+        Err((line, message)) => {
+            return Some(Mismatch {
+                file,
+                location: format!("line {line}: not valid CSV ({message})"),
+                expected: String::new(),
+                found: String::new(),
+            });
+        }
+    };
+    let header = exp.first().map(|(_, h)| h.clone()).unwrap_or_default();
+    for (i, (e, g)) in exp.iter().zip(&got).enumerate() {
+        if e.1 == g.1 {
+            continue;
+        }
+        let column = (0..e.1.len().max(g.1.len()))
+            .find(|&j| e.1.get(j) != g.1.get(j))
+            .unwrap_or(0);
+        let name = header.get(column).cloned().unwrap_or_else(|| format!("#{}", column + 1));
+        let what = if i == 0 { "header" } else { "row" };
+        return Some(Mismatch {
+            file,
+            location: format!("line {} ({what} {}), column {name}", g.0, i),
+            expected: shorten(e.1.get(column).map_or("(no cell)", String::as_str)),
+            found: shorten(g.1.get(column).map_or("(no cell)", String::as_str)),
+        });
+    }
+    if exp.len() != got.len() {
+        let n = exp.len().min(got.len());
+        let (location, expected, found) = if got.len() < exp.len() {
+            (format!("line {}: the file ends early", exp[n].0), exp[n].1.join(","), String::new())
+        } else {
+            (format!("line {}: an extra row", got[n].0), String::new(), got[n].1.join(","))
+        };
+        return Some(Mismatch { file, location, expected: shorten(&expected), found: shorten(&found) });
+    }
+    // Same cells, different bytes: quoting, line ends or the byte-order mark.
+    Some(by_line(file, expected, found))
+}
+
+// ---- JSON -------------------------------------------------------------------------------------
+
+fn diff_json(expected: &[u8], found: &[u8]) -> Option<Mismatch> {
+    let file = ExportFile::Json;
+    if expected == found {
+        return None;
+    }
+    let got: serde_json::Value = match serde_json::from_slice(found) {
+        Ok(v) => v,
+        Err(e) => {
+            return Some(Mismatch {
+                file,
+                location: format!("line {}, column {}: not valid JSON ({e})", e.line(), e.column()),
+                expected: String::new(),
+                found: String::new(),
+            });
+        }
+    };
+    let Ok(exp) = serde_json::from_slice::<serde_json::Value>(expected) else {
+        return Some(by_line(file, expected, found));
+    };
+    match first_json_difference(String::new(), &exp, &got) {
+        Some((path, e, g)) => Some(Mismatch { file, location: path, expected: e, found: g }),
+        // Same values, different bytes: whitespace or key order was changed.
+        None => Some(by_line(file, expected, found)),
+    }
+}
+
+fn compact(v: Option<&serde_json::Value>) -> String {
+    v.map_or("(absent)".into(), |v| shorten(&v.to_string()))
+}
+
+fn first_json_difference(
+    path: String,
+    exp: &serde_json::Value,
+    got: &serde_json::Value,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    if exp == got {
+        return None;
+    }
+    let at = |path: &str| if path.is_empty() { "(document)".to_string() } else { path.to_string() };
+    match (exp, got) {
+        (Value::Object(e), Value::Object(g)) => {
+            for (k, ev) in e {
+                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                match g.get(k) {
+                    Some(gv) => {
+                        if let Some(d) = first_json_difference(p, ev, gv) {
+                            return Some(d);
+                        }
+                    }
+                    None => return Some((p, compact(Some(ev)), "(absent)".into())),
+                }
+            }
+            let extra = g.keys().find(|k| !e.contains_key(*k))?;
+            let p = if path.is_empty() { extra.clone() } else { format!("{path}.{extra}") };
+            Some((p, "(absent)".into(), compact(g.get(extra))))
+        }
+        (Value::Array(e), Value::Array(g)) => {
+            for i in 0..e.len().max(g.len()) {
+                let p = format!("{path}[{i}]");
+                match (e.get(i), g.get(i)) {
+                    (Some(ev), Some(gv)) => {
+                        if let Some(d) = first_json_difference(p, ev, gv) {
+                            return Some(d);
+                        }
+                    }
+                    (ev, gv) => return Some((p, compact(ev), compact(gv))),
+                }
+            }
+            None
+        }
+        _ => Some((at(&path), compact(Some(exp)), compact(Some(got)))),
+    }
+}
+
+// ---- PDF --------------------------------------------------------------------------------------
+
+fn diff_pdf(expected: &[u8], found: &[u8]) -> Option<Mismatch> {
+    let file = ExportFile::Pdf;
+    if expected == found {
+        return None;
+    }
+    let at = first_difference(expected, found);
+    let bytes_only = |why: &str| Mismatch {
+        file,
+        location: format!("byte {at} ({why})"),
+        expected: format!("{} bytes", expected.len()),
+        found: format!("{} bytes", found.len()),
+    };
+    let (Ok(exp), Ok(got)) = (lopdf::Document::load_mem(expected), lopdf::Document::load_mem(found))
+    else {
+        return Some(bytes_only("the file no longer reads as a PDF"));
+    };
+    let (exp_pages, got_pages) = (exp.get_pages(), got.get_pages());
+    if exp_pages.len() != got_pages.len() {
+        return Some(Mismatch {
+            file,
+            location: "page count".into(),
+            expected: exp_pages.len().to_string(),
+            found: got_pages.len().to_string(),
+        });
+    }
+    let total = exp_pages.len();
+    for ((n, e), (_, g)) in exp_pages.iter().zip(&got_pages) {
+        if exp.get_page_content(*e) == got.get_page_content(*g) {
+            continue;
+        }
+        let location = format!("page {n} of {total}");
+        let text = |doc: &lopdf::Document| doc.extract_text(&[*n]).unwrap_or_default();
+        let (et, gt) = (text(&exp), text(&got));
+        let (el, gl): (Vec<&str>, Vec<&str>) = (et.lines().collect(), gt.lines().collect());
+        let line = (0..el.len().max(gl.len())).find(|&i| el.get(i) != gl.get(i));
+        return Some(match line {
+            Some(i) => Mismatch {
+                file,
+                location: format!("{location}, text line {}", i + 1),
+                expected: shorten(el.get(i).copied().unwrap_or("")),
+                found: shorten(gl.get(i).copied().unwrap_or("")),
+            },
+            None => Mismatch {
+                file,
+                location: format!("{location}: the drawing differs, the text is the same"),
+                expected: String::new(),
+                found: String::new(),
+            },
+        });
+    }
+    Some(bytes_only("outside the page content: fonts, metadata or file structure"))
+}

@@ -1,0 +1,272 @@
+//! The binder exports as an auditor receives them: the PDF's extracted text against an
+//! expectation, names in several scripts, hostile strings, determinism, the hashes that tie the
+//! files together, tamper detection, and pagination of a large campaign.
+//!
+//! Needs poppler-utils (`pdftotext`, `pdffonts`); `cargo xtask test` installs them.
+
+mod fixture;
+
+use std::io::Write;
+use std::process::Command;
+
+use recert_evidence::model::Binder;
+use recert_evidence::{ExportFile, Exports, Rendered, render_all, verify_exports};
+use sha2::{Digest, Sha256};
+
+fn render(binder: &Binder) -> Rendered {
+    render_all(binder).expect("the binder renders")
+}
+
+/// Runs a poppler tool on `pdf` and returns its standard output.
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    file.write_all(pdf).expect("the PDF is written");
+    let path = file.path().to_str().expect("a UTF-8 temporary path").to_string();
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(&path);
+    if tool == "pdftotext" {
+        all.push("-");
+    }
+    let out = Command::new(tool).args(&all).output().unwrap_or_else(|e| {
+        panic!("{tool} is needed (poppler-utils; `cargo xtask test` installs it): {e}")
+    });
+    assert!(out.status.success(), "{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("poppler writes UTF-8")
+}
+
+fn text(pdf: &[u8]) -> String {
+    poppler("pdftotext", &["-layout", "-enc", "UTF-8"], pdf)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[test]
+fn pdf_text_matches_the_expectation() {
+    let dump = text(&render(&fixture::binder()).pdf);
+    // Trailing spaces depend on nothing we control; strip them so the file stays reviewable.
+    let dump: String = dump.lines().map(|l| format!("{}\n", l.trim_end())).collect();
+    expect_test::expect_file!["expected/binder.txt"].assert_eq(&dump);
+}
+
+#[test]
+fn every_export_is_byte_identical_for_the_same_binder() {
+    let (a, b) = (render(&fixture::binder()), render(&fixture::binder()));
+    for ((name, x), (_, y)) in a.files().iter().zip(b.files().iter()) {
+        assert!(x == y, "{name} differs between two renderings");
+    }
+    assert_eq!(a.evidence_hash, b.evidence_hash);
+    let mut other = fixture::binder();
+    other.generated_at = "2026-04-01 12:00:00 UTC".into();
+    let c = render(&other);
+    assert!(c.pdf != a.pdf && c.json != a.json, "a different binder gives different bytes");
+}
+
+#[test]
+fn names_in_every_script_are_embedded_and_searchable() {
+    let pdf = render(&fixture::binder()).pdf;
+    let fonts = poppler("pdffonts", &[], &pdf);
+    for face in ["DejaVuSansCondensed", "DejaVuSansCondensed-Bold", "DejaVuSansMono", "DroidSansFallback"] {
+        let line = fonts.lines().find(|l| l.contains(&format!("+{face} "))).unwrap_or_else(|| {
+            panic!("{face} is not embedded:\n{fonts}")
+        });
+        assert!(line.contains("yes yes yes"), "{face} must be embedded, subset, with ToUnicode: {line}");
+    }
+    let plain = poppler("pdftotext", &["-enc", "UTF-8"], &pdf);
+    for name in ["José Müller", "Łukasz Żółć", "Ελένη Παπαδοπούλου", "Жанна Иванова", "山田太郎", "王秀英", "李伟"] {
+        assert!(plain.contains(name), "{name} is not in the PDF's text");
+    }
+}
+
+#[test]
+fn hostile_strings_are_cut_in_the_pdf_and_defused_in_the_csv() {
+    let r = render(&fixture::binder());
+    let dump = text(&r.pdf);
+    assert!(dump.contains(fixture::FORMULA), "the formula-like name is printed as text");
+    assert!(dump.contains("Maximilian Alexander"), "the long name is printed");
+    assert!(!dump.contains("Keeper of the Break-Glass"), "…but cut in tables");
+    assert!(dump.contains("Line Break Tab"), "control characters become spaces");
+
+    let body = r.decisions_csv.strip_prefix("\u{FEFF}".as_bytes()).expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
+    let cell = |id: &str, col: &str| {
+        let at = recert_evidence::DECISION_COLUMNS.iter().position(|c| *c == col).expect("a column");
+        let row = rows.iter().find(|r| &r[0] == id).expect("the item");
+        row[at].to_string()
+    };
+    assert_eq!(cell("7", "principal_name"), format!("'{}", fixture::FORMULA));
+    assert_eq!(cell("7", "principal_upn"), "'+sum(1;2)@contoso.example");
+    assert_eq!(cell("10", "principal_upn"), "'@import@contoso.example");
+    assert!(cell("7", "justification").starts_with("'=HYPERLINK(\"http"));
+    assert_eq!(cell("8", "principal_name"), fixture::LONG_NAME, "full text in the CSV");
+    assert_eq!(cell("10", "principal_name"), "Line\nBreak\tTab", "kept as is, quoted");
+    assert!(cell("2", "justification").contains("team.\nMoved to Sales"));
+    let history = String::from_utf8(r.history_csv.clone()).expect("UTF-8");
+    assert!(history.contains(",'-clicked by mistake,"), "{history}");
+    let json = String::from_utf8(r.json).expect("UTF-8");
+    assert!(json.contains("\"principal_name\": \"=cmd|' /C calc'!A0\""), "the JSON keeps raw text");
+}
+
+#[test]
+fn the_evidence_hash_covers_the_json_which_covers_the_csvs() {
+    let b = fixture::binder();
+    let r = render(&b);
+    assert_eq!(r.evidence_hash, sha256(&r.json));
+    assert_eq!(r.evidence_hash, recert_evidence::evidence_hash(&b));
+    let json: serde_json::Value = serde_json::from_slice(&r.json).expect("valid JSON");
+    assert_eq!(json["format"], "recert-evidence-binder/1");
+    for (name, bytes) in [
+        ("decisions.csv", &r.decisions_csv),
+        ("decision-history.csv", &r.history_csv),
+        ("remediation.csv", &r.remediation_csv),
+    ] {
+        assert_eq!(json["exports"][name]["sha256"], sha256(bytes), "{name}");
+    }
+    assert_eq!(json["exports"]["decisions.csv"]["rows"], 12);
+    let back: Binder = serde_json::from_value(json["binder"].clone()).expect("the Binder reads back");
+    assert_eq!(back, b, "the JSON holds the whole Binder");
+    let pages: Vec<String> = text(&r.pdf).split('\u{c}').map(str::to_string).collect();
+    assert!(pages[0].contains(&r.evidence_hash), "on the cover");
+    let sign_off = pages.iter().rev().find(|p| !p.trim().is_empty()).expect("a last page");
+    assert!(sign_off.contains("Sign-off") && sign_off.contains(&r.evidence_hash), "on the sign-off");
+}
+
+fn exports(r: &Rendered) -> Exports<'_> {
+    Exports {
+        pdf: Some(&r.pdf),
+        decisions_csv: Some(&r.decisions_csv),
+        history_csv: Some(&r.history_csv),
+        remediation_csv: Some(&r.remediation_csv),
+        json: Some(&r.json),
+    }
+}
+
+fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    assert_eq!(from.len(), to.len(), "same length, so only these bytes change");
+    let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("the text is there");
+    let mut out = bytes.to_vec();
+    out[at..at + to.len()].copy_from_slice(to.as_bytes());
+    out
+}
+
+#[test]
+fn verify_accepts_untouched_exports() {
+    let b = fixture::binder();
+    let r = render(&b);
+    assert_eq!(verify_exports(&b, &exports(&r)).expect("verifies"), vec![]);
+}
+
+#[test]
+fn verify_locates_an_edited_value_in_each_export() {
+    let b = fixture::binder();
+    let r = render(&b);
+    let check = |edited: Exports<'_>, file: ExportFile, location: &str, expected: &str, found: &str| {
+        let found_all = verify_exports(&b, &edited).expect("verifies");
+        assert_eq!(found_all.len(), 1, "{found_all:?}");
+        let m = &found_all[0];
+        assert_eq!(m.file, file);
+        assert!(m.location.contains(location), "{m}");
+        assert!(m.expected.contains(expected) && m.found.contains(found), "{m}");
+    };
+    let csv = replace(&r.decisions_csv, "No longer in", "No langer in");
+    check(
+        Exports { decisions_csv: Some(&csv), ..exports(&r) },
+        ExportFile::DecisionsCsv,
+        "line 3 (row 2), column justification",
+        "No longer",
+        "No langer",
+    );
+    let history = replace(&r.history_csv, "clicked by", "clicked bY");
+    check(
+        Exports { history_csv: Some(&history), ..exports(&r) },
+        ExportFile::HistoryCsv,
+        "column justification",
+        "clicked by",
+        "clicked bY",
+    );
+    let remediation = replace(&r.remediation_csv, "still-present", "verified-rem.");
+    check(
+        Exports { remediation_csv: Some(&remediation), ..exports(&r) },
+        ExportFile::RemediationCsv,
+        "column verified",
+        "still-present",
+        "verified-rem.",
+    );
+    let json = replace(&r.json, "\"verdict\": \"deny\"", "\"verdict\": \"DENY\"");
+    check(
+        Exports { json: Some(&json), ..exports(&r) },
+        ExportFile::Json,
+        "binder.items[1].decision.verdict",
+        "deny",
+        "DENY",
+    );
+    // A PDF regenerated from doctored data: the page and the line that changed are named.
+    let mut doctored = b.clone();
+    doctored.items[2].principal_name = "Жанна Петрова".into();
+    let pdf = render(&doctored).pdf;
+    let found = verify_exports(&b, &Exports { pdf: Some(&pdf), ..Exports::default() }).expect("verifies");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].file, ExportFile::Pdf);
+    // The evidence hash printed on the cover changed too, so the cover is the first page to differ.
+    assert!(found[0].location.starts_with("page 1 of 12, text line"), "{}", found[0]);
+    assert_eq!(found[0].expected.len(), found[0].found.len(), "{}", found[0]);
+}
+
+#[test]
+fn verify_detects_one_altered_byte_anywhere_in_each_export() {
+    let b = fixture::binder();
+    let r = render(&b);
+    for (name, bytes) in r.files() {
+        for at in [bytes.len() / 3, bytes.len() / 2, bytes.len() - 2] {
+            let mut altered = bytes.to_vec();
+            altered[at] ^= 0x01;
+            let one = |slot: &str| (name == slot).then_some(altered.as_slice());
+            let exports = Exports {
+                pdf: one("binder.pdf"),
+                decisions_csv: one("decisions.csv"),
+                history_csv: one("decision-history.csv"),
+                remediation_csv: one("remediation.csv"),
+                json: one("binder.json"),
+            };
+            let found = verify_exports(&b, &exports).expect("verifies");
+            assert_eq!(found.len(), 1, "{name} byte {at}: {found:?}");
+            assert_eq!(found[0].file.name(), name);
+        }
+    }
+}
+
+#[test]
+fn a_5000_item_binder_paginates_with_the_table_header_on_every_page() {
+    let b = fixture::synthetic(5000);
+    let pdf = recert_evidence::binder_pdf(&b).expect("renders");
+    let dump = text(&pdf);
+    let pages: Vec<&str> = dump.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    let total = pages.len();
+    assert!(total > 100, "{total} pages");
+    let mut decision_pages = 0;
+    let mut rows = 0;
+    for (i, page) in pages.iter().enumerate() {
+        assert!(page.contains(&format!("Page {} of {total}", i + 1)), "page {} has its number", i + 1);
+        if page.lines().next().is_some_and(|l| l.contains("Decisions by role")) {
+            decision_pages += 1;
+            let header = page.lines().find(|l| l.contains("Principal")).unwrap_or("");
+            for column in ["Item", "UPN", "Type", "Kind", "Membership", "Reviewer", "Decision", "Decided (UTC)", "Justification", "Recommended"] {
+                assert!(header.contains(column), "page {}: no {column} in the header", i + 1);
+            }
+            rows += page.lines().filter(|l| l.contains("@contoso.example") && l.contains(" user ")).count();
+        }
+    }
+    assert!(decision_pages > 100, "{decision_pages} pages of decisions");
+    assert_eq!(rows, 5000, "every item is printed once");
+    assert!(dump.contains("Global Administrator · directoryRole · 1250 items (continued)"));
+}
+
+#[test]
+fn an_empty_binder_renders_and_verifies() {
+    let b = Binder::default();
+    let r = render(&b);
+    assert!(r.pdf.starts_with(b"%PDF-"));
+    assert_eq!(verify_exports(&b, &exports(&r)).expect("verifies"), vec![]);
+}

@@ -1,0 +1,559 @@
+//! Campaign definitions and campaigns: creation, the atomic opening (campaign + sealed snapshot +
+//! items + reviewers), state changes and closing. Every write commits with its audit event.
+
+use chrono::{DateTime, Utc};
+use recert_domain::campaign::CampaignState;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::audit::{self, NewAuditEvent};
+use crate::{Result, Store, StoreError, format_time, parse_time};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DefinitionRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub name: String,
+    /// The app's JSON form of the definition.
+    pub definition: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignRecord {
+    pub id: String,
+    pub definition_id: String,
+    pub occurrence: u32,
+    pub name: String,
+    pub state: CampaignState,
+    pub state_reason: Option<String>,
+    pub period_start: DateTime<Utc>,
+    pub period_end: DateTime<Utc>,
+    /// The definition as it was when the campaign was created.
+    pub definition: String,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// The extraction record and raw pages sealed when a campaign opens.
+#[derive(Clone, Debug)]
+pub struct NewSnapshot {
+    pub requests: u32,
+    pub raw_sha256: String,
+    /// JSON: endpoints, filters, counts per role and kind.
+    pub record: String,
+    /// (url, body) in request order.
+    pub pages: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotRecord {
+    pub taken_at: DateTime<Utc>,
+    pub actor: String,
+    pub requests: u32,
+    pub raw_sha256: String,
+    pub record: String,
+}
+
+/// One reviewer of a new item; `reroute_reason` is set for fallback reviewers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReviewer {
+    pub id: String,
+    pub upn: String,
+    pub name: String,
+    pub reroute_reason: Option<String>,
+}
+
+/// A review item as created at opening. Ids are assigned 1..n in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewItem {
+    pub surface: String,
+    pub kind: String,
+    pub source_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_kind: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    pub user_type: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub membership: String,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub last_activation: Option<DateTime<Utc>>,
+    pub recommendation: Option<String>,
+    pub recommendation_code: Option<String>,
+    pub recommendation_reason: Option<String>,
+    pub reviewers: Vec<NewReviewer>,
+}
+
+fn campaign_state(value: String) -> Result<CampaignState> {
+    CampaignState::parse(&value).ok_or(StoreError::Corrupt {
+        table: "campaign",
+        column: "state",
+        value,
+    })
+}
+
+fn time(table: &'static str, column: &'static str, value: String) -> Result<DateTime<Utc>> {
+    parse_time(table, column, Some(value.clone()))?.ok_or(StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
+}
+
+const CAMPAIGN_COLUMNS: &str = "id, definition_id, occurrence, name, state, state_reason, period_start, \
+     period_end, definition, opened_at, closed_at, completed_at";
+
+fn campaign_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 12]> {
+    let mut out: [Option<String>; 12] = Default::default();
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot =
+            if i == 2 { row.get::<_, i64>(i).map(|n| Some(n.to_string()))? } else { row.get(i)? };
+    }
+    Ok(out)
+}
+
+fn campaign_record(raw: [Option<String>; 12]) -> Result<CampaignRecord> {
+    let [
+        id,
+        definition_id,
+        occurrence,
+        name,
+        state,
+        state_reason,
+        start,
+        end,
+        definition,
+        opened,
+        closed,
+        completed,
+    ] = raw;
+    let text = |v: Option<String>| v.unwrap_or_default();
+    Ok(CampaignRecord {
+        id: text(id),
+        definition_id: text(definition_id),
+        occurrence: text(occurrence).parse().unwrap_or(0),
+        name: text(name),
+        state: campaign_state(text(state))?,
+        state_reason,
+        period_start: time("campaign", "period_start", text(start))?,
+        period_end: time("campaign", "period_end", text(end))?,
+        definition: text(definition),
+        opened_at: parse_time("campaign", "opened_at", opened)?,
+        closed_at: parse_time("campaign", "closed_at", closed)?,
+        completed_at: parse_time("campaign", "completed_at", completed)?,
+    })
+}
+
+pub(crate) fn campaign_in(conn: &rusqlite::Connection, id: &str) -> Result<CampaignRecord> {
+    let raw = conn
+        .query_row(
+            &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = ?1"),
+            [id],
+            campaign_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound { what: "campaign", id: id.to_string() })?;
+    campaign_record(raw)
+}
+
+/// Moves a campaign from its current state to `to`, refusing illegal steps.
+pub(crate) fn change_state(
+    tx: &Transaction<'_>,
+    id: &str,
+    to: CampaignState,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<CampaignRecord> {
+    let campaign = campaign_in(tx, id)?;
+    campaign.state.transition(to).map_err(StoreError::Transition)?;
+    let stamp = format_time(now);
+    let column = match to {
+        CampaignState::Open => Some("opened_at"),
+        CampaignState::Closed => Some("closed_at"),
+        CampaignState::Completed => Some("completed_at"),
+        _ => None,
+    };
+    tx.execute(
+        "UPDATE campaign SET state = ?2, state_reason = ?3 WHERE id = ?1",
+        params![id, to.as_str(), reason],
+    )?;
+    if let Some(column) = column {
+        tx.execute(
+            &format!("UPDATE campaign SET {column} = ?2 WHERE id = ?1"),
+            params![id, stamp],
+        )?;
+    }
+    Ok(campaign)
+}
+
+impl Store {
+    pub fn insert_definition(&mut self, record: &DefinitionRecord, actor: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO campaign_definition (id, tenant_id, name, definition, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                record.id,
+                record.tenant_id,
+                record.name,
+                record.definition,
+                format_time(record.created_at),
+                format_time(record.updated_at)
+            ],
+        )?;
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: record.created_at,
+                actor,
+                kind: "definition.created",
+                subject: &format!("definition/{}", record.id),
+                payload: serde_json::json!({
+                    "tenant": record.tenant_id,
+                    "definition": serde_json::from_str::<serde_json::Value>(&record.definition).unwrap_or_default(),
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn definitions(&self, tenant_id: Option<&str>) -> Result<Vec<DefinitionRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, tenant_id, name, definition, created_at, updated_at FROM campaign_definition
+             WHERE archived = 0 AND (?1 IS NULL OR tenant_id = ?1) ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, tenant_id, name, definition, created, updated) = row?;
+            Ok(DefinitionRecord {
+                id,
+                tenant_id,
+                name,
+                definition,
+                created_at: time("campaign_definition", "created_at", created)?,
+                updated_at: time("campaign_definition", "updated_at", updated)?,
+            })
+        })
+        .collect()
+    }
+
+    pub fn definition(&self, id: &str) -> Result<DefinitionRecord> {
+        self.definitions(None)?
+            .into_iter()
+            .find(|d| d.id == id)
+            .ok_or_else(|| StoreError::NotFound { what: "campaign definition", id: id.to_string() })
+    }
+
+    /// How many occurrences of the definition exist (opened, missed or cancelled).
+    pub fn occurrences_created(&self, definition_id: &str) -> Result<u32> {
+        let next: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(occurrence) + 1, 0) FROM campaign WHERE definition_id = ?1",
+            [definition_id],
+            |row| row.get(0),
+        )?;
+        Ok(u32::try_from(next).unwrap_or(u32::MAX))
+    }
+
+    pub fn campaigns(&self, definition_id: Option<&str>) -> Result<Vec<CampaignRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE ?1 IS NULL OR definition_id = ?1
+             ORDER BY period_start DESC, id"
+        ))?;
+        let rows = stmt.query_map([definition_id], campaign_row)?;
+        rows.map(|row| campaign_record(row?)).collect()
+    }
+
+    pub fn campaign(&self, id: &str) -> Result<CampaignRecord> {
+        campaign_in(&self.conn, id)
+    }
+
+    /// Records an occurrence whose window passed with nobody to open it.
+    pub fn record_missed(
+        &mut self,
+        campaign: &CampaignRecord,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_campaign(&tx, campaign, CampaignState::Missed)?;
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: now,
+                actor,
+                kind: "campaign.missed",
+                subject: &format!("campaign/{}", campaign.id),
+                payload: serde_json::json!({
+                    "definition": campaign.definition_id,
+                    "occurrence": campaign.occurrence,
+                    "periodStart": format_time(campaign.period_start),
+                    "periodEnd": format_time(campaign.period_end),
+                    "reason": campaign.state_reason,
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Creates the campaign already open, with its sealed snapshot, items and reviewers, in one
+    /// transaction: either all of it exists afterwards or none of it.
+    pub fn open_campaign(
+        &mut self,
+        campaign: &CampaignRecord,
+        snapshot: &NewSnapshot,
+        items: &[NewItem],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_campaign(&tx, campaign, CampaignState::Open)?;
+        tx.execute(
+            "UPDATE campaign SET opened_at = ?2 WHERE id = ?1",
+            params![campaign.id, format_time(now)],
+        )?;
+        tx.execute(
+            "INSERT INTO snapshot (campaign_id, taken_at, actor, requests, raw_sha256, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                campaign.id,
+                format_time(now),
+                actor,
+                snapshot.requests,
+                snapshot.raw_sha256,
+                snapshot.record
+            ],
+        )?;
+        {
+            let mut page = tx.prepare_cached(
+                "INSERT INTO snapshot_page (campaign_id, seq, url, body) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (seq, (url, body)) in snapshot.pages.iter().enumerate() {
+                page.execute(params![campaign.id, seq as i64, url, body])?;
+            }
+            let mut item = tx.prepare_cached(
+                "INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
+                   principal_id, principal_kind, principal_name, principal_upn, user_type,
+                   account_enabled, membership, start_at, end_at, last_activation, recommendation,
+                   recommendation_code, recommendation_reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                   ?18, ?19, ?20, ?21)",
+            )?;
+            let mut reviewer = tx.prepare_cached(
+                "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
+                   reviewer_name, reroute_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (index, new) in items.iter().enumerate() {
+                let id = index as i64 + 1;
+                item.execute(params![
+                    campaign.id,
+                    id,
+                    new.surface,
+                    new.kind,
+                    new.source_id,
+                    new.role_id,
+                    new.role_name,
+                    new.scope,
+                    new.principal_id,
+                    new.principal_kind,
+                    new.principal_name,
+                    new.principal_upn,
+                    new.user_type,
+                    new.account_enabled,
+                    new.membership,
+                    new.start_at.map(format_time),
+                    new.end_at.map(format_time),
+                    new.last_activation.map(format_time),
+                    new.recommendation,
+                    new.recommendation_code,
+                    new.recommendation_reason
+                ])?;
+                for r in &new.reviewers {
+                    reviewer.execute(params![
+                        campaign.id,
+                        id,
+                        r.id,
+                        r.upn,
+                        r.name,
+                        r.reroute_reason
+                    ])?;
+                }
+            }
+        }
+        let rerouted =
+            items.iter().filter(|i| i.reviewers.iter().any(|r| r.reroute_reason.is_some())).count();
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: now,
+                actor,
+                kind: "campaign.opened",
+                subject: &format!("campaign/{}", campaign.id),
+                payload: serde_json::json!({
+                    "definition": campaign.definition_id,
+                    "occurrence": campaign.occurrence,
+                    "periodStart": format_time(campaign.period_start),
+                    "periodEnd": format_time(campaign.period_end),
+                    "items": items.len(),
+                    "rerouted": rerouted,
+                    "unrouted": items.iter().filter(|i| i.reviewers.is_empty()).count(),
+                    "snapshotSha256": snapshot.raw_sha256,
+                    "requests": snapshot.requests,
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn snapshot(&self, campaign_id: &str) -> Result<SnapshotRecord> {
+        let raw = self
+            .conn
+            .query_row(
+                "SELECT taken_at, actor, requests, raw_sha256, record FROM snapshot WHERE campaign_id = ?1",
+                [campaign_id],
+                |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, u32>(2)?,
+                        row.get::<_, String>(3)?,
+                        row.get::<_, String>(4)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound { what: "snapshot", id: campaign_id.to_string() })?;
+        Ok(SnapshotRecord {
+            taken_at: time("snapshot", "taken_at", raw.0)?,
+            actor: raw.1,
+            requests: raw.2,
+            raw_sha256: raw.3,
+            record: raw.4,
+        })
+    }
+
+    /// The sealed raw pages, in request order.
+    pub fn snapshot_pages(&self, campaign_id: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT url, body FROM snapshot_page WHERE campaign_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([campaign_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A state change that needs no other write (cancel, complete).
+    pub fn set_campaign_state(
+        &mut self,
+        id: &str,
+        to: CampaignState,
+        reason: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before = change_state(&tx, id, to, reason, now)?;
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: now,
+                actor,
+                kind: "campaign.state",
+                subject: &format!("campaign/{id}"),
+                payload: serde_json::json!({ "from": before.state.as_str(), "to": to.as_str(), "reason": reason }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn insert_campaign(
+    tx: &Transaction<'_>,
+    campaign: &CampaignRecord,
+    state: CampaignState,
+) -> Result<()> {
+    let exists: Option<String> = tx
+        .query_row(
+            "SELECT id FROM campaign WHERE id = ?1 OR (definition_id = ?2 AND occurrence = ?3)",
+            params![campaign.id, campaign.definition_id, campaign.occurrence],
+            |row| row.get(0),
+        )
+        .optional()?;
+    if let Some(id) = exists {
+        return Err(StoreError::Conflict(format!(
+            "campaign {id} already exists for this occurrence"
+        )));
+    }
+    tx.execute(
+        "INSERT INTO campaign (id, definition_id, occurrence, name, state, state_reason, period_start,
+           period_end, definition) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            campaign.id,
+            campaign.definition_id,
+            campaign.occurrence,
+            campaign.name,
+            state.as_str(),
+            campaign.state_reason,
+            format_time(campaign.period_start),
+            format_time(campaign.period_end),
+            campaign.definition
+        ],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// A governance setting's JSON value.
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?)
+    }
+
+    pub fn set_setting(
+        &mut self,
+        key: &str,
+        value: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before: Option<String> = tx
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |row| row.get(0))
+            .optional()?;
+        tx.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: now,
+                actor,
+                kind: "setting.changed",
+                subject: &format!("setting/{key}"),
+                payload: serde_json::json!({ "before": before, "after": value }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,503 @@
+//! The directory behind a tenant's population (principals with their manager and last sign-in,
+//! members of role-holding groups, activation history) and the raw pages of the latest pull,
+//! stored with the population in one transaction so a pull lands whole or not at all.
+
+use chrono::Utc;
+use recert_domain::{
+    Activation, Assignment, AssignmentKind, GroupMember, Principal, PrincipalKind, RoleDefinition,
+    Surface, UserType,
+};
+use rusqlite::{OptionalExtension, params};
+
+use crate::audit::{self, NewAuditEvent};
+use crate::population::{PullRecord, surface};
+use crate::{Result, Store, StoreError, format_time, parse_time};
+
+/// One raw response page as a pull got it, borrowed from the caller (pages can be large).
+#[derive(Clone, Copy, Debug)]
+pub struct PageRef<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    pub request_body: Option<&'a [u8]>,
+    pub body: &'a [u8],
+}
+
+/// A stored raw page of the latest pull.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredPage {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<Vec<u8>>,
+    pub body: Vec<u8>,
+}
+
+/// Everything one pull found, replaced whole.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PopulationRows<'a> {
+    pub roles: &'a [RoleDefinition],
+    pub assignments: &'a [Assignment],
+    pub principals: &'a [Principal],
+    pub group_members: &'a [GroupMember],
+    pub activations: &'a [Activation],
+    pub pages: &'a [PageRef<'a>],
+    /// What the pull could not read, in words (e.g. no licence for sign-in activity).
+    pub notes: &'a [String],
+}
+
+fn corrupt(table: &'static str, column: &'static str, value: String) -> StoreError {
+    StoreError::Corrupt { table, column, value }
+}
+
+impl Store {
+    /// Replaces the tenant's whole population (roles, assignments, principals, group members,
+    /// activations, raw pages) in one transaction, with its audit event. Returns the pull's id.
+    pub fn replace_population_full(
+        &mut self,
+        tenant_id: &str,
+        pull: &PullRecord,
+        rows: &PopulationRows<'_>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let known: Option<String> = tx
+            .query_row("SELECT id FROM tenant WHERE id = ?1", [tenant_id], |r| r.get(0))
+            .optional()?;
+        if known.is_none() {
+            return Err(StoreError::NoSuchTenant(tenant_id.to_string()));
+        }
+        tx.execute(
+            "INSERT INTO pull (tenant_id, started_at, finished_at, actor, requests, raw_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                tenant_id,
+                format_time(pull.started_at),
+                format_time(pull.finished_at),
+                pull.actor,
+                pull.requests,
+                pull.raw_sha256
+            ],
+        )?;
+        let pull_id = tx.last_insert_rowid();
+        // Only the latest pull's pages are kept; older pulls keep their record and hash.
+        tx.execute(
+            "DELETE FROM pull_page WHERE pull_id IN (SELECT id FROM pull WHERE tenant_id = ?1)",
+            [tenant_id],
+        )?;
+        for table in ["assignment", "role_definition", "principal", "group_member", "activation"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE tenant_id = ?1"), [tenant_id])?;
+        }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for role in rows.roles {
+                insert.execute(params![
+                    tenant_id,
+                    role.surface.as_str(),
+                    role.id,
+                    role.display_name,
+                    role.is_built_in
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO assignment (tenant_id, surface, kind, source_id, role_id, scope,
+                   principal_id, principal_kind, principal_name, principal_upn, membership,
+                   start_at, end_at, pull_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            for a in rows.assignments {
+                insert.execute(params![
+                    tenant_id,
+                    a.surface.as_str(),
+                    a.kind.as_str(),
+                    a.source_id,
+                    a.role_id,
+                    a.scope,
+                    a.principal_id,
+                    a.principal_kind.as_str(),
+                    a.principal_name,
+                    a.principal_upn,
+                    a.membership.as_str(),
+                    a.start.map(format_time),
+                    a.end.map(format_time),
+                    pull_id
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO principal (tenant_id, id, kind, display_name, upn, mail,
+                   account_enabled, user_type, manager_id, last_sign_in, pull_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?;
+            for p in rows.principals {
+                insert.execute(params![
+                    tenant_id,
+                    p.id,
+                    p.kind.as_str(),
+                    p.display_name,
+                    p.upn,
+                    p.mail,
+                    p.account_enabled,
+                    p.user_type.map(UserType::as_str),
+                    p.manager_id,
+                    p.last_sign_in.map(format_time),
+                    pull_id
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO group_member (tenant_id, group_id, member_id, pull_id)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for m in rows.group_members {
+                insert.execute(params![tenant_id, m.group_id, m.member_id, pull_id])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO activation (tenant_id, surface, role_id, scope, principal_id, at, pull_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for a in rows.activations {
+                insert.execute(params![
+                    tenant_id,
+                    a.surface.as_str(),
+                    a.role_id,
+                    a.scope,
+                    a.principal_id,
+                    format_time(a.at),
+                    pull_id
+                ])?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO pull_page (pull_id, seq, method, url, request_body, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for (seq, page) in rows.pages.iter().enumerate() {
+                insert.execute(params![
+                    pull_id,
+                    seq as i64,
+                    page.method,
+                    page.url,
+                    page.request_body,
+                    page.body
+                ])?;
+            }
+            let mut insert = tx
+                .prepare_cached("INSERT INTO pull_note (pull_id, seq, note) VALUES (?1, ?2, ?3)")?;
+            for (seq, note) in rows.notes.iter().enumerate() {
+                insert.execute(params![pull_id, seq as i64, note])?;
+            }
+        }
+        let count = |surface: Surface, kind: AssignmentKind| {
+            rows.assignments.iter().filter(|a| a.surface == surface && a.kind == kind).count()
+        };
+        let surfaces: serde_json::Map<String, serde_json::Value> = Surface::ALL
+            .into_iter()
+            .map(|s| {
+                (
+                    s.as_str().to_string(),
+                    serde_json::json!({
+                        "eligible": count(s, AssignmentKind::Eligible),
+                        "active": count(s, AssignmentKind::Active),
+                    }),
+                )
+            })
+            .collect();
+        let eligible =
+            rows.assignments.iter().filter(|a| a.kind == AssignmentKind::Eligible).count();
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: pull.finished_at,
+                actor: &pull.actor,
+                kind: "tenant.pulled",
+                subject: &format!("tenant/{tenant_id}"),
+                payload: serde_json::json!({
+                    "pull": pull_id,
+                    "roles": rows.roles.len(),
+                    "eligible": eligible,
+                    "active": rows.assignments.len() - eligible,
+                    "surfaces": surfaces,
+                    "principals": rows.principals.len(),
+                    "groupMembers": rows.group_members.len(),
+                    "activations": rows.activations.len(),
+                    "requests": pull.requests,
+                    "rawSha256": pull.raw_sha256,
+                    "notes": rows.notes,
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(pull_id)
+    }
+
+    /// The principals of the latest pull, by id.
+    pub fn principals(&self, tenant_id: &str) -> Result<Vec<Principal>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, kind, display_name, upn, mail, account_enabled, user_type, manager_id,
+                    last_sign_in
+             FROM principal WHERE tenant_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<bool>>(5)?,
+                row.get::<_, Option<String>>(6)?,
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (id, kind, display_name, upn, mail, account_enabled, user_type, manager_id, last) =
+                row?;
+            let user_type = user_type
+                .map(|t| UserType::parse(&t).ok_or_else(|| corrupt("principal", "user_type", t)))
+                .transpose()?;
+            Ok(Principal {
+                id,
+                kind: PrincipalKind::parse(&kind),
+                display_name,
+                upn,
+                mail,
+                account_enabled,
+                user_type,
+                manager_id,
+                last_sign_in: parse_time("principal", "last_sign_in", last)?,
+            })
+        })
+        .collect()
+    }
+
+    /// Transitive members of the groups that hold roles, as of the latest pull.
+    pub fn group_members(&self, tenant_id: &str) -> Result<Vec<GroupMember>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT group_id, member_id FROM group_member WHERE tenant_id = ?1
+             ORDER BY group_id, member_id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok(GroupMember { group_id: row.get(0)?, member_id: row.get(1)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Activation history as of the latest pull, newest first.
+    pub fn activations(&self, tenant_id: &str) -> Result<Vec<Activation>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT surface, role_id, scope, principal_id, at FROM activation WHERE tenant_id = ?1
+             ORDER BY at DESC, principal_id, role_id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (s, role_id, scope, principal_id, at) = row?;
+            Ok(Activation {
+                surface: surface(s)?,
+                role_id,
+                scope,
+                principal_id,
+                at: parse_time("activation", "at", Some(at))?.unwrap_or_else(|| {
+                    chrono::DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
+                }),
+            })
+        })
+        .collect()
+    }
+
+    /// The raw pages of the tenant's latest pull, in hash order.
+    pub fn pull_pages(&self, tenant_id: &str) -> Result<Vec<StoredPage>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, url, request_body, body FROM pull_page
+             WHERE pull_id = (SELECT MAX(id) FROM pull WHERE tenant_id = ?1) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok(StoredPage {
+                method: row.get(0)?,
+                url: row.get(1)?,
+                request_body: row.get(2)?,
+                body: row.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// What the tenant's latest pull could not read.
+    pub fn pull_notes(&self, tenant_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT note FROM pull_note
+             WHERE pull_id = (SELECT MAX(id) FROM pull WHERE tenant_id = ?1) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{TenantKind, TenantRecord};
+    use chrono::{DateTime, TimeZone};
+    use recert_domain::Membership;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 31, 12, 0, 0).single().expect("valid time")
+    }
+
+    fn tenant(store: &mut Store) {
+        let record = TenantRecord {
+            id: "t".into(),
+            name: "Fabrikam".into(),
+            kind: TenantKind::Entra,
+            tenant_guid: "g".into(),
+        };
+        store.upsert_tenant(&record, "tester", now()).expect("tenant");
+    }
+
+    fn pull() -> PullRecord {
+        PullRecord {
+            started_at: now(),
+            finished_at: now(),
+            actor: "tester".into(),
+            requests: 2,
+            raw_sha256: "cd".into(),
+        }
+    }
+
+    fn user(id: &str, manager: Option<&str>) -> Principal {
+        Principal {
+            id: id.into(),
+            kind: PrincipalKind::User,
+            display_name: format!("山田 {id}"),
+            upn: Some(format!("{id}@fabrikam.test")),
+            mail: None,
+            account_enabled: Some(true),
+            user_type: Some(UserType::Guest),
+            manager_id: manager.map(str::to_string),
+            last_sign_in: Some(now()),
+        }
+    }
+
+    #[test]
+    fn the_directory_round_trips_and_is_replaced_with_the_population() {
+        let mut store = Store::open_in_memory().expect("store");
+        tenant(&mut store);
+        let roles = [RoleDefinition {
+            surface: Surface::PimGroup,
+            id: "member".into(),
+            display_name: "Group member".into(),
+            is_built_in: true,
+        }];
+        let assignments = [Assignment {
+            surface: Surface::PimGroup,
+            source_id: "s1".into(),
+            role_id: "member".into(),
+            scope: "g1".into(),
+            principal_id: "u1".into(),
+            principal_kind: PrincipalKind::User,
+            principal_name: "山田 u1".into(),
+            principal_upn: None,
+            kind: AssignmentKind::Eligible,
+            membership: Membership::Direct,
+            start: None,
+            end: None,
+        }];
+        let principals = [user("u1", Some("u2")), user("u2", None)];
+        let members = [GroupMember { group_id: "g1".into(), member_id: "u1".into() }];
+        let activations = [Activation {
+            surface: Surface::DirectoryRole,
+            role_id: "r".into(),
+            scope: "/".into(),
+            principal_id: "u1".into(),
+            at: now(),
+        }];
+        let pages = [PageRef {
+            method: "POST",
+            url: "https://g/v1.0/directoryObjects/getByIds",
+            request_body: Some(b"{}"),
+            body: b"{\"value\":[]}",
+        }];
+        let notes = ["last sign-in was not read".to_string()];
+        let rows = PopulationRows {
+            roles: &roles,
+            assignments: &assignments,
+            principals: &principals,
+            group_members: &members,
+            activations: &activations,
+            pages: &pages,
+            notes: &notes,
+        };
+        store.replace_population_full("t", &pull(), &rows).expect("stored");
+        assert_eq!(store.principals("t").expect("read"), principals.to_vec());
+        assert_eq!(store.group_members("t").expect("read"), members.to_vec());
+        assert_eq!(store.activations("t").expect("read"), activations.to_vec());
+        assert_eq!(store.pull_notes("t").expect("read"), notes.to_vec());
+        let stored = store.pull_pages("t").expect("read");
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].request_body.as_deref(), Some(&b"{}"[..]));
+        let population = store.population("t").expect("read").expect("pulled");
+        assert_eq!(population.assignments, assignments.to_vec());
+
+        // The next pull replaces all of it, pages included.
+        store.replace_population("t", &pull(), &roles, &[]).expect("second pull");
+        assert!(store.principals("t").expect("read").is_empty());
+        assert!(store.group_members("t").expect("read").is_empty());
+        assert!(store.activations("t").expect("read").is_empty());
+        assert!(store.pull_pages("t").expect("read").is_empty());
+        let event = store.audit_events(Some("tenant/t")).expect("events").pop().expect("one");
+        assert_eq!(event.kind, "tenant.pulled");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_previous_pull_in_place() {
+        let mut store = Store::open_in_memory().expect("store");
+        tenant(&mut store);
+        let principals = [user("u1", None)];
+        let rows = PopulationRows { principals: &principals, ..Default::default() };
+        store.replace_population_full("t", &pull(), &rows).expect("first pull");
+        // Two principals with the same id violate the key half-way through the second write.
+        let twice = [user("u9", None), user("u9", None)];
+        let rows = PopulationRows { principals: &twice, ..Default::default() };
+        store.replace_population_full("t", &pull(), &rows).expect_err("duplicate key");
+        assert_eq!(store.principals("t").expect("read"), principals.to_vec());
+    }
+}
+
+#[cfg(test)]
+mod migration_tests {
+    use rusqlite::Connection;
+
+    /// A database written by a build that only knew 0001 keeps its data and gains the directory
+    /// tables, empty, when opened by this one.
+    #[test]
+    fn a_0001_database_migrates_with_its_data() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(include_str!("../migrations/0001_init.sql")).expect("0001");
+            conn.pragma_update(None, "user_version", 1).expect("version");
+            conn.execute_batch(
+                "INSERT INTO tenant VALUES ('demo', 'Contoso', 'demo', 'g', '2026-01-01T00:00:00.000Z');
+                 INSERT INTO pull VALUES (1, 'demo', '2026-01-01T00:00:00.000Z',
+                   '2026-01-01T00:00:01.000Z', 'tester', 3, 'ab');
+                 INSERT INTO assignment VALUES ('demo', 'directoryRole', 'active', 's1', 'ga', '/',
+                   'u1', 'user', 'Ada', NULL, 'direct', NULL, NULL, 1);",
+            )
+            .expect("0001 data");
+        }
+        let store = crate::Store::open(&path).expect("migrated");
+        assert!(store.schema_version().expect("version") >= 2);
+        let population = store.population("demo").expect("read").expect("kept");
+        assert_eq!(population.assignments.len(), 1, "0001 rows survive");
+        assert!(store.principals("demo").expect("read").is_empty());
+        assert!(store.pull_pages("demo").expect("read").is_empty());
+        assert_eq!(store.connection("demo").expect("read"), None);
+    }
+}

@@ -1,0 +1,561 @@
+//! Review items and decisions: the filtered, paged worklist, recording decisions (one or ten
+//! thousand in one transaction), standing decisions for the close, and the close itself.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use recert_domain::campaign::CampaignState;
+use recert_domain::review::{Standing, Verdict};
+use rusqlite::{params, params_from_iter};
+
+use crate::audit::{self, NewAuditEvent};
+use crate::campaigns::{campaign_in, change_state};
+use crate::{Result, Store, StoreError, format_time, parse_time};
+
+/// Which items a worklist shows. Empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorklistFilter {
+    /// Only items this reviewer (object id) is assigned.
+    pub reviewer_id: Option<String>,
+    pub role_id: Option<String>,
+    /// `approve`, `deny`, or `undecided`.
+    pub decision: Option<String>,
+    /// `approve` or `deny`.
+    pub recommendation: Option<String>,
+    /// `eligible` or `active`.
+    pub kind: Option<String>,
+    /// `direct` or `group`.
+    pub membership: Option<String>,
+    /// Only items without any reviewer.
+    pub unrouted: bool,
+    /// Words matched against principal name, UPN and role name.
+    pub search: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewerOfItem {
+    pub id: String,
+    pub upn: String,
+    pub name: String,
+    pub reroute_reason: Option<String>,
+}
+
+/// A review item as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemRecord {
+    pub id: u32,
+    pub surface: String,
+    pub kind: String,
+    pub source_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_kind: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    pub user_type: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub membership: String,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub last_activation: Option<DateTime<Utc>>,
+    pub recommendation: Option<String>,
+    pub recommendation_code: Option<String>,
+    pub recommendation_reason: Option<String>,
+    pub verdict: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decided_by_upn: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_code: Option<String>,
+    pub outcome_reason: Option<String>,
+    pub reviewers: Vec<ReviewerOfItem>,
+}
+
+/// A decision about to be recorded. `reviewer_id` is whom it counts for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDecision {
+    pub item_id: u32,
+    pub reviewer_id: String,
+    pub verdict: Verdict,
+    pub justification: String,
+}
+
+/// Who decided and how, shared by every decision of one call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionContext<'a> {
+    pub decided_by_id: &'a str,
+    pub decided_by_upn: &'a str,
+    /// window, cli, import, bulk, recommendation.
+    pub source: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// A decision as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionRecord {
+    pub id: i64,
+    pub item_id: u32,
+    pub reviewer_id: String,
+    pub verdict: String,
+    pub justification: String,
+    pub decided_by_id: String,
+    pub decided_by_upn: String,
+    pub decided_at: DateTime<Utc>,
+    pub source: String,
+    pub batch: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewerProgress {
+    pub id: String,
+    pub upn: String,
+    pub name: String,
+    pub assigned: u32,
+    pub decided: u32,
+}
+
+/// An item's outcome at close.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemOutcome {
+    pub item_id: u32,
+    pub outcome: String,
+    pub code: String,
+    pub reason: String,
+}
+
+const ITEM_COLUMNS: &str = "i.id, i.surface, i.kind, i.source_id, i.role_id, i.role_name, i.scope, \
+     i.principal_id, i.principal_kind, i.principal_name, i.principal_upn, i.user_type, \
+     i.account_enabled, i.membership, i.start_at, i.end_at, i.last_activation, i.recommendation, \
+     i.recommendation_code, i.recommendation_reason, i.verdict, i.decided_at, i.decided_by_upn, \
+     i.outcome, i.outcome_code, i.outcome_reason";
+
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Option<String>; 5])> {
+    let record = ItemRecord {
+        id: row.get(0)?,
+        surface: row.get(1)?,
+        kind: row.get(2)?,
+        source_id: row.get(3)?,
+        role_id: row.get(4)?,
+        role_name: row.get(5)?,
+        scope: row.get(6)?,
+        principal_id: row.get(7)?,
+        principal_kind: row.get(8)?,
+        principal_name: row.get(9)?,
+        principal_upn: row.get(10)?,
+        user_type: row.get(11)?,
+        account_enabled: row.get(12)?,
+        membership: row.get(13)?,
+        start_at: None,
+        end_at: None,
+        last_activation: None,
+        recommendation: row.get(17)?,
+        recommendation_code: row.get(18)?,
+        recommendation_reason: row.get(19)?,
+        verdict: row.get(20)?,
+        decided_at: None,
+        decided_by_upn: row.get(22)?,
+        outcome: row.get(23)?,
+        outcome_code: row.get(24)?,
+        outcome_reason: row.get(25)?,
+        reviewers: Vec::new(),
+    };
+    Ok((record, [row.get(14)?, row.get(15)?, row.get(16)?, row.get(21)?, None]))
+}
+
+fn finish_item(raw: (ItemRecord, [Option<String>; 5])) -> Result<ItemRecord> {
+    let (mut item, [start, end, activation, decided, _]) = raw;
+    item.start_at = parse_time("item", "start_at", start)?;
+    item.end_at = parse_time("item", "end_at", end)?;
+    item.last_activation = parse_time("item", "last_activation", activation)?;
+    item.decided_at = parse_time("item", "decided_at", decided)?;
+    Ok(item)
+}
+
+/// Builds the WHERE clause and its parameters for a filter.
+fn filter_sql(campaign_id: &str, filter: &WorklistFilter) -> (String, Vec<String>) {
+    let mut clauses = vec!["i.campaign_id = ?1".to_string()];
+    let mut values = vec![campaign_id.to_string()];
+    fn bind(clauses: &mut Vec<String>, values: &mut Vec<String>, clause: &str, value: String) {
+        values.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+    }
+    if let Some(reviewer) = &filter.reviewer_id {
+        bind(
+            &mut clauses,
+            &mut values,
+            "EXISTS (SELECT 1 FROM item_reviewer r WHERE r.campaign_id = i.campaign_id AND r.item_id = i.id AND r.reviewer_id = ?)",
+            reviewer.clone(),
+        );
+    }
+    if let Some(role) = &filter.role_id {
+        bind(&mut clauses, &mut values, "i.role_id = ?", role.clone());
+    }
+    match filter.decision.as_deref() {
+        Some("undecided") => clauses.push("i.verdict IS NULL".into()),
+        Some(verdict) => bind(&mut clauses, &mut values, "i.verdict = ?", verdict.to_string()),
+        None => {}
+    }
+    if let Some(recommendation) = &filter.recommendation {
+        bind(&mut clauses, &mut values, "i.recommendation = ?", recommendation.clone());
+    }
+    if let Some(kind) = &filter.kind {
+        bind(&mut clauses, &mut values, "i.kind = ?", kind.clone());
+    }
+    if let Some(membership) = &filter.membership {
+        bind(&mut clauses, &mut values, "i.membership = ?", membership.clone());
+    }
+    if filter.unrouted {
+        clauses.push(
+            "NOT EXISTS (SELECT 1 FROM item_reviewer r WHERE r.campaign_id = i.campaign_id AND r.item_id = i.id)"
+                .into(),
+        );
+    }
+    for word in filter.search.iter().flat_map(|s| s.split_whitespace()) {
+        // LIKE with an escape so `%` and `_` typed by a user match themselves.
+        let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        values.push(pattern);
+        let n = values.len();
+        clauses.push(format!(
+            "(i.principal_name LIKE ?{n} ESCAPE '\\' OR i.principal_upn LIKE ?{n} ESCAPE '\\' OR i.role_name LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    (clauses.join(" AND "), values)
+}
+
+impl Store {
+    /// One page of the worklist and the number of items matching the filter.
+    pub fn worklist(
+        &self,
+        campaign_id: &str,
+        filter: &WorklistFilter,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<ItemRecord>, u32)> {
+        let (clause, values) = filter_sql(campaign_id, filter);
+        let total: u32 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM item i WHERE {clause}"),
+            params_from_iter(values.iter()),
+            |row| row.get(0),
+        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM item i WHERE {clause} ORDER BY i.role_name, i.principal_name, i.id
+             LIMIT {limit} OFFSET {offset}"
+        ))?;
+        let mut items = stmt
+            .query_map(params_from_iter(values.iter()), item_from_row)?
+            .map(|raw| finish_item(raw?))
+            .collect::<Result<Vec<_>>>()?;
+        self.attach_reviewers(campaign_id, &mut items)?;
+        Ok((items, total))
+    }
+
+    /// Items by id, with their reviewers, in the order asked; unknown ids are an error.
+    pub fn items(&self, campaign_id: &str, ids: &[u32]) -> Result<Vec<ItemRecord>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {ITEM_COLUMNS} FROM item i WHERE i.campaign_id = ?1 AND i.id = ?2"
+        ))?;
+        let mut items = Vec::with_capacity(ids.len());
+        for id in ids {
+            let raw =
+                stmt.query_row(params![campaign_id, id], item_from_row).map_err(
+                    |err| match err {
+                        rusqlite::Error::QueryReturnedNoRows => {
+                            StoreError::NotFound { what: "item", id: format!("{campaign_id}#{id}") }
+                        }
+                        other => other.into(),
+                    },
+                )?;
+            items.push(finish_item(raw)?);
+        }
+        self.attach_reviewers(campaign_id, &mut items)?;
+        Ok(items)
+    }
+
+    /// Every item of the campaign, in id order (for the close and the evidence).
+    pub fn all_items(&self, campaign_id: &str) -> Result<Vec<ItemRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ITEM_COLUMNS} FROM item i WHERE i.campaign_id = ?1 ORDER BY i.id"
+        ))?;
+        let mut items = stmt
+            .query_map([campaign_id], item_from_row)?
+            .map(|raw| finish_item(raw?))
+            .collect::<Result<Vec<_>>>()?;
+        let mut reviewers: HashMap<u32, Vec<ReviewerOfItem>> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason FROM item_reviewer
+             WHERE campaign_id = ?1 ORDER BY item_id, reviewer_upn",
+        )?;
+        for row in stmt.query_map([campaign_id], |row| {
+            Ok((
+                row.get::<_, u32>(0)?,
+                ReviewerOfItem {
+                    id: row.get(1)?,
+                    upn: row.get(2)?,
+                    name: row.get(3)?,
+                    reroute_reason: row.get(4)?,
+                },
+            ))
+        })? {
+            let (item, reviewer) = row?;
+            reviewers.entry(item).or_default().push(reviewer);
+        }
+        for item in &mut items {
+            item.reviewers = reviewers.remove(&item.id).unwrap_or_default();
+        }
+        Ok(items)
+    }
+
+    fn attach_reviewers(&self, campaign_id: &str, items: &mut [ItemRecord]) -> Result<()> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT reviewer_id, reviewer_upn, reviewer_name, reroute_reason FROM item_reviewer
+             WHERE campaign_id = ?1 AND item_id = ?2 ORDER BY reviewer_upn",
+        )?;
+        for item in items {
+            item.reviewers = stmt
+                .query_map(params![campaign_id, item.id], |row| {
+                    Ok(ReviewerOfItem {
+                        id: row.get(0)?,
+                        upn: row.get(1)?,
+                        name: row.get(2)?,
+                        reroute_reason: row.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+        }
+        Ok(())
+    }
+
+    /// Records decisions in one transaction with one audit event; the campaign must be open.
+    /// Returns the batch number (the first decision's row id) for bulk operations.
+    pub fn record_decisions(
+        &mut self,
+        campaign_id: &str,
+        decisions: &[NewDecision],
+        context: &DecisionContext<'_>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let campaign = campaign_in(&tx, campaign_id)?;
+        if campaign.state != CampaignState::Open {
+            return Err(StoreError::Conflict(format!(
+                "campaign {campaign_id} is {}: decisions can only be made while it is open",
+                campaign.state
+            )));
+        }
+        let at = format_time(context.at);
+        let mut batch = None;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
+                   decided_by_id, decided_by_upn, decided_at, source, batch)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?;
+            let mut update = tx.prepare_cached(
+                "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5
+                 WHERE campaign_id = ?1 AND id = ?2",
+            )?;
+            for decision in decisions {
+                insert.execute(params![
+                    campaign_id,
+                    decision.item_id,
+                    decision.reviewer_id,
+                    decision.verdict.as_str(),
+                    decision.justification,
+                    context.decided_by_id,
+                    context.decided_by_upn,
+                    at,
+                    context.source,
+                    batch
+                ])?;
+                if batch.is_none() && decisions.len() > 1 {
+                    let id = tx.last_insert_rowid();
+                    tx.execute("UPDATE decision SET batch = ?1 WHERE id = ?1", [id])?;
+                    batch = Some(id);
+                }
+                let changed = update.execute(params![
+                    campaign_id,
+                    decision.item_id,
+                    decision.verdict.as_str(),
+                    at,
+                    context.decided_by_upn
+                ])?;
+                if changed == 0 {
+                    return Err(StoreError::NotFound {
+                        what: "item",
+                        id: format!("{campaign_id}#{}", decision.item_id),
+                    });
+                }
+            }
+        }
+        let payload = if let [one] = decisions {
+            serde_json::json!({
+                "item": one.item_id,
+                "reviewer": one.reviewer_id,
+                "verdict": one.verdict.as_str(),
+                "justification": one.justification,
+                "decidedBy": context.decided_by_upn,
+                "source": context.source,
+            })
+        } else {
+            let approve = decisions.iter().filter(|d| d.verdict == Verdict::Approve).count();
+            serde_json::json!({
+                "items": decisions.iter().map(|d| d.item_id).collect::<Vec<_>>(),
+                "approve": approve,
+                "deny": decisions.len() - approve,
+                "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
+                "decidedBy": context.decided_by_upn,
+                "source": context.source,
+                "batch": batch,
+            })
+        };
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: context.at,
+                actor: context.decided_by_upn,
+                kind: if decisions.len() == 1 { "decision.recorded" } else { "decision.bulk" },
+                subject: &format!("campaign/{campaign_id}"),
+                payload,
+            },
+        )?;
+        tx.commit()?;
+        Ok(batch.unwrap_or(0))
+    }
+
+    /// Every decision of the campaign in the order made.
+    pub fn decisions(&self, campaign_id: &str) -> Result<Vec<DecisionRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, item_id, reviewer_id, verdict, justification, decided_by_id, decided_by_upn,
+                    decided_at, source, batch
+             FROM decision WHERE campaign_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([campaign_id], |row| {
+            Ok((
+                DecisionRecord {
+                    id: row.get(0)?,
+                    item_id: row.get(1)?,
+                    reviewer_id: row.get(2)?,
+                    verdict: row.get(3)?,
+                    justification: row.get(4)?,
+                    decided_by_id: row.get(5)?,
+                    decided_by_upn: row.get(6)?,
+                    decided_at: DateTime::<Utc>::MIN_UTC,
+                    source: row.get(8)?,
+                    batch: row.get(9)?,
+                },
+                row.get::<_, String>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (mut record, at) = row?;
+            record.decided_at = parse_time("decision", "decided_at", Some(at.clone()))?.ok_or(
+                StoreError::Corrupt { table: "decision", column: "decided_at", value: at },
+            )?;
+            Ok(record)
+        })
+        .collect()
+    }
+
+    /// Per item, each reviewer's standing verdict with the time of their first decision.
+    pub fn standing_decisions(&self, campaign_id: &str) -> Result<HashMap<u32, Vec<Standing>>> {
+        let mut out: HashMap<u32, Vec<Standing>> = HashMap::new();
+        for decision in self.decisions(campaign_id)? {
+            let verdict = Verdict::parse(&decision.verdict).ok_or_else(|| StoreError::Corrupt {
+                table: "decision",
+                column: "verdict",
+                value: decision.verdict.clone(),
+            })?;
+            let standing = out.entry(decision.item_id).or_default();
+            match standing.iter_mut().find(|s| s.reviewer_id == decision.reviewer_id) {
+                Some(existing) => existing.verdict = verdict,
+                None => standing.push(Standing {
+                    reviewer_id: decision.reviewer_id,
+                    verdict,
+                    first_at: decision.decided_at,
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes every item's outcome and closes the campaign, in one transaction.
+    pub fn close_campaign(
+        &mut self,
+        campaign_id: &str,
+        outcomes: &[ItemOutcome],
+        reason: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before = change_state(&tx, campaign_id, CampaignState::Closed, reason, now)?;
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE item SET outcome = ?3, outcome_code = ?4, outcome_reason = ?5
+                 WHERE campaign_id = ?1 AND id = ?2",
+            )?;
+            for outcome in outcomes {
+                update.execute(params![
+                    campaign_id,
+                    outcome.item_id,
+                    outcome.outcome,
+                    outcome.code,
+                    outcome.reason
+                ])?;
+            }
+        }
+        let count = |o: &str| outcomes.iter().filter(|x| x.outcome == o).count();
+        audit::append(
+            &tx,
+            &NewAuditEvent {
+                at: now,
+                actor,
+                kind: "campaign.closed",
+                subject: &format!("campaign/{campaign_id}"),
+                payload: serde_json::json!({
+                    "from": before.state.as_str(),
+                    "early": now < before.period_end,
+                    "reason": reason,
+                    "keep": count("keep"),
+                    "remove": count("remove"),
+                    "exception": count("exception"),
+                    "noResponse": outcomes.iter().filter(|o| o.code == "noResponse" || o.code == "followedRecommendation").count(),
+                }),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Decision progress of a campaign: (items, decided).
+    pub fn progress(&self, campaign_id: &str) -> Result<(u32, u32)> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*), COUNT(verdict) FROM item WHERE campaign_id = ?1",
+            [campaign_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?)
+    }
+
+    /// Per reviewer: how many items they were given and how many they (or an admin acting for
+    /// them) decided.
+    pub fn reviewer_progress(&self, campaign_id: &str) -> Result<Vec<ReviewerProgress>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT r.reviewer_id, r.reviewer_upn, r.reviewer_name, COUNT(*),
+                    SUM(EXISTS (SELECT 1 FROM decision d WHERE d.campaign_id = r.campaign_id
+                                AND d.item_id = r.item_id AND d.reviewer_id = r.reviewer_id))
+             FROM item_reviewer r WHERE r.campaign_id = ?1
+             GROUP BY r.reviewer_id ORDER BY r.reviewer_upn",
+        )?;
+        let rows = stmt.query_map([campaign_id], |row| {
+            Ok(ReviewerProgress {
+                id: row.get(0)?,
+                upn: row.get(1)?,
+                name: row.get(2)?,
+                assigned: row.get(3)?,
+                decided: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}

@@ -1,0 +1,331 @@
+//! A whole quarter through `recert-app` against the emulator: define, open when due (and only
+//! once), decide under the rules, import, close at the deadline, catch up after a gap.
+
+use chrono::{TimeZone, Utc};
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, IdentityDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto,
+    ScopeDto, WorklistQueryDto,
+};
+use recert_app::{ErrorCode, Verdict};
+use recert_emulator::{Options, Tenant};
+use recert_tests::Harness;
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time")
+}
+
+/// The demo tenant's most senior manager, who stands in as fallback reviewer.
+fn lead(tenant: &Tenant) -> String {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for m in tenant.managers().values() {
+        *counts.entry(m).or_default() += 1;
+    }
+    let id =
+        counts.into_iter().max_by_key(|(id, n)| (*n, std::cmp::Reverse(*id))).expect("managers").0;
+    tenant.user(id).and_then(|u| u["userPrincipalName"].as_str()).expect("a UPN").to_string()
+}
+
+fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
+    DefinitionDto {
+        id: String::new(),
+        tenant_id: tenant_id.into(),
+        name: "Quarterly privileged access review".into(),
+        description: String::new(),
+        scope: ScopeDto {
+            surfaces: vec!["directoryRole".into()],
+            role_ids: Vec::new(),
+            kinds: "both".into(),
+            principal_types: PrincipalTypesDto {
+                users: true,
+                guests: true,
+                groups: true,
+                service_principals: true,
+            },
+            exclusions: Vec::new(),
+        },
+        reviewers: ReviewersDto {
+            source: "manager".into(),
+            named: Vec::new(),
+            fallback: vec![ReviewerDto {
+                id: String::new(),
+                upn: fallback.into(),
+                display_name: String::new(),
+            }],
+            rule: "firstDecides".into(),
+        },
+        schedule: ScheduleDto {
+            start: "2026-01-01T09:00".into(),
+            time_zone: "Europe/Berlin".into(),
+            duration_days: 21,
+            recurrence: "quarterly".into(),
+            end: "never".into(),
+            end_date: None,
+            end_count: None,
+        },
+        settings: default_settings(),
+    }
+}
+
+async fn harness() -> (Harness, Tenant) {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let harness = Harness::start(tenant.clone(), Options::default()).await;
+    harness.clock.set(at(2025, 12, 20, 12));
+    harness.app.pull(&harness.tenant_id).await.expect("the first pull");
+    (harness, tenant)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_definitions_are_refused_field_by_field() {
+    let (h, tenant) = harness().await;
+    let mut bad = quarterly(&h.tenant_id, &lead(&tenant));
+    bad.name = "  ".into();
+    bad.reviewers.fallback.clear();
+    bad.schedule.duration_days = 120;
+    bad.schedule.time_zone = "Mars/Olympus".into();
+    let err = h.app.definition_create(bad).await.expect_err("four problems");
+    assert_eq!(err.code, ErrorCode::Invalid);
+    let mut fields: Vec<&str> = err.fields.iter().map(|f| f.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        ["name", "reviewers.fallback", "schedule.durationDays", "schedule.timeZone"],
+        "{err:?}"
+    );
+
+    let mut unknown = quarterly(&h.tenant_id, "nobody@nowhere.test");
+    unknown.name = "x".into();
+    let err = h.app.definition_create(unknown).await.expect_err("unknown reviewer");
+    assert_eq!(err.fields[0].field, "reviewers.fallback", "{err:?}");
+    assert!(h.app.definitions(None).await.expect("list").is_empty(), "nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_quarter_from_definition_to_close() {
+    let (h, tenant) = harness().await;
+    let created =
+        h.app.definition_create(quarterly(&h.tenant_id, &lead(&tenant))).await.expect("valid");
+    assert_eq!(created.next.len(), 4, "the next four occurrences are previewed");
+    assert_eq!(
+        created.next[0].start, "2026-01-01T08:00:00Z",
+        "09:00 in Berlin is 08:00 UTC in winter"
+    );
+    assert_eq!(created.next[1].start, "2026-04-01T07:00:00Z", "and 07:00 UTC in summer");
+
+    // Before the start nothing is due; on 5 January the Q1 campaign opens, once.
+    assert_eq!(h.app.run_due().await.expect("run").opened.len(), 0);
+    h.clock.set(at(2026, 1, 5, 10));
+    let report = h.app.run_due().await.expect("run");
+    assert_eq!(report.opened.len(), 1, "{report:?}");
+    let again = h.app.run_due().await.expect("run twice");
+    assert!(again.opened.is_empty() && again.missed.is_empty(), "idempotent: {again:?}");
+    let campaign_id = report.opened[0].clone();
+    let detail = h.app.campaign(&campaign_id).await.expect("detail");
+    assert_eq!(detail.campaign.state, "open");
+    assert!(detail.campaign.name.ends_with("Q1 2026"), "{}", detail.campaign.name);
+    assert!(detail.campaign.items > 0, "{:?}", detail.campaign);
+    assert_eq!(detail.snapshot_sha256.as_deref().map(str::len), Some(64), "the snapshot is sealed");
+
+    // Every item has a reviewer who is not its holder, except the fallback reviewer's own
+    // assignments: nobody may review those, so they wait for a governance admin.
+    let all = h
+        .app
+        .worklist(&campaign_id, WorklistQueryDto { limit: 1000, ..Default::default() })
+        .await
+        .expect("page");
+    assert_eq!(all.total, detail.campaign.items);
+    let fallback = lead(&tenant);
+    for item in &all.items {
+        assert!(
+            item.reviewers.iter().all(|r| r.id != item.principal_id),
+            "item {} is not self-reviewed",
+            item.id
+        );
+        if item.reviewers.is_empty() {
+            assert_eq!(
+                item.principal_upn.as_deref(),
+                Some(fallback.as_str()),
+                "only the fallback's own items are unrouted"
+            );
+        }
+    }
+    let unrouted = h
+        .app
+        .worklist(&campaign_id, WorklistQueryDto { unrouted: true, ..Default::default() })
+        .await
+        .expect("unrouted");
+    assert_eq!(unrouted.total, detail.campaign.unrouted);
+    if let Some(item) = unrouted.items.first() {
+        let holder = h.app.demo_identity(&h.tenant_id, &fallback).await.expect("the holder");
+        let err = h
+            .app
+            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), holder, "cli")
+            .await
+            .expect_err("own access");
+        assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+        let admin_upn = tenant
+            .users()
+            .iter()
+            .filter_map(|u| u["userPrincipalName"].as_str())
+            .find(|upn| {
+                *upn != fallback && !upn.starts_with("breakglass") && !upn.contains("#EXT#")
+            })
+            .expect("another user");
+        let admin = h.app.demo_identity(&h.tenant_id, admin_upn).await.expect("an admin identity");
+        let err = h
+            .app
+            .decide(
+                &campaign_id,
+                vec![item.id],
+                Verdict::Approve,
+                String::new(),
+                admin.clone(),
+                "cli",
+            )
+            .await
+            .expect_err("not yet an admin");
+        assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+        h.app.set_governance_admins(vec![admin.clone()]).await.expect("set admins");
+        h.app
+            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), admin, "cli")
+            .await
+            .expect("an admin decides");
+    }
+
+    // The busiest reviewer works their queue.
+    let reviewer = detail.reviewers.iter().max_by_key(|r| r.assigned).expect("a reviewer");
+    let me = h.app.demo_identity(&h.tenant_id, &reviewer.upn).await.expect("a demo identity");
+    let mine = h
+        .app
+        .worklist(
+            &campaign_id,
+            WorklistQueryDto {
+                reviewer: Some(reviewer.upn.clone()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("my reviews");
+    assert_eq!(mine.total, reviewer.assigned, "My reviews shows exactly the assigned items");
+    let first = mine.items[0].id;
+    let err = h
+        .app
+        .decide(&campaign_id, vec![first], Verdict::Deny, " ".into(), me.clone(), "cli")
+        .await
+        .expect_err("no reason");
+    assert_eq!(err.code, ErrorCode::Invalid, "a deny needs a justification by default: {err:?}");
+    h.app
+        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team".into(), me.clone(), "cli")
+        .await
+        .expect("deny");
+    h.app
+        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), me.clone(), "cli")
+        .await
+        .expect("changed");
+    h.app
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Deny,
+            "Left the team after all".into(),
+            me.clone(),
+            "cli",
+        )
+        .await
+        .expect("changed back");
+
+    // Someone who is not a reviewer of the item is refused, and so is the item's holder.
+    let outsider = IdentityDto {
+        id: "00000000-0000-0000-0000-00000000dead".into(),
+        upn: "mallory@evil.test".into(),
+        display_name: "Mallory".into(),
+        tenant_id: h.tenant_id.clone(),
+    };
+    let err = h
+        .app
+        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), outsider, "cli")
+        .await
+        .expect_err("outsider");
+    assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+
+    // Bulk: approve the rest of the queue in one call; then an all-or-nothing CSV import.
+    let rest: Vec<u32> = mine.items.iter().skip(1).map(|i| i.id).collect();
+    if !rest.is_empty() {
+        let bulk = h
+            .app
+            .decide(
+                &campaign_id,
+                rest.clone(),
+                Verdict::Approve,
+                String::new(),
+                me.clone(),
+                "window",
+            )
+            .await
+            .expect("bulk");
+        assert_eq!(bulk.recorded as usize, rest.len());
+        assert!(bulk.batch.is_some(), "bulk decisions share a batch");
+    }
+    let bad_csv = format!("item,decision,justification\n{first},approve,fine\n{first},maybe,\n");
+    let err =
+        h.app.import_decisions(&campaign_id, &bad_csv, me.clone()).await.expect_err("bad line");
+    assert!(err.message.contains("line 3"), "{err:?}");
+    let progress = h.app.campaign(&campaign_id).await.expect("detail").campaign;
+    assert_eq!(
+        progress.decided,
+        reviewer.assigned + u32::from(!unrouted.items.is_empty()),
+        "the failed import applied nothing"
+    );
+
+    // After the deadline (22 January 09:00 Berlin) the scheduler closes it.
+    h.clock.set(at(2026, 1, 22, 9));
+    let report = h.app.run_due().await.expect("run");
+    assert_eq!(report.closed, vec![campaign_id.clone()], "{report:?}");
+    let closed = h.app.campaign(&campaign_id).await.expect("detail");
+    assert_eq!(closed.campaign.state, "closed");
+    let o = &closed.outcomes;
+    assert_eq!(o.keep + o.remove + o.exception, closed.campaign.items, "every item has an outcome");
+    let denied = h
+        .app
+        .worklist(
+            &campaign_id,
+            WorklistQueryDto { decision: Some("deny".into()), ..Default::default() },
+        )
+        .await
+        .expect("denied");
+    assert_eq!(denied.total, 1);
+    let item = &denied.items[0];
+    let expected = if item.membership == "direct" { "remove" } else { "exception" };
+    assert_eq!(item.outcome.as_deref(), Some(expected), "{item:?}");
+    let undecided = h
+        .app
+        .worklist(
+            &campaign_id,
+            WorklistQueryDto { decision: Some("undecided".into()), limit: 1, ..Default::default() },
+        )
+        .await
+        .expect("undecided");
+    if let Some(item) = undecided.items.first() {
+        assert_eq!(item.outcome.as_deref(), Some("keep"), "no response keeps access by default");
+        assert!(
+            item.outcome_reason.as_deref().is_some_and(|r| r.contains("no response")),
+            "{item:?}"
+        );
+    }
+    let err = h
+        .app
+        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), me, "cli")
+        .await
+        .expect_err("closed");
+    assert_eq!(err.code, ErrorCode::Conflict);
+
+    // Nothing ran from April to July: Q2 is recorded as missed, Q3 opens.
+    h.clock.set(at(2026, 7, 10, 12));
+    let report = h.app.run_due().await.expect("catch up");
+    assert_eq!(report.missed.len(), 1, "{report:?}");
+    assert_eq!(report.opened.len(), 1, "{report:?}");
+    let states: Vec<String> =
+        h.app.campaigns(None).await.expect("list").into_iter().map(|c| c.state).collect();
+    assert_eq!(states, ["open", "missed", "closed"], "newest first");
+}

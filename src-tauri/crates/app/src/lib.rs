@@ -14,4 +14,4 @@ mod tenants;
 pub use context::{App, Clock, TenantAuth, TenantConnection};
 pub use error::{AppError, ErrorCode};
 pub use recert_domain::review::Verdict;
-pub use recert_graph::Cloud;
+pub use recert_graph::{CancellationToken, Cloud};

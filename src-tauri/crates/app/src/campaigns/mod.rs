@@ -279,12 +279,12 @@ impl App {
             let reviewers = store
                 .reviewer_progress(&id)?
                 .into_iter()
-                .map(|(id, upn, display_name, assigned, decided)| ReviewerProgressDto {
-                    id,
-                    upn,
-                    display_name,
-                    assigned,
-                    decided,
+                .map(|r| ReviewerProgressDto {
+                    id: r.id,
+                    upn: r.upn,
+                    display_name: r.name,
+                    assigned: r.assigned,
+                    decided: r.decided,
                 })
                 .collect();
             let snapshot_sha256 = store.snapshot(&id).ok().map(|s| s.raw_sha256);

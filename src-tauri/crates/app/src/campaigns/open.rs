@@ -103,8 +103,8 @@ pub(crate) fn reviewer_id_by_upn(
     Ok(store
         .reviewer_progress(campaign_id)?
         .into_iter()
-        .find(|r| r.1.eq_ignore_ascii_case(upn))
-        .map(|r| r.0))
+        .find(|r| r.upn.eq_ignore_ascii_case(upn))
+        .map(|r| r.id))
 }
 
 pub(crate) fn is_governance_admin(store: &Store, identity: &IdentityDto) -> Result<bool, AppError> {

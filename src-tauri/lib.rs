@@ -41,6 +41,18 @@ pub fn run() {
             commands::tenant::demo_tenant,
             commands::tenant::tenant_pull,
             commands::tenant::role_summary,
+            commands::campaigns::definition_check,
+            commands::campaigns::definition_create,
+            commands::campaigns::definitions,
+            commands::campaigns::campaigns,
+            commands::campaigns::campaign,
+            commands::campaigns::campaign_open,
+            commands::campaigns::campaign_close,
+            commands::campaigns::run_due,
+            commands::worklist::worklist,
+            commands::worklist::decide,
+            commands::worklist::accept_recommendations,
+            commands::worklist::demo_identity,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

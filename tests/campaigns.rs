@@ -11,12 +11,12 @@ use recert_app::{ErrorCode, Verdict};
 use recert_emulator::{Options, Tenant};
 use recert_tests::Harness;
 
-fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+pub fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time")
 }
 
 /// The demo tenant's most senior manager, who stands in as fallback reviewer.
-fn lead(tenant: &Tenant) -> String {
+pub fn lead(tenant: &Tenant) -> String {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for m in tenant.managers().values() {
         *counts.entry(m).or_default() += 1;
@@ -26,7 +26,7 @@ fn lead(tenant: &Tenant) -> String {
     tenant.user(id).and_then(|u| u["userPrincipalName"].as_str()).expect("a UPN").to_string()
 }
 
-fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
+pub fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
     DefinitionDto {
         id: String::new(),
         tenant_id: tenant_id.into(),

@@ -2,5 +2,7 @@
 //! database and a fixed clock. One binary, one module per capability.
 
 mod campaigns;
+mod evidence;
 mod population;
+mod tenants;
 mod tidy;

@@ -1,3 +1,5 @@
 //! Tauri commands, one file per area. Each is parse, call `recert-app`, return.
 
+pub mod campaigns;
 pub mod tenant;
+pub mod worklist;

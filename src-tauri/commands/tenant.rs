@@ -1,8 +1,9 @@
 //! Commands about tenants and their pulled populations.
 
-use recert_app::AppError;
-use recert_app::dto::{PullDto, RoleSummaryDto, TenantDto};
+use recert_app::dto::{PullDto, PullProgressDto, RoleSummaryDto, TenantDto};
+use recert_app::{AppError, CancellationToken};
 use tauri::State;
+use tauri::ipc::Channel;
 
 use crate::Shell;
 
@@ -12,9 +13,18 @@ pub async fn demo_tenant(shell: State<'_, Shell>) -> Result<TenantDto, AppError>
     shell.demo.ready().await
 }
 
+/// Pulls the tenant again, reporting progress on `on_progress` as partitions finish.
 #[tauri::command]
-pub async fn tenant_pull(shell: State<'_, Shell>, tenant_id: String) -> Result<PullDto, AppError> {
-    shell.app.pull(&tenant_id).await
+pub async fn tenant_pull(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    on_progress: Channel<PullProgressDto>,
+) -> Result<PullDto, AppError> {
+    let report = move |p: PullProgressDto| {
+        // A closed window cannot take progress any more; the pull itself goes on.
+        let _ = on_progress.send(p);
+    };
+    shell.app.pull_with_progress(&tenant_id, &report, CancellationToken::new()).await
 }
 
 #[tauri::command]

@@ -5,7 +5,9 @@
 //! inside tests.
 
 mod emulator;
+mod evidence;
 mod pull;
+mod pull_large;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,6 +18,8 @@ type Bench = fn() -> Pin<Box<dyn Future<Output = Rows>>>;
 const BENCHES: &[(&str, Bench)] = &[
     ("emulator-paging", || Box::pin(emulator::emulator_paging())),
     ("pull-demo", || Box::pin(pull::demo_tenant_pull())),
+    ("large-pull", || Box::pin(pull_large::large_pull())),
+    ("evidence-binder", || Box::pin(evidence::binder_100k())),
 ];
 
 fn main() {

@@ -69,10 +69,23 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start(tenant: Tenant, options: Options) -> Harness {
+        Harness::start_with_db(tenant, options, None).await
+    }
+
+    /// As [`Harness::start`], with the database in a file (for tests that tamper with it).
+    pub async fn start_with_db(
+        tenant: Tenant,
+        options: Options,
+        db: Option<&std::path::Path>,
+    ) -> Harness {
         let emulator = Emulator::start(tenant, options).await.expect("the emulator starts");
         let clock = TestClock::at(fixed_now());
         let reader = clock.clone();
-        let app = App::open_in_memory(Arc::new(move || reader.now())).expect("an in-memory app");
+        let clock_fn: recert_app::Clock = Arc::new(move || reader.now());
+        let app = match db {
+            Some(path) => App::open(path, clock_fn).expect("an app on a file"),
+            None => App::open_in_memory(clock_fn).expect("an in-memory app"),
+        };
         let tenant_id = "test".to_string();
         app.connect(connection(&emulator, &tenant_id)).expect("connect");
         Harness { emulator, app, tenant_id, clock }

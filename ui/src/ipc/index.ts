@@ -1,14 +1,50 @@
 // The only module that talks to the Rust backend. Each command has one typed wrapper here, with
 // its types generated from the Rust DTOs (./bindings), so the two sides cannot drift apart.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
+import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
+import type { CampaignDto } from "./bindings/CampaignDto";
+import type { DecisionResultDto } from "./bindings/DecisionResultDto";
+import type { DefinitionDto } from "./bindings/DefinitionDto";
+import type { DefinitionSummaryDto } from "./bindings/DefinitionSummaryDto";
+import type { IdentityDto } from "./bindings/IdentityDto";
+import type { ItemDto } from "./bindings/ItemDto";
+import type { OccurrenceDto } from "./bindings/OccurrenceDto";
 import type { PullDto } from "./bindings/PullDto";
+import type { PullProgressDto } from "./bindings/PullProgressDto";
 import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
+import type { RunDueDto } from "./bindings/RunDueDto";
 import type { TenantDto } from "./bindings/TenantDto";
+import type { WorklistPageDto } from "./bindings/WorklistPageDto";
+import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 
-export type { AppError, PullDto, RoleSummaryDto, TenantDto };
+export type {
+  AppError,
+  CampaignDetailDto,
+  CampaignDto,
+  DecisionResultDto,
+  DefinitionDto,
+  DefinitionSummaryDto,
+  IdentityDto,
+  ItemDto,
+  OccurrenceDto,
+  PullDto,
+  PullProgressDto,
+  RoleSummaryDto,
+  RunDueDto,
+  TenantDto,
+  WorklistPageDto,
+  WorklistQueryDto,
+};
 export type { ErrorCode } from "./bindings/ErrorCode";
+export type { FieldErrorDto } from "./bindings/FieldErrorDto";
+export type { ItemReviewerDto } from "./bindings/ItemReviewerDto";
+export type { ReviewerDto } from "./bindings/ReviewerDto";
+export type { ReviewerProgressDto } from "./bindings/ReviewerProgressDto";
 export type { RoleCountDto } from "./bindings/RoleCountDto";
+export type { ScheduleDto } from "./bindings/ScheduleDto";
+export type { ScopeDto } from "./bindings/ScopeDto";
+export type { SettingsDto } from "./bindings/SettingsDto";
 
 /** Invokes a command; a rejection is always an AppError, whatever the backend threw. */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -21,13 +57,37 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export function toAppError(err: unknown): AppError {
   if (typeof err === "object" && err !== null && "code" in err && "message" in err) {
-    return err as AppError;
+    const e = err as Partial<AppError> & { code: AppError["code"]; message: string };
+    return { code: e.code, message: e.message, fields: Array.isArray(e.fields) ? e.fields : [] };
   }
-  return { code: "invalid", message: String(err) };
+  return { code: "invalid", message: String(err), fields: [] };
 }
+
+export type Verdict = "approve" | "deny";
 
 export const ipc = {
   demoTenant: () => call<TenantDto>("demo_tenant"),
-  tenantPull: (tenantId: string) => call<PullDto>("tenant_pull", { tenantId }),
+  /** Pulls the tenant again; `onProgress` hears each finished partition. */
+  tenantPull: (tenantId: string, onProgress: (p: PullProgressDto) => void) => {
+    const channel = new Channel<PullProgressDto>();
+    channel.onmessage = onProgress;
+    return call<PullDto>("tenant_pull", { tenantId, onProgress: channel });
+  },
   roleSummary: (tenantId: string) => call<RoleSummaryDto>("role_summary", { tenantId }),
+
+  definitionCheck: (definition: DefinitionDto) => call<OccurrenceDto[]>("definition_check", { definition }),
+  definitionCreate: (definition: DefinitionDto) => call<DefinitionSummaryDto>("definition_create", { definition }),
+  definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
+  campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
+  campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
+  campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
+  campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
+  runDue: () => call<RunDueDto>("run_due"),
+
+  worklist: (campaignId: string, query: WorklistQueryDto) => call<WorklistPageDto>("worklist", { campaignId, query }),
+  decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string, identity: IdentityDto) =>
+    call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification, identity }),
+  acceptRecommendations: (campaignId: string, query: WorklistQueryDto, identity: IdentityDto) =>
+    call<DecisionResultDto>("accept_recommendations", { campaignId, query, identity }),
+  demoIdentity: (tenantId: string, upn: string) => call<IdentityDto>("demo_identity", { tenantId, upn }),
 };

@@ -8,6 +8,7 @@ pub mod campaigns;
 mod context;
 pub mod dto;
 mod error;
+pub mod evidence;
 mod population;
 mod tenants;
 

@@ -6,7 +6,9 @@
 mod campaign;
 mod demo;
 mod emulator;
+mod evidence;
 mod session;
+mod tenant;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +46,13 @@ enum Command {
     /// Decisions in bulk.
     #[command(subcommand)]
     Decisions(DecisionsCommand),
+    /// Real tenants: add, list, pull, sign in and out.
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
+    /// Write a campaign's evidence binder (PDF, CSV, JSON).
+    Evidence(evidence::EvidenceArgs),
+    /// Re-check a campaign's record and exports: audit chain, sealed snapshot, database, files.
+    Verify(evidence::VerifyArgs),
     /// Open campaigns that are due, close those past their deadline, record missed windows.
     /// Idempotent: run it from cron or Task Scheduler as often as you like.
     RunDue,
@@ -122,6 +131,9 @@ fn main() -> ExitCode {
                 campaign::import(args, session, json).await
             }
             (Command::RunDue, Some(session)) => campaign::run_due(session, json).await,
+            (Command::Evidence(args), Some(session)) => evidence::export(args, session, json).await,
+            (Command::Verify(args), Some(session)) => evidence::verify(args, session, json).await,
+            (Command::Tenant(command), Some(session)) => tenant::run(command, session, json).await,
             (_, None) => Err(AppError::new(recert_app::ErrorCode::Storage, "no database is open")),
         };
         if let Some(session) = session {

@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod population;
 pub mod principal;
 pub mod recommendation;
+pub mod remediation;
 pub mod review;
 pub mod routing;
 pub mod schedule;

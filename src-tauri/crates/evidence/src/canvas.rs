@@ -125,7 +125,8 @@ impl Canvas {
     pub(crate) fn line(&mut self, from: (f32, f32), to: (f32, f32), width: f32, ink: Rgb8) {
         self.shapes.push(Op::SetOutlineColor { col: color(ink) });
         self.shapes.push(Op::SetOutlineThickness { pt: Pt(width) });
-        let point = |(x, y): (f32, f32)| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
+        let point =
+            |(x, y): (f32, f32)| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
         self.shapes.push(Op::DrawLine {
             line: Line { points: vec![point(from), point(to)], is_closed: false },
         });

@@ -95,7 +95,12 @@ impl Fonts {
         // Subset tags are the ids' first six letters; fixed, distinct ids per face.
         let faces = vec![
             Face::load(doc, "RCRTCA", "DejaVu Sans Condensed", dejavu::sans_condensed::regular())?,
-            Face::load(doc, "RCRTCB", "DejaVu Sans Condensed Bold", dejavu::sans_condensed::bold())?,
+            Face::load(
+                doc,
+                "RCRTCB",
+                "DejaVu Sans Condensed Bold",
+                dejavu::sans_condensed::bold(),
+            )?,
             Face::load(doc, "RCRTMA", "DejaVu Sans Mono", dejavu::sans_mono::regular())?,
             Face::load(doc, "RCRTSA", "DejaVu Sans", dejavu::sans::regular())?,
             Face::load(doc, "RCRTJA", "Droid Sans Fallback", CJK_FONT)?,

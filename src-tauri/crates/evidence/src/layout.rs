@@ -167,11 +167,16 @@ impl<'a> Writer<'a> {
 
     /// A label and its value, the value wrapped beside the label.
     pub(crate) fn field(&mut self, label: &str, value: &str, style: Style) {
+        self.field_lines(label, value, style, 40);
+    }
+
+    /// `field` with at most `max_lines` lines of value, the last cut with an ellipsis.
+    pub(crate) fn field_lines(&mut self, label: &str, value: &str, style: Style, max_lines: usize) {
         const LABEL_W: f32 = 170.0;
         const SIZE: f32 = 9.0;
         let value = clean_multiline(value);
         let value = if value.trim().is_empty() { "—".into() } else { value };
-        let lines = self.fonts.wrap(style, &value, SIZE, CONTENT_W - LABEL_W, 40);
+        let lines = self.fonts.wrap(style, &value, SIZE, CONTENT_W - LABEL_W, max_lines);
         self.ensure(SIZE * 1.45);
         let (fonts, y) = (self.fonts, self.y);
         let label = self.fonts.fit(Style::Bold, label, SIZE, LABEL_W - 8.0).into_owned();
@@ -212,10 +217,18 @@ impl<'a> Writer<'a> {
             let title = fonts.fit(Style::Bold, col.title, TABLE_SIZE, col.width - 2.0 * PAD);
             let base = y - 9.0;
             match col.align {
-                Align::Left => page.text(fonts, Style::Bold, TABLE_SIZE, x + PAD, base, &title, INK),
-                Align::Right => {
-                    page.text_right(fonts, Style::Bold, TABLE_SIZE, x + col.width - PAD, base, &title, INK)
+                Align::Left => {
+                    page.text(fonts, Style::Bold, TABLE_SIZE, x + PAD, base, &title, INK)
                 }
+                Align::Right => page.text_right(
+                    fonts,
+                    Style::Bold,
+                    TABLE_SIZE,
+                    x + col.width - PAD,
+                    base,
+                    &title,
+                    INK,
+                ),
             }
             x += col.width;
         }
@@ -307,7 +320,9 @@ impl<'a> Writer<'a> {
                     let cell = clean(cell);
                     let cell = fonts.fit(style, &cell, TABLE_SIZE, inner);
                     match col.align {
-                        Align::Left => page.text(fonts, style, TABLE_SIZE, x + PAD, base, &cell, INK),
+                        Align::Left => {
+                            page.text(fonts, style, TABLE_SIZE, x + PAD, base, &cell, INK)
+                        }
                         Align::Right => page.text_right(
                             fonts,
                             style,

@@ -120,7 +120,7 @@ pub(crate) fn pdf_date(text: &str) -> DateTime {
             && hour < 24
             && minute < 60
             && second < 61;
-        valid.then(|| (year, month, day, hour, minute, second))
+        valid.then_some((year, month, day, hour, minute, second))
     })();
     let (year, month, day, hour, minute, second) = parsed.unwrap_or((1970, 1, 1, 0, 0, 0));
     DateTime {

@@ -47,8 +47,16 @@ pub const DECISION_COLUMNS: [&str; 22] = [
 ];
 
 /// The columns of `decision-history.csv`: every decision ever recorded, replaced ones included.
-pub const HISTORY_COLUMNS: [&str; 8] =
-    ["item_id", "reviewer", "decision", "decided_by_upn", "decided_at", "justification", "source", "stands"];
+pub const HISTORY_COLUMNS: [&str; 8] = [
+    "item_id",
+    "reviewer",
+    "decision",
+    "decided_by_upn",
+    "decided_at",
+    "justification",
+    "source",
+    "stands",
+];
 
 /// The columns of `remediation.csv`.
 pub const REMEDIATION_COLUMNS: [&str; 9] = [
@@ -205,7 +213,12 @@ struct Document<'a> {
 /// field order, pretty-printed with two spaces and a final newline, so equal Binders give equal
 /// bytes.
 pub fn binder_json(binder: &Binder) -> Vec<u8> {
-    binder_json_with(binder, &decisions_csv(binder), &decision_history_csv(binder), &remediation_csv(binder))
+    binder_json_with(
+        binder,
+        &decisions_csv(binder),
+        &decision_history_csv(binder),
+        &remediation_csv(binder),
+    )
 }
 
 pub(crate) fn binder_json_with(
@@ -219,7 +232,10 @@ pub(crate) fn binder_json_with(
         evidence_hash: "SHA-256 (hex) of this file's bytes; this file carries the SHA-256 of each CSV",
         exports: Exports {
             decisions: FileDigest { sha256: sha256_hex(decisions), rows: binder.items.len() },
-            history: FileDigest { sha256: sha256_hex(history), rows: binder.decision_history.len() },
+            history: FileDigest {
+                sha256: sha256_hex(history),
+                rows: binder.decision_history.len(),
+            },
             remediation: FileDigest {
                 sha256: sha256_hex(remediation),
                 rows: binder.remediation.len(),

@@ -9,11 +9,11 @@ use std::fmt;
 
 use crate::EvidenceError;
 use crate::binder::binder_pdf_with_hash;
+use crate::model::Binder;
 use crate::tables::{
     BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, REMEDIATION_CSV, binder_json_with,
     decision_history_csv, decisions_csv, remediation_csv, sha256_hex,
 };
-use crate::model::Binder;
 
 /// Every export of one Binder.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -182,11 +182,13 @@ fn by_line(file: ExportFile, expected: &[u8], found: &[u8]) -> Mismatch {
 
 // ---- CSV --------------------------------------------------------------------------------------
 
+/// A CSV record's cells, with the line it starts on.
+type Record = (u64, Vec<String>);
+
 /// Records with the line each starts on; `Err` carries the line where parsing failed.
-fn csv_records(bytes: &[u8]) -> Result<Vec<(u64, Vec<String>)>, (u64, String)> {
+fn csv_records(bytes: &[u8]) -> Result<Vec<Record>, (u64, String)> {
     let body = bytes.strip_prefix("\u{FEFF}".as_bytes()).unwrap_or(bytes);
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(body);
     let mut out = Vec::new();
     let mut record = csv::ByteRecord::new();
     // Lines are counted from byte offsets: a quoted cell may span lines, and the file's own
@@ -240,9 +242,7 @@ fn diff_csv(file: ExportFile, expected: &[u8], found: &[u8]) -> Option<Mismatch>
         if e.1 == g.1 {
             continue;
         }
-        let column = (0..e.1.len().max(g.1.len()))
-            .find(|&j| e.1.get(j) != g.1.get(j))
-            .unwrap_or(0);
+        let column = (0..e.1.len().max(g.1.len())).find(|&j| e.1.get(j) != g.1.get(j)).unwrap_or(0);
         let name = header.get(column).cloned().unwrap_or_else(|| format!("#{}", column + 1));
         let what = if i == 0 { "header" } else { "row" };
         return Some(Mismatch {
@@ -259,7 +259,12 @@ fn diff_csv(file: ExportFile, expected: &[u8], found: &[u8]) -> Option<Mismatch>
         } else {
             (format!("line {}: an extra row", got[n].0), String::new(), got[n].1.join(","))
         };
-        return Some(Mismatch { file, location, expected: shorten(&expected), found: shorten(&found) });
+        return Some(Mismatch {
+            file,
+            location,
+            expected: shorten(&expected),
+            found: shorten(&found),
+        });
     }
     // Same cells, different bytes: quoting, line ends or the byte-order mark.
     Some(by_line(file, expected, found))
@@ -356,7 +361,8 @@ fn diff_pdf(expected: &[u8], found: &[u8]) -> Option<Mismatch> {
         expected: format!("{} bytes", expected.len()),
         found: format!("{} bytes", found.len()),
     };
-    let (Ok(exp), Ok(got)) = (lopdf::Document::load_mem(expected), lopdf::Document::load_mem(found))
+    let (Ok(exp), Ok(got)) =
+        (lopdf::Document::load_mem(expected), lopdf::Document::load_mem(found))
     else {
         return Some(bytes_only("the file no longer reads as a PDF"));
     };

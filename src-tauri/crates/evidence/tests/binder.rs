@@ -67,14 +67,28 @@ fn every_export_is_byte_identical_for_the_same_binder() {
 fn names_in_every_script_are_embedded_and_searchable() {
     let pdf = render(&fixture::binder()).pdf;
     let fonts = poppler("pdffonts", &[], &pdf);
-    for face in ["DejaVuSansCondensed", "DejaVuSansCondensed-Bold", "DejaVuSansMono", "DroidSansFallback"] {
-        let line = fonts.lines().find(|l| l.contains(&format!("+{face} "))).unwrap_or_else(|| {
-            panic!("{face} is not embedded:\n{fonts}")
-        });
-        assert!(line.contains("yes yes yes"), "{face} must be embedded, subset, with ToUnicode: {line}");
+    for face in
+        ["DejaVuSansCondensed", "DejaVuSansCondensed-Bold", "DejaVuSansMono", "DroidSansFallback"]
+    {
+        let line = fonts
+            .lines()
+            .find(|l| l.contains(&format!("+{face} ")))
+            .unwrap_or_else(|| panic!("{face} is not embedded:\n{fonts}"));
+        assert!(
+            line.contains("yes yes yes"),
+            "{face} must be embedded, subset, with ToUnicode: {line}"
+        );
     }
     let plain = poppler("pdftotext", &["-enc", "UTF-8"], &pdf);
-    for name in ["José Müller", "Łukasz Żółć", "Ελένη Παπαδοπούλου", "Жанна Иванова", "山田太郎", "王秀英", "李伟"] {
+    for name in [
+        "José Müller",
+        "Łukasz Żółć",
+        "Ελένη Παπαδοπούλου",
+        "Жанна Иванова",
+        "山田太郎",
+        "王秀英",
+        "李伟",
+    ] {
         assert!(plain.contains(name), "{name} is not in the PDF's text");
     }
 }
@@ -92,7 +106,8 @@ fn hostile_strings_are_cut_in_the_pdf_and_defused_in_the_csv() {
     let mut reader = csv::Reader::from_reader(body);
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a record")).collect();
     let cell = |id: &str, col: &str| {
-        let at = recert_evidence::DECISION_COLUMNS.iter().position(|c| *c == col).expect("a column");
+        let at =
+            recert_evidence::DECISION_COLUMNS.iter().position(|c| *c == col).expect("a column");
         let row = rows.iter().find(|r| &r[0] == id).expect("the item");
         row[at].to_string()
     };
@@ -125,12 +140,16 @@ fn the_evidence_hash_covers_the_json_which_covers_the_csvs() {
         assert_eq!(json["exports"][name]["sha256"], sha256(bytes), "{name}");
     }
     assert_eq!(json["exports"]["decisions.csv"]["rows"], 12);
-    let back: Binder = serde_json::from_value(json["binder"].clone()).expect("the Binder reads back");
+    let back: Binder =
+        serde_json::from_value(json["binder"].clone()).expect("the Binder reads back");
     assert_eq!(back, b, "the JSON holds the whole Binder");
     let pages: Vec<String> = text(&r.pdf).split('\u{c}').map(str::to_string).collect();
     assert!(pages[0].contains(&r.evidence_hash), "on the cover");
     let sign_off = pages.iter().rev().find(|p| !p.trim().is_empty()).expect("a last page");
-    assert!(sign_off.contains("Sign-off") && sign_off.contains(&r.evidence_hash), "on the sign-off");
+    assert!(
+        sign_off.contains("Sign-off") && sign_off.contains(&r.evidence_hash),
+        "on the sign-off"
+    );
 }
 
 fn exports(r: &Rendered) -> Exports<'_> {
@@ -145,7 +164,8 @@ fn exports(r: &Rendered) -> Exports<'_> {
 
 fn replace(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
     assert_eq!(from.len(), to.len(), "same length, so only these bytes change");
-    let at = bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("the text is there");
+    let at =
+        bytes.windows(from.len()).position(|w| w == from.as_bytes()).expect("the text is there");
     let mut out = bytes.to_vec();
     out[at..at + to.len()].copy_from_slice(to.as_bytes());
     out
@@ -162,14 +182,15 @@ fn verify_accepts_untouched_exports() {
 fn verify_locates_an_edited_value_in_each_export() {
     let b = fixture::binder();
     let r = render(&b);
-    let check = |edited: Exports<'_>, file: ExportFile, location: &str, expected: &str, found: &str| {
-        let found_all = verify_exports(&b, &edited).expect("verifies");
-        assert_eq!(found_all.len(), 1, "{found_all:?}");
-        let m = &found_all[0];
-        assert_eq!(m.file, file);
-        assert!(m.location.contains(location), "{m}");
-        assert!(m.expected.contains(expected) && m.found.contains(found), "{m}");
-    };
+    let check =
+        |edited: Exports<'_>, file: ExportFile, location: &str, expected: &str, found: &str| {
+            let found_all = verify_exports(&b, &edited).expect("verifies");
+            assert_eq!(found_all.len(), 1, "{found_all:?}");
+            let m = &found_all[0];
+            assert_eq!(m.file, file);
+            assert!(m.location.contains(location), "{m}");
+            assert!(m.expected.contains(expected) && m.found.contains(found), "{m}");
+        };
     let csv = replace(&r.decisions_csv, "No longer in", "No langer in");
     check(
         Exports { decisions_csv: Some(&csv), ..exports(&r) },
@@ -206,7 +227,8 @@ fn verify_locates_an_edited_value_in_each_export() {
     let mut doctored = b.clone();
     doctored.items[2].principal_name = "Жанна Петрова".into();
     let pdf = render(&doctored).pdf;
-    let found = verify_exports(&b, &Exports { pdf: Some(&pdf), ..Exports::default() }).expect("verifies");
+    let found =
+        verify_exports(&b, &Exports { pdf: Some(&pdf), ..Exports::default() }).expect("verifies");
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].file, ExportFile::Pdf);
     // The evidence hash printed on the cover changed too, so the cover is the first page to differ.
@@ -248,18 +270,34 @@ fn a_5000_item_binder_paginates_with_the_table_header_on_every_page() {
     let mut decision_pages = 0;
     let mut rows = 0;
     for (i, page) in pages.iter().enumerate() {
-        assert!(page.contains(&format!("Page {} of {total}", i + 1)), "page {} has its number", i + 1);
+        assert!(
+            page.contains(&format!("Page {} of {total}", i + 1)),
+            "page {} has its number",
+            i + 1
+        );
         if page.lines().next().is_some_and(|l| l.contains("Decisions by role")) {
             decision_pages += 1;
             let header = page.lines().find(|l| l.contains("Principal")).unwrap_or("");
-            for column in ["Item", "UPN", "Type", "Kind", "Membership", "Reviewer", "Decision", "Decided (UTC)", "Justification", "Recommended"] {
+            for column in [
+                "Item",
+                "UPN",
+                "Type",
+                "Kind",
+                "Membership",
+                "Reviewer",
+                "Decision",
+                "Decided (UTC)",
+                "Justification",
+                "Recommended",
+            ] {
                 assert!(header.contains(column), "page {}: no {column} in the header", i + 1);
             }
             rows += page
                 .lines()
                 .filter(|l| {
                     let mut words = l.split_whitespace();
-                    words.next().is_some_and(|w| w.parse::<u32>().is_ok()) && words.next() == Some("User")
+                    words.next().is_some_and(|w| w.parse::<u32>().is_ok())
+                        && words.next() == Some("User")
                 })
                 .count();
         }

@@ -24,7 +24,7 @@ pub use credential::{
     ClientCertificate, app_only_certificate, app_only_secret, azure_cli, http_client,
 };
 pub use error::GraphError;
-pub use pull::{Population, PullOptions, PullProgress, PullStage, pull};
+pub use pull::{Population, PullOptions, PullProgress, PullStage, pages_sha256, pull};
 pub use signin::{DeviceCode, Identity, InteractiveSignIn, PublicClient};
 pub use tokio_util::sync::CancellationToken;
 pub use vault::{KeychainVault, MemoryVault, TokenVault, default_vault};

@@ -43,20 +43,26 @@ impl Population {
     /// SHA-256 over every page's request and body in a fixed order, so the same tenant state
     /// hashes the same whatever order the concurrent requests finished in.
     pub fn raw_sha256(&self) -> String {
-        let mut hasher = Sha256::new();
-        for page in &self.pages {
-            for part in [
-                page.method.as_bytes(),
-                page.url.as_bytes(),
-                page.request_body.as_deref().unwrap_or_default(),
-                &page.body,
-            ] {
-                hasher.update((part.len() as u64).to_be_bytes());
-                hasher.update(part);
-            }
-        }
-        hex::encode(hasher.finalize())
+        pages_sha256(&self.pages)
     }
+}
+
+/// SHA-256 over raw pages in order, each part length-prefixed: the seal of a snapshot, and what
+/// `verify` recomputes from the stored pages years later.
+pub fn pages_sha256(pages: &[RawPage]) -> String {
+    let mut hasher = Sha256::new();
+    for page in pages {
+        for part in [
+            page.method.as_bytes(),
+            page.url.as_bytes(),
+            page.request_body.as_deref().unwrap_or_default(),
+            &page.body,
+        ] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part);
+        }
+    }
+    hex::encode(hasher.finalize())
 }
 
 /// Which part of a pull is running.
@@ -644,10 +650,12 @@ async fn resolve(
     report: &Reporter<'_>,
 ) -> Result<(Vec<Principal>, Vec<RawPage>), GraphError> {
     let url = client.cloud().graph_url("directoryObjects/getByIds");
-    let chunks: Vec<&[String]> = ids.chunks(GET_BY_IDS_LIMIT).collect();
+    // Owned chunks: a stream over borrowed slices makes this future not `Send` for every
+    // lifetime, which the window's command runtime requires.
+    let chunks: Vec<Vec<String>> = ids.chunks(GET_BY_IDS_LIMIT).map(<[String]>::to_vec).collect();
     report.add(chunks.len());
     let answers: Vec<(Vec<Value>, RawPage)> = stream::iter(chunks)
-        .map(|chunk| {
+        .map(|chunk: Vec<String>| {
             let url = &url;
             async move {
                 let body = json!({ "ids": chunk, "types": ["user", "group", "servicePrincipal"] });

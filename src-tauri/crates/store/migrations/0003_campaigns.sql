@@ -39,10 +39,13 @@ CREATE TABLE snapshot (
 ) STRICT;
 
 CREATE TABLE snapshot_page (
-    campaign_id TEXT NOT NULL REFERENCES snapshot(campaign_id),
-    seq         INTEGER NOT NULL,
-    url         TEXT NOT NULL,
-    body        BLOB NOT NULL,
+    campaign_id  TEXT NOT NULL REFERENCES snapshot(campaign_id),
+    seq          INTEGER NOT NULL,
+    method       TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    -- The request body of reads sent as POST (getByIds, $batch); NULL for GETs.
+    request_body BLOB,
+    body         BLOB NOT NULL,
     PRIMARY KEY (campaign_id, seq)
 ) STRICT;
 

@@ -43,8 +43,17 @@ pub struct NewSnapshot {
     pub raw_sha256: String,
     /// JSON: endpoints, filters, counts per role and kind.
     pub record: String,
-    /// (url, body) in request order.
-    pub pages: Vec<(String, Vec<u8>)>,
+    /// Every raw page in request order.
+    pub pages: Vec<RawPageRecord>,
+}
+
+/// One raw response as sealed: the request that produced it and the bytes that came back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawPageRecord {
+    pub method: String,
+    pub url: String,
+    pub request_body: Option<Vec<u8>>,
+    pub body: Vec<u8>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -342,10 +351,18 @@ impl Store {
         )?;
         {
             let mut page = tx.prepare_cached(
-                "INSERT INTO snapshot_page (campaign_id, seq, url, body) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO snapshot_page (campaign_id, seq, method, url, request_body, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
-            for (seq, (url, body)) in snapshot.pages.iter().enumerate() {
-                page.execute(params![campaign.id, seq as i64, url, body])?;
+            for (seq, p) in snapshot.pages.iter().enumerate() {
+                page.execute(params![
+                    campaign.id,
+                    seq as i64,
+                    p.method,
+                    p.url,
+                    p.request_body,
+                    p.body
+                ])?;
             }
             let mut item = tx.prepare_cached(
                 "INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
@@ -450,11 +467,18 @@ impl Store {
     }
 
     /// The sealed raw pages, in request order.
-    pub fn snapshot_pages(&self, campaign_id: &str) -> Result<Vec<(String, Vec<u8>)>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT url, body FROM snapshot_page WHERE campaign_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([campaign_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    pub fn snapshot_pages(&self, campaign_id: &str) -> Result<Vec<RawPageRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, url, request_body, body FROM snapshot_page WHERE campaign_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([campaign_id], |row| {
+            Ok(RawPageRecord {
+                method: row.get(0)?,
+                url: row.get(1)?,
+                request_body: row.get(2)?,
+                body: row.get(3)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

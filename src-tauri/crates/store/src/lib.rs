@@ -7,6 +7,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod connections;
 pub mod directory;
+pub mod evidence;
 mod migrate;
 pub mod population;
 pub mod tenants;

@@ -38,3 +38,18 @@ export function formatLocal(rfc3339: string, locale?: string): string {
   if (Number.isNaN(date.getTime())) return rfc3339;
   return date.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
 }
+
+const STAGES: Record<string, string> = {
+  directoryRoles: "Entra roles",
+  pimGroups: "PIM for Groups",
+  azureRoles: "Azure roles",
+  activity: "Activations",
+  principals: "Principals",
+  groupMembers: "Group members",
+  managers: "Managers",
+};
+
+/** A pull stage's name for the progress line. */
+export function stageLabel(stage: string): string {
+  return STAGES[stage] ?? stage;
+}

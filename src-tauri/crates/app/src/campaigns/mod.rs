@@ -64,9 +64,7 @@ fn invalid(errors: Vec<recert_domain::campaign::FieldError>) -> AppError {
 }
 
 /// The stored JSON of a definition, back into the domain.
-pub(crate) fn parse_definition(
-    json: &str,
-) -> Result<(DefinitionDto, CampaignDefinition), AppError> {
+pub fn parse_definition(json: &str) -> Result<(DefinitionDto, CampaignDefinition), AppError> {
     let dto: DefinitionDto = serde_json::from_str(json).map_err(|err| {
         AppError::new(
             ErrorCode::Storage,

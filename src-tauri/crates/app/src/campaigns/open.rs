@@ -400,7 +400,15 @@ impl App {
                 requests: pull.requests,
                 raw_sha256: pull.raw_sha256.clone(),
                 record: snapshot_record.to_string(),
-                pages: pages.into_iter().map(|p| (p.url, p.body)).collect(),
+                pages: pages
+                    .into_iter()
+                    .map(|p| recert_store::campaigns::RawPageRecord {
+                        method: p.method,
+                        url: p.url,
+                        request_body: p.request_body,
+                        body: p.body,
+                    })
+                    .collect(),
             };
             store.open_campaign(&campaign, &snapshot, &items, &actor, now)?;
             campaign_dto(store, &store.campaign(&campaign.id)?, &tenant_id, now)

@@ -1,0 +1,70 @@
+//! Commands about campaign definitions and campaigns: the wizard's check and save, the lists,
+//! one campaign's detail, opening, closing and the scheduler's due run.
+
+use recert_app::AppError;
+use recert_app::campaigns::dto::{
+    CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, OccurrenceDto, RunDueDto,
+};
+use tauri::State;
+
+use crate::Shell;
+
+/// Validates a definition without saving it: per-field errors, or its next four occurrences.
+#[tauri::command]
+pub fn definition_check(
+    shell: State<'_, Shell>,
+    definition: DefinitionDto,
+) -> Result<Vec<OccurrenceDto>, AppError> {
+    shell.app.definition_check(&definition)
+}
+
+#[tauri::command]
+pub async fn definition_create(
+    shell: State<'_, Shell>,
+    definition: DefinitionDto,
+) -> Result<DefinitionSummaryDto, AppError> {
+    shell.app.definition_create(definition).await
+}
+
+#[tauri::command]
+pub async fn definitions(
+    shell: State<'_, Shell>,
+    tenant_id: Option<String>,
+) -> Result<Vec<DefinitionSummaryDto>, AppError> {
+    shell.app.definitions(tenant_id).await
+}
+
+#[tauri::command]
+pub async fn campaigns(
+    shell: State<'_, Shell>,
+    definition_id: Option<String>,
+) -> Result<Vec<CampaignDto>, AppError> {
+    shell.app.campaigns(definition_id).await
+}
+
+#[tauri::command]
+pub async fn campaign(shell: State<'_, Shell>, id: String) -> Result<CampaignDetailDto, AppError> {
+    shell.app.campaign(&id).await
+}
+
+#[tauri::command]
+pub async fn campaign_open(
+    shell: State<'_, Shell>,
+    definition_id: String,
+) -> Result<CampaignDto, AppError> {
+    shell.app.campaign_open(&definition_id).await
+}
+
+#[tauri::command]
+pub async fn campaign_close(
+    shell: State<'_, Shell>,
+    id: String,
+    reason: Option<String>,
+) -> Result<CampaignDto, AppError> {
+    shell.app.campaign_close(&id, reason.filter(|r| !r.trim().is_empty())).await
+}
+
+#[tauri::command]
+pub async fn run_due(shell: State<'_, Shell>) -> Result<RunDueDto, AppError> {
+    shell.app.run_due().await
+}

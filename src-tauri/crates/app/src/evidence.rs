@@ -1,0 +1,626 @@
+//! Evidence: the campaign's binder built from the store (as of an export's moment), written as
+//! PDF, CSV and JSON, and verified later against the database, the audit chain and the files.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use recert_evidence::model::{
+    AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Item,
+    PopulationStatement, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
+};
+use recert_evidence::{Exports, render_all, verify_exports};
+use recert_store::Store;
+use recert_store::evidence::ExportRecord;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::campaigns::dto::DefinitionDto;
+use crate::campaigns::parse_definition;
+use crate::{App, AppError, ErrorCode};
+
+/// Times in evidence: to the second, in UTC, labelled.
+fn utc(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+fn opt(t: Option<DateTime<Utc>>) -> String {
+    t.map(utc).unwrap_or_default()
+}
+
+const GENERATOR: &str = concat!("Recert ", env!("CARGO_PKG_VERSION"));
+
+const SIGN_OFF: &str = "By signing, I confirm that this review was performed as described in this binder: the \
+population was complete as extracted, each decision was made by the named reviewer or by a governance \
+admin acting for them, and the removals listed were carried out and verified, or are listed as \
+exceptions with their reason and owner.";
+
+/// Where each export was written and its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExportedFileDto {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EvidenceExportDto {
+    pub campaign_id: String,
+    pub generated_at: String,
+    pub evidence_hash: String,
+    pub items: u32,
+    pub files: Vec<ExportedFileDto>,
+}
+
+/// One check of `verify`, with what it found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VerifyCheckDto {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VerifyReportDto {
+    pub campaign_id: String,
+    pub ok: bool,
+    pub checks: Vec<VerifyCheckDto>,
+}
+
+/// The files a caller wants written or checked.
+#[derive(Clone, Debug, Default)]
+pub struct EvidencePaths {
+    pub pdf: Option<PathBuf>,
+    /// Decisions; the decision history and the remediation log go beside it.
+    pub csv: Option<PathBuf>,
+    pub json: Option<PathBuf>,
+}
+
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "decisions".into());
+    path.with_file_name(format!("{stem}-{suffix}.csv"))
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+}
+
+fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
+    let line = |label: &str, value: String| Setting { label: label.into(), value };
+    let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let reviewers = match d.reviewers.source.as_str() {
+        "manager" => "the holder's manager".to_string(),
+        "named" => format!(
+            "named: {}",
+            d.reviewers.named.iter().map(|r| r.upn.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+        _ => "self-attestation by the holder (not an independent review)".to_string(),
+    };
+    vec![
+        line("Campaign definition", d.name.clone()),
+        line("Surfaces", d.scope.surfaces.join(", ")),
+        line(
+            "Roles",
+            if d.scope.role_ids.is_empty() {
+                "every role".into()
+            } else {
+                d.scope.role_ids.join(", ")
+            },
+        ),
+        line("Assignment kinds", d.scope.kinds.clone()),
+        line(
+            "Principal types",
+            [
+                ("users", d.scope.principal_types.users),
+                ("guests", d.scope.principal_types.guests),
+                ("groups", d.scope.principal_types.groups),
+                ("service principals", d.scope.principal_types.service_principals),
+            ]
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+        ),
+        line(
+            "Exclusions",
+            if d.scope.exclusions.is_empty() {
+                "none".into()
+            } else {
+                d.scope.exclusions.join(", ")
+            },
+        ),
+        line("Reviewers", reviewers),
+        line(
+            "Fallback reviewers",
+            d.reviewers.fallback.iter().map(|r| r.upn.as_str()).collect::<Vec<_>>().join(", "),
+        ),
+        line(
+            "Several reviewers",
+            if d.reviewers.rule == "allMustApprove" {
+                "all must approve".into()
+            } else {
+                "the first decision stands".into()
+            },
+        ),
+        line(
+            "Reviewer independence",
+            "nobody reviews their own access; such items go to a fallback reviewer".into(),
+        ),
+        line(
+            "Schedule",
+            format!(
+                "{} from {} ({}), {} days each",
+                d.schedule.recurrence,
+                d.schedule.start,
+                d.schedule.time_zone,
+                d.schedule.duration_days
+            ),
+        ),
+        line("Justification required to approve", yes(d.settings.justification_on_approve)),
+        line("Justification required to deny", yes(d.settings.justification_on_deny)),
+        line(
+            "Recommendations",
+            if d.settings.recommendations {
+                format!("on, activation look-back {} days", d.settings.look_back_days)
+            } else {
+                "off".into()
+            },
+        ),
+        line("Default on no response", d.settings.no_response.clone()),
+        line("Apply removals automatically", yes(d.settings.auto_apply)),
+        line(
+            "Remediation deadline",
+            format!("{} days after close", d.settings.remediation_deadline_days),
+        ),
+    ]
+}
+
+/// The binder of `campaign_id` as of audit event `audit_seq`, generated at `generated_at`.
+pub(crate) fn build_binder(
+    store: &Store,
+    campaign_id: &str,
+    generated_at: DateTime<Utc>,
+    audit_seq: i64,
+) -> Result<Binder, AppError> {
+    let campaign = store.campaign(campaign_id)?;
+    let (definition, _) = parse_definition(&campaign.definition)?;
+    let tenant = store.tenant(&definition.tenant_id)?;
+    let snapshot = store.snapshot(campaign_id).ok();
+    let record: serde_json::Value =
+        snapshot.as_ref().and_then(|s| serde_json::from_str(&s.record).ok()).unwrap_or_default();
+    let items = store.all_items(campaign_id)?;
+    let decisions = store.decisions(campaign_id)?;
+    let names: HashMap<String, String> = items
+        .iter()
+        .flat_map(|i| i.reviewers.iter().map(|r| (r.id.clone(), r.upn.clone())))
+        .chain(decisions.iter().map(|d| (d.decided_by_id.clone(), d.decided_by_upn.clone())))
+        .collect();
+    let upn = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+
+    // The decision that stands per item is the latest one recorded for it.
+    let mut latest: HashMap<u32, &recert_store::worklist::DecisionRecord> = HashMap::new();
+    let mut last_of: HashMap<(u32, &str), i64> = HashMap::new();
+    for d in &decisions {
+        latest.insert(d.item_id, d);
+        last_of.insert((d.item_id, d.reviewer_id.as_str()), d.id);
+    }
+    let binder_items: Vec<Item> = items
+        .iter()
+        .map(|i| {
+            let principal_type = match (i.principal_kind.as_str(), i.user_type.as_deref()) {
+                ("user", Some("guest")) => "guest".to_string(),
+                (kind, _) => kind.to_string(),
+            };
+            Item {
+                id: i.id,
+                surface: i.surface.clone(),
+                role: i.role_name.clone(),
+                scope: i.scope.clone(),
+                principal_name: i.principal_name.clone(),
+                principal_upn: i.principal_upn.clone().unwrap_or_default(),
+                principal_id: i.principal_id.clone(),
+                principal_type,
+                kind: i.kind.clone(),
+                membership: i.membership.clone(),
+                reviewers: i.reviewers.iter().map(|r| r.upn.clone()).collect(),
+                decision: latest.get(&i.id).map(|d| DecisionInfo {
+                    verdict: d.verdict.clone(),
+                    by_upn: d.decided_by_upn.clone(),
+                    by_id: d.decided_by_id.clone(),
+                    acting_for: (d.reviewer_id != d.decided_by_id).then(|| upn(&d.reviewer_id)),
+                    at: utc(d.decided_at),
+                    justification: d.justification.clone(),
+                    source: d.source.clone(),
+                }),
+                recommendation: i.recommendation.clone().unwrap_or_default(),
+                recommendation_reason: i.recommendation_reason.clone().unwrap_or_default(),
+                outcome: i.outcome.clone().unwrap_or_default(),
+                outcome_reason: i.outcome_reason.clone().unwrap_or_default(),
+            }
+        })
+        .collect();
+    let decision_history = decisions
+        .iter()
+        .map(|d| DecisionEvent {
+            item_id: d.item_id,
+            reviewer: upn(&d.reviewer_id),
+            verdict: d.verdict.clone(),
+            by_upn: d.decided_by_upn.clone(),
+            at: utc(d.decided_at),
+            justification: d.justification.clone(),
+            source: d.source.clone(),
+            stands: last_of.get(&(d.item_id, d.reviewer_id.as_str())) == Some(&d.id),
+        })
+        .collect();
+    let mut reroutes = Vec::new();
+    let mut self_review_prevented = 0;
+    for i in &items {
+        for r in &i.reviewers {
+            if let Some(code) = &r.reroute_reason {
+                let reason = recert_domain::routing::RerouteReason::parse(code);
+                if reason == Some(recert_domain::routing::RerouteReason::SelfReview) {
+                    self_review_prevented += 1;
+                }
+                reroutes.push(Reroute {
+                    item_id: i.id,
+                    principal: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
+                    role: i.role_name.clone(),
+                    reviewer: r.upn.clone(),
+                    reason: reason.map_or_else(|| code.clone(), |r| r.describe().to_string()),
+                });
+            }
+        }
+        if i.reviewers.is_empty() {
+            // Every fallback reviewer was the holder: independence kept by sending it to admins.
+            self_review_prevented += 1;
+        }
+    }
+    let mut by_reviewer: BTreeMap<String, Vec<&recert_store::worklist::DecisionRecord>> =
+        BTreeMap::new();
+    for d in &decisions {
+        by_reviewer.entry(d.decided_by_upn.clone()).or_default().push(d);
+    }
+    let progress = store.reviewer_progress(campaign_id)?;
+    let mut reviewers: Vec<ReviewerStat> = progress
+        .iter()
+        .map(|p| {
+            let theirs = by_reviewer.get(&p.upn).cloned().unwrap_or_default();
+            let gaps = theirs
+                .windows(2)
+                .map(|w| (w[1].decided_at - w[0].decided_at).num_milliseconds() as f64 / 1000.0)
+                .collect();
+            let bulk = theirs.iter().filter(|d| d.batch.is_some()).count();
+            ReviewerStat {
+                upn: p.upn.clone(),
+                name: p.name.clone(),
+                assigned: p.assigned,
+                decided: p.decided,
+                median_seconds: median(gaps),
+                bulk_share: if theirs.is_empty() { 0.0 } else { bulk as f64 / theirs.len() as f64 },
+            }
+        })
+        .collect();
+    // Governance admins who decided without being assigned reviewers.
+    for (admin, theirs) in &by_reviewer {
+        if !reviewers.iter().any(|r| &r.upn == admin) {
+            let gaps = theirs
+                .windows(2)
+                .map(|w| (w[1].decided_at - w[0].decided_at).num_milliseconds() as f64 / 1000.0)
+                .collect();
+            let bulk = theirs.iter().filter(|d| d.batch.is_some()).count();
+            reviewers.push(ReviewerStat {
+                upn: admin.clone(),
+                name: format!("{admin} (governance admin)"),
+                assigned: 0,
+                decided: theirs.len() as u32,
+                median_seconds: median(gaps),
+                bulk_share: bulk as f64 / theirs.len() as f64,
+            });
+        }
+    }
+    let exceptions = items
+        .iter()
+        .filter(|i| i.outcome.as_deref() == Some("exception"))
+        .map(|i| ExceptionEntry {
+            item_id: i.id,
+            principal: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
+            role: i.role_name.clone(),
+            reason: i.outcome_reason.clone().unwrap_or_default(),
+        })
+        .collect();
+    let roles = record["roles"]
+        .as_array()
+        .map(|roles| {
+            roles
+                .iter()
+                .map(|r| RoleCount {
+                    surface: r["surface"].as_str().unwrap_or_default().into(),
+                    role: r["role"].as_str().unwrap_or_default().into(),
+                    eligible: r["eligible"].as_u64().unwrap_or(0) as u32,
+                    active: r["active"].as_u64().unwrap_or(0) as u32,
+                    in_scope: r["inScope"].as_u64().unwrap_or(0) as u32,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let deadline = campaign.closed_at.map(|c| {
+        c + chrono::Duration::days(i64::from(definition.settings.remediation_deadline_days))
+    });
+    let mut notes = Vec::new();
+    if let Some(closed) = campaign.closed_at {
+        let late = (closed - campaign.period_end).num_hours();
+        notes.push(if late > 24 {
+            format!("closed {} days after the scheduled end", late / 24)
+        } else if closed < campaign.period_end {
+            "closed before the scheduled end".into()
+        } else {
+            "closed on schedule".into()
+        });
+    } else {
+        notes.push("still open".into());
+    }
+    if let Some(reason) = &campaign.state_reason {
+        notes.push(reason.clone());
+    }
+    let events = store.audit_events(None)?;
+    let upto: Vec<_> = events.into_iter().filter(|e| e.seq <= audit_seq).collect();
+    let head_hash =
+        upto.last().map(|e| e.hash.clone()).unwrap_or_else(|| recert_store::audit::GENESIS.into());
+    let subjects =
+        [format!("campaign/{campaign_id}"), format!("definition/{}", campaign.definition_id)];
+    let campaign_events = upto
+        .iter()
+        .filter(|e| subjects.contains(&e.subject))
+        .map(|e| format!("{} · {} · {}", e.at, e.actor, e.kind))
+        .collect();
+    let chain_intact = store.verify_chain()?.is_ok();
+    Ok(Binder {
+        campaign: CampaignInfo {
+            id: campaign.id.clone(),
+            name: campaign.name.clone(),
+            definition_name: definition.name.clone(),
+            tenant_name: tenant.name.clone(),
+            tenant_id: tenant.tenant_guid.clone(),
+            state: campaign.state.as_str().into(),
+            period_start: utc(campaign.period_start),
+            period_end: utc(campaign.period_end),
+            opened_at: campaign.opened_at.map(utc),
+            closed_at: campaign.closed_at.map(utc),
+            completed_at: campaign.completed_at.map(utc),
+        },
+        generated_at: utc(generated_at),
+        generator: GENERATOR.into(),
+        scope_and_method: settings_lines(&definition),
+        population: PopulationStatement {
+            extracted_at: snapshot.as_ref().map(|s| utc(s.taken_at)).unwrap_or_default(),
+            extracted_by: snapshot.as_ref().map(|s| s.actor.clone()).unwrap_or_default(),
+            endpoints: strings(&record["endpoints"]),
+            requests: snapshot.as_ref().map_or(0, |s| s.requests),
+            raw_sha256: snapshot.as_ref().map(|s| s.raw_sha256.clone()).unwrap_or_default(),
+            roles,
+            total_items: items.len() as u32,
+            excluded: strings(&record["excluded"]),
+        },
+        items: binder_items,
+        decision_history,
+        reroutes,
+        self_review_prevented,
+        reviewers,
+        remediation: Vec::new(),
+        exceptions,
+        timeliness: Timeliness {
+            scheduled_start: utc(campaign.period_start),
+            scheduled_end: utc(campaign.period_end),
+            opened_at: opt(campaign.opened_at),
+            closed_at: opt(campaign.closed_at),
+            remediation_deadline: opt(deadline),
+            remediation_done_at: opt(campaign.completed_at),
+            notes,
+        },
+        audit: AuditInfo { head_hash, events: upto.len() as u64, campaign_events, chain_intact },
+        sign_off_statement: SIGN_OFF.into(),
+        signatories: Vec::new(),
+    })
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|err| {
+            AppError::new(ErrorCode::Export, format!("cannot create {}: {err}", dir.display()))
+        })?;
+    }
+    // Write beside and rename, so a crash never leaves half a binder under the final name.
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path)).map_err(|err| {
+        AppError::new(ErrorCode::Export, format!("cannot write {}: {err}", path.display()))
+    })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, AppError> {
+    std::fs::read(path).map_err(|err| {
+        AppError::new(ErrorCode::Invalid, format!("cannot read {}: {err}", path.display()))
+    })
+}
+
+impl App {
+    /// Writes the binder's files and records the export (with its audit event).
+    pub async fn evidence_export(
+        &self,
+        campaign_id: &str,
+        paths: EvidencePaths,
+    ) -> Result<EvidenceExportDto, AppError> {
+        if paths.pdf.is_none() && paths.csv.is_none() && paths.json.is_none() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "name at least one file to write (PDF, CSV or JSON)",
+            ));
+        }
+        let id = campaign_id.to_string();
+        let now = self.now();
+        let actor = self.actor.clone();
+        self.with_store(move |store| {
+            let audit_seq = store.audit_head_seq()?;
+            let binder = build_binder(store, &id, now, audit_seq)?;
+            let rendered = render_all(&binder)?;
+            let mut files = Vec::new();
+            let mut out = |name: &str, path: PathBuf, bytes: &[u8]| -> Result<(), AppError> {
+                write(&path, bytes)?;
+                files.push(ExportedFileDto {
+                    name: name.into(),
+                    path: path.display().to_string(),
+                    sha256: sha256(bytes),
+                });
+                Ok(())
+            };
+            if let Some(pdf) = paths.pdf {
+                out("pdf", pdf, &rendered.pdf)?;
+            }
+            if let Some(csv) = paths.csv {
+                out("history.csv", sibling(&csv, "history"), &rendered.history_csv)?;
+                out("remediation.csv", sibling(&csv, "remediation"), &rendered.remediation_csv)?;
+                out("decisions.csv", csv, &rendered.decisions_csv)?;
+            }
+            if let Some(json) = paths.json {
+                out("json", json, &rendered.json)?;
+            }
+            let record = ExportRecord {
+                id: 0,
+                campaign_id: id.clone(),
+                generated_at: now,
+                actor,
+                audit_seq,
+                evidence_hash: rendered.evidence_hash.clone(),
+                files: serde_json::to_string(
+                    &files
+                        .iter()
+                        .map(|f| (f.name.clone(), f.sha256.clone()))
+                        .collect::<BTreeMap<_, _>>(),
+                )
+                .unwrap_or_default(),
+            };
+            store.record_export(&record)?;
+            Ok(EvidenceExportDto {
+                campaign_id: id,
+                generated_at: utc(now),
+                evidence_hash: rendered.evidence_hash,
+                items: binder.items.len() as u32,
+                files,
+            })
+        })
+        .await
+    }
+
+    /// Re-checks a campaign's record: the audit chain, the sealed snapshot, the database against
+    /// the latest export, and any export files given.
+    pub async fn verify(
+        &self,
+        campaign_id: &str,
+        paths: EvidencePaths,
+    ) -> Result<VerifyReportDto, AppError> {
+        let id = campaign_id.to_string();
+        self.with_store(move |store| {
+            let mut checks = Vec::new();
+            let mut check = |name: &str, ok: bool, detail: String| checks.push(VerifyCheckDto { name: name.into(), ok, detail });
+            store.campaign(&id)?;
+            match store.verify_chain()? {
+                Ok(head) => check("audit chain", true, format!("{} events, head {head}", store.audit_head_seq()?)),
+                Err(b) => check("audit chain", false, format!("event {} {}", b.seq, b.problem)),
+            }
+            match store.snapshot(&id) {
+                Ok(snapshot) => {
+                    let pages: Vec<recert_graph::RawPage> = store
+                        .snapshot_pages(&id)?
+                        .into_iter()
+                        .map(|p| recert_graph::RawPage { method: p.method, url: p.url, request_body: p.request_body, body: p.body })
+                        .collect();
+                    let found = recert_graph::pages_sha256(&pages);
+                    let ok = found == snapshot.raw_sha256;
+                    check(
+                        "sealed snapshot",
+                        ok,
+                        if ok { format!("{} raw pages hash to {found}", snapshot.requests) } else { format!("the raw pages hash to {found}, the seal says {}", snapshot.raw_sha256) },
+                    );
+                }
+                Err(_) => check("sealed snapshot", false, "the campaign has no snapshot".into()),
+            }
+            let Some(export) = store.latest_export(&id)? else {
+                check("export", false, "no evidence was exported for this campaign yet".into());
+                let ok = checks.iter().all(|c| c.ok);
+                return Ok(VerifyReportDto { campaign_id: id, ok, checks });
+            };
+            let binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
+            let rendered = render_all(&binder)?;
+            if rendered.evidence_hash == export.evidence_hash {
+                check("database against the export", true, format!("the binder of {} rebuilds to evidence hash {}", utc(export.generated_at), export.evidence_hash));
+            } else {
+                let later = store
+                    .audit_events(Some(&format!("campaign/{id}")))?
+                    .into_iter()
+                    .filter(|e| e.seq > export.audit_seq && e.kind != "evidence.exported")
+                    .count();
+                check(
+                    "database against the export",
+                    false,
+                    if later > 0 {
+                        format!("the campaign changed after the export of {} ({later} audited events since); export again for a current binder", utc(export.generated_at))
+                    } else {
+                        format!("the database no longer matches the export of {} and no audited change explains it: it was modified outside Recert (evidence hash {} now, {} when exported)", utc(export.generated_at), rendered.evidence_hash, export.evidence_hash)
+                    },
+                );
+            }
+            let pdf = paths.pdf.as_deref().map(read).transpose()?;
+            let csv = paths.csv.as_deref().map(read).transpose()?;
+            let history = paths.csv.as_deref().map(|p| sibling(p, "history")).filter(|p| p.exists()).map(|p| read(&p)).transpose()?;
+            let remediation = paths.csv.as_deref().map(|p| sibling(p, "remediation")).filter(|p| p.exists()).map(|p| read(&p)).transpose()?;
+            let json = paths.json.as_deref().map(read).transpose()?;
+            let exports = Exports {
+                pdf: pdf.as_deref(),
+                decisions_csv: csv.as_deref(),
+                history_csv: history.as_deref(),
+                remediation_csv: remediation.as_deref(),
+                json: json.as_deref(),
+            };
+            let given = [pdf.is_some(), csv.is_some(), history.is_some(), remediation.is_some(), json.is_some()].iter().filter(|g| **g).count();
+            if given > 0 {
+                let mismatches = verify_exports(&binder, &exports)?;
+                if mismatches.is_empty() {
+                    check("export files", true, format!("{given} file(s) match the export of {}", utc(export.generated_at)));
+                } else {
+                    for m in mismatches {
+                        check("export files", false, m.to_string());
+                    }
+                }
+            }
+            let ok = checks.iter().all(|c| c.ok);
+            Ok(VerifyReportDto { campaign_id: id, ok, checks })
+        })
+        .await
+    }
+}

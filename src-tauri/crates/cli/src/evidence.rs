@@ -1,0 +1,86 @@
+//! `recert-cli evidence` and `recert-cli verify`: write a campaign's binder, and re-check it
+//! against the database, the audit chain and the files at any later time.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use recert_app::evidence::EvidencePaths;
+use recert_app::{AppError, ErrorCode};
+
+use crate::session::Session;
+
+#[derive(Args, Debug)]
+pub struct EvidenceArgs {
+    campaign: String,
+    /// The PDF binder.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+    /// The decisions CSV; the decision history and the remediation log are written beside it
+    /// (`<name>-history.csv`, `<name>-remediation.csv`).
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    /// Everything as JSON. (`--json` alone switches the command's own output to JSON.)
+    #[arg(long = "json-file", value_name = "FILE")]
+    json_file: Option<PathBuf>,
+}
+
+pub async fn export(args: EvidenceArgs, session: &Session, json: bool) -> Result<(), AppError> {
+    let result = session
+        .app
+        .evidence_export(
+            &args.campaign,
+            EvidencePaths { pdf: args.pdf, csv: args.csv, json: args.json_file },
+        )
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&result).unwrap_or_default());
+    } else {
+        println!(
+            "Evidence for {} ({} items), generated {}",
+            result.campaign_id, result.items, result.generated_at
+        );
+        println!("Evidence hash: {}", result.evidence_hash);
+        for f in &result.files {
+            println!("  {:<16} {}  sha256 {}", f.name, f.path, f.sha256);
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    campaign: String,
+    /// A PDF binder to check against the database.
+    #[arg(long)]
+    pdf: Option<PathBuf>,
+    #[arg(long)]
+    csv: Option<PathBuf>,
+    #[arg(long = "json-file", value_name = "FILE")]
+    json_file: Option<PathBuf>,
+}
+
+pub async fn verify(args: VerifyArgs, session: &Session, json: bool) -> Result<(), AppError> {
+    let report = session
+        .app
+        .verify(
+            &args.campaign,
+            EvidencePaths { pdf: args.pdf, csv: args.csv, json: args.json_file },
+        )
+        .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        for c in &report.checks {
+            println!("{} {}: {}", if c.ok { "ok    " } else { "FAILED" }, c.name, c.detail);
+        }
+    }
+    if report.ok {
+        Ok(())
+    } else {
+        let failed = report.checks.iter().filter(|c| !c.ok).count();
+        Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("{failed} check(s) failed: the record or the files were altered"),
+        ))
+    }
+}

@@ -1,0 +1,150 @@
+//! Real tenants through `recert-app`: settings saved without secrets, a person signing in through
+//! the login page, a full pull stored with its directory, and a failed pull that stores nothing.
+
+use std::sync::{Arc, Mutex};
+
+use recert_app::dto::TenantSettingsDto;
+use recert_app::{App, ErrorCode};
+use recert_emulator::{Emulator, Faults, Options, Tenant};
+use recert_tests::{Harness, fixed_now};
+
+fn settings(emu: &Emulator, auth: &str, client_id: String) -> TenantSettingsDto {
+    TenantSettingsDto {
+        id: "contoso".into(),
+        name: "Contoso".into(),
+        tenant_guid: emu.tenant_id(),
+        cloud: "custom".into(),
+        base_url: Some(emu.base_url()),
+        auth: auth.into(),
+        client_id: Some(client_id),
+        certificate_path: None,
+    }
+}
+
+/// Plays the person at the login page: pick the first account, follow the redirect home.
+async fn browse(emu: &Emulator, url: String) -> Result<(), String> {
+    let cert = reqwest::Certificate::from_der(&emu.certificate_der().ok_or("no TLS")?)
+        .map_err(|e| e.to_string())?;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_merge([cert])
+        .build()
+        .map_err(|e| e.to_string())?;
+    let html = browser
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    let start = html.find("href=\"complete?").ok_or("no account to pick")? + 6;
+    let end = start + html[start..].find('"').ok_or("no link end")?;
+    let link = html[start..end].replace("&amp;", "&");
+    let authorize = url.split('?').next().unwrap_or_default();
+    let picked =
+        browser.get(format!("{authorize}/{link}")).send().await.map_err(|e| e.to_string())?;
+    let home = picked
+        .headers()
+        .get("location")
+        .ok_or("no redirect")?
+        .to_str()
+        .map_err(|e| e.to_string())?
+        .to_string();
+    reqwest::get(home).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_signs_in_and_pulls_a_saved_tenant() {
+    let emu = Emulator::start(Tenant::demo(), Options::default()).await.expect("emulator");
+    let app = App::open_in_memory(Arc::new(fixed_now)).expect("app");
+    app.add_tenant(settings(&emu, "interactive", emu.public_client_id())).await.expect("added");
+    let listed = app.tenants().await.expect("listed");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].settings.as_ref().map(|s| s.auth.as_str()), Some("interactive"));
+    assert!(!listed[0].connected);
+
+    app.connect_saved("contoso", None, emu.certificate_der()).await.expect("connected");
+    let err = app.pull("contoso").await.expect_err("nobody signed in yet");
+    assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
+
+    let url = Arc::new(Mutex::new(None));
+    let seen = url.clone();
+    let sign_in = app.sign_in_interactive("contoso", move |u| {
+        *seen.lock().map_err(|e| e.to_string())? = Some(u.to_string());
+        Ok(())
+    });
+    let person = async {
+        let url = loop {
+            if let Some(u) = url.lock().expect("lock").clone() {
+                break u;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        browse(&emu, url).await
+    };
+    let (identity, browsed) = tokio::join!(sign_in, person);
+    browsed.expect("the person picked an account");
+    let identity = identity.expect("signed in");
+    assert_eq!(app.signed_in("contoso").await.expect("known"), Some(identity.clone()));
+
+    let pull = app.pull("contoso").await.expect("the person's pull succeeds");
+    assert_eq!(pull.surfaces.len(), 3);
+    assert!(pull.surfaces.iter().all(|s| s.eligible + s.active > 0), "{:?}", pull.surfaces);
+    assert!(pull.principals > 0 && pull.group_members > 0 && pull.activations > 0, "{pull:?}");
+
+    app.sign_out("contoso").await.expect("signed out");
+    let err = app.pull("contoso").await.expect_err("signed out");
+    assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pull_that_cannot_finish_stores_nothing() {
+    let harness = Harness::start(Tenant::demo(), Options::default()).await;
+    let first = harness.app.pull(&harness.tenant_id).await.expect("the first pull");
+    // Every request now fails with 503 for good (Retry-After 0 keeps the test quick): the
+    // retries run out mid-pull.
+    harness
+        .emulator
+        .set_faults(Faults {
+            error_every: 1,
+            error_status: 503,
+            retry_after_secs: 0,
+            ..Faults::default()
+        })
+        .expect("faults");
+    let err = harness.app.pull(&harness.tenant_id).await.expect_err("the service keeps failing");
+    assert_eq!(err.code, ErrorCode::Unreachable, "{err:?}");
+    assert!(err.message.contains("request id"), "{}", err.message);
+    let summary = harness.app.role_summary(&harness.tenant_id).await.expect("still there");
+    assert_eq!(summary.raw_sha256, first.raw_sha256, "the failed pull left the first one whole");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_reported_and_a_cancelled_pull_stores_nothing() {
+    let harness = Harness::start(
+        Tenant::demo(),
+        Options { latency: std::time::Duration::from_millis(30), ..Options::default() },
+    )
+    .await;
+    let cancel = recert_app::CancellationToken::new();
+    let stop = cancel.clone();
+    let events = Mutex::new(0usize);
+    let progress = |_: recert_app::dto::PullProgressDto| {
+        let mut n = events.lock().expect("lock");
+        *n += 1;
+        if *n == 20 {
+            stop.cancel();
+        }
+    };
+    let err = harness
+        .app
+        .pull_with_progress(&harness.tenant_id, &progress, cancel)
+        .await
+        .expect_err("cancelled");
+    assert_eq!(err.code, ErrorCode::Cancelled, "{err:?}");
+    assert!(*events.lock().expect("lock") >= 20);
+    let err = harness.app.role_summary(&harness.tenant_id).await.expect_err("nothing stored");
+    assert_eq!(err.code, ErrorCode::NotPulled);
+}

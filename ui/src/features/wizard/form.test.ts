@@ -1,0 +1,91 @@
+// Unit tests of the wizard form: defaults, DTO mapping both ways, estimates and warnings.
+import { describe, expect, it } from "vitest";
+import type { RoleCountDto } from "../../ipc";
+import {
+  autoApplyRisk,
+  defaultForm,
+  estimatePopulation,
+  fromDefinition,
+  nextQuarterStart,
+  parseList,
+  sectionOf,
+  toDefinition,
+} from "./form";
+
+describe("nextQuarterStart", () => {
+  it("starts on the first day of the next quarter at 09:00", () => {
+    expect(nextQuarterStart(new Date(2026, 1, 10))).toBe("2026-04-01T09:00");
+    expect(nextQuarterStart(new Date(2026, 10, 22))).toBe("2027-01-01T09:00");
+    expect(nextQuarterStart(new Date(2026, 8, 30))).toBe("2026-10-01T09:00");
+  });
+});
+
+describe("toDefinition / fromDefinition", () => {
+  it("round-trips every setting", () => {
+    const form = {
+      ...defaultForm(new Date(2026, 0, 5), "Europe/Berlin"),
+      name: "  Quarterly PIM review ",
+      surfaces: ["directoryRole", "pimGroup"],
+      allRoles: false,
+      roleIds: ["r1", "r2"],
+      kinds: "eligible" as const,
+      guests: false,
+      exclusions: "breakglass1@contoso.com\n breakglass2@contoso.com, breakglass1@contoso.com",
+      reviewerSource: "named" as const,
+      named: [{ id: "n1", upn: "n@c", displayName: "N" }],
+      fallback: [{ id: "f1", upn: "f@c", displayName: "F" }],
+      rule: "allMustApprove" as const,
+      end: "afterCount" as const,
+      endCount: 6,
+      noResponse: "remove" as const,
+      autoApply: true,
+    };
+    const dto = toDefinition(form, "demo");
+    expect(dto.name).toBe("Quarterly PIM review");
+    expect(dto.tenantId).toBe("demo");
+    expect(dto.scope.exclusions).toEqual(["breakglass1@contoso.com", "breakglass2@contoso.com"]);
+    expect(dto.scope.principalTypes).toEqual({ users: true, guests: false, groups: true, servicePrincipals: true });
+    expect(dto.schedule).toMatchObject({ timeZone: "Europe/Berlin", recurrence: "quarterly", end: "afterCount", endCount: 6, endDate: null });
+    const back = fromDefinition(dto);
+    expect(toDefinition(back, "demo")).toEqual(dto);
+  });
+  it("sends no role ids for all roles and no named reviewers unless the source is named", () => {
+    const form = { ...defaultForm(new Date(), "UTC"), roleIds: ["r1"], named: [{ id: "x", upn: "x", displayName: "" }] };
+    const dto = toDefinition(form, "demo");
+    expect(dto.scope.roleIds).toEqual([]);
+    expect(dto.reviewers.named).toEqual([]);
+  });
+});
+
+describe("parseList", () => {
+  it("splits on lines, commas and semicolons and drops duplicates", () => {
+    expect(parseList("a\nb, c; A\n\n")).toEqual(["a", "b", "c"]);
+  });
+});
+
+const role = (surface: string, roleId: string, eligible: number, active: number): RoleCountDto => ({
+  surface, roleId, displayName: roleId, eligible, active,
+});
+
+describe("estimatePopulation", () => {
+  const roles = [role("directoryRole", "ga", 3, 2), role("directoryRole", "ur", 0, 0), role("pimGroup", "g1", 4, 1)];
+  it("counts the surfaces, roles and kinds in scope", () => {
+    const form = defaultForm(new Date(), "UTC");
+    expect(estimatePopulation(roles, form)).toEqual({ items: 5, roles: 1 });
+    expect(estimatePopulation(roles, { ...form, surfaces: ["directoryRole", "pimGroup"], kinds: "eligible" })).toEqual({ items: 7, roles: 2 });
+    expect(estimatePopulation(roles, { ...form, allRoles: false, roleIds: ["ur"] })).toEqual({ items: 0, roles: 0 });
+  });
+});
+
+describe("warnings and sections", () => {
+  it("flags auto-apply combined with removal on no response", () => {
+    const form = defaultForm(new Date(), "UTC");
+    expect(autoApplyRisk({ ...form, autoApply: true, noResponse: "remove" })).toBe(true);
+    expect(autoApplyRisk({ ...form, autoApply: true, noResponse: "keep" })).toBe(false);
+  });
+  it("maps backend field paths to sections", () => {
+    expect(sectionOf("schedule.durationDays")).toBe("schedule");
+    expect(sectionOf("reviewers.fallback")).toBe("reviewers");
+    expect(sectionOf("name")).toBe("basics");
+  });
+});

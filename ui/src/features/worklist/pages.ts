@@ -1,0 +1,67 @@
+// The worklist's page cache: rows fetched in pages as the user scrolls, keyed by a generation so
+// that an answer for an older filter never lands in the new list.
+import type { ItemDto, WorklistPageDto } from "../../ipc";
+
+export const PAGE_SIZE = 200;
+
+export class PageCache {
+  private pages = new Map<number, ItemDto[]>();
+  /** Pages of the previous generation, shown until fresh ones arrive (no flicker on refresh). */
+  private stale = new Map<number, ItemDto[]>();
+  private inFlight = new Set<number>();
+  generation = 0;
+  total = 0;
+
+  /** Starts over for a new filter; `keepStale` keeps old rows on screen while reloading. */
+  reset(keepStale: boolean): number {
+    this.stale = keepStale ? new Map([...this.stale, ...this.pages]) : new Map();
+    this.pages = new Map();
+    this.inFlight = new Set();
+    this.generation += 1;
+    return this.generation;
+  }
+
+  item(index: number): ItemDto | undefined {
+    const page = Math.floor(index / PAGE_SIZE);
+    const rows = this.pages.get(page) ?? this.stale.get(page);
+    return rows?.[index - page * PAGE_SIZE];
+  }
+
+  /** Pages to request now (not loaded for this generation and not already on their way). */
+  wanted(pages: number[]): number[] {
+    return pages.filter((p) => !this.pages.has(p) && !this.inFlight.has(p));
+  }
+
+  begin(page: number): void {
+    this.inFlight.add(page);
+  }
+
+  /** Stores an answer; returns false (and stores nothing) when it belongs to an older generation. */
+  accept(generation: number, page: number, answer: WorklistPageDto): boolean {
+    if (generation !== this.generation) return false;
+    this.inFlight.delete(page);
+    this.pages.set(page, answer.items);
+    this.stale.delete(page);
+    this.total = answer.total;
+    return true;
+  }
+
+  fail(generation: number, page: number): void {
+    if (generation === this.generation) this.inFlight.delete(page);
+  }
+
+  /** Replaces rows in place (after a decision) wherever they are loaded. */
+  patch(update: (item: ItemDto) => ItemDto | undefined): void {
+    for (const map of [this.pages, this.stale]) {
+      for (const [page, rows] of map) {
+        let changed = false;
+        const next = rows.map((row) => {
+          const u = update(row);
+          if (u && u !== row) changed = true;
+          return u ?? row;
+        });
+        if (changed) map.set(page, next);
+      }
+    }
+  }
+}

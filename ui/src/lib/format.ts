@@ -1,0 +1,73 @@
+// Display formats: local times, relative due dates, counts and percentages.
+
+/** An RFC 3339 UTC time in the user's local time zone, with date and time. */
+export function formatLocal(rfc3339: string | null | undefined, locale?: string): string {
+  if (!rfc3339) return "—";
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) return rfc3339;
+  return date.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** The local date only. */
+export function formatDate(rfc3339: string | null | undefined, locale?: string): string {
+  if (!rfc3339) return "—";
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) return rfc3339;
+  return date.toLocaleDateString(locale, { dateStyle: "medium" });
+}
+
+const DAY = 86_400_000;
+
+/** "due in 3 days", "due today", "2 days overdue" relative to `now`. */
+export function dueIn(rfc3339: string, now: Date = new Date()): string {
+  const end = new Date(rfc3339).getTime();
+  if (Number.isNaN(end)) return rfc3339;
+  const diff = end - now.getTime();
+  if (diff < 0) {
+    const days = Math.floor(-diff / DAY);
+    return days === 0 ? "overdue since today" : `${days} day${days === 1 ? "" : "s"} overdue`;
+  }
+  const days = Math.floor(diff / DAY);
+  if (days === 0) return "due today";
+  return `due in ${days} day${days === 1 ? "" : "s"}`;
+}
+
+/** How much of [start, end] has passed at `now`, 0..1. */
+export function elapsed(startRfc: string, endRfc: string, now: Date = new Date()): number {
+  const start = new Date(startRfc).getTime();
+  const end = new Date(endRfc).getTime();
+  if (!(end > start)) return 1;
+  return Math.min(1, Math.max(0, (now.getTime() - start) / (end - start)));
+}
+
+export function percent(part: number, whole: number): number {
+  return whole > 0 ? Math.round((100 * part) / whole) : 0;
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? one : many}`;
+}
+
+const SURFACES: Record<string, string> = {
+  directoryRole: "Entra roles",
+  pimGroup: "PIM for Groups",
+  azureRole: "Azure resource roles",
+};
+
+export function surfaceLabel(surface: string): string {
+  return SURFACES[surface] ?? surface;
+}
+
+const STATES: Record<string, string> = {
+  scheduled: "Scheduled",
+  open: "Open",
+  closed: "Closed",
+  remediating: "Remediating",
+  completed: "Completed",
+  cancelled: "Cancelled",
+  missed: "Missed",
+};
+
+export function stateLabel(state: string): string {
+  return STATES[state] ?? state;
+}

@@ -1,0 +1,52 @@
+// The window's shared state: where the user is (the route), the connected tenant, and who they act
+// as. Views read it directly; only the functions here change it.
+import { ipc, toAppError, type AppError, type IdentityDto, type TenantDto } from "../ipc";
+
+export type Route =
+  | { name: "dashboard" }
+  | { name: "campaigns" }
+  | { name: "campaign"; id: string }
+  | { name: "wizard" }
+  | { name: "worklist"; campaignId: string; mine: boolean }
+  | { name: "reviews" }
+  | { name: "population" }
+  | { name: "settings" };
+
+export const session = $state({
+  route: { name: "dashboard" } as Route,
+  tenant: null as TenantDto | null,
+  tenantError: null as AppError | null,
+  identity: null as IdentityDto | null,
+  /** Bumped after any change to campaigns, so open views reload. */
+  revision: 0,
+});
+
+export function navigate(route: Route): void {
+  session.route = route;
+}
+
+/** The demo tenant (started by the shell at launch). */
+export async function connectDemo(): Promise<void> {
+  session.tenantError = null;
+  try {
+    session.tenant = await ipc.demoTenant();
+  } catch (err) {
+    session.tenantError = toAppError(err);
+  }
+}
+
+/** Act as a demo tenant user (no sign-in); refused for real tenants. */
+export async function actAs(upn: string): Promise<IdentityDto> {
+  if (!session.tenant) throw toAppError({ code: "tenantNotFound", message: "no tenant is connected yet" });
+  const identity = await ipc.demoIdentity(session.tenant.id, upn.trim());
+  session.identity = identity;
+  return identity;
+}
+
+export function stopActing(): void {
+  session.identity = null;
+}
+
+export function changed(): void {
+  session.revision += 1;
+}

@@ -6,9 +6,7 @@ use recert_app::Verdict;
 use recert_app::campaigns::dto::WorklistQueryDto;
 use recert_app::evidence::EvidencePaths;
 use recert_emulator::{Options, Tenant};
-use recert_tests::Harness;
-
-use crate::campaigns::{at, lead, quarterly};
+use recert_tests::{Harness, at, lead, quarterly};
 
 struct Fixture {
     harness: Harness,

@@ -4,6 +4,7 @@
 //! benchmarks run. Figures are wall-clock on a shared machine: compare them across runs, not
 //! inside tests.
 
+mod campaigns;
 mod emulator;
 mod evidence;
 mod pull;
@@ -16,6 +17,7 @@ type Rows = Vec<(String, f64, String)>;
 type Bench = fn() -> Pin<Box<dyn Future<Output = Rows>>>;
 
 const BENCHES: &[(&str, Bench)] = &[
+    ("campaigns", || Box::pin(campaigns::campaign_100k())),
     ("emulator-paging", || Box::pin(emulator::emulator_paging())),
     ("pull-demo", || Box::pin(pull::demo_tenant_pull())),
     ("large-pull", || Box::pin(pull_large::large_pull())),

@@ -2,5 +2,6 @@
 //! and WebKitWebDriver under Xvfb. `cargo xtask test` builds the app, installs the driver and
 //! runs these; each test saves screenshots under `target/e2e-shots/`.
 
+mod campaign;
 mod population;
 mod window;

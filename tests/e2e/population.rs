@@ -11,6 +11,7 @@ use crate::window::Window;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_shows_every_held_role_with_the_tenants_counts() {
     let window = Window::open().await;
+    window.click("#nav-population").await;
     window.wait_for("#roles-table tbody tr[data-role-id]", 60).await;
     window.screenshot("population").await;
 

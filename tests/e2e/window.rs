@@ -122,6 +122,43 @@ impl Window {
         }
     }
 
+    /// Clicks the first element matching `css`, waiting up to 30 s for it to appear.
+    pub async fn click(&self, css: &str) {
+        let element = self.wait_for(css, 30).await;
+        element.click().await.unwrap_or_else(|err| panic!("cannot click {css}: {err}"));
+    }
+
+    /// Types `text` into the element matching `css` (sent as key presses).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let element = self.wait_for(css, 30).await;
+        element.send_keys(text).await.unwrap_or_else(|err| panic!("cannot type into {css}: {err}"));
+    }
+
+    /// The text of the element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        let element = self.wait_for(css, 30).await;
+        element.text().await.unwrap_or_else(|err| panic!("no text in {css}: {err}"))
+    }
+
+    /// Waits up to `secs` until the element matching `css` contains `needle`.
+    pub async fn wait_for_text(&self, css: &str, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} did not say {needle:?} within {secs} s; it says {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn close(self) {
         let _ = self.client.close().await;
     }

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+};
 use recert_app::{App, Cloud, TenantAuth, TenantConnection};
 use recert_emulator::{Emulator, Options, Tenant};
 use serde_json::Value;
@@ -102,5 +106,61 @@ pub fn connection(emulator: &Emulator, id: &str) -> TenantConnection {
         cloud: Cloud::custom(&emulator.base_url()).expect("the emulator's URL is valid"),
         auth: TenantAuth::AppSecret { client_id, secret },
         extra_root: emulator.certificate_der(),
+    }
+}
+
+pub fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time")
+}
+
+/// The tenant's most senior manager, who stands in as fallback reviewer.
+pub fn lead(tenant: &Tenant) -> String {
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for m in tenant.managers().values() {
+        *counts.entry(m).or_default() += 1;
+    }
+    let id =
+        counts.into_iter().max_by_key(|(id, n)| (*n, std::cmp::Reverse(*id))).expect("managers").0;
+    tenant.user(id).and_then(|u| u["userPrincipalName"].as_str()).expect("a UPN").to_string()
+}
+
+pub fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
+    DefinitionDto {
+        id: String::new(),
+        tenant_id: tenant_id.into(),
+        name: "Quarterly privileged access review".into(),
+        description: String::new(),
+        scope: ScopeDto {
+            surfaces: vec!["directoryRole".into()],
+            role_ids: Vec::new(),
+            kinds: "both".into(),
+            principal_types: PrincipalTypesDto {
+                users: true,
+                guests: true,
+                groups: true,
+                service_principals: true,
+            },
+            exclusions: Vec::new(),
+        },
+        reviewers: ReviewersDto {
+            source: "manager".into(),
+            named: Vec::new(),
+            fallback: vec![ReviewerDto {
+                id: String::new(),
+                upn: fallback.into(),
+                display_name: String::new(),
+            }],
+            rule: "firstDecides".into(),
+        },
+        schedule: ScheduleDto {
+            start: "2026-01-01T09:00".into(),
+            time_zone: "Europe/Berlin".into(),
+            duration_days: 21,
+            recurrence: "quarterly".into(),
+            end: "never".into(),
+            end_date: None,
+            end_count: None,
+        },
+        settings: default_settings(),
     }
 }

@@ -19,6 +19,8 @@ export const session = $state({
   identity: null as IdentityDto | null,
   /** Bumped after any change to campaigns, so open views reload. */
   revision: 0,
+  /** Whether the "Act as" picker is open (any view may ask for it). */
+  picking: false,
 });
 
 export function navigate(route: Route): void {

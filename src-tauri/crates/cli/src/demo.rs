@@ -148,6 +148,17 @@ pub async fn run(
         .campaign_close(&campaign.id, Some("demo: closed after two reviewers decided".into()))
         .await?;
     let detail = app.campaign(&closed.id).await?;
+    let folder = data_dir.join("evidence").join(&closed.id);
+    let evidence = app
+        .evidence_export(
+            &closed.id,
+            recert_app::evidence::EvidencePaths {
+                pdf: Some(folder.join("binder.pdf")),
+                csv: Some(folder.join("decisions.csv")),
+                json: Some(folder.join("binder.json")),
+            },
+        )
+        .await?;
 
     if json {
         let out =
@@ -183,5 +194,10 @@ pub async fn run(
     println!();
     println!("Database: {}", data_dir.join("recert.db").display());
     println!("Population PDF: {}", pdf.display());
+    println!("Evidence binder: {}", folder.join("binder.pdf").display());
+    println!(
+        "  (with decisions.csv, its history and remediation CSVs, and binder.json; evidence hash {})",
+        evidence.evidence_hash
+    );
     Ok(())
 }

@@ -532,11 +532,14 @@ pub fn check_live(target: &Target, live: &[LiveInstance]) -> Live {
         };
     }
     match standing.iter().find(|i| same(&i.id, &target.source_id)) {
-        Some(i) if i.end != target.end => Live::Changed(Hold::Drift(format!(
+        // Whole seconds: the store keeps milliseconds, Graph sends up to seven digits.
+        Some(i) if i.end.map(|t| t.timestamp()) != target.end.map(|t| t.timestamp()) => {
+            Live::Changed(Hold::Drift(format!(
             "its end changed from {} to {}",
             target.end.map_or("none".into(), |e| e.to_rfc3339()),
             i.end.map_or("none".into(), |e| e.to_rfc3339()),
-        ))),
+            )))
+        }
         Some(_) => Live::Present,
         None => Live::Changed(Hold::Drift(
             "it was replaced by another assignment of the same role".into(),

@@ -304,6 +304,41 @@ impl GraphClient {
         self.send(reqwest::Method::POST, url, Some(bytes)).await
     }
 
+    /// Sends one write (a removal request) exactly once: never retried here, whatever the answer
+    /// (DESIGN.md invariant 4). It waits for a permit like every call, so writes share the pacing,
+    /// and a throttled answer slows every other call down. A failure comes with the `Retry-After`
+    /// the service asked for, so the caller can wait, re-read the assignment and then decide.
+    pub async fn write_once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: &Value,
+    ) -> Result<Value, (GraphError, Option<Duration>)> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| (GraphError::Auth(format!("cannot encode a request: {err}")), None))?;
+        let pacer = if self.cloud.is_arm(url) { &self.arm_pacer } else { &self.graph_pacer };
+        let permit = pacer.acquire(&self.cancel).await.map_err(|err| (err, None))?;
+        let outcome = tokio::select! {
+            _ = self.cancel.cancelled() => return Err((GraphError::Cancelled, None)),
+            outcome = self.send_once(method, url, Some(&bytes)) => outcome,
+        };
+        drop(permit);
+        match outcome {
+            Ok((value, _)) => {
+                pacer.success();
+                Ok(value)
+            }
+            Err((err, wait)) => {
+                if let GraphError::Service { status, .. } = &err
+                    && throttling(*status)
+                {
+                    pacer.throttled(wait);
+                }
+                Err((err, wait))
+            }
+        }
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,

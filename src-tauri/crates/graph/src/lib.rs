@@ -12,6 +12,7 @@ pub mod cloud;
 mod credential;
 mod error;
 pub mod pull;
+pub mod remove;
 pub mod signin;
 mod vault;
 

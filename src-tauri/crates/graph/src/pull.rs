@@ -182,6 +182,9 @@ fn principal_kind(odata_type: &str) -> PrincipalKind {
     }
 }
 
+/// One partition's items and pages, with what it was (a kind) and its URL.
+type Fetched<K> = (Vec<Value>, Vec<RawPage>, K, String);
+
 /// A part of the population, as one stage found it.
 #[derive(Default)]
 struct Part {
@@ -285,7 +288,7 @@ async fn directory_roles(
         .collect();
     report.add(partitions.len());
     // `buffered` (not `buffer_unordered`) keeps results in partition order.
-    let results: Vec<(Vec<Value>, Vec<RawPage>, AssignmentKind, String)> = stream::iter(partitions)
+    let results: Vec<Fetched<AssignmentKind>> = stream::iter(partitions)
         .map(|(url, kind)| {
             let report = &report;
             async move {
@@ -344,25 +347,24 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
     let chunks: Vec<Vec<(String, AssignmentKind)>> =
         steps.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
     report.add(chunks.len());
-    let results: Vec<Vec<(Vec<Value>, Vec<RawPage>, AssignmentKind, String)>> =
-        stream::iter(chunks)
-            .map(|chunk| {
-                let report = &report;
-                async move {
-                    let urls: Vec<String> = chunk.iter().map(|(u, _)| u.clone()).collect();
-                    let answers = client.batch_get(&urls).await?;
-                    let mut out = Vec::new();
-                    for (answer, (url, kind)) in answers.iter().zip(&chunk) {
-                        let (items, pages) = client.batch_list(answer).await?;
-                        out.push((items, pages, *kind, cloud.graph_url(url)));
-                    }
-                    report.tick();
-                    Ok::<_, GraphError>(out)
+    let results: Vec<Vec<Fetched<AssignmentKind>>> = stream::iter(chunks)
+        .map(|chunk| {
+            let report = &report;
+            async move {
+                let urls: Vec<String> = chunk.iter().map(|(u, _)| u.clone()).collect();
+                let answers = client.batch_get(&urls).await?;
+                let mut out = Vec::new();
+                for (answer, (url, kind)) in answers.iter().zip(&chunk) {
+                    let (items, pages) = client.batch_list(answer).await?;
+                    out.push((items, pages, *kind, cloud.graph_url(url)));
                 }
-            })
-            .buffered(FAN_OUT)
-            .try_collect()
-            .await?;
+                report.tick();
+                Ok::<_, GraphError>(out)
+            }
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await?;
     let mut part = Part {
         roles: vec![
             RoleDefinition {
@@ -466,19 +468,18 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
         })
         .collect();
     report.add(partitions.len());
-    let results: Vec<(Vec<Value>, Vec<RawPage>, Option<AssignmentKind>, String)> =
-        stream::iter(partitions)
-            .map(|(url, kind)| {
-                let report = &report;
-                async move {
-                    let (items, pages) = client.get_all(&url).await?;
-                    report.tick();
-                    Ok::<_, GraphError>((items, pages, kind, url))
-                }
-            })
-            .buffered(FAN_OUT)
-            .try_collect()
-            .await?;
+    let results: Vec<Fetched<Option<AssignmentKind>>> = stream::iter(partitions)
+        .map(|(url, kind)| {
+            let report = &report;
+            async move {
+                let (items, pages) = client.get_all(&url).await?;
+                report.tick();
+                Ok::<_, GraphError>((items, pages, kind, url))
+            }
+        })
+        .buffered(FAN_OUT)
+        .try_collect()
+        .await?;
     let mut part = Part::default();
     let mut roles: BTreeMap<String, RoleDefinition> = BTreeMap::new();
     let mut seen = BTreeSet::new();

@@ -10,6 +10,7 @@ pub mod directory;
 pub mod evidence;
 mod migrate;
 pub mod population;
+pub mod remediation;
 pub mod tenants;
 pub mod worklist;
 

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_directory.sql"),
     include_str!("../migrations/0003_campaigns.sql"),
+    include_str!("../migrations/0004_remediation.sql"),
     include_str!("../migrations/0005_evidence.sql"),
 ];
 

@@ -226,7 +226,7 @@ export function sectionOf(field: string): "basics" | "scope" | "reviewers" | "sc
 
 /** Time zone names for the picker, with the given one first present. */
 export function timeZones(current: string): string[] {
-  let zones: string[] = [];
+  let zones: string[];
   try {
     const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
     zones = intl.supportedValuesOf?.("timeZone") ?? [];

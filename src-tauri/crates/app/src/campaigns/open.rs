@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::Datelike;
+use chrono::{DateTime, Datelike, Utc};
 use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
 use recert_domain::recommendation::recommend;
 use recert_domain::review::Verdict;
@@ -20,12 +20,15 @@ use super::dto::{CampaignDto, DefinitionDto, IdentityDto, ReviewerDto};
 use super::{GOVERNANCE_ADMINS, campaign_dto};
 use crate::{App, AppError, ErrorCode};
 
-/// The principals of a tenant as last pulled, by object id.
+/// The principals of a tenant as last pulled, by object id. Holders the directory pull did not
+/// resolve (deleted since, or outside the tenant) are added from their assignments, so no item
+/// loses its holder's name.
 pub(crate) fn directory(
     store: &Store,
     tenant_id: &str,
 ) -> Result<HashMap<String, Principal>, AppError> {
-    let mut out = HashMap::new();
+    let mut out: HashMap<String, Principal> =
+        store.principals(tenant_id)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let Some(population) = store.population(tenant_id)? else { return Ok(out) };
     for a in population.assignments {
         out.entry(a.principal_id.clone()).or_insert_with(|| Principal {
@@ -41,6 +44,35 @@ pub(crate) fn directory(
         });
     }
     Ok(out)
+}
+
+/// The latest activation per (principal, role); a group's is the latest of its members'.
+fn last_activations(
+    store: &Store,
+    tenant_id: &str,
+) -> Result<HashMap<(String, String), DateTime<Utc>>, AppError> {
+    let mut latest: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
+    for a in store.activations(tenant_id)? {
+        let key = (a.principal_id, a.role_id);
+        let slot = latest.entry(key).or_insert(a.at);
+        if a.at > *slot {
+            *slot = a.at;
+        }
+    }
+    let mut by_group: Vec<((String, String), DateTime<Utc>)> = Vec::new();
+    let members = store.group_members(tenant_id)?;
+    for ((principal, role), at) in &latest {
+        for m in members.iter().filter(|m| &m.member_id == principal) {
+            by_group.push(((m.group_id.clone(), role.clone()), *at));
+        }
+    }
+    for (key, at) in by_group {
+        let slot = latest.entry(key).or_insert(at);
+        if at > *slot {
+            *slot = at;
+        }
+    }
+    Ok(latest)
 }
 
 pub(crate) fn principal_by_upn(
@@ -283,6 +315,7 @@ impl App {
                 AppError::new(ErrorCode::NotPulled, "the pull stored no population")
             })?;
             let directory = directory(store, &tenant_id)?;
+            let activations = last_activations(store, &tenant_id)?;
             let role_names: HashMap<&str, &str> =
                 population.roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
             let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
@@ -333,10 +366,11 @@ impl App {
                     continue;
                 }
                 entry.2 += 1;
-                let recommendation = definition
-                    .settings
-                    .recommendations
-                    .then(|| recommend(a, holder, None, definition.settings.look_back_days, now));
+                let last_activation =
+                    activations.get(&(a.principal_id.clone(), a.role_id.clone())).copied();
+                let recommendation = definition.settings.recommendations.then(|| {
+                    recommend(a, holder, last_activation, definition.settings.look_back_days, now)
+                });
                 let reviewers = route(&definition.reviewers, holder, &directory)
                     .into_iter()
                     .map(|r| NewReviewer {
@@ -362,7 +396,7 @@ impl App {
                     membership: a.membership.as_str().into(),
                     start_at: a.start,
                     end_at: a.end,
-                    last_activation: None,
+                    last_activation,
                     recommendation: recommendation.as_ref().map(|r| r.verdict.as_str().to_string()),
                     recommendation_code: recommendation
                         .as_ref()
@@ -385,8 +419,8 @@ impl App {
                         b.source_id.as_str(),
                     ))
             });
-            let mut endpoints: Vec<String> = pages.iter().map(|p| endpoint(&p.url)).collect();
-            endpoints.dedup();
+            let endpoints =
+                endpoint_summary(pages.iter().map(|p| (p.method.as_str(), p.url.as_str())));
             let snapshot_record = serde_json::json!({
                 "endpoints": endpoints,
                 "pulledBy": actor,
@@ -417,6 +451,44 @@ impl App {
     }
 }
 
+/// A quoted id in a filter (`'8424c6f0-…'`) replaced by `{id}`, so per-role requests group.
+fn templated(endpoint: &str) -> String {
+    let mut out = String::with_capacity(endpoint.len());
+    let mut rest = endpoint;
+    while let Some(open) = rest.find('\'') {
+        let Some(close) = rest[open + 1..].find('\'') else { break };
+        let inner = &rest[open + 1..open + 1 + close];
+        out.push_str(&rest[..open]);
+        let looks_like_id = inner.len() >= 8
+            && inner.chars().all(|c| c.is_ascii_hexdigit() || c == '-' || c == '/');
+        out.push_str(if looks_like_id { "'{id}'" } else { &rest[open..open + close + 2] });
+        rest = &rest[open + close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Each distinct request template with how many requests it stood for, in first-seen order:
+/// the endpoints and filters a reader can re-run, without one line per role.
+fn endpoint_summary<'a>(requests: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let mut order: Vec<String> = Vec::new();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for (method, url) in requests {
+        let key = format!("{method} {}", templated(&endpoint(url)));
+        if !counts.contains_key(&key) {
+            order.push(key.clone());
+        }
+        *counts.entry(key).or_default() += 1;
+    }
+    order
+        .into_iter()
+        .map(|key| {
+            let n = counts[&key];
+            if n > 1 { format!("{key}  ({n} requests)") } else { key }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -426,6 +498,25 @@ mod tests {
         assert_eq!(
             endpoint("https://h/graph/v1.0/x?$filter=roleDefinitionId eq 'a'&$skiptoken=abc"),
             "/graph/v1.0/x?$filter=roleDefinitionId eq 'a'"
+        );
+    }
+
+    #[test]
+    fn per_role_requests_group_into_one_template() {
+        let got = endpoint_summary(
+            [
+                ("GET", "https://h/graph/v1.0/x?$filter=roleDefinitionId eq '62e90394-69f5-4237-9190-012177145e10'"),
+                ("GET", "https://h/graph/v1.0/x?$filter=roleDefinitionId eq '729827e3-9c14-49f7-bb1b-9608f156bbb8'&$skiptoken=a"),
+                ("POST", "https://h/graph/v1.0/$batch"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            got,
+            [
+                "GET /graph/v1.0/x?$filter=roleDefinitionId eq '{id}'  (2 requests)",
+                "POST /graph/v1.0/$batch"
+            ]
         );
     }
 

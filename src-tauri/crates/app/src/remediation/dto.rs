@@ -1,0 +1,165 @@
+//! Remediation DTOs: the preview per role and per person, the journal's actions and held items,
+//! apply progress, and the safety settings. Serialized camelCase and exported to TypeScript.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// One removal action as the journal has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemediationActionDto {
+    pub item_id: u32,
+    pub surface: String,
+    pub kind: String,
+    /// directoryEligibility, directoryAssignment, groupEligibility, groupAssignment,
+    /// azureEligibility, azureAssignment.
+    pub endpoint: String,
+    /// The request in the service's words.
+    pub request: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    /// Why it is removed (the item's outcome).
+    pub why: String,
+    /// planned, submitted, succeeded, failed, skipped.
+    pub state: String,
+    /// removed, alreadyGone, drift, activated, inherited, or the service's error code.
+    pub state_code: Option<String>,
+    pub state_reason: Option<String>,
+    pub attempts: u32,
+    pub request_id: Option<String>,
+    pub request_status: Option<String>,
+    pub last_error: Option<String>,
+    pub submitted_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// verified-removed, still-present, reappeared.
+    pub verification: Option<String>,
+    pub verification_note: Option<String>,
+    pub verified_at: Option<String>,
+    /// Past the remediation deadline and not done and verified.
+    pub overdue: bool,
+}
+
+/// One item held back, with why and what a person could do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HeldItemDto {
+    pub item_id: u32,
+    pub role_id: String,
+    pub role_name: String,
+    pub kind: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    /// viaGroup, protectedPrincipal, criticalRoleMinimum.
+    pub code: String,
+    pub reason: String,
+    pub proposal: Option<String>,
+    /// Waits for a named person's confirmation (critical roles).
+    pub confirmable: bool,
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<String>,
+}
+
+/// Per role: how many removals and how many held back.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RoleRemediationDto {
+    pub role_id: String,
+    pub role_name: String,
+    pub remove: u32,
+    pub held: u32,
+}
+
+/// Per person: which roles are removed and which held back, with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PersonRemediationDto {
+    pub principal_id: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    /// "Role (kind): why", one per removal.
+    pub remove: Vec<String>,
+    /// "Role (kind): why held", one per held item.
+    pub held: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemediationCountsDto {
+    pub actions: u32,
+    pub planned: u32,
+    pub submitted: u32,
+    pub succeeded: u32,
+    pub failed: u32,
+    pub skipped: u32,
+    pub held: u32,
+    pub awaiting_confirmation: u32,
+    pub verified_removed: u32,
+    pub still_present: u32,
+    pub reappeared: u32,
+    pub overdue: u32,
+}
+
+/// The plan and the journal of one campaign: the preview before applying, the record after.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemediationPlanDto {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub campaign_state: String,
+    pub planned_at: String,
+    /// Removals must be done and verified by then (close + the campaign's deadline days).
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub auto_apply: bool,
+    pub counts: RemediationCountsDto,
+    pub roles: Vec<RoleRemediationDto>,
+    pub people: Vec<PersonRemediationDto>,
+    pub actions: Vec<RemediationActionDto>,
+    pub held: Vec<HeldItemDto>,
+}
+
+/// One finished action during apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RemediationProgressDto {
+    pub done: u32,
+    pub total: u32,
+    pub item_id: u32,
+    pub state: String,
+    pub principal_name: String,
+    pub role_name: String,
+    pub message: String,
+}
+
+/// A role that must keep at least `minimum_holders` holders through any review.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CriticalRoleDto {
+    /// Role template id (directory roles) or role GUID (Azure roles).
+    pub role_id: String,
+    pub name: String,
+    pub minimum_holders: u32,
+}
+
+/// The safety interlocks: protected principals (break-glass) and critical roles.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SafetyDto {
+    /// Object ids or UPNs that are never removed.
+    pub protected_principals: Vec<String>,
+    pub critical_roles: Vec<CriticalRoleDto>,
+}

@@ -1,0 +1,734 @@
+//! The remediation journal: the plan (actions and holds) stored once per campaign, each action's
+//! journey `planned → submitted → succeeded | failed | skipped` with its attempts and results,
+//! confirmations of held items, and verifications. Every transition commits with its audit event;
+//! illegal steps (e.g. resubmitting a finished action) are refused.
+
+use chrono::{DateTime, Utc};
+use recert_domain::remediation::{ActionState, Verification};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use crate::audit::{self, NewAuditEvent};
+use crate::{Result, Store, StoreError, format_time, parse_time};
+
+/// One removal about to be planned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAction {
+    pub item_id: u32,
+    pub endpoint: String,
+    pub surface: String,
+    pub kind: String,
+    pub source_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub why: String,
+    /// The request body as JSON text.
+    pub request_body: String,
+    pub idempotency_key: String,
+}
+
+/// One item held back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHold {
+    pub item_id: u32,
+    pub code: String,
+    pub reason: String,
+    pub proposal: Option<String>,
+    pub confirmable: bool,
+}
+
+/// An action as journaled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionRecord {
+    pub item_id: u32,
+    pub endpoint: String,
+    pub surface: String,
+    pub kind: String,
+    pub source_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_name: String,
+    pub why: String,
+    pub state: ActionState,
+    pub state_code: Option<String>,
+    pub state_reason: Option<String>,
+    pub request_body: String,
+    pub idempotency_key: String,
+    pub attempts: u32,
+    pub request_id: Option<String>,
+    pub request_status: Option<String>,
+    pub last_error: Option<String>,
+    pub planned_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub verification: Option<Verification>,
+    pub verification_note: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+/// A held item as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoldRecord {
+    pub item_id: u32,
+    pub code: String,
+    pub reason: String,
+    pub proposal: Option<String>,
+    pub confirmable: bool,
+    pub confirmed_by_id: Option<String>,
+    pub confirmed_by_upn: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// When and with which safety settings a campaign's plan was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanRecord {
+    pub planned_at: DateTime<Utc>,
+    pub actor: String,
+    pub safety: String,
+}
+
+/// How an action ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finish {
+    /// `Succeeded`, `Failed` or `Skipped`.
+    pub state: ActionState,
+    /// e.g. `removed`, `alreadyGone`, `drift`, `activated`, or the service's error code.
+    pub code: String,
+    pub reason: String,
+    pub request_id: Option<String>,
+    pub request_status: Option<String>,
+    pub error: Option<String>,
+}
+
+const ACTION_COLUMNS: &str = "item_id, endpoint, surface, kind, source_id, role_id, role_name, \
+     scope, principal_id, principal_name, why, state, state_code, state_reason, request_body, \
+     idempotency_key, attempts, request_id, request_status, last_error, planned_at, submitted_at, \
+     finished_at, verification, verification_note, verified_at";
+
+fn corrupt(column: &'static str, value: String) -> StoreError {
+    StoreError::Corrupt { table: "remediation_action", column, value }
+}
+
+fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ActionRecord, [Option<String>; 6])> {
+    let record = ActionRecord {
+        item_id: row.get(0)?,
+        endpoint: row.get(1)?,
+        surface: row.get(2)?,
+        kind: row.get(3)?,
+        source_id: row.get(4)?,
+        role_id: row.get(5)?,
+        role_name: row.get(6)?,
+        scope: row.get(7)?,
+        principal_id: row.get(8)?,
+        principal_name: row.get(9)?,
+        why: row.get(10)?,
+        state: ActionState::Planned,
+        state_code: row.get(12)?,
+        state_reason: row.get(13)?,
+        request_body: row.get(14)?,
+        idempotency_key: row.get(15)?,
+        attempts: row.get(16)?,
+        request_id: row.get(17)?,
+        request_status: row.get(18)?,
+        last_error: row.get(19)?,
+        planned_at: DateTime::<Utc>::MIN_UTC,
+        submitted_at: None,
+        finished_at: None,
+        verification: None,
+        verification_note: row.get(24)?,
+        verified_at: None,
+    };
+    Ok((record, [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?]))
+}
+
+fn finish_action(raw: (ActionRecord, [Option<String>; 6])) -> Result<ActionRecord> {
+    let (mut a, [state, planned, submitted, finished, verification, verified]) = raw;
+    let state = state.unwrap_or_default();
+    a.state = ActionState::parse(&state).ok_or_else(|| corrupt("state", state.clone()))?;
+    let planned = planned.unwrap_or_default();
+    a.planned_at = parse_time("remediation_action", "planned_at", Some(planned.clone()))?
+        .ok_or_else(|| corrupt("planned_at", planned))?;
+    a.submitted_at = parse_time("remediation_action", "submitted_at", submitted)?;
+    a.finished_at = parse_time("remediation_action", "finished_at", finished)?;
+    a.verification = verification
+        .map(|v| Verification::parse(&v).ok_or_else(|| corrupt("verification", v)))
+        .transpose()?;
+    a.verified_at = parse_time("remediation_action", "verified_at", verified)?;
+    Ok(a)
+}
+
+fn action_in(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Result<ActionRecord> {
+    let raw = tx
+        .query_row(
+            &format!(
+                "SELECT {ACTION_COLUMNS} FROM remediation_action WHERE campaign_id = ?1 AND item_id = ?2"
+            ),
+            params![campaign_id, item_id],
+            action_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "remediation action",
+            id: format!("{campaign_id}#{item_id}"),
+        })?;
+    finish_action(raw)
+}
+
+fn insert_action(tx: &Transaction<'_>, campaign_id: &str, a: &NewAction, now: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO remediation_action (campaign_id, item_id, endpoint, surface, kind, source_id,
+           role_id, role_name, scope, principal_id, principal_name, why, state, request_body,
+           idempotency_key, planned_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'planned', ?13, ?14, ?15)",
+        params![
+            campaign_id,
+            a.item_id,
+            a.endpoint,
+            a.surface,
+            a.kind,
+            a.source_id,
+            a.role_id,
+            a.role_name,
+            a.scope,
+            a.principal_id,
+            a.principal_name,
+            a.why,
+            a.request_body,
+            a.idempotency_key,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+fn event(
+    tx: &Transaction<'_>,
+    campaign_id: &str,
+    kind: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+    payload: serde_json::Value,
+) -> Result<()> {
+    audit::append(
+        tx,
+        &NewAuditEvent {
+            at: now,
+            actor,
+            kind,
+            subject: &format!("campaign/{campaign_id}"),
+            payload,
+        },
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// The campaign's plan record, if a plan was made.
+    pub fn remediation_plan(&self, campaign_id: &str) -> Result<Option<PlanRecord>> {
+        let raw: Option<(String, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT planned_at, actor, safety FROM remediation_plan WHERE campaign_id = ?1",
+                [campaign_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        raw.map(|(at, actor, safety)| {
+            let planned_at = parse_time("remediation_plan", "planned_at", Some(at.clone()))?
+                .ok_or(StoreError::Corrupt {
+                    table: "remediation_plan",
+                    column: "planned_at",
+                    value: at,
+                })?;
+            Ok(PlanRecord { planned_at, actor, safety })
+        })
+        .transpose()
+    }
+
+    /// Stores the campaign's plan once, with one audit event. A second plan is refused: the
+    /// journal, not a fresh computation, is the truth once removals may have started.
+    pub fn record_remediation_plan(
+        &mut self,
+        campaign_id: &str,
+        actions: &[NewAction],
+        holds: &[NewHold],
+        safety: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let exists: Option<String> = tx
+            .query_row(
+                "SELECT campaign_id FROM remediation_plan WHERE campaign_id = ?1",
+                [campaign_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "campaign {campaign_id} already has a remediation plan"
+            )));
+        }
+        let stamp = format_time(now);
+        tx.execute(
+            "INSERT INTO remediation_plan (campaign_id, planned_at, actor, safety) VALUES (?1, ?2, ?3, ?4)",
+            params![campaign_id, stamp, actor, safety],
+        )?;
+        for a in actions {
+            insert_action(&tx, campaign_id, a, &stamp)?;
+        }
+        for h in holds {
+            tx.execute(
+                "INSERT INTO remediation_hold (campaign_id, item_id, code, reason, proposal, confirmable)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![campaign_id, h.item_id, h.code, h.reason, h.proposal, h.confirmable],
+            )?;
+        }
+        let mut per_code = std::collections::BTreeMap::<&str, usize>::new();
+        for h in holds {
+            *per_code.entry(h.code.as_str()).or_default() += 1;
+        }
+        event(
+            &tx,
+            campaign_id,
+            "remediation.planned",
+            actor,
+            now,
+            serde_json::json!({
+                "actions": actions.len(),
+                "held": per_code,
+                "safety": serde_json::from_str::<serde_json::Value>(safety).unwrap_or_default(),
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn remediation_actions(&self, campaign_id: &str) -> Result<Vec<ActionRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ACTION_COLUMNS} FROM remediation_action WHERE campaign_id = ?1 ORDER BY item_id"
+        ))?;
+        let rows = stmt.query_map([campaign_id], action_from_row)?;
+        rows.map(|raw| finish_action(raw?)).collect()
+    }
+
+    pub fn remediation_holds(&self, campaign_id: &str) -> Result<Vec<HoldRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT item_id, code, reason, proposal, confirmable, confirmed_by_id, confirmed_by_upn,
+                    confirmed_at
+             FROM remediation_hold WHERE campaign_id = ?1 ORDER BY item_id",
+        )?;
+        let rows = stmt.query_map([campaign_id], |row| {
+            Ok((
+                HoldRecord {
+                    item_id: row.get(0)?,
+                    code: row.get(1)?,
+                    reason: row.get(2)?,
+                    proposal: row.get(3)?,
+                    confirmable: row.get(4)?,
+                    confirmed_by_id: row.get(5)?,
+                    confirmed_by_upn: row.get(6)?,
+                    confirmed_at: None,
+                },
+                row.get::<_, Option<String>>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (mut hold, at) = row?;
+            hold.confirmed_at = parse_time("remediation_hold", "confirmed_at", at)?;
+            Ok(hold)
+        })
+        .collect()
+    }
+
+    /// A named person confirms a held removal: the hold records who and when, and the removal
+    /// joins the journal as a planned action, in one transaction.
+    pub fn confirm_remediation_hold(
+        &mut self,
+        campaign_id: &str,
+        action: &NewAction,
+        confirmer_id: &str,
+        confirmer_upn: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let hold: Option<(bool, Option<String>, String)> = tx
+            .query_row(
+                "SELECT confirmable, confirmed_by_upn, reason FROM remediation_hold
+                 WHERE campaign_id = ?1 AND item_id = ?2",
+                params![campaign_id, action.item_id],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        let Some((confirmable, confirmed_by, reason)) = hold else {
+            return Err(StoreError::NotFound {
+                what: "held item",
+                id: format!("{campaign_id}#{}", action.item_id),
+            });
+        };
+        if !confirmable {
+            return Err(StoreError::Conflict(format!(
+                "item {} cannot be confirmed: {reason}",
+                action.item_id
+            )));
+        }
+        if let Some(by) = confirmed_by {
+            return Err(StoreError::Conflict(format!(
+                "item {} was already confirmed by {by}",
+                action.item_id
+            )));
+        }
+        let stamp = format_time(now);
+        tx.execute(
+            "UPDATE remediation_hold SET confirmed_by_id = ?3, confirmed_by_upn = ?4, confirmed_at = ?5
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, action.item_id, confirmer_id, confirmer_upn, stamp],
+        )?;
+        insert_action(&tx, campaign_id, action, &stamp)?;
+        event(
+            &tx,
+            campaign_id,
+            "remediation.confirmed",
+            confirmer_upn,
+            now,
+            serde_json::json!({
+                "item": action.item_id,
+                "confirmedBy": { "id": confirmer_id, "upn": confirmer_upn },
+                "hold": reason,
+                "role": action.role_name,
+                "principal": action.principal_name,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Journals the intent to send (another attempt of) an action's request, before it is sent.
+    /// Returns the attempt number.
+    pub fn remediation_submitted(
+        &mut self,
+        campaign_id: &str,
+        item_id: u32,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u32> {
+        let tx = self.conn.transaction()?;
+        let before = action_in(&tx, campaign_id, item_id)?;
+        if !before.state.can_become(ActionState::Submitted) {
+            return Err(StoreError::Conflict(format!(
+                "action {item_id} is {}: it cannot be sent again",
+                before.state.as_str()
+            )));
+        }
+        let attempt = before.attempts + 1;
+        tx.execute(
+            "UPDATE remediation_action SET state = 'submitted', attempts = ?3, submitted_at = ?4
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, item_id, attempt, format_time(now)],
+        )?;
+        event(
+            &tx,
+            campaign_id,
+            "remediation.submitted",
+            actor,
+            now,
+            serde_json::json!({
+                "item": item_id,
+                "attempt": attempt,
+                "endpoint": before.endpoint,
+                "key": before.idempotency_key,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(attempt)
+    }
+
+    /// Journals an action's result. Only a planned or submitted action can finish, once.
+    pub fn remediation_finished(
+        &mut self,
+        campaign_id: &str,
+        item_id: u32,
+        finish: &Finish,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if !finish.state.is_final() {
+            return Err(StoreError::Conflict(format!(
+                "{} is not a result",
+                finish.state.as_str()
+            )));
+        }
+        let tx = self.conn.transaction()?;
+        let before = action_in(&tx, campaign_id, item_id)?;
+        if !before.state.can_become(finish.state) {
+            return Err(StoreError::Conflict(format!(
+                "action {item_id} is already {}",
+                before.state.as_str()
+            )));
+        }
+        tx.execute(
+            "UPDATE remediation_action SET state = ?3, state_code = ?4, state_reason = ?5,
+               request_id = COALESCE(?6, request_id), request_status = COALESCE(?7, request_status),
+               last_error = COALESCE(?8, last_error), finished_at = ?9
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![
+                campaign_id,
+                item_id,
+                finish.state.as_str(),
+                finish.code,
+                finish.reason,
+                finish.request_id,
+                finish.request_status,
+                finish.error,
+                format_time(now)
+            ],
+        )?;
+        event(
+            &tx,
+            campaign_id,
+            &format!("remediation.{}", finish.state.as_str()),
+            actor,
+            now,
+            serde_json::json!({
+                "item": item_id,
+                "endpoint": before.endpoint,
+                "role": before.role_id,
+                "scope": before.scope,
+                "principal": before.principal_id,
+                "code": finish.code,
+                "reason": finish.reason,
+                "requestId": finish.request_id,
+                "requestStatus": finish.request_status,
+                "error": finish.error,
+                "attempts": before.attempts,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a failed attempt's error without finishing the action (it will be re-read and
+    /// perhaps resent).
+    pub fn remediation_attempt_failed(
+        &mut self,
+        campaign_id: &str,
+        item_id: u32,
+        error: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let before = action_in(&tx, campaign_id, item_id)?;
+        if before.state != ActionState::Submitted {
+            return Err(StoreError::Conflict(format!(
+                "action {item_id} is {}, not submitted",
+                before.state.as_str()
+            )));
+        }
+        tx.execute(
+            "UPDATE remediation_action SET last_error = ?3 WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, item_id, error],
+        )?;
+        event(
+            &tx,
+            campaign_id,
+            "remediation.attemptFailed",
+            actor,
+            now,
+            serde_json::json!({ "item": item_id, "attempt": before.attempts, "error": error }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records one verification pass (one audit event for the pass). Only final actions are
+    /// verified.
+    pub fn record_verifications(
+        &mut self,
+        campaign_id: &str,
+        results: &[(u32, Verification, String)],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        let stamp = format_time(now);
+        {
+            let mut update = tx.prepare_cached(
+                "UPDATE remediation_action SET verification = ?3, verification_note = ?4, verified_at = ?5
+                 WHERE campaign_id = ?1 AND item_id = ?2
+                   AND state IN ('succeeded', 'failed', 'skipped')",
+            )?;
+            for (item, verification, note) in results {
+                if update.execute(params![campaign_id, item, verification.as_str(), note, stamp])?
+                    == 0
+                {
+                    return Err(StoreError::Conflict(format!(
+                        "action {item} is not final: it cannot be verified yet"
+                    )));
+                }
+            }
+        }
+        let count = |v: Verification| results.iter().filter(|r| r.1 == v).count();
+        let flagged: Vec<serde_json::Value> = results
+            .iter()
+            .filter(|r| r.1 != Verification::VerifiedRemoved)
+            .map(|(item, v, note)| serde_json::json!({ "item": item, "verification": v.as_str(), "note": note }))
+            .collect();
+        event(
+            &tx,
+            campaign_id,
+            "remediation.verified",
+            actor,
+            now,
+            serde_json::json!({
+                "checked": results.len(),
+                "verifiedRemoved": count(Verification::VerifiedRemoved),
+                "stillPresent": count(Verification::StillPresent),
+                "reappeared": count(Verification::Reappeared),
+                "flagged": flagged,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).single().expect("a valid time")
+    }
+
+    /// A store with one tenant, one closed campaign and two items, straight through SQL: the
+    /// journal's rules are what is under test here.
+    fn store() -> Store {
+        let store = Store::open_in_memory().expect("store");
+        store
+            .conn
+            .execute_batch(
+                "INSERT INTO tenant VALUES ('t', 'T', 'demo', 'g', '2026-01-01T00:00:00Z');
+                 INSERT INTO campaign_definition (id, tenant_id, name, definition, created_at, updated_at)
+                   VALUES ('d', 't', 'D', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                 INSERT INTO campaign (id, definition_id, occurrence, name, state, period_start, period_end, definition)
+                   VALUES ('c', 'd', 0, 'C', 'closed', '2026-01-01T00:00:00Z', '2026-01-22T00:00:00Z', '{}');
+                 INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
+                   principal_id, principal_kind, principal_name, membership)
+                   VALUES ('c', 1, 'directoryRole', 'active', 's1', 'r', 'R', '/', 'p1', 'user', 'P1', 'direct'),
+                          ('c', 2, 'directoryRole', 'active', 's2', 'r', 'R', '/', 'p2', 'user', 'P2', 'direct');",
+            )
+            .expect("seed");
+        store
+    }
+
+    fn action(item_id: u32, source: &str) -> NewAction {
+        NewAction {
+            item_id,
+            endpoint: "directoryAssignment".into(),
+            surface: "directoryRole".into(),
+            kind: "active".into(),
+            source_id: source.into(),
+            role_id: "r".into(),
+            role_name: "R".into(),
+            scope: "/".into(),
+            principal_id: format!("p{item_id}"),
+            principal_name: format!("P{item_id}"),
+            why: "denied".into(),
+            request_body: "{}".into(),
+            idempotency_key: format!("k{item_id}"),
+        }
+    }
+
+    fn hold(item_id: u32) -> NewHold {
+        NewHold {
+            item_id,
+            code: "criticalRoleMinimum".into(),
+            reason: "would leave 1".into(),
+            proposal: None,
+            confirmable: true,
+        }
+    }
+
+    fn done(state: ActionState) -> Finish {
+        Finish {
+            state,
+            code: "removed".into(),
+            reason: "removed".into(),
+            request_id: Some("req".into()),
+            request_status: Some("Revoked".into()),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_journal_moves_forward_once_and_audits_every_step() {
+        let mut s = store();
+        s.record_remediation_plan("c", &[action(1, "s1")], &[hold(2)], "{}", "me", now())
+            .expect("plan");
+        let again = s.record_remediation_plan("c", &[], &[], "{}", "me", now());
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "one plan per campaign");
+        assert_eq!(s.remediation_submitted("c", 1, "me", now()).expect("submit"), 1);
+        assert_eq!(s.remediation_submitted("c", 1, "me", now()).expect("resubmit"), 2);
+        s.remediation_attempt_failed("c", 1, "HTTP 503", "me", now()).expect("attempt failed");
+        s.remediation_finished("c", 1, &done(ActionState::Succeeded), "me", now()).expect("done");
+        let err = s.remediation_submitted("c", 1, "me", now()).expect_err("final");
+        assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+        let err = s.remediation_finished("c", 1, &done(ActionState::Failed), "me", now());
+        assert!(err.is_err(), "a result is recorded once");
+        s.record_verifications("c", &[(1, Verification::VerifiedRemoved, "gone".into())], "me", now())
+            .expect("verify");
+        let a = &s.remediation_actions("c").expect("actions")[0];
+        assert_eq!(
+            (a.state, a.attempts, a.verification, a.last_error.as_deref()),
+            (ActionState::Succeeded, 2, Some(Verification::VerifiedRemoved), Some("HTTP 503"))
+        );
+        let kinds: Vec<String> =
+            s.audit_events(Some("campaign/c")).expect("events").into_iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "remediation.planned",
+                "remediation.submitted",
+                "remediation.submitted",
+                "remediation.attemptFailed",
+                "remediation.succeeded",
+                "remediation.verified"
+            ]
+        );
+        assert!(s.verify_chain().expect("read").is_ok());
+    }
+
+    #[test]
+    fn a_hold_is_confirmed_once_by_a_named_person_and_becomes_an_action() {
+        let mut s = store();
+        s.record_remediation_plan("c", &[], &[hold(2)], "{}", "me", now()).expect("plan");
+        s.confirm_remediation_hold("c", &action(2, "s2"), "id-j", "jane@contoso.test", now())
+            .expect("confirm");
+        let again = s.confirm_remediation_hold("c", &action(2, "s2"), "id-j", "jane@contoso.test", now());
+        assert!(again.is_err(), "confirmed once");
+        let h = &s.remediation_holds("c").expect("holds")[0];
+        assert_eq!(h.confirmed_by_upn.as_deref(), Some("jane@contoso.test"));
+        assert_eq!(s.remediation_actions("c").expect("actions")[0].state, ActionState::Planned);
+    }
+
+    #[test]
+    fn one_action_per_assignment() {
+        let mut s = store();
+        let mut twin = action(2, "s1");
+        twin.kind = "active".into();
+        let err = s
+            .record_remediation_plan("c", &[action(1, "s1"), twin], &[], "{}", "me", now())
+            .expect_err("the same assignment twice");
+        assert!(err.to_string().contains("UNIQUE"), "{err}");
+        assert!(s.remediation_plan("c").expect("read").is_none(), "nothing was stored");
+    }
+}

@@ -1,0 +1,151 @@
+//! The whole review in the window on the demo tenant: create a quarterly campaign in the wizard,
+//! open it, decide items as two different reviewers with the keyboard, close it early. Every
+//! screen is saved as a screenshot along the way.
+
+use fantoccini::Locator;
+use recert_emulator::Tenant;
+
+use crate::window::Window;
+
+/// Two member users of the demo tenant who hold a directory role directly, so the window can act
+/// as them; they become the campaign's fallback reviewers.
+fn two_reviewers(tenant: &Tenant) -> (String, String) {
+    let holders: std::collections::BTreeSet<&str> = tenant
+        .eligibility_instances()
+        .iter()
+        .chain(tenant.assignment_instances())
+        .filter_map(|i| i["principalId"].as_str())
+        .collect();
+    let mut upns: Vec<String> = tenant
+        .users()
+        .iter()
+        .filter(|u| u["id"].as_str().is_some_and(|id| holders.contains(id)))
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .filter(|upn| !upn.contains("#EXT#") && !upn.starts_with("breakglass"))
+        .map(str::to_string)
+        .collect();
+    upns.sort();
+    assert!(upns.len() >= 2, "the demo tenant has at least two member role holders");
+    (upns[0].clone(), upns[1].clone())
+}
+
+async fn decided_by(window: &Window, upn: &str) -> u32 {
+    let cell = window.text(&format!("#reviewer-table tr[data-upn=\"{upn}\"] .progress-cell")).await;
+    cell.split('/').next().and_then(|n| n.trim().parse().ok()).unwrap_or_else(|| panic!("a count in {cell:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() {
+    let (first, second) = two_reviewers(&Tenant::demo());
+    let window = Window::open().await;
+
+    // The dashboard greets a new installation with the demo tenant connected and no campaign.
+    window.wait_for("#status-tenant .dot.ok", 60).await;
+    window.wait_for("#no-campaigns", 30).await;
+    window.screenshot("01-dashboard-empty").await;
+
+    // The wizard checks as you go: trying to create without a fallback reviewer shows why not.
+    window.click("#dashboard #new-campaign").await;
+    window.type_into("#f-name", "Quarterly privileged access review").await;
+    window.click("#create-campaign").await;
+    window.wait_for("#err-reviewers-fallback", 10).await;
+    window.screenshot("02-wizard-needs-fallback").await;
+
+    for upn in [&first, &second] {
+        window.type_into("#f-reviewers-fallback", upn).await;
+        window.click("#f-reviewers-fallback-add").await;
+        window.wait_for(&format!(".chip[data-upn=\"{upn}\"]"), 10).await;
+    }
+    window.wait_for("#check-ok", 10).await;
+    window.wait_for_count("#occurrences li", 4, 10).await;
+    let estimate = window.text("#estimate").await;
+    assert!(!estimate.starts_with('0'), "the scope holds items: {estimate}");
+    window.screenshot("03-wizard-ready").await;
+
+    // Created, then opened by hand: the population is pulled and routed.
+    window.click("#create-campaign").await;
+    window.wait_for("#campaigns [data-definition-id] .open-now", 10).await;
+    window.screenshot("04-campaigns").await;
+    window.click("#campaigns [data-definition-id] .open-now").await;
+    window.wait_for("#campaign-detail #reviewer-table", 60).await;
+    window.wait_for("#role-table", 30).await;
+    window.screenshot("05-campaign-open").await;
+
+    // The first reviewer: approve the highlighted row, then deny a range of three with a reason.
+    window.click(&format!("#reviewer-table tr[data-upn=\"{first}\"] .review-as")).await;
+    window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
+    window.wait_for_text("#acting-as", "", 5).await;
+    window.screenshot("06-worklist-first-reviewer").await;
+    window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
+    window.type_into("#worklist-grid", "a").await;
+    window.wait_for_text("#toast", "Approved 1 item", 10).await;
+    window.type_into("#worklist-grid", " JJ").await;
+    window.wait_for_text("#selected-count", "3 selected", 5).await;
+    window.type_into("#worklist-grid", "d").await;
+    window.wait_for("#justify-dialog #justification", 5).await;
+    window.type_into("#justification", "No longer in the team that needs this role").await;
+    window.screenshot("07-justification-dialog").await;
+    window.click("#confirm-decision").await;
+    window.wait_for_text("#toast", "Denied 3 items", 10).await;
+    window.screenshot("08-worklist-decided").await;
+
+    // The second reviewer, picked in "Act as": select everything visible and approve it in bulk.
+    window.click("#act-as").await;
+    window.click(&format!("#act-as-dialog .candidate[data-upn=\"{second}\"]")).await;
+    window.wait_for(&format!("#acting-as[data-upn=\"{second}\"]"), 10).await;
+    window.click("#nav-reviews").await;
+    window.click("#my-reviews .start-review").await;
+    window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
+    window.click("#filter-decision").await;
+    window
+        .client
+        .find(Locator::Css("#filter-decision option[value=\"undecided\"]"))
+        .await
+        .expect("the undecided option")
+        .click()
+        .await
+        .expect("choose undecided");
+    window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
+    window.type_into("#worklist-grid", "x").await;
+    window.wait_for_text("#selected-count", "selected", 5).await;
+    let selected = window.text("#selected-count").await;
+    window.type_into("#worklist-grid", "a").await;
+    window.wait_for("#justify-dialog #confirm-decision", 5).await;
+    window.click("#confirm-decision").await;
+    window.wait_for_text("#toast", "Approved", 10).await;
+    window.screenshot("09-worklist-second-reviewer").await;
+    let approved: u32 = selected.split_whitespace().next().and_then(|n| n.parse().ok()).expect("a count");
+
+    // The campaign shows both reviewers' work.
+    window.click("#worklist .crumbs button").await;
+    window.wait_for("#my-reviews", 10).await;
+    window.click("#nav-campaigns").await;
+    window.click("#campaign-table tbody tr button.link").await;
+    window.wait_for("#reviewer-table", 30).await;
+    assert!(decided_by(&window, &first).await >= 4, "the first reviewer's four decisions count");
+    assert!(decided_by(&window, &second).await >= approved, "the second reviewer's bulk approval counts");
+    window.screenshot("10-campaign-progress").await;
+
+    // Closing early asks first, then records the outcomes.
+    window.click("#close-early").await;
+    window.type_into("#close-reason", "Both reviewers finished early").await;
+    window.screenshot("11-close-dialog").await;
+    window.click("#confirm-close").await;
+    window.wait_for("#campaign-state [data-state=\"closed\"]", 30).await;
+    let removed = window.text("#outcomes").await;
+    assert!(removed.contains("Remove"), "the outcomes are shown: {removed}");
+    window.screenshot("12-campaign-closed").await;
+
+    window.click("#nav-dashboard").await;
+    window.wait_for("#dashboard [data-campaign-id]", 10).await;
+    window.screenshot("13-dashboard").await;
+
+    // The dark theme, from Settings.
+    window.click("#nav-settings").await;
+    window.click("#theme-dark").await;
+    window.screenshot("14-settings-dark").await;
+    window.click("#nav-dashboard").await;
+    window.wait_for("#dashboard [data-campaign-id]", 10).await;
+    window.screenshot("15-dashboard-dark").await;
+    window.close().await;
+}

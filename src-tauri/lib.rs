@@ -4,7 +4,9 @@
 mod commands;
 mod demo;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Mutex;
 
 use tauri::Manager;
 
@@ -12,6 +14,40 @@ use tauri::Manager;
 pub struct Shell {
     pub app: recert_app::App,
     pub demo: demo::DemoTenant,
+    /// Where the database lives; evidence is written under `evidence/<campaign>/` beside it.
+    pub data_dir: PathBuf,
+    /// Remediation runs in progress, by campaign, so the window can cancel them.
+    pub applying: Mutex<HashMap<String, recert_app::CancellationToken>>,
+}
+
+impl Shell {
+    /// Records (or, with `None`, forgets) the campaign's running remediation; returns the old one.
+    pub fn running(
+        &self,
+        campaign_id: &str,
+        cancel: Option<recert_app::CancellationToken>,
+    ) -> Option<recert_app::CancellationToken> {
+        let mut map = self.applying.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match cancel {
+            Some(token) => map.insert(campaign_id.to_string(), token),
+            None => map.remove(campaign_id),
+        }
+    }
+
+    /// The campaign's evidence files (those asked for, in `[pdf, csv, json]` order).
+    pub fn evidence_paths(&self, campaign_id: &str, wanted: [bool; 3]) -> recert_app::evidence::EvidencePaths {
+        let safe: String = campaign_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        let dir = self.data_dir.join("evidence").join(safe);
+        let [pdf, csv, json] = wanted;
+        recert_app::evidence::EvidencePaths {
+            pdf: pdf.then(|| dir.join("binder.pdf")),
+            csv: csv.then(|| dir.join("decisions.csv")),
+            json: json.then(|| dir.join("binder.json")),
+        }
+    }
 }
 
 fn data_dir(handle: &tauri::AppHandle) -> PathBuf {
@@ -31,10 +67,10 @@ pub fn run() {
         .init();
     let result = tauri::Builder::default()
         .setup(|tauri_app| {
-            let db = data_dir(tauri_app.handle()).join("recert.db");
-            let app = recert_app::App::open(&db, recert_app::App::system_clock())?;
+            let data_dir = data_dir(tauri_app.handle());
+            let app = recert_app::App::open(&data_dir.join("recert.db"), recert_app::App::system_clock())?;
             let demo = demo::DemoTenant::start(app.clone());
-            tauri_app.manage(Shell { app, demo });
+            tauri_app.manage(Shell { app, demo, data_dir, applying: Mutex::default() });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -53,6 +89,15 @@ pub fn run() {
             commands::worklist::decide,
             commands::worklist::accept_recommendations,
             commands::worklist::demo_identity,
+            commands::evidence::evidence_export,
+            commands::evidence::evidence_verify,
+            commands::remediation::remediation_plan,
+            commands::remediation::remediation_confirm_held,
+            commands::remediation::remediation_apply,
+            commands::remediation::remediation_cancel,
+            commands::remediation::remediation_verify,
+            commands::remediation::remediation_safety,
+            commands::remediation::set_remediation_safety,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -4,5 +4,6 @@
 mod campaigns;
 mod evidence;
 mod population;
+mod remediation;
 mod tenants;
 mod tidy;

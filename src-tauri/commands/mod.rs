@@ -1,5 +1,7 @@
 //! Tauri commands, one file per area. Each is parse, call `recert-app`, return.
 
 pub mod campaigns;
+pub mod evidence;
+pub mod remediation;
 pub mod tenant;
 pub mod worklist;

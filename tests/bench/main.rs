@@ -9,6 +9,7 @@ mod emulator;
 mod evidence;
 mod pull;
 mod pull_large;
+mod remediation;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,6 +23,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("pull-demo", || Box::pin(pull::demo_tenant_pull())),
     ("large-pull", || Box::pin(pull_large::large_pull())),
     ("evidence-binder", || Box::pin(evidence::binder_100k())),
+    ("remediation", || Box::pin(remediation::removals_5000())),
 ];
 
 fn main() {

@@ -1,6 +1,6 @@
 //! The whole review in the window on the demo tenant: create a quarterly campaign in the wizard,
-//! open it, decide items as two different reviewers with the keyboard, close it early. Every
-//! screen is saved as a screenshot along the way.
+//! open it, decide items as two different reviewers with the keyboard, close it early, preview,
+//! apply and verify the removals, export and verify the evidence. Every screen is saved as a screenshot along the way.
 
 use fantoccini::Locator;
 use recert_emulator::Tenant;
@@ -31,7 +31,10 @@ fn two_reviewers(tenant: &Tenant) -> (String, String) {
 
 async fn decided_by(window: &Window, upn: &str) -> u32 {
     let cell = window.text(&format!("#reviewer-table tr[data-upn=\"{upn}\"] .progress-cell")).await;
-    cell.split('/').next().and_then(|n| n.trim().parse().ok()).unwrap_or_else(|| panic!("a count in {cell:?}"))
+    cell.split('/')
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("a count in {cell:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,7 +117,8 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.click("#confirm-decision").await;
     window.wait_for_text("#toast", "Approved", 10).await;
     window.screenshot("09-worklist-second-reviewer").await;
-    let approved: u32 = selected.split_whitespace().next().and_then(|n| n.parse().ok()).expect("a count");
+    let approved: u32 =
+        selected.split_whitespace().next().and_then(|n| n.parse().ok()).expect("a count");
 
     // The campaign shows both reviewers' work.
     window.click("#worklist .crumbs button").await;
@@ -123,7 +127,10 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.click("#campaign-table tbody tr button.link").await;
     window.wait_for("#reviewer-table", 30).await;
     assert!(decided_by(&window, &first).await >= 4, "the first reviewer's four decisions count");
-    assert!(decided_by(&window, &second).await >= approved, "the second reviewer's bulk approval counts");
+    assert!(
+        decided_by(&window, &second).await >= approved,
+        "the second reviewer's bulk approval counts"
+    );
     window.screenshot("10-campaign-progress").await;
 
     // Closing early asks first, then records the outcomes.
@@ -136,16 +143,59 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     assert!(removed.contains("Remove"), "the outcomes are shown: {removed}");
     window.screenshot("12-campaign-closed").await;
 
+    // Remediation: the preview by role and person; held items confirmed by name; apply; verify.
+    window.click("#open-remediation").await;
+    window.wait_for("#remediation #rem-actions", 30).await;
+    window.screenshot("13-remediation-preview").await;
+    for held in window.client.find_all(Locator::Css("#held li")).await.expect("held items") {
+        if let Ok(input) = held.find(Locator::Css("form.confirm input")).await {
+            let name = held.find(Locator::Css("strong")).await.expect("a name").text().await.expect("text");
+            input.send_keys(&name).await.expect("typing the name");
+            held.find(Locator::Css("form.confirm button")).await.expect("confirm").click().await.expect("click");
+            window.wait_for(&format!("#held li[data-item-id=\"{}\"] .badge.approve", held.attr("data-item-id").await.ok().flatten().unwrap_or_default()), 10).await;
+        }
+    }
+    let to_remove: u32 = window.text("#rem-actions").await.trim().parse().expect("a count");
+    if to_remove > 0 {
+        window.click("#apply-removals").await;
+        window.click("#confirm-apply").await;
+        window.wait_for_text("#rem-succeeded", &to_remove.to_string(), 60).await;
+        window.screenshot("14-remediation-applied").await;
+        window.click("#verify-removals").await;
+        window.wait_for_text("#rem-verified", &to_remove.to_string(), 60).await;
+        window.screenshot("15-remediation-verified").await;
+    }
+
+    // Evidence: export the binder in every format, then verify it.
+    window.click("#remediation .crumbs button:nth-of-type(2)").await;
+    window.click("#export-evidence").await;
+    window.wait_for("#export-result", 60).await;
+    window.click("#verify-evidence").await;
+    window.wait_for("#verify-result[data-ok=\"true\"]", 60).await;
+    window.screenshot("16-evidence").await;
+    let folder = std::fs::read_dir(window.data_dir().join("evidence"))
+        .expect("the evidence folder")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .next()
+        .expect("the campaign's evidence folder");
+    let pdf = std::fs::read(folder.join("binder.pdf")).expect("the PDF is written");
+    assert!(pdf.starts_with(b"%PDF"), "binder.pdf is a PDF");
+    let binder = std::fs::read_to_string(folder.join("binder.json")).expect("the JSON is written");
+    for needle in [first.as_str(), second.as_str(), "No longer in the team that needs this role"] {
+        assert!(binder.contains(needle), "the binder holds the decisions: {needle} is missing");
+    }
+
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
-    window.screenshot("13-dashboard").await;
+    window.screenshot("17-dashboard").await;
 
     // The dark theme, from Settings.
     window.click("#nav-settings").await;
     window.click("#theme-dark").await;
-    window.screenshot("14-settings-dark").await;
+    window.screenshot("18-settings-dark").await;
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
-    window.screenshot("15-dashboard-dark").await;
+    window.screenshot("19-dashboard-dark").await;
     window.close().await;
 }

@@ -85,13 +85,21 @@ impl Window {
     }
 
     /// Waits up to `secs` for `css` to appear.
+    /// On a timeout, the window as it was is saved as `failure.png`.
     pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(Duration::from_secs(secs))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|err| panic!("{css} did not appear within {secs} s: {err}"))
+        {
+            Ok(element) => element,
+            Err(err) => {
+                self.screenshot("failure").await;
+                panic!("{css} did not appear within {secs} s: {err} (see failure.png)")
+            }
+        }
     }
 
     /// Saves a screenshot of the window as `target/e2e-shots/{name}.png`, after two animation
@@ -157,6 +165,11 @@ impl Window {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The app's private data directory (database, evidence).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._data_dir.path()
     }
 
     pub async fn close(self) {

@@ -7,14 +7,19 @@ import type { CampaignDto } from "./bindings/CampaignDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DefinitionDto } from "./bindings/DefinitionDto";
 import type { DefinitionSummaryDto } from "./bindings/DefinitionSummaryDto";
+import type { EvidenceExportDto } from "./bindings/EvidenceExportDto";
 import type { IdentityDto } from "./bindings/IdentityDto";
 import type { ItemDto } from "./bindings/ItemDto";
 import type { OccurrenceDto } from "./bindings/OccurrenceDto";
 import type { PullDto } from "./bindings/PullDto";
 import type { PullProgressDto } from "./bindings/PullProgressDto";
+import type { RemediationPlanDto } from "./bindings/RemediationPlanDto";
+import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
 import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
+import type { SafetyDto } from "./bindings/SafetyDto";
 import type { TenantDto } from "./bindings/TenantDto";
+import type { VerifyReportDto } from "./bindings/VerifyReportDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
 import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 
@@ -25,18 +30,26 @@ export type {
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,
+  EvidenceExportDto,
   IdentityDto,
   ItemDto,
   OccurrenceDto,
   PullDto,
   PullProgressDto,
+  RemediationPlanDto,
+  RemediationProgressDto,
   RoleSummaryDto,
   RunDueDto,
+  SafetyDto,
   TenantDto,
+  VerifyReportDto,
   WorklistPageDto,
   WorklistQueryDto,
 };
+export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
+export type { HeldItemDto } from "./bindings/HeldItemDto";
+export type { RemediationActionDto } from "./bindings/RemediationActionDto";
 export type { FieldErrorDto } from "./bindings/FieldErrorDto";
 export type { ItemReviewerDto } from "./bindings/ItemReviewerDto";
 export type { ReviewerDto } from "./bindings/ReviewerDto";
@@ -90,4 +103,24 @@ export const ipc = {
   acceptRecommendations: (campaignId: string, query: WorklistQueryDto, identity: IdentityDto) =>
     call<DecisionResultDto>("accept_recommendations", { campaignId, query, identity }),
   demoIdentity: (tenantId: string, upn: string) => call<IdentityDto>("demo_identity", { tenantId, upn }),
+
+  /** Writes the binder into the campaign's evidence folder (beside the database). */
+  evidenceExport: (campaignId: string, formats: { pdf: boolean; csv: boolean; json: boolean }) =>
+    call<EvidenceExportDto>("evidence_export", { campaignId, ...formats }),
+  evidenceVerify: (campaignId: string) => call<VerifyReportDto>("evidence_verify", { campaignId }),
+
+  /** The removal plan (made on first call after close) with the journal so far. */
+  remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),
+  remediationConfirmHeld: (campaignId: string, itemId: number, identity: IdentityDto) =>
+    call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemId, identity }),
+  /** Applies the plan; `onProgress` hears each finished action; `remediationCancel` stops it. */
+  remediationApply: (campaignId: string, onProgress: (p: RemediationProgressDto) => void) => {
+    const channel = new Channel<RemediationProgressDto>();
+    channel.onmessage = onProgress;
+    return call<RemediationPlanDto>("remediation_apply", { campaignId, onProgress: channel });
+  },
+  remediationCancel: (campaignId: string) => call<void>("remediation_cancel", { campaignId }),
+  remediationVerify: (campaignId: string) => call<RemediationPlanDto>("remediation_verify", { campaignId }),
+  remediationSafety: () => call<SafetyDto>("remediation_safety"),
+  setRemediationSafety: (safety: SafetyDto) => call<void>("set_remediation_safety", { safety }),
 };

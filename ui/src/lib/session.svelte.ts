@@ -6,6 +6,7 @@ export type Route =
   | { name: "dashboard" }
   | { name: "campaigns" }
   | { name: "campaign"; id: string }
+  | { name: "remediation"; id: string }
   | { name: "wizard" }
   | { name: "worklist"; campaignId: string; mine: boolean }
   | { name: "reviews" }

@@ -10,6 +10,7 @@ pub mod dto;
 mod error;
 pub mod evidence;
 mod population;
+pub mod remediation;
 mod tenants;
 
 pub use context::{App, Clock, TenantAuth, TenantConnection};

@@ -207,6 +207,7 @@ pub async fn run(
     match command {
         CampaignCommand::Create(args) => {
             let dto = definition(args)?;
+            session.connect(&dto.tenant_id).await?;
             let created = app.definition_create(dto).await?;
             print(json, &created, || {
                 println!(

@@ -7,6 +7,7 @@ mod campaign;
 mod demo;
 mod emulator;
 mod evidence;
+mod remediation;
 mod session;
 mod tenant;
 
@@ -46,6 +47,9 @@ enum Command {
     /// Decisions in bulk.
     #[command(subcommand)]
     Decisions(DecisionsCommand),
+    /// Removals after close: preview, apply (resumable), verify, confirm held items.
+    #[command(subcommand)]
+    Remediation(remediation::RemediationCommand),
     /// Real tenants: add, list, pull, sign in and out.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
@@ -131,6 +135,9 @@ fn main() -> ExitCode {
                 campaign::import(args, session, json).await
             }
             (Command::RunDue, Some(session)) => campaign::run_due(session, json).await,
+            (Command::Remediation(command), Some(session)) => {
+                remediation::run(command, session, json).await
+            }
             (Command::Evidence(args), Some(session)) => evidence::export(args, session, json).await,
             (Command::Verify(args), Some(session)) => evidence::verify(args, session, json).await,
             (Command::Tenant(command), Some(session)) => tenant::run(command, session, json).await,

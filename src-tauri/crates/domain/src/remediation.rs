@@ -338,10 +338,9 @@ impl Hold {
                 "find the group that gives {} the {} role and remove them from it",
                 target.principal_name, target.role_name
             )),
-            Hold::CriticalRole { .. } => Some(format!(
-                "assign another {} first, or confirm the removal",
-                target.role_name
-            )),
+            Hold::CriticalRole { .. } => {
+                Some(format!("assign another {} first, or confirm the removal", target.role_name))
+            }
             _ => None,
         }
     }
@@ -433,14 +432,13 @@ pub fn plan(
                 return Step::Hold(Hold::Protected { via_member: None });
             }
             if t.membership == Membership::Group {
-                return Step::Hold(Hold::ViaGroup {
-                    groups: granting_groups(t, population, dir),
-                });
+                return Step::Hold(Hold::ViaGroup { groups: granting_groups(t, population, dir) });
             }
             if t.principal_kind == PrincipalKind::Group
-                && let Some(member) = dir.members_of(&t.principal_id).iter().find(|m| {
-                    safety.protects(m, dir.upns.get(m.as_str()).map(String::as_str))
-                })
+                && let Some(member) = dir
+                    .members_of(&t.principal_id)
+                    .iter()
+                    .find(|m| safety.protects(m, dir.upns.get(m.as_str()).map(String::as_str)))
             {
                 return Step::Hold(Hold::Protected { via_member: Some(dir.name(member)) });
             }
@@ -535,9 +533,9 @@ pub fn check_live(target: &Target, live: &[LiveInstance]) -> Live {
         // Whole seconds: the store keeps milliseconds, Graph sends up to seven digits.
         Some(i) if i.end.map(|t| t.timestamp()) != target.end.map(|t| t.timestamp()) => {
             Live::Changed(Hold::Drift(format!(
-            "its end changed from {} to {}",
-            target.end.map_or("none".into(), |e| e.to_rfc3339()),
-            i.end.map_or("none".into(), |e| e.to_rfc3339()),
+                "its end changed from {} to {}",
+                target.end.map_or("none".into(), |e| e.to_rfc3339()),
+                i.end.map_or("none".into(), |e| e.to_rfc3339()),
             )))
         }
         Some(_) => Live::Present,

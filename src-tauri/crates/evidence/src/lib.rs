@@ -26,6 +26,8 @@ pub use verify::{ExportFile, Exports, Mismatch, Rendered, render_all, verify_exp
 pub enum EvidenceError {
     #[error("cannot load the embedded font {name}: {message}")]
     Font { name: &'static str, message: String },
+    #[error("cannot write the PDF: {0}")]
+    Write(String),
 }
 
 /// One row of the population table.

@@ -68,7 +68,9 @@ fn arm_role_definition(scope: &str, role_guid: &str) -> String {
     let parts: Vec<&str> = scope.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => {
-            format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}")
+            format!(
+                "/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"
+            )
         }
         _ => format!("/providers/Microsoft.Authorization/roleDefinitions/{role_guid}"),
     }
@@ -347,7 +349,8 @@ pub async fn read_live(
         };
         vec![(*i, read)]
     });
-    let (graph_results, arm_results) = futures_util::join!(join_all(graph_reads), join_all(arm_reads));
+    let (graph_results, arm_results) =
+        futures_util::join!(join_all(graph_reads), join_all(arm_reads));
     for (i, result) in graph_results.into_iter().chain(arm_results).flatten() {
         out[i] = Some(result);
     }
@@ -394,7 +397,8 @@ mod tests {
         );
         assert_eq!(a["properties"]["requestType"], "AdminRemove");
         let cloud = Cloud::custom("https://127.0.0.1:1").expect("a URL");
-        let (method, url) = request_url(&cloud, &target(Endpoint::AzureAssignment, "g", scope), "k");
+        let (method, url) =
+            request_url(&cloud, &target(Endpoint::AzureAssignment, "g", scope), "k");
         assert_eq!(method, reqwest::Method::PUT);
         assert!(url.ends_with(
             "/arm/subscriptions/s1/resourceGroups/rg1/providers/Microsoft.Authorization/roleAssignmentScheduleRequests/k?api-version=2020-10-01"

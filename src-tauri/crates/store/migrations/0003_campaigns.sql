@@ -78,8 +78,12 @@ CREATE TABLE item (
     outcome            TEXT,
     outcome_code       TEXT,
     outcome_reason     TEXT,
+    -- Lowercased principal name, UPN and role name: one LIKE per search word instead of three.
+    search_text        TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (campaign_id, id)
 ) STRICT;
+-- The worklist's order, so a page of 200 is read in order and the scan stops at the page's end.
+CREATE INDEX item_order ON item (campaign_id, role_name, principal_name, id);
 CREATE INDEX item_role ON item (campaign_id, role_id);
 CREATE INDEX item_principal ON item (campaign_id, principal_id);
 

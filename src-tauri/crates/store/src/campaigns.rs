@@ -99,6 +99,17 @@ pub struct NewItem {
     pub reviewers: Vec<NewReviewer>,
 }
 
+/// What the worklist search matches: the holder's name and UPN and the role, lowercased.
+pub(crate) fn search_text(item: &NewItem) -> String {
+    format!(
+        "{} {} {}",
+        item.principal_name,
+        item.principal_upn.as_deref().unwrap_or_default(),
+        item.role_name
+    )
+    .to_lowercase()
+}
+
 fn campaign_state(value: String) -> Result<CampaignState> {
     CampaignState::parse(&value).ok_or(StoreError::Corrupt {
         table: "campaign",
@@ -368,9 +379,9 @@ impl Store {
                 "INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
                    principal_id, principal_kind, principal_name, principal_upn, user_type,
                    account_enabled, membership, start_at, end_at, last_activation, recommendation,
-                   recommendation_code, recommendation_reason)
+                   recommendation_code, recommendation_reason, search_text)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                   ?18, ?19, ?20, ?21)",
+                   ?18, ?19, ?20, ?21, ?22)",
             )?;
             let mut reviewer = tx.prepare_cached(
                 "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
@@ -399,7 +410,8 @@ impl Store {
                     new.last_activation.map(format_time),
                     new.recommendation,
                     new.recommendation_code,
-                    new.recommendation_reason
+                    new.recommendation_reason,
+                    search_text(new)
                 ])?;
                 for r in &new.reviewers {
                     reviewer.execute(params![

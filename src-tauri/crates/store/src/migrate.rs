@@ -48,6 +48,32 @@ mod tests {
     }
 
     #[test]
+    fn migrates_from_every_earlier_version_keeping_data() {
+        for version in 1..MIGRATIONS.len() {
+            let mut conn = Connection::open_in_memory().expect("in-memory database");
+            // The database as an older Recert left it: the first `version` migrations and a tenant.
+            for sql in &MIGRATIONS[..version] {
+                conn.execute_batch(sql).expect("older migration");
+            }
+            conn.pragma_update(None, "user_version", version as i64).expect("version");
+            conn.execute(
+                "INSERT INTO tenant (id, name, kind, tenant_guid, created_at)
+                 VALUES ('t', 'Contoso', 'entra', 'g', '2026-01-01T00:00:00.000Z')",
+                [],
+            )
+            .expect("a tenant row");
+            run(&mut conn).unwrap_or_else(|err| panic!("from version {version}: {err}"));
+            let name: String = conn
+                .query_row("SELECT name FROM tenant WHERE id = 't'", [], |r| r.get(0))
+                .expect("the tenant survived");
+            assert_eq!(name, "Contoso", "from version {version}");
+            let latest: i64 =
+                conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
+            assert_eq!(latest, MIGRATIONS.len() as i64, "from version {version}");
+        }
+    }
+
+    #[test]
     fn refuses_a_newer_database() {
         let mut conn = Connection::open_in_memory().expect("in-memory database");
         conn.pragma_update(None, "user_version", 99).expect("set version");

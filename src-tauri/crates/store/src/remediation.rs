@@ -113,7 +113,9 @@ fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table: "remediation_action", column, value }
 }
 
-fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ActionRecord, [Option<String>; 6])> {
+fn action_from_row(
+    row: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(ActionRecord, [Option<String>; 6])> {
     let record = ActionRecord {
         item_id: row.get(0)?,
         endpoint: row.get(1)?,
@@ -142,7 +144,10 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ActionRecord, [
         verification_note: row.get(24)?,
         verified_at: None,
     };
-    Ok((record, [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?]))
+    Ok((
+        record,
+        [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?],
+    ))
 }
 
 fn finish_action(raw: (ActionRecord, [Option<String>; 6])) -> Result<ActionRecord> {
@@ -457,10 +462,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         if !finish.state.is_final() {
-            return Err(StoreError::Conflict(format!(
-                "{} is not a result",
-                finish.state.as_str()
-            )));
+            return Err(StoreError::Conflict(format!("{} is not a result", finish.state.as_str())));
         }
         let tx = self.conn.transaction()?;
         let before = action_in(&tx, campaign_id, item_id)?;
@@ -684,15 +686,24 @@ mod tests {
         assert!(matches!(err, StoreError::Conflict(_)), "{err}");
         let err = s.remediation_finished("c", 1, &done(ActionState::Failed), "me", now());
         assert!(err.is_err(), "a result is recorded once");
-        s.record_verifications("c", &[(1, Verification::VerifiedRemoved, "gone".into())], "me", now())
-            .expect("verify");
+        s.record_verifications(
+            "c",
+            &[(1, Verification::VerifiedRemoved, "gone".into())],
+            "me",
+            now(),
+        )
+        .expect("verify");
         let a = &s.remediation_actions("c").expect("actions")[0];
         assert_eq!(
             (a.state, a.attempts, a.verification, a.last_error.as_deref()),
             (ActionState::Succeeded, 2, Some(Verification::VerifiedRemoved), Some("HTTP 503"))
         );
-        let kinds: Vec<String> =
-            s.audit_events(Some("campaign/c")).expect("events").into_iter().map(|e| e.kind).collect();
+        let kinds: Vec<String> = s
+            .audit_events(Some("campaign/c"))
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
         assert_eq!(
             kinds,
             [
@@ -713,7 +724,8 @@ mod tests {
         s.record_remediation_plan("c", &[], &[hold(2)], "{}", "me", now()).expect("plan");
         s.confirm_remediation_hold("c", &action(2, "s2"), "id-j", "jane@contoso.test", now())
             .expect("confirm");
-        let again = s.confirm_remediation_hold("c", &action(2, "s2"), "id-j", "jane@contoso.test", now());
+        let again =
+            s.confirm_remediation_hold("c", &action(2, "s2"), "id-j", "jane@contoso.test", now());
         assert!(again.is_err(), "confirmed once");
         let h = &s.remediation_holds("c").expect("holds")[0];
         assert_eq!(h.confirmed_by_upn.as_deref(), Some("jane@contoso.test"));

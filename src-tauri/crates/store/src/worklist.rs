@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
 use recert_domain::review::{Standing, Verdict};
-use rusqlite::{params, params_from_iter};
+use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::audit::{self, NewAuditEvent};
 use crate::campaigns::{campaign_in, change_state};
@@ -104,6 +104,19 @@ pub struct DecisionRecord {
     pub decided_at: DateTime<Utc>,
     pub source: String,
     pub batch: Option<i64>,
+}
+
+/// Per campaign: items, decisions so far, outcomes after close, and items without a reviewer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ItemCounts {
+    pub items: u32,
+    pub decided: u32,
+    pub approved: u32,
+    pub denied: u32,
+    pub keep: u32,
+    pub remove: u32,
+    pub exception: u32,
+    pub unrouted: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,14 +225,13 @@ fn filter_sql(campaign_id: &str, filter: &WorklistFilter) -> (String, Vec<String
         );
     }
     for word in filter.search.iter().flat_map(|s| s.split_whitespace()) {
-        // LIKE with an escape so `%` and `_` typed by a user match themselves.
-        let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        let pattern = format!("%{escaped}%");
-        values.push(pattern);
-        let n = values.len();
-        clauses.push(format!(
-            "(i.principal_name LIKE ?{n} ESCAPE '\\' OR i.principal_upn LIKE ?{n} ESCAPE '\\' OR i.role_name LIKE ?{n} ESCAPE '\\')"
-        ));
+        // LIKE with an escape so `%` and `_` typed by a user match themselves; the column is
+        // lowercased at insert, so lowercasing the word makes the match case-insensitive for
+        // every script, not only ASCII.
+        let escaped =
+            word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        values.push(format!("%{escaped}%"));
+        clauses.push(format!("i.search_text LIKE ?{} ESCAPE '\\'", values.len()));
     }
     (clauses.join(" AND "), values)
 }
@@ -526,6 +538,47 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// A reviewer's object id from the campaign's reviewer list, by UPN (any case).
+    pub fn reviewer_id(&self, campaign_id: &str, upn: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT reviewer_id FROM item_reviewer WHERE campaign_id = ?1 AND reviewer_upn = ?2 COLLATE NOCASE LIMIT 1",
+                params![campaign_id, upn],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Counts for a campaign's dashboard row in one pass over its items.
+    pub fn counts(&self, campaign_id: &str) -> Result<ItemCounts> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*),
+                    COUNT(verdict),
+                    SUM(verdict = 'approve'),
+                    SUM(verdict = 'deny'),
+                    SUM(outcome = 'keep'),
+                    SUM(outcome = 'remove'),
+                    SUM(outcome = 'exception'),
+                    SUM(NOT EXISTS (SELECT 1 FROM item_reviewer r WHERE r.campaign_id = i.campaign_id AND r.item_id = i.id))
+             FROM item i WHERE campaign_id = ?1",
+            [campaign_id],
+            |row| {
+                let n = |i: usize| row.get::<_, Option<u32>>(i).map(|v| v.unwrap_or(0));
+                Ok(ItemCounts {
+                    items: n(0)?,
+                    decided: n(1)?,
+                    approved: n(2)?,
+                    denied: n(3)?,
+                    keep: n(4)?,
+                    remove: n(5)?,
+                    exception: n(6)?,
+                    unrouted: n(7)?,
+                })
+            },
+        )?)
     }
 
     /// Decision progress of a campaign: (items, decided).

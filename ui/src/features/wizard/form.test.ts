@@ -8,6 +8,7 @@ import {
   fromDefinition,
   nextQuarterStart,
   parseList,
+  scheduleOnly,
   sectionOf,
   toDefinition,
 } from "./form";
@@ -87,5 +88,15 @@ describe("warnings and sections", () => {
     expect(sectionOf("schedule.durationDays")).toBe("schedule");
     expect(sectionOf("reviewers.fallback")).toBe("reviewers");
     expect(sectionOf("name")).toBe("basics");
+  });
+});
+
+describe("scheduleOnly", () => {
+  it("keeps the schedule and makes the rest minimal and valid", () => {
+    const dto = toDefinition({ ...defaultForm(new Date(2026, 0, 1), "Europe/Berlin"), durationDays: 21 }, "demo");
+    const preview = scheduleOnly(dto);
+    expect(preview.schedule).toEqual(dto.schedule);
+    expect(preview.reviewers.fallback).toHaveLength(1);
+    expect(preview.name).not.toBe("");
   });
 });

@@ -237,3 +237,18 @@ export function timeZones(current: string): string[] {
   if (current && !zones.includes(current)) zones = [current, ...zones];
   return zones;
 }
+
+/**
+ * The definition with everything but its schedule made minimal and valid, so the backend can
+ * preview the windows while other sections are still being filled in. Never saved.
+ */
+export function scheduleOnly(d: DefinitionDto): DefinitionDto {
+  const preview = { id: "preview", upn: "preview", displayName: "preview" };
+  return {
+    ...d,
+    name: "preview",
+    scope: { ...d.scope, surfaces: ["directoryRole"], roleIds: [], principalTypes: { users: true, guests: true, groups: true, servicePrincipals: true } },
+    reviewers: { source: "manager", named: [], fallback: [preview], rule: "firstDecides" },
+    settings: { ...d.settings, lookBackDays: 90, remediationDeadlineDays: 14 },
+  };
+}

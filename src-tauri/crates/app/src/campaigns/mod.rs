@@ -125,25 +125,7 @@ fn campaign_dto(
     tenant_id: &str,
     now: DateTime<Utc>,
 ) -> Result<CampaignDto, AppError> {
-    let (items, decided) = store.progress(&record.id)?;
-    let (_, approved) = store.worklist(
-        &record.id,
-        &WorklistFilter { decision: Some("approve".into()), ..Default::default() },
-        0,
-        0,
-    )?;
-    let (_, denied) = store.worklist(
-        &record.id,
-        &WorklistFilter { decision: Some("deny".into()), ..Default::default() },
-        0,
-        0,
-    )?;
-    let (_, unrouted) = store.worklist(
-        &record.id,
-        &WorklistFilter { unrouted: true, ..Default::default() },
-        0,
-        0,
-    )?;
+    let counts = store.counts(&record.id)?;
     Ok(CampaignDto {
         id: record.id.clone(),
         definition_id: record.definition_id.clone(),
@@ -155,11 +137,11 @@ fn campaign_dto(
         period_end: rfc3339(record.period_end),
         opened_at: record.opened_at.map(rfc3339),
         closed_at: record.closed_at.map(rfc3339),
-        items,
-        decided,
-        approved,
-        denied,
-        unrouted,
+        items: counts.items,
+        decided: counts.decided,
+        approved: counts.approved,
+        denied: counts.denied,
+        unrouted: counts.unrouted,
         overdue: record.state == CampaignState::Open && now > record.period_end,
     })
 }
@@ -286,15 +268,12 @@ impl App {
                 })
                 .collect();
             let snapshot_sha256 = store.snapshot(&id).ok().map(|s| s.raw_sha256);
-            let mut outcomes = OutcomeCountsDto::default();
-            for item in store.all_items(&id)? {
-                match item.outcome.as_deref() {
-                    Some("keep") => outcomes.keep += 1,
-                    Some("remove") => outcomes.remove += 1,
-                    Some("exception") => outcomes.exception += 1,
-                    _ => {}
-                }
-            }
+            let counts = store.counts(&id)?;
+            let outcomes = OutcomeCountsDto {
+                keep: counts.keep,
+                remove: counts.remove,
+                exception: counts.exception,
+            };
             Ok(CampaignDetailDto { campaign, definition, reviewers, snapshot_sha256, outcomes })
         })
         .await
@@ -326,55 +305,60 @@ impl App {
         let id = campaign_id.to_string();
         let now = self.now();
         let actor = self.actor.clone();
-        self.with_store(move |store| {
-            let record = store.campaign(&id)?;
-            if record.state != CampaignState::Open {
-                return Err(AppError::new(
-                    ErrorCode::Conflict,
-                    format!("campaign {id} is {}, not open", record.state),
-                ));
-            }
-            let (dto, definition) = parse_definition(&record.definition)?;
-            let standing = store.standing_decisions(&id)?;
-            let outcomes: Vec<ItemOutcome> = store
-                .all_items(&id)?
-                .into_iter()
-                .map(|item| {
-                    let reviewers: Vec<String> =
-                        item.reviewers.iter().map(|r| r.id.clone()).collect();
-                    let recommendation = match definition.settings.no_response {
-                        NoResponse::Recommendation => {
-                            item.recommendation.as_deref().and_then(Verdict::parse)
+        let closed = self
+            .with_store(move |store| {
+                let record = store.campaign(&id)?;
+                if record.state != CampaignState::Open {
+                    return Err(AppError::new(
+                        ErrorCode::Conflict,
+                        format!("campaign {id} is {}, not open", record.state),
+                    ));
+                }
+                let (dto, definition) = parse_definition(&record.definition)?;
+                let standing = store.standing_decisions(&id)?;
+                let outcomes: Vec<ItemOutcome> = store
+                    .all_items(&id)?
+                    .into_iter()
+                    .map(|item| {
+                        let reviewers: Vec<String> =
+                            item.reviewers.iter().map(|r| r.id.clone()).collect();
+                        let recommendation = match definition.settings.no_response {
+                            NoResponse::Recommendation => {
+                                item.recommendation.as_deref().and_then(Verdict::parse)
+                            }
+                            _ => None,
+                        };
+                        let membership = if item.membership == "direct" {
+                            Membership::Direct
+                        } else {
+                            Membership::Group
+                        };
+                        let (outcome, why) = review::resolve(
+                            definition.reviewers.rule,
+                            &reviewers,
+                            standing.get(&item.id).map_or(&[][..], Vec::as_slice),
+                            definition.settings.no_response,
+                            recommendation,
+                            membership,
+                        );
+                        ItemOutcome {
+                            item_id: item.id,
+                            outcome: outcome.as_str().into(),
+                            code: why.code().into(),
+                            reason: why.describe(),
                         }
-                        _ => None,
-                    };
-                    let membership = if item.membership == "direct" {
-                        Membership::Direct
-                    } else {
-                        Membership::Group
-                    };
-                    let (outcome, why) = review::resolve(
-                        definition.reviewers.rule,
-                        &reviewers,
-                        standing.get(&item.id).map_or(&[][..], Vec::as_slice),
-                        definition.settings.no_response,
-                        recommendation,
-                        membership,
-                    );
-                    ItemOutcome {
-                        item_id: item.id,
-                        outcome: outcome.as_str().into(),
-                        code: why.code().into(),
-                        reason: why.describe(),
-                    }
-                })
-                .collect();
-            let reason = reason
-                .or_else(|| (now < record.period_end).then(|| "closed early by hand".to_string()));
-            store.close_campaign(&id, &outcomes, reason.as_deref(), &actor, now)?;
-            campaign_dto(store, &store.campaign(&id)?, &dto.tenant_id, now)
-        })
-        .await
+                    })
+                    .collect();
+                let reason = reason.or_else(|| {
+                    (now < record.period_end).then(|| "closed early by hand".to_string())
+                });
+                store.close_campaign(&id, &outcomes, reason.as_deref(), &actor, now)?;
+                campaign_dto(store, &store.campaign(&id)?, &dto.tenant_id, now)
+            })
+            .await?;
+        // Removals are planned at close, and applied now when the campaign says auto-apply.
+        self.after_close(campaign_id).await;
+        Ok(closed)
     }
 
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,

@@ -132,11 +132,7 @@ pub(crate) fn reviewer_id_by_upn(
     campaign_id: &str,
     upn: &str,
 ) -> Result<Option<String>, AppError> {
-    Ok(store
-        .reviewer_progress(campaign_id)?
-        .into_iter()
-        .find(|r| r.upn.eq_ignore_ascii_case(upn))
-        .map(|r| r.id))
+    Ok(store.reviewer_id(campaign_id, upn)?)
 }
 
 pub(crate) fn is_governance_admin(store: &Store, identity: &IdentityDto) -> Result<bool, AppError> {

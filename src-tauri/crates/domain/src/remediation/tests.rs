@@ -159,7 +159,12 @@ fn planning_cases() {
         },
         Case {
             name: "access through a group is an exception naming the group",
-            population: vec![g1_ga.clone(), u3_via.clone(), u4_via.clone(), user("x", "u1", GA, Active)],
+            population: vec![
+                g1_ga.clone(),
+                u3_via.clone(),
+                u4_via.clone(),
+                user("x", "u1", GA, Active),
+            ],
             due: vec![1],
             protected: vec![],
             confirmed: vec![],
@@ -219,7 +224,7 @@ fn holds_explain_themselves_and_propose_the_group_change() {
     g.principal_name = "Helpdesk admins".into();
     let via = assignment("v", "u3", PrincipalKind::User, READER, Active, Membership::Group);
     let t = target(1, &via);
-    let planned = plan(&[t.clone()], &[g, via], &dir, &Safety::default(), &BTreeSet::new());
+    let planned = plan(std::slice::from_ref(&t), &[g, via], &dir, &Safety::default(), &BTreeSet::new());
     let Step::Hold(hold) = &planned[0].step else { panic!("held: {planned:?}") };
     assert!(hold.describe().contains("\"Helpdesk admins\""), "{}", hold.describe());
     let proposal = hold.proposal(&t).expect("a proposal");
@@ -339,8 +344,7 @@ fn no_decision_removes_a_protected_principal_or_takes_a_critical_role_under_its_
                     .filter(|i| due_mask & (1 << i) != 0)
                     .map(|i| target(i as u32 + 1, &population[i]))
                     .collect();
-                for protected in [vec![], vec!["u1".to_string()], vec!["U2@contoso.test".into()]]
-                {
+                for protected in [vec![], vec!["u1".to_string()], vec!["U2@contoso.test".into()]] {
                     for minimum in 1..=3 {
                         let safety = Safety {
                             protected: protected.clone(),
@@ -350,8 +354,7 @@ fn no_decision_removes_a_protected_principal_or_takes_a_critical_role_under_its_
                                 minimum,
                             }],
                         };
-                        let planned =
-                            plan(&targets, &population, &dir, &safety, &BTreeSet::new());
+                        let planned = plan(&targets, &population, &dir, &safety, &BTreeSet::new());
                         plans += 1;
                         let removed: Vec<&Target> = targets
                             .iter()
@@ -369,8 +372,7 @@ fn no_decision_removes_a_protected_principal_or_takes_a_critical_role_under_its_
                             if t.principal_kind == PrincipalKind::Group {
                                 for m in dir.members.get(&t.principal_id).into_iter().flatten() {
                                     assert!(
-                                        !safety
-                                            .protects(m, Some(&format!("{m}@contoso.test"))),
+                                        !safety.protects(m, Some(&format!("{m}@contoso.test"))),
                                         "layout {layout} due {due_mask}: group of protected {m}"
                                     );
                                 }

@@ -1,0 +1,370 @@
+//! Remediation through `recert-app` against the emulator: the plan holds back protected
+//! principals, group-based access and critical roles; apply removes the rest exactly once on every
+//! surface, also with 30% of requests throttled or failing; verification re-reads the tenant.
+
+use std::collections::BTreeMap;
+
+use chrono::{TimeZone, Utc};
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, IdentityDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+};
+use recert_app::remediation::ApplyOptions;
+use recert_app::remediation::dto::{RemediationPlanDto, SafetyDto};
+use recert_app::{CancellationToken, ErrorCode};
+use recert_emulator::{Faults, MutationRecord, Options, Tenant};
+use recert_tests::Harness;
+use serde_json::Value;
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time")
+}
+
+fn upn_of(tenant: &Tenant, prefix: &str) -> Vec<String> {
+    tenant
+        .users()
+        .iter()
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .filter(|u| u.starts_with(prefix))
+        .map(str::to_string)
+        .collect()
+}
+
+fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> DefinitionDto {
+    let mut settings = default_settings();
+    settings.no_response = "remove".into();
+    settings.recommendations = false;
+    DefinitionDto {
+        id: String::new(),
+        tenant_id: tenant_id.into(),
+        name: "Remediation drill".into(),
+        description: String::new(),
+        scope: ScopeDto {
+            surfaces: surfaces.iter().map(|s| s.to_string()).collect(),
+            role_ids: Vec::new(),
+            kinds: "both".into(),
+            principal_types: PrincipalTypesDto {
+                users: true,
+                guests: true,
+                groups: true,
+                service_principals: true,
+            },
+            exclusions: Vec::new(),
+        },
+        reviewers: ReviewersDto {
+            source: "named".into(),
+            named: vec![ReviewerDto {
+                id: String::new(),
+                upn: fallback.into(),
+                display_name: String::new(),
+            }],
+            fallback: vec![ReviewerDto {
+                id: String::new(),
+                upn: fallback.into(),
+                display_name: String::new(),
+            }],
+            rule: "firstDecides".into(),
+        },
+        schedule: ScheduleDto {
+            start: "2026-01-01T09:00".into(),
+            time_zone: "UTC".into(),
+            duration_days: 14,
+            recurrence: "none".into(),
+            end: "never".into(),
+            end_date: None,
+            end_count: None,
+        },
+        settings,
+    }
+}
+
+/// A closed campaign in which nobody answered, so every in-scope assignment is due for removal.
+async fn closed_campaign(
+    surfaces: &[&str],
+    safety: Option<SafetyDto>,
+    options: Options,
+) -> (Harness, Tenant, String) {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), options).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.app.pull(&h.tenant_id).await.expect("the pull");
+    if let Some(safety) = safety {
+        h.app.set_remediation_safety(safety).await.expect("safety settings");
+    }
+    let reviewer =
+        upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass")).expect("a user");
+    let created = h
+        .app
+        .definition_create(definition(&h.tenant_id, surfaces, &reviewer))
+        .await
+        .expect("a valid definition");
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("open");
+    h.clock.set(at(2026, 1, 20, 9));
+    h.app.campaign_close(&campaign.id, None).await.expect("close");
+    (h, tenant, campaign.id)
+}
+
+/// The assignment a removal request addresses, from the emulator's mutation log.
+fn addressed(m: &MutationRecord) -> Option<String> {
+    let b = &m.body;
+    let s =
+        |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_lowercase();
+    let path = m.path.split('?').next().unwrap_or_default().to_lowercase();
+    if path.contains("/providers/microsoft.authorization/") {
+        let scope = path
+            .split("/providers/")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("/arm")
+            .to_string();
+        let collection = path.rsplit('/').nth(1).unwrap_or_default().to_string();
+        let p = b.get("properties")?;
+        let role = s(p, "roleDefinitionId").rsplit('/').next().unwrap_or_default().to_string();
+        return Some(format!("{collection} {scope} {role} {}", s(p, "principalId")));
+    }
+    if path.ends_with("schedulerequests") {
+        let collection = path.rsplit('/').next().unwrap_or_default().to_string();
+        return Some(format!(
+            "{collection} {}{} {}{} {}",
+            s(b, "directoryScopeId"),
+            s(b, "groupId"),
+            s(b, "roleDefinitionId"),
+            s(b, "accessId"),
+            s(b, "principalId")
+        ));
+    }
+    None
+}
+
+/// Per assignment: at most one accepted removal, and no removal sent after one was accepted.
+fn assert_at_most_once(log: &[MutationRecord]) -> BTreeMap<String, usize> {
+    let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
+    for m in log {
+        let Some(key) = addressed(m) else { continue };
+        assert!(
+            !accepted.contains_key(&key),
+            "a removal of {key} was sent after one was accepted ({} {})",
+            m.method,
+            m.status
+        );
+        if (200..300).contains(&m.status) {
+            *accepted.entry(key).or_default() += 1;
+        }
+    }
+    accepted
+}
+
+fn quiet() -> impl Fn(recert_app::remediation::dto::RemediationProgressDto) + Send + Sync {
+    |_| {}
+}
+
+fn final_states(plan: &RemediationPlanDto) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for a in &plan.actions {
+        *out.entry(format!("{} {}", a.state, a.state_code.clone().unwrap_or_default()))
+            .or_default() += 1;
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let break_glass = upn_of(&tenant, "breakglass");
+    assert_eq!(break_glass.len(), 2, "the demo tenant has two break-glass accounts");
+    let mut safety = recert_app::remediation::dto::SafetyDto {
+        protected_principals: break_glass.clone(),
+        critical_roles: Vec::new(),
+    };
+    let (h, _, id) =
+        closed_campaign(&["directoryRole", "pimGroup", "azureRole"], None, Options::default())
+            .await;
+    // Settings changed after the close do not change a plan already made at close; a fresh
+    // campaign takes them. Here the defaults (no protected principals) made the plan…
+    let default_plan = h.app.remediation_plan(&id).await.expect("plan");
+    assert!(
+        default_plan.held.iter().any(|x| x.code == "criticalRoleMinimum"),
+        "GA would go under 2"
+    );
+    drop(h);
+
+    // …so start again with the break-glass accounts protected and the default critical roles.
+    safety.critical_roles = h_defaults().critical_roles;
+    let (h, _, id) = closed_campaign(
+        &["directoryRole", "pimGroup", "azureRole"],
+        Some(safety),
+        Options::default(),
+    )
+    .await;
+    let plan = h.app.remediation_plan(&id).await.expect("plan");
+    assert_eq!(plan.campaign_state, "closed");
+    let held = |code: &str| plan.held.iter().filter(|x| x.code == code).collect::<Vec<_>>();
+    let protected = held("protectedPrincipal");
+    assert!(
+        protected.iter().all(|x| break_glass.contains(x.principal_upn.as_ref().expect("a UPN")))
+            && !protected.is_empty(),
+        "the break-glass accounts are held: {protected:#?}"
+    );
+    let via_group = held("viaGroup");
+    assert!(!via_group.is_empty(), "group-derived access is an exception");
+    assert!(
+        via_group.iter().all(|x| x.proposal.as_deref().is_some_and(|p| p.contains("remove "))),
+        "each names the change to make: {:?}",
+        via_group.first()
+    );
+    // Global Administrator keeps the two protected break-glass holders, so its other removals
+    // may go; Privileged Role Administrator would be emptied, so its removals wait.
+    let critical = held("criticalRoleMinimum");
+    assert!(
+        critical.iter().all(|x| x.role_name == "Privileged Role Administrator"),
+        "{critical:#?}"
+    );
+    assert!(!critical.is_empty() && critical.iter().all(|x| x.confirmable));
+    let surfaces: std::collections::BTreeSet<&str> =
+        plan.actions.iter().map(|a| a.surface.as_str()).collect();
+    assert_eq!(surfaces.len(), 3, "removals on every surface: {surfaces:?}");
+    assert!(plan.actions.iter().all(|a| a.state == "planned"));
+    assert!(
+        plan.roles.iter().any(|r| r.held > 0) && plan.people.iter().any(|p| !p.held.is_empty())
+    );
+
+    let applied =
+        h.app.remediation_apply(&id, &quiet(), CancellationToken::new()).await.expect("apply");
+    assert!(
+        applied.actions.iter().all(|a| ["succeeded", "skipped"].contains(&a.state.as_str())),
+        "{:?}",
+        final_states(&applied)
+    );
+    assert_eq!(applied.counts.failed, 0);
+    assert_eq!(applied.counts.verified_removed, applied.counts.succeeded, "{:?}", applied.counts);
+    assert_eq!(applied.campaign_state, "remediating", "held removals still wait for confirmation");
+
+    let log = h.emulator.mutation_log();
+    let accepted = assert_at_most_once(&log);
+    let removed =
+        applied.actions.iter().filter(|a| a.state_code.as_deref() == Some("removed")).count();
+    assert_eq!(accepted.len(), removed, "one accepted request per removed assignment");
+    for m in &log {
+        if let Some(body) =
+            m.body.get("justification").or_else(|| m.body.pointer("/properties/justification"))
+        {
+            assert!(
+                body.as_str().is_some_and(|j| j.contains(&id)),
+                "the justification names the campaign: {body}"
+            );
+        }
+    }
+    for x in &via_group {
+        let principal = x.principal_id.to_lowercase();
+        assert!(
+            !log.iter().any(|m| addressed(m)
+                .is_some_and(|k| k.ends_with(&principal) && k.contains(&x.role_id.to_lowercase()))
+                && m.body.to_string().contains("\"Group\"")),
+            "no request is sent for group-based access"
+        );
+    }
+
+    // A governance admin confirms one held removal; it is applied on the next run.
+    let admin =
+        h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[5]).await.expect("an identity");
+    h.app.set_governance_admins(vec![admin.clone()]).await.expect("admins");
+    let stranger = IdentityDto {
+        id: "x".into(),
+        upn: "x@evil.test".into(),
+        display_name: "X".into(),
+        tenant_id: h.tenant_id.clone(),
+    };
+    let err = h
+        .app
+        .remediation_confirm_held(&id, critical[0].item_id, stranger)
+        .await
+        .expect_err("not an admin");
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    let err = h
+        .app
+        .remediation_confirm_held(&id, via_group[0].item_id, admin.clone())
+        .await
+        .expect_err("not confirmable");
+    assert_eq!(err.code, ErrorCode::Conflict);
+    let confirmed =
+        h.app.remediation_confirm_held(&id, critical[0].item_id, admin).await.expect("confirmed");
+    assert_eq!(confirmed.counts.planned, 1);
+    let again = h
+        .app
+        .remediation_apply(&id, &quiet(), CancellationToken::new())
+        .await
+        .expect("apply again");
+    assert_eq!(again.counts.planned, 0);
+    assert_eq!(again.counts.succeeded + again.counts.skipped, again.counts.actions);
+    assert_at_most_once(&h.emulator.mutation_log());
+    let verified = h.app.remediation_verify(&id).await.expect("verify");
+    assert_eq!(verified.counts.reappeared, 0);
+    assert_eq!(verified.counts.still_present, 0);
+}
+
+fn h_defaults() -> SafetyDto {
+    SafetyDto {
+        protected_principals: Vec::new(),
+        critical_roles: vec![
+            recert_app::remediation::dto::CriticalRoleDto {
+                role_id: "62e90394-69f5-4237-9190-012177145e10".into(),
+                name: "Global Administrator".into(),
+                minimum_holders: 2,
+            },
+            recert_app::remediation::dto::CriticalRoleDto {
+                role_id: "e8611ab8-c189-46e8-94e1-60213ab1f814".into(),
+                name: "Privileged Role Administrator".into(),
+                minimum_holders: 2,
+            },
+        ],
+    }
+}
+
+fn h_tenant() -> Tenant {
+    Tenant::demo_at(at(2026, 1, 1, 0))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_completes_and_verifies_with_30_percent_of_requests_throttled_or_failing() {
+    let (h, _, id) = closed_campaign(&["directoryRole"], None, Options::default()).await;
+    let plan = h.app.remediation_plan(&id).await.expect("plan");
+    assert!(plan.counts.actions > 100, "{:?}", plan.counts);
+    // 15% throttled, 15% 503, 3% answered and then cut off half-way (the removal happened but
+    // the client cannot know): Retry-After 0 keeps the test quick; the pacing still halves.
+    h.emulator
+        .set_faults(Faults {
+            throttle_probability: 0.15,
+            error_probability: 0.18,
+            error_status: 503,
+            truncate_probability: 0.03,
+            retry_after_secs: 0,
+            seed: 11,
+            ..Faults::default()
+        })
+        .expect("faults");
+    let mut last = h
+        .app
+        .remediation_apply_with(
+            &id,
+            ApplyOptions { concurrency: 8 },
+            &quiet(),
+            CancellationToken::new(),
+        )
+        .await
+        .expect("apply");
+    for _ in 0..5 {
+        if last.counts.verified_removed == last.counts.succeeded {
+            break;
+        }
+        last = h.app.remediation_verify(&id).await.expect("verify again");
+    }
+    assert_eq!(last.counts.failed, 0, "{:?}", final_states(&last));
+    assert_eq!(last.counts.planned + last.counts.submitted, 0, "every action is final");
+    assert_eq!(last.counts.verified_removed, last.counts.succeeded, "{:?}", last.counts);
+    let log = h.emulator.mutation_log();
+    let faulted = log.iter().filter(|m| m.status == 429 || m.status >= 500).count();
+    assert!(faulted * 5 > log.len(), "the faults were real: {faulted} of {}", log.len());
+    let accepted = assert_at_most_once(&log);
+    assert!(last.actions.iter().filter(|a| a.state == "succeeded").count() >= accepted.len());
+    assert!(last.actions.iter().any(|a| a.attempts > 1), "some removals needed a second attempt");
+}

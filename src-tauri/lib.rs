@@ -3,6 +3,7 @@
 
 mod commands;
 mod demo;
+mod scheduler;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -70,6 +71,7 @@ pub fn run() {
             let data_dir = data_dir(tauri_app.handle());
             let app = recert_app::App::open(&data_dir.join("recert.db"), recert_app::App::system_clock())?;
             let demo = demo::DemoTenant::start(app.clone());
+            scheduler::start(app.clone(), demo.clone());
             tauri_app.manage(Shell { app, demo, data_dir, applying: Mutex::default() });
             Ok(())
         })

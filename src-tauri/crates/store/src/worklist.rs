@@ -191,32 +191,34 @@ fn filter_sql(campaign_id: &str, filter: &WorklistFilter) -> (String, Vec<String
     let mut values = vec![campaign_id.to_string()];
     fn bind(clauses: &mut Vec<String>, values: &mut Vec<String>, clause: &str, value: String) {
         values.push(value);
-        clauses.push(clause.replace('?', &format!("?{}", values.len())));
+        // `$` marks where this value goes; `?1` (the campaign) may appear as it is.
+        clauses.push(clause.replace('$', &format!("?{}", values.len())));
     }
     if let Some(reviewer) = &filter.reviewer_id {
         bind(
             &mut clauses,
             &mut values,
-            "EXISTS (SELECT 1 FROM item_reviewer r WHERE r.campaign_id = i.campaign_id AND r.item_id = i.id AND r.reviewer_id = ?)",
+            // A set built once from the reviewer index, not a lookup per item.
+            "i.id IN (SELECT r.item_id FROM item_reviewer r WHERE r.campaign_id = ?1 AND r.reviewer_id = $)",
             reviewer.clone(),
         );
     }
     if let Some(role) = &filter.role_id {
-        bind(&mut clauses, &mut values, "i.role_id = ?", role.clone());
+        bind(&mut clauses, &mut values, "i.role_id = $", role.clone());
     }
     match filter.decision.as_deref() {
         Some("undecided") => clauses.push("i.verdict IS NULL".into()),
-        Some(verdict) => bind(&mut clauses, &mut values, "i.verdict = ?", verdict.to_string()),
+        Some(verdict) => bind(&mut clauses, &mut values, "i.verdict = $", verdict.to_string()),
         None => {}
     }
     if let Some(recommendation) = &filter.recommendation {
-        bind(&mut clauses, &mut values, "i.recommendation = ?", recommendation.clone());
+        bind(&mut clauses, &mut values, "i.recommendation = $", recommendation.clone());
     }
     if let Some(kind) = &filter.kind {
-        bind(&mut clauses, &mut values, "i.kind = ?", kind.clone());
+        bind(&mut clauses, &mut values, "i.kind = $", kind.clone());
     }
     if let Some(membership) = &filter.membership {
-        bind(&mut clauses, &mut values, "i.membership = ?", membership.clone());
+        bind(&mut clauses, &mut values, "i.membership = $", membership.clone());
     }
     if filter.unrouted {
         clauses.push(

@@ -1,0 +1,28 @@
+//! The scheduler inside the running app: opens campaigns when due, closes them at their deadline
+//! and records missed windows, once a minute — the same `run_due` that `recert-cli run-due` runs
+//! from cron or Task Scheduler when the app is closed.
+
+use std::time::Duration;
+
+use crate::demo::DemoTenant;
+
+/// How often the app looks for due work; campaigns open and close to the minute.
+const EVERY: Duration = Duration::from_secs(60);
+
+pub fn start(app: recert_app::App, demo: DemoTenant) {
+    tauri::async_runtime::spawn(async move {
+        // Due work on the demo tenant needs it connected; a failed start is retried next round.
+        loop {
+            let _ = demo.ready().await;
+            match app.run_due().await {
+                Ok(report) => {
+                    for failure in &report.failed {
+                        tracing::warn!(%failure, "scheduled campaign work failed");
+                    }
+                }
+                Err(err) => tracing::warn!(%err, "the scheduler could not run"),
+            }
+            tokio::time::sleep(EVERY).await;
+        }
+    });
+}

@@ -9,11 +9,10 @@ use recert_evidence::model::{
     AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Item,
     PopulationStatement, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
 };
-use recert_evidence::{Exports, render_all, verify_exports};
+use recert_evidence::{ExportFile, Exports, Sinks, verify_exports, write_all};
 use recert_store::Store;
 use recert_store::evidence::ExportRecord;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::campaigns::dto::DefinitionDto;
@@ -99,7 +98,11 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+    Some(if values.len().is_multiple_of(2) {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
 }
 
 fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
@@ -446,21 +449,41 @@ pub(crate) fn build_binder(
     })
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// An export file being written beside its final name and renamed into place once complete,
+/// so a crash never leaves half a binder under the final name.
+struct Partial {
+    path: PathBuf,
+    partial: PathBuf,
+    out: std::io::BufWriter<std::fs::File>,
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|err| {
-            AppError::new(ErrorCode::Export, format!("cannot create {}: {err}", dir.display()))
+impl Partial {
+    fn create(path: PathBuf) -> Result<Partial, AppError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|err| {
+                AppError::new(ErrorCode::Export, format!("cannot create {}: {err}", dir.display()))
+            })?;
+        }
+        // `binder.pdf.partial`, not `binder.partial`: the PDF and the JSON are open together.
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".partial");
+        let partial = path.with_file_name(name);
+        let file = std::fs::File::create(&partial).map_err(|err| {
+            AppError::new(ErrorCode::Export, format!("cannot write {}: {err}", path.display()))
         })?;
+        Ok(Partial { path, partial, out: std::io::BufWriter::with_capacity(1 << 16, file) })
     }
-    // Write beside and rename, so a crash never leaves half a binder under the final name.
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path)).map_err(|err| {
-        AppError::new(ErrorCode::Export, format!("cannot write {}: {err}", path.display()))
-    })
+
+    fn finish(self) -> Result<PathBuf, AppError> {
+        let Partial { path, partial, out } = self;
+        out.into_inner()
+            .map_err(|err| err.into_error())
+            .and_then(|_| std::fs::rename(&partial, &path))
+            .map_err(|err| {
+                AppError::new(ErrorCode::Export, format!("cannot write {}: {err}", path.display()))
+            })?;
+        Ok(path)
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, AppError> {
@@ -488,27 +511,58 @@ impl App {
         self.with_store(move |store| {
             let audit_seq = store.audit_head_seq()?;
             let binder = build_binder(store, &id, now, audit_seq)?;
-            let rendered = render_all(&binder)?;
+            // Each file is streamed as it is rendered and hashed on the way, not held in memory.
+            let mut targets: Vec<(&str, ExportFile, PathBuf)> = Vec::new();
+            if let Some(pdf) = paths.pdf {
+                targets.push(("pdf", ExportFile::Pdf, pdf));
+            }
+            if let Some(csv) = paths.csv {
+                targets.push(("history.csv", ExportFile::HistoryCsv, sibling(&csv, "history")));
+                let remediation = sibling(&csv, "remediation");
+                targets.push(("remediation.csv", ExportFile::RemediationCsv, remediation));
+                targets.push(("decisions.csv", ExportFile::DecisionsCsv, csv));
+            }
+            if let Some(json) = paths.json {
+                targets.push(("json", ExportFile::Json, json));
+            }
+            let mut open = Vec::new();
+            for (name, file, path) in targets {
+                open.push((name, file, Partial::create(path)?));
+            }
+            let mut sinks = Sinks::default();
+            for (_, file, partial) in &mut open {
+                let out: &mut dyn std::io::Write = &mut partial.out;
+                match file {
+                    ExportFile::Pdf => sinks.pdf = Some(out),
+                    ExportFile::DecisionsCsv => sinks.decisions_csv = Some(out),
+                    ExportFile::HistoryCsv => sinks.history_csv = Some(out),
+                    ExportFile::RemediationCsv => sinks.remediation_csv = Some(out),
+                    ExportFile::Json => sinks.json = Some(out),
+                }
+            }
+            let written = match write_all(&binder, sinks) {
+                Ok(written) => written,
+                Err(err) => {
+                    for (_, _, partial) in open {
+                        let _ = std::fs::remove_file(&partial.partial);
+                    }
+                    return Err(err.into());
+                }
+            };
             let mut files = Vec::new();
-            let mut out = |name: &str, path: PathBuf, bytes: &[u8]| -> Result<(), AppError> {
-                write(&path, bytes)?;
+            for (name, file, partial) in open {
+                let path = partial.finish()?;
+                let sha256 = written
+                    .files
+                    .iter()
+                    .find(|f| f.file == file)
+                    .map(|f| f.sha256.clone())
+                    .unwrap_or_default();
                 files.push(ExportedFileDto {
                     name: name.into(),
                     path: path.display().to_string(),
-                    sha256: sha256(bytes),
+                    sha256,
                 });
-                Ok(())
-            };
-            if let Some(pdf) = paths.pdf {
-                out("pdf", pdf, &rendered.pdf)?;
-            }
-            if let Some(csv) = paths.csv {
-                out("history.csv", sibling(&csv, "history"), &rendered.history_csv)?;
-                out("remediation.csv", sibling(&csv, "remediation"), &rendered.remediation_csv)?;
-                out("decisions.csv", csv, &rendered.decisions_csv)?;
-            }
-            if let Some(json) = paths.json {
-                out("json", json, &rendered.json)?;
             }
             let record = ExportRecord {
                 id: 0,
@@ -516,7 +570,7 @@ impl App {
                 generated_at: now,
                 actor,
                 audit_seq,
-                evidence_hash: rendered.evidence_hash.clone(),
+                evidence_hash: written.evidence_hash.clone(),
                 files: serde_json::to_string(
                     &files
                         .iter()
@@ -529,7 +583,7 @@ impl App {
             Ok(EvidenceExportDto {
                 campaign_id: id,
                 generated_at: utc(now),
-                evidence_hash: rendered.evidence_hash,
+                evidence_hash: written.evidence_hash,
                 items: binder.items.len() as u32,
                 files,
             })
@@ -576,8 +630,8 @@ impl App {
                 return Ok(VerifyReportDto { campaign_id: id, ok, checks });
             };
             let binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
-            let rendered = render_all(&binder)?;
-            if rendered.evidence_hash == export.evidence_hash {
+            let evidence_hash = recert_evidence::evidence_hash(&binder);
+            if evidence_hash == export.evidence_hash {
                 check("database against the export", true, format!("the binder of {} rebuilds to evidence hash {}", utc(export.generated_at), export.evidence_hash));
             } else {
                 let later = store
@@ -591,7 +645,7 @@ impl App {
                     if later > 0 {
                         format!("the campaign changed after the export of {} ({later} audited events since); export again for a current binder", utc(export.generated_at))
                     } else {
-                        format!("the database no longer matches the export of {} and no audited change explains it: it was modified outside Recert (evidence hash {} now, {} when exported)", utc(export.generated_at), rendered.evidence_hash, export.evidence_hash)
+                        format!("the database no longer matches the export of {} and no audited change explains it: it was modified outside Recert (evidence hash {} now, {} when exported)", utc(export.generated_at), evidence_hash, export.evidence_hash)
                     },
                 );
             }

@@ -14,6 +14,8 @@ use recert_app::{AppError, ErrorCode};
 
 use crate::session::{DEMO, Session};
 
+// Parsed once per process: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum CampaignCommand {
     /// Define a recurring campaign (from flags, or a JSON file with --file).
@@ -376,8 +378,8 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
         .await?;
     print(json, &page, || {
         println!(
-            "{:>6}  {:<34} {:<30} {:<9} {:<8} {:<12} {}",
-            "item", "principal", "role", "kind", "decision", "recommends", "reviewer"
+            "{:>6}  {:<34} {:<30} {:<9} {:<8} {:<12} reviewer",
+            "item", "principal", "role", "kind", "decision", "recommends"
         );
         for i in &page.items {
             let reviewers =

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use printpdf::{PdfDocument, PdfSaveOptions};
+use printpdf::PdfDocument;
 
 use crate::EvidenceError;
 use crate::canvas::{INK, MUTED};
 use crate::fonts::{Fonts, Style, clean};
 use crate::layout::{ACCENT, Bar, CONTENT_W, Col, LEFT, PAGE_H, WARN, Writer, percent};
 use crate::model::{Binder, Item};
-use crate::pdf::{fix_document_id, pdf_date};
+use crate::pdf::pdf_date;
 use crate::tables::evidence_hash;
 
 const GREEN: [u8; 3] = [0x2e, 0x7d, 0x32];
@@ -57,53 +57,8 @@ pub(crate) fn binder_pdf_with_hash(binder: &Binder, hash: &str) -> Result<Vec<u8
 
     let header = format!("{} · {} · {}", c.name, c.tenant_name, period(binder));
     let footer = format!("Evidence hash {hash}");
-    let pages: Vec<_> = w.finish(&header, &footer).into_iter().map(|p| p.into_page()).collect();
-    let mut warnings = Vec::new();
-    let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
-    // printpdf's own save compresses every stream at the highest level, one after another:
-    // more than half the time of a large binder. Compress here instead, faster and on two threads.
-    let mut lopdf = doc.with_pages(pages).to_lopdf_document(&options, &mut warnings);
-    compress_streams(&mut lopdf);
-    let mut bytes = Vec::new();
-    lopdf.save_to(&mut bytes).map_err(|e| EvidenceError::Write(e.to_string()))?;
-    fix_document_id(&mut bytes);
-    Ok(bytes)
-}
-
-/// Deflates every stream that allows it (as printpdf's save would), at a fast level, split over
-/// two threads. Each stream's bytes depend only on its content, so output stays deterministic.
-fn compress_streams(doc: &mut lopdf::Document) {
-    let mut streams: Vec<&mut lopdf::Stream> = doc
-        .objects
-        .values_mut()
-        .filter_map(|o| match o {
-            lopdf::Object::Stream(s) if s.allows_compression => Some(s),
-            _ => None,
-        })
-        .collect();
-    let half = streams.len() / 2;
-    let (first, second) = streams.split_at_mut(half);
-    std::thread::scope(|scope| {
-        scope.spawn(|| first.iter_mut().for_each(|s| deflate(s)));
-        second.iter_mut().for_each(|s| deflate(s));
-    });
-}
-
-fn deflate(stream: &mut lopdf::Stream) {
-    use std::io::Write;
-    if stream.dict.get(b"Filter").is_ok() {
-        return;
-    }
-    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6));
-    if encoder.write_all(&stream.content).is_err() {
-        return;
-    }
-    if let Ok(compressed) = encoder.finish() {
-        if compressed.len() + 19 < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
+    let pages = w.finish(&header, &footer);
+    crate::canvas::save(doc, &fonts, pages)
 }
 
 fn period(b: &Binder) -> String {
@@ -458,8 +413,7 @@ fn decisions(w: &mut Writer, b: &Binder) {
     for item in by_role(&b.items) {
         if group != Some((&item.surface, &item.role)) {
             group = Some((&item.surface, &item.role));
-            let n =
-                b.items.iter().filter(|i| i.surface == item.surface && i.role == item.role).count();
+            let n = sizes.get(&(item.surface.as_str(), item.role.as_str())).copied().unwrap_or(0);
             w.table_band(&format!(
                 "{} · {} · {} item{}",
                 item.role,

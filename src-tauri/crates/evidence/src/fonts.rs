@@ -6,6 +6,8 @@
 //! every run with exactly these glyphs.
 
 use std::borrow::Cow;
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeSet;
 
 use printpdf::{FontId, ParsedFont, PdfDocument, PdfFont};
 
@@ -13,6 +15,9 @@ use crate::EvidenceError;
 
 /// DejaVu has no CJK; Droid Sans Fallback (Apache-2.0, vendored with its licence) fills the gap.
 const CJK_FONT: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
+/// Droid Sans Fallback has no Hangul syllables; NanumGothic (OFL-1.1, vendored with its
+/// licence) draws Korean.
+const HANGUL_FONT: &[u8] = include_bytes!("../fonts/NanumGothic.ttf");
 
 /// Characters below this get their advance from a table built once per face: table cells are
 /// mostly Latin, and a cmap lookup per character would dominate a 100,000-row binder.
@@ -56,6 +61,14 @@ impl Face {
         Some(units as f32 / self.units_per_em)
     }
 
+    /// Width of `c` in thousandths of an em as the embedded font's `/W` array gives it
+    /// (printpdf truncates); `.notdef`'s for a character the face lacks.
+    pub(crate) fn pdf_width(&self, c: char) -> i64 {
+        let glyph = self.parsed.lookup_glyph_index(c as u32).unwrap_or(0);
+        let units = self.parsed.get_glyph_width_internal(glyph).unwrap_or(0);
+        (units as f32 * (1000.0 / self.units_per_em)) as i64
+    }
+
     fn advance(&self, c: char) -> Option<f32> {
         match self.table.get(c as usize) {
             Some(&w) if w >= 0.0 => Some(w),
@@ -82,15 +95,56 @@ const BOLD: FaceIx = 1;
 const MONO: FaceIx = 2;
 const WIDE: FaceIx = 3;
 const CJK: FaceIx = 4;
+const HANGUL: FaceIx = 5;
 
 /// All faces of one document, in a fixed order.
 pub(crate) struct Fonts {
     faces: Vec<Face>,
+    /// The characters each face has drawn so far: the fonts are subset to them.
+    used: RefCell<Used>,
+}
+
+/// Characters drawn per face: a bit per character below `TABLE_CHARS`, a set above.
+pub(crate) struct Used {
+    low: Vec<Vec<u64>>,
+    high: Vec<BTreeSet<char>>,
+}
+
+impl Used {
+    fn new(faces: usize) -> Used {
+        Used { low: vec![vec![0; TABLE_CHARS / 64]; faces], high: vec![BTreeSet::new(); faces] }
+    }
+
+    pub(crate) fn mark(&mut self, face: FaceIx, c: char) {
+        let n = c as usize;
+        match self.low.get_mut(face) {
+            Some(bits) if n < TABLE_CHARS => bits[n / 64] |= 1 << (n % 64),
+            Some(_) => {
+                self.high[face].insert(c);
+            }
+            None => {}
+        }
+    }
+
+    /// Each face's characters in ascending order.
+    pub(crate) fn chars(&self) -> Vec<Vec<char>> {
+        self.low
+            .iter()
+            .zip(&self.high)
+            .map(|(bits, high)| {
+                let low = (0..TABLE_CHARS)
+                    .filter(|&n| bits[n / 64] & (1 << (n % 64)) != 0)
+                    .filter_map(|n| char::from_u32(n as u32));
+                low.chain(high.iter().copied()).collect()
+            })
+            .collect()
+    }
 }
 
 impl Fonts {
     /// The binder's faces: DejaVu Sans Condensed (tables need the width), its bold, DejaVu Sans
-    /// Mono, DejaVu Sans (a few scripts the condensed face lacks, e.g. Arabic) and the CJK face.
+    /// Mono, DejaVu Sans (a few scripts the condensed face lacks, e.g. Arabic), the CJK face and
+    /// the Hangul face.
     pub(crate) fn binder(doc: &mut PdfDocument) -> Result<Fonts, EvidenceError> {
         // Subset tags are the ids' first six letters; fixed, distinct ids per face.
         let faces = vec![
@@ -104,15 +158,26 @@ impl Fonts {
             Face::load(doc, "RCRTMA", "DejaVu Sans Mono", dejavu::sans_mono::regular())?,
             Face::load(doc, "RCRTSA", "DejaVu Sans", dejavu::sans::regular())?,
             Face::load(doc, "RCRTJA", "Droid Sans Fallback", CJK_FONT)?,
+            Face::load(doc, "RCRTKA", "NanumGothic", HANGUL_FONT)?,
         ];
-        Ok(Fonts { faces })
+        Ok(Fonts::new(faces))
+    }
+
+    fn new(faces: Vec<Face>) -> Fonts {
+        let used = RefCell::new(Used::new(faces.len()));
+        Fonts { faces, used }
+    }
+
+    /// The record of characters drawn, to add to.
+    pub(crate) fn used(&self) -> RefMut<'_, Used> {
+        self.used.borrow_mut()
     }
 
     /// The population summary's faces: DejaVu Sans and its bold, as it always had.
     pub(crate) fn population(doc: &mut PdfDocument) -> Result<Fonts, EvidenceError> {
         let regular = Face::load(doc, "RCRTSA", "DejaVu Sans", dejavu::sans::regular())?;
         let bold = Face::load(doc, "RCRTSB", "DejaVu Sans Bold", dejavu::sans::bold())?;
-        Ok(Fonts { faces: vec![regular, bold] })
+        Ok(Fonts::new(vec![regular, bold]))
     }
 
     pub(crate) fn face(&self, ix: FaceIx) -> &Face {
@@ -133,7 +198,7 @@ impl Fonts {
         if let Some(w) = self.faces[first].advance(c) {
             return (first, w);
         }
-        for ix in [REGULAR, WIDE, CJK] {
+        for ix in [REGULAR, WIDE, CJK, HANGUL] {
             if let Some(w) = self.faces.get(ix).and_then(|f| f.advance(c)) {
                 return (ix, w);
             }

@@ -111,6 +111,10 @@ impl<'a> Writer<'a> {
     }
 
     pub(crate) fn new_page(&mut self) {
+        // Thousands of pages wait for the running header and footer: keep none oversized.
+        if let Some(last) = self.pages.last_mut() {
+            last.shrink();
+        }
         self.pages.push(Canvas::new(PAGE_W, PAGE_H));
         self.page_sections.push(self.section.clone());
         self.y = TOP;
@@ -440,6 +444,7 @@ impl<'a> Writer<'a> {
             page.text(fonts, Style::Regular, 7.5, LEFT, FOOTER_RULE - 11.0, &note, MUTED);
             let number = format!("Page {} of {}", i + 1, total);
             page.text_right(fonts, Style::Regular, 8.0, RIGHT, FOOTER_RULE - 11.0, &number, INK);
+            page.shrink();
         }
         self.pages
     }

@@ -3,6 +3,10 @@
 //!
 //! Rendering is deterministic: the same input gives the same bytes, so an export can be hashed
 //! and re-checked years later by rendering it again.
+//!
+//! `write_all` streams every export to its own writer, hashing each on the way, so a large
+//! campaign's files (the JSON of 100,000 items is over 100 MB) are never all in memory at once;
+//! `render_all` gives them as bytes, for tests and small binders.
 
 mod binder;
 mod canvas;
@@ -20,7 +24,10 @@ pub use tables::{
     REMEDIATION_COLUMNS, REMEDIATION_CSV, binder_json, decision_history_csv, decisions_csv,
     evidence_hash, remediation_csv,
 };
-pub use verify::{ExportFile, Exports, Mismatch, Rendered, render_all, verify_exports};
+pub use verify::{
+    ExportFile, Exports, Mismatch, Rendered, Sinks, Written, WrittenFile, render_all,
+    verify_exports, write_all,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {
@@ -28,6 +35,8 @@ pub enum EvidenceError {
     Font { name: &'static str, message: String },
     #[error("cannot write the PDF: {0}")]
     Write(String),
+    #[error("cannot write {file}: {message}")]
+    Io { file: &'static str, message: String },
 }
 
 /// One row of the population table.

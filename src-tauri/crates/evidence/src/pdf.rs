@@ -2,7 +2,7 @@
 //! metadata date. Layout for the summary: a header block, then the per-role table across pages
 //! with its header repeated and `Page N of M` computed in a first pagination pass.
 
-use printpdf::{Date, DateTime, Offset, PdfDocument, PdfSaveOptions, Time};
+use printpdf::{Date, DateTime, Offset, PdfDocument, Time};
 use sha2::{Digest, Sha256};
 
 use crate::canvas::{Canvas, INK};
@@ -79,13 +79,9 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
         }
         let footer = format!("Page {} of {}", page_index + 1, total_pages);
         page.text_right(f, regular, 8.0, PAGE_W - MARGIN, MARGIN, &footer, INK);
-        pages.push(page.into_page());
+        pages.push(page);
     }
-    let mut warnings = Vec::new();
-    let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
-    let mut bytes = doc.with_pages(pages).save(&options, &mut warnings);
-    fix_document_id(&mut bytes);
-    Ok(bytes)
+    crate::canvas::save(doc, &fonts, pages)
 }
 
 /// printpdf writes a random `/ID` pair into the trailer. Replace both halves, in place and with

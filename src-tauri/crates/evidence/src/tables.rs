@@ -5,6 +5,9 @@
 //! the whole Binder and the SHA-256 of each CSV, so one hash covers every export; the PDF prints
 //! it on its cover and sign-off page.
 
+use std::borrow::Cow;
+use std::io::{self, Write};
+
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -74,7 +77,7 @@ pub const REMEDIATION_COLUMNS: [&str; 9] = [
 /// A spreadsheet runs a cell that starts with one of these as a formula (and `\t`/`\r` are
 /// stripped before that check by some), so such cells get a leading apostrophe. Names come
 /// from the tenant, where anyone can call themselves `=HYPERLINK(…)`.
-fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
+fn defuse(cell: &str) -> Cow<'_, str> {
     match cell.as_bytes().first() {
         Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
         _ => cell.into(),
@@ -83,31 +86,44 @@ fn defuse(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Writes a CSV: UTF-8 with a byte-order mark (so spreadsheets do not read CJK names as
 /// Latin-1), CRLF line ends as RFC 4180 asks, every cell defused.
-fn write_csv<'a, R>(header: &[&str], rows: impl Iterator<Item = R>) -> Vec<u8>
+fn write_csv<'a, R>(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: impl Iterator<Item = R>,
+) -> io::Result<()>
 where
-    R: IntoIterator<Item = std::borrow::Cow<'a, str>>,
+    R: IntoIterator<Item = Cow<'a, str>>,
 {
-    let mut out = Vec::with_capacity(1 << 16);
-    out.extend_from_slice("\u{FEFF}".as_bytes());
+    out.write_all("\u{FEFF}".as_bytes())?;
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
+        .buffer_capacity(1 << 16)
         .from_writer(out);
-    // Writing into a Vec cannot fail, and a record always has the header's length, so the
-    // results carry nothing to act on; still, no panic: an error would only shorten the file,
-    // which `verify_exports` would then report.
-    let _ = writer.write_record(header);
+    writer.write_record(header)?;
     for row in rows {
-        let _ = writer.write_record(row.into_iter().map(|c| defuse(&c).into_owned()));
+        for cell in row {
+            writer.write_field(defuse(&cell).as_bytes())?;
+        }
+        writer.write_record(None::<&[u8]>)?;
     }
-    writer.into_inner().unwrap_or_else(|e| e.into_inner().get_ref().clone())
+    writer.flush()
 }
 
-fn opt(v: Option<&String>) -> std::borrow::Cow<'_, str> {
+/// A CSV rendered into memory.
+fn csv_bytes(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1 << 16);
+    // Writing into a Vec cannot fail; an error would only shorten the file, which
+    // `verify_exports` would then report.
+    let _ = write(&mut out);
+    out
+}
+
+fn opt(v: Option<&String>) -> Cow<'_, str> {
     v.map_or("", String::as_str).into()
 }
 
-fn decision_row(item: &Item) -> Vec<std::borrow::Cow<'_, str>> {
+fn decision_row(item: &Item) -> Vec<Cow<'_, str>> {
     let d = item.decision.as_ref();
     let s = opt;
     vec![
@@ -138,12 +154,21 @@ fn decision_row(item: &Item) -> Vec<std::borrow::Cow<'_, str>> {
 
 /// One row per review item: the item, the decision that stands, recommendation and outcome.
 pub fn decisions_csv(binder: &Binder) -> Vec<u8> {
-    write_csv(&DECISION_COLUMNS, binder.items.iter().map(decision_row))
+    csv_bytes(|out| write_decisions_csv(binder, out))
+}
+
+pub(crate) fn write_decisions_csv(binder: &Binder, out: &mut dyn Write) -> io::Result<()> {
+    write_csv(out, &DECISION_COLUMNS, binder.items.iter().map(decision_row))
 }
 
 /// Every decision ever recorded, in the Binder's order; `stands` is `yes` for the one in force.
 pub fn decision_history_csv(binder: &Binder) -> Vec<u8> {
+    csv_bytes(|out| write_history_csv(binder, out))
+}
+
+pub(crate) fn write_history_csv(binder: &Binder, out: &mut dyn Write) -> io::Result<()> {
     write_csv(
+        out,
         &HISTORY_COLUMNS,
         binder.decision_history.iter().map(|e| {
             [
@@ -162,7 +187,12 @@ pub fn decision_history_csv(binder: &Binder) -> Vec<u8> {
 
 /// One row per removal: what was sent, Graph's request id, the result and its verification.
 pub fn remediation_csv(binder: &Binder) -> Vec<u8> {
+    csv_bytes(|out| write_remediation_csv(binder, out))
+}
+
+pub(crate) fn write_remediation_csv(binder: &Binder, out: &mut dyn Write) -> io::Result<()> {
     write_csv(
+        out,
         &REMEDIATION_COLUMNS,
         binder.remediation.iter().map(|r| {
             [
@@ -180,8 +210,35 @@ pub fn remediation_csv(binder: &Binder) -> Vec<u8> {
     )
 }
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// Passes bytes on while computing their SHA-256 and counting them.
+pub(crate) struct Hashing<W: Write> {
+    inner: W,
+    sha: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    pub(crate) fn new(inner: W) -> Hashing<W> {
+        Hashing { inner, sha: Sha256::new(), bytes: 0 }
+    }
+
+    /// SHA-256 (lower-case hex) and length of everything written.
+    pub(crate) fn finish(self) -> (String, u64) {
+        (hex::encode(self.sha.finalize()), self.bytes)
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sha.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[derive(Serialize)]
@@ -213,44 +270,38 @@ struct Document<'a> {
 /// field order, pretty-printed with two spaces and a final newline, so equal Binders give equal
 /// bytes.
 pub fn binder_json(binder: &Binder) -> Vec<u8> {
-    binder_json_with(
-        binder,
-        &decisions_csv(binder),
-        &decision_history_csv(binder),
-        &remediation_csv(binder),
-    )
+    let mut json = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = crate::write_all(binder, crate::Sinks { json: Some(&mut json), ..Default::default() });
+    json
 }
 
-pub(crate) fn binder_json_with(
+/// Writes the JSON export, given the SHA-256 of each CSV (decisions, history, remediation).
+pub(crate) fn write_binder_json(
     binder: &Binder,
-    decisions: &[u8],
-    history: &[u8],
-    remediation: &[u8],
-) -> Vec<u8> {
+    csv_sha256: [String; 3],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let [decisions, history, remediation] = csv_sha256;
     let doc = Document {
         format: FORMAT,
         evidence_hash: "SHA-256 (hex) of this file's bytes; this file carries the SHA-256 of each CSV",
         exports: Exports {
-            decisions: FileDigest { sha256: sha256_hex(decisions), rows: binder.items.len() },
-            history: FileDigest {
-                sha256: sha256_hex(history),
-                rows: binder.decision_history.len(),
-            },
-            remediation: FileDigest {
-                sha256: sha256_hex(remediation),
-                rows: binder.remediation.len(),
-            },
+            decisions: FileDigest { sha256: decisions, rows: binder.items.len() },
+            history: FileDigest { sha256: history, rows: binder.decision_history.len() },
+            remediation: FileDigest { sha256: remediation, rows: binder.remediation.len() },
         },
         binder,
     };
-    // Serialising plain structs of strings and numbers into a Vec cannot fail; an empty
-    // document would be caught by verification rather than crash an export.
-    let mut out = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    out.push(b'\n');
-    out
+    // serde_json writes in small pieces: buffer them.
+    let mut out = io::BufWriter::with_capacity(1 << 16, out);
+    serde_json::to_writer_pretty(&mut out, &doc)?;
+    out.write_all(b"\n")?;
+    out.flush()
 }
 
-/// The evidence hash: SHA-256 (lower-case hex) of `binder_json(binder)`.
+/// The evidence hash: SHA-256 (lower-case hex) of `binder_json(binder)`, computed while the
+/// JSON is written, without holding it.
 pub fn evidence_hash(binder: &Binder) -> String {
-    sha256_hex(&binder_json(binder))
+    crate::write_all(binder, crate::Sinks::default()).map(|w| w.evidence_hash).unwrap_or_default()
 }

@@ -6,13 +6,14 @@
 //! audit chain is the app's check.
 
 use std::fmt;
+use std::io::Write;
 
 use crate::EvidenceError;
 use crate::binder::binder_pdf_with_hash;
 use crate::model::Binder;
 use crate::tables::{
-    BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, REMEDIATION_CSV, binder_json_with,
-    decision_history_csv, decisions_csv, remediation_csv, sha256_hex,
+    BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, Hashing, REMEDIATION_CSV,
+    write_binder_json, write_decisions_csv, write_history_csv, write_remediation_csv,
 };
 
 /// Every export of one Binder.
@@ -40,22 +41,96 @@ impl Rendered {
     }
 }
 
-/// Renders the CSVs once, the JSON from them, and the PDF with the JSON's hash.
+/// Renders every export into memory. A large campaign's exports are hundreds of megabytes
+/// together: to write files, `write_all` streams each one instead.
 pub fn render_all(binder: &Binder) -> Result<Rendered, EvidenceError> {
-    let decisions = decisions_csv(binder);
-    let history = decision_history_csv(binder);
-    let remediation = remediation_csv(binder);
-    let json = binder_json_with(binder, &decisions, &history, &remediation);
-    let evidence_hash = sha256_hex(&json);
-    let pdf = binder_pdf_with_hash(binder, &evidence_hash)?;
+    let (mut pdf, mut decisions, mut history, mut remediation, mut json) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let written = write_all(
+        binder,
+        Sinks {
+            pdf: Some(&mut pdf),
+            decisions_csv: Some(&mut decisions),
+            history_csv: Some(&mut history),
+            remediation_csv: Some(&mut remediation),
+            json: Some(&mut json),
+        },
+    )?;
     Ok(Rendered {
         pdf,
         decisions_csv: decisions,
         history_csv: history,
         remediation_csv: remediation,
         json,
-        evidence_hash,
+        evidence_hash: written.evidence_hash,
     })
+}
+
+/// Where `write_all` writes each export. An export left out is still computed where another
+/// depends on it (the CSVs' and the JSON's hashes), but never held in memory.
+#[derive(Default)]
+pub struct Sinks<'a> {
+    pub pdf: Option<&'a mut dyn Write>,
+    pub decisions_csv: Option<&'a mut dyn Write>,
+    pub history_csv: Option<&'a mut dyn Write>,
+    pub remediation_csv: Option<&'a mut dyn Write>,
+    pub json: Option<&'a mut dyn Write>,
+}
+
+/// One export `write_all` wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenFile {
+    pub file: ExportFile,
+    /// SHA-256 (lower-case hex) of the bytes written.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// What `write_all` wrote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    /// SHA-256 (hex) of the JSON export, printed on the PDF.
+    pub evidence_hash: String,
+    /// The exports written, in the order written: the CSVs, the JSON, the PDF.
+    pub files: Vec<WrittenFile>,
+}
+
+/// Writes every export that has a sink, one after another, each hashed as it is written and
+/// none kept: the CSVs, then the JSON (which carries their hashes), then the PDF (which
+/// carries the JSON's hash). Sinks are not flushed beyond what was written to them.
+pub fn write_all(binder: &Binder, sinks: Sinks<'_>) -> Result<Written, EvidenceError> {
+    let mut files = Vec::new();
+    let mut one = |file: ExportFile,
+                   sink: Option<&mut dyn Write>,
+                   write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>|
+     -> Result<String, EvidenceError> {
+        let given = sink.is_some();
+        let mut nowhere = std::io::sink();
+        let mut out = Hashing::new(sink.unwrap_or(&mut nowhere));
+        write(&mut out)
+            .map_err(|e| EvidenceError::Io { file: file.name(), message: e.to_string() })?;
+        let (sha256, bytes) = out.finish();
+        if given {
+            files.push(WrittenFile { file, sha256: sha256.clone(), bytes });
+        }
+        Ok(sha256)
+    };
+    let csvs = [
+        one(ExportFile::DecisionsCsv, sinks.decisions_csv, &|out| {
+            write_decisions_csv(binder, out)
+        })?,
+        one(ExportFile::HistoryCsv, sinks.history_csv, &|out| write_history_csv(binder, out))?,
+        one(ExportFile::RemediationCsv, sinks.remediation_csv, &|out| {
+            write_remediation_csv(binder, out)
+        })?,
+    ];
+    let evidence_hash =
+        one(ExportFile::Json, sinks.json, &|out| write_binder_json(binder, csvs.clone(), out))?;
+    if let Some(sink) = sinks.pdf {
+        let pdf = binder_pdf_with_hash(binder, &evidence_hash)?;
+        one(ExportFile::Pdf, Some(sink), &|out| out.write_all(&pdf))?;
+    }
+    Ok(Written { evidence_hash, files })
 }
 
 /// The exports to check; leave out what you do not have.
@@ -116,10 +191,19 @@ pub fn verify_exports(
     binder: &Binder,
     exports: &Exports<'_>,
 ) -> Result<Vec<Mismatch>, EvidenceError> {
-    let decisions = decisions_csv(binder);
-    let history = decision_history_csv(binder);
-    let remediation = remediation_csv(binder);
-    let json = binder_json_with(binder, &decisions, &history, &remediation);
+    // Only what was handed in is rendered again into memory.
+    let (mut pdf, mut decisions, mut history, mut remediation, mut json) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    write_all(
+        binder,
+        Sinks {
+            pdf: wanted(exports.pdf, &mut pdf),
+            decisions_csv: wanted(exports.decisions_csv, &mut decisions),
+            history_csv: wanted(exports.history_csv, &mut history),
+            remediation_csv: wanted(exports.remediation_csv, &mut remediation),
+            json: wanted(exports.json, &mut json),
+        },
+    )?;
     let mut out = Vec::new();
     let csvs = [
         (ExportFile::DecisionsCsv, exports.decisions_csv, &decisions),
@@ -135,10 +219,14 @@ pub fn verify_exports(
         out.extend(diff_json(&json, found));
     }
     if let Some(found) = exports.pdf {
-        let expected = binder_pdf_with_hash(binder, &sha256_hex(&json))?;
-        out.extend(diff_pdf(&expected, found));
+        out.extend(diff_pdf(&pdf, found));
     }
     Ok(out)
+}
+
+/// A sink for an export that was handed in, none for one that was not.
+fn wanted<'a>(given: Option<&[u8]>, buf: &'a mut Vec<u8>) -> Option<&'a mut dyn Write> {
+    given.map(|_| buf as &mut dyn Write)
 }
 
 // ---- helpers ----------------------------------------------------------------------------------

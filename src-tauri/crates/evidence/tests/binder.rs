@@ -67,9 +67,13 @@ fn every_export_is_byte_identical_for_the_same_binder() {
 fn names_in_every_script_are_embedded_and_searchable() {
     let pdf = render(&fixture::binder()).pdf;
     let fonts = poppler("pdffonts", &[], &pdf);
-    for face in
-        ["DejaVuSansCondensed", "DejaVuSansCondensed-Bold", "DejaVuSansMono", "DroidSansFallback"]
-    {
+    for face in [
+        "DejaVuSansCondensed",
+        "DejaVuSansCondensed-Bold",
+        "DejaVuSansMono",
+        "DroidSansFallback",
+        "NanumGothic",
+    ] {
         let line = fonts
             .lines()
             .find(|l| l.contains(&format!("+{face} ")))
@@ -88,6 +92,7 @@ fn names_in_every_script_are_embedded_and_searchable() {
         "山田太郎",
         "王秀英",
         "李伟",
+        "김민준",
     ] {
         assert!(plain.contains(name), "{name} is not in the PDF's text");
     }

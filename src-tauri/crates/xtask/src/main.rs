@@ -112,10 +112,16 @@ fn test() -> Result<(), String> {
 
     tally.gate(
         "cargo clippy -D warnings",
-        cmd("cargo", &["clippy", "--workspace", "--all-targets", "--keep-going", "--", "-D", "warnings"])
-            .current_dir(&root),
+        cmd(
+            "cargo",
+            &["clippy", "--workspace", "--all-targets", "--keep-going", "--", "-D", "warnings"],
+        )
+        .current_dir(&root),
     );
-    tally.cargo_tests("Rust tests", cmd("cargo", &["test", "--workspace", "--no-fail-fast"]).current_dir(&root));
+    tally.cargo_tests(
+        "Rust tests",
+        cmd("cargo", &["test", "--workspace", "--no-fail-fast"]).current_dir(&root),
+    );
     tally.record("IPC bindings are committed and fresh", shell::bindings_fresh(&root));
 
     match python {
@@ -139,9 +145,14 @@ fn test() -> Result<(), String> {
         }
         Ok(driver) if built => tally.cargo_tests(
             "end-to-end in the real window",
+            // A window test that hangs (a wedged WebDriver session) must fail the gate, not eat
+            // CI's time: the whole run is stopped after 20 minutes.
             cmd(
-                "xvfb-run",
+                "timeout",
                 &[
+                    "--kill-after=30",
+                    "1200",
+                    "xvfb-run",
                     "-a",
                     "-s",
                     "-screen 0 1280x800x24",

@@ -36,7 +36,11 @@ impl Shell {
     }
 
     /// The campaign's evidence files (those asked for, in `[pdf, csv, json]` order).
-    pub fn evidence_paths(&self, campaign_id: &str, wanted: [bool; 3]) -> recert_app::evidence::EvidencePaths {
+    pub fn evidence_paths(
+        &self,
+        campaign_id: &str,
+        wanted: [bool; 3],
+    ) -> recert_app::evidence::EvidencePaths {
         let safe: String = campaign_id
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
@@ -46,7 +50,7 @@ impl Shell {
         recert_app::evidence::EvidencePaths {
             pdf: pdf.then(|| dir.join("binder.pdf")),
             csv: csv.then(|| dir.join("decisions.csv")),
-            json: json.then(|| dir.join("binder.json")),
+            json: json.then(|| dir.join("evidence.json")),
         }
     }
 }
@@ -69,7 +73,10 @@ pub fn run() {
     let result = tauri::Builder::default()
         .setup(|tauri_app| {
             let data_dir = data_dir(tauri_app.handle());
-            let app = recert_app::App::open(&data_dir.join("recert.db"), recert_app::App::system_clock())?;
+            let app = recert_app::App::open(
+                &data_dir.join("recert.db"),
+                recert_app::App::system_clock(),
+            )?;
             let demo = demo::DemoTenant::start(app.clone());
             scheduler::start(app.clone(), demo.clone());
             tauri_app.manage(Shell { app, demo, data_dir, applying: Mutex::default() });

@@ -10,6 +10,12 @@ mod evidence;
 mod pull;
 mod pull_large;
 mod remediation;
+mod window;
+
+/// The real-window helpers the end-to-end tests use.
+#[path = "../e2e/window.rs"]
+#[allow(dead_code)]
+mod e2e_window;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,6 +30,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("large-pull", || Box::pin(pull_large::large_pull())),
     ("evidence-binder", || Box::pin(evidence::binder_100k())),
     ("remediation", || Box::pin(remediation::removals_5000())),
+    ("window", || Box::pin(window::window_figures())),
 ];
 
 fn main() {

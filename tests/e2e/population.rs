@@ -67,5 +67,11 @@ async fn the_window_shows_every_held_role_with_the_tenants_counts() {
         .expect("rows");
     assert_eq!(rows.len(), 1, "only Global Administrator matches");
     window.screenshot("population-search").await;
+
+    // Pulling again reports its progress and ends with the same counts.
+    window.click("#pull-again").await;
+    window.wait_for_text("#pull-again", "Pull again", 60).await;
+    assert!(window.client.find(Locator::Css("#error")).await.is_err(), "the pull succeeded");
+    assert_eq!(total("#total-eligible").await, eligible.to_string());
     window.close().await;
 }

@@ -28,10 +28,26 @@ impl Drop for Driver {
     }
 }
 
+/// Where the app under test keeps its data: a fresh temporary directory, or one prepared by the
+/// caller (benchmarks seed a large campaign first).
+pub enum DataDir {
+    Fresh(tempfile::TempDir),
+    Given(PathBuf),
+}
+
+impl DataDir {
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            DataDir::Fresh(dir) => dir.path(),
+            DataDir::Given(path) => path,
+        }
+    }
+}
+
 /// A running app with a WebDriver session on its main window and a private data directory.
 pub struct Window {
     pub client: Client,
-    _data_dir: tempfile::TempDir,
+    data: DataDir,
     _driver: Driver,
 }
 
@@ -43,18 +59,24 @@ fn free_port() -> u16 {
 }
 
 impl Window {
+    /// The debug build with a fresh database.
     pub async fn open() -> Window {
+        let app = repo_root().join("target/debug/recert");
+        let data = DataDir::Fresh(tempfile::tempdir().expect("a temp data dir"));
+        Window::launch(&app, data).await
+    }
+
+    /// Starts `app` under tauri-driver with its data in `data` and connects a session.
+    pub async fn launch(app: &std::path::Path, data: DataDir) -> Window {
         let driver_path = std::env::var_os("RECERT_TAURI_DRIVER")
             .map(PathBuf::from)
             .expect("RECERT_TAURI_DRIVER names tauri-driver (cargo xtask test sets it)");
-        let app = repo_root().join("target/debug/recert");
         assert!(app.exists(), "{} is built (cargo build -p recert)", app.display());
-        let data_dir = tempfile::tempdir().expect("a temp data dir");
         let (port, native_port) = (free_port(), free_port());
         let child = Command::new(&driver_path)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this through WebKitWebDriver: each test gets a fresh database.
-            .env("RECERT_DATA_DIR", data_dir.path())
+            .env("RECERT_DATA_DIR", data.path())
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver starts");
@@ -81,7 +103,18 @@ impl Window {
                 _ => tokio::time::sleep(Duration::from_millis(300)).await,
             }
         };
-        Window { client, _data_dir: data_dir, _driver: driver }
+        // The webview keeps local storage across runs (the theme): start from the defaults.
+        let _ = client
+            .execute("localStorage.clear(); delete document.documentElement.dataset.theme;", vec![])
+            .await;
+        Window { client, data, _driver: driver }
+    }
+
+    /// The process id of tauri-driver (the app runs below it); the window benchmark sums the
+    /// memory of its process tree.
+    #[allow(dead_code)]
+    pub fn driver_pid(&self) -> u32 {
+        self._driver.child.id()
     }
 
     /// Waits up to `secs` for `css` to appear.
@@ -169,7 +202,7 @@ impl Window {
 
     /// The app's private data directory (database, evidence).
     pub fn data_dir(&self) -> &std::path::Path {
-        self._data_dir.path()
+        self.data.path()
     }
 
     pub async fn close(self) {

@@ -112,7 +112,7 @@ pub struct TenantSettingsDto {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
-pub struct IdentityDto {
+pub struct SignedInDto {
     pub oid: String,
     pub tid: String,
     pub upn: Option<String>,
@@ -127,7 +127,7 @@ pub struct TenantListItemDto {
     pub tenant: TenantDto,
     pub settings: Option<TenantSettingsDto>,
     pub connected: bool,
-    pub signed_in: Option<IdentityDto>,
+    pub signed_in: Option<SignedInDto>,
 }
 
 /// A device-code sign-in waiting for the user.

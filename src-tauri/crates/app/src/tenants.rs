@@ -9,7 +9,7 @@ use recert_graph::{Cloud, Identity, PublicClient};
 use recert_store::{AuthMethod, ConnectionRecord, TenantKind, TenantRecord};
 
 use crate::context::{Session, lock, tenant_dto};
-use crate::dto::{DeviceCodeDto, IdentityDto, TenantDto, TenantListItemDto, TenantSettingsDto};
+use crate::dto::{DeviceCodeDto, SignedInDto, TenantDto, TenantListItemDto, TenantSettingsDto};
 use crate::{App, AppError, ErrorCode, TenantAuth, TenantConnection};
 
 /// How long a browser sign-in may take before Recert stops waiting.
@@ -19,8 +19,8 @@ fn invalid(message: impl Into<String>) -> AppError {
     AppError::new(ErrorCode::Invalid, message)
 }
 
-fn identity_dto(identity: Identity) -> IdentityDto {
-    IdentityDto { oid: identity.oid, tid: identity.tid, upn: identity.upn, name: identity.name }
+fn identity_dto(identity: Identity) -> SignedInDto {
+    SignedInDto { oid: identity.oid, tid: identity.tid, upn: identity.upn, name: identity.name }
 }
 
 fn settings_dto(tenant: &TenantRecord, c: &ConnectionRecord) -> TenantSettingsDto {
@@ -201,7 +201,7 @@ impl App {
         &self,
         tenant_id: &str,
         open: impl FnOnce(&str) -> Result<(), String>,
-    ) -> Result<IdentityDto, AppError> {
+    ) -> Result<SignedInDto, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
         let pending = public.begin_interactive(None).await?;
         open(&pending.url).map_err(|err| {
@@ -215,7 +215,7 @@ impl App {
         &self,
         tenant_id: &str,
         show: impl FnOnce(&DeviceCodeDto),
-    ) -> Result<IdentityDto, AppError> {
+    ) -> Result<SignedInDto, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
         let code = public.begin_device_code().await?;
         show(&DeviceCodeDto {
@@ -227,7 +227,7 @@ impl App {
     }
 
     /// Who is signed in to the tenant, restoring the sign-in from the keychain if needed.
-    pub async fn signed_in(&self, tenant_id: &str) -> Result<Option<IdentityDto>, AppError> {
+    pub async fn signed_in(&self, tenant_id: &str) -> Result<Option<SignedInDto>, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
         Ok(public.restore().await?.map(identity_dto))
     }

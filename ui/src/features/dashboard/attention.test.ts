@@ -1,6 +1,6 @@
 // Unit tests of the dashboard's attention list and campaign ordering.
 import { describe, expect, it } from "vitest";
-import type { CampaignDetailDto, CampaignDto } from "../../ipc";
+import type { CampaignDetailDto, CampaignDto, RemediationPlanDto } from "../../ipc";
 import { attention, behind, sortCampaigns, stillToAct } from "./attention";
 
 const campaign = (over: Partial<CampaignDto>): CampaignDto => ({
@@ -58,5 +58,16 @@ describe("ordering", () => {
       { id: "3", upn: "c", displayName: "", assigned: 9, decided: 1 },
     ]);
     expect(list.map((r) => r.upn)).toEqual(["c", "b"]);
+  });
+});
+
+describe("remediation attention", () => {
+  it("raises held removals first and notes closed campaigns with removals to apply", () => {
+    const closed = campaign({ id: "x", name: "X", state: "closed" });
+    const remediating = campaign({ id: "y", name: "Y", state: "remediating" });
+    const details = new Map([["x", { outcomes: { keep: 1, remove: 4, exception: 0 } } as unknown as CampaignDetailDto]]);
+    const plans = new Map([["y", { counts: { actions: 5, planned: 3, submitted: 0, succeeded: 2, failed: 0, skipped: 0, held: 2, awaitingConfirmation: 1, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0 } } as RemediationPlanDto]]);
+    const list = attention([closed, remediating], details, now, plans);
+    expect(list.map((a) => `${a.campaignId}:${a.kind}`)).toEqual(["y:held", "x:toApply", "y:toApply"]);
   });
 });

@@ -1,13 +1,13 @@
 // What needs a governance lead's attention first, from the campaigns and their reviewers'
 // progress: overdue campaigns, reviewers behind the clock, items nobody can review.
-import type { CampaignDetailDto, CampaignDto, ReviewerProgressDto } from "../../ipc";
+import type { CampaignDetailDto, CampaignDto, RemediationPlanDto, ReviewerProgressDto } from "../../ipc";
 import { elapsed } from "../../lib/format";
 
 export type Severity = "high" | "medium";
 
 export interface Attention {
   severity: Severity;
-  kind: "overdue" | "behind" | "unrouted" | "endingSoon";
+  kind: "overdue" | "behind" | "unrouted" | "endingSoon" | "toApply" | "held" | "failed" | "removalsOverdue";
   campaignId: string;
   campaignName: string;
   text: string;
@@ -25,9 +25,21 @@ export function attention(
   campaigns: readonly CampaignDto[],
   details: ReadonlyMap<string, CampaignDetailDto>,
   now: Date = new Date(),
+  plans: ReadonlyMap<string, RemediationPlanDto> = new Map(),
 ): Attention[] {
   const out: Attention[] = [];
   for (const c of campaigns) {
+    const plan = plans.get(c.id);
+    if (plan) out.push(...remediationAttention(c, plan));
+    else if (c.state === "closed") {
+      const remove = details.get(c.id)?.outcomes.remove ?? 0;
+      if (remove > 0) {
+        out.push({
+          campaignId: c.id, campaignName: c.name, severity: "medium", kind: "toApply", weight: remove,
+          text: `Closed with ${remove.toLocaleString()} removal${remove === 1 ? "" : "s"} to preview and apply`,
+        });
+      }
+    }
     if (c.state !== "open") continue;
     const undecided = c.items - c.decided;
     const base = { campaignId: c.id, campaignName: c.name };
@@ -78,6 +90,29 @@ export function attention(
   }
   const rank = (a: Attention) => (a.severity === "high" ? 0 : 1);
   return out.sort((a, b) => rank(a) - rank(b) || b.weight - a.weight);
+}
+
+/** Held removals waiting for a named person, failed removals, and removals past their deadline. */
+export function remediationAttention(c: CampaignDto, plan: RemediationPlanDto): Attention[] {
+  const base = { campaignId: c.id, campaignName: c.name };
+  const out: Attention[] = [];
+  const n = plan.counts;
+  if (n.awaitingConfirmation > 0) {
+    out.push({ ...base, severity: "high", kind: "held", weight: n.awaitingConfirmation,
+      text: `${n.awaitingConfirmation.toLocaleString()} held removal${n.awaitingConfirmation === 1 ? " waits" : "s wait"} for a named person's confirmation` });
+  }
+  if (n.failed > 0) {
+    out.push({ ...base, severity: "high", kind: "failed", weight: n.failed,
+      text: `${n.failed.toLocaleString()} removal${n.failed === 1 ? "" : "s"} failed: retry or record an exception` });
+  }
+  if (n.overdue > 0) {
+    out.push({ ...base, severity: "high", kind: "removalsOverdue", weight: n.overdue,
+      text: `${n.overdue.toLocaleString()} removal${n.overdue === 1 ? " is" : "s are"} past the remediation deadline` });
+  } else if (n.planned > 0) {
+    out.push({ ...base, severity: "medium", kind: "toApply", weight: n.planned,
+      text: `${n.planned.toLocaleString()} removal${n.planned === 1 ? "" : "s"} planned, not applied yet` });
+  }
+  return out;
 }
 
 /** Open first (soonest deadline first), then scheduled, then the rest by most recent. */

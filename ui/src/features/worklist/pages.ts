@@ -21,10 +21,26 @@ export class PageCache {
     return this.generation;
   }
 
+  /** Forgets the previous generation's rows (the new list's first page is here). */
+  dropStale(): void {
+    this.stale = new Map();
+  }
+
   item(index: number): ItemDto | undefined {
     const page = Math.floor(index / PAGE_SIZE);
     const rows = this.pages.get(page) ?? this.stale.get(page);
     return rows?.[index - page * PAGE_SIZE];
+  }
+
+  /** A loaded row by item id, wherever it is. */
+  find(id: number): ItemDto | undefined {
+    for (const map of [this.pages, this.stale]) {
+      for (const rows of map.values()) {
+        const hit = rows.find((row) => row.id === id);
+        if (hit) return hit;
+      }
+    }
+    return undefined;
   }
 
   /** Pages to request now (not loaded for this generation and not already on their way). */

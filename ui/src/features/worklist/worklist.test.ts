@@ -4,7 +4,7 @@ import type { ItemDto } from "../../ipc";
 import { PageCache, PAGE_SIZE } from "./pages";
 import { activeCount, debounce, filterKey, NO_FILTERS, toQuery } from "./query";
 import { click, emptySelection, fit, move, selectAll, targets, toggle } from "./selection";
-import { fullyVisible, pagesFor, revealRow, rowWindow } from "./virtual";
+import { fullyVisible, pagesFor, revealRow, rowWindow, scale, scaledWindow, toPhysical, toVirtual } from "./virtual";
 
 describe("rowWindow", () => {
   it("renders only the rows in view plus the overscan, at 100,000 rows", () => {
@@ -150,6 +150,16 @@ describe("PageCache", () => {
     expect(cache.item(0)?.id).toBe(3);
     expect(cache.total).toBe(1);
   });
+  it("shows the old list's later pages until the new list starts", () => {
+    const cache = new PageCache();
+    const g1 = cache.reset(false);
+    cache.accept(g1, 1, { items: [item(5)], total: PAGE_SIZE + 1, offset: PAGE_SIZE });
+    const g2 = cache.reset(true);
+    cache.accept(g2, 0, { items: [item(6)], total: 1, offset: 0 });
+    expect(cache.item(PAGE_SIZE)?.id).toBe(5);
+    cache.dropStale();
+    expect(cache.item(PAGE_SIZE)).toBeUndefined();
+  });
   it("does not ask twice for a page in flight and patches rows after a decision", () => {
     const cache = new PageCache();
     const g = cache.reset(false);
@@ -158,5 +168,34 @@ describe("PageCache", () => {
     cache.accept(g, 1, { items: [item(7)], total: PAGE_SIZE + 1, offset: PAGE_SIZE });
     cache.patch((row) => (row.id === 7 ? { ...row, decision: "deny" } : undefined));
     expect(cache.item(PAGE_SIZE)?.decision).toBe("deny");
+    expect(cache.find(7)?.decision).toBe("deny");
+    expect(cache.find(8)).toBeUndefined();
+  });
+});
+
+describe("scaled scrolling", () => {
+  it("leaves lists that fit alone", () => {
+    const w = scaledWindow(400, 600, 40, 1000, 5, 1_000_000);
+    expect(w).toMatchObject(rowWindow(400, 600, 40, 1000, 5));
+  });
+  it("maps a tall list onto at most the maximum height, reaching both ends", () => {
+    const max = 1_000_000;
+    const total = 100_000;
+    const s = scale(total, 52, 600, max);
+    expect(s.physical).toBe(max);
+    expect(s.ratio).toBeGreaterThan(5);
+    const top = scaledWindow(0, 600, 52, total, 5, max);
+    expect(top.start).toBe(0);
+    expect(top.offset).toBe(0);
+    const bottom = scaledWindow(max - 600, 600, 52, total, 5, max);
+    expect(bottom.end).toBe(total);
+    // The last row's bottom edge meets the bottom of the viewport.
+    const lastTop = bottom.offset + (total - 1 - bottom.start) * 52;
+    expect(lastTop + 52).toBeCloseTo(max, 5);
+  });
+  it("converts between virtual and physical positions", () => {
+    const s = scale(100_000, 52, 600, 1_000_000);
+    const v = toVirtual(250_000, s, 600);
+    expect(toPhysical(v, s)).toBeCloseTo(250_000, 6);
   });
 });

@@ -1,0 +1,245 @@
+//! The window's figures, in the real window (release build under tauri-driver and Xvfb): cold
+//! start to first paint, a filter keystroke to repaint in a worklist of 100,000 items, and the
+//! memory of the app's processes when idle.
+//!
+//! Needs `target/release/recert` (`npm --prefix ui run build && cargo build --release -p recert`),
+//! `RECERT_TAURI_DRIVER` and a display (`xvfb-run`); `RECERT_BENCH_APP` points at another build.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use recert_emulator::{GenerateOptions, Options, Tenant};
+use recert_tests::{Harness, lead, quarterly, repo_root};
+
+use crate::e2e_window::{DataDir, Window};
+
+type Rows = Vec<(String, f64, String)>;
+
+fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let index = ((values.len() as f64 - 1.0) * p).round() as usize;
+    values.get(index).copied().unwrap_or(f64::NAN)
+}
+
+/// A database holding one open campaign of about `items` items; returns its id.
+async fn seed(dir: &std::path::Path, items: usize) -> String {
+    let tenant = Tenant::generate(&GenerateOptions {
+        seed: 7,
+        users: 20_000,
+        assignments: items,
+        ..GenerateOptions::default()
+    });
+    let fallback = lead(&tenant);
+    let h = Harness::start_with_db(tenant, Options::default(), Some(&dir.join("recert.db"))).await;
+    h.app.pull(&h.tenant_id).await.expect("pull");
+    let mut definition = quarterly(&h.tenant_id, &fallback);
+    definition.scope.surfaces = vec!["directoryRole".into(), "pimGroup".into(), "azureRole".into()];
+    let created = h.app.definition_create(definition).await.expect("definition");
+    h.app.campaign_open(&created.definition.id).await.expect("open").id
+}
+
+/// Resident memory (kB) of the processes below `root`, by process name, from /proc.
+fn tree_rss_kb(root: u32) -> std::collections::BTreeMap<String, u64> {
+    let mut children: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
+    let mut rss = std::collections::HashMap::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        if let Some(ppid) = field("PPid:") {
+            children.entry(ppid as u32).or_default().push(pid);
+        }
+        rss.insert(pid, field("VmRSS:").unwrap_or(0));
+    }
+    // tauri-driver and WebKitWebDriver are the harness, not the app: count below the driver.
+    let mut by_name = std::collections::BTreeMap::new();
+    let mut stack = children.get(&root).cloned().unwrap_or_default();
+    while let Some(pid) = stack.pop() {
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let name = name.trim().to_string();
+        if name != "WebKitWebDriver" {
+            *by_name.entry(name).or_default() += rss.get(&pid).copied().unwrap_or(0);
+        }
+        stack.extend(children.get(&pid).cloned().unwrap_or_default());
+    }
+    by_name
+}
+
+/// One worklist page through IPC alone (no rendering), to tell the backend's share apart.
+const PAGE: &str = r#"
+const [campaignId, search, done] = [arguments[0], arguments[1], arguments[arguments.length - 1]];
+const t0 = performance.now();
+window.__TAURI_INTERNALS__.invoke("worklist", { campaignId, query: { reviewer: null, roleId: null,
+  decision: null, recommendation: null, kind: null, membership: null, unrouted: false, search,
+  offset: 0, limit: 200 } }).then(() => done(performance.now() - t0), () => done(-1));
+"#;
+
+/// Types one character into the worklist's search and resolves with the milliseconds until the
+/// item count changed and the next frame was painted.
+const KEYSTROKE: &str = r#"
+const [ch, done] = [arguments[0], arguments[arguments.length - 1]];
+const input = document.getElementById("worklist-search");
+const total = document.getElementById("worklist-total");
+const before = total.textContent;
+const t0 = performance.now();
+let finished = false;
+const observer = new MutationObserver(() => {
+  if (finished || total.textContent === before || total.textContent.startsWith("Loading")) return;
+  finished = true;
+  observer.disconnect();
+  const dom = performance.now() - t0;
+  requestAnimationFrame(() => done([dom, performance.now() - t0]));
+});
+observer.observe(total, { childList: true, characterData: true, subtree: true });
+setTimeout(() => { if (!finished) { finished = true; observer.disconnect(); done([-1, -1]); } }, 5000);
+input.value = input.value + ch;
+input.dispatchEvent(new Event("input", { bubbles: true }));
+"#;
+
+/// The median interval between animation frames while nothing changes: the machine's floor
+/// for any "to repaint" figure (software rendering under Xvfb is slow).
+const FRAMES: &str = r#"
+const done = arguments[arguments.length - 1];
+const times = [];
+const tick = (t) => { times.push(t); if (times.length < 21) requestAnimationFrame(tick); else {
+  const gaps = times.slice(1).map((x, i) => x - times[i]).sort((a, b) => a - b);
+  done(gaps[Math.floor(gaps.length / 2)]); } };
+requestAnimationFrame(tick);
+"#;
+
+pub async fn window_figures() -> Rows {
+    let app = std::env::var_os("RECERT_BENCH_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/release/recert"));
+    let mut rows = Vec::new();
+
+    // Cold start on an empty database: from launching to the first painted frame of the shell.
+    let mut starts = Vec::new();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let window = Window::launch(&app, DataDir::Fresh(tempfile::tempdir().expect("dir"))).await;
+        window.wait_for(".sidebar .nav-item", 30).await;
+        let _ = window
+            .client
+            .execute_async(
+                "const d = arguments[arguments.length - 1]; requestAnimationFrame(() => d(true));",
+                vec![],
+            )
+            .await;
+        starts.push(t0.elapsed().as_secs_f64());
+        if starts.len() == 3 {
+            let frame =
+                window.client.execute_async(FRAMES, vec![]).await.ok().and_then(|v| v.as_f64());
+            rows.push((
+                "frame interval at the dashboard, nothing changing, median".into(),
+                frame.unwrap_or(f64::NAN),
+                "ms".into(),
+            ));
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            let kb: u64 = tree_rss_kb(window.driver_pid()).values().sum();
+            rows.push((
+                "idle memory at the dashboard, empty database (RSS)".into(),
+                kb as f64 / 1024.0,
+                "MB".into(),
+            ));
+        }
+        window.close().await;
+    }
+    rows.push((
+        "cold start to first paint (incl. WebDriver session), median".into(),
+        percentile(starts, 0.5),
+        "s".into(),
+    ));
+
+    // A worklist of 100,000 items (RECERT_BENCH_ITEMS makes a quicker run with fewer).
+    let items =
+        std::env::var("RECERT_BENCH_ITEMS").ok().and_then(|n| n.parse().ok()).unwrap_or(100_000);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let campaign_id = seed(dir.path(), items).await;
+    let window = Window::launch(&app, DataDir::Given(dir.path().to_path_buf())).await;
+    window.click("#nav-campaigns").await;
+    window.click(&format!("#campaign-table tr[data-campaign-id=\"{campaign_id}\"] button")).await;
+    window.click("#open-worklist").await;
+    window.wait_for("#worklist-grid .row.item", 60).await;
+    let total = window.wait_for_text("#worklist-total", "items", 60).await;
+
+    let frame = window.client.execute_async(FRAMES, vec![]).await.ok().and_then(|v| v.as_f64());
+    rows.push((
+        "frame interval in the worklist, nothing changing, median".into(),
+        frame.unwrap_or(f64::NAN),
+        "ms".into(),
+    ));
+    let mut keystrokes = Vec::new();
+    let mut dom_updates = Vec::new();
+    for round in 0..3 {
+        let search = window.wait_for("#worklist-search", 5).await;
+        search.clear().await.expect("clear the search");
+        let _ = window.client.execute("document.getElementById('worklist-search').dispatchEvent(new Event('input', {bubbles: true}))", vec![]).await;
+        window.wait_for_text("#worklist-total", total.trim(), 30).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        for ch in ["a", "d", "m"] {
+            let answer = window.client.execute_async(KEYSTROKE, vec![serde_json::json!(ch)]).await;
+            let pair = answer.ok().and_then(|v| Some((v.get(0)?.as_f64()?, v.get(1)?.as_f64()?)));
+            if let Some((dom, frame)) = pair.filter(|(dom, _)| *dom >= 0.0) {
+                dom_updates.push(dom);
+                keystrokes.push(frame);
+            }
+            tokio::time::sleep(Duration::from_millis(200 + 50 * round)).await;
+        }
+    }
+    rows.push((
+        format!("filter keystroke to repaint, {}, median", total.trim()),
+        percentile(keystrokes.clone(), 0.5),
+        "ms".into(),
+    ));
+    rows.push((
+        "of which: keystroke to the updated list in the DOM, median".into(),
+        percentile(dom_updates, 0.5),
+        "ms".into(),
+    ));
+    rows.push((
+        format!("filter keystroke to repaint, {}, max", total.trim()),
+        keystrokes.iter().copied().fold(f64::NAN, f64::max),
+        "ms".into(),
+    ));
+
+    let mut pages = Vec::new();
+    for search in ["a", "ad", "adm", "e", "er", "x"] {
+        let ms = window
+            .client
+            .execute_async(PAGE, vec![serde_json::json!(campaign_id), serde_json::json!(search)])
+            .await
+            .ok()
+            .and_then(|v| v.as_f64())
+            .unwrap_or(-1.0);
+        if ms >= 0.0 {
+            pages.push(ms);
+        }
+    }
+    rows.push((
+        "of which: one searched page of 200 through IPC, median".into(),
+        percentile(pages, 0.5),
+        "ms".into(),
+    ));
+
+    // Idle: the worklist open, nothing happening.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let by_name = tree_rss_kb(window.driver_pid());
+    let total: u64 = by_name.values().sum();
+    rows.push((
+        "idle memory of the app and its web processes (RSS)".into(),
+        total as f64 / 1024.0,
+        "MB".into(),
+    ));
+    for (name, kb) in by_name {
+        rows.push((format!("  of which {name}"), kb as f64 / 1024.0, "MB".into()));
+    }
+    window.close().await;
+    rows
+}

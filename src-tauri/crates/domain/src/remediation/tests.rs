@@ -224,7 +224,8 @@ fn holds_explain_themselves_and_propose_the_group_change() {
     g.principal_name = "Helpdesk admins".into();
     let via = assignment("v", "u3", PrincipalKind::User, READER, Active, Membership::Group);
     let t = target(1, &via);
-    let planned = plan(std::slice::from_ref(&t), &[g, via], &dir, &Safety::default(), &BTreeSet::new());
+    let planned =
+        plan(std::slice::from_ref(&t), &[g, via], &dir, &Safety::default(), &BTreeSet::new());
     let Step::Hold(hold) = &planned[0].step else { panic!("held: {planned:?}") };
     assert!(hold.describe().contains("\"Helpdesk admins\""), "{}", hold.describe());
     let proposal = hold.proposal(&t).expect("a proposal");

@@ -38,12 +38,12 @@ async fn browse(emu: &Emulator, url: String) -> Result<(), String> {
         .text()
         .await
         .map_err(|e| e.to_string())?;
-    let start = html.find("href=\"complete?").ok_or("no account to pick")? + 6;
+    let start = html.find("class=\"user\" href=\"").ok_or("no account to pick")? + 19;
     let end = start + html[start..].find('"').ok_or("no link end")?;
     let link = html[start..end].replace("&amp;", "&");
-    let authorize = url.split('?').next().unwrap_or_default();
-    let picked =
-        browser.get(format!("{authorize}/{link}")).send().await.map_err(|e| e.to_string())?;
+    // As a browser does: the link is relative to the page's own URL.
+    let pick = reqwest::Url::parse(&url).and_then(|u| u.join(&link)).map_err(|e| e.to_string())?;
+    let picked = browser.get(pick).send().await.map_err(|e| e.to_string())?;
     let home = picked
         .headers()
         .get("location")

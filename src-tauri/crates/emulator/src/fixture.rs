@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
+use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use crate::tenant::{self, ArmData, Client, Tenant};
@@ -312,10 +313,29 @@ pub(crate) fn from_str(name: &str, text: &str) -> Result<Tenant, FixtureError> {
                     }
                 }
             };
+            // Graph's `keyCredentials[].key` is the certificate, base64 DER.
+            let mut certificates = Vec::new();
+            for (j, key) in app
+                .get("keyCredentials")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                let der = key
+                    .get("key")
+                    .and_then(Value::as_str)
+                    .and_then(|k| base64::engine::general_purpose::STANDARD.decode(k).ok())
+                    .ok_or_else(|| {
+                        cx.err(format!("{at}.keyCredentials[{j}].key"), "must be base64 DER")
+                    })?;
+                certificates.push(der);
+            }
             t.add_client(Client {
                 client_id,
                 display_name,
                 secret,
+                certificates,
                 application_permissions: list("applicationPermissions")?,
                 delegated_permissions: list("delegatedPermissions")?,
             });
@@ -502,6 +522,10 @@ pub(crate) fn to_json(t: &Tenant) -> Value {
             json!({
                 "appId": c.client_id, "displayName": c.display_name,
                 "passwordCredentials": c.secret.iter().map(|s| json!({ "secretText": s })).collect::<Vec<_>>(),
+                "keyCredentials": c.certificates.iter().map(|der| json!({
+                    "type": "AsymmetricX509Cert", "usage": "Verify",
+                    "key": base64::engine::general_purpose::STANDARD.encode(der),
+                })).collect::<Vec<_>>(),
                 "applicationPermissions": c.application_permissions,
                 "delegatedPermissions": c.delegated_permissions,
             })

@@ -7,6 +7,7 @@
 
 mod admin;
 mod arm;
+mod assertion;
 mod catalog;
 mod faults;
 mod fixture;

@@ -15,6 +15,7 @@ use chrono::Utc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::assertion;
 use crate::server::AppState;
 use crate::store::Kind;
 use crate::tenant::Client;
@@ -130,7 +131,8 @@ async fn discovery(State(state): State<Arc<AppState>>, Path(tenant): Path<String
         "response_modes_supported": ["query", "fragment", "form_post"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic",
+            "private_key_jwt"],
         "code_challenge_methods_supported": ["S256"],
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
             "urn:ietf:params:oauth:grant-type:device_code"],
@@ -364,6 +366,18 @@ fn client_secret(
     (f.get("client_id").cloned(), f.get("client_secret").cloned())
 }
 
+/// The URLs this token endpoint answers on for `tenant`: what a client assertion's `aud` names.
+fn token_endpoints(state: &AppState, tenant: &str, tid: &str) -> Vec<String> {
+    let domain = state.read().domain.clone();
+    let base = state.base_url.as_str();
+    [format!("{base}/login"), base.to_string()]
+        .iter()
+        .flat_map(|host| {
+            [tenant, tid, domain.as_str()].map(|t| format!("{host}/{t}/oauth2/v2.0/token"))
+        })
+        .collect()
+}
+
 async fn token(
     State(state): State<Arc<AppState>>,
     Path(tenant): Path<String>,
@@ -399,8 +413,34 @@ async fn token(
         .map(|s| s.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default();
     let grant_type = f.get("grant_type").map(String::as_str).unwrap_or_default();
+    // A certificate credential: a JWT signed with the key of a certificate the app registered.
+    let by_certificate = match (f.get("client_assertion_type"), f.get("client_assertion")) {
+        (None, None) => false,
+        (Some(kind), Some(jwt)) if kind == assertion::JWT_BEARER => {
+            let audiences = token_endpoints(&state, &tenant, &tid);
+            let now = Utc::now().timestamp();
+            if let Err((code, description)) =
+                assertion::verify(jwt, &client.certificates, &client.client_id, &audiences, now)
+            {
+                return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", code, &description);
+            }
+            true
+        }
+        _ => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                50027,
+                &format!(
+                    "client_assertion needs client_assertion_type '{}'.",
+                    assertion::JWT_BEARER
+                ),
+            );
+        }
+    };
     // A confidential client must authenticate on every grant.
     if let Some(expected) = &client.secret
+        && !by_certificate
         && (grant_type != "client_credentials" || secret.is_some())
     {
         match &secret {
@@ -425,15 +465,21 @@ async fn token(
     }
     match grant_type {
         "client_credentials" => {
-            let Some(expected) = &client.secret else {
-                return oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    7000218,
-                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                );
+            let expected = match &client.secret {
+                _ if by_certificate => None,
+                Some(expected) => Some(expected),
+                None => {
+                    return oauth_error(
+                        StatusCode::UNAUTHORIZED,
+                        "invalid_client",
+                        7000218,
+                        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+                    );
+                }
             };
-            if secret.as_deref() != Some(expected.as_str()) {
+            if let Some(expected) = expected
+                && secret.as_deref() != Some(expected.as_str())
+            {
                 return oauth_error(
                     StatusCode::UNAUTHORIZED,
                     "invalid_client",
@@ -716,7 +762,9 @@ async fn authorize(
         }
         shown += 1;
         let name = u.props.get("displayName").and_then(Value::as_str).unwrap_or_default();
-        let href = format!("complete?{raw}&user={id}");
+        // Relative to this page, `…/oauth2/v2.0/authorize`: a browser resolves it to
+        // `…/oauth2/v2.0/authorize/complete`.
+        let href = format!("authorize/complete?{raw}&user={id}");
         links.push_str(&format!(
             "<a class=\"user\" href=\"{}\">{}<br><small>{}</small></a>",
             html_escape(&href),

@@ -77,7 +77,9 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
     });
 
     let graph_base = graph::router(state.clone());
-    // `$batch` steps get the envelope and the mutation log, but no faults of their own.
+    // `$batch` steps get the envelope and the mutation log but not the fault layer: the batch
+    // handler decides each step's fault itself (429 or 5xx per step, with `Retry-After` in the
+    // step's headers, while the batch answers 200), as Graph throttles steps one by one.
     let batch_inner = graph_base
         .clone()
         .layer(middleware::from_fn(|req, next| http::envelope(Surface::Graph, req, next)))
@@ -115,8 +117,14 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
             .map_err(|e| Error::Crypto(format!("tls: {e}")))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
-        let server = axum_server::from_tcp_rustls(std_listener, tls)
+        // A client may open a connection and only get round to finishing its TLS handshake
+        // minutes later (an SDK whose one thread is busy parsing large pages); axum-server's
+        // default of 10 s reset such connections. A test double should not cut a slow client off.
+        let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(tls)
+            .handshake_timeout(std::time::Duration::from_secs(600));
+        let server = axum_server::from_tcp(std_listener)
             .map_err(Error::Bind)?
+            .acceptor(acceptor)
             .handle(handle.clone());
         let task = tokio::spawn(async move {
             if let Err(e) = server.serve(service).await {
@@ -181,7 +189,7 @@ pub(crate) async fn log_mutations(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| state.keys.verify(t).ok())
-        .map(|c| c.get("oid").and_then(Value::as_str).unwrap_or_default().to_string());
+        .map(|c| c.claims.get("oid").and_then(Value::as_str).unwrap_or_default().to_string());
     let body_json = serde_json::from_slice::<Value>(&bytes)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     let req = Request::from_parts(parts, axum::body::Body::from(bytes));
@@ -212,7 +220,8 @@ pub(crate) fn authenticate(
     let Some(tok) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) else {
         return Err(ApiError::unauthorized("Access token is empty."));
     };
-    let claims = state.keys.verify(tok.trim()).map_err(ApiError::unauthorized)?;
+    let caller = state.keys.verify(tok.trim()).map_err(ApiError::unauthorized)?;
+    let claims = &caller.claims;
     let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
     if !audiences.iter().any(|a| a.eq_ignore_ascii_case(aud.trim_end_matches('/'))) {
         return Err(ApiError::unauthorized("Access token validation failure. Invalid audience."));
@@ -221,7 +230,7 @@ pub(crate) fn authenticate(
     if !tid.eq_ignore_ascii_case(&state.read().tenant_id) {
         return Err(ApiError::unauthorized("Access token validation failure. Invalid tenant."));
     }
-    Ok(Caller::from_claims(claims))
+    Ok(caller)
 }
 
 pub(crate) async fn graph_auth(

@@ -55,6 +55,9 @@ pub(crate) struct DirObject {
     /// The default representation with `@odata.type`, as embedded by `$expand=principal` and returned
     /// by directoryObject endpoints.
     pub default_json: String,
+    /// Every property but `signInActivity`, with `@odata.type`: what `getByIds` returns, made
+    /// once (objects never change after start-up) rather than per request.
+    pub full_json: String,
 }
 
 impl DirObject {
@@ -72,7 +75,11 @@ impl DirObject {
             m.insert(k.clone(), v.clone());
         }
         let default_json = serde_json::to_string(&Value::Object(m)).unwrap_or_else(|_| "{}".into());
-        DirObject { kind, props, default_json }
+        let mut full = props.clone();
+        full.remove("signInActivity");
+        full.insert("@odata.type".into(), Value::String(kind.odata_type().into()));
+        let full_json = serde_json::to_string(&Value::Object(full)).unwrap_or_else(|_| "{}".into());
+        DirObject { kind, props, default_json, full_json }
     }
     pub(crate) fn id(&self) -> &str {
         self.props.get("id").and_then(Value::as_str).unwrap_or_default()
@@ -159,6 +166,10 @@ pub(crate) struct Store {
     pub group_eligibility_requests: Vec<Value>,
     pub group_assignment_requests: Vec<Value>,
     pub audits: Vec<Value>,
+    /// `audits` positions oldest first (stable), cached with the length it was computed for:
+    /// audits are only ever appended, and sorting 60,000 events for every page made paging the
+    /// log quadratic.
+    audit_order: std::sync::Mutex<(usize, std::sync::Arc<Vec<u32>>)>,
     pub managers: HashMap<String, String>,
     pub members: HashMap<String, Vec<String>>,
     pub owners: HashMap<String, Vec<String>>,
@@ -232,6 +243,7 @@ impl Store {
             group_eligibility_requests: Vec::new(),
             group_assignment_requests: Vec::new(),
             audits: t.directory_audits.clone(),
+            audit_order: std::sync::Mutex::default(),
             managers: t
                 .managers
                 .iter()
@@ -252,6 +264,19 @@ impl Store {
         self.objects
             .get(&key)
             .or_else(|| self.upn_index.get(&key).and_then(|id| self.objects.get(id)))
+    }
+
+    /// Positions in `audits`, oldest first; events at the same instant keep their insertion order.
+    pub(crate) fn audits_by_date(&self) -> std::sync::Arc<Vec<u32>> {
+        let mut cache = self.audit_order.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.0 != self.audits.len() || cache.1.len() != self.audits.len() {
+            let mut order: Vec<u32> = (0..self.audits.len() as u32).collect();
+            order.sort_by_key(|i| {
+                self.audits[*i as usize].get("activityDateTime").and_then(Value::as_str)
+            });
+            *cache = (self.audits.len(), std::sync::Arc::new(order));
+        }
+        cache.1.clone()
     }
 
     pub(crate) fn user(&self, id_or_upn: &str) -> Option<&DirObject> {

@@ -19,6 +19,9 @@ pub struct Client {
     pub display_name: String,
     /// `None` for a public client (desktop sign-in with PKCE or device code).
     pub secret: Option<String>,
+    /// X.509 certificates (DER) the app signs client assertions with (`keyCredentials`): the
+    /// token endpoint matches an assertion's `x5t` against them and checks its RS256 signature.
+    pub certificates: Vec<Vec<u8>>,
     /// Graph application permissions granted with admin consent (client credentials tokens carry them as `roles`).
     pub application_permissions: Vec<String>,
     /// Graph delegated permissions granted with admin consent (user tokens carry them as `scp`).
@@ -105,6 +108,7 @@ pub(crate) fn default_clients() -> Vec<Client> {
             client_id: DEMO_CONFIDENTIAL_CLIENT_ID.into(),
             display_name: "Recert".into(),
             secret: Some(DEMO_CONFIDENTIAL_CLIENT_SECRET.into()),
+            certificates: Vec::new(),
             application_permissions: owned(RECERT_APPLICATION_PERMISSIONS),
             delegated_permissions: owned(RECERT_DELEGATED_PERMISSIONS),
         },
@@ -112,6 +116,7 @@ pub(crate) fn default_clients() -> Vec<Client> {
             client_id: DEMO_READONLY_CLIENT_ID.into(),
             display_name: "Recert (read only)".into(),
             secret: Some(DEMO_READONLY_CLIENT_SECRET.into()),
+            certificates: Vec::new(),
             application_permissions: owned(&[
                 "RoleManagement.Read.Directory",
                 "User.ReadBasic.All",
@@ -122,6 +127,7 @@ pub(crate) fn default_clients() -> Vec<Client> {
             client_id: DEMO_PUBLIC_CLIENT_ID.into(),
             display_name: "Recert desktop".into(),
             secret: None,
+            certificates: Vec::new(),
             application_permissions: Vec::new(),
             delegated_permissions: owned(RECERT_DELEGATED_PERMISSIONS),
         },

@@ -269,7 +269,13 @@ async fn directory_roles(
     let partitions: Vec<(String, AssignmentKind)> = roles
         .iter()
         .flat_map(|role| {
-            let query = format!("$filter=roleDefinitionId eq '{}'&$top={TOP}", role.id);
+            // `principal($select=id)` (the only nested select Graph allows there) adds each
+            // holder's `@odata.type`, so users can be asked for their manager before the bulk
+            // `getByIds` has answered.
+            let query = format!(
+                "$filter=roleDefinitionId eq '{}'&$expand=principal($select=id)&$top={TOP}",
+                role.id
+            );
             [
                 (
                     cloud.graph_url(&format!(
@@ -717,20 +723,53 @@ fn last_sign_in(value: &Value) -> Option<DateTime<Utc>> {
     })
 }
 
+/// Whether `signInActivity` can be read: it needs AuditLog.Read.All and a P1/P2 licence. Asked
+/// once, at the start, so that the per-user steps can carry it or leave it out.
+async fn sign_in_readable(client: &GraphClient) -> Result<Result<(), String>, GraphError> {
+    let probe = client.cloud().graph_url("users?$select=id,signInActivity&$top=1");
+    match client.get(&probe).await {
+        Ok(_) => Ok(Ok(())),
+        Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
+            Ok(Err(format!("last sign-in was not read: {err}")))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// The part of a pull that hangs off the assignments: who holds them, what the holding groups
+/// contain, and each user's manager and last sign-in.
+#[derive(Default)]
+struct Directory {
+    principals: BTreeMap<String, Principal>,
+    group_members: Vec<GroupMember>,
+    pages: Vec<RawPage>,
+    notes: Vec<String>,
+}
+
 /// Pulls the whole privileged population. Either all of it comes back or an error does.
+///
+/// The activation history does not depend on anything else and runs beside the rest; the
+/// principals need the assignments first, and the managers need the principals.
 pub async fn pull(
     client: &GraphClient,
     options: &PullOptions<'_>,
 ) -> Result<Population, GraphError> {
-    let (directory, groups, azure, activity) = futures_util::try_join!(
-        directory_roles(client, options),
-        pim_groups(client, options),
-        azure_roles(client, options),
-        activity(client, options),
-    )?;
+    let assignments_and_directory = async {
+        let (directory, groups, azure, sign_in) = futures_util::try_join!(
+            directory_roles(client, options),
+            pim_groups(client, options),
+            azure_roles(client, options),
+            sign_in_readable(client),
+        )?;
+        let parts = [directory, groups, azure];
+        let found = principals(client, options, &parts, sign_in).await?;
+        Ok::<_, GraphError>((parts, found))
+    };
+    let ((parts, found), activity) =
+        futures_util::try_join!(assignments_and_directory, activity(client, options))?;
     let mut population = Population::default();
     let mut instance_activations = Vec::new();
-    for part in [directory, groups, azure] {
+    for part in parts {
         population.roles.extend(part.roles);
         population.assignments.extend(part.assignments);
         instance_activations.extend(part.activations);
@@ -740,117 +779,148 @@ pub async fn pull(
     population.pages.extend(activity.pages);
     population.notes.extend(activity.notes);
     population.activations = merge_activations(activity.activations, instance_activations);
+    population.pages.extend(found.pages);
+    population.notes.extend(found.notes);
+    population.group_members = found.group_members;
+    let principals = found.principals;
+    for a in &mut population.assignments {
+        if let Some(p) = principals.get(&a.principal_id.to_ascii_lowercase()) {
+            a.principal_kind = p.kind;
+            a.principal_name = p.display_name.clone();
+            a.principal_upn = if p.kind == PrincipalKind::User { p.upn.clone() } else { None };
+        }
+    }
+    population.principals = principals.into_values().collect();
+    Ok(population)
+}
 
-    // Principals: everyone holding something, and the groups PIM for Groups governs.
-    let report = Reporter::new(options, PullStage::Principals);
+/// Asks each user's manager and last sign-in, one `$batch` step per user: `$expand=manager`
+/// rather than `/manager`, which answers 404 for "no manager" and would need a second step.
+/// Returns the answers in the order of `users`, each with its page.
+async fn user_steps(
+    client: &GraphClient,
+    users: Vec<String>,
+    select: &str,
+    report: &Reporter<'_>,
+) -> Result<Vec<(String, Option<String>, Option<DateTime<Utc>>, Option<RawPage>)>, GraphError> {
+    let urls: Vec<String> =
+        users.iter().map(|u| format!("/users/{u}?$select={select}&$expand=manager")).collect();
+    let answers = batched(client, urls, report).await?;
+    let mut out = Vec::with_capacity(users.len());
+    for (user, answer) in users.into_iter().zip(&answers) {
+        let url = client.cloud().graph_url(&answer.url);
+        match answer.status {
+            200..=299 => {
+                let manager = answer.body.get("manager").and_then(|m| text(m, "id"));
+                let page = canonical_page(&url, &answer.body);
+                out.push((user, manager, last_sign_in(&answer.body), Some(page)));
+            }
+            // Deleted since the assignment was read: nothing more to know.
+            404 => out.push((user, None, None, None)),
+            status => {
+                let raw = serde_json::to_vec(&answer.body).unwrap_or_default();
+                return Err(GraphError::from_value(status, None, &answer.body, &raw, &url));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves everyone holding something (and the groups PIM for Groups governs), the members of
+/// groups holding directory or Azure roles, and each user's manager and last sign-in.
+///
+/// Users known from the assignments themselves (an expanded principal, ARM's `principalType`)
+/// are asked for their manager at once, beside the bulk resolution: that is most of the
+/// requests of a pull, and it need not wait. Users found later (PIM for Groups holders, members
+/// of role-holding groups) follow.
+async fn principals(
+    client: &GraphClient,
+    options: &PullOptions<'_>,
+    parts: &[Part],
+    sign_in: Result<(), String>,
+) -> Result<Directory, GraphError> {
+    let mut out = Directory::default();
+    let select = match &sign_in {
+        Ok(()) => "id,signInActivity",
+        Err(note) => {
+            out.notes.push(note.clone());
+            "id"
+        }
+    };
+    let assignments = || parts.iter().flat_map(|p| p.assignments.iter());
+    let principals_report = Reporter::new(options, PullStage::Principals);
+    let members_report = Reporter::new(options, PullStage::GroupMembers);
+    let managers_report = Reporter::new(options, PullStage::Managers);
     let mut wanted: BTreeSet<String> =
-        population.assignments.iter().map(|a| a.principal_id.to_ascii_lowercase()).collect();
+        assignments().map(|a| a.principal_id.to_ascii_lowercase()).collect();
     wanted.extend(
-        population
-            .assignments
-            .iter()
+        assignments()
             .filter(|a| a.surface == Surface::PimGroup)
             .map(|a| a.scope.to_ascii_lowercase()),
     );
-    let ids: Vec<String> = wanted.iter().cloned().collect();
-    let (found, pages) = resolve(client, &ids, &report).await?;
-    population.pages.extend(pages);
-    let mut principals: BTreeMap<String, Principal> =
-        found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
-
-    // Members of the groups that hold directory or Azure roles, so "via group X" can be shown.
-    let report = Reporter::new(options, PullStage::GroupMembers);
-    let holders: BTreeSet<String> = population
-        .assignments
-        .iter()
-        .filter(|a| a.surface != Surface::PimGroup)
+    let known_users: BTreeSet<String> = assignments()
+        .filter(|a| a.principal_kind == PrincipalKind::User)
         .map(|a| a.principal_id.to_ascii_lowercase())
-        .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
         .collect();
-    let holders: Vec<String> = holders.into_iter().collect();
-    let urls: Vec<String> = holders
-        .iter()
-        .map(|g| format!("/groups/{g}/transitiveMembers?$select=id&$top={TOP}"))
-        .collect();
-    let answers = batched(client, urls, &report).await?;
-    for (group, answer) in holders.iter().zip(&answers) {
-        let (members, pages) = client.batch_list(answer).await?;
-        population.pages.extend(pages);
-        for member in members.iter().filter_map(|m| text(m, "id")) {
-            population.group_members.push(GroupMember {
-                group_id: group.clone(),
-                member_id: member.to_ascii_lowercase(),
-            });
-        }
-    }
-    let missing: Vec<String> = population
-        .group_members
-        .iter()
-        .map(|m| m.member_id.clone())
-        .filter(|id| !principals.contains_key(id))
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let (found, pages) = resolve(client, &missing, &report).await?;
-    population.pages.extend(pages);
-    principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+    let first_steps =
+        user_steps(client, known_users.iter().cloned().collect(), select, &managers_report);
+    let rest = async {
+        let mut pages = Vec::new();
+        let mut group_members = Vec::new();
+        let ids: Vec<String> = wanted.iter().cloned().collect();
+        let (found, found_pages) = resolve(client, &ids, &principals_report).await?;
+        pages.extend(found_pages);
+        let mut principals: BTreeMap<String, Principal> =
+            found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
 
-    // Managers (the default reviewers) and last sign-in, per user through `$batch`.
-    let report = Reporter::new(options, PullStage::Managers);
-    let users: Vec<String> = principals
-        .values()
-        .filter(|p| p.kind == PrincipalKind::User)
-        .map(|p| p.id.clone())
-        .collect();
-    let sign_in = match users.first() {
-        Some(first) => {
-            let probe =
-                client.cloud().graph_url(&format!("users/{first}?$select=id,signInActivity"));
-            match client.get(&probe).await {
-                Ok(_) => true,
-                Err(
-                    err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. }),
-                ) => {
-                    population.notes.push(format!("last sign-in was not read: {err}"));
-                    false
-                }
-                Err(err) => return Err(err),
+        // Members of the groups that hold directory or Azure roles, so "via group X" can be shown.
+        let holders: BTreeSet<String> = assignments()
+            .filter(|a| a.surface != Surface::PimGroup)
+            .map(|a| a.principal_id.to_ascii_lowercase())
+            .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
+            .collect();
+        let holders: Vec<String> = holders.into_iter().collect();
+        let urls: Vec<String> = holders
+            .iter()
+            .map(|g| format!("/groups/{g}/transitiveMembers?$select=id&$top={TOP}"))
+            .collect();
+        let answers = batched(client, urls, &members_report).await?;
+        for (group, answer) in holders.iter().zip(&answers) {
+            let (members, member_pages) = client.batch_list(answer).await?;
+            pages.extend(member_pages);
+            for member in members.iter().filter_map(|m| text(m, "id")) {
+                group_members.push(GroupMember {
+                    group_id: group.clone(),
+                    member_id: member.to_ascii_lowercase(),
+                });
             }
         }
-        None => false,
+        let missing: Vec<String> = group_members
+            .iter()
+            .map(|m: &GroupMember| m.member_id.clone())
+            .filter(|id| !principals.contains_key(id))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let (found, found_pages) = resolve(client, &missing, &members_report).await?;
+        pages.extend(found_pages);
+        principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+
+        let later_users: Vec<String> = principals
+            .iter()
+            .filter(|(id, p)| p.kind == PrincipalKind::User && !known_users.contains(*id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let later = user_steps(client, later_users, select, &managers_report).await?;
+        Ok::<_, GraphError>((principals, group_members, pages, later))
     };
-    let per_user = if sign_in { 2 } else { 1 };
-    let mut urls = Vec::with_capacity(users.len() * per_user);
-    for user in &users {
-        urls.push(format!("/users/{user}/manager?$select=id"));
-        if sign_in {
-            urls.push(format!("/users/{user}?$select=id,signInActivity"));
-        }
-    }
-    let answers = batched(client, urls, &report).await?;
-    for (user, answers) in users.iter().zip(answers.chunks(per_user)) {
-        let mut manager = None;
-        let mut signed_in = None;
-        for answer in answers {
-            let url = client.cloud().graph_url(&answer.url);
-            match answer.status {
-                200..=299 => {
-                    population.pages.push(canonical_page(&url, &answer.body));
-                    if answer.url.contains("/manager") {
-                        manager = text(&answer.body, "id");
-                    } else {
-                        signed_in = last_sign_in(&answer.body);
-                    }
-                }
-                // By design in Graph: no manager is a 404.
-                404 if answer.url.contains("/manager") => {}
-                status => {
-                    let raw = serde_json::to_vec(&answer.body).unwrap_or_default();
-                    return Err(GraphError::from_value(status, None, &answer.body, &raw, &url));
-                }
-            }
-        }
-        if let Some(p) = principals.get_mut(&user.to_ascii_lowercase()) {
+    let (first, (mut principals, group_members, pages, later)) =
+        futures_util::try_join!(first_steps, rest)?;
+    out.pages.extend(pages);
+    out.group_members = group_members;
+    for (user, manager, signed_in, page) in first.into_iter().chain(later) {
+        out.pages.extend(page);
+        if let Some(p) = principals.get_mut(&user) {
             p.manager_id = manager;
             p.last_sign_in = signed_in;
         }
@@ -863,19 +933,11 @@ pub async fn pull(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (found, pages) = resolve(client, &missing, &report).await?;
-    population.pages.extend(pages);
+    let (found, pages) = resolve(client, &missing, &managers_report).await?;
+    out.pages.extend(pages);
     principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
-
-    for a in &mut population.assignments {
-        if let Some(p) = principals.get(&a.principal_id.to_ascii_lowercase()) {
-            a.principal_kind = p.kind;
-            a.principal_name = p.display_name.clone();
-            a.principal_upn = if p.kind == PrincipalKind::User { p.upn.clone() } else { None };
-        }
-    }
-    population.principals = principals.into_values().collect();
-    Ok(population)
+    out.principals = principals;
+    Ok(out)
 }
 
 /// Audited activations first; a running `Activated` instance is added unless the audit log already

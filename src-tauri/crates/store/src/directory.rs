@@ -1,6 +1,6 @@
 //! The directory behind a tenant's population (principals with their manager and last sign-in,
-//! members of role-holding groups, activation history) and the raw pages of the latest pull,
-//! stored with the population in one transaction so a pull lands whole or not at all.
+//! members of role-holding groups, activation history) and the digests of the latest pull's raw
+//! pages, stored with the population in one transaction so a pull lands whole or not at all.
 
 use chrono::Utc;
 use recert_domain::{
@@ -8,6 +8,7 @@ use recert_domain::{
     Surface, UserType,
 };
 use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
 
 use crate::audit::{self, NewAuditEvent};
 use crate::population::{PullRecord, surface};
@@ -22,13 +23,16 @@ pub struct PageRef<'a> {
     pub body: &'a [u8],
 }
 
-/// A stored raw page of the latest pull.
+/// A raw page of the latest pull, as recorded: the request and the digest of the answer. (A
+/// campaign's snapshot keeps the bytes themselves.)
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredPage {
     pub method: String,
     pub url: String,
     pub request_body: Option<Vec<u8>>,
-    pub body: Vec<u8>,
+    /// SHA-256 of the response body, lowercase hex.
+    pub body_sha256: String,
+    pub body_length: u64,
 }
 
 /// Everything one pull found, replaced whole.
@@ -44,6 +48,9 @@ pub struct PopulationRows<'a> {
     pub notes: &'a [String],
 }
 
+/// Page cache while a population is written: negative means KiB (256 MiB at most).
+const BULK_CACHE_KIB: i64 = -262_144;
+
 fn corrupt(table: &'static str, column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table, column, value }
 }
@@ -52,6 +59,22 @@ impl Store {
     /// Replaces the tenant's whole population (roles, assignments, principals, group members,
     /// activations, raw pages) in one transaction, with its audit event. Returns the pull's id.
     pub fn replace_population_full(
+        &mut self,
+        tenant_id: &str,
+        pull: &PullRecord,
+        rows: &PopulationRows<'_>,
+    ) -> Result<i64> {
+        // A large tenant writes tens of megabytes in this one transaction. With SQLite's default
+        // 2 MB page cache the b-trees spill to the WAL half-way and are read back page by page;
+        // a bigger cache for the write (memory is only taken as pages are used) avoids that.
+        let cache: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+        self.conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        let written = self.write_population(tenant_id, pull, rows);
+        self.conn.pragma_update(None, "cache_size", cache)?;
+        written
+    }
+
+    fn write_population(
         &mut self,
         tenant_id: &str,
         pull: &PullRecord,
@@ -166,8 +189,9 @@ impl Store {
                 ])?;
             }
             let mut insert = tx.prepare_cached(
-                "INSERT INTO pull_page (pull_id, seq, method, url, request_body, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO pull_page (pull_id, seq, method, url, request_body, body_sha256,
+                   body_length)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (seq, page) in rows.pages.iter().enumerate() {
                 insert.execute(params![
@@ -176,7 +200,8 @@ impl Store {
                     page.method,
                     page.url,
                     page.request_body,
-                    page.body
+                    hex::encode(Sha256::digest(page.body)),
+                    page.body.len() as i64
                 ])?;
             }
             let mut insert = tx
@@ -311,10 +336,10 @@ impl Store {
         .collect()
     }
 
-    /// The raw pages of the tenant's latest pull, in hash order.
+    /// The raw pages of the tenant's latest pull, by digest, in hash order.
     pub fn pull_pages(&self, tenant_id: &str) -> Result<Vec<StoredPage>> {
         let mut stmt = self.conn.prepare(
-            "SELECT method, url, request_body, body FROM pull_page
+            "SELECT method, url, request_body, body_sha256, body_length FROM pull_page
              WHERE pull_id = (SELECT MAX(id) FROM pull WHERE tenant_id = ?1) ORDER BY seq",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
@@ -322,7 +347,8 @@ impl Store {
                 method: row.get(0)?,
                 url: row.get(1)?,
                 request_body: row.get(2)?,
-                body: row.get(3)?,
+                body_sha256: row.get(3)?,
+                body_length: row.get::<_, i64>(4)?.max(0) as u64,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -441,6 +467,12 @@ mod tests {
         let stored = store.pull_pages("t").expect("read");
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].request_body.as_deref(), Some(&b"{}"[..]));
+        // `printf '{"value":[]}' | sha256sum`
+        assert_eq!(
+            stored[0].body_sha256,
+            "99bcfca61a865fe7ac5bb675250de956e8e0fb175d59adac80bb2fb177154a2c"
+        );
+        assert_eq!(stored[0].body_length, 12);
         let population = store.population("t").expect("read").expect("pulled");
         assert_eq!(population.assignments, assignments.to_vec());
 

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_campaigns.sql"),
     include_str!("../migrations/0004_remediation.sql"),
     include_str!("../migrations/0005_evidence.sql"),
+    include_str!("../migrations/0006_pull_page_digest.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

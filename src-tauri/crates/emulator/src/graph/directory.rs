@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
 use super::{R, collect_page, context_url, headers_consistency, page_response, page_size, require};
-use crate::http::{ApiError, json_value};
+use crate::http::{ApiError, json_response, json_value};
 use crate::odata::{self, Query};
 use crate::server::AppState;
 use crate::store::{DirObject, Kind, Store};
@@ -218,13 +218,11 @@ pub(crate) async fn users(
     }
     advanced_check(&headers, &q, filter.as_ref(), "User")?;
     let expand_manager = q.expands("manager").is_some();
-    // signInActivity caps pages at 120, and $expand on directory objects at 100.
-    let max = if sign_in {
-        120
-    } else if expand_manager {
-        100
-    } else {
-        999
+    // signInActivity caps pages at 120, and $expand on directory objects at 100: the lower wins.
+    let max = match (sign_in, expand_manager) {
+        (_, true) => 100,
+        (true, false) => 120,
+        (false, false) => 999,
     };
     let s = state.read();
     list_objects(
@@ -238,15 +236,29 @@ pub(crate) async fn users(
         false,
         max,
         |o, m| {
-            if expand_manager
-                && let Some(mid) = s.managers.get(o.id())
-                && let Some(mo) = s.objects.get(mid)
-                && let Ok(v) = serde_json::from_str::<Value>(&mo.default_json)
-            {
-                m.insert("manager".into(), v);
+            if expand_manager {
+                insert_manager(&s, o, &q, m);
             }
         },
     )
+}
+
+/// `$expand=manager`: the immediate manager as a directory object (only the nested `$select`ed
+/// properties when there is one); a user without a manager has no `manager` property.
+fn insert_manager(s: &Store, user: &DirObject, q: &Query, m: &mut Map<String, Value>) {
+    let Some(manager) = s.managers.get(user.id()).and_then(|mid| s.objects.get(mid)) else {
+        return;
+    };
+    let nested = q.expands("manager").and_then(|e| e.select.clone());
+    let value = match nested {
+        Some(select) => {
+            let mut v = odata::select(&manager.props, &select);
+            v.insert("@odata.type".into(), json!(manager.kind.odata_type()));
+            Value::Object(v)
+        }
+        None => serde_json::from_str::<Value>(&manager.default_json).unwrap_or(Value::Null),
+    };
+    m.insert("manager".into(), value);
 }
 
 pub(crate) async fn user(
@@ -261,6 +273,11 @@ pub(crate) async fn user(
     let s = state.read();
     let o = s.user(&id).ok_or_else(|| not_found(&id))?;
     let mut m = render(o, &q, false);
+    if q.expands("manager").is_some() {
+        // Reading the manager needs full user read, as `/users/{id}/manager` does.
+        require(&caller, USER_FULL)?;
+        insert_manager(&s, o, &q, &mut m);
+    }
     m.insert("@odata.context".into(), json!(context_url(&state, "users/$entity")));
     Ok(json_value(StatusCode::OK, &Value::Object(m)))
 }
@@ -546,10 +563,7 @@ pub(crate) async fn get_by_ids(
             {
                 continue;
             }
-            let mut m = o.props.clone();
-            m.remove("signInActivity");
-            m.insert("@odata.type".into(), json!(o.kind.odata_type()));
-            items.push(Value::Object(m).to_string());
+            items.push(o.full_json.clone());
         }
     }
     Ok(page_response(&context_url(&state, "directoryObjects"), None, None, &items))
@@ -585,19 +599,10 @@ pub(crate) async fn directory_audits(
     let size = page_size(&state, &q)?;
     let start = q.start_position("/v1.0/auditLogs/directoryAudits")?;
     let s = state.read();
-    let mut order: Vec<u32> = (0..s.audits.len() as u32).collect();
-    let date = |i: &u32| {
-        s.audits[*i as usize]
-            .get("activityDateTime")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
     // Newest first unless asked otherwise; the sort is stable so the order is the same on every page.
-    order.sort_by_cached_key(date);
-    if !asc {
-        order.reverse();
-    }
+    let oldest_first = s.audits_by_date();
+    let order: Vec<u32> =
+        if asc { oldest_first.to_vec() } else { oldest_first.iter().rev().copied().collect() };
     let (page, next) = collect_page(&order, start, size, |i| {
         filter.as_ref().is_none_or(|f| odata::eval(f, &s.audits[i as usize], &odata::NoContext))
     });
@@ -680,12 +685,17 @@ pub(crate) async fn batch(
         if depends.iter().any(|d| statuses.get(&d.to_ascii_lowercase()).is_none_or(|s| *s >= 400)) {
             statuses.insert(id.to_ascii_lowercase(), 424);
             responses.push(json!({ "id": id, "status": 424, "headers": {"Content-Type": "application/json"},
-                "body": { "error": { "code": "FailedDependency", "message": "A request this request depends on failed." } } }));
+                "body": { "error": { "code": "FailedDependency", "message": "A request this request depends on failed." } } }).to_string());
             continue;
         }
         let method = r["method"].as_str().unwrap_or_default().to_ascii_uppercase();
         let url = r["url"].as_str().unwrap_or_default();
-        let url = url.trim_start_matches("https://graph.microsoft.com").trim_start_matches("/v1.0");
+        // Steps may name the service absolutely (Microsoft's SDKs do): Graph's host, or this one.
+        let own_host = format!("{}/graph", state.base_url);
+        let url = url
+            .trim_start_matches("https://graph.microsoft.com")
+            .trim_start_matches(own_host.as_str())
+            .trim_start_matches("/v1.0");
         let url = if url.starts_with('/') { format!("/v1.0{url}") } else { format!("/v1.0/{url}") };
         // Batch step URLs are relative and written like a query people read, with spaces and
         // quotes in `$filter`; Graph accepts them as written, so encode what a URI may not hold.
@@ -699,7 +709,7 @@ pub(crate) async fn batch(
         let (status, body) = if has_body && !has_ct {
             (
                 400u16,
-                json!({ "error": { "code": "BadRequest", "message": "Content-Type header must be specified when a body is present." } }),
+                Some(json!({ "error": { "code": "BadRequest", "message": "Content-Type header must be specified when a body is present." } }).to_string()),
             )
         } else if let Some((status, after)) = step_fault {
             retry_after = after;
@@ -708,7 +718,7 @@ pub(crate) async fn batch(
             } else {
                 ("UnknownError", "The service is temporarily unavailable.")
             };
-            (status, json!({ "error": { "code": code, "message": message } }))
+            (status, Some(json!({ "error": { "code": code, "message": message } }).to_string()))
         } else {
             let Ok(m) = Method::from_bytes(method.as_bytes()) else {
                 return Err(ApiError::bad_request(
@@ -739,22 +749,29 @@ pub(crate) async fn batch(
             let status = resp.status().as_u16();
             let bytes =
                 axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap_or_default();
-            let body = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-            };
-            (status, body)
+            // The step's JSON goes into the envelope as it is, checked but not rebuilt: a batch
+            // of 20 steps was parsed and re-serialised step by step before.
+            let json = !bytes.is_empty()
+                && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok();
+            (status, json.then(|| String::from_utf8_lossy(&bytes).into_owned()))
         };
         statuses.insert(id.to_ascii_lowercase(), status);
         let mut entry = json!({ "id": id, "status": status, "headers": { "Content-Type": "application/json" } });
         if let Some(s) = retry_after {
             entry["headers"]["Retry-After"] = json!(s.to_string());
         }
-        if !body.is_null() {
-            entry["body"] = body;
+        let mut entry = entry.to_string();
+        if let Some(body) = body {
+            entry.pop();
+            entry.push_str(",\"body\":");
+            entry.push_str(&body);
+            entry.push('}');
         }
         responses.push(entry);
     }
-    Ok(json_value(StatusCode::OK, &json!({ "responses": responses })).into_response())
+    let mut out = String::with_capacity(responses.iter().map(String::len).sum::<usize>() + 64);
+    out.push_str("{\"responses\":[");
+    out.push_str(&responses.join(","));
+    out.push_str("]}");
+    Ok(json_response(StatusCode::OK, out).into_response())
 }

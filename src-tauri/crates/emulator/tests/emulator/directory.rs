@@ -187,6 +187,46 @@ async fn service_principals_and_get_by_ids() {
     assert_eq!(s, 400);
 }
 
+/// A user with `$expand=manager` carries the manager (only its `$select`ed fields when nested);
+/// one without a manager has no `manager` property; a `$batch` step may name the URL absolutely.
+#[tokio::test]
+async fn a_user_expands_its_manager_alone_or_in_a_batch() {
+    let t = Tenant::demo();
+    let env = common::demo().await;
+    let tok = env.graph_token().await;
+    let with = t.managers().keys().next().cloned().expect("has manager");
+    let without =
+        t.users().iter().map(id_of).find(|u| !t.managers().contains_key(u)).expect("no manager");
+    let (s, v) = env
+        .get(&tok, &env.graph(&format!("/users/{with}?$select=id,signInActivity&$expand=manager")))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["manager"]["id"], t.managers()[&with].as_str());
+    assert!(v["manager"]["displayName"].is_string(), "the manager's default properties: {v}");
+    assert!(v.get("signInActivity").is_some(), "{v}");
+    let (s, v) =
+        env.get(&tok, &env.graph(&format!("/users/{with}?$expand=manager($select=id)"))).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["manager"]["id"], t.managers()[&with].as_str());
+    assert!(v["manager"].get("displayName").is_none(), "only the nested select: {v}");
+    let (s, v) = env.get(&tok, &env.graph(&format!("/users/{without}?$expand=manager"))).await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v.get("manager").is_none(), "no manager, no property: {v}");
+    // The page size with both signInActivity and an expansion is the lower cap, 100.
+    let (s, v) = env
+        .get(&tok, &env.graph("/users?$select=id,signInActivity&$expand=manager&$top=999"))
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["value"].as_array().map(Vec::len), Some(100.min(t.users().len())));
+
+    let absolute = format!("{}/users/{with}?$select=id&$expand=manager", env.graph(""));
+    let body = json!({ "requests": [ { "id": "1", "method": "GET", "url": absolute } ] });
+    let (s, v) = env.post(&tok, &env.graph("/$batch"), &body).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["responses"][0]["status"], 200, "{v}");
+    assert_eq!(v["responses"][0]["body"]["manager"]["id"], t.managers()[&with].as_str());
+}
+
 #[tokio::test]
 async fn batch_runs_inner_requests_and_enforces_limits() {
     let t = Tenant::demo();

@@ -210,3 +210,34 @@ async fn batch_steps_are_throttled_individually() {
     );
     assert_eq!(responses.iter().filter(|s| s["status"] == 200).count(), 2);
 }
+
+#[tokio::test]
+async fn batch_steps_fail_individually_with_server_errors() {
+    let env = common::start(common::small_tenant(6), Options::default()).await;
+    let tok = env.graph_token().await;
+    // The batch is request 1; its steps 2..=4: step "b" (request 3) fails.
+    env.emu
+        .set_faults(Faults {
+            error_every: 3,
+            error_status: 503,
+            retry_after_secs: 2,
+            ..Faults::default()
+        })
+        .expect("valid");
+    let requests = json!({ "requests": [
+        { "id": "a", "method": "GET", "url": "/users?$top=1" },
+        { "id": "b", "method": "GET", "url": "/users?$top=1" },
+        { "id": "c", "method": "GET", "url": "/users?$top=1" },
+    ] });
+    let (s, v) = env.post(&tok, &env.graph("/$batch"), &requests).await;
+    assert_eq!(s, 200, "the batch itself succeeds: {v}");
+    let step = |id: &str| {
+        v["responses"].as_array().and_then(|a| a.iter().find(|r| r["id"] == id)).cloned()
+    };
+    let failed = step("b").expect("step b");
+    assert_eq!(failed["status"], 503);
+    assert_eq!(failed["headers"]["Retry-After"], "2");
+    assert_eq!(failed["body"]["error"]["code"], "UnknownError");
+    assert_eq!(step("a").map(|r| r["status"].clone()), Some(json!(200)));
+    assert_eq!(step("c").map(|r| r["status"].clone()), Some(json!(200)));
+}

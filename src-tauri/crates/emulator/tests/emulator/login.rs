@@ -122,11 +122,16 @@ async fn sign_in(env: &common::Env, challenge: &str, scope: &str) -> (String, St
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains("Pick an account"));
-    // The first user link on the page.
-    let start = html.find("href=\"complete?").expect("a user link") + 6;
+    // The first user link on the page, resolved against the page's URL as a browser does.
+    let start = html.find("class=\"user\" href=\"").expect("a user link") + 19;
     let end = start + html[start..].find('"').expect("link end");
     let link = html[start..end].replace("&amp;", "&");
-    let pick = format!("{base}/login/{tid}/oauth2/v2.0/authorize/{link}");
+    let pick = url.join(&link).expect("the link resolves against the page");
+    assert_eq!(
+        pick.path(),
+        format!("/login/{tid}/oauth2/v2.0/authorize/complete"),
+        "the link leads to the pick endpoint"
+    );
     let r = env.http.get(pick).send().await.expect("answered");
     assert_eq!(r.status(), 303);
     let loc = r.headers()["location"].to_str().expect("location").to_string();

@@ -1,12 +1,13 @@
 //! Every sign-in grant against the emulator's login host: authorization code with PKCE through
 //! its login page (driven with reqwest where a person would use a browser), device code, refresh
-//! (also after a restart, from the vault), client secret, and the client-certificate assertion.
+//! (also after a restart, from the vault), client secret, and client certificate.
 
 use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
-use recert_emulator::{Options, Tenant};
+use recert_emulator::{Client, Options, RECERT_APPLICATION_PERMISSIONS, Tenant};
 use recert_graph::{ClientCertificate, GraphError, TokenVault};
+use rustls_pki_types::pem::PemObject;
 use serde_json::Value;
 
 use crate::common;
@@ -17,19 +18,19 @@ async fn pick_first_account(env: &common::Env, url: &str) -> String {
     let page = env.http.get(url).send().await.expect("the authorize page answers");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
-    let start = html.find("href=\"complete?").expect("an account to pick") + 6;
+    let start = html.find("class=\"user\" href=\"").expect("an account to pick") + 19;
     let end = start + html[start..].find('"').expect("the link ends");
     let link = html[start..end].replace("&amp;", "&");
     let user = link.rsplit("user=").next().expect("a user id").to_string();
-    // The page's links are relative to `…/authorize/` (see the report on the emulator).
-    let authorize = url.split('?').next().expect("a path");
+    // As a browser does: the link is relative to the page's own URL.
+    let pick = url::Url::parse(url).and_then(|u| u.join(&link)).expect("the link resolves");
     let browser = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .tls_certs_merge([reqwest::Certificate::from_der(&env.emu.certificate_der().expect("TLS"))
             .expect("a certificate")])
         .build()
         .expect("a browser stand-in");
-    let picked = browser.get(format!("{authorize}/{link}")).send().await.expect("answered");
+    let picked = browser.get(pick).send().await.expect("answered");
     let status = picked.status();
     assert_eq!(status, 303, "the pick redirects back: {}", picked.text().await.unwrap_or_default());
     let location = picked.headers()["location"].to_str().expect("a location").to_string();
@@ -137,8 +138,61 @@ async fn a_wrong_client_secret_is_a_sign_in_error_naming_the_cause() {
     assert!(err.to_string().contains("AADSTS7000215"), "{err}");
 }
 
+/// An app registered with a certificate signs in with it: the credential's RS256 assertion is
+/// checked by the token endpoint against the certificate's public key, and the token reads Graph.
+/// An app without that certificate is refused, naming the cause.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_certificate_signs_in_end_to_end() {
+    let pem = include_bytes!("test-certificate.pem");
+    let der = rustls_pki_types::CertificateDer::from_pem_slice(pem).expect("a certificate");
+    let client_id = "9b2f6c1e-4d3a-4f5e-8a7b-6c5d4e3f2a10";
+    let mut tenant = Tenant::demo();
+    tenant.add_client(Client {
+        client_id: client_id.into(),
+        display_name: "Recert (certificate)".into(),
+        secret: None,
+        certificates: vec![der.as_ref().to_vec()],
+        application_permissions: RECERT_APPLICATION_PERMISSIONS
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
+        delegated_permissions: Vec::new(),
+    });
+    let env = common::start(tenant, Options::default()).await;
+    let tenant_id = env.emu.tenant_id();
+
+    let credential = recert_graph::app_only_certificate(
+        &env.cloud,
+        env.http.clone(),
+        &tenant_id,
+        client_id,
+        pem,
+    )
+    .expect("a credential");
+    let token = credential
+        .get_token(&[env.cloud.graph_scope().as_str()], None)
+        .await
+        .expect("the token endpoint takes the assertion");
+    assert!(!token.token.secret().is_empty());
+    let graph = recert_graph::GraphClient::new(env.http.clone(), env.cloud.clone(), credential);
+    let (users, _) = graph
+        .get(&env.cloud.graph_url("users?$select=id&$top=5"))
+        .await
+        .expect("the certificate's token reads Graph");
+    assert_eq!(users["value"].as_array().map(Vec::len), Some(5));
+
+    // The same certificate presented for an app that never registered it.
+    let (other, _) = env.emu.app_client();
+    let stranger =
+        recert_graph::app_only_certificate(&env.cloud, env.http.clone(), &tenant_id, &other, pem)
+            .expect("a credential");
+    let graph = recert_graph::GraphClient::new(env.http.clone(), env.cloud.clone(), stranger);
+    let err = graph.get(&env.cloud.graph_url("users")).await.expect_err("refused");
+    assert!(matches!(err, GraphError::Auth(_)), "{err:?}");
+    assert!(err.to_string().contains("AADSTS700027"), "{err}");
+}
+
 /// The certificate credential signs an RFC 7523 assertion that the key's public half verifies.
-/// (The emulator's token endpoint does not take `client_assertion` yet, so this stops at the JWT.)
 #[test]
 fn a_client_certificate_signs_a_verifiable_assertion() {
     let pem = include_bytes!("test-certificate.pem");

@@ -559,7 +559,10 @@ impl Run<'_> {
                 }
                 Live::Present => {}
             }
-            if a.attempts >= MAX_ATTEMPTS {
+            // Only attempts the service answered with an error count towards giving up: an attempt
+            // cut short by a crash or kill left no answer, and the re-read above just showed the
+            // assignment still present, so resending it is the resumed work, not a retry storm.
+            if a.attempts >= MAX_ATTEMPTS && a.last_error.is_some() {
                 let reason = format!(
                     "gave up after {} attempts: {}",
                     a.attempts,

@@ -12,7 +12,9 @@ const EVERY: Duration = Duration::from_secs(60);
 pub fn start(app: recert_app::App, demo: DemoTenant) {
     tauri::async_runtime::spawn(async move {
         // Due work on the demo tenant needs it connected; a failed start is retried next round.
+        // The first round waits too, so start-up belongs to the window's own first requests.
         loop {
+            tokio::time::sleep(EVERY).await;
             let _ = demo.ready().await;
             match app.run_due().await {
                 Ok(report) => {
@@ -22,7 +24,6 @@ pub fn start(app: recert_app::App, demo: DemoTenant) {
                 }
                 Err(err) => tracing::warn!(%err, "the scheduler could not run"),
             }
-            tokio::time::sleep(EVERY).await;
         }
     });
 }

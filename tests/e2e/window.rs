@@ -84,6 +84,9 @@ impl Window {
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
+        // Commands must not wait on the page's load state: the app page never navigates, and a
+        // load that never reports complete would otherwise block every command.
+        caps.insert("pageLoadStrategy".into(), "none".into());
         caps.insert(
             "tauri:options".into(),
             serde_json::json!({ "application": app.to_string_lossy() }),
@@ -104,9 +107,11 @@ impl Window {
             }
         };
         // The webview keeps local storage across runs (the theme): start from the defaults.
-        let _ = client
-            .execute("localStorage.clear(); delete document.documentElement.dataset.theme;", vec![])
-            .await;
+        let reset = client.execute(
+            "localStorage.clear(); delete document.documentElement.dataset.theme;",
+            vec![],
+        );
+        let _ = tokio::time::timeout(Duration::from_secs(10), reset).await;
         Window { client, data, _driver: driver }
     }
 
@@ -138,9 +143,14 @@ impl Window {
     /// Saves a screenshot of the window as `target/e2e-shots/{name}.png`, after two animation
     /// frames so that the picture shows the DOM the test just asserted on, not an older paint.
     pub async fn screenshot(&self, name: &str) {
+        // rAF can be throttled when the window is not composited, so a timer finishes the wait
+        // too, and the whole call is bounded: a screenshot must never wedge a test.
         let settle = "const done = arguments[arguments.length - 1];
+                      setTimeout(() => done(true), 300);
                       requestAnimationFrame(() => requestAnimationFrame(() => done(true)));";
-        let _ = self.client.execute_async(settle, vec![]).await;
+        let _ =
+            tokio::time::timeout(Duration::from_secs(3), self.client.execute_async(settle, vec![]))
+                .await;
         let dir = repo_root().join("target/e2e-shots");
         std::fs::create_dir_all(&dir).expect("the screenshot folder");
         let png = self.client.screenshot().await.expect("a screenshot");

@@ -37,7 +37,7 @@ use dto::{
 const SAFETY: &str = "remediation.safety";
 const GOVERNANCE_ADMINS: &str = "governance.admins";
 /// Attempts per action before it is recorded as failed (each one preceded by a re-read).
-const MAX_ATTEMPTS: u32 = 8;
+const MAX_ATTEMPTS: u32 = 12;
 /// Actions re-read together: one `$batch` holds 20 steps.
 const CHUNK: usize = 20;
 

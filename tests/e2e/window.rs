@@ -151,9 +151,33 @@ impl Window {
         let _ =
             tokio::time::timeout(Duration::from_secs(3), self.client.execute_async(settle, vec![]))
                 .await;
+        // WebKitWebDriver takes a snapshot after the page's next presentation update, and a still
+        // page under Xvfb never has one: the command would wait forever, and every later command
+        // queues behind it. A one-pixel mark in the corner that changes shade every 50 ms keeps
+        // the page painting until the snapshot is taken, then removes itself.
+        let nudge = "let mark = document.getElementById('e2e-repaint');
+                     if (!mark) {
+                       mark = document.createElement('div');
+                       mark.id = 'e2e-repaint';
+                       mark.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+                       document.body.appendChild(mark);
+                     }
+                     let n = 0;
+                     clearInterval(window.__e2eRepaint);
+                     window.__e2eRepaint = setInterval(() => {
+                       n += 1;
+                       mark.style.background = n % 2 ? 'rgba(0,0,0,0.02)' : 'rgba(0,0,0,0.03)';
+                       if (n > 200) { clearInterval(window.__e2eRepaint); mark.remove(); }
+                     }, 50);";
+        let _ =
+            tokio::time::timeout(Duration::from_secs(3), self.client.execute(nudge, vec![])).await;
         let dir = repo_root().join("target/e2e-shots");
         std::fs::create_dir_all(&dir).expect("the screenshot folder");
         let png = self.client.screenshot().await.expect("a screenshot");
+        let stop = "clearInterval(window.__e2eRepaint);
+                    const mark = document.getElementById('e2e-repaint'); if (mark) mark.remove();";
+        let _ =
+            tokio::time::timeout(Duration::from_secs(3), self.client.execute(stop, vec![])).await;
         std::fs::write(dir.join(format!("{name}.png")), png).expect("the screenshot is written");
     }
 

@@ -30,6 +30,15 @@ async fn start(app: &App) -> Result<(Emulator, TenantDto), AppError> {
         auth: TenantAuth::AppSecret { client_id, secret },
         extra_root: emulator.certificate_der(),
     })?;
+    // Reviewers sign in as themselves through the emulator's login page, as on a real tenant.
+    app.allow_people_sign_in(
+        &tenant.id,
+        Cloud::custom(&emulator.base_url())
+            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
+        &emulator.tenant_id(),
+        &emulator.public_client_id(),
+        emulator.certificate_der().as_deref(),
+    )?;
     app.pull(&tenant.id).await?;
     Ok((emulator, tenant))
 }
@@ -56,5 +65,10 @@ impl DemoTenant {
         let (emulator, tenant) = start(&self.app).await?;
         *running = Some((emulator, tenant.clone()));
         Ok(tenant)
+    }
+
+    /// The demo emulator's certificate (PEM), for the sign-in window to trust its login page.
+    pub async fn certificate_pem(&self) -> Option<String> {
+        self.running.lock().await.as_ref().and_then(|(emulator, _)| emulator.certificate_pem())
     }
 }

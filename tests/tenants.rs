@@ -99,6 +99,56 @@ async fn a_person_signs_in_and_pulls_a_saved_tenant() {
     assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
 }
 
+/// The demo tenant reads app-only, yet its reviewers sign in as themselves: the login page puts
+/// the suggested account first, and the identity is the person's, not the app's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_signs_in_to_an_app_only_tenant() {
+    let tenant = Tenant::demo();
+    let emu = Emulator::start(tenant.clone(), Options::default()).await.expect("emulator");
+    let app = App::open_in_memory(Arc::new(fixed_now)).expect("app");
+    app.connect(recert_tests::connection(&emu, "demo")).expect("connected");
+    let err = app.sign_in_interactive("demo", |_| Ok(())).await.expect_err("app-only");
+    assert_eq!(err.code, ErrorCode::Invalid, "{err:?}");
+
+    let cloud = recert_app::Cloud::custom(&emu.base_url()).expect("cloud");
+    let client_id = emu.public_client_id();
+    let cert = emu.certificate_der();
+    app.allow_people_sign_in("demo", cloud, &emu.tenant_id(), &client_id, cert.as_deref())
+        .expect("people may sign in");
+    // A member user far down the directory, so the page must put them first for the hint.
+    let users = tenant.users();
+    let wanted = users
+        .iter()
+        .rev()
+        .find(|u| u["userType"] == "Member" && u["accountEnabled"] != false)
+        .expect("a member user");
+    let upn = wanted["userPrincipalName"].as_str().expect("a upn").to_string();
+
+    let url = Arc::new(Mutex::new(None));
+    let seen = url.clone();
+    let sign_in = app.sign_in_interactive_as("demo", Some(&upn), move |u| {
+        *seen.lock().map_err(|e| e.to_string())? = Some(u.to_string());
+        Ok(())
+    });
+    let person = async {
+        let url = loop {
+            if let Some(u) = url.lock().expect("lock").clone() {
+                break u;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        browse(&emu, url).await
+    };
+    let (identity, browsed) = tokio::join!(sign_in, person);
+    browsed.expect("the person picked the suggested account");
+    let identity = identity.expect("signed in");
+    assert_eq!(identity.upn.as_deref(), Some(upn.as_str()));
+    assert_eq!(Some(identity.oid.as_str()), wanted["id"].as_str());
+    assert_eq!(app.signed_in("demo").await.expect("known"), Some(identity));
+    // The tenant's reads still run as the app.
+    app.pull("demo").await.expect("the app-only pull still works");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_that_cannot_finish_stores_nothing() {
     let harness = Harness::start(Tenant::demo(), Options::default()).await;

@@ -1,9 +1,17 @@
-//! Commands about tenants and their pulled populations.
+//! Commands about tenants: the demo tenant, real tenants' settings and connection, people's
+//! sign-in (in a window of the app for the demo tenant), and pulled populations.
 
-use recert_app::dto::{PullDto, PullProgressDto, RoleSummaryDto, TenantDto};
-use recert_app::{AppError, CancellationToken};
-use tauri::State;
+use std::sync::Arc;
+
+use recert_app::campaigns::dto::IdentityDto;
+use recert_app::dto::{
+    DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, SignedInDto, TenantDto,
+    TenantListItemDto, TenantSettingsDto,
+};
+use recert_app::{AppError, CancellationToken, ErrorCode};
 use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use tokio::sync::Notify;
 
 use crate::Shell;
 
@@ -33,4 +41,189 @@ pub async fn role_summary(
     tenant_id: String,
 ) -> Result<RoleSummaryDto, AppError> {
     shell.app.role_summary(&tenant_id).await
+}
+
+/// Every known tenant with its settings, whether it is connected, and who is signed in.
+#[tauri::command]
+pub async fn tenants(shell: State<'_, Shell>) -> Result<Vec<TenantListItemDto>, AppError> {
+    shell.app.tenants().await
+}
+
+/// Saves a real tenant's settings (never a secret).
+#[tauri::command]
+pub async fn tenant_add(
+    shell: State<'_, Shell>,
+    settings: TenantSettingsDto,
+) -> Result<TenantDto, AppError> {
+    shell.app.add_tenant(settings).await
+}
+
+/// Connects a saved tenant; app-only sign-in with a secret takes it here, held in memory only.
+#[tauri::command]
+pub async fn tenant_connect(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    secret: Option<String>,
+) -> Result<TenantDto, AppError> {
+    let secret = secret.filter(|s| !s.is_empty());
+    shell.app.connect_saved(&tenant_id, secret, None).await
+}
+
+/// The identity decisions are stamped with, from a person's sign-in.
+fn person(tenant_id: &str, signed_in: SignedInDto) -> IdentityDto {
+    let upn = signed_in.upn.unwrap_or_default();
+    IdentityDto {
+        display_name: signed_in.name.unwrap_or_else(|| upn.clone()),
+        id: signed_in.oid,
+        upn,
+        tenant_id: tenant_id.to_string(),
+    }
+}
+
+/// Who is signed in to the tenant, if anyone (restored from the keychain after a restart).
+#[tauri::command]
+pub async fn signed_in(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<Option<IdentityDto>, AppError> {
+    Ok(shell.app.signed_in(&tenant_id).await?.map(|s| person(&tenant_id, s)))
+}
+
+/// Signs a person in with the authorization-code flow. On the demo tenant the login page opens
+/// in a window of the app: it is served by the built-in emulator, whose certificate only Recert
+/// trusts. On real tenants it opens in the system browser, as Microsoft asks of desktop apps.
+#[tauri::command]
+pub async fn sign_in(
+    handle: AppHandle,
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    login_hint: Option<String>,
+) -> Result<IdentityDto, AppError> {
+    let hint = login_hint.as_deref().map(str::trim).filter(|h| !h.is_empty());
+    let demo = shell.demo.ready().await.ok().filter(|t| t.id == tenant_id);
+    let signed_in = if demo.is_some() {
+        let pem = shell.demo.certificate_pem().await;
+        let closed = Arc::new(Notify::new());
+        let mut window = None;
+        let signing_in = shell.app.sign_in_interactive_as(&tenant_id, hint, |url| {
+            window = Some(sign_in_window::open(&handle, url, pem.as_deref(), closed.clone())?);
+            Ok(())
+        });
+        let result = tokio::select! {
+            result = signing_in => result,
+            () = closed.notified() => Err(AppError::new(
+                ErrorCode::Cancelled,
+                "the sign-in window was closed before an account was picked",
+            )),
+        };
+        if let Some(window) = handle.get_webview_window(sign_in_window::LABEL) {
+            let _ = window.destroy();
+        }
+        drop(window);
+        result?
+    } else {
+        shell
+            .app
+            .sign_in_interactive_as(&tenant_id, hint, |url| {
+                open::that_detached(url).map_err(|err| err.to_string())
+            })
+            .await?
+    };
+    Ok(person(&tenant_id, signed_in))
+}
+
+/// Signs a person in with a device code, for machines where no browser can reach the loopback:
+/// the code to type is sent on `on_code`, then the call waits for the person.
+#[tauri::command]
+pub async fn sign_in_device_code(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    on_code: Channel<DeviceCodeDto>,
+) -> Result<IdentityDto, AppError> {
+    let signed_in = shell
+        .app
+        .sign_in_device_code(&tenant_id, |code| {
+            let _ = on_code.send(code.clone());
+        })
+        .await?;
+    Ok(person(&tenant_id, signed_in))
+}
+
+/// Signs out: forgets the tokens in memory and in the keychain.
+#[tauri::command]
+pub async fn sign_out(shell: State<'_, Shell>, tenant_id: String) -> Result<(), AppError> {
+    shell.app.sign_out(&tenant_id).await
+}
+
+/// The window that shows a login page inside the app.
+mod sign_in_window {
+    use std::sync::Arc;
+
+    use tauri::{AppHandle, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+    use tokio::sync::Notify;
+
+    pub const LABEL: &str = "sign-in";
+
+    /// Opens `url` in the sign-in window, trusting `pem` for the login page's host first, and
+    /// notifies `closed` if the person closes the window.
+    pub fn open(
+        handle: &AppHandle,
+        url: &str,
+        pem: Option<&str>,
+        closed: Arc<Notify>,
+    ) -> Result<WebviewWindow, String> {
+        let target: tauri::Url = url.parse().map_err(|err| format!("bad sign-in URL: {err}"))?;
+        if let Some(old) = tauri::Manager::get_webview_window(handle, LABEL) {
+            let _ = old.destroy();
+        }
+        // Blank first: the certificate must be trusted before the login page starts loading.
+        let blank: tauri::Url = "about:blank".parse().map_err(|err| format!("{err}"))?;
+        let window = WebviewWindowBuilder::new(handle, LABEL, WebviewUrl::External(blank))
+            .title("Sign in to Recert")
+            .inner_size(520.0, 680.0)
+            .build()
+            .map_err(|err| format!("cannot open the sign-in window: {err}"))?;
+        if let (Some(pem), Some(host)) = (pem, target.host_str()) {
+            trust(&window, pem, host)?;
+        }
+        window.on_window_event(move |event| {
+            if matches!(event, WindowEvent::Destroyed) {
+                closed.notify_one();
+            }
+        });
+        window.navigate(target).map_err(|err| format!("cannot show the sign-in page: {err}"))?;
+        Ok(window)
+    }
+
+    /// Trusts the emulator's self-signed certificate for `host` in the window's web context.
+    #[cfg(target_os = "linux")]
+    fn trust(window: &WebviewWindow, pem: &str, host: &str) -> Result<(), String> {
+        use webkit2gtk::{WebContextExt, WebViewExt};
+        let (pem, host) = (pem.to_string(), host.to_string());
+        let (done, trusted) = std::sync::mpsc::channel();
+        window
+            .with_webview(move |webview| {
+                // GLib objects stay on the UI thread: the certificate is parsed here.
+                let outcome = webkit2gtk::gio::TlsCertificate::from_pem(&pem)
+                    .map_err(|err| format!("the demo tenant's certificate is unreadable: {err}"))
+                    .and_then(|certificate| {
+                        let context = webview
+                            .inner()
+                            .context()
+                            .ok_or("the sign-in window has no web context")?;
+                        context.allow_tls_certificate_for_host(&certificate, &host);
+                        Ok(())
+                    });
+                let _ = done.send(outcome);
+            })
+            .map_err(|err| format!("cannot reach the sign-in window: {err}"))?;
+        trusted
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .map_err(|_| "the sign-in window did not start".to_string())?
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn trust(_: &WebviewWindow, _: &str, _: &str) -> Result<(), String> {
+        Err("the demo tenant's login page opens in a window on Linux only".into())
+    }
 }

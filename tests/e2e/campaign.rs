@@ -1,6 +1,7 @@
 //! The whole review in the window on the demo tenant: create a quarterly campaign in the wizard,
-//! open it, decide items as two different reviewers with the keyboard, close it early, preview,
-//! apply and verify the removals, export and verify the evidence. Every screen is saved as a screenshot along the way.
+//! open it, decide items as two different reviewers who sign in through the tenant's login page,
+//! close it early, preview, apply and verify the removals, export and verify the evidence (the
+//! PDF is read back for the decisions). Every screen is saved as a screenshot along the way.
 
 use fantoccini::Locator;
 use recert_emulator::Tenant;
@@ -27,6 +28,34 @@ fn two_reviewers(tenant: &Tenant) -> (String, String) {
     upns.sort();
     assert!(upns.len() >= 2, "the demo tenant has at least two member role holders");
     (upns[0].clone(), upns[1].clone())
+}
+
+/// Signs `upn` in as a person does: "Sign in…", the account, then the tenant's login page in its
+/// own window, where the account is picked; back in the main window, decisions are made as them.
+async fn sign_in(window: &Window, upn: &str, shot: &str) {
+    window.click("#sign-in").await;
+    window.wait_for("#sign-in-dialog #sign-in-hint", 10).await;
+    window.type_into("#sign-in-hint", upn).await;
+    window.click("#sign-in-continue").await;
+    let main = window.client.window().await.expect("the main window's handle");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let login = loop {
+        let handles = window.client.windows().await.expect("the window handles");
+        if let Some(other) = handles.into_iter().find(|h| *h != main) {
+            break other;
+        }
+        assert!(std::time::Instant::now() < deadline, "no sign-in window opened");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    window.client.switch_to_window(login).await.expect("switch to the sign-in window");
+    let account = format!("a.user[data-upn=\"{upn}\"]");
+    window.wait_for(&account, 30).await;
+    window.screenshot(&format!("{shot}-sign-in-page")).await;
+    window.click(&account).await;
+    window.client.switch_to_window(main).await.expect("back to the main window");
+    window.wait_for(&format!("#acting-as[data-upn=\"{upn}\"]"), 30).await;
+    let label = window.text("#status-identity-label").await;
+    assert_eq!(label, "Signed in as", "{upn} signed in rather than being acted as");
 }
 
 async fn decided_by(window: &Window, upn: &str) -> u32 {
@@ -74,10 +103,12 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#role-table", 30).await;
     window.screenshot("05-campaign-open").await;
 
-    // The first reviewer: approve the highlighted row, then deny a range of three with a reason.
-    window.click(&format!("#reviewer-table tr[data-upn=\"{first}\"] .review-as")).await;
+    // The first reviewer signs in through the tenant's login page, then approves the highlighted
+    // row and denies a range of three with a reason.
+    sign_in(&window, &first, "06").await;
+    window.click("#nav-reviews").await;
+    window.click("#my-reviews .start-review").await;
     window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
-    window.wait_for_text("#acting-as", "", 5).await;
     window.screenshot("06-worklist-first-reviewer").await;
     window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
     window.type_into("#worklist-grid", "a").await;
@@ -92,10 +123,9 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for_text("#toast", "Denied 3 items", 10).await;
     window.screenshot("08-worklist-decided").await;
 
-    // The second reviewer, picked in "Act as": select everything visible and approve it in bulk.
-    window.click("#act-as").await;
-    window.click(&format!("#act-as-dialog .candidate[data-upn=\"{second}\"]")).await;
-    window.wait_for(&format!("#acting-as[data-upn=\"{second}\"]"), 10).await;
+    // The second reviewer signs in the same way: select everything undecided and approve it in
+    // bulk.
+    sign_in(&window, &second, "09").await;
     window.click("#nav-reviews").await;
     window.click("#my-reviews .start-review").await;
     window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
@@ -205,6 +235,32 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     for needle in [first.as_str(), second.as_str(), "No longer in the team that needs this role"] {
         assert!(binder.contains(needle), "the binder holds the decisions: {needle} is missing");
     }
+    // The PDF itself holds the decisions (poppler's pdftotext reads it): each reviewer's row in
+    // the reviewer statistics counts what they decided, and the denials carry their reason (cut
+    // to the column in the tables; whole in the CSV and JSON).
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(folder.join("binder.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (cargo xtask test installs poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let statistics = text
+        .find("How each reviewer worked")
+        .map(|at| &text[at..])
+        .expect("the PDF has its reviewer statistics");
+    let decided_in_pdf = |upn: &str| -> u32 {
+        let row = statistics
+            .lines()
+            .find(|l| l.split_whitespace().any(|w| w == upn))
+            .unwrap_or_else(|| panic!("the PDF's reviewer statistics list {upn}"));
+        let after: Vec<&str> =
+            row.split(upn).nth(1).unwrap_or_default().split_whitespace().collect();
+        after.get(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("counts in {row:?}"))
+    };
+    assert!(decided_in_pdf(&first) >= 4, "the PDF counts the first reviewer's decisions");
+    assert!(decided_in_pdf(&second) >= approved, "the PDF counts the second reviewer's approvals");
+    assert!(text.contains("No longer in the"), "the PDF shows the denials' reason");
 
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
@@ -220,5 +276,13 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     // The theme outlives the window (the webview keeps it): leave it as the next run expects.
     window.click("#nav-settings").await;
     window.click("#theme-system").await;
+
+    // The audit log: every step above left its events, and the chain still verifies.
+    window.click("#nav-audit").await;
+    window.wait_for("#audit-table tbody tr[data-seq]", 30).await;
+    window.wait_for("#audit-chain[data-intact=\"true\"]", 60).await;
+    let chain = window.text("#audit-chain-summary").await;
+    assert!(chain.starts_with("Chain intact up to event"), "the chain verifies: {chain}");
+    window.screenshot("20-audit-log").await;
     window.close().await;
 }

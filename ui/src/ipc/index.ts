@@ -22,6 +22,9 @@ import type { TenantDto } from "./bindings/TenantDto";
 import type { VerifyReportDto } from "./bindings/VerifyReportDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
 import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
+import type { TenantListItemDto } from "./bindings/TenantListItemDto";
+import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
+import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
 
 export type {
   AppError,
@@ -45,6 +48,9 @@ export type {
   VerifyReportDto,
   WorklistPageDto,
   WorklistQueryDto,
+  TenantListItemDto,
+  TenantSettingsDto,
+  DeviceCodeDto,
 };
 export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
@@ -94,6 +100,20 @@ export const ipc = {
   campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
   campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
   campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
+  tenants: () => call<TenantListItemDto[]>("tenants"),
+  tenantAdd: (settings: TenantSettingsDto) => call<TenantDto>("tenant_add", { settings }),
+  /** Connects a saved tenant; an app secret is passed here and held in memory only. */
+  tenantConnect: (tenantId: string, secret: string | null) => call<TenantDto>("tenant_connect", { tenantId, secret }),
+  signedIn: (tenantId: string) => call<IdentityDto | null>("signed_in", { tenantId }),
+  /** Interactive sign-in: a window of the app on the demo tenant, the system browser otherwise. */
+  signIn: (tenantId: string, loginHint: string | null) => call<IdentityDto>("sign_in", { tenantId, loginHint }),
+  /** Device-code sign-in: `onCode` hears the code to type, then the call waits for the person. */
+  signInDeviceCode: (tenantId: string, onCode: (code: DeviceCodeDto) => void) => {
+    const channel = new Channel<DeviceCodeDto>();
+    channel.onmessage = onCode;
+    return call<IdentityDto>("sign_in_device_code", { tenantId, onCode: channel });
+  },
+  signOut: (tenantId: string) => call<void>("sign_out", { tenantId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
   runDue: () => call<RunDueDto>("run_due"),
 

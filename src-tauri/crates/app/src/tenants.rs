@@ -195,6 +195,33 @@ impl App {
         Ok((session, public))
     }
 
+    /// Lets people sign in to a tenant whose reads run app-only (the demo tenant): decisions are
+    /// then stamped with the person who signed in through `client_id`, not with the app.
+    pub fn allow_people_sign_in(
+        &self,
+        tenant_id: &str,
+        cloud: Cloud,
+        tenant_guid: &str,
+        client_id: &str,
+        extra_root: Option<&[u8]>,
+    ) -> Result<(), AppError> {
+        let session = self.session(tenant_id)?;
+        let http = recert_graph::http_client(extra_root)?;
+        let vault = lock(&self.vault).clone();
+        let public = PublicClient::new(
+            cloud,
+            http,
+            tenant_guid,
+            client_id,
+            vault,
+            &format!("{tenant_id}:{tenant_guid}:{client_id}"),
+        );
+        let graph = session.graph.clone();
+        lock(&self.sessions)
+            .insert(tenant_id.to_string(), Arc::new(Session { graph, public: Some(public) }));
+        Ok(())
+    }
+
     /// Signs a person in with the system browser: `open` is given the URL to show (the shell and
     /// the CLI open the browser; tests drive the page themselves).
     pub async fn sign_in_interactive(
@@ -202,8 +229,18 @@ impl App {
         tenant_id: &str,
         open: impl FnOnce(&str) -> Result<(), String>,
     ) -> Result<SignedInDto, AppError> {
+        self.sign_in_interactive_as(tenant_id, None, open).await
+    }
+
+    /// [`App::sign_in_interactive`] with the account to suggest on the sign-in page.
+    pub async fn sign_in_interactive_as(
+        &self,
+        tenant_id: &str,
+        login_hint: Option<&str>,
+        open: impl FnOnce(&str) -> Result<(), String>,
+    ) -> Result<SignedInDto, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
-        let pending = public.begin_interactive(None).await?;
+        let pending = public.begin_interactive(login_hint).await?;
         open(&pending.url).map_err(|err| {
             AppError::new(ErrorCode::SignInFailed, format!("cannot open the browser: {err}"))
         })?;

@@ -765,12 +765,19 @@ async fn authorize(
         // Relative to this page, `…/oauth2/v2.0/authorize`: a browser resolves it to
         // `…/oauth2/v2.0/authorize/complete`.
         let href = format!("authorize/complete?{raw}&user={id}");
-        links.push_str(&format!(
-            "<a class=\"user\" href=\"{}\">{}<br><small>{}</small></a>",
+        let link = format!(
+            "<a class=\"user\" href=\"{}\" data-upn=\"{}\">{}<br><small>{}</small></a>",
             html_escape(&href),
+            html_escape(upn),
             html_escape(name),
             html_escape(upn)
-        ));
+        );
+        // As Entra does with a login hint: the suggested account comes first.
+        if hinted {
+            links.insert_str(0, &link);
+        } else {
+            links.push_str(&link);
+        }
     }
     page(
         &format!("Sign in to {}", s.display_name),

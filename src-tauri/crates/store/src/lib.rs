@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-pub use audit::{AuditEvent, ChainBreak, NewAuditEvent};
+pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainBreak, ChainHead, NewAuditEvent};
 pub use connections::{AuthMethod, ConnectionRecord};
 pub use directory::{PageRef, PopulationRows, StoredPage};
 pub use population::{PopulationRecord, PullRecord};

@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_remediation.sql"),
     include_str!("../migrations/0005_evidence.sql"),
     include_str!("../migrations/0006_pull_page_digest.sql"),
+    include_str!("../migrations/0007_audit_indexes.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

@@ -114,6 +114,9 @@ pub fn run() {
             commands::remediation::remediation_verify,
             commands::remediation::remediation_safety,
             commands::remediation::set_remediation_safety,
+            commands::audit::audit_log,
+            commands::audit::audit_kinds,
+            commands::audit::audit_chain,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

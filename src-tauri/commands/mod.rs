@@ -1,5 +1,6 @@
 //! Tauri commands, one file per area. Each is parse, call `recert-app`, return.
 
+pub mod audit;
 pub mod campaigns;
 pub mod evidence;
 pub mod remediation;

@@ -139,3 +139,66 @@ pub struct DeviceCodeDto {
     pub verification_uri: String,
     pub message: String,
 }
+
+/// Audit log filters; empty fields do not filter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditQueryDto {
+    /// Only events about this campaign.
+    pub campaign_id: Option<String>,
+    /// Only events by this actor (a UPN or `recert@<os>`), in any case.
+    pub actor: Option<String>,
+    /// Only events of this kind, e.g. `decision.recorded`.
+    pub kind: Option<String>,
+    /// Every word must appear in the actor, kind, subject or details.
+    pub search: Option<String>,
+    pub offset: u32,
+    /// At most 500; 100 when zero.
+    pub limit: u32,
+}
+
+/// One audit event as the viewer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditEventDto {
+    /// Its place in the chain, from 1.
+    pub seq: u32,
+    /// RFC 3339 UTC; the UI shows it in local time.
+    pub at: String,
+    pub actor: String,
+    /// What happened, e.g. `campaign.opened`.
+    pub kind: String,
+    /// What it happened to, e.g. `campaign/q1`, `tenant/demo`, `setting/safety`.
+    pub subject: String,
+    /// The event's details as the JSON that was hashed.
+    pub details: String,
+    pub hash: String,
+}
+
+/// One page of the audit log, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditPageDto {
+    pub events: Vec<AuditEventDto>,
+    /// How many events match the filters in all.
+    pub total: u32,
+    pub offset: u32,
+}
+
+/// What re-hashing the whole audit log found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditChainDto {
+    /// Whether every event chains to the one before and still hashes as written.
+    pub intact: bool,
+    /// Intact: the last event (0 when the log is empty). Broken: the first event that breaks it.
+    pub seq: u32,
+    /// Intact: the last event's hash, which every earlier event is bound to.
+    pub head_hash: Option<String>,
+    /// Broken: what is wrong with event `seq`.
+    pub problem: Option<String>,
+}

@@ -4,6 +4,7 @@
 //!
 //! Architecture invariant: nothing here knows about Tauri; the shell adapts these functions.
 
+mod audit;
 pub mod campaigns;
 mod context;
 pub mod dto;

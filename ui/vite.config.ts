@@ -2,12 +2,14 @@
 import { defineConfig } from "vitest/config";
 import { svelte } from "@sveltejs/vite-plugin-svelte";
 
-export default defineConfig({
+export default defineConfig(({ mode }) => ({
   plugins: [svelte()],
   clearScreen: false,
   server: { port: 5173, strictPort: true },
   envPrefix: ["VITE_", "TAURI_ENV_*"],
   // WebKitGTK 2.50 (the Linux webview) handles Safari 15 output.
   build: { target: "safari15", outDir: "dist", emptyOutDir: true },
+  // Component tests mount views in jsdom, which needs Svelte's browser build, not its server one.
+  resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
   test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
-});
+}));

@@ -2,6 +2,9 @@
 // its types generated from the Rust DTOs (./bindings), so the two sides cannot drift apart.
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type { AppError } from "./bindings/AppError";
+import type { AuditChainDto } from "./bindings/AuditChainDto";
+import type { AuditPageDto } from "./bindings/AuditPageDto";
+import type { AuditQueryDto } from "./bindings/AuditQueryDto";
 import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
@@ -19,12 +22,12 @@ import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
 import type { SafetyDto } from "./bindings/SafetyDto";
 import type { TenantDto } from "./bindings/TenantDto";
-import type { VerifyReportDto } from "./bindings/VerifyReportDto";
-import type { WorklistPageDto } from "./bindings/WorklistPageDto";
-import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 import type { TenantListItemDto } from "./bindings/TenantListItemDto";
 import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
 import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
+import type { VerifyReportDto } from "./bindings/VerifyReportDto";
+import type { WorklistPageDto } from "./bindings/WorklistPageDto";
+import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 
 export type {
   AppError,
@@ -45,13 +48,17 @@ export type {
   RunDueDto,
   SafetyDto,
   TenantDto,
-  VerifyReportDto,
-  WorklistPageDto,
-  WorklistQueryDto,
   TenantListItemDto,
   TenantSettingsDto,
   DeviceCodeDto,
+  VerifyReportDto,
+  WorklistPageDto,
+  WorklistQueryDto,
 };
+export type { AuditChainDto } from "./bindings/AuditChainDto";
+export type { AuditEventDto } from "./bindings/AuditEventDto";
+export type { AuditPageDto } from "./bindings/AuditPageDto";
+export type { AuditQueryDto } from "./bindings/AuditQueryDto";
 export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { HeldItemDto } from "./bindings/HeldItemDto";
@@ -93,13 +100,6 @@ export const ipc = {
     return call<PullDto>("tenant_pull", { tenantId, onProgress: channel });
   },
   roleSummary: (tenantId: string) => call<RoleSummaryDto>("role_summary", { tenantId }),
-
-  definitionCheck: (definition: DefinitionDto) => call<OccurrenceDto[]>("definition_check", { definition }),
-  definitionCreate: (definition: DefinitionDto) => call<DefinitionSummaryDto>("definition_create", { definition }),
-  definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
-  campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
-  campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
-  campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
   tenants: () => call<TenantListItemDto[]>("tenants"),
   tenantAdd: (settings: TenantSettingsDto) => call<TenantDto>("tenant_add", { settings }),
   /** Connects a saved tenant; an app secret is passed here and held in memory only. */
@@ -114,6 +114,13 @@ export const ipc = {
     return call<IdentityDto>("sign_in_device_code", { tenantId, onCode: channel });
   },
   signOut: (tenantId: string) => call<void>("sign_out", { tenantId }),
+
+  definitionCheck: (definition: DefinitionDto) => call<OccurrenceDto[]>("definition_check", { definition }),
+  definitionCreate: (definition: DefinitionDto) => call<DefinitionSummaryDto>("definition_create", { definition }),
+  definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
+  campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
+  campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
+  campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
   runDue: () => call<RunDueDto>("run_due"),
 
@@ -143,4 +150,10 @@ export const ipc = {
   remediationVerify: (campaignId: string) => call<RemediationPlanDto>("remediation_verify", { campaignId }),
   remediationSafety: () => call<SafetyDto>("remediation_safety"),
   setRemediationSafety: (safety: SafetyDto) => call<void>("set_remediation_safety", { safety }),
+
+  /** One page of the audit log, newest first, with how many events match the filters. */
+  auditLog: (query: AuditQueryDto) => call<AuditPageDto>("audit_log", { query }),
+  auditKinds: () => call<string[]>("audit_kinds"),
+  /** Re-hashes the whole log; slow on long logs, so call it once per visit. */
+  auditChain: () => call<AuditChainDto>("audit_chain"),
 };

@@ -3,6 +3,7 @@
 import { ipc, toAppError, type AppError, type IdentityDto, type TenantDto } from "../ipc";
 
 export type Route =
+  | { name: "audit"; campaignId: string | null }
   | { name: "dashboard" }
   | { name: "campaigns" }
   | { name: "campaign"; id: string }
@@ -19,11 +20,11 @@ export const session = $state({
   tenant: null as TenantDto | null,
   tenantError: null as AppError | null,
   identity: null as IdentityDto | null,
-  /** Bumped after any change to campaigns, so open views reload. */
   /** Whether `identity` signed in (rather than being picked with "Act as" on the demo tenant). */
   signedIn: false,
   /** Whether the sign-in dialog is open (any view may ask for it). */
   signingIn: false,
+  /** Bumped after any change to campaigns, so open views reload. */
   revision: 0,
   /** Whether the "Act as" picker is open (any view may ask for it). */
   picking: false,
@@ -48,13 +49,12 @@ export async function actAs(upn: string): Promise<IdentityDto> {
   if (!session.tenant) throw toAppError({ code: "tenantNotFound", message: "no tenant is connected yet" });
   const identity = await ipc.demoIdentity(session.tenant.id, upn.trim());
   session.identity = identity;
-  return identity;
   session.signedIn = false;
+  return identity;
 }
 
 export function stopActing(): void {
   session.identity = null;
-}
   session.signedIn = false;
 }
 
@@ -84,6 +84,7 @@ export async function useTenant(tenant: TenantDto): Promise<void> {
     session.signedIn = true;
   }
   changed();
+}
 
 export function changed(): void {
   session.revision += 1;

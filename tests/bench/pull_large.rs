@@ -3,9 +3,10 @@
 //! into a SQLite file through `recert-app`, then the same pull done by Microsoft's Graph SDK for
 //! Python (`tests/sdk/pull_all.py`) against the same emulator, for the ratio between the two.
 //!
-//! The emulator runs in this process, on the same runtime as the client: its CPU is counted in
-//! Recert's time, which is the harder measure on a small machine. The SDK gets a fresh emulator
-//! of the same tenant (plain HTTP, see below) while nothing else runs here.
+//! For Recert the emulator runs in this process, on the same runtime as the client: its CPU is
+//! counted in Recert's time, which is the harder measure on a small machine. The SDK gets a fresh
+//! emulator of the same tenant in a process of its own (`recert-cli emulator serve`, plain HTTP,
+//! see below) while nothing else runs.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,21 +17,27 @@ use std::time::{Duration, Instant};
 use recert_app::App;
 use recert_emulator::{Emulator, GenerateOptions, Options, Tenant};
 use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// The tenant: seed and sizes of the generated tenant, and the latency of every request.
+const SEED: u64 = 42;
+const USERS: usize = 20_000;
+const ASSIGNMENTS: usize = 100_000;
+const LATENCY_MS: u64 = 20;
 
 /// When each pull stage last reported progress, in seconds from the start.
 type StageEnds = Arc<Mutex<BTreeMap<String, f64>>>;
 
 pub async fn large_pull() -> Vec<(String, f64, String)> {
     let tenant = Tenant::generate(&GenerateOptions {
-        seed: 42,
-        users: 20_000,
-        assignments: 100_000,
+        seed: SEED,
+        users: USERS,
+        assignments: ASSIGNMENTS,
         ..GenerateOptions::default()
     });
-    let sdk_tenant = tenant.clone();
     let emulator = Emulator::start(
         tenant,
-        Options { latency: Duration::from_millis(20), ..Options::default() },
+        Options { latency: Duration::from_millis(LATENCY_MS), ..Options::default() },
     )
     .await
     .expect("the emulator starts");
@@ -80,18 +87,18 @@ pub async fn large_pull() -> Vec<(String, f64, String)> {
         println!("{figure:<56} {value:>12.2} {unit}");
     }
 
-    // The same reads with Microsoft's SDK, after Recert's pull, from the same emulator code
-    // serving the same tenant with the same latency, over plain HTTP: the SDK spends no time on
-    // TLS (in its favour), and its single thread, busy parsing for seconds at a time, cannot
-    // finish TLS handshakes in time and sees connections reset.
+    // The same reads with Microsoft's SDK, after Recert's pull, against the same emulator code
+    // serving the same generated tenant with the same latency, in a process of its own
+    // (`recert-cli emulator serve`) and over plain HTTP: the SDK spends no time on TLS (in its
+    // favour), and nothing else shares the emulator's runtime. Served from inside this process,
+    // the emulator's accept loop starved behind the bench's own work and the SDK saw connections
+    // reset.
     emulator.shutdown().await;
-    let sdk_emulator = Emulator::start(
-        sdk_tenant,
-        Options { tls: false, latency: Duration::from_millis(20), ..Options::default() },
-    )
-    .await
-    .expect("the emulator starts");
+    drop(app);
+    drop(dir);
+    let sdk_emulator = ServedTenant::start(USERS, ASSIGNMENTS, SEED, LATENCY_MS).await;
     let sdk = sdk_pull(&sdk_emulator).await;
+    sdk_emulator.stop().await;
     let graph_only = pull
         .surfaces
         .iter()
@@ -135,8 +142,80 @@ fn python() -> PathBuf {
     }
 }
 
-/// Runs `tests/sdk/pull_all.py` against `emulator` and returns what it printed.
-async fn sdk_pull(emulator: &Emulator) -> Value {
+/// A generated tenant served by `recert-cli emulator serve` in its own process, with what the
+/// server printed about itself.
+struct ServedTenant {
+    child: tokio::process::Child,
+    base: String,
+    tenant: String,
+    client_id: String,
+    secret: String,
+}
+
+impl ServedTenant {
+    /// Starts the server on a free port over plain HTTP and waits until it says where it is. The
+    /// flags generate the tenant `Tenant::generate` makes from the same seed and sizes.
+    async fn start(users: usize, assignments: usize, seed: u64, latency_ms: u64) -> ServedTenant {
+        let cli = recert_cli();
+        assert!(
+            cli.exists(),
+            "{} is missing: `cargo xtask bench` builds it (cargo build --release -p recert-cli)",
+            cli.display()
+        );
+        let mut child = tokio::process::Command::new(&cli)
+            .args(["emulator", "serve", "--no-tls"])
+            .args(["--generate-users", &users.to_string()])
+            .args(["--generate-assignments", &assignments.to_string()])
+            .args(["--seed", &seed.to_string(), "--latency-ms", &latency_ms.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("recert-cli emulator serve starts");
+        let stdout = child.stdout.take().expect("the server's output is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut said = BTreeMap::new();
+        while let Some(line) = lines.next_line().await.expect("the server's output is readable") {
+            if line.starts_with("Press Ctrl-C") {
+                break;
+            }
+            if let Some((key, value)) = line.split_once(':') {
+                said.insert(key.trim().to_string(), value.trim().to_string());
+            }
+        }
+        // The rest of its output is not needed, but the pipe must not fill up and block it.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let field = |key: &str| {
+            said.get(key)
+                .cloned()
+                .unwrap_or_else(|| panic!("recert-cli emulator serve printed no `{key}`: {said:?}"))
+        };
+        ServedTenant {
+            base: field("base url"),
+            tenant: field("tenant id"),
+            client_id: field("client id"),
+            secret: field("client secret"),
+            child,
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// `recert-cli` beside this binary (both are built by `cargo xtask bench`), or `RECERT_CLI`.
+fn recert_cli() -> PathBuf {
+    match std::env::var_os("RECERT_CLI") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => std::env::current_exe()
+            .map(|exe| exe.with_file_name(format!("recert-cli{}", std::env::consts::EXE_SUFFIX)))
+            .unwrap_or_else(|_| PathBuf::from("recert-cli")),
+    }
+}
+
+/// Runs `tests/sdk/pull_all.py` against `served` and returns what it printed.
+async fn sdk_pull(served: &ServedTenant) -> Value {
     let python = python();
     assert!(
         python.exists(),
@@ -144,21 +223,15 @@ async fn sdk_pull(emulator: &Emulator) -> Value {
          tests/sdk/requirements.txt)",
         python.display()
     );
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let (client_id, secret) = emulator.app_client();
     let script = recert_tests::repo_root().join("tests/sdk/pull_all.py");
-    let mut command = tokio::process::Command::new(&python);
-    command
+    let out = tokio::process::Command::new(&python)
         .arg(&script)
-        .args(["--base", &emulator.base_url(), "--tenant", &emulator.tenant_id()])
-        .args(["--client-id", &client_id, "--client-secret", &secret])
-        .stdin(Stdio::null());
-    if let Some(pem) = emulator.certificate_pem() {
-        let path = dir.path().join("emulator.pem");
-        std::fs::write(&path, pem).expect("the certificate is written");
-        command.arg("--ca").arg(&path);
-    }
-    let out = command.output().await.expect("the SDK's Python runs");
+        .args(["--base", &served.base, "--tenant", &served.tenant])
+        .args(["--client-id", &served.client_id, "--client-secret", &served.secret])
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("the SDK's Python runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "pull_all.py failed ({}):\n{stderr}", out.status);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -321,7 +321,7 @@ class Pull:
             (
                 u,
                 self.client.users.by_user_id(u).to_get_request_information(
-                    config(UserItemRequestBuilder, select=["id", "signInActivity"], expand=["manager"])
+                    config(UserItemRequestBuilder, select=["id", "signInActivity"], expand=["manager($select=id)"])
                 ),
             )
             for u in users

@@ -140,7 +140,12 @@ impl App {
                 Ok(population)
             })
             .await?;
-        Ok((PullDto { seconds: timer.elapsed().as_secs_f64(), ..dto }, population.pages))
+        let mut population = population;
+        let pages = std::mem::take(&mut population.pages);
+        // A large population is a few hundred thousand strings: freeing them takes a tenth of a
+        // second that nobody needs to wait for.
+        tokio::task::spawn_blocking(move || drop(population));
+        Ok((PullDto { seconds: timer.elapsed().as_secs_f64(), ..dto }, pages))
     }
 
     /// The latest population of the tenant, counted per role.

@@ -11,6 +11,9 @@ use std::time::Duration;
 
 use azure_core::credentials::TokenCredential;
 use reqwest::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -314,9 +317,29 @@ impl GraphClient {
         self.send(reqwest::Method::GET, url, None).await
     }
 
+    /// As [`GraphClient::get`], parsing straight into `T`: a large pull reads a few hundred
+    /// thousand objects, and a `Value` tree costs an allocation per key and per string.
+    pub async fn get_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &str,
+    ) -> Result<(T, Vec<u8>), GraphError> {
+        self.send(reqwest::Method::GET, url, None).await
+    }
+
     /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
     /// GETs), with the same retries as [`GraphClient::get`]. Never use it for a write.
     pub async fn post_read(&self, url: &str, body: &Value) -> Result<(Value, Vec<u8>), GraphError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
+        self.send(reqwest::Method::POST, url, Some(bytes)).await
+    }
+
+    /// As [`GraphClient::post_read`], parsing straight into `T`.
+    pub async fn post_read_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &str,
+        body: &Value,
+    ) -> Result<(T, Vec<u8>), GraphError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
         self.send(reqwest::Method::POST, url, Some(bytes)).await
@@ -357,12 +380,12 @@ impl GraphClient {
         }
     }
 
-    async fn send(
+    async fn send<T: DeserializeOwned + Send + 'static>(
         &self,
         method: reqwest::Method,
         url: &str,
         body: Option<Vec<u8>>,
-    ) -> Result<(Value, Vec<u8>), GraphError> {
+    ) -> Result<(T, Vec<u8>), GraphError> {
         let pacer = self.pacer(url);
         let mut attempt = 0;
         loop {
@@ -370,14 +393,20 @@ impl GraphClient {
             let permit = pacer.acquire(&self.cancel).await?;
             let outcome = tokio::select! {
                 _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
-                outcome = self.send_once(method.clone(), url, body.as_deref()) => outcome,
+                outcome = self.exchange(method.clone(), url, body.as_deref()) => outcome,
             };
+            // The slot is the service's, not ours: it is given back before the answer is parsed,
+            // so a large page being read does not keep the next request from going out.
             drop(permit);
-            let (err, server_wait) = match outcome {
-                Ok(ok) => {
+            let outcome = match outcome {
+                Ok(answer) => {
                     pacer.success();
-                    return Ok(ok);
+                    decode_off_thread(url, answer).await.map_err(|err| (err, None))
                 }
+                Err(failure) => Err(failure),
+            };
+            let (err, server_wait) = match outcome {
+                Ok(ok) => return Ok(ok),
                 Err(failure) => failure,
             };
             let transient = match &err {
@@ -409,12 +438,24 @@ impl GraphClient {
         }
     }
 
-    async fn send_once(
+    async fn send_once<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         url: &str,
         body: Option<&[u8]>,
-    ) -> Result<(Value, Vec<u8>), (GraphError, Option<Duration>)> {
+    ) -> Result<(T, Vec<u8>), (GraphError, Option<Duration>)> {
+        let answer = self.exchange(method, url, body).await?;
+        decode(url, answer).map_err(|err| (err, None))
+    }
+
+    /// One request and its successful answer's bytes; anything else is an error, with the
+    /// `Retry-After` the service sent.
+    async fn exchange(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Answer, (GraphError, Option<Duration>)> {
         let token = self.bearer(url).await.map_err(|err| (err, None))?;
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Our own id for the request: it is what an error names when the service never answered.
@@ -459,31 +500,26 @@ impl GraphClient {
         if !status.is_success() {
             return Err((GraphError::from_response(status.as_u16(), request_id, &body, url), wait));
         }
-        if status == StatusCode::NO_CONTENT {
-            return Ok((Value::Null, body));
-        }
-        let value = serde_json::from_slice(&body).map_err(|err| {
-            (
-                GraphError::Malformed {
-                    url: url.to_string(),
-                    message: err.to_string(),
-                    request_id,
-                },
-                None,
-            )
-        })?;
-        Ok((value, body))
+        Ok(Answer { no_content: status == StatusCode::NO_CONTENT, body, request_id })
     }
 
     /// Follows `@odata.nextLink` (Graph) or `nextLink` (ARM) from `url` to the end and returns
     /// every item of every page's `value`, with the raw pages in order.
     pub async fn get_all(&self, url: &str) -> Result<(Vec<Value>, Vec<RawPage>), GraphError> {
+        self.get_all_as(url).await
+    }
+
+    /// As [`GraphClient::get_all`], each item parsed straight into `T`.
+    pub async fn get_all_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &str,
+    ) -> Result<(Vec<T>, Vec<RawPage>), GraphError> {
         let mut items = Vec::new();
         let mut pages = Vec::new();
         let mut next = Some(url.to_string());
         while let Some(url) = next.take() {
-            let (mut page, body) = self.get(&url).await?;
-            next = take_items(&mut page, &url, &mut items)?;
+            let (page, body) = self.get_as::<Page<T>>(&url).await?;
+            next = page.take_into(&url, &mut items)?;
             pages.push(RawPage { method: "GET".into(), url, request_body: None, body });
         }
         Ok((items, pages))
@@ -493,8 +529,29 @@ impl GraphClient {
     /// `$batch` and returns their answers in the order given. Steps throttled or failing
     /// transiently are sent again (only those), after the longest `Retry-After` they carried.
     pub async fn batch_get(&self, urls: &[String]) -> Result<Vec<BatchResponse>, GraphError> {
+        Ok(self
+            .batch_get_raw(urls)
+            .await?
+            .into_iter()
+            .map(|answer| BatchResponse {
+                body: answer
+                    .body
+                    .and_then(|raw| serde_json::from_str(raw.get()).ok())
+                    .unwrap_or(Value::Null),
+                url: answer.url,
+                status: answer.status,
+            })
+            .collect())
+    }
+
+    /// As [`GraphClient::batch_get`], each step's body left as the service wrote it, to be
+    /// parsed by the caller into what it needs and kept verbatim as a raw page.
+    pub async fn batch_get_raw(
+        &self,
+        urls: &[String],
+    ) -> Result<Vec<RawBatchResponse>, GraphError> {
         let batch_url = self.cloud.graph_url("$batch");
-        let mut answers: Vec<Option<BatchResponse>> = vec![None; urls.len()];
+        let mut answers: Vec<Option<RawBatchResponse>> = (0..urls.len()).map(|_| None).collect();
         let mut pending: Vec<usize> = (0..urls.len()).collect();
         let mut attempt = 0;
         while !pending.is_empty() {
@@ -505,11 +562,12 @@ impl GraphClient {
                     .iter()
                     .map(|i| json!({ "id": i.to_string(), "method": "GET", "url": urls[*i] }))
                     .collect();
-                let (mut value, _) =
-                    self.post_read(&batch_url, &json!({ "requests": requests })).await?;
-                match value.get_mut("responses").map(Value::take) {
-                    Some(Value::Array(responses)) => all.extend(responses),
-                    _ => {
+                let (envelope, _) = self
+                    .post_read_as::<BatchEnvelope>(&batch_url, &json!({ "requests": requests }))
+                    .await?;
+                match envelope.responses {
+                    Some(responses) => all.extend(responses),
+                    None => {
                         return Err(GraphError::Malformed {
                             url: batch_url.clone(),
                             message: "a $batch answer has no `responses` array".into(),
@@ -520,26 +578,28 @@ impl GraphClient {
             }
             let mut again = Vec::new();
             let mut wait: Option<Duration> = None;
-            for mut response in all {
-                let index = response
-                    .get("id")
+            for step in all {
+                let index = step
+                    .id
+                    .as_ref()
                     .and_then(Value::as_str)
                     .and_then(|id| id.parse::<usize>().ok())
                     .filter(|i| *i < urls.len());
                 let Some(index) = index else { continue };
-                let status = response.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
+                let status = step.status.as_ref().and_then(Value::as_u64).unwrap_or(0) as u16;
                 if retryable(status) {
-                    let after = response
-                        .pointer("/headers/Retry-After")
-                        .or_else(|| response.pointer("/headers/retry-after"))
+                    let after = step
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.retry_after.as_ref())
                         .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64()))
                         .map(Duration::from_secs);
                     wait = wait.max(after);
                     again.push(index);
                     continue;
                 }
-                let body = response.get_mut("body").map(Value::take).unwrap_or(Value::Null);
-                answers[index] = Some(BatchResponse { url: urls[index].clone(), status, body });
+                answers[index] =
+                    Some(RawBatchResponse { url: urls[index].clone(), status, body: step.body });
             }
             // A step the service did not answer at all is asked again too.
             for index in &pending {
@@ -595,6 +655,151 @@ impl GraphClient {
             pages.extend(more_pages);
         }
         Ok((items, pages))
+    }
+
+    /// As [`GraphClient::batch_list`] for a step kept raw: its items parsed into `T`, and the
+    /// step's body, as the service wrote it, for the first page.
+    pub async fn batch_list_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        answer: RawBatchResponse,
+    ) -> Result<(Vec<T>, Vec<RawPage>), GraphError> {
+        let url = self.cloud.graph_url(&answer.url);
+        let body = answer.body_text();
+        if !(200..300).contains(&answer.status) {
+            return Err(answer.error(&url));
+        }
+        let page: Page<T> = serde_json::from_str(body).map_err(|err| GraphError::Malformed {
+            url: url.clone(),
+            message: err.to_string(),
+            request_id: None,
+        })?;
+        let mut items = Vec::new();
+        let next = page.take_into(&url, &mut items)?;
+        let mut pages = vec![RawPage {
+            method: "GET".into(),
+            url,
+            request_body: None,
+            body: body.as_bytes().to_vec(),
+        }];
+        if let Some(next) = next {
+            let (more, more_pages) = self.get_all_as(&next).await?;
+            items.extend(more);
+            pages.extend(more_pages);
+        }
+        Ok((items, pages))
+    }
+}
+
+/// A successful answer, not yet parsed.
+struct Answer {
+    no_content: bool,
+    body: Vec<u8>,
+    request_id: Option<String>,
+}
+
+/// Answers at least this large are parsed on the blocking pool.
+const PARSE_OFF_THREAD: usize = 32 * 1024;
+
+/// Parses an answer as `T` (no content reads as JSON `null`); a body that is not `T`, such as one
+/// cut short, is `Malformed`, which reads retry.
+fn decode<T: DeserializeOwned>(url: &str, answer: Answer) -> Result<(T, Vec<u8>), GraphError> {
+    let json: &[u8] = if answer.no_content { b"null" } else { &answer.body };
+    match serde_json::from_slice(json) {
+        Ok(value) => Ok((value, answer.body)),
+        Err(err) => Err(GraphError::Malformed {
+            url: url.to_string(),
+            message: err.to_string(),
+            request_id: answer.request_id,
+        }),
+    }
+}
+
+/// [`decode`], on the blocking pool for a large answer: a page of a thousand objects takes
+/// milliseconds to parse, and the task that sent it also drives every other request of a pull.
+async fn decode_off_thread<T: DeserializeOwned + Send + 'static>(
+    url: &str,
+    answer: Answer,
+) -> Result<(T, Vec<u8>), GraphError> {
+    if answer.body.len() < PARSE_OFF_THREAD {
+        return decode(url, answer);
+    }
+    let owned = url.to_string();
+    tokio::task::spawn_blocking(move || decode(&owned, answer)).await.unwrap_or_else(|err| {
+        Err(GraphError::Malformed {
+            url: url.to_string(),
+            message: format!("parsing the answer failed: {err}"),
+            request_id: None,
+        })
+    })
+}
+
+/// One step of a `$batch`, answered, its body as the service wrote it.
+#[derive(Debug)]
+pub struct RawBatchResponse {
+    /// The step's relative URL as sent.
+    pub url: String,
+    pub status: u16,
+    /// `None` when the step had no body (or a `null` one).
+    pub body: Option<Box<RawValue>>,
+}
+
+impl RawBatchResponse {
+    /// The body's JSON text (`null` when there was none).
+    pub fn body_text(&self) -> &str {
+        self.body.as_deref().map_or("null", RawValue::get)
+    }
+
+    /// The step's failure as a typed error; `url` is the step's absolute URL.
+    pub fn error(&self, url: &str) -> GraphError {
+        let text = self.body_text();
+        let value: Value = serde_json::from_str(text).unwrap_or(Value::Null);
+        GraphError::from_value(self.status, None, &value, text.as_bytes(), url)
+    }
+}
+
+/// A `$batch` answer, read only as far as the retry logic needs; step bodies stay raw.
+#[derive(Deserialize)]
+struct BatchEnvelope {
+    responses: Option<Vec<BatchStep>>,
+}
+
+#[derive(Deserialize)]
+struct BatchStep {
+    id: Option<Value>,
+    status: Option<Value>,
+    headers: Option<StepHeaders>,
+    body: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct StepHeaders {
+    #[serde(rename = "Retry-After", alias = "retry-after")]
+    retry_after: Option<Value>,
+}
+
+/// One page of a collection: its items and the link to the next page (Graph's
+/// `@odata.nextLink`, ARM's `nextLink`).
+#[derive(Deserialize)]
+struct Page<T> {
+    value: Option<Vec<T>>,
+    #[serde(rename = "@odata.nextLink")]
+    odata_next_link: Option<String>,
+    #[serde(rename = "nextLink")]
+    next_link: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Moves the page's items into `items` and returns its next link.
+    fn take_into(self, url: &str, items: &mut Vec<T>) -> Result<Option<String>, GraphError> {
+        let Some(values) = self.value else {
+            return Err(GraphError::Malformed {
+                url: url.to_string(),
+                message: "the page has no `value` array".into(),
+                request_id: None,
+            });
+        };
+        items.extend(values);
+        Ok(self.odata_next_link.or(self.next_link).filter(|s| !s.is_empty()))
     }
 }
 

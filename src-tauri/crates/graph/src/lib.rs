@@ -18,7 +18,8 @@ mod vault;
 
 pub use azure_core::credentials::TokenCredential;
 pub use client::{
-    BATCH_LIMIT, BatchResponse, DEFAULT_MAX_CONCURRENCY, GraphClient, RawPage, RetryPolicy,
+    BATCH_LIMIT, BatchResponse, DEFAULT_MAX_CONCURRENCY, GraphClient, RawBatchResponse, RawPage,
+    RetryPolicy,
 };
 pub use cloud::Cloud;
 pub use credential::{

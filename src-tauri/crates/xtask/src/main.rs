@@ -178,10 +178,26 @@ fn test() -> Result<(), String> {
 fn bench(names: &[String]) -> Result<(), String> {
     let root = repo_root();
     println!("Machine: {}", shell::machine_description());
+    // `large-pull` serves the SDK's tenant with `recert-cli emulator serve` in its own process,
+    // found beside `recert-bench`.
     shell::step(
-        "build the benchmarks (release)",
-        cmd("cargo", &["build", "--release", "-p", "recert-tests", "--bin", "recert-bench"])
-            .current_dir(&root),
+        "build the benchmarks and recert-cli (release)",
+        cmd(
+            "cargo",
+            &[
+                "build",
+                "--release",
+                "-p",
+                "recert-tests",
+                "--bin",
+                "recert-bench",
+                "-p",
+                "recert-cli",
+                "--bin",
+                "recert-cli",
+            ],
+        )
+        .current_dir(&root),
     )?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     shell::step(

@@ -38,37 +38,95 @@ async fn seed(dir: &std::path::Path, items: usize) -> String {
     h.app.campaign_open(&created.definition.id).await.expect("open").id
 }
 
-/// Resident memory (kB) of the processes below `root`, by process name, from /proc.
-fn tree_rss_kb(root: u32) -> std::collections::BTreeMap<String, u64> {
+/// Memory of the processes below `root`, by process name, from /proc: resident (RSS) and
+/// proportional (PSS: shared pages split between the processes that map them, so the web
+/// engine's libraries, mapped by all three processes, are counted once), the latter split into
+/// private heap (anonymous) and mapped files.
+#[derive(Clone, Copy, Default)]
+struct Memory {
+    rss_kb: u64,
+    pss_kb: u64,
+    pss_anon_kb: u64,
+    pss_file_kb: u64,
+}
+
+fn tree_memory(root: u32) -> std::collections::BTreeMap<String, Memory> {
     let mut children: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
-    let mut rss = std::collections::HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
         let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-        };
-        if let Some(ppid) = field("PPid:") {
-            children.entry(ppid as u32).or_default().push(pid);
+        let ppid = status
+            .lines()
+            .find(|l| l.starts_with("PPid:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            children.entry(ppid).or_default().push(pid);
         }
-        rss.insert(pid, field("VmRSS:").unwrap_or(0));
     }
     // tauri-driver and WebKitWebDriver are the harness, not the app: count below the driver.
-    let mut by_name = std::collections::BTreeMap::new();
+    let mut by_name = std::collections::BTreeMap::<String, Memory>::new();
     let mut stack = children.get(&root).cloned().unwrap_or_default();
     while let Some(pid) = stack.pop() {
+        stack.extend(children.get(&pid).cloned().unwrap_or_default());
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
         let name = name.trim().to_string();
-        if name != "WebKitWebDriver" {
-            *by_name.entry(name).or_default() += rss.get(&pid).copied().unwrap_or(0);
+        if name == "WebKitWebDriver" {
+            continue;
         }
-        stack.extend(children.get(&pid).cloned().unwrap_or_default());
+        let rollup =
+            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+        let field = |key: &str| {
+            rollup
+                .lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let m = by_name.entry(name).or_default();
+        m.rss_kb += field("Rss:");
+        m.pss_kb += field("Pss:");
+        m.pss_anon_kb += field("Pss_Anon:");
+        m.pss_file_kb += field("Pss_File:");
     }
     by_name
+}
+
+fn memory_rows(
+    rows: &mut Rows,
+    label: &str,
+    by_name: &std::collections::BTreeMap<String, Memory>,
+    detail: bool,
+) {
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    let total = |f: fn(&Memory) -> u64| by_name.values().map(f).sum::<u64>();
+    rows.push((format!("{label} (PSS, target <= 200)"), mb(total(|m| m.pss_kb)), "MB".into()));
+    if !detail {
+        return;
+    }
+    rows.push((
+        "  of which private heap (anonymous)".into(),
+        mb(total(|m| m.pss_anon_kb)),
+        "MB".into(),
+    ));
+    rows.push((
+        "  of which mapped files (code, libraries, database)".into(),
+        mb(total(|m| m.pss_file_kb)),
+        "MB".into(),
+    ));
+    for (name, m) in by_name {
+        rows.push((
+            format!("  {name}: PSS (anonymous + files)"),
+            mb(m.pss_kb),
+            format!("MB ({:.0} + {:.0})", mb(m.pss_anon_kb), mb(m.pss_file_kb)),
+        ));
+    }
+    rows.push((
+        format!("{label} (RSS, shared pages counted per process)"),
+        mb(total(|m| m.rss_kb)),
+        "MB".into(),
+    ));
 }
 
 /// One worklist page through IPC alone (no rendering), to tell the backend's share apart.
@@ -142,12 +200,12 @@ pub async fn window_figures() -> Rows {
                 "ms".into(),
             ));
             tokio::time::sleep(Duration::from_secs(3)).await;
-            let kb: u64 = tree_rss_kb(window.driver_pid()).values().sum();
-            rows.push((
-                "idle memory at the dashboard, empty database (RSS)".into(),
-                kb as f64 / 1024.0,
-                "MB".into(),
-            ));
+            memory_rows(
+                &mut rows,
+                "idle memory at the dashboard, empty database",
+                &tree_memory(window.driver_pid()),
+                true,
+            );
         }
         window.close().await;
     }
@@ -164,10 +222,19 @@ pub async fn window_figures() -> Rows {
     let campaign_id = seed(dir.path(), items).await;
     let window = Window::launch(&app, DataDir::Given(dir.path().to_path_buf())).await;
     window.click("#nav-campaigns").await;
+    // Memory along the way, after each screen has settled.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    memory_rows(&mut rows, "memory at the campaign list", &tree_memory(window.driver_pid()), false);
     window.click(&format!("#campaign-table tr[data-campaign-id=\"{campaign_id}\"] button")).await;
+    window.wait_for("#open-worklist", 60).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    memory_rows(&mut rows, "memory at the campaign", &tree_memory(window.driver_pid()), false);
     window.click("#open-worklist").await;
     window.wait_for("#worklist-grid .row.item", 60).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    memory_rows(&mut rows, "memory at the worklist", &tree_memory(window.driver_pid()), false);
     let total = window.wait_for_text("#worklist-total", "items", 60).await;
+    let total_label = total.trim().to_string();
 
     let frame = window.client.execute_async(FRAMES, vec![]).await.ok().and_then(|v| v.as_f64());
     rows.push((
@@ -228,18 +295,15 @@ pub async fn window_figures() -> Rows {
         "ms".into(),
     ));
 
-    // Idle: the worklist open, nothing happening.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let by_name = tree_rss_kb(window.driver_pid());
-    let total: u64 = by_name.values().sum();
-    rows.push((
-        "idle memory of the app and its web processes (RSS)".into(),
-        total as f64 / 1024.0,
-        "MB".into(),
-    ));
-    for (name, kb) in by_name {
-        rows.push((format!("  of which {name}"), kb as f64 / 1024.0, "MB".into()));
-    }
+    // Idle: the worklist open, nothing happening for ten seconds (the web engine collects the
+    // garbage of the searches above on its own timer).
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    memory_rows(
+        &mut rows,
+        &format!("idle memory with the worklist of {} open", total_label),
+        &tree_memory(window.driver_pid()),
+        true,
+    );
     window.close().await;
     rows
 }

@@ -106,6 +106,27 @@ impl Window {
                 _ => tokio::time::sleep(Duration::from_millis(300)).await,
             }
         };
+        // With no page-load waits, the session can start while the webview still shows its
+        // first blank page: wait for the app's own page before touching it.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let state = tokio::time::timeout(
+                Duration::from_secs(5),
+                client.execute("return location.protocol + ' ' + document.readyState", vec![]),
+            )
+            .await;
+            match state {
+                Ok(Ok(value))
+                    if value
+                        .as_str()
+                        .is_some_and(|s| !s.starts_with("about:") && s.ends_with("complete")) =>
+                {
+                    break;
+                }
+                _ if Instant::now() > deadline => panic!("the app's page did not load: {state:?}"),
+                _ => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
         // The webview keeps local storage across runs (the theme): start from the defaults.
         let reset = client.execute(
             "localStorage.clear(); delete document.documentElement.dataset.theme;",
@@ -125,18 +146,19 @@ impl Window {
     /// Waits up to `secs` for `css` to appear.
     /// On a timeout, the window as it was is saved as `failure.png`.
     pub async fn wait_for(&self, css: &str, secs: u64) -> fantoccini::elements::Element {
-        match self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(secs))
-            .for_element(Locator::Css(css))
-            .await
-        {
-            Ok(element) => element,
-            Err(err) => {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            // A lookup that meets a navigation (a page unloading under it) fails with an error
+            // rather than "no such element": both mean "not yet".
+            let last = match self.client.find(Locator::Css(css)).await {
+                Ok(element) => return element,
+                Err(err) => err,
+            };
+            if Instant::now() > deadline {
                 self.screenshot("failure").await;
-                panic!("{css} did not appear within {secs} s: {err} (see failure.png)")
+                panic!("{css} did not appear within {secs} s: {last} (see failure.png)")
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

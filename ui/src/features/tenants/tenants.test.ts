@@ -1,3 +1,4 @@
+// The tenant form's checks and labels: what each cloud and sign-in needs before saving.
 import { describe, expect, it } from "vitest";
 import { authLabel, blankSettings, cloudLabel, settingsProblems } from "./tenants";
 

@@ -262,6 +262,15 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     assert!(decided_in_pdf(&second) >= approved, "the PDF counts the second reviewer's approvals");
     assert!(text.contains("No longer in the"), "the PDF shows the denials' reason");
 
+    // Tenants: the demo tenant connected with the person signed in; a new tenant's form says
+    // what is missing before anything is saved.
+    window.click("#nav-tenants").await;
+    window.wait_for_text("#tenant-table tr[data-tenant-id=\"demo\"]", "Connected", 10).await;
+    window.click("#add-tenant").await;
+    window.click("#save-tenant").await;
+    window.wait_for("#err-t-guid", 5).await;
+    window.screenshot("16b-tenants").await;
+
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
     window.screenshot("17-dashboard").await;

@@ -19,9 +19,25 @@ pub struct Shell {
     pub data_dir: PathBuf,
     /// Remediation runs in progress, by campaign, so the window can cancel them.
     pub applying: Mutex<HashMap<String, recert_app::CancellationToken>>,
+    /// The person using the window (signed in, or picked on the demo tenant), by UPN.
+    pub person: Mutex<Option<String>>,
 }
 
 impl Shell {
+    /// The app, recording the window's person on audit events (the app itself when nobody is).
+    pub fn acting(&self) -> recert_app::App {
+        let person = self.person.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match person.as_deref() {
+            Some(upn) => self.app.acting_for(upn),
+            None => self.app.clone(),
+        }
+    }
+
+    /// Records who uses the window from now on.
+    pub fn set_person(&self, upn: Option<String>) {
+        *self.person.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = upn;
+    }
+
     /// Records (or, with `None`, forgets) the campaign's running remediation; returns the old one.
     pub fn running(
         &self,
@@ -79,7 +95,13 @@ pub fn run() {
             )?;
             let demo = demo::DemoTenant::start(app.clone());
             scheduler::start(app.clone(), demo.clone());
-            tauri_app.manage(Shell { app, demo, data_dir, applying: Mutex::default() });
+            tauri_app.manage(Shell {
+                app,
+                demo,
+                data_dir,
+                applying: Mutex::default(),
+                person: Mutex::default(),
+            });
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

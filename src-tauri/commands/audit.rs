@@ -11,15 +11,15 @@ pub async fn audit_log(
     shell: State<'_, Shell>,
     query: AuditQueryDto,
 ) -> Result<AuditPageDto, AppError> {
-    shell.app.audit_log(query).await
+    shell.acting().audit_log(query).await
 }
 
 #[tauri::command]
 pub async fn audit_kinds(shell: State<'_, Shell>) -> Result<Vec<String>, AppError> {
-    shell.app.audit_kinds().await
+    shell.acting().audit_kinds().await
 }
 
 #[tauri::command]
 pub async fn audit_chain(shell: State<'_, Shell>) -> Result<AuditChainDto, AppError> {
-    shell.app.audit_chain().await
+    shell.acting().audit_chain().await
 }

@@ -15,7 +15,7 @@ pub fn definition_check(
     shell: State<'_, Shell>,
     definition: DefinitionDto,
 ) -> Result<Vec<OccurrenceDto>, AppError> {
-    shell.app.definition_check(&definition)
+    shell.acting().definition_check(&definition)
 }
 
 #[tauri::command]
@@ -23,7 +23,7 @@ pub async fn definition_create(
     shell: State<'_, Shell>,
     definition: DefinitionDto,
 ) -> Result<DefinitionSummaryDto, AppError> {
-    shell.app.definition_create(definition).await
+    shell.acting().definition_create(definition).await
 }
 
 #[tauri::command]
@@ -31,7 +31,7 @@ pub async fn definitions(
     shell: State<'_, Shell>,
     tenant_id: Option<String>,
 ) -> Result<Vec<DefinitionSummaryDto>, AppError> {
-    shell.app.definitions(tenant_id).await
+    shell.acting().definitions(tenant_id).await
 }
 
 #[tauri::command]
@@ -39,12 +39,12 @@ pub async fn campaigns(
     shell: State<'_, Shell>,
     definition_id: Option<String>,
 ) -> Result<Vec<CampaignDto>, AppError> {
-    shell.app.campaigns(definition_id).await
+    shell.acting().campaigns(definition_id).await
 }
 
 #[tauri::command]
 pub async fn campaign(shell: State<'_, Shell>, id: String) -> Result<CampaignDetailDto, AppError> {
-    shell.app.campaign(&id).await
+    shell.acting().campaign(&id).await
 }
 
 #[tauri::command]
@@ -52,7 +52,7 @@ pub async fn campaign_open(
     shell: State<'_, Shell>,
     definition_id: String,
 ) -> Result<CampaignDto, AppError> {
-    shell.app.campaign_open(&definition_id).await
+    shell.acting().campaign_open(&definition_id).await
 }
 
 #[tauri::command]
@@ -61,10 +61,10 @@ pub async fn campaign_close(
     id: String,
     reason: Option<String>,
 ) -> Result<CampaignDto, AppError> {
-    shell.app.campaign_close(&id, reason.filter(|r| !r.trim().is_empty())).await
+    shell.acting().campaign_close(&id, reason.filter(|r| !r.trim().is_empty())).await
 }
 
 #[tauri::command]
 pub async fn run_due(shell: State<'_, Shell>) -> Result<RunDueDto, AppError> {
-    shell.app.run_due().await
+    shell.acting().run_due().await
 }

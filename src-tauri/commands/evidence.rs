@@ -16,7 +16,7 @@ pub async fn evidence_export(
     json: bool,
 ) -> Result<EvidenceExportDto, AppError> {
     let paths = shell.evidence_paths(&campaign_id, [pdf, csv, json]);
-    shell.app.evidence_export(&campaign_id, paths).await
+    shell.acting().evidence_export(&campaign_id, paths).await
 }
 
 /// Verifies the audit chain, the snapshot and whichever exported files are in the folder.
@@ -31,5 +31,5 @@ pub async fn evidence_verify(
         csv: all.csv.filter(|p| p.exists()),
         json: all.json.filter(|p| p.exists()),
     };
-    shell.app.verify(&campaign_id, paths).await
+    shell.acting().verify(&campaign_id, paths).await
 }

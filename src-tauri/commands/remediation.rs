@@ -14,7 +14,7 @@ pub async fn remediation_plan(
     shell: State<'_, Shell>,
     campaign_id: String,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.app.remediation_plan(&campaign_id).await
+    shell.acting().remediation_plan(&campaign_id).await
 }
 
 #[tauri::command]
@@ -24,7 +24,7 @@ pub async fn remediation_confirm_held(
     item_id: u32,
     identity: IdentityDto,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.app.remediation_confirm_held(&campaign_id, item_id, identity).await
+    shell.acting().remediation_confirm_held(&campaign_id, item_id, identity).await
 }
 
 /// Applies the plan, reporting each finished action; `remediation_cancel` stops it between
@@ -40,7 +40,7 @@ pub async fn remediation_apply(
     let report = move |p: RemediationProgressDto| {
         let _ = on_progress.send(p);
     };
-    let result = shell.app.remediation_apply(&campaign_id, &report, cancel).await;
+    let result = shell.acting().remediation_apply(&campaign_id, &report, cancel).await;
     shell.running(&campaign_id, None);
     result
 }
@@ -57,12 +57,12 @@ pub async fn remediation_verify(
     shell: State<'_, Shell>,
     campaign_id: String,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.app.remediation_verify(&campaign_id).await
+    shell.acting().remediation_verify(&campaign_id).await
 }
 
 #[tauri::command]
 pub async fn remediation_safety(shell: State<'_, Shell>) -> Result<SafetyDto, AppError> {
-    shell.app.remediation_safety().await
+    shell.acting().remediation_safety().await
 }
 
 #[tauri::command]
@@ -70,5 +70,5 @@ pub async fn set_remediation_safety(
     shell: State<'_, Shell>,
     safety: SafetyDto,
 ) -> Result<(), AppError> {
-    shell.app.set_remediation_safety(safety).await
+    shell.acting().set_remediation_safety(safety).await
 }

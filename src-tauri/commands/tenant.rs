@@ -32,7 +32,7 @@ pub async fn tenant_pull(
         // A closed window cannot take progress any more; the pull itself goes on.
         let _ = on_progress.send(p);
     };
-    shell.app.pull_with_progress(&tenant_id, &report, CancellationToken::new()).await
+    shell.acting().pull_with_progress(&tenant_id, &report, CancellationToken::new()).await
 }
 
 #[tauri::command]
@@ -40,13 +40,13 @@ pub async fn role_summary(
     shell: State<'_, Shell>,
     tenant_id: String,
 ) -> Result<RoleSummaryDto, AppError> {
-    shell.app.role_summary(&tenant_id).await
+    shell.acting().role_summary(&tenant_id).await
 }
 
 /// Every known tenant with its settings, whether it is connected, and who is signed in.
 #[tauri::command]
 pub async fn tenants(shell: State<'_, Shell>) -> Result<Vec<TenantListItemDto>, AppError> {
-    shell.app.tenants().await
+    shell.acting().tenants().await
 }
 
 /// Saves a real tenant's settings (never a secret).
@@ -55,7 +55,7 @@ pub async fn tenant_add(
     shell: State<'_, Shell>,
     settings: TenantSettingsDto,
 ) -> Result<TenantDto, AppError> {
-    shell.app.add_tenant(settings).await
+    shell.acting().add_tenant(settings).await
 }
 
 /// Connects a saved tenant; app-only sign-in with a secret takes it here, held in memory only.
@@ -66,7 +66,7 @@ pub async fn tenant_connect(
     secret: Option<String>,
 ) -> Result<TenantDto, AppError> {
     let secret = secret.filter(|s| !s.is_empty());
-    shell.app.connect_saved(&tenant_id, secret, None).await
+    shell.acting().connect_saved(&tenant_id, secret, None).await
 }
 
 /// The identity decisions are stamped with, from a person's sign-in.
@@ -86,7 +86,7 @@ pub async fn signed_in(
     shell: State<'_, Shell>,
     tenant_id: String,
 ) -> Result<Option<IdentityDto>, AppError> {
-    Ok(shell.app.signed_in(&tenant_id).await?.map(|s| person(&tenant_id, s)))
+    Ok(shell.acting().signed_in(&tenant_id).await?.map(|s| person(&tenant_id, s)))
 }
 
 /// Signs a person in with the authorization-code flow. On the demo tenant the login page opens
@@ -129,7 +129,9 @@ pub async fn sign_in(
             })
             .await?
     };
-    Ok(person(&tenant_id, signed_in))
+    let identity = person(&tenant_id, signed_in);
+    shell.set_person(Some(identity.upn.clone()));
+    Ok(identity)
 }
 
 /// Signs a person in with a device code, for machines where no browser can reach the loopback:
@@ -146,13 +148,17 @@ pub async fn sign_in_device_code(
             let _ = on_code.send(code.clone());
         })
         .await?;
-    Ok(person(&tenant_id, signed_in))
+    let identity = person(&tenant_id, signed_in);
+    shell.set_person(Some(identity.upn.clone()));
+    Ok(identity)
 }
 
 /// Signs out: forgets the tokens in memory and in the keychain.
 #[tauri::command]
 pub async fn sign_out(shell: State<'_, Shell>, tenant_id: String) -> Result<(), AppError> {
-    shell.app.sign_out(&tenant_id).await
+    shell.acting().sign_out(&tenant_id).await?;
+    shell.set_person(None);
+    Ok(())
 }
 
 /// The window that shows a login page inside the app.

@@ -15,7 +15,7 @@ pub async fn worklist(
     campaign_id: String,
     query: WorklistQueryDto,
 ) -> Result<WorklistPageDto, AppError> {
-    shell.app.worklist(&campaign_id, query).await
+    shell.acting().worklist(&campaign_id, query).await
 }
 
 #[tauri::command]
@@ -30,7 +30,7 @@ pub async fn decide(
     let verdict = Verdict::parse(&verdict).ok_or_else(|| {
         AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not approve or deny"))
     })?;
-    shell.app.decide(&campaign_id, item_ids, verdict, justification, identity, "window").await
+    shell.acting().decide(&campaign_id, item_ids, verdict, justification, identity, "window").await
 }
 
 #[tauri::command]
@@ -40,7 +40,7 @@ pub async fn accept_recommendations(
     query: WorklistQueryDto,
     identity: IdentityDto,
 ) -> Result<DecisionResultDto, AppError> {
-    shell.app.accept_recommendations(&campaign_id, query, identity).await
+    shell.acting().accept_recommendations(&campaign_id, query, identity).await
 }
 
 /// A demo tenant user's identity, to act as them; refused for real tenants.
@@ -50,5 +50,7 @@ pub async fn demo_identity(
     tenant_id: String,
     upn: String,
 ) -> Result<IdentityDto, AppError> {
-    shell.app.demo_identity(&tenant_id, &upn).await
+    let identity = shell.acting().demo_identity(&tenant_id, &upn).await?;
+    shell.set_person(Some(identity.upn.clone()));
+    Ok(identity)
 }

@@ -292,6 +292,14 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#audit-chain[data-intact=\"true\"]", 60).await;
     let chain = window.text("#audit-chain-summary").await;
     assert!(chain.starts_with("Chain intact up to event"), "the chain verifies: {chain}");
+    // Closing, removals and the export were done by the person signed in, and the log says so.
     window.screenshot("20-audit-log").await;
+    let actor = window
+        .wait_for("#audit-table tbody tr[data-seq] td:nth-child(3)", 10)
+        .await
+        .attr("title")
+        .await
+        .expect("the actor cell's title");
+    assert_eq!(actor.as_deref(), Some(second.as_str()), "the export names who did it");
     window.close().await;
 }

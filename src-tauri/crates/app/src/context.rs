@@ -114,6 +114,12 @@ impl App {
         }
     }
 
+    /// The same application recording `actor` on the audit events it writes: the window passes
+    /// the person signed in, so the log names who closed, applied or exported.
+    pub fn acting_for(&self, actor: &str) -> App {
+        App { actor: actor.to_string(), ..self.clone() }
+    }
+
     /// Keeps refresh tokens in the OS keychain from now on, or in memory with a warning where the
     /// machine has none (a headless runner). Tests never call it, so they need no keychain.
     pub async fn use_os_keychain(&self) {

@@ -18,6 +18,10 @@ const CJK_FONT: &[u8] = include_bytes!("../fonts/DroidSansFallbackFull.ttf");
 /// Droid Sans Fallback has no Hangul syllables; NanumGothic (OFL-1.1, vendored with its
 /// licence) draws Korean.
 const HANGUL_FONT: &[u8] = include_bytes!("../fonts/NanumGothic.ttf");
+/// None of the above has Devanagari (Hindi names drew as blanks); Noto Sans Devanagari (OFL-1.1,
+/// vendored with its licence) does. Unshaped like every run here: the letters are all there and
+/// extract as typed, though vowel signs sit in typing order.
+const DEVANAGARI_FONT: &[u8] = include_bytes!("../fonts/NotoSansDevanagari-Regular.ttf");
 
 /// Characters below this get their advance from a table built once per face: table cells are
 /// mostly Latin, and a cmap lookup per character would dominate a 100,000-row binder.
@@ -96,6 +100,7 @@ const MONO: FaceIx = 2;
 const WIDE: FaceIx = 3;
 const CJK: FaceIx = 4;
 const HANGUL: FaceIx = 5;
+const DEVANAGARI: FaceIx = 6;
 
 /// All faces of one document, in a fixed order.
 pub(crate) struct Fonts {
@@ -143,8 +148,8 @@ impl Used {
 
 impl Fonts {
     /// The binder's faces: DejaVu Sans Condensed (tables need the width), its bold, DejaVu Sans
-    /// Mono, DejaVu Sans (a few scripts the condensed face lacks, e.g. Arabic), the CJK face and
-    /// the Hangul face.
+    /// Mono, DejaVu Sans (a few scripts the condensed face lacks, e.g. Arabic), the CJK face, the
+    /// Hangul face and the Devanagari face.
     pub(crate) fn binder(doc: &mut PdfDocument) -> Result<Fonts, EvidenceError> {
         // Subset tags are the ids' first six letters; fixed, distinct ids per face.
         let faces = vec![
@@ -159,6 +164,7 @@ impl Fonts {
             Face::load(doc, "RCRTSA", "DejaVu Sans", dejavu::sans::regular())?,
             Face::load(doc, "RCRTJA", "Droid Sans Fallback", CJK_FONT)?,
             Face::load(doc, "RCRTKA", "NanumGothic", HANGUL_FONT)?,
+            Face::load(doc, "RCRTDA", "Noto Sans Devanagari", DEVANAGARI_FONT)?,
         ];
         Ok(Fonts::new(faces))
     }
@@ -198,7 +204,7 @@ impl Fonts {
         if let Some(w) = self.faces[first].advance(c) {
             return (first, w);
         }
-        for ix in [REGULAR, WIDE, CJK, HANGUL] {
+        for ix in [REGULAR, WIDE, CJK, HANGUL, DEVANAGARI] {
             if let Some(w) = self.faces.get(ix).and_then(|f| f.advance(c)) {
                 return (ix, w);
             }

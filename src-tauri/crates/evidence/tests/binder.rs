@@ -73,6 +73,7 @@ fn names_in_every_script_are_embedded_and_searchable() {
         "DejaVuSansMono",
         "DroidSansFallback",
         "NanumGothic",
+        "NotoSansDevanagari-Regular",
     ] {
         let line = fonts
             .lines()
@@ -93,6 +94,7 @@ fn names_in_every_script_are_embedded_and_searchable() {
         "王秀英",
         "李伟",
         "김민준",
+        "अमित सिंह",
     ] {
         assert!(plain.contains(name), "{name} is not in the PDF's text");
     }

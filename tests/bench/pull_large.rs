@@ -127,6 +127,11 @@ pub async fn large_pull() -> Vec<(String, f64, String)> {
         "items".into(),
     ));
     rows.push((
+        "  its requests resent after a dropped connection".into(),
+        sdk["transportRetries"].as_f64().unwrap_or_default(),
+        "requests".into(),
+    ));
+    rows.push((
         "msgraph-sdk time / Recert time (target >= 5)".into(),
         sdk_seconds / seconds,
         "x".into(),

@@ -76,6 +76,10 @@ from msgraph_core.requests.batch_request_item import BatchRequestItem
 from msgraph_core.tasks.page_iterator import PageIterator
 
 CONCURRENCY = 16
+# A dropped connection is retried, as Recert's client retries it: the SDK's RetryHandler only
+# retries answers (429, 503, 504), and over a run of many minutes a pooled connection now and
+# then fails under a request. Each retry is counted and printed.
+TRANSPORT_ATTEMPTS = 5
 TOP = 999
 BATCH = 20
 GET_BY_IDS = 1000
@@ -144,11 +148,26 @@ class Pull:
         self.client = client
         self.adapter = adapter
         self.slots = asyncio.Semaphore(CONCURRENCY)
+        self.transport_retries = 0
+
+    async def retrying(self, call):
+        """`call()` (a coroutine function), again on a transport failure (reset, closed, refused)."""
+        for attempt in range(1, TRANSPORT_ATTEMPTS + 1):
+            try:
+                return await call()
+            except httpx.TransportError:
+                if attempt == TRANSPORT_ATTEMPTS:
+                    raise
+                self.transport_retries += 1
+                await asyncio.sleep(0.1 * attempt)
 
     async def get_all(self, call):
         """One collection to its end; a whole chain of pages holds one slot."""
         async with self.slots:
-            return await every_item(await call(), self.adapter)
+            return await self.retrying(lambda: self._every_item_of(call))
+
+    async def _every_item_of(self, call):
+        return await every_item(await call(), self.adapter)
 
     async def batch(self, requests, response_type):
         """One $batch of (key, RequestInformation); returns {key: (status, parsed body)}.
@@ -162,7 +181,7 @@ class Pull:
             content.add_request(None, BatchRequestItem(info, id=str(i)))
         info = await self.client.batch.to_post_request_information(content)
         async with self.slots:
-            raw = await self.adapter.send_primitive_async(info, "bytes", {})
+            raw = await self.retrying(lambda: self.adapter.send_primitive_async(info, "bytes", {}))
         steps = {r["id"]: r for r in json.loads(raw)["responses"]}
         out = {}
         for i, (key, _) in enumerate(requests):
@@ -274,7 +293,10 @@ class Pull:
             for (kind, gid), (status, page) in answer.items():
                 if status != 200:
                     raise RuntimeError(f"PIM for Groups step for {gid} answered {status}")
-                items = await every_item(page, self.adapter) if page.odata_next_link else list(page.value or [])
+                if page.odata_next_link:
+                    items = await self.retrying(lambda: every_item(page, self.adapter))
+                else:
+                    items = list(page.value or [])
                 for i in items:
                     if kind == "active" and (i.assignment_type or "").lower() == "activated":
                         activations.append(("pimGroup", i.access_id, i.principal_id, i.start_date_time))
@@ -293,15 +315,20 @@ class Pull:
         flt = f"activityDisplayName eq '{ACTIVATION_COMPLETED}' and activityDateTime ge {since}"
         # The audit log is its own service (reports) with its own limits: one chain, outside the
         # directory's slots, as Recert paces it.
-        first = await self.client.audit_logs.directory_audits.get(
-            request_configuration=config(DirectoryAuditsRequestBuilder, filter=flt, top=TOP)
-        )
-        events = await every_item(first, self.adapter)
+        async def read():
+            first = await self.client.audit_logs.directory_audits.get(
+                request_configuration=config(DirectoryAuditsRequestBuilder, filter=flt, top=TOP)
+            )
+            return await every_item(first, self.adapter)
+
+        events = await self.retrying(read)
         return [(e.id, e.activity_date_time) for e in events]
 
     async def sign_in_readable(self):
-        await self.client.users.get(
-            request_configuration=config(UsersRequestBuilder, select=["id", "signInActivity"], top=1)
+        await self.retrying(
+            lambda: self.client.users.get(
+                request_configuration=config(UsersRequestBuilder, select=["id", "signInActivity"], top=1)
+            )
         )
         return True
 
@@ -309,7 +336,7 @@ class Pull:
         async def one(chunk):
             body = GetByIdsPostRequestBody(ids=chunk, types=["user", "group", "servicePrincipal"])
             async with self.slots:
-                answer = await self.client.directory_objects.get_by_ids.post(body)
+                answer = await self.retrying(lambda: self.client.directory_objects.get_by_ids.post(body))
             return list(answer.value or [])
 
         found = await asyncio.gather(*[one(c) for c in chunks(ids, GET_BY_IDS)])
@@ -381,6 +408,7 @@ class Pull:
             "principals": len(principals),
             "groupMembers": len(memberships),
             "managers": sum(1 for m, _ in managed.values() if m),
+            "transportRetries": self.transport_retries,
         }
 
 

@@ -178,10 +178,21 @@ fn test() -> Result<(), String> {
 fn bench(names: &[String]) -> Result<(), String> {
     let root = repo_root();
     println!("Machine: {}", shell::machine_description());
+    // The same set-up as the gates: the window benchmark needs the virtual display, the WebDriver
+    // and the built UI; `large-pull` needs the Python SDK's venv.
+    setup::system_packages(setup::TEST_PACKAGES)?;
+    setup::node()?;
+    setup::npm_ci(&root)?;
+    let wanted = |name: &str| names.is_empty() || names.iter().any(|n| n == name);
+    let driver = if wanted("window") { Some(setup::tauri_driver()?) } else { None };
+    if wanted("large-pull") {
+        setup::python_sdk(&root)?;
+    }
+    shell::step("build the UI", cmd("npm", &["run", "build"]).current_dir(root.join("ui")))?;
     // `large-pull` serves the SDK's tenant with `recert-cli emulator serve` in its own process,
-    // found beside `recert-bench`.
+    // found beside `recert-bench`; `window` measures the release app.
     shell::step(
-        "build the benchmarks and recert-cli (release)",
+        "build the benchmarks, recert-cli and the app (release)",
         cmd(
             "cargo",
             &[
@@ -195,14 +206,27 @@ fn bench(names: &[String]) -> Result<(), String> {
                 "recert-cli",
                 "--bin",
                 "recert-cli",
+                "-p",
+                "recert",
+                "--bin",
+                "recert",
             ],
         )
         .current_dir(&root),
     )?;
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    shell::step(
-        "run the benchmarks",
-        cmd(root.join("target/release/recert-bench").to_str().unwrap_or("recert-bench"), &names)
-            .current_dir(&root),
-    )
+    let bench = root.join("target/release/recert-bench");
+    let bench = bench.to_str().unwrap_or("recert-bench");
+    let mut run = match &driver {
+        // The window benchmark drives the real window: under a virtual display, like the gate.
+        Some(driver) => {
+            let mut args = vec!["-a", "-s", "-screen 0 1280x800x24", bench];
+            args.extend(&names);
+            let mut run = cmd("xvfb-run", &args);
+            run.env("RECERT_TAURI_DRIVER", driver).env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+            run
+        }
+        None => cmd(bench, &names),
+    };
+    shell::step("run the benchmarks", run.current_dir(&root))
 }

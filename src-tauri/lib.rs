@@ -129,6 +129,7 @@ pub fn run() {
             commands::worklist::demo_identity,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,
+            commands::evidence::evidence_open_folder,
             commands::remediation::remediation_plan,
             commands::remediation::remediation_confirm_held,
             commands::remediation::remediation_apply,

@@ -76,6 +76,20 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#no-campaigns", 30).await;
     window.screenshot("01-dashboard-empty").await;
 
+    // "Open folder" opens only a campaign's own evidence folder, and only once it exists: a
+    // campaign id that tries to climb out of the data directory finds nothing.
+    let refused = window
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             window.__TAURI_INTERNALS__.invoke('evidence_open_folder', { campaignId: '../../..' })
+               .then(() => done('opened'), (e) => done(e.code));",
+            vec![],
+        )
+        .await
+        .expect("the command answers");
+    assert_eq!(refused, "notFound", "nothing outside the evidence folders is opened");
+
     // The wizard checks as you go: trying to create without a fallback reviewer shows why not.
     window.click("#dashboard #new-campaign").await;
     window.type_into("#f-name", "Quarterly privileged access review").await;

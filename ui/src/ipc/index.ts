@@ -135,6 +135,8 @@ export const ipc = {
   evidenceExport: (campaignId: string, formats: { pdf: boolean; csv: boolean; json: boolean }) =>
     call<EvidenceExportDto>("evidence_export", { campaignId, ...formats }),
   evidenceVerify: (campaignId: string) => call<VerifyReportDto>("evidence_verify", { campaignId }),
+  /** Shows the campaign's evidence folder in the file manager. */
+  evidenceOpenFolder: (campaignId: string) => call<void>("evidence_open_folder", { campaignId }),
 
   /** The removal plan (made on first call after close) with the journal so far. */
   remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),

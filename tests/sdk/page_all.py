@@ -11,49 +11,16 @@ import asyncio
 import json
 import ssl
 import sys
-import time
 from urllib.parse import urlparse
 
 import httpx
-from kiota_abstractions.authentication import (
-    AccessTokenProvider,
-    AllowedHostsValidator,
-    BaseBearerTokenAuthenticationProvider,
-)
+from emulator_login import ClientCredentialsProvider
+from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvider
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
 from msgraph_core import GraphClientFactory
 from msgraph_core.tasks.page_iterator import PageIterator
-
-
-class ClientCredentialsProvider(AccessTokenProvider):
-    """Client-credentials tokens from the emulator's login host (an Entra-shaped token endpoint)."""
-
-    def __init__(self, http, login, tenant, client_id, secret, host):
-        self._http = http
-        self._url = f"{login}/{tenant}/oauth2/v2.0/token"
-        self._form = {
-            "client_id": client_id,
-            "client_secret": secret,
-            "grant_type": "client_credentials",
-            "scope": "https://graph.microsoft.com/.default",
-        }
-        self._token = None
-        self._expires = 0.0
-        self._hosts = AllowedHostsValidator([host])
-
-    async def get_authorization_token(self, uri, additional_authentication_context=None):
-        if self._token is None or time.time() > self._expires - 60:
-            r = await self._http.post(self._url, data=self._form)
-            r.raise_for_status()
-            body = r.json()
-            self._token = body["access_token"]
-            self._expires = time.time() + int(body["expires_in"])
-        return self._token
-
-    def get_allowed_hosts_validator(self):
-        return self._hosts
 
 
 async def count_all(first_page, adapter):

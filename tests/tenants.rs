@@ -55,6 +55,24 @@ async fn browse(emu: &Emulator, url: String) -> Result<(), String> {
     Ok(())
 }
 
+/// A whole interactive sign-in: Recert opens the login page, the person picks the first account
+/// on it (the suggested one when there is a hint), and Recert redeems the answer.
+async fn sign_in_on_page(
+    app: &App,
+    emu: &Emulator,
+    tenant: &str,
+    hint: Option<&str>,
+) -> recert_app::dto::SignedInDto {
+    let (opened, page) = tokio::sync::oneshot::channel();
+    let sign_in = app.sign_in_interactive_as(tenant, hint, move |url| {
+        opened.send(url.to_string()).map_err(|_| "nobody is at the browser".to_string())
+    });
+    let person = async { browse(emu, page.await.map_err(|e| e.to_string())?).await };
+    let (identity, browsed) = tokio::join!(sign_in, person);
+    browsed.expect("the person picked an account");
+    identity.expect("signed in")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_person_signs_in_and_pulls_a_saved_tenant() {
     let emu = Emulator::start(Tenant::demo(), Options::default()).await.expect("emulator");
@@ -69,24 +87,7 @@ async fn a_person_signs_in_and_pulls_a_saved_tenant() {
     let err = app.pull("contoso").await.expect_err("nobody signed in yet");
     assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
 
-    let url = Arc::new(Mutex::new(None));
-    let seen = url.clone();
-    let sign_in = app.sign_in_interactive("contoso", move |u| {
-        *seen.lock().map_err(|e| e.to_string())? = Some(u.to_string());
-        Ok(())
-    });
-    let person = async {
-        let url = loop {
-            if let Some(u) = url.lock().expect("lock").clone() {
-                break u;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        };
-        browse(&emu, url).await
-    };
-    let (identity, browsed) = tokio::join!(sign_in, person);
-    browsed.expect("the person picked an account");
-    let identity = identity.expect("signed in");
+    let identity = sign_in_on_page(&app, &emu, "contoso", None).await;
     assert_eq!(app.signed_in("contoso").await.expect("known"), Some(identity.clone()));
 
     let pull = app.pull("contoso").await.expect("the person's pull succeeds");
@@ -124,24 +125,7 @@ async fn a_reviewer_signs_in_to_an_app_only_tenant() {
         .expect("a member user");
     let upn = wanted["userPrincipalName"].as_str().expect("a upn").to_string();
 
-    let url = Arc::new(Mutex::new(None));
-    let seen = url.clone();
-    let sign_in = app.sign_in_interactive_as("demo", Some(&upn), move |u| {
-        *seen.lock().map_err(|e| e.to_string())? = Some(u.to_string());
-        Ok(())
-    });
-    let person = async {
-        let url = loop {
-            if let Some(u) = url.lock().expect("lock").clone() {
-                break u;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        };
-        browse(&emu, url).await
-    };
-    let (identity, browsed) = tokio::join!(sign_in, person);
-    browsed.expect("the person picked the suggested account");
-    let identity = identity.expect("signed in");
+    let identity = sign_in_on_page(&app, &emu, "demo", Some(&upn)).await;
     assert_eq!(identity.upn.as_deref(), Some(upn.as_str()));
     assert_eq!(Some(identity.oid.as_str()), wanted["id"].as_str());
     assert_eq!(app.signed_in("demo").await.expect("known"), Some(identity));

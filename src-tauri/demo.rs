@@ -67,8 +67,11 @@ impl DemoTenant {
         Ok(tenant)
     }
 
-    /// The demo emulator's certificate (PEM), for the sign-in window to trust its login page.
-    pub async fn certificate_pem(&self) -> Option<String> {
-        self.running.lock().await.as_ref().and_then(|(emulator, _)| emulator.certificate_pem())
+    /// The demo emulator's certificate (PEM) when `tenant_id` is the running demo tenant, for the
+    /// sign-in window to trust its login page; `None` for any other tenant.
+    pub async fn login_certificate(&self, tenant_id: &str) -> Option<String> {
+        let running = self.running.lock().await;
+        let (emulator, tenant) = running.as_ref()?;
+        if tenant.id == tenant_id { emulator.certificate_pem() } else { None }
     }
 }

@@ -100,14 +100,10 @@ pub async fn sign_in(
     login_hint: Option<String>,
 ) -> Result<IdentityDto, AppError> {
     let hint = login_hint.as_deref().map(str::trim).filter(|h| !h.is_empty());
-    let demo = shell.demo.ready().await.ok().filter(|t| t.id == tenant_id);
-    let signed_in = if demo.is_some() {
-        let pem = shell.demo.certificate_pem().await;
+    let signed_in = if let Some(pem) = shell.demo.login_certificate(&tenant_id).await {
         let closed = Arc::new(Notify::new());
-        let mut window = None;
         let signing_in = shell.app.sign_in_interactive_as(&tenant_id, hint, |url| {
-            window = Some(sign_in_window::open(&handle, url, pem.as_deref(), closed.clone())?);
-            Ok(())
+            sign_in_window::open(&handle, url, &pem, closed.clone())
         });
         let result = tokio::select! {
             result = signing_in => result,
@@ -119,7 +115,6 @@ pub async fn sign_in(
         if let Some(window) = handle.get_webview_window(sign_in_window::LABEL) {
             let _ = window.destroy();
         }
-        drop(window);
         result?
     } else {
         shell
@@ -175,9 +170,9 @@ mod sign_in_window {
     pub fn open(
         handle: &AppHandle,
         url: &str,
-        pem: Option<&str>,
+        pem: &str,
         closed: Arc<Notify>,
-    ) -> Result<WebviewWindow, String> {
+    ) -> Result<(), String> {
         let target: tauri::Url = url.parse().map_err(|err| format!("bad sign-in URL: {err}"))?;
         if let Some(old) = tauri::Manager::get_webview_window(handle, LABEL) {
             let _ = old.destroy();
@@ -189,7 +184,7 @@ mod sign_in_window {
             .inner_size(520.0, 680.0)
             .build()
             .map_err(|err| format!("cannot open the sign-in window: {err}"))?;
-        if let (Some(pem), Some(host)) = (pem, target.host_str()) {
+        if let Some(host) = target.host_str() {
             trust(&window, pem, host)?;
         }
         window.on_window_event(move |event| {
@@ -197,8 +192,7 @@ mod sign_in_window {
                 closed.notify_one();
             }
         });
-        window.navigate(target).map_err(|err| format!("cannot show the sign-in page: {err}"))?;
-        Ok(window)
+        window.navigate(target).map_err(|err| format!("cannot show the sign-in page: {err}"))
     }
 
     /// Trusts the emulator's self-signed certificate for `host` in the window's web context.

@@ -78,6 +78,16 @@ fn random_token(n: usize) -> String {
 }
 
 /// Entra's OAuth error body.
+/// A confidential client's token request without its secret or assertion (AADSTS7000218).
+fn no_client_credential() -> Response {
+    oauth_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+    )
+}
+
 fn oauth_error(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
     let trace = uuid::Uuid::new_v4().to_string();
     let now = Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();
@@ -454,12 +464,7 @@ async fn token(
                 );
             }
             None => {
-                return oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    7000218,
-                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                );
+                return no_client_credential();
             }
         }
     }
@@ -469,23 +474,13 @@ async fn token(
                 _ if by_certificate => None,
                 Some(expected) => Some(expected),
                 None => {
-                    return oauth_error(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_client",
-                        7000218,
-                        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                    );
+                    return no_client_credential();
                 }
             };
             if let Some(expected) = expected
                 && secret.as_deref() != Some(expected.as_str())
             {
-                return oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    7000218,
-                    "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-                );
+                return no_client_credential();
             }
             let (resource, perms, default) = match resource_of(&scopes) {
                 Ok(x) => x,

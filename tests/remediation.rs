@@ -300,6 +300,31 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let verified = h.app.remediation_verify(&id).await.expect("verify");
     assert_eq!(verified.counts.reappeared, 0);
     assert_eq!(verified.counts.still_present, 0);
+
+    // The evidence's remediation log holds every journaled removal with its result and the
+    // verification, and still verifies after a later verification pass.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let paths = || recert_app::evidence::EvidencePaths {
+        pdf: None,
+        csv: None,
+        json: Some(dir.path().join("binder.json")),
+    };
+    h.app.evidence_export(&id, paths()).await.expect("exported");
+    let binder: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("binder.json")).expect("json"))
+            .expect("valid JSON");
+    let log = binder["binder"]["remediation"].as_array().expect("a remediation log");
+    assert_eq!(log.len() as u32, verified.counts.actions, "every action is in the log: {log:?}");
+    for entry in log {
+        assert!(matches!(entry["result"].as_str(), Some("succeeded" | "skipped")), "{entry}");
+        if entry["result"] == "succeeded" {
+            assert_eq!(entry["verified"], "verified-removed", "{entry}");
+            assert!(!entry["submitted_at"].as_str().unwrap_or_default().is_empty(), "{entry}");
+        }
+    }
+    h.app.remediation_verify(&id).await.expect("verify again");
+    let report = h.app.verify(&id, paths()).await.expect("verified");
+    assert!(report.ok, "the export still matches after another pass: {report:?}");
 }
 
 fn h_defaults() -> SafetyDto {

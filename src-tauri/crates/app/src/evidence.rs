@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use recert_evidence::model::{
     AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Item,
-    PopulationStatement, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
+    PopulationStatement, RemediationEntry, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
 };
 use recert_evidence::{ExportFile, Exports, Sinks, verify_exports, write_all};
 use recert_store::Store;
@@ -194,6 +194,89 @@ fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
             format!("{} days after close", d.settings.remediation_deadline_days),
         ),
     ]
+}
+
+/// The remediation log as of the cut: each journaled removal with what the audit events up to the
+/// cut say of it (when it was sent, its result, the last verification that checked it), so that
+/// the binder rebuilt later, after more remediation, reads the same.
+fn remediation_log(
+    store: &Store,
+    campaign_id: &str,
+    upto: &[recert_store::audit::AuditEvent],
+) -> Result<Vec<RemediationEntry>, AppError> {
+    let subject = format!("campaign/{campaign_id}");
+    let events: Vec<(&recert_store::audit::AuditEvent, serde_json::Value)> = upto
+        .iter()
+        .filter(|e| e.subject == subject && e.kind.starts_with("remediation."))
+        .map(|e| (e, serde_json::from_str(&e.payload).unwrap_or_default()))
+        .collect();
+    let about =
+        |payload: &serde_json::Value, item: u32| payload["item"].as_u64() == Some(item.into());
+    let when = |e: &recert_store::audit::AuditEvent| {
+        DateTime::parse_from_rfc3339(&e.at)
+            .map(|t| utc(t.with_timezone(&Utc)))
+            .unwrap_or(e.at.clone())
+    };
+    let planned = events.iter().any(|(e, _)| e.kind == "remediation.planned");
+    let held: std::collections::BTreeSet<u32> =
+        store.remediation_holds(campaign_id)?.into_iter().map(|h| h.item_id).collect();
+    let mut log = Vec::new();
+    for action in store.remediation_actions(campaign_id)? {
+        let item = action.item_id;
+        // A held item joins the journal when someone confirms it; the others when it is planned.
+        let journaled = if held.contains(&item) {
+            events.iter().any(|(e, p)| e.kind == "remediation.confirmed" && about(p, item))
+        } else {
+            planned
+        };
+        if !journaled {
+            continue;
+        }
+        let (mut submitted_at, mut result, mut finished) = (String::new(), "planned", None);
+        for (e, _) in events.iter().filter(|(_, p)| about(p, item)) {
+            match e.kind.as_str() {
+                "remediation.submitted" => {
+                    submitted_at = when(e);
+                    result = "submitted";
+                }
+                "remediation.succeeded" => (result, finished) = ("succeeded", Some(e.seq)),
+                "remediation.failed" => (result, finished) = ("failed", Some(e.seq)),
+                "remediation.skipped" => (result, finished) = ("skipped", Some(e.seq)),
+                _ => {}
+            }
+        }
+        let (mut verified, mut verified_at) = (String::new(), String::new());
+        for (e, p) in &events {
+            let checked = p["items"]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| i.as_u64() == Some(item.into())));
+            if e.kind == "remediation.verified" && checked && finished.is_some_and(|f| e.seq > f) {
+                let flagged =
+                    p["flagged"].as_array().and_then(|f| f.iter().find(|v| about(v, item)));
+                verified = flagged
+                    .and_then(|v| v["verification"].as_str())
+                    .unwrap_or("verified-removed")
+                    .to_string();
+                verified_at = when(e);
+            }
+        }
+        log.push(RemediationEntry {
+            item_id: item,
+            principal: action.principal_name,
+            role: action.role_name,
+            action: format!("remove the {} assignment", action.kind),
+            request_id: if finished.is_some() {
+                action.request_id.unwrap_or_default()
+            } else {
+                String::new()
+            },
+            submitted_at,
+            result: result.to_string(),
+            verified,
+            verified_at,
+        });
+    }
+    Ok(log)
 }
 
 /// The binder of `campaign_id` as of audit event `audit_seq`, generated at `generated_at`.
@@ -432,7 +515,7 @@ pub(crate) fn build_binder(
         reroutes,
         self_review_prevented,
         reviewers,
-        remediation: Vec::new(),
+        remediation: remediation_log(store, campaign_id, &upto)?,
         exceptions,
         timeliness: Timeliness {
             scheduled_start: utc(campaign.period_start),

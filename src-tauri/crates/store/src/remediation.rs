@@ -591,6 +591,8 @@ impl Store {
             now,
             serde_json::json!({
                 "checked": results.len(),
+                // Which actions this pass checked, so the evidence can say what was verified when.
+                "items": results.iter().map(|r| r.0).collect::<Vec<_>>(),
                 "verifiedRemoved": count(Verification::VerifiedRemoved),
                 "stillPresent": count(Verification::StillPresent),
                 "reappeared": count(Verification::Reappeared),

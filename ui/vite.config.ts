@@ -11,5 +11,6 @@ export default defineConfig(({ mode }) => ({
   build: { target: "safari15", outDir: "dist", emptyOutDir: true },
   // Component tests mount views in jsdom, which needs Svelte's browser build, not its server one.
   resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"] },
+  // The font test reads app.css as text; Vitest otherwise hands every style sheet over empty.
+  test: { environment: "jsdom", include: ["src/**/*.test.ts"], css: { include: [/app\.css/] } },
 }));

@@ -132,6 +132,7 @@ pub fn run() {
             commands::evidence::evidence_open_folder,
             commands::remediation::remediation_plan,
             commands::remediation::remediation_confirm_held,
+            commands::remediation::remediation_keep_held,
             commands::remediation::remediation_apply,
             commands::remediation::remediation_cancel,
             commands::remediation::remediation_verify,

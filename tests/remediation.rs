@@ -286,9 +286,76 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
         .await
         .expect_err("not confirmable");
     assert_eq!(err.code, ErrorCode::Conflict);
-    let confirmed =
-        h.app.remediation_confirm_held(&id, critical[0].item_id, admin).await.expect("confirmed");
+    let confirmed = h
+        .app
+        .remediation_confirm_held(&id, critical[0].item_id, admin.clone())
+        .await
+        .expect("confirmed");
     assert_eq!(confirmed.counts.planned, 1);
+
+    // The other held removals do not go ahead: the admin keeps the access, saying why. A reason
+    // is required, only an admin decides, and a confirmed removal is not kept after all.
+    let rest = &critical[1..];
+    assert!(!rest.is_empty(), "more than one critical-role removal is held: {critical:#?}");
+    let err = h
+        .app
+        .remediation_keep_held(&id, rest[0].item_id, admin.clone(), "  ".into())
+        .await
+        .expect_err("no reason");
+    assert_eq!((err.code, err.fields.len()), (ErrorCode::Invalid, 1), "{err:?}");
+    let err = h
+        .app
+        .remediation_keep_held(&id, critical[0].item_id, admin.clone(), "changed my mind".into())
+        .await
+        .expect_err("already confirmed");
+    assert_eq!(err.code, ErrorCode::Conflict);
+    let stranger = IdentityDto {
+        id: "x".into(),
+        upn: "x@evil.test".into(),
+        display_name: "X".into(),
+        tenant_id: h.tenant_id.clone(),
+    };
+    let err = h
+        .app
+        .remediation_keep_held(&id, rest[0].item_id, stranger, "mine".into())
+        .await
+        .expect_err("not an admin");
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    // The admin holds one of these roles: nobody keeps their own access, a second admin does.
+    let second =
+        h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[6]).await.expect("an identity");
+    h.app.set_governance_admins(vec![admin.clone(), second.clone()]).await.expect("admins");
+    let why = "sole on-call owner until the vendor escalation closes";
+    for x in rest {
+        let own = x.principal_id.eq_ignore_ascii_case(&admin.id);
+        if own {
+            let err = h
+                .app
+                .remediation_keep_held(&id, x.item_id, admin.clone(), why.into())
+                .await
+                .expect_err("their own access");
+            assert_eq!(err.code, ErrorCode::Forbidden);
+        }
+        let keeper = if own { second.clone() } else { admin.clone() };
+        h.app.remediation_keep_held(&id, x.item_id, keeper, why.into()).await.expect("kept");
+    }
+    let keeper_of = |x: &recert_app::remediation::dto::HeldItemDto| {
+        if x.principal_id.eq_ignore_ascii_case(&admin.id) {
+            second.upn.clone()
+        } else {
+            admin.upn.clone()
+        }
+    };
+    let kept = h.app.remediation_plan(&id).await.expect("plan");
+    assert_eq!(kept.counts.awaiting_confirmation, 0, "nothing waits for a person now");
+    assert!(
+        rest.iter().all(|x| kept.held.iter().any(|k| k.item_id == x.item_id
+            && k.kept_by.as_deref() == Some(keeper_of(x).as_str())
+            && k.kept_reason.as_deref() == Some(why))),
+        "{:#?}",
+        kept.held
+    );
+    assert_eq!(kept.counts.planned, 1, "keeping sends nothing");
     let again = h
         .app
         .remediation_apply(&id, &quiet(), CancellationToken::new())
@@ -300,6 +367,17 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let verified = h.app.remediation_verify(&id).await.expect("verify");
     assert_eq!(verified.counts.reappeared, 0);
     assert_eq!(verified.counts.still_present, 0);
+    assert_eq!(verified.campaign_state, "completed", "every held removal is decided");
+    for x in rest {
+        assert!(
+            !h.emulator
+                .mutation_log()
+                .iter()
+                .any(|m| addressed(m).is_some_and(|k| k.ends_with(&x.principal_id.to_lowercase())
+                    && k.contains(&x.role_id.to_lowercase()))),
+            "no request for a kept removal"
+        );
+    }
 
     // The evidence's remediation log holds every journaled removal with its result and the
     // verification, and still verifies after a later verification pass.
@@ -322,6 +400,25 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
             assert!(!entry["submitted_at"].as_str().unwrap_or_default().is_empty(), "{entry}");
         }
     }
+    // The held removals are exceptions in the binder: the kept ones name who kept the access and
+    // why, the protected ones say why nothing was sent, the confirmed one is a removal instead.
+    let exceptions = binder["binder"]["exceptions"].as_array().expect("exceptions");
+    let reason_of = |item: u32| {
+        exceptions
+            .iter()
+            .find(|e| e["item_id"].as_u64() == Some(item.into()))
+            .and_then(|e| e["reason"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for x in rest {
+        let reason = reason_of(x.item_id);
+        assert!(reason.contains(&keeper_of(x)) && reason.contains(why), "{reason}");
+    }
+    for x in &protected {
+        assert!(reason_of(x.item_id).contains("protected"), "{}", reason_of(x.item_id));
+    }
+    assert!(reason_of(critical[0].item_id).is_empty(), "the confirmed one is in the log");
     h.app.remediation_verify(&id).await.expect("verify again");
     let report = h.app.verify(&id, paths()).await.expect("verified");
     assert!(report.ok, "the export still matches after another pass: {report:?}");

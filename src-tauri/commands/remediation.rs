@@ -1,5 +1,5 @@
 //! Commands for remediation: the preview (grouped by role and person, held items), confirming a
-//! held removal by name, applying with progress and cancel, verifying; and the safety settings.
+//! held removal by name or keeping the access with a reason, applying with progress and cancel, verifying; and the safety settings.
 
 use recert_app::campaigns::dto::IdentityDto;
 use recert_app::remediation::dto::{RemediationPlanDto, RemediationProgressDto, SafetyDto};
@@ -25,6 +25,17 @@ pub async fn remediation_confirm_held(
     identity: IdentityDto,
 ) -> Result<RemediationPlanDto, AppError> {
     shell.acting().remediation_confirm_held(&campaign_id, item_id, identity).await
+}
+
+#[tauri::command]
+pub async fn remediation_keep_held(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_id: u32,
+    identity: IdentityDto,
+    reason: String,
+) -> Result<RemediationPlanDto, AppError> {
+    shell.acting().remediation_keep_held(&campaign_id, item_id, identity, reason).await
 }
 
 /// Applies the plan, reporting each finished action; `remediation_cancel` stops it between

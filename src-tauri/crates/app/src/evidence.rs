@@ -12,6 +12,7 @@ use recert_evidence::model::{
 use recert_evidence::{ExportFile, Exports, Sinks, verify_exports, write_all};
 use recert_store::Store;
 use recert_store::evidence::ExportRecord;
+use recert_store::worklist::ItemRecord;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -279,6 +280,65 @@ fn remediation_log(
     Ok(log)
 }
 
+/// The removals the plan held back, as exceptions, as the audit events up to the cut tell them: a
+/// hold confirmed by then is a removal in the remediation log instead; one kept by then names who
+/// kept the access and why; the others still wait for a person. Items already listed (access
+/// through a group, settled at close) are not listed twice.
+fn held_exceptions(
+    store: &Store,
+    campaign_id: &str,
+    items: &[ItemRecord],
+    upto: &[recert_store::audit::AuditEvent],
+    exceptions: &mut Vec<ExceptionEntry>,
+) -> Result<(), AppError> {
+    let subject = format!("campaign/{campaign_id}");
+    let events: Vec<(&recert_store::audit::AuditEvent, serde_json::Value)> = upto
+        .iter()
+        .filter(|e| e.subject == subject && e.kind.starts_with("remediation."))
+        .map(|e| (e, serde_json::from_str(&e.payload).unwrap_or_default()))
+        .collect();
+    if !events.iter().any(|(e, _)| e.kind == "remediation.planned") {
+        return Ok(());
+    }
+    let decided = |kind: &str, item: u32| {
+        events.iter().find(|(e, p)| e.kind == kind && p["item"].as_u64() == Some(item.into()))
+    };
+    let by_id: HashMap<u32, &ItemRecord> = items.iter().map(|i| (i.id, i)).collect();
+    let listed: std::collections::BTreeSet<u32> = exceptions.iter().map(|e| e.item_id).collect();
+    for hold in store.remediation_holds(campaign_id)? {
+        let Some(item) = by_id.get(&hold.item_id) else { continue };
+        if listed.contains(&hold.item_id)
+            || decided("remediation.confirmed", hold.item_id).is_some()
+        {
+            continue;
+        }
+        let reason = match decided("remediation.kept", hold.item_id) {
+            Some((e, p)) => format!(
+                "{} — kept by {} on {}: {}",
+                hold.reason,
+                p["keptBy"]["upn"].as_str().unwrap_or(&e.actor),
+                DateTime::parse_from_rfc3339(&e.at)
+                    .map(|t| utc(t.with_timezone(&Utc)))
+                    .unwrap_or(e.at.clone()),
+                p["reason"].as_str().unwrap_or_default()
+            ),
+            None if hold.confirmable => format!(
+                "{} — waiting for a governance admin to confirm the removal or keep the access",
+                hold.reason
+            ),
+            None => hold.reason.clone(),
+        };
+        exceptions.push(ExceptionEntry {
+            item_id: hold.item_id,
+            principal: item.principal_upn.clone().unwrap_or_else(|| item.principal_name.clone()),
+            role: item.role_name.clone(),
+            reason,
+        });
+    }
+    exceptions.sort_by_key(|e| e.item_id);
+    Ok(())
+}
+
 /// The binder of `campaign_id` as of audit event `audit_seq`, generated at `generated_at`.
 pub(crate) fn build_binder(
     store: &Store,
@@ -422,7 +482,7 @@ pub(crate) fn build_binder(
             });
         }
     }
-    let exceptions = items
+    let mut exceptions: Vec<ExceptionEntry> = items
         .iter()
         .filter(|i| i.outcome.as_deref() == Some("exception"))
         .map(|i| ExceptionEntry {
@@ -516,7 +576,10 @@ pub(crate) fn build_binder(
         self_review_prevented,
         reviewers,
         remediation: remediation_log(store, campaign_id, &upto)?,
-        exceptions,
+        exceptions: {
+            held_exceptions(store, campaign_id, &items, &upto, &mut exceptions)?;
+            exceptions
+        },
         timeliness: Timeliness {
             scheduled_start: utc(campaign.period_start),
             scheduled_end: utc(campaign.period_end),

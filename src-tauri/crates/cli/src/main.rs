@@ -49,7 +49,7 @@ enum Command {
     /// Decisions in bulk.
     #[command(subcommand)]
     Decisions(DecisionsCommand),
-    /// Removals after close: preview, apply (resumable), verify, confirm held items.
+    /// Removals after close: preview, apply (resumable), verify, confirm or keep held items.
     #[command(subcommand)]
     Remediation(remediation::RemediationCommand),
     /// Real tenants: add, list, pull, sign in and out.

@@ -1,6 +1,7 @@
-//! `recert-cli remediation plan|apply|verify|confirm <campaign>`: preview the removals and what is
-//! held back, apply them with progress lines (resumable: run it again after an interruption),
-//! re-check them until the deadline, and confirm a held critical-role removal.
+//! `recert-cli remediation plan|apply|verify|confirm|keep <campaign>`: preview the removals and
+//! what is held back, apply them with progress lines (resumable: run it again after an
+//! interruption), re-check them until the deadline, and confirm a held critical-role removal or
+//! keep the access with a reason.
 
 use clap::Subcommand;
 use recert_app::remediation::ApplyOptions;
@@ -28,6 +29,17 @@ pub enum RemediationCommand {
         item: u32,
         #[arg(long = "as")]
         as_user: String,
+    },
+    /// Keep the access a critical-role hold protects: the removal is not sent, and the evidence
+    /// lists it as an exception with the named user and the reason.
+    Keep {
+        campaign: String,
+        item: u32,
+        #[arg(long = "as")]
+        as_user: String,
+        /// Why the access stays (shown to auditors).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -85,8 +97,14 @@ fn print_plan(plan: &RemediationPlanDto) {
             );
         }
     }
-    for h in plan.held.iter().filter(|h| h.proposal.is_some() && h.confirmed_by.is_none()) {
-        println!("  item {:<6} proposal: {}", h.item_id, h.proposal.as_deref().unwrap_or_default());
+    for h in &plan.held {
+        if let (Some(by), Some(reason)) = (&h.kept_by, &h.kept_reason) {
+            println!("  item {:<6} kept by {by}: {reason}", h.item_id);
+        } else if h.confirmed_by.is_none()
+            && let Some(proposal) = &h.proposal
+        {
+            println!("  item {:<6} proposal: {proposal}", h.item_id);
+        }
     }
 }
 
@@ -163,6 +181,12 @@ pub async fn run(
             let tenant = session.app.campaign(&campaign).await?.campaign.tenant_id;
             let who = session.app.demo_identity(&tenant, &as_user).await?;
             let plan = session.app.remediation_confirm_held(&campaign, item, who).await?;
+            output(json, &plan, false);
+        }
+        RemediationCommand::Keep { campaign, item, as_user, reason } => {
+            let tenant = session.app.campaign(&campaign).await?.campaign.tenant_id;
+            let who = session.app.demo_identity(&tenant, &as_user).await?;
+            let plan = session.app.remediation_keep_held(&campaign, item, who, reason).await?;
             output(json, &plan, false);
         }
     }

@@ -652,9 +652,10 @@ fn remediation(w: &mut Writer, b: &Binder) {
     }
     w.table_start(vec![
         Col::num("Item", 30.0),
-        Col::text("Principal", 96.0),
-        Col::text("Role", 104.0),
-        Col::text("Action", 60.0),
+        Col::wrap("Principal", 96.0, 2),
+        Col::wrap("Role", 104.0, 2),
+        // "remove the eligible assignment": whole, on up to three lines.
+        Col::wrap("Action", 60.0, 3),
         Col::mono("Graph request id", 180.0),
         Col::text("Submitted (UTC)", 84.0),
         Col::text("Result", 50.0),
@@ -682,8 +683,9 @@ fn remediation(w: &mut Writer, b: &Binder) {
 fn exceptions(w: &mut Writer, b: &Binder) {
     w.section(
         "Exceptions",
-        "Items the campaign could not settle automatically (protected principals, minimum holder \
-         counts, removals Graph refused), with the reason each needs a person.",
+        "Items the campaign could not settle automatically (access through a group, protected \
+         principals, minimum holder counts), with the reason each needs a person, and who kept \
+         the access where a governance admin decided a held removal should not go ahead.",
     );
     if b.exceptions.is_empty() {
         w.paragraph("No exceptions.", 9.0, INK);

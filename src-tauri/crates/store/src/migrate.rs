@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_evidence.sql"),
     include_str!("../migrations/0006_pull_page_digest.sql"),
     include_str!("../migrations/0007_audit_indexes.sql"),
+    include_str!("../migrations/0008_remediation_keep.sql"),
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

@@ -81,6 +81,17 @@ pub struct HoldRecord {
     pub confirmed_by_id: Option<String>,
     pub confirmed_by_upn: Option<String>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// Set when a named admin decided the access stays instead.
+    pub kept: Option<Kept>,
+}
+
+/// Who decided a held removal should not go ahead, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kept {
+    pub by_id: String,
+    pub by_upn: String,
+    pub at: DateTime<Utc>,
+    pub reason: String,
 }
 
 /// When and with which safety settings a campaign's plan was made.
@@ -181,6 +192,44 @@ fn action_in(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Result<Ac
             id: format!("{campaign_id}#{item_id}"),
         })?;
     finish_action(raw)
+}
+
+/// The reason of a confirmable hold nobody has decided yet; `decision` ("confirmed", "kept")
+/// words the refusal otherwise.
+fn undecided_hold(
+    tx: &Transaction<'_>,
+    campaign_id: &str,
+    item_id: u32,
+    decision: &str,
+) -> Result<String> {
+    let hold: Option<(bool, Option<String>, Option<String>, String)> = tx
+        .query_row(
+            "SELECT confirmable, confirmed_by_upn, kept_by_upn, reason FROM remediation_hold
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, item_id],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((confirmable, confirmed_by, kept_by, reason)) = hold else {
+        return Err(StoreError::NotFound {
+            what: "held item",
+            id: format!("{campaign_id}#{item_id}"),
+        });
+    };
+    if !confirmable {
+        return Err(StoreError::Conflict(format!(
+            "item {item_id} cannot be {decision}: it is held because {reason}"
+        )));
+    }
+    if let Some(by) = confirmed_by {
+        return Err(StoreError::Conflict(format!(
+            "item {item_id} was already confirmed for removal by {by}"
+        )));
+    }
+    if let Some(by) = kept_by {
+        return Err(StoreError::Conflict(format!("item {item_id} was already kept by {by}")));
+    }
+    Ok(reason)
 }
 
 fn insert_action(tx: &Transaction<'_>, campaign_id: &str, a: &NewAction, now: &str) -> Result<()> {
@@ -324,7 +373,7 @@ impl Store {
     pub fn remediation_holds(&self, campaign_id: &str) -> Result<Vec<HoldRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT item_id, code, reason, proposal, confirmable, confirmed_by_id, confirmed_by_upn,
-                    confirmed_at
+                    confirmed_at, kept_by_id, kept_by_upn, kept_at, kept_reason
              FROM remediation_hold WHERE campaign_id = ?1 ORDER BY item_id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
@@ -338,13 +387,24 @@ impl Store {
                     confirmed_by_id: row.get(5)?,
                     confirmed_by_upn: row.get(6)?,
                     confirmed_at: None,
+                    kept: None,
                 },
                 row.get::<_, Option<String>>(7)?,
+                (
+                    row.get::<_, Option<String>>(8)?,
+                    row.get::<_, Option<String>>(9)?,
+                    row.get::<_, Option<String>>(10)?,
+                    row.get::<_, Option<String>>(11)?,
+                ),
             ))
         })?;
         rows.map(|row| {
-            let (mut hold, at) = row?;
+            let (mut hold, at, kept) = row?;
             hold.confirmed_at = parse_time("remediation_hold", "confirmed_at", at)?;
+            if let (Some(by_id), Some(by_upn), Some(at), Some(reason)) = kept {
+                let at = parse_time("remediation_hold", "kept_at", Some(at))?.unwrap_or_default();
+                hold.kept = Some(Kept { by_id, by_upn, at, reason });
+            }
             Ok(hold)
         })
         .collect()
@@ -361,32 +421,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let hold: Option<(bool, Option<String>, String)> = tx
-            .query_row(
-                "SELECT confirmable, confirmed_by_upn, reason FROM remediation_hold
-                 WHERE campaign_id = ?1 AND item_id = ?2",
-                params![campaign_id, action.item_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-            )
-            .optional()?;
-        let Some((confirmable, confirmed_by, reason)) = hold else {
-            return Err(StoreError::NotFound {
-                what: "held item",
-                id: format!("{campaign_id}#{}", action.item_id),
-            });
-        };
-        if !confirmable {
-            return Err(StoreError::Conflict(format!(
-                "item {} cannot be confirmed: {reason}",
-                action.item_id
-            )));
-        }
-        if let Some(by) = confirmed_by {
-            return Err(StoreError::Conflict(format!(
-                "item {} was already confirmed by {by}",
-                action.item_id
-            )));
-        }
+        let reason = undecided_hold(&tx, campaign_id, action.item_id, "confirmed")?;
         let stamp = format_time(now);
         tx.execute(
             "UPDATE remediation_hold SET confirmed_by_id = ?3, confirmed_by_upn = ?4, confirmed_at = ?5
@@ -406,6 +441,50 @@ impl Store {
                 "hold": reason,
                 "role": action.role_name,
                 "principal": action.principal_name,
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A named admin decides a held removal should not go ahead: the access stays, the hold
+    /// records who, when and why, and it no longer waits for a confirmation.
+    #[allow(clippy::too_many_arguments)]
+    pub fn keep_remediation_hold(
+        &mut self,
+        campaign_id: &str,
+        item_id: u32,
+        keeper_id: &str,
+        keeper_upn: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let hold = undecided_hold(&tx, campaign_id, item_id, "kept")?;
+        let (role, principal): (String, String) = tx.query_row(
+            "SELECT role_name, principal_name FROM item WHERE campaign_id = ?1 AND id = ?2",
+            params![campaign_id, item_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        tx.execute(
+            "UPDATE remediation_hold SET kept_by_id = ?3, kept_by_upn = ?4, kept_at = ?5,
+                    kept_reason = ?6
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, item_id, keeper_id, keeper_upn, format_time(now), reason],
+        )?;
+        event(
+            &tx,
+            campaign_id,
+            "remediation.kept",
+            keeper_upn,
+            now,
+            serde_json::json!({
+                "item": item_id,
+                "keptBy": { "id": keeper_id, "upn": keeper_upn },
+                "reason": reason,
+                "hold": hold,
+                "role": role,
+                "principal": principal,
             }),
         )?;
         tx.commit()?;
@@ -732,6 +811,42 @@ mod tests {
         let h = &s.remediation_holds("c").expect("holds")[0];
         assert_eq!(h.confirmed_by_upn.as_deref(), Some("jane@contoso.test"));
         assert_eq!(s.remediation_actions("c").expect("actions")[0].state, ActionState::Planned);
+    }
+
+    #[test]
+    fn a_hold_kept_by_a_named_person_stays_without_an_action_and_is_not_confirmed_after() {
+        let mut s = store();
+        s.record_remediation_plan("c", &[], &[hold(1), hold(2)], "{}", "me", now()).expect("plan");
+        s.keep_remediation_hold("c", 2, "id-j", "jane@contoso.test", "vendor escalation", now())
+            .expect("kept");
+        let again = s.keep_remediation_hold("c", 2, "id-j", "jane@contoso.test", "again", now());
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "kept once");
+        let confirm = s.confirm_remediation_hold("c", &action(2, "s2"), "id-k", "k@c.test", now());
+        assert!(matches!(confirm, Err(StoreError::Conflict(_))), "a kept hold is not confirmed");
+        s.confirm_remediation_hold("c", &action(1, "s1"), "id-j", "jane@contoso.test", now())
+            .expect("confirm the other");
+        let keep = s.keep_remediation_hold("c", 1, "id-j", "jane@contoso.test", "late", now());
+        assert!(matches!(keep, Err(StoreError::Conflict(_))), "a confirmed hold is not kept");
+        let missing = s.keep_remediation_hold("c", 9, "id-j", "jane@contoso.test", "x", now());
+        assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+
+        let holds = s.remediation_holds("c").expect("holds");
+        let kept = holds[1].kept.as_ref().expect("kept");
+        assert_eq!(
+            (kept.by_upn.as_str(), kept.reason.as_str()),
+            ("jane@contoso.test", "vendor escalation")
+        );
+        assert!(holds[1].confirmed_by_upn.is_none() && holds[0].kept.is_none());
+        let actions = s.remediation_actions("c").expect("actions");
+        assert_eq!(
+            actions.iter().map(|a| a.item_id).collect::<Vec<_>>(),
+            [1],
+            "only the confirmed one"
+        );
+        let events = s.audit_events(Some("campaign/c")).expect("events");
+        let kept_event = events.iter().find(|e| e.kind == "remediation.kept").expect("audited");
+        assert_eq!(kept_event.actor, "jane@contoso.test");
+        assert!(kept_event.payload.contains("vendor escalation"), "{}", kept_event.payload);
     }
 
     #[test]

@@ -11,4 +11,8 @@ code: string, reason: string, proposal: string | null,
 /**
  * Waits for a named person's confirmation (critical roles).
  */
-confirmable: boolean, confirmedBy: string | null, confirmedAt: string | null, };
+confirmable: boolean, confirmedBy: string | null, confirmedAt: string | null, 
+/**
+ * Set when a named admin decided the access stays: who (UPN), when and why.
+ */
+keptBy: string | null, keptAt: string | null, keptReason: string | null, };

@@ -64,6 +64,10 @@ pub struct HeldItemDto {
     pub confirmable: bool,
     pub confirmed_by: Option<String>,
     pub confirmed_at: Option<String>,
+    /// Set when a named admin decided the access stays: who (UPN), when and why.
+    pub kept_by: Option<String>,
+    pub kept_at: Option<String>,
+    pub kept_reason: Option<String>,
 }
 
 /// Per role: how many removals and how many held back.

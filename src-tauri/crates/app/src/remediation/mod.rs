@@ -27,6 +27,7 @@ use sha2::{Digest, Sha256};
 
 use crate::campaigns::dto::IdentityDto;
 use crate::campaigns::{parse_definition, rfc3339};
+use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode};
 use dto::{
     CriticalRoleDto, HeldItemDto, PersonRemediationDto, RemediationActionDto, RemediationCountsDto,
@@ -367,10 +368,11 @@ fn plan_dto(
     let mut held = Vec::new();
     for h in store.remediation_holds(campaign_id)? {
         let Some(item) = items.get(&h.item_id) else { continue };
-        // A confirmed hold is an action now; the hold stays as the record of who confirmed.
+        // A confirmed hold is an action now; the hold stays as the record of who confirmed. A
+        // kept one stays held back, decided: nobody needs to confirm it any more.
         if h.confirmed_by_upn.is_none() {
             counts.held += 1;
-            counts.awaiting_confirmation += u32::from(h.confirmable);
+            counts.awaiting_confirmation += u32::from(h.confirmable && h.kept.is_none());
             roles
                 .entry((item.role_name.clone(), item.role_id.clone()))
                 .or_insert_with(|| RoleRemediationDto {
@@ -404,6 +406,9 @@ fn plan_dto(
             confirmable: h.confirmable,
             confirmed_by: h.confirmed_by_upn,
             confirmed_at: h.confirmed_at.map(rfc3339),
+            kept_by: h.kept.as_ref().map(|k| k.by_upn.clone()),
+            kept_at: h.kept.as_ref().map(|k| rfc3339(k.at)),
+            kept_reason: h.kept.map(|k| k.reason),
         });
     }
     Ok(RemediationPlanDto {
@@ -424,6 +429,54 @@ fn plan_dto(
 
 /// Remediating → Completed when every action is final, every removal (and failure) is verified
 /// removed, and no held item waits for confirmation.
+/// The longest reason a kept removal takes: a sentence or two for the auditor, not a document.
+const MAX_KEEP_REASON: usize = 1000;
+
+/// The held item `item_id` of a campaign still in remediation, when `who` (a governance admin of
+/// the campaign's tenant, not its holder) may decide it; `verb` words the refusals.
+fn held_item_for(
+    store: &mut Store,
+    campaign_id: &str,
+    item_id: u32,
+    who: &IdentityDto,
+    verb: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<ItemRecord, AppError> {
+    ensure_plan(store, campaign_id, actor, now)?;
+    let record = store.campaign(campaign_id)?;
+    if record.state == CampaignState::Completed {
+        return Err(AppError::new(
+            ErrorCode::Conflict,
+            format!("campaign {campaign_id} is completed: its removals are decided"),
+        ));
+    }
+    let (definition, _) = parse_definition(&record.definition)?;
+    if who.tenant_id != definition.tenant_id || who.id.trim().is_empty() {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            "a held removal is decided by a named person of the campaign's tenant",
+        ));
+    }
+    if is_governance_admin(store, who)? == Some(false) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!("{} is not a governance admin", who.upn),
+        ));
+    }
+    let item = store
+        .items(campaign_id, &[item_id])?
+        .pop()
+        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
+    if item.principal_id.eq_ignore_ascii_case(&who.id) {
+        return Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!("nobody {verb} a held removal of their own access"),
+        ));
+    }
+    Ok(item)
+}
+
 fn complete_if_done(
     store: &mut Store,
     campaign_id: &str,
@@ -441,7 +494,7 @@ fn complete_if_done(
     let waiting = store
         .remediation_holds(campaign_id)?
         .iter()
-        .any(|h| h.confirmable && h.confirmed_by_upn.is_none());
+        .any(|h| h.confirmable && h.confirmed_by_upn.is_none() && h.kept.is_none());
     if done && !waiting {
         store.set_campaign_state(
             campaign_id,
@@ -761,40 +814,41 @@ impl App {
         let actor = self.actor.clone();
         let now = self.now();
         self.with_store(move |store| {
-            ensure_plan(store, &id, &actor, now)?;
+            let item = held_item_for(store, &id, item_id, &confirmer, "confirms", &actor, now)?;
             let record = store.campaign(&id)?;
-            if record.state == CampaignState::Completed {
-                return Err(AppError::new(
-                    ErrorCode::Conflict,
-                    format!("campaign {id} is completed: nothing more is removed"),
-                ));
-            }
-            let (definition, _) = parse_definition(&record.definition)?;
-            if confirmer.tenant_id != definition.tenant_id || confirmer.id.trim().is_empty() {
-                return Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    "a held removal is confirmed by a named person of the campaign's tenant",
-                ));
-            }
-            if is_governance_admin(store, &confirmer)? == Some(false) {
-                return Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    format!("{} is not a governance admin", confirmer.upn),
-                ));
-            }
-            let item = store
-                .items(&id, &[item_id])?
-                .pop()
-                .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
-            if item.principal_id.eq_ignore_ascii_case(&confirmer.id) {
-                return Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    "nobody confirms the removal of their own access",
-                ));
-            }
             let endpoint = Endpoint::of(target_of(&item)?.surface, target_of(&item)?.kind);
             let action = new_action(&id, &record.name, &item, endpoint);
             store.confirm_remediation_hold(&id, &action, &confirmer.id, &confirmer.upn, now)?;
+            plan_dto(store, &id, now)
+        })
+        .await
+    }
+
+    /// A named person decides a removal held for a critical role should not go ahead: the access
+    /// stays, recorded with their reason as an exception in the evidence, and the campaign no
+    /// longer waits for it. Nobody decides to keep their own access.
+    pub async fn remediation_keep_held(
+        &self,
+        campaign_id: &str,
+        item_id: u32,
+        keeper: IdentityDto,
+        reason: String,
+    ) -> Result<RemediationPlanDto, AppError> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() || reason.chars().count() > MAX_KEEP_REASON {
+            let message = format!("say why the access stays (1 to {MAX_KEEP_REASON} characters)");
+            return Err(AppError::fields(
+                message.clone(),
+                vec![FieldErrorDto { field: "reason".into(), message }],
+            ));
+        }
+        let id = campaign_id.to_string();
+        let actor = self.actor.clone();
+        let now = self.now();
+        self.with_store(move |store| {
+            held_item_for(store, &id, item_id, &keeper, "keeps", &actor, now)?;
+            store.keep_remediation_hold(&id, item_id, &keeper.id, &keeper.upn, &reason, now)?;
+            complete_if_done(store, &id, &actor, now)?;
             plan_dto(store, &id, now)
         })
         .await

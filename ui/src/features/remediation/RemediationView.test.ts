@@ -1,0 +1,112 @@
+// The remediation screen against a fake backend: a held critical-role removal blocks applying
+// until a governance admin confirms it or keeps the access with a reason.
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { HeldItemDto, IdentityDto, RemediationPlanDto } from "../../ipc";
+import { session } from "../../lib/session.svelte";
+
+const backend = vi.hoisted(() => ({
+  remediationPlan: vi.fn(),
+  remediationKeepHeld: vi.fn(),
+  remediationConfirmHeld: vi.fn(),
+}));
+
+vi.mock("../../ipc", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../ipc")>();
+  return { ...real, ipc: backend };
+});
+
+import RemediationView from "./RemediationView.svelte";
+
+const admin: IdentityDto = { id: "u-adele", upn: "adele@contoso.com", displayName: "Adele Vance", tenantId: "t" };
+
+const held: HeldItemDto = {
+  itemId: 7,
+  roleId: "r-pra",
+  roleName: "Privileged Role Administrator",
+  kind: "active",
+  principalId: "u-megan",
+  principalName: "Megan Bowen",
+  principalUpn: "megan@contoso.com",
+  code: "criticalRoleMinimum",
+  reason: "Privileged Role Administrator would be left with 1 holder(s) (now 2, minimum 2): held until a named person confirms",
+  proposal: "assign another Privileged Role Administrator first, or confirm the removal",
+  confirmable: true,
+  confirmedBy: null,
+  confirmedAt: null,
+  keptBy: null,
+  keptAt: null,
+  keptReason: null,
+};
+
+function plan(hold: HeldItemDto): RemediationPlanDto {
+  const waiting = hold.confirmable && !hold.confirmedBy && !hold.keptBy ? 1 : 0;
+  return {
+    campaignId: "q1",
+    campaignName: "Quarterly Q1",
+    campaignState: "closed",
+    plannedAt: "2026-03-31T09:00:00Z",
+    deadline: null,
+    overdue: false,
+    autoApply: false,
+    counts: {
+      actions: 1, planned: 1, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: 1,
+      awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0,
+    },
+    roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, held: 1 }],
+    people: [],
+    actions: [],
+    held: [hold],
+  };
+}
+
+beforeEach(() => {
+  // jsdom has no modal dialogs; an open attribute is what the view's dialog needs here.
+  HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+    this.open = true;
+  };
+  HTMLDialogElement.prototype.close ??= function (this: HTMLDialogElement) {
+    this.open = false;
+  };
+  session.identity = admin;
+  backend.remediationPlan.mockResolvedValue(plan(held));
+});
+
+afterEach(() => {
+  cleanup();
+  session.identity = null;
+  vi.clearAllMocks();
+});
+
+describe("RemediationView", () => {
+  it("keeps a held removal's access with a reason, after which removals can be applied", async () => {
+    const kept = { ...held, keptBy: admin.upn, keptAt: "2026-03-31T10:00:00Z", keptReason: "sole on-call owner" };
+    backend.remediationKeepHeld.mockResolvedValue(plan(kept));
+    render(RemediationView, { id: "q1" });
+
+    const apply = await screen.findByRole("button", { name: /Apply 1 removal/ });
+    expect((apply as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByRole("button", { name: "Keep access…" }));
+    const keep = screen.getByRole("button", { name: "Keep access" }) as HTMLButtonElement;
+    expect(keep.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "  sole on-call owner " } });
+    expect(keep.disabled).toBe(false);
+    await fireEvent.click(keep);
+
+    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", 7, admin, "  sole on-call owner "));
+    expect(await screen.findByText(`Kept by ${admin.upn}`)).toBeTruthy();
+    expect(screen.getByText("sole on-call owner")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Keep access…" })).toBeNull();
+    expect((screen.getByRole("button", { name: /Apply 1 removal/ }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("shows the backend's refusal in the dialog and keeps it open", async () => {
+    backend.remediationKeepHeld.mockRejectedValue({ code: "forbidden", message: "nobody keeps a held removal of their own access", fields: [] });
+    render(RemediationView, { id: "q1" });
+    await fireEvent.click(await screen.findByRole("button", { name: "Keep access…" }));
+    await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "mine" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
+    expect(await screen.findByText(/their own access/)).toBeTruthy();
+    expect(screen.getByLabelText("Why does the access stay?")).toBeTruthy();
+  });
+});

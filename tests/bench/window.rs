@@ -51,6 +51,11 @@ struct Memory {
 }
 
 fn tree_memory(root: u32) -> std::collections::BTreeMap<String, Memory> {
+    process_memory(root, false)
+}
+
+/// Memory of `root`'s descendants (and of `root` itself when `with_root`), by process name.
+fn process_memory(root: u32, with_root: bool) -> std::collections::BTreeMap<String, Memory> {
     let mut children: std::collections::HashMap<u32, Vec<u32>> = std::collections::HashMap::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
@@ -66,7 +71,8 @@ fn tree_memory(root: u32) -> std::collections::BTreeMap<String, Memory> {
     }
     // tauri-driver and WebKitWebDriver are the harness, not the app: count below the driver.
     let mut by_name = std::collections::BTreeMap::<String, Memory>::new();
-    let mut stack = children.get(&root).cloned().unwrap_or_default();
+    let mut stack =
+        if with_root { vec![root] } else { children.get(&root).cloned().unwrap_or_default() };
     while let Some(pid) = stack.pop() {
         stack.extend(children.get(&pid).cloned().unwrap_or_default());
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
@@ -171,11 +177,45 @@ const tick = (t) => { times.push(t); if (times.length < 21) requestAnimationFram
 requestAnimationFrame(tick);
 "#;
 
+/// The web engine's own floor: WebKitGTK's MiniBrowser (shipped with the engine's library) showing
+/// an empty page, measured like the app. Whatever the app does, its window costs at least this.
+async fn engine_floor(rows: &mut Rows) -> Option<f64> {
+    let libdir = std::process::Command::new("pkg-config")
+        .args(["--variable=libdir", "webkit2gtk-4.1"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let browser = PathBuf::from(libdir).join("webkit2gtk-4.1/MiniBrowser");
+    let label = "the web engine alone: MiniBrowser on an empty page (PSS)";
+    let Ok(mut child) = std::process::Command::new(&browser)
+        .arg("about:blank")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    else {
+        rows.push((
+            format!("{label}: not measured, no {}", browser.display()),
+            f64::NAN,
+            "MB".into(),
+        ));
+        return None;
+    };
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let by_name = process_memory(child.id(), true);
+    let _ = child.kill();
+    let _ = child.wait();
+    let pss = by_name.values().map(|m| m.pss_kb).sum::<u64>() as f64 / 1024.0;
+    rows.push((label.into(), pss, "MB".into()));
+    Some(pss)
+}
+
 pub async fn window_figures() -> Rows {
     let app = std::env::var_os("RECERT_BENCH_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/release/recert"));
     let mut rows = Vec::new();
+    let floor = engine_floor(&mut rows).await;
 
     // Cold start on an empty database: from launching to the first painted frame of the shell.
     let mut starts = Vec::new();
@@ -200,12 +240,16 @@ pub async fn window_figures() -> Rows {
                 "ms".into(),
             ));
             tokio::time::sleep(Duration::from_secs(3)).await;
-            memory_rows(
-                &mut rows,
-                "idle memory at the dashboard, empty database",
-                &tree_memory(window.driver_pid()),
-                true,
-            );
+            let idle = tree_memory(window.driver_pid());
+            memory_rows(&mut rows, "idle memory at the dashboard, empty database", &idle, true);
+            if let Some(floor) = floor {
+                let pss = idle.values().map(|m| m.pss_kb).sum::<u64>() as f64 / 1024.0;
+                rows.push((
+                    "  of which above the web engine alone".into(),
+                    pss - floor,
+                    "MB".into(),
+                ));
+            }
         }
         window.close().await;
     }

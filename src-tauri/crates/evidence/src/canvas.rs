@@ -21,6 +21,8 @@ use printpdf::{
 use crate::EvidenceError;
 use crate::fonts::{FaceIx, Fonts, Style};
 use crate::pdf::fix_document_id;
+use std::borrow::Cow;
+use unicode_bidi::{BidiClass, BidiInfo, Level, bidi_class};
 
 /// An sRGB colour as 0–255 components.
 pub(crate) type Rgb8 = [u8; 3];
@@ -73,6 +75,8 @@ impl Canvas {
             self.text.extend_from_slice(&v.to_le_bytes());
         }
         self.text.extend_from_slice(&ink);
+        let s = drawn(fonts, style, s);
+        let s = s.as_ref();
         let mut used = fonts.used();
         let mut run: Option<(FaceIx, usize)> = None;
         for (at, c) in s.char_indices() {
@@ -269,6 +273,28 @@ impl TextState {
             self.tj = false;
         }
     }
+}
+
+/// `s` as it is drawn, left to right: right-to-left runs (Arabic, Hebrew) reversed into visual
+/// order by the Unicode bidirectional algorithm in a left-to-right line, so they read right and
+/// extract in typing order; characters no face has become U+FFFD. Most cells need neither and
+/// are borrowed as they are.
+fn drawn<'a>(fonts: &Fonts, style: Style, s: &'a str) -> Cow<'a, str> {
+    let rtl = s.chars().any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL));
+    let missing = s.chars().any(|c| fonts.drawable(style, c) != c);
+    if !rtl && !missing {
+        return Cow::Borrowed(s);
+    }
+    let mut visual = String::with_capacity(s.len());
+    if rtl {
+        let info = BidiInfo::new(s, Some(Level::ltr()));
+        for para in &info.paragraphs {
+            visual.push_str(&info.reorder_line(para, para.range.clone()));
+        }
+    } else {
+        visual.push_str(s);
+    }
+    Cow::Owned(visual.chars().map(|c| fonts.drawable(style, c)).collect())
 }
 
 /// Writes `v` with at most two decimals, the precision every coordinate here needs.

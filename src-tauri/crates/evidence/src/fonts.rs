@@ -22,6 +22,9 @@ const HANGUL_FONT: &[u8] = include_bytes!("../fonts/NanumGothic.ttf");
 /// vendored with its licence) does. Unshaped like every run here: the letters are all there and
 /// extract as typed, though vowel signs sit in typing order.
 const DEVANAGARI_FONT: &[u8] = include_bytes!("../fonts/NotoSansDevanagari-Regular.ttf");
+/// Nor Thai (names drew as boxes); Noto Sans Thai (OFL-1.1, vendored with its licence) does.
+/// Its vowel and tone marks have no advance, so they sit over the consonant before them.
+const THAI_FONT: &[u8] = include_bytes!("../fonts/NotoSansThai-Regular.ttf");
 
 /// Characters below this get their advance from a table built once per face: table cells are
 /// mostly Latin, and a cmap lookup per character would dominate a 100,000-row binder.
@@ -101,6 +104,10 @@ const WIDE: FaceIx = 3;
 const CJK: FaceIx = 4;
 const HANGUL: FaceIx = 5;
 const DEVANAGARI: FaceIx = 6;
+const THAI: FaceIx = 7;
+/// Where a character the style's face lacks is looked for, in order.
+const FALLBACKS: [FaceIx; 6] = [REGULAR, WIDE, CJK, HANGUL, DEVANAGARI, THAI];
+const REPLACEMENT: char = '\u{FFFD}';
 
 /// All faces of one document, in a fixed order.
 pub(crate) struct Fonts {
@@ -149,7 +156,7 @@ impl Used {
 impl Fonts {
     /// The binder's faces: DejaVu Sans Condensed (tables need the width), its bold, DejaVu Sans
     /// Mono, DejaVu Sans (a few scripts the condensed face lacks, e.g. Arabic), the CJK face, the
-    /// Hangul face and the Devanagari face.
+    /// Hangul face, the Devanagari face and the Thai face.
     pub(crate) fn binder(doc: &mut PdfDocument) -> Result<Fonts, EvidenceError> {
         // Subset tags are the ids' first six letters; fixed, distinct ids per face.
         let faces = vec![
@@ -165,6 +172,7 @@ impl Fonts {
             Face::load(doc, "RCRTJA", "Droid Sans Fallback", CJK_FONT)?,
             Face::load(doc, "RCRTKA", "NanumGothic", HANGUL_FONT)?,
             Face::load(doc, "RCRTDA", "Noto Sans Devanagari", DEVANAGARI_FONT)?,
+            Face::load(doc, "RCRTTA", "Noto Sans Thai", THAI_FONT)?,
         ];
         Ok(Fonts::new(faces))
     }
@@ -191,25 +199,32 @@ impl Fonts {
         &self.faces[ix.min(self.faces.len() - 1)]
     }
 
-    /// The face that draws `c` in `style`, and its advance in em. Falls back through the other
-    /// faces in order; a character no face has is drawn by the style's own face (as `.notdef`)
-    /// with the width of a space, so layout never fails on it.
+    /// The face that draws `c` in `style`, and its advance in em: the style's own face, else the
+    /// first fallback that has it. A character no face has is measured as the replacement mark
+    /// `drawable` turns it into, so layout never fails on it.
     pub(crate) fn pick(&self, style: Style, c: char) -> (FaceIx, f32) {
+        self.find(style, c)
+            .or_else(|| self.find(style, REPLACEMENT))
+            .unwrap_or((REGULAR, self.faces[REGULAR].advance(' ').unwrap_or(0.3)))
+    }
+
+    fn find(&self, style: Style, c: char) -> Option<(FaceIx, f32)> {
         let first = match style {
             Style::Regular => REGULAR,
             Style::Bold => BOLD,
             Style::Mono => MONO,
         }
         .min(self.faces.len() - 1);
-        if let Some(w) = self.faces[first].advance(c) {
-            return (first, w);
-        }
-        for ix in [REGULAR, WIDE, CJK, HANGUL, DEVANAGARI] {
-            if let Some(w) = self.faces.get(ix).and_then(|f| f.advance(c)) {
-                return (ix, w);
-            }
-        }
-        (first, self.faces[first].advance(' ').unwrap_or(0.3))
+        std::iter::once(first)
+            .chain(FALLBACKS)
+            .find_map(|ix| self.faces.get(ix).and_then(|f| f.advance(c)).map(|w| (ix, w)))
+    }
+
+    /// `c`, or U+FFFD when no face has it: a `.notdef` box would be drawn with a width the
+    /// layout did not measure, pushing the rest of its line out of place, and a reader could not
+    /// tell it from a real glyph.
+    pub(crate) fn drawable(&self, style: Style, c: char) -> char {
+        if self.find(style, c).is_some() { c } else { REPLACEMENT }
     }
 
     pub(crate) fn width(&self, style: Style, s: &str, size: f32) -> f32 {

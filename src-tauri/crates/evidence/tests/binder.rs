@@ -95,9 +95,35 @@ fn names_in_every_script_are_embedded_and_searchable() {
         "李伟",
         "김민준",
         "अमित सिंह",
+        // Right to left: drawn in visual order, so it reads right and extracts as typed.
+        "محمد العلي",
     ] {
         assert!(plain.contains(name), "{name} is not in the PDF's text");
     }
+}
+
+#[test]
+fn thai_and_hebrew_names_are_drawn_and_a_script_no_face_has_is_marked_not_boxed() {
+    let mut binder = fixture::binder();
+    let names = ["สมชาย ศรีสุข", "נועה כהן", "ሰላም Tesfaye"];
+    for (item, name) in binder.items.iter_mut().zip(names) {
+        item.principal_name = name.to_string();
+    }
+    let pdf = render(&binder).pdf;
+    let fonts = poppler("pdffonts", &[], &pdf);
+    assert!(
+        fonts.lines().any(|l| l.contains("+NotoSansThai-Regular ") && l.contains("yes yes yes")),
+        "the Thai face is embedded, subset, with ToUnicode:\n{fonts}"
+    );
+    let plain = poppler("pdftotext", &["-enc", "UTF-8"], &pdf);
+    for name in ["สมชาย ศรีสุข", "נועה כהן"] {
+        assert!(plain.contains(name), "{name} is not in the PDF's text");
+    }
+    // Ethiopic is in no face: each letter is a replacement mark, the Latin after it intact.
+    assert!(plain.contains("\u{FFFD}\u{FFFD}\u{FFFD} Tesfaye"), "{}", {
+        plain.lines().filter(|l| l.contains("Tesfaye")).collect::<Vec<_>>().join("\n")
+    });
+    assert!(!plain.contains("ሰላም"));
 }
 
 #[test]

@@ -50,6 +50,7 @@ describe("bundled fonts", () => {
       ["张", "Noto Sans SC"],
       ["श", "Noto Sans Devanagari"],
       ["م", "Noto Sans Arabic"],
+      ["ส", "Noto Sans Thai"],
     ] as const) {
       const face = all.find((f) => f.family === family && f.weight === 400 && covers(f, ch));
       expect(face, `${family} for ${ch}`).toBeDefined();

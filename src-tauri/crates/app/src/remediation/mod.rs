@@ -427,8 +427,6 @@ fn plan_dto(
     })
 }
 
-/// Remediating → Completed when every action is final, every removal (and failure) is verified
-/// removed, and no held item waits for confirmation.
 /// The longest reason a kept removal takes: a sentence or two for the auditor, not a document.
 const MAX_KEEP_REASON: usize = 1000;
 
@@ -477,6 +475,8 @@ fn held_item_for(
     Ok(item)
 }
 
+/// Remediating → Completed when every action is final, every removal (and failure) is verified
+/// removed, and no held item waits for confirmation.
 fn complete_if_done(
     store: &mut Store,
     campaign_id: &str,

@@ -299,16 +299,24 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     assert!(!rest.is_empty(), "more than one critical-role removal is held: {critical:#?}");
     let err = h
         .app
-        .remediation_keep_held(&id, rest[0].item_id, admin.clone(), "  ".into())
+        .remediation_keep_held(&id, vec![rest[0].item_id], admin.clone(), "  ".into())
         .await
         .expect_err("no reason");
     assert_eq!((err.code, err.fields.len()), (ErrorCode::Invalid, 1), "{err:?}");
+    // All or nothing: one confirmed removal in the batch keeps none of it.
     let err = h
         .app
-        .remediation_keep_held(&id, critical[0].item_id, admin.clone(), "changed my mind".into())
+        .remediation_keep_held(
+            &id,
+            vec![rest[0].item_id, critical[0].item_id],
+            admin.clone(),
+            "changed my mind".into(),
+        )
         .await
         .expect_err("already confirmed");
     assert_eq!(err.code, ErrorCode::Conflict);
+    let plan = h.app.remediation_plan(&id).await.expect("plan");
+    assert!(plan.held.iter().all(|x| x.kept_by.is_none()), "nothing was kept");
     let stranger = IdentityDto {
         id: "x".into(),
         upn: "x@evil.test".into(),
@@ -317,7 +325,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     };
     let err = h
         .app
-        .remediation_keep_held(&id, rest[0].item_id, stranger, "mine".into())
+        .remediation_keep_held(&id, vec![rest[0].item_id], stranger, "mine".into())
         .await
         .expect_err("not an admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
@@ -326,19 +334,30 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
         h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[6]).await.expect("an identity");
     h.app.set_governance_admins(vec![admin.clone(), second.clone()]).await.expect("admins");
     let why = "sole on-call owner until the vendor escalation closes";
-    for x in rest {
-        let own = x.principal_id.eq_ignore_ascii_case(&admin.id);
-        if own {
-            let err = h
-                .app
-                .remediation_keep_held(&id, x.item_id, admin.clone(), why.into())
-                .await
-                .expect_err("their own access");
-            assert_eq!(err.code, ErrorCode::Forbidden);
-        }
-        let keeper = if own { second.clone() } else { admin.clone() };
-        h.app.remediation_keep_held(&id, x.item_id, keeper, why.into()).await.expect("kept");
+    let (own, others): (Vec<_>, Vec<_>) =
+        rest.iter().partition(|x| x.principal_id.eq_ignore_ascii_case(&admin.id));
+    let ids = |xs: &[&recert_app::remediation::dto::HeldItemDto]| {
+        xs.iter().map(|x| x.item_id).collect::<Vec<u32>>()
+    };
+    assert!(!own.is_empty(), "the admin holds one of the held roles");
+    let err = h
+        .app
+        .remediation_keep_held(
+            &id,
+            rest.iter().map(|x| x.item_id).collect(),
+            admin.clone(),
+            why.into(),
+        )
+        .await
+        .expect_err("their own access is in the batch");
+    assert_eq!(err.code, ErrorCode::Forbidden);
+    if !others.is_empty() {
+        h.app
+            .remediation_keep_held(&id, ids(&others), admin.clone(), why.into())
+            .await
+            .expect("kept");
     }
+    h.app.remediation_keep_held(&id, ids(&own), second.clone(), why.into()).await.expect("kept");
     let keeper_of = |x: &recert_app::remediation::dto::HeldItemDto| {
         if x.principal_id.eq_ignore_ascii_case(&admin.id) {
             second.upn.clone()

@@ -31,11 +31,11 @@ pub async fn remediation_confirm_held(
 pub async fn remediation_keep_held(
     shell: State<'_, Shell>,
     campaign_id: String,
-    item_id: u32,
+    item_ids: Vec<u32>,
     identity: IdentityDto,
     reason: String,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.acting().remediation_keep_held(&campaign_id, item_id, identity, reason).await
+    shell.acting().remediation_keep_held(&campaign_id, item_ids, identity, reason).await
 }
 
 /// Applies the plan, reporting each finished action; `remediation_cancel` stops it between

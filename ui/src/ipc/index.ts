@@ -142,8 +142,9 @@ export const ipc = {
   remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),
   remediationConfirmHeld: (campaignId: string, itemId: number, identity: IdentityDto) =>
     call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemId, identity }),
-  remediationKeepHeld: (campaignId: string, itemId: number, identity: IdentityDto, reason: string) =>
-    call<RemediationPlanDto>("remediation_keep_held", { campaignId, itemId, identity, reason }),
+  /** Keeps the access of held removals (all or none), with the keeper's reason. */
+  remediationKeepHeld: (campaignId: string, itemIds: number[], identity: IdentityDto, reason: string) =>
+    call<RemediationPlanDto>("remediation_keep_held", { campaignId, itemIds, identity, reason }),
   /** Applies the plan; `onProgress` hears each finished action; `remediationCancel` stops it. */
   remediationApply: (campaignId: string, onProgress: (p: RemediationProgressDto) => void) => {
     const channel = new Channel<RemediationProgressDto>();

@@ -30,11 +30,12 @@ pub enum RemediationCommand {
         #[arg(long = "as")]
         as_user: String,
     },
-    /// Keep the access a critical-role hold protects: the removal is not sent, and the evidence
-    /// lists it as an exception with the named user and the reason.
+    /// Keep the access critical-role holds protect (all the items named, or none): the removals
+    /// are not sent, and the evidence lists them as exceptions with the named user and the reason.
     Keep {
         campaign: String,
-        item: u32,
+        #[arg(required = true)]
+        items: Vec<u32>,
         #[arg(long = "as")]
         as_user: String,
         /// Why the access stays (shown to auditors).
@@ -183,10 +184,10 @@ pub async fn run(
             let plan = session.app.remediation_confirm_held(&campaign, item, who).await?;
             output(json, &plan, false);
         }
-        RemediationCommand::Keep { campaign, item, as_user, reason } => {
+        RemediationCommand::Keep { campaign, items, as_user, reason } => {
             let tenant = session.app.campaign(&campaign).await?.campaign.tenant_id;
             let who = session.app.demo_identity(&tenant, &as_user).await?;
-            let plan = session.app.remediation_keep_held(&campaign, item, who, reason).await?;
+            let plan = session.app.remediation_keep_held(&campaign, items, who, reason).await?;
             output(json, &plan, false);
         }
     }

@@ -447,46 +447,48 @@ impl Store {
         Ok(())
     }
 
-    /// A named admin decides a held removal should not go ahead: the access stays, the hold
-    /// records who, when and why, and it no longer waits for a confirmation.
+    /// A named admin decides held removals should not go ahead: the access stays, each hold
+    /// records who, when and why, and none waits for a confirmation any more. All or nothing.
     #[allow(clippy::too_many_arguments)]
-    pub fn keep_remediation_hold(
+    pub fn keep_remediation_holds(
         &mut self,
         campaign_id: &str,
-        item_id: u32,
+        item_ids: &[u32],
         keeper_id: &str,
         keeper_upn: &str,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
-        let hold = undecided_hold(&tx, campaign_id, item_id, "kept")?;
-        let (role, principal): (String, String) = tx.query_row(
-            "SELECT role_name, principal_name FROM item WHERE campaign_id = ?1 AND id = ?2",
-            params![campaign_id, item_id],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )?;
-        tx.execute(
-            "UPDATE remediation_hold SET kept_by_id = ?3, kept_by_upn = ?4, kept_at = ?5,
-                    kept_reason = ?6
-             WHERE campaign_id = ?1 AND item_id = ?2",
-            params![campaign_id, item_id, keeper_id, keeper_upn, format_time(now), reason],
-        )?;
-        event(
-            &tx,
-            campaign_id,
-            "remediation.kept",
-            keeper_upn,
-            now,
-            serde_json::json!({
-                "item": item_id,
-                "keptBy": { "id": keeper_id, "upn": keeper_upn },
-                "reason": reason,
-                "hold": hold,
-                "role": role,
-                "principal": principal,
-            }),
-        )?;
+        for &item_id in item_ids {
+            let hold = undecided_hold(&tx, campaign_id, item_id, "kept")?;
+            let (role, principal): (String, String) = tx.query_row(
+                "SELECT role_name, principal_name FROM item WHERE campaign_id = ?1 AND id = ?2",
+                params![campaign_id, item_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            tx.execute(
+                "UPDATE remediation_hold SET kept_by_id = ?3, kept_by_upn = ?4, kept_at = ?5,
+                        kept_reason = ?6
+                 WHERE campaign_id = ?1 AND item_id = ?2",
+                params![campaign_id, item_id, keeper_id, keeper_upn, format_time(now), reason],
+            )?;
+            event(
+                &tx,
+                campaign_id,
+                "remediation.kept",
+                keeper_upn,
+                now,
+                serde_json::json!({
+                    "item": item_id,
+                    "keptBy": { "id": keeper_id, "upn": keeper_upn },
+                    "reason": reason,
+                    "hold": hold,
+                    "role": role,
+                    "principal": principal,
+                }),
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -817,17 +819,32 @@ mod tests {
     fn a_hold_kept_by_a_named_person_stays_without_an_action_and_is_not_confirmed_after() {
         let mut s = store();
         s.record_remediation_plan("c", &[], &[hold(1), hold(2)], "{}", "me", now()).expect("plan");
-        s.keep_remediation_hold("c", 2, "id-j", "jane@contoso.test", "vendor escalation", now())
-            .expect("kept");
-        let again = s.keep_remediation_hold("c", 2, "id-j", "jane@contoso.test", "again", now());
+        let partial =
+            s.keep_remediation_holds("c", &[2, 9], "id-j", "jane@contoso.test", "x", now());
+        assert!(partial.is_err(), "item 9 has no hold");
+        assert!(
+            s.remediation_holds("c").expect("holds").iter().all(|h| h.kept.is_none()),
+            "all or nothing"
+        );
+        s.keep_remediation_holds(
+            "c",
+            &[2],
+            "id-j",
+            "jane@contoso.test",
+            "vendor escalation",
+            now(),
+        )
+        .expect("kept");
+        let again =
+            s.keep_remediation_holds("c", &[2], "id-j", "jane@contoso.test", "again", now());
         assert!(matches!(again, Err(StoreError::Conflict(_))), "kept once");
         let confirm = s.confirm_remediation_hold("c", &action(2, "s2"), "id-k", "k@c.test", now());
         assert!(matches!(confirm, Err(StoreError::Conflict(_))), "a kept hold is not confirmed");
         s.confirm_remediation_hold("c", &action(1, "s1"), "id-j", "jane@contoso.test", now())
             .expect("confirm the other");
-        let keep = s.keep_remediation_hold("c", 1, "id-j", "jane@contoso.test", "late", now());
+        let keep = s.keep_remediation_holds("c", &[1], "id-j", "jane@contoso.test", "late", now());
         assert!(matches!(keep, Err(StoreError::Conflict(_))), "a confirmed hold is not kept");
-        let missing = s.keep_remediation_hold("c", 9, "id-j", "jane@contoso.test", "x", now());
+        let missing = s.keep_remediation_holds("c", &[9], "id-j", "jane@contoso.test", "x", now());
         assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
 
         let holds = s.remediation_holds("c").expect("holds");

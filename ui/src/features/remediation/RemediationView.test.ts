@@ -39,8 +39,9 @@ const held: HeldItemDto = {
   keptReason: null,
 };
 
-function plan(hold: HeldItemDto): RemediationPlanDto {
-  const waiting = hold.confirmable && !hold.confirmedBy && !hold.keptBy ? 1 : 0;
+function plan(hold: HeldItemDto, ...more: HeldItemDto[]): RemediationPlanDto {
+  const all = [hold, ...more];
+  const waiting = all.filter((h) => h.confirmable && !h.confirmedBy && !h.keptBy).length;
   return {
     campaignId: "q1",
     campaignName: "Quarterly Q1",
@@ -50,13 +51,13 @@ function plan(hold: HeldItemDto): RemediationPlanDto {
     overdue: false,
     autoApply: false,
     counts: {
-      actions: 1, planned: 1, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: 1,
+      actions: 1, planned: 1, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: all.length,
       awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0,
     },
     roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, held: 1 }],
     people: [],
     actions: [],
-    held: [hold],
+    held: all,
   };
 }
 
@@ -93,11 +94,25 @@ describe("RemediationView", () => {
     expect(keep.disabled).toBe(false);
     await fireEvent.click(keep);
 
-    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", 7, admin, "  sole on-call owner "));
+    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7], admin, "  sole on-call owner "));
     expect(await screen.findByText(`Kept by ${admin.upn}`)).toBeTruthy();
     expect(screen.getByText("sole on-call owner")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Keep access…" })).toBeNull();
     expect((screen.getByRole("button", { name: /Apply 1 removal/ }) as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("keeps every held removal still awaiting a decision at once, except the admin's own", async () => {
+    const own = { ...held, itemId: 8, principalId: admin.id, principalName: admin.displayName };
+    const other = { ...held, itemId: 9, principalId: "u-lynne", principalName: "Lynne Robbins" };
+    backend.remediationPlan.mockResolvedValue(plan(held, own, other));
+    backend.remediationKeepHeld.mockResolvedValue(plan(held, own, other));
+    render(RemediationView, { id: "q1" });
+
+    await fireEvent.click(await screen.findByRole("button", { name: "Keep all 2 awaiting…" }));
+    expect(screen.getByText("Lynne Robbins · Privileged Role Administrator (active)")).toBeTruthy();
+    await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "audit hold" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
+    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7, 9], admin, "audit hold"));
   });
 
   it("shows the backend's refusal in the dialog and keeps it open", async () => {

@@ -824,13 +824,13 @@ impl App {
         .await
     }
 
-    /// A named person decides a removal held for a critical role should not go ahead: the access
+    /// A named person decides removals held for critical roles should not go ahead: the access
     /// stays, recorded with their reason as an exception in the evidence, and the campaign no
-    /// longer waits for it. Nobody decides to keep their own access.
+    /// longer waits for them. All or nothing; nobody decides to keep their own access.
     pub async fn remediation_keep_held(
         &self,
         campaign_id: &str,
-        item_id: u32,
+        item_ids: Vec<u32>,
         keeper: IdentityDto,
         reason: String,
     ) -> Result<RemediationPlanDto, AppError> {
@@ -842,12 +842,17 @@ impl App {
                 vec![FieldErrorDto { field: "reason".into(), message }],
             ));
         }
+        if item_ids.is_empty() {
+            return Err(AppError::new(ErrorCode::Invalid, "name at least one held item to keep"));
+        }
         let id = campaign_id.to_string();
         let actor = self.actor.clone();
         let now = self.now();
         self.with_store(move |store| {
-            held_item_for(store, &id, item_id, &keeper, "keeps", &actor, now)?;
-            store.keep_remediation_hold(&id, item_id, &keeper.id, &keeper.upn, &reason, now)?;
+            for &item_id in &item_ids {
+                held_item_for(store, &id, item_id, &keeper, "keeps", &actor, now)?;
+            }
+            store.keep_remediation_holds(&id, &item_ids, &keeper.id, &keeper.upn, &reason, now)?;
             complete_if_done(store, &id, &actor, now)?;
             plan_dto(store, &id, now)
         })

@@ -268,15 +268,9 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let admin =
         h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[5]).await.expect("an identity");
     h.app.set_governance_admins(vec![admin.clone()]).await.expect("admins");
-    let stranger = IdentityDto {
-        id: "x".into(),
-        upn: "x@evil.test".into(),
-        display_name: "X".into(),
-        tenant_id: h.tenant_id.clone(),
-    };
     let err = h
         .app
-        .remediation_confirm_held(&id, critical[0].item_id, stranger)
+        .remediation_confirm_held(&id, critical[0].item_id, stranger(&h.tenant_id))
         .await
         .expect_err("not an admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
@@ -317,15 +311,9 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     assert_eq!(err.code, ErrorCode::Conflict);
     let plan = h.app.remediation_plan(&id).await.expect("plan");
     assert!(plan.held.iter().all(|x| x.kept_by.is_none()), "nothing was kept");
-    let stranger = IdentityDto {
-        id: "x".into(),
-        upn: "x@evil.test".into(),
-        display_name: "X".into(),
-        tenant_id: h.tenant_id.clone(),
-    };
     let err = h
         .app
-        .remediation_keep_held(&id, vec![rest[0].item_id], stranger, "mine".into())
+        .remediation_keep_held(&id, vec![rest[0].item_id], stranger(&h.tenant_id), "mine".into())
         .await
         .expect_err("not an admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
@@ -441,6 +429,16 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     h.app.remediation_verify(&id).await.expect("verify again");
     let report = h.app.verify(&id, paths()).await.expect("verified");
     assert!(report.ok, "the export still matches after another pass: {report:?}");
+}
+
+/// Someone of the tenant who is not a governance admin.
+fn stranger(tenant_id: &str) -> IdentityDto {
+    IdentityDto {
+        id: "x".into(),
+        upn: "x@evil.test".into(),
+        display_name: "X".into(),
+        tenant_id: tenant_id.into(),
+    }
 }
 
 fn h_defaults() -> SafetyDto {

@@ -197,6 +197,18 @@ fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
     ]
 }
 
+/// The campaign's remediation events up to the cut, each with its payload parsed.
+fn remediation_events<'a>(
+    campaign_id: &str,
+    upto: &'a [recert_store::audit::AuditEvent],
+) -> Vec<(&'a recert_store::audit::AuditEvent, serde_json::Value)> {
+    let subject = format!("campaign/{campaign_id}");
+    upto.iter()
+        .filter(|e| e.subject == subject && e.kind.starts_with("remediation."))
+        .map(|e| (e, serde_json::from_str(&e.payload).unwrap_or_default()))
+        .collect()
+}
+
 /// The remediation log as of the cut: each journaled removal with what the audit events up to the
 /// cut say of it (when it was sent, its result, the last verification that checked it), so that
 /// the binder rebuilt later, after more remediation, reads the same.
@@ -205,12 +217,7 @@ fn remediation_log(
     campaign_id: &str,
     upto: &[recert_store::audit::AuditEvent],
 ) -> Result<Vec<RemediationEntry>, AppError> {
-    let subject = format!("campaign/{campaign_id}");
-    let events: Vec<(&recert_store::audit::AuditEvent, serde_json::Value)> = upto
-        .iter()
-        .filter(|e| e.subject == subject && e.kind.starts_with("remediation."))
-        .map(|e| (e, serde_json::from_str(&e.payload).unwrap_or_default()))
-        .collect();
+    let events = remediation_events(campaign_id, upto);
     let about =
         |payload: &serde_json::Value, item: u32| payload["item"].as_u64() == Some(item.into());
     let when = |e: &recert_store::audit::AuditEvent| {
@@ -291,12 +298,7 @@ fn held_exceptions(
     upto: &[recert_store::audit::AuditEvent],
     exceptions: &mut Vec<ExceptionEntry>,
 ) -> Result<(), AppError> {
-    let subject = format!("campaign/{campaign_id}");
-    let events: Vec<(&recert_store::audit::AuditEvent, serde_json::Value)> = upto
-        .iter()
-        .filter(|e| e.subject == subject && e.kind.starts_with("remediation."))
-        .map(|e| (e, serde_json::from_str(&e.payload).unwrap_or_default()))
-        .collect();
+    let events = remediation_events(campaign_id, upto);
     if !events.iter().any(|(e, _)| e.kind == "remediation.planned") {
         return Ok(());
     }

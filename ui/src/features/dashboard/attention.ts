@@ -99,7 +99,7 @@ export function remediationAttention(c: CampaignDto, plan: RemediationPlanDto): 
   const n = plan.counts;
   if (n.awaitingConfirmation > 0) {
     out.push({ ...base, severity: "high", kind: "held", weight: n.awaitingConfirmation,
-      text: `${n.awaitingConfirmation.toLocaleString()} held removal${n.awaitingConfirmation === 1 ? " waits" : "s wait"} for a named person's confirmation` });
+      text: `${n.awaitingConfirmation.toLocaleString()} held removal${n.awaitingConfirmation === 1 ? " waits" : "s wait"} for a governance admin to confirm or keep the access` });
   }
   if (n.failed > 0) {
     out.push({ ...base, severity: "high", kind: "failed", weight: n.failed,

@@ -50,6 +50,11 @@ describe("ReviewerFilter", () => {
 
     await rerender({ reviewers: people, value: "jihoon.lee@contoso.com", onchange });
     expect(box.value).toBe(reviewerLabel(people[4]!));
+    // Half-typed text left behind shows the filter as it stands again.
+    await fireEvent.input(box, { target: { value: "meg" } });
+    await fireEvent.blur(box);
+    expect(box.value).toBe(reviewerLabel(people[4]!));
+    expect(onchange).toHaveBeenCalledTimes(1);
     await fireEvent.input(box, { target: { value: "" } });
     expect(onchange).toHaveBeenLastCalledWith("");
   });

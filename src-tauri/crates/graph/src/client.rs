@@ -314,7 +314,7 @@ impl GraphClient {
     /// GETs `url` and parses it as JSON, retrying throttling, transient errors, dropped
     /// connections and truncated bodies. Returns the parsed value and the raw bytes.
     pub async fn get(&self, url: &str) -> Result<(Value, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None).await
+        self.get_as(url).await
     }
 
     /// As [`GraphClient::get`], parsing straight into `T`: a large pull reads a few hundred
@@ -329,9 +329,7 @@ impl GraphClient {
     /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
     /// GETs), with the same retries as [`GraphClient::get`]. Never use it for a write.
     pub async fn post_read(&self, url: &str, body: &Value) -> Result<(Value, Vec<u8>), GraphError> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
-        self.send(reqwest::Method::POST, url, Some(bytes)).await
+        self.post_read_as(url, body).await
     }
 
     /// As [`GraphClient::post_read`], parsing straight into `T`.
@@ -634,34 +632,12 @@ impl GraphClient {
         Ok(answers.into_iter().flatten().collect())
     }
 
-    /// The items of a `$batch` step's list answer, following its `@odata.nextLink` with plain
-    /// GETs. Returns the items and the pages (the step's answer first, as a canonical page).
-    pub async fn batch_list(
-        &self,
-        answer: &BatchResponse,
-    ) -> Result<(Vec<Value>, Vec<RawPage>), GraphError> {
-        let url = self.cloud.graph_url(&answer.url);
-        if !(200..300).contains(&answer.status) {
-            let raw = serde_json::to_vec(&answer.body).unwrap_or_default();
-            return Err(GraphError::from_value(answer.status, None, &answer.body, &raw, &url));
-        }
-        let mut items = Vec::new();
-        let mut page = answer.body.clone();
-        let next = take_items(&mut page, &url, &mut items)?;
-        let mut pages = vec![canonical_page(&url, &answer.body)];
-        if let Some(next) = next {
-            let (more, more_pages) = self.get_all(&next).await?;
-            items.extend(more);
-            pages.extend(more_pages);
-        }
-        Ok((items, pages))
-    }
-
-    /// As [`GraphClient::batch_list`] for a step kept raw: its items parsed into `T`, and the
-    /// step's body, as the service wrote it, for the first page.
+    /// The items of a `$batch` step's list answer, parsed into `T`, following its
+    /// `@odata.nextLink` with plain GETs; the pages start with the step's body as the service
+    /// wrote it.
     pub async fn batch_list_as<T: DeserializeOwned + Send + 'static>(
         &self,
-        answer: RawBatchResponse,
+        answer: &RawBatchResponse,
     ) -> Result<(Vec<T>, Vec<RawPage>), GraphError> {
         let url = self.cloud.graph_url(&answer.url);
         let body = answer.body_text();
@@ -801,41 +777,6 @@ impl<T> Page<T> {
         items.extend(values);
         Ok(self.odata_next_link.or(self.next_link).filter(|s| !s.is_empty()))
     }
-}
-
-/// A `$batch` step's answer as a page: the step's absolute URL and its body re-encoded. Keeping
-/// steps (not the batch envelope, whose order Graph does not fix) keeps the snapshot hash stable.
-pub(crate) fn canonical_page(url: &str, body: &Value) -> RawPage {
-    RawPage {
-        method: "GET".into(),
-        url: url.to_string(),
-        request_body: None,
-        body: serde_json::to_vec(body).unwrap_or_default(),
-    }
-}
-
-/// Moves a page's `value` items into `items` and returns its next link.
-fn take_items(
-    page: &mut Value,
-    url: &str,
-    items: &mut Vec<Value>,
-) -> Result<Option<String>, GraphError> {
-    match page.get_mut("value").map(Value::take) {
-        Some(Value::Array(values)) => items.extend(values),
-        _ => {
-            return Err(GraphError::Malformed {
-                url: url.to_string(),
-                message: "the page has no `value` array".into(),
-                request_id: None,
-            });
-        }
-    }
-    Ok(page
-        .get("@odata.nextLink")
-        .or_else(|| page.get("nextLink"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string))
 }
 
 #[cfg(test)]

@@ -454,7 +454,7 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
                 let answers = client.batch_get_raw(&urls).await?;
                 let mut out = Vec::new();
                 for (answer, (url, kind)) in answers.into_iter().zip(&chunk) {
-                    let (items, pages) = client.batch_list_as(answer).await?;
+                    let (items, pages) = client.batch_list_as(&answer).await?;
                     out.push((items, pages, *kind, cloud.graph_url(url)));
                 }
                 report.tick();
@@ -1010,7 +1010,7 @@ async fn principals(
             .collect();
         let answers = batched(client, urls, &members_report).await?;
         for (group, answer) in holders.iter().zip(answers) {
-            let (members, member_pages) = client.batch_list_as::<IdOnly>(answer).await?;
+            let (members, member_pages) = client.batch_list_as::<IdOnly>(&answer).await?;
             pages.extend(member_pages);
             for member in members.into_iter().filter_map(|m| filled(m.id)) {
                 group_members.push(GroupMember {

@@ -300,7 +300,7 @@ pub async fn read_live(
     let graph_chunks: Vec<Vec<usize>> = graph.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
     let graph_reads = graph_chunks.iter().map(|chunk| async move {
         let urls: Vec<String> = chunk.iter().map(|i| live_url(cloud, &targets[*i])).collect();
-        let answers = match client.batch_get(&urls).await {
+        let answers = match client.batch_get_raw(&urls).await {
             Ok(answers) => answers,
             Err(err) => {
                 let message = err.to_string();
@@ -332,7 +332,7 @@ pub async fn read_live(
                 ));
                 continue;
             };
-            let read = match client.batch_list(answer).await {
+            let read = match client.batch_list_as::<Value>(answer).await {
                 Ok((items, _)) => Ok(matching(&targets[*i], &items)),
                 Err(err) if is_not_found(&err) => Ok(Vec::new()),
                 Err(err) => Err(err),

@@ -12,6 +12,7 @@ use recert_evidence::model::{
 use recert_evidence::{ExportFile, Exports, Sinks, verify_exports, write_all};
 use recert_store::Store;
 use recert_store::evidence::ExportRecord;
+use recert_store::remediation::HoldRecord;
 use recert_store::worklist::ItemRecord;
 use serde::Serialize;
 use ts_rs::TS;
@@ -209,25 +210,24 @@ fn remediation_events<'a>(
         .collect()
 }
 
+/// When an audit event happened, as the binder writes times (UTC).
+fn event_time(e: &recert_store::audit::AuditEvent) -> String {
+    DateTime::parse_from_rfc3339(&e.at).map(|t| utc(t.with_timezone(&Utc))).unwrap_or(e.at.clone())
+}
+
 /// The remediation log as of the cut: each journaled removal with what the audit events up to the
 /// cut say of it (when it was sent, its result, the last verification that checked it), so that
 /// the binder rebuilt later, after more remediation, reads the same.
 fn remediation_log(
     store: &Store,
     campaign_id: &str,
-    upto: &[recert_store::audit::AuditEvent],
+    events: &[(&recert_store::audit::AuditEvent, serde_json::Value)],
+    holds: &[HoldRecord],
 ) -> Result<Vec<RemediationEntry>, AppError> {
-    let events = remediation_events(campaign_id, upto);
     let about =
         |payload: &serde_json::Value, item: u32| payload["item"].as_u64() == Some(item.into());
-    let when = |e: &recert_store::audit::AuditEvent| {
-        DateTime::parse_from_rfc3339(&e.at)
-            .map(|t| utc(t.with_timezone(&Utc)))
-            .unwrap_or(e.at.clone())
-    };
     let planned = events.iter().any(|(e, _)| e.kind == "remediation.planned");
-    let held: std::collections::BTreeSet<u32> =
-        store.remediation_holds(campaign_id)?.into_iter().map(|h| h.item_id).collect();
+    let held: std::collections::BTreeSet<u32> = holds.iter().map(|h| h.item_id).collect();
     let mut log = Vec::new();
     for action in store.remediation_actions(campaign_id)? {
         let item = action.item_id;
@@ -244,7 +244,7 @@ fn remediation_log(
         for (e, _) in events.iter().filter(|(_, p)| about(p, item)) {
             match e.kind.as_str() {
                 "remediation.submitted" => {
-                    submitted_at = when(e);
+                    submitted_at = event_time(e);
                     result = "submitted";
                 }
                 "remediation.succeeded" => (result, finished) = ("succeeded", Some(e.seq)),
@@ -254,7 +254,7 @@ fn remediation_log(
             }
         }
         let (mut verified, mut verified_at) = (String::new(), String::new());
-        for (e, p) in &events {
+        for (e, p) in events {
             let checked = p["items"]
                 .as_array()
                 .is_some_and(|items| items.iter().any(|i| i.as_u64() == Some(item.into())));
@@ -265,7 +265,7 @@ fn remediation_log(
                     .and_then(|v| v["verification"].as_str())
                     .unwrap_or("verified-removed")
                     .to_string();
-                verified_at = when(e);
+                verified_at = event_time(e);
             }
         }
         log.push(RemediationEntry {
@@ -292,22 +292,20 @@ fn remediation_log(
 /// kept the access and why; the others still wait for a person. Items already listed (access
 /// through a group, settled at close) are not listed twice.
 fn held_exceptions(
-    store: &Store,
-    campaign_id: &str,
     items: &[ItemRecord],
-    upto: &[recert_store::audit::AuditEvent],
+    events: &[(&recert_store::audit::AuditEvent, serde_json::Value)],
+    holds: &[HoldRecord],
     exceptions: &mut Vec<ExceptionEntry>,
-) -> Result<(), AppError> {
-    let events = remediation_events(campaign_id, upto);
+) {
     if !events.iter().any(|(e, _)| e.kind == "remediation.planned") {
-        return Ok(());
+        return;
     }
     let decided = |kind: &str, item: u32| {
         events.iter().find(|(e, p)| e.kind == kind && p["item"].as_u64() == Some(item.into()))
     };
     let by_id: HashMap<u32, &ItemRecord> = items.iter().map(|i| (i.id, i)).collect();
     let listed: std::collections::BTreeSet<u32> = exceptions.iter().map(|e| e.item_id).collect();
-    for hold in store.remediation_holds(campaign_id)? {
+    for hold in holds {
         let Some(item) = by_id.get(&hold.item_id) else { continue };
         if listed.contains(&hold.item_id)
             || decided("remediation.confirmed", hold.item_id).is_some()
@@ -319,9 +317,7 @@ fn held_exceptions(
                 "{} — kept by {} on {}: {}",
                 hold.reason,
                 p["keptBy"]["upn"].as_str().unwrap_or(&e.actor),
-                DateTime::parse_from_rfc3339(&e.at)
-                    .map(|t| utc(t.with_timezone(&Utc)))
-                    .unwrap_or(e.at.clone()),
+                event_time(e),
                 p["reason"].as_str().unwrap_or_default()
             ),
             None if hold.confirmable => format!(
@@ -338,7 +334,6 @@ fn held_exceptions(
         });
     }
     exceptions.sort_by_key(|e| e.item_id);
-    Ok(())
 }
 
 /// The binder of `campaign_id` as of audit event `audit_seq`, generated at `generated_at`.
@@ -535,6 +530,9 @@ pub(crate) fn build_binder(
     }
     let events = store.audit_events(None)?;
     let upto: Vec<_> = events.into_iter().filter(|e| e.seq <= audit_seq).collect();
+    let remediation_events = remediation_events(campaign_id, &upto);
+    let holds = store.remediation_holds(campaign_id)?;
+    held_exceptions(&items, &remediation_events, &holds, &mut exceptions);
     let head_hash =
         upto.last().map(|e| e.hash.clone()).unwrap_or_else(|| recert_store::audit::GENESIS.into());
     let subjects =
@@ -577,11 +575,8 @@ pub(crate) fn build_binder(
         reroutes,
         self_review_prevented,
         reviewers,
-        remediation: remediation_log(store, campaign_id, &upto)?,
-        exceptions: {
-            held_exceptions(store, campaign_id, &items, &upto, &mut exceptions)?;
-            exceptions
-        },
+        remediation: remediation_log(store, campaign_id, &remediation_events, &holds)?,
+        exceptions,
         timeliness: Timeliness {
             scheduled_start: utc(campaign.period_start),
             scheduled_end: utc(campaign.period_end),

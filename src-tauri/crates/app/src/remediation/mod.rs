@@ -430,17 +430,17 @@ fn plan_dto(
 /// The longest reason a kept removal takes: a sentence or two for the auditor, not a document.
 const MAX_KEEP_REASON: usize = 1000;
 
-/// The held item `item_id` of a campaign still in remediation, when `who` (a governance admin of
-/// the campaign's tenant, not its holder) may decide it; `verb` words the refusals.
-fn held_item_for(
+/// The held items `item_ids` of a campaign still in remediation, when `who` (a governance admin
+/// of the campaign's tenant, holding none of them) may decide them; `verb` words the refusals.
+fn held_items_for(
     store: &mut Store,
     campaign_id: &str,
-    item_id: u32,
+    item_ids: &[u32],
     who: &IdentityDto,
     verb: &str,
     actor: &str,
     now: DateTime<Utc>,
-) -> Result<ItemRecord, AppError> {
+) -> Result<Vec<ItemRecord>, AppError> {
     ensure_plan(store, campaign_id, actor, now)?;
     let record = store.campaign(campaign_id)?;
     if record.state == CampaignState::Completed {
@@ -462,17 +462,14 @@ fn held_item_for(
             format!("{} is not a governance admin", who.upn),
         ));
     }
-    let item = store
-        .items(campaign_id, &[item_id])?
-        .pop()
-        .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
-    if item.principal_id.eq_ignore_ascii_case(&who.id) {
+    let items = store.items(campaign_id, item_ids)?;
+    if items.iter().any(|item| item.principal_id.eq_ignore_ascii_case(&who.id)) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
             format!("nobody {verb} a held removal of their own access"),
         ));
     }
-    Ok(item)
+    Ok(items)
 }
 
 /// Remediating → Completed when every action is final, every removal (and failure) is verified
@@ -814,7 +811,9 @@ impl App {
         let actor = self.actor.clone();
         let now = self.now();
         self.with_store(move |store| {
-            let item = held_item_for(store, &id, item_id, &confirmer, "confirms", &actor, now)?;
+            let item = held_items_for(store, &id, &[item_id], &confirmer, "confirms", &actor, now)?
+                .pop()
+                .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
             let record = store.campaign(&id)?;
             let endpoint = Endpoint::of(target_of(&item)?.surface, target_of(&item)?.kind);
             let action = new_action(&id, &record.name, &item, endpoint);
@@ -849,9 +848,7 @@ impl App {
         let actor = self.actor.clone();
         let now = self.now();
         self.with_store(move |store| {
-            for &item_id in &item_ids {
-                held_item_for(store, &id, item_id, &keeper, "keeps", &actor, now)?;
-            }
+            held_items_for(store, &id, &item_ids, &keeper, "keeps", &actor, now)?;
             store.keep_remediation_holds(&id, &item_ids, &keeper.id, &keeper.upn, &reason, now)?;
             complete_if_done(store, &id, &actor, now)?;
             plan_dto(store, &id, now)

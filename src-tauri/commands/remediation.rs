@@ -1,5 +1,6 @@
 //! Commands for remediation: the preview (grouped by role and person, held items), confirming a
-//! held removal by name or keeping the access with a reason, applying with progress and cancel, verifying; and the safety settings.
+//! held removal by name or keeping the access with a reason, applying with progress and cancel,
+//! verifying; and the safety settings.
 
 use recert_app::campaigns::dto::IdentityDto;
 use recert_app::remediation::dto::{RemediationPlanDto, RemediationProgressDto, SafetyDto};

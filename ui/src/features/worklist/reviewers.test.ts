@@ -3,7 +3,7 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ReviewerProgressDto } from "../../ipc";
 import ReviewerFilter from "./ReviewerFilter.svelte";
-import { matchReviewers, reviewerLabel } from "./reviewers";
+import { matchReviewers, reviewerLabel } from "../../lib/reviewers";
 
 const r = (upn: string, displayName: string, assigned: number, decided = 0): ReviewerProgressDto => ({ id: `id-${upn}`, upn, displayName, assigned, decided });
 

@@ -1,6 +1,6 @@
-// The reviewer filter's suggestions: a campaign of 100,000 items has thousands of reviewers, too
-// many for a drop-down, so the filter is typed and suggests the best few.
-import type { ReviewerProgressDto } from "../../ipc";
+// Finding reviewers by name or UPN: a campaign of 100,000 items has thousands of them, so the
+// worklist's filter suggests the best few and the campaign page lists a page at a time.
+import type { ReviewerProgressDto } from "../ipc";
 
 type Reviewer = Pick<ReviewerProgressDto, "upn" | "displayName" | "assigned" | "decided">;
 

@@ -153,9 +153,9 @@ fn test() -> Result<(), String> {
                     "--kill-after=30",
                     "1200",
                     "xvfb-run",
-                    "-a",
-                    "-s",
-                    "-screen 0 1280x800x24",
+                    XVFB[0],
+                    XVFB[1],
+                    XVFB[2],
                     "cargo",
                     "test",
                     "-p",
@@ -167,12 +167,23 @@ fn test() -> Result<(), String> {
                 ],
             )
             .current_dir(&root)
-            .env("RECERT_TAURI_DRIVER", &driver)
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
+            .envs(window_env(&driver)),
         ),
         Ok(_) => {}
     }
     tally.finish()
+}
+
+/// `xvfb-run`'s arguments for the real window: a display of its own, big enough for the app.
+const XVFB: [&str; 3] = ["-a", "-s", "-screen 0 1280x800x24"];
+
+/// What the real window needs under Xvfb: the WebDriver, and WebKit's shared-memory renderer
+/// (a virtual display has no GPU buffers to share).
+fn window_env(driver: &std::path::Path) -> [(&'static str, &std::ffi::OsStr); 2] {
+    [
+        ("RECERT_TAURI_DRIVER", driver.as_os_str()),
+        ("WEBKIT_DISABLE_DMABUF_RENDERER", std::ffi::OsStr::new("1")),
+    ]
 }
 
 fn bench(names: &[String]) -> Result<(), String> {
@@ -220,10 +231,11 @@ fn bench(names: &[String]) -> Result<(), String> {
     let mut run = match &driver {
         // The window benchmark drives the real window: under a virtual display, like the gate.
         Some(driver) => {
-            let mut args = vec!["-a", "-s", "-screen 0 1280x800x24", bench];
+            let mut args = XVFB.to_vec();
+            args.push(bench);
             args.extend(&names);
             let mut run = cmd("xvfb-run", &args);
-            run.env("RECERT_TAURI_DRIVER", driver).env("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+            run.envs(window_env(driver));
             run
         }
         None => cmd(bench, &names),

@@ -75,6 +75,8 @@ fn test() -> Result<(), String> {
     let mut tally = Tally::default();
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     println!("Recert gate{}: set-up first.", if ci { " (CI)" } else { "" });
+    tally.start();
+    let since = std::time::Instant::now();
     setup::system_packages(setup::TEST_PACKAGES)?;
     setup::node()?;
     setup::npm_ci(&root)?;
@@ -82,6 +84,7 @@ fn test() -> Result<(), String> {
     // still runs, so one run shows every problem.
     let driver = setup::tauri_driver();
     let python = setup::python_sdk(&root);
+    tally.timed("set-up (system and Node packages, WebDriver, Python SDK)", since);
 
     // Formatting and boundaries are cheap and fail fast.
     tally.gate("cargo fmt --check", cmd("cargo", &["fmt", "--all", "--check"]).current_dir(&root));
@@ -97,10 +100,9 @@ fn test() -> Result<(), String> {
         ("recert-emulator", "recert-evidence"),
         ("recert-emulator", "recert-app"),
     ] {
-        tally.record(
-            &format!("boundary: no {forbidden} under {package}"),
-            shell::not_in_tree(&root, package, forbidden),
-        );
+        tally.check(&format!("boundary: no {forbidden} under {package}"), || {
+            shell::not_in_tree(&root, package, forbidden)
+        });
     }
 
     // The UI: the shell embeds ui/dist, so it is built before anything compiles the shell.
@@ -122,7 +124,7 @@ fn test() -> Result<(), String> {
         "Rust tests",
         cmd("cargo", &["test", "--workspace", "--no-fail-fast"]).current_dir(&root),
     );
-    tally.record("IPC bindings are committed and fresh", shell::bindings_fresh(&root));
+    tally.check("IPC bindings are committed and fresh", || shell::bindings_fresh(&root));
 
     match python {
         Ok(python) => tally.cargo_tests(

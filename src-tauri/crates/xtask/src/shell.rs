@@ -76,11 +76,24 @@ pub struct Tally {
     failed: u32,
     failures: Vec<String>,
     started: Option<Instant>,
+    /// Each step's name and how long it took, for the summary: a slow gate is found by reading it.
+    timings: Vec<(String, f64)>,
+}
+
+/// Seconds since `since`, for the step timings.
+fn seconds(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64()
 }
 
 impl Tally {
-    fn start(&mut self) {
+    pub fn start(&mut self) {
         self.started.get_or_insert_with(Instant::now);
+    }
+
+    pub fn timed(&mut self, name: &str, since: Instant) {
+        let took = seconds(since);
+        println!("    ({name}: {took:.1} s)");
+        self.timings.push((name.to_string(), took));
     }
 
     pub fn record(&mut self, name: &str, outcome: Result<(), String>) -> bool {
@@ -103,11 +116,21 @@ impl Tally {
     /// A check that passes or fails as one.
     pub fn gate(&mut self, name: &str, command: &mut Command) -> bool {
         println!("\n==> {name}: {}", describe(command));
+        let since = Instant::now();
         let outcome = match command.status() {
             Ok(status) if status.success() => Ok(()),
             Ok(status) => Err(format!("exited with {status}")),
             Err(err) => Err(format!("cannot run: {err}")),
         };
+        self.timed(name, since);
+        self.record(name, outcome)
+    }
+
+    /// A check run in this process, timed like the others.
+    pub fn check(&mut self, name: &str, check: impl FnOnce() -> Result<(), String>) -> bool {
+        let since = Instant::now();
+        let outcome = check();
+        self.timed(name, since);
         self.record(name, outcome)
     }
 
@@ -115,7 +138,10 @@ impl Tally {
     pub fn cargo_tests(&mut self, name: &str, command: &mut Command) {
         self.start();
         println!("\n==> {name}: {}", describe(command));
-        match tee(command) {
+        let since = Instant::now();
+        let outcome = tee(command);
+        self.timed(name, since);
+        match outcome {
             Ok((success, lines)) => {
                 let (passed, failed) = parse_cargo_results(&lines).unwrap_or((0, 0));
                 self.passed += passed;
@@ -143,7 +169,9 @@ impl Tally {
             cmd("npx", &["vitest", "run", "--reporter=default", "--reporter=json", &output_flag]);
         command.current_dir(ui);
         println!("\n==> UI unit tests: {}", describe(&command));
+        let since = Instant::now();
         let success = command.status().map(|s| s.success()).unwrap_or(false);
+        self.timed("UI unit tests", since);
         let counts = std::fs::read_to_string(report).ok().and_then(|json| {
             let number = |key: &str| {
                 let at = json.find(&format!("\"{key}\":"))? + key.len() + 3;
@@ -172,6 +200,12 @@ impl Tally {
     pub fn finish(self) -> Result<(), String> {
         let minutes = self.started.map(|s| s.elapsed().as_secs_f64() / 60.0).unwrap_or(0.0);
         println!("\n==> summary ({minutes:.1} min)");
+        // Slowest first, leaving out the steps that took under a second (the boundary checks).
+        let mut timings = self.timings;
+        timings.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (name, took) in timings.iter().filter(|(_, took)| *took >= 1.0) {
+            println!("  {took:>7.1} s  {name}");
+        }
         for failure in &self.failures {
             println!("  failed: {failure}");
         }

@@ -35,21 +35,44 @@ const BENCHES: &[(&str, Bench)] = &[
 
 fn main() {
     let wanted: Vec<String> = std::env::args().skip(1).collect();
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     let unknown: Vec<_> = wanted.iter().filter(|w| !BENCHES.iter().any(|(n, _)| n == w)).collect();
     if !unknown.is_empty() {
         let names: Vec<_> = BENCHES.iter().map(|(n, _)| *n).collect();
         eprintln!("unknown benchmark(s) {unknown:?}; known: {names:?}");
         std::process::exit(2);
     }
-    for (name, bench) in BENCHES {
-        if !wanted.is_empty() && !wanted.iter().any(|w| w == name) {
-            continue;
+    let selected: Vec<&str> = BENCHES
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| wanted.is_empty() || wanted.iter().any(|w| w == name))
+        .collect();
+    if let [only] = selected.as_slice() {
+        run_one(only);
+        return;
+    }
+    // Several benchmarks: each runs in a process of its own, so that its memory figures (peaks,
+    // allocator caches) are its own and not what an earlier one left behind.
+    let me = std::env::current_exe().expect("the benchmark binary's own path");
+    let mut failed = Vec::new();
+    for name in selected {
+        match std::process::Command::new(&me).arg(name).status() {
+            Ok(status) if status.success() => {}
+            Ok(status) => failed.push(format!("{name} ({status})")),
+            Err(err) => failed.push(format!("{name} (cannot start: {err})")),
         }
-        println!("-- {name}");
-        for (figure, value, unit) in runtime.block_on(bench()) {
-            println!("{figure:<56} {value:>12.2} {unit}");
-        }
+    }
+    if !failed.is_empty() {
+        eprintln!("benchmarks that failed: {}", failed.join(", "));
+        std::process::exit(1);
+    }
+}
+
+fn run_one(name: &str) {
+    let Some((_, bench)) = BENCHES.iter().find(|(n, _)| *n == name) else { return };
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    println!("-- {name}");
+    for (figure, value, unit) in runtime.block_on(bench()) {
+        println!("{figure:<56} {value:>12.2} {unit}");
     }
 }

@@ -7,15 +7,22 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_directory.sql"),
-    include_str!("../migrations/0003_campaigns.sql"),
-    include_str!("../migrations/0004_remediation.sql"),
-    include_str!("../migrations/0005_evidence.sql"),
-    include_str!("../migrations/0006_pull_page_digest.sql"),
-    include_str!("../migrations/0007_audit_indexes.sql"),
-    include_str!("../migrations/0008_remediation_keep.sql"),
+/// Each migration's file name (for the schema snapshot) and its SQL, in order.
+macro_rules! migrations {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_str!(concat!("../migrations/", $file)))),*]
+    };
+}
+
+const MIGRATIONS: &[(&str, &str)] = migrations![
+    "0001_init.sql",
+    "0002_directory.sql",
+    "0003_campaigns.sql",
+    "0004_remediation.sql",
+    "0005_evidence.sql",
+    "0006_pull_page_digest.sql",
+    "0007_audit_indexes.sql",
+    "0008_remediation_keep.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {
@@ -24,7 +31,7 @@ pub(crate) fn run(conn: &mut Connection) -> Result<()> {
     if found > known {
         return Err(StoreError::TooNew { found, known });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (index, (_, sql)) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let version = index + 1;
         // Each migration runs in its own IMMEDIATE transaction so a crash leaves the database
         // at a whole version, never between two.
@@ -55,7 +62,7 @@ mod tests {
         for version in 1..MIGRATIONS.len() {
             let mut conn = Connection::open_in_memory().expect("in-memory database");
             // The database as an older Recert left it: the first `version` migrations and a tenant.
-            for sql in &MIGRATIONS[..version] {
+            for (_, sql) in &MIGRATIONS[..version] {
                 conn.execute_batch(sql).expect("older migration");
             }
             conn.pragma_update(None, "user_version", version as i64).expect("version");
@@ -74,6 +81,64 @@ mod tests {
                 conn.pragma_query_value(None, "user_version", |r| r.get(0)).expect("version");
             assert_eq!(latest, MIGRATIONS.len() as i64, "from version {version}");
         }
+    }
+
+    /// The schema objects as SQLite keeps them, by `type name`, with their SQL.
+    fn schema(conn: &Connection) -> std::collections::BTreeMap<String, String> {
+        let mut statement = conn
+            .prepare(
+                "SELECT type, name, sql FROM sqlite_master
+                 WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%'",
+            )
+            .expect("schema query");
+        statement
+            .query_map([], |row| {
+                let (kind, name, sql): (String, String, String) =
+                    (row.get(0)?, row.get(1)?, row.get(2)?);
+                // One line per object, whatever the migration's own layout and comments, so a
+                // change reads as one changed line.
+                let sql = sql
+                    .lines()
+                    .map(|line| line.split("--").next().unwrap_or_default())
+                    .flat_map(str::split_whitespace)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Ok((format!("{kind} {name}"), sql))
+            })
+            .expect("schema rows")
+            .collect::<rusqlite::Result<_>>()
+            .expect("schema")
+    }
+
+    /// What each migration adds, changes and drops, as a reviewable text: a new migration shows up
+    /// in review as a change to `migrations/schema.txt` (`UPDATE_EXPECT=1 cargo test -p
+    /// recert-store` rewrites it).
+    #[test]
+    fn each_migration_changes_the_schema_as_the_snapshot_shows() {
+        let conn = Connection::open_in_memory().expect("in-memory database");
+        let mut before = schema(&conn);
+        let mut text = String::new();
+        for (file, sql) in MIGRATIONS {
+            conn.execute_batch(sql).unwrap_or_else(|err| panic!("{file}: {err}"));
+            let after = schema(&conn);
+            text.push_str(&format!("{file}\n"));
+            for (object, sql) in &after {
+                match before.get(object) {
+                    None => text.push_str(&format!("  + {sql}\n")),
+                    Some(old) if old != sql => {
+                        text.push_str(&format!("  - {old}\n  + {sql}\n"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for (object, sql) in &before {
+                if !after.contains_key(object) {
+                    text.push_str(&format!("  - {sql}\n"));
+                }
+            }
+            before = after;
+        }
+        expect_test::expect_file!["../migrations/schema.txt"].assert_eq(&text);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! testable with plain values and lets the store, the Graph client and the UI share one vocabulary.
 
 pub mod assignment;
+pub mod authority;
 pub mod campaign;
 pub mod population;
 pub mod principal;

@@ -1,7 +1,10 @@
 //! Remediation planning: which removal request each `remove` outcome becomes, which items are
 //! held back instead (access through a group, protected principals, a critical role that would
-//! fall under its minimum holder count, drift), and how the live assignment read before and
-//! after a removal is judged. Pure: the caller passes the population, the settings and `now`.
+//! fall under its minimum holder count, drift), the same interlocks re-checked at the moment of
+//! each removal against live state and every removal pending in the tenant, how the live
+//! assignment read before and after a removal is judged, and when a removal is settled (removed
+//! and verified, or kept by a named person). Pure: the caller passes the population, the
+//! settings and `now`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -121,6 +124,12 @@ impl ActionState {
 
     pub fn is_final(self) -> bool {
         matches!(self, ActionState::Succeeded | ActionState::Failed | ActionState::Skipped)
+    }
+
+    /// Whether a person may send the action back to `Planned` (retry or re-plan): only a removal
+    /// that was not made.
+    pub fn can_retry(self) -> bool {
+        matches!(self, ActionState::Skipped | ActionState::Failed)
     }
 
     /// Whether `self → to` is a legal step of the journal.
@@ -427,22 +436,17 @@ pub fn plan(
     let mut steps: Vec<Step> = targets
         .iter()
         .map(|t| {
-            let upn = t.principal_upn.as_deref().or(dir.upns.get(&t.principal_id).map(|s| &**s));
-            if safety.protects(&t.principal_id, upn) {
-                return Step::Hold(Hold::Protected { via_member: None });
+            let protected = protection(t, dir, safety);
+            if let Some(hold @ Hold::Protected { via_member: None }) = protected {
+                return Step::Hold(hold);
             }
             if t.membership == Membership::Group {
                 return Step::Hold(Hold::ViaGroup { groups: granting_groups(t, population, dir) });
             }
-            if t.principal_kind == PrincipalKind::Group
-                && let Some(member) = dir
-                    .members_of(&t.principal_id)
-                    .iter()
-                    .find(|m| safety.protects(m, dir.upns.get(m.as_str()).map(String::as_str)))
-            {
-                return Step::Hold(Hold::Protected { via_member: Some(dir.name(member)) });
+            match protected {
+                Some(hold) => Step::Hold(hold),
+                None => Step::Remove(Endpoint::of(t.surface, t.kind)),
             }
-            Step::Remove(Endpoint::of(t.surface, t.kind))
         })
         .collect();
 
@@ -492,6 +496,135 @@ pub fn plan(
         }
     }
     targets.iter().zip(steps).map(|(t, step)| Planned { item_id: t.item_id, step }).collect()
+}
+
+/// Whether removing `t` takes `a` away: the same principal's direct assignment of the same role,
+/// scope and kind (what `adminRemove` addresses, whatever the instance id is now), or a member's
+/// instance derived from a group assignment that `t` removes.
+fn removes(t: &Target, a: &Assignment, dir: &Directory) -> bool {
+    let same_grant = t.surface == a.surface
+        && t.kind == a.kind
+        && same(&t.role_id, &a.role_id)
+        && same(&t.scope, &a.scope);
+    same_grant
+        && ((a.membership == Membership::Direct && same(&t.principal_id, &a.principal_id))
+            || (a.membership == Membership::Group
+                && t.principal_kind == PrincipalKind::Group
+                && dir.members_of(&t.principal_id).iter().any(|m| same(m, &a.principal_id))))
+}
+
+/// The protected-principal interlock for one target: the principal itself, or a protected
+/// member of the group whose assignment would be removed.
+fn protection(t: &Target, dir: &Directory, safety: &Safety) -> Option<Hold> {
+    let upn = t.principal_upn.as_deref().or(dir.upns.get(&t.principal_id).map(|s| &**s));
+    if safety.protects(&t.principal_id, upn) {
+        return Some(Hold::Protected { via_member: None });
+    }
+    if t.principal_kind == PrincipalKind::Group
+        && let Some(member) = dir
+            .members_of(&t.principal_id)
+            .iter()
+            .find(|m| safety.protects(m, dir.upns.get(m.as_str()).map(String::as_str)))
+    {
+        return Some(Hold::Protected { via_member: Some(dir.name(member)) });
+    }
+    None
+}
+
+/// The interlocks at the moment `target` is about to be removed, against what is true now: the
+/// protected list in force, and — when its role is critical — the role's live holders (`live`,
+/// re-read just now) after every removal still pending in any campaign of the tenant
+/// (`pending`, which includes `target`). `accepted` is the holder count a named admin accepted
+/// when they confirmed this removal at planning: the removal goes ahead if it leaves at least
+/// that many, and is held again if live state is worse than what they accepted.
+///
+/// `None`: remove it now. `Some(hold)`: do not send; a person must resolve it.
+pub fn recheck(
+    target: &Target,
+    safety: &Safety,
+    dir: &Directory,
+    live: &[Assignment],
+    pending: &[&Target],
+    accepted: Option<u32>,
+) -> Option<Hold> {
+    if let Some(hold) = protection(target, dir, safety) {
+        return Some(hold);
+    }
+    let critical = safety.critical_roles.iter().find(|c| same(&c.role_id, &target.role_id))?;
+    let holding = |removals: &[&Target]| -> BTreeSet<String> {
+        live.iter()
+            .filter(|a| {
+                same(&a.role_id, &critical.role_id) && a.principal_kind != PrincipalKind::Group
+            })
+            .filter(|a| !removals.iter().any(|t| removes(t, a, dir)))
+            .map(|a| a.principal_id.to_ascii_lowercase())
+            .collect()
+    };
+    let mut removals: Vec<&Target> = pending.to_vec();
+    if !removals
+        .iter()
+        .any(|t| t.item_id == target.item_id && same(&t.source_id, &target.source_id))
+    {
+        removals.push(target);
+    }
+    let before = holding(&[]);
+    let after = holding(&removals);
+    // Only a removal that takes a holder away entirely lowers the count: hold it when the count
+    // that would be left (after every pending removal) is under the minimum.
+    let takes_away = before.difference(&after).any(|lost| {
+        same(lost, &target.principal_id)
+            || (target.principal_kind == PrincipalKind::Group
+                && dir.members_of(&target.principal_id).iter().any(|m| same(m, lost)))
+    });
+    let left = after.len() as u32;
+    if !takes_away || left >= critical.minimum || accepted.is_some_and(|a| left >= a) {
+        return None;
+    }
+    Some(Hold::CriticalRole {
+        role: if critical.name.is_empty() {
+            target.role_name.clone()
+        } else {
+            critical.name.clone()
+        },
+        holders_before: before.len() as u32,
+        holders_after: left,
+        minimum: critical.minimum,
+    })
+}
+
+/// Whether a removal no longer keeps its campaign open: sent and verified removed, or not made
+/// and kept by a named person. A removal that was not made and not kept is an open exception.
+pub fn settled(state: ActionState, verification: Option<Verification>, kept: bool) -> bool {
+    kept || (matches!(state, ActionState::Succeeded | ActionState::Failed)
+        && verification == Some(Verification::VerifiedRemoved))
+}
+
+/// What a named admin decides about a removal that was not made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// Send it again as planned: the interlocks and the drift check run again first.
+    Retry,
+    /// Aim it at the assignment as it is now (after drift), then send it: the reviewer's
+    /// decision was about this principal's role, and the live grant is what they hold.
+    Replan,
+    /// The access stays, with the admin's reason; the evidence lists it as an exception.
+    Keep,
+}
+
+impl Resolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Retry => "retry",
+            Resolution::Replan => "replan",
+            Resolution::Keep => "keep",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Resolution> {
+        [Resolution::Retry, Resolution::Replan, Resolution::Keep]
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+    }
 }
 
 /// One live schedule instance for the target's principal, role, scope and kind, as re-read.

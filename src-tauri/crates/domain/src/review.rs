@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Membership;
 use crate::campaign::{MultiReviewerRule, NoResponse, Settings};
+use crate::routing::Separation;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {
@@ -77,20 +78,22 @@ pub fn check_justification(
 /// `Ok(Some(reviewer))` when a governance admin acts for the first reviewer still to decide (or
 /// the first reviewer).
 ///
-/// Nobody decides on their own access, governance admins included, with one exception: in
-/// self-review mode the holder is the item's assigned reviewer, and attesting is the point.
-/// Routing never assigns a holder to their own item in any other mode.
+/// Nobody decides on their own access, governance admins included — and a member (direct or
+/// transitive) of the group that holds the role is deciding on their own access too. The one
+/// exception: in self-review mode the holder is the item's assigned reviewer, and attesting is
+/// the point. Routing never assigns a holder (or a member) to their own item in any other mode.
 pub fn acting_for<'a>(
     actor_id: &str,
     holder_id: &str,
     reviewers: &'a [String],
     undecided: &[&str],
     is_governance_admin: bool,
+    separation: &Separation,
 ) -> Result<Option<&'a str>, DecisionError> {
     if reviewers.iter().any(|r| r == actor_id) {
         return Ok(None);
     }
-    if actor_id == holder_id {
+    if separation.is_own(actor_id, holder_id) {
         return Err(DecisionError::OwnAccess);
     }
     if !is_governance_admin {

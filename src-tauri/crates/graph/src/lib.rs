@@ -11,6 +11,7 @@ mod client;
 pub mod cloud;
 mod credential;
 mod error;
+pub mod holders;
 pub mod pull;
 pub mod remove;
 pub mod signin;

@@ -394,3 +394,198 @@ fn no_decision_removes_a_protected_principal_or_takes_a_critical_role_under_its_
     }
     assert!(plans > 50_000, "the search covered {plans} plans");
 }
+
+/// The interlocks at the moment of removal, case by case: what is live now, what else is pending
+/// in the tenant, the protected list now, and what a named admin accepted.
+#[test]
+fn interlocks_hold_at_the_moment_of_removal() {
+    let ga = |i: u32| user(&format!("s{i}"), &format!("u{i}"), GA, Active);
+    let group_dir = Directory {
+        members: [("g1".to_string(), vec!["u3".to_string(), "u9".to_string()])].into(),
+        names: [("u9".to_string(), "Break glass".to_string())].into(),
+        upns: [("u9".to_string(), "bg@contoso.test".to_string())].into(),
+    };
+    let g1 = assignment("g1-ga", "g1", PrincipalKind::Group, GA, Active, Membership::Direct);
+    let u3_via = assignment("u3-via", "u3", PrincipalKind::User, GA, Active, Membership::Group);
+    struct Case {
+        name: &'static str,
+        target: Target,
+        live: Vec<Assignment>,
+        /// Other removals pending in the tenant (any campaign).
+        others: Vec<Target>,
+        protected: Vec<&'static str>,
+        accepted: Option<u32>,
+        dir: Directory,
+        expected: &'static str,
+    }
+    let mut replaced = ga(2);
+    replaced.source_id = "a-new-instance-id".into();
+    let cases = vec![
+        Case {
+            name: "three live holders, one removal: two left, the minimum: remove",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2), ga(3)],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "remove",
+        },
+        Case {
+            name: "another campaign's pending removal counts: one would be left, hold",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2), ga(3)],
+            others: vec![target(7, &ga(2))],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "criticalRoleMinimum: Global Administrator would be left with 1 holder(s) (now 3, minimum 2): held until a named person confirms",
+        },
+        Case {
+            name: "a pending removal counts by what it removes, not by the instance id it saw",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), replaced.clone(), ga(3)],
+            others: vec![target(7, &ga(2))],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "criticalRoleMinimum: Global Administrator would be left with 1 holder(s) (now 3, minimum 2): held until a named person confirms",
+        },
+        Case {
+            name: "since the plan, a holder left the tenant: live has two, hold",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2)],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "criticalRoleMinimum: Global Administrator would be left with 1 holder(s) (now 2, minimum 2): held until a named person confirms",
+        },
+        Case {
+            name: "an admin accepted leaving one at planning, and one is left: remove",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2)],
+            others: vec![],
+            protected: vec![],
+            accepted: Some(1),
+            dir: Directory::default(),
+            expected: "remove",
+        },
+        Case {
+            name: "an admin accepted leaving one, but another campaign would leave none: hold",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2)],
+            others: vec![target(7, &ga(2))],
+            protected: vec![],
+            accepted: Some(1),
+            dir: Directory::default(),
+            expected: "criticalRoleMinimum: Global Administrator would be left with 0 holder(s) (now 2, minimum 2): held until a named person confirms",
+        },
+        Case {
+            name: "the holder also holds the role another way: nobody is lost, remove",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), user("e1", "u1", GA, Eligible), ga(2)],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "remove",
+        },
+        Case {
+            name: "protected since the plan was made, by UPN: never removed",
+            target: target(1, &ga(1)),
+            live: vec![ga(1), ga(2), ga(3), ga(4)],
+            others: vec![],
+            protected: vec!["U1@contoso.test"],
+            accepted: Some(0),
+            dir: Directory::default(),
+            expected: "protectedPrincipal: a protected principal (break-glass): never removed",
+        },
+        Case {
+            name: "a group whose members now include a protected account: never removed",
+            target: target(1, &g1),
+            live: vec![g1.clone(), u3_via.clone(), ga(1), ga(2)],
+            others: vec![],
+            protected: vec!["bg@contoso.test"],
+            accepted: None,
+            dir: group_dir.clone(),
+            expected: "protectedPrincipal: the group's members include the protected principal Break glass: never removed",
+        },
+        Case {
+            name: "removing the group takes its member's derived instance away: hold",
+            target: target(1, &g1),
+            live: vec![g1.clone(), u3_via.clone(), ga(1)],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: group_dir.clone(),
+            expected: "criticalRoleMinimum: Global Administrator would be left with 1 holder(s) (now 2, minimum 2): held until a named person confirms",
+        },
+        Case {
+            name: "a role that is not critical is only checked for protection",
+            target: target(1, &user("r1", "u1", READER, Active)),
+            live: vec![],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "remove",
+        },
+        Case {
+            name: "already gone from the live state: nothing to lower, remove (the drift check finds it gone)",
+            target: target(1, &ga(1)),
+            live: vec![ga(2)],
+            others: vec![],
+            protected: vec![],
+            accepted: None,
+            dir: Directory::default(),
+            expected: "remove",
+        },
+    ];
+    for case in cases {
+        let safety = Safety {
+            protected: case.protected.iter().map(|p| p.to_string()).collect(),
+            ..Safety::default()
+        };
+        let mut pending: Vec<&Target> = case.others.iter().collect();
+        pending.push(&case.target);
+        let got =
+            match recheck(&case.target, &safety, &case.dir, &case.live, &pending, case.accepted) {
+                None => "remove".to_string(),
+                Some(hold) => format!("{}: {}", hold.code(), hold.describe()),
+            };
+        assert_eq!(got, case.expected, "{}", case.name);
+    }
+}
+
+#[test]
+fn a_removal_is_settled_when_verified_removed_or_kept() {
+    use ActionState::*;
+    let removed = Some(Verification::VerifiedRemoved);
+    let present = Some(Verification::StillPresent);
+    let cases = [
+        (Succeeded, removed, false, true),
+        (Succeeded, None, false, false),
+        (Succeeded, present, false, false),
+        (Failed, removed, false, true),
+        (Failed, None, false, false),
+        (Skipped, None, false, false),
+        (Skipped, None, true, true),
+        (Failed, present, true, true),
+        (Planned, None, false, false),
+        (Submitted, removed, false, false),
+    ];
+    for (state, verification, kept, expected) in cases {
+        assert_eq!(
+            settled(state, verification, kept),
+            expected,
+            "{state:?} {verification:?} kept={kept}"
+        );
+    }
+    assert!(
+        Skipped.can_retry() && Failed.can_retry() && !Succeeded.can_retry() && !Planned.can_retry()
+    );
+    for r in [Resolution::Retry, Resolution::Replan, Resolution::Keep] {
+        assert_eq!(Resolution::parse(r.as_str()), Some(r));
+    }
+}

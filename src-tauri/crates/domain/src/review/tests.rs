@@ -79,7 +79,7 @@ fn check_acting(
     let reviewers = ids(reviewers);
     let undecided = ids(undecided);
     let undecided: Vec<&str> = undecided.iter().map(String::as_str).collect();
-    let got = match acting_for(actor, holder, &reviewers, &undecided, admin) {
+    let got = match acting_for(actor, holder, &reviewers, &undecided, admin, &separation()) {
         Ok(None) => "decides as themself".to_string(),
         Ok(Some(reviewer)) => format!("decides for {reviewer}"),
         Err(e) => format!("refused: {e}"),
@@ -607,5 +607,36 @@ fn group_membership_removals_become_exceptions() {
         expect![[r#"
             deny (deniedByOne) -> exception viaGroup: removal due, but the access comes through a group membership: change the group
         "#]],
+    );
+}
+
+/// `ops` is a group holding the role; alice is a member of it.
+fn separation() -> Separation {
+    let mut s = Separation::default();
+    s.members.insert("ops".into(), ["alice".to_string()].into_iter().collect());
+    s
+}
+
+#[test]
+fn a_member_of_the_holder_group_decides_on_their_own_access() {
+    check_acting(
+        "alice",
+        "ops",
+        "bob",
+        "bob",
+        true,
+        expect![[r#"
+        refused: nobody may decide on their own access
+    "#]],
+    );
+    check_acting(
+        "carol",
+        "ops",
+        "bob",
+        "bob",
+        true,
+        expect![[r#"
+        decides for bob
+    "#]],
     );
 }

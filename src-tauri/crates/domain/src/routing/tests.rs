@@ -89,9 +89,9 @@ fn policy(spec: &str) -> ReviewerPolicy {
 fn check(policy_spec: &str, holder_id: &str, expect: Expect) {
     let directory = directory();
     let holder = &directory[holder_id];
-    let routed = route(&policy(policy_spec), holder, &directory);
+    let routed = route(&policy(policy_spec), holder, "r", &directory, &Separation::default());
     let mut out = String::new();
-    for Routed { reviewer, fallback } in &routed {
+    for Routed { reviewer, fallback, .. } in &routed {
         out.push_str(&reviewer.id);
         if let Some(reason) = fallback {
             assert_eq!(RerouteReason::parse(reason.as_str()).as_ref(), Some(reason), "round trip");
@@ -326,4 +326,157 @@ fn self_review() {
         carol
     "#]],
     );
+}
+
+/// The group `ops` holds the role; alice is in it directly, bob through a nested group. Carol and
+/// kate hold the role themselves.
+fn separation() -> Separation {
+    let mut s = Separation::default();
+    s.members.insert("ops".into(), ["alice", "bob"].into_iter().map(String::from).collect());
+    s.holders.insert(
+        "r".into(),
+        ["alice", "bob", "carol", "kate"].into_iter().map(String::from).collect(),
+    );
+    s
+}
+
+fn render(routed: &[Routed]) -> String {
+    let mut out = String::new();
+    for r in routed {
+        out.push_str(&r.reviewer.id);
+        if let Some(reason) = &r.fallback {
+            out.push_str(&format!(" (fallback, {})", reason.as_str()));
+        }
+        if let Some(conflict) = r.conflict {
+            assert_eq!(Conflict::parse(conflict.as_str()), Some(conflict), "round trip");
+            out.push_str(&format!(" [{}]", conflict.as_str()));
+        }
+        out.push('\n');
+    }
+    if routed.is_empty() {
+        out.push_str("nobody: a governance admin must decide\n");
+    }
+    out
+}
+
+#[track_caller]
+fn check_separated(policy_spec: &str, holder_id: &str, expect: Expect) {
+    let directory = directory();
+    let routed = route(&policy(policy_spec), &directory[holder_id], "r", &directory, &separation());
+    expect.assert_eq(&render(&routed));
+}
+
+#[test]
+fn members_of_the_holder_group_do_not_review_its_access() {
+    // Named reviewers who are (transitive) members of the group are left out; when nobody is
+    // left, the item goes to the fallback reviewers, minus members too, and says why.
+    check_separated(
+        "named alice dave | fallback carol",
+        "ops",
+        expect![[r#"
+            dave
+        "#]],
+    );
+    check_separated(
+        "named alice bob | fallback bob carol",
+        "ops",
+        expect![[r#"
+            carol (fallback, memberOfGroup) [holdsSameRole]
+        "#]],
+    );
+    check_separated(
+        "manager | fallback alice bob",
+        "ops",
+        expect![[r#"
+            nobody: a governance admin must decide
+        "#]],
+    );
+    let s = separation();
+    assert!(s.is_own("BOB", "Ops") && s.is_own("dave", "DAVE") && !s.is_own("dave", "ops"));
+}
+
+#[test]
+fn a_reviewer_who_holds_the_same_role_is_flagged() {
+    // kate's manager is nobody; carol (a holder of the role) is the fallback: flagged, not
+    // removed, because someone must still review.
+    check_separated(
+        MANAGER,
+        "kate",
+        expect![[r#"
+            carol (fallback, noManager) [holdsSameRole]
+            zed (fallback, noManager)
+        "#]],
+    );
+    // bob reviews alice; bob holds the role through the group.
+    check_separated(
+        MANAGER,
+        "alice",
+        expect![[r#"
+            bob [holdsSameRole]
+        "#]],
+    );
+}
+
+fn item(holder: &str, role: &str, reviewers: &[&str]) -> RoutedItem {
+    RoutedItem {
+        holder_id: holder.into(),
+        role_id: role.into(),
+        reviewers: reviewers
+            .iter()
+            .map(|id| Routed { reviewer: reviewer(id), fallback: None, conflict: None })
+            .collect(),
+    }
+}
+
+fn render_items(items: &[RoutedItem]) -> String {
+    items
+        .iter()
+        .map(|i| {
+            let who: Vec<String> = i
+                .reviewers
+                .iter()
+                .map(|r| match &r.fallback {
+                    Some(reason) => format!("{} ({})", r.reviewer.id, reason.as_str()),
+                    None => r.reviewer.id.clone(),
+                })
+                .collect();
+            format!(
+                "{} {}: {}\n",
+                i.holder_id,
+                i.role_id,
+                if who.is_empty() { "nobody".into() } else { who.join(", ") }
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn no_two_people_review_each_others_same_role() {
+    let fallback = [reviewer("carol"), reviewer("alice"), reviewer("dave")];
+    let mut items = vec![
+        item("alice", "ga", &["bob"]),
+        item("bob", "ga", &["alice"]),
+        // A different role is not a pair.
+        item("bob", "reader", &["dave"]),
+        // bob reviews dave's: dave is no fallback for bob's, or that would pair them.
+        item("dave", "ga", &["bob"]),
+        item("erin", "ga", &["dave"]),
+        item("dave", "reader", &["erin"]),
+        item("erin", "reader", &["dave"]),
+    ];
+    reroute_reciprocal(&mut items, &fallback, &Separation::default());
+    expect![[r#"
+        alice ga: bob
+        bob ga: carol (reciprocal)
+        bob reader: dave
+        dave ga: bob
+        erin ga: dave
+        dave reader: erin
+        erin reader: carol (reciprocal), alice (reciprocal)
+    "#]]
+    .assert_eq(&render_items(&items));
+    // Rerouting made no new pair: a second pass changes nothing.
+    let again = render_items(&items);
+    reroute_reciprocal(&mut items, &fallback, &Separation::default());
+    assert_eq!(render_items(&items), again);
 }

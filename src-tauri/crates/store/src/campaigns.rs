@@ -65,13 +65,15 @@ pub struct SnapshotRecord {
     pub record: String,
 }
 
-/// One reviewer of a new item; `reroute_reason` is set for fallback reviewers.
+/// One reviewer of a new item; `reroute_reason` is set for fallback reviewers, `conflict` for a
+/// reviewer with a conflict of interest routing could not avoid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewReviewer {
     pub id: String,
     pub upn: String,
     pub name: String,
     pub reroute_reason: Option<String>,
+    pub conflict: Option<String>,
 }
 
 /// A review item as created at opening. Ids are assigned 1..n in the order given.
@@ -385,7 +387,7 @@ impl Store {
             )?;
             let mut reviewer = tx.prepare_cached(
                 "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
-                   reviewer_name, reroute_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                   reviewer_name, reroute_reason, conflict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (index, new) in items.iter().enumerate() {
                 let id = index as i64 + 1;
@@ -420,7 +422,8 @@ impl Store {
                         r.id,
                         r.upn,
                         r.name,
-                        r.reroute_reason
+                        r.reroute_reason,
+                        r.conflict
                     ])?;
                 }
             }

@@ -3,11 +3,13 @@
 //! Every write that changes state commits together with its audit event (see [`audit`]); readers
 //! get domain values back, never rows. Times are stored as RFC 3339 UTC strings.
 
+pub mod admins;
 pub mod audit;
 pub mod campaigns;
 pub mod connections;
 pub mod directory;
 pub mod evidence;
+pub mod lease;
 mod migrate;
 pub mod population;
 pub mod remediation;
@@ -19,9 +21,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+pub use admins::{AdminRecord, AdminSource, NewAdmin};
 pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainBreak, ChainHead, NewAuditEvent};
 pub use connections::{AuthMethod, ConnectionRecord};
 pub use directory::{PageRef, PopulationRows, StoredPage};
+pub use lease::LeaseHolder;
 pub use population::{PopulationRecord, PullRecord};
 pub use tenants::{TenantKind, TenantRecord};
 
@@ -104,6 +108,39 @@ impl Store {
     /// Direct access for tests that must tamper with the file the way an attacker would.
     pub fn connection_for_tests(&self) -> &Connection {
         &self.conn
+    }
+
+    /// The connection with `synchronous=FULL` until the guard drops: a commit made through it is
+    /// on disk (the WAL synced) before the commit returns, so it survives a power loss, not only
+    /// a crash. The remediation journal commits this way: its intent must never be lost after
+    /// a request was sent. Everything else keeps NORMAL, durable across application crashes.
+    pub(crate) fn durable(&mut self) -> Result<Durable<'_>> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        Ok(Durable(&mut self.conn))
+    }
+}
+
+/// See [`Store::durable`].
+pub(crate) struct Durable<'a>(&'a mut Connection);
+
+impl std::ops::Deref for Durable<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.0
+    }
+}
+
+impl std::ops::DerefMut for Durable<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.0
+    }
+}
+
+impl Drop for Durable<'_> {
+    fn drop(&mut self) {
+        // Back to the connection's default; failing that, the next journal write sets FULL again
+        // and other writes are merely more durable than needed.
+        let _ = self.0.pragma_update(None, "synchronous", "NORMAL");
     }
 }
 

@@ -14,7 +14,7 @@ macro_rules! migrations {
     };
 }
 
-const MIGRATIONS: &[(&str, &str)] = migrations![
+pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0001_init.sql",
     "0002_directory.sql",
     "0003_campaigns.sql",
@@ -23,6 +23,7 @@ const MIGRATIONS: &[(&str, &str)] = migrations![
     "0006_pull_page_digest.sql",
     "0007_audit_indexes.sql",
     "0008_remediation_keep.sql",
+    "0009_trust.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

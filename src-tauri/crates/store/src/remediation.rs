@@ -37,6 +37,9 @@ pub struct NewHold {
     pub reason: String,
     pub proposal: Option<String>,
     pub confirmable: bool,
+    /// For a critical-role hold: the holders the removal would leave, which an admin who
+    /// confirms it accepts.
+    pub holders_after: Option<u32>,
 }
 
 /// An action as journaled.
@@ -68,6 +71,28 @@ pub struct ActionRecord {
     pub verification: Option<Verification>,
     pub verification_note: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Set when the removal was not made and a named admin kept the access.
+    pub kept: Option<Kept>,
+    /// How many times a person sent it back to planned.
+    pub retries: u32,
+    /// After a re-plan: the live assignment's end it now expects (`Some(None)`: no end).
+    pub replanned_end: Option<Option<DateTime<Utc>>>,
+}
+
+/// A removal still pending (planned or submitted) in some campaign of a tenant: what the
+/// interlocks count at the moment of each removal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingRemoval {
+    pub campaign_id: String,
+    pub item_id: u32,
+    pub surface: String,
+    pub kind: String,
+    pub source_id: String,
+    pub role_id: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_kind: String,
+    pub membership: String,
 }
 
 /// A held item as stored.
@@ -83,6 +108,9 @@ pub struct HoldRecord {
     pub confirmed_at: Option<DateTime<Utc>>,
     /// Set when a named admin decided the access stays instead.
     pub kept: Option<Kept>,
+    /// For a critical-role hold: the holders its removal would leave (what a confirmation
+    /// accepts).
+    pub holders_after: Option<u32>,
 }
 
 /// Who decided a held removal should not go ahead, when, and why.
@@ -118,15 +146,18 @@ pub struct Finish {
 const ACTION_COLUMNS: &str = "item_id, endpoint, surface, kind, source_id, role_id, role_name, \
      scope, principal_id, principal_name, why, state, state_code, state_reason, request_body, \
      idempotency_key, attempts, request_id, request_status, last_error, planned_at, submitted_at, \
-     finished_at, verification, verification_note, verified_at";
+     finished_at, verification, verification_note, verified_at, kept_by_id, kept_by_upn, kept_at, \
+     kept_reason, retries, replanned, replanned_end";
 
 fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table: "remediation_action", column, value }
 }
 
-fn action_from_row(
-    row: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(ActionRecord, [Option<String>; 6])> {
+/// An action's row: the record with its text-typed columns still to parse (state and times,
+/// then the keeper's id, UPN, time and reason, then the re-planned end).
+type RawAction = (ActionRecord, [Option<String>; 6], [Option<String>; 4], (bool, Option<String>));
+
+fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
     let record = ActionRecord {
         item_id: row.get(0)?,
         endpoint: row.get(1)?,
@@ -154,15 +185,28 @@ fn action_from_row(
         verification: None,
         verification_note: row.get(24)?,
         verified_at: None,
+        kept: None,
+        retries: row.get(30)?,
+        replanned_end: None,
     };
     Ok((
         record,
         [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?],
+        [row.get(26)?, row.get(27)?, row.get(28)?, row.get(29)?],
+        (row.get(31)?, row.get(32)?),
     ))
 }
 
-fn finish_action(raw: (ActionRecord, [Option<String>; 6])) -> Result<ActionRecord> {
-    let (mut a, [state, planned, submitted, finished, verification, verified]) = raw;
+fn finish_action(raw: RawAction) -> Result<ActionRecord> {
+    let (mut a, [state, planned, submitted, finished, verification, verified], kept, replanned) =
+        raw;
+    if let [Some(by_id), Some(by_upn), Some(at), Some(reason)] = kept {
+        let at = parse_time("remediation_action", "kept_at", Some(at))?.unwrap_or_default();
+        a.kept = Some(Kept { by_id, by_upn, at, reason });
+    }
+    if let (true, end) = replanned {
+        a.replanned_end = Some(parse_time("remediation_action", "replanned_end", end)?);
+    }
     let state = state.unwrap_or_default();
     a.state = ActionState::parse(&state).ok_or_else(|| corrupt("state", state.clone()))?;
     let planned = planned.unwrap_or_default();
@@ -314,7 +358,8 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let exists: Option<String> = tx
             .query_row(
                 "SELECT campaign_id FROM remediation_plan WHERE campaign_id = ?1",
@@ -337,9 +382,18 @@ impl Store {
         }
         for h in holds {
             tx.execute(
-                "INSERT INTO remediation_hold (campaign_id, item_id, code, reason, proposal, confirmable)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![campaign_id, h.item_id, h.code, h.reason, h.proposal, h.confirmable],
+                "INSERT INTO remediation_hold (campaign_id, item_id, code, reason, proposal, confirmable,
+                   holders_after)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    campaign_id,
+                    h.item_id,
+                    h.code,
+                    h.reason,
+                    h.proposal,
+                    h.confirmable,
+                    h.holders_after
+                ],
             )?;
         }
         let mut per_code = std::collections::BTreeMap::<&str, usize>::new();
@@ -373,7 +427,7 @@ impl Store {
     pub fn remediation_holds(&self, campaign_id: &str) -> Result<Vec<HoldRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT item_id, code, reason, proposal, confirmable, confirmed_by_id, confirmed_by_upn,
-                    confirmed_at, kept_by_id, kept_by_upn, kept_at, kept_reason
+                    confirmed_at, kept_by_id, kept_by_upn, kept_at, kept_reason, holders_after
              FROM remediation_hold WHERE campaign_id = ?1 ORDER BY item_id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
@@ -388,6 +442,7 @@ impl Store {
                     confirmed_by_upn: row.get(6)?,
                     confirmed_at: None,
                     kept: None,
+                    holders_after: row.get(12)?,
                 },
                 row.get::<_, Option<String>>(7)?,
                 (
@@ -420,7 +475,8 @@ impl Store {
         confirmer_upn: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let reason = undecided_hold(&tx, campaign_id, action.item_id, "confirmed")?;
         let stamp = format_time(now);
         tx.execute(
@@ -459,7 +515,8 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         for &item_id in item_ids {
             let hold = undecided_hold(&tx, campaign_id, item_id, "kept")?;
             let (role, principal): (String, String) = tx.query_row(
@@ -502,7 +559,8 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<u32> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let before = action_in(&tx, campaign_id, item_id)?;
         if !before.state.can_become(ActionState::Submitted) {
             return Err(StoreError::Conflict(format!(
@@ -545,7 +603,8 @@ impl Store {
         if !finish.state.is_final() {
             return Err(StoreError::Conflict(format!("{} is not a result", finish.state.as_str())));
         }
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let before = action_in(&tx, campaign_id, item_id)?;
         if !before.state.can_become(finish.state) {
             return Err(StoreError::Conflict(format!(
@@ -604,7 +663,8 @@ impl Store {
         actor: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let before = action_in(&tx, campaign_id, item_id)?;
         if before.state != ActionState::Submitted {
             return Err(StoreError::Conflict(format!(
@@ -640,7 +700,8 @@ impl Store {
         if results.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
         let stamp = format_time(now);
         {
             let mut update = tx.prepare_cached(
@@ -680,6 +741,174 @@ impl Store {
                 "flagged": flagged,
             }),
         )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// An action that was not made and nobody resolved yet, or the reason it cannot be resolved.
+fn open_exception(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Result<ActionRecord> {
+    let a = action_in(tx, campaign_id, item_id)?;
+    if !a.state.can_retry() {
+        return Err(StoreError::Conflict(format!(
+            "item {item_id}'s removal is {}: only a removal that was not made is resolved",
+            a.state.as_str()
+        )));
+    }
+    if a.verification == Some(Verification::VerifiedRemoved) {
+        return Err(StoreError::Conflict(format!(
+            "item {item_id}'s access is verified removed: nothing to resolve"
+        )));
+    }
+    if let Some(kept) = &a.kept {
+        return Err(StoreError::Conflict(format!(
+            "item {item_id} was already kept by {}",
+            kept.by_upn
+        )));
+    }
+    Ok(a)
+}
+
+/// How a removal that was not made goes back to planned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Requeue {
+    pub item_id: u32,
+    /// The name of the next attempts: a fresh key, so a request the service refused under the
+    /// old one is not confused with the new one.
+    pub idempotency_key: String,
+    /// For a re-plan: the live assignment it now addresses (instance id, end) and the request
+    /// body for it.
+    pub replan: Option<Replan>,
+}
+
+/// What a re-plan aims a removal at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replan {
+    pub source_id: String,
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl Store {
+    /// Every removal still pending (planned or submitted) in any campaign of the tenant.
+    pub fn pending_removals(&self, tenant_id: &str) -> Result<Vec<PendingRemoval>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT a.campaign_id, a.item_id, a.surface, a.kind, a.source_id, a.role_id, a.scope,
+                    a.principal_id, i.principal_kind, i.membership
+             FROM remediation_action a
+             JOIN item i ON i.campaign_id = a.campaign_id AND i.id = a.item_id
+             JOIN campaign c ON c.id = a.campaign_id
+             JOIN campaign_definition d ON d.id = c.definition_id
+             WHERE d.tenant_id = ?1 AND a.state IN ('planned', 'submitted')
+             ORDER BY a.campaign_id, a.item_id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok(PendingRemoval {
+                campaign_id: row.get(0)?,
+                item_id: row.get(1)?,
+                surface: row.get(2)?,
+                kind: row.get(3)?,
+                source_id: row.get(4)?,
+                role_id: row.get(5)?,
+                scope: row.get(6)?,
+                principal_id: row.get(7)?,
+                principal_kind: row.get(8)?,
+                membership: row.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// A named admin keeps the access of removals that were not made: each records who, when and
+    /// why, and no longer keeps the campaign open. All or nothing.
+    pub fn keep_remediation_exceptions(
+        &mut self,
+        campaign_id: &str,
+        item_ids: &[u32],
+        keeper_id: &str,
+        keeper_upn: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
+        for &item_id in item_ids {
+            let a = open_exception(&tx, campaign_id, item_id)?;
+            tx.execute(
+                "UPDATE remediation_action SET kept_by_id = ?3, kept_by_upn = ?4, kept_at = ?5,
+                        kept_reason = ?6
+                 WHERE campaign_id = ?1 AND item_id = ?2",
+                params![campaign_id, item_id, keeper_id, keeper_upn, format_time(now), reason],
+            )?;
+            event(
+                &tx,
+                campaign_id,
+                "remediation.exceptionKept",
+                keeper_upn,
+                now,
+                serde_json::json!({
+                    "item": item_id,
+                    "keptBy": { "id": keeper_id, "upn": keeper_upn },
+                    "reason": reason,
+                    "was": { "state": a.state.as_str(), "code": a.state_code, "reason": a.state_reason },
+                    "role": a.role_name,
+                    "principal": a.principal_name,
+                }),
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A named admin sends removals that were not made back to planned (retry, or a re-plan at
+    /// the live assignment): the next apply re-checks the interlocks and the drift before
+    /// sending. All or nothing; the journal keeps what happened before in the audit log.
+    pub fn requeue_remediation(
+        &mut self,
+        campaign_id: &str,
+        requeues: &[Requeue],
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
+        for r in requeues {
+            let a = open_exception(&tx, campaign_id, r.item_id)?;
+            tx.execute(
+                "UPDATE remediation_action SET state = 'planned', state_code = NULL,
+                        state_reason = NULL, attempts = 0, last_error = NULL, submitted_at = NULL,
+                        finished_at = NULL, verification = NULL, verification_note = NULL,
+                        verified_at = NULL, idempotency_key = ?3, retries = retries + 1,
+                        source_id = coalesce(?4, source_id),
+                        replanned = CASE WHEN ?5 THEN 1 ELSE replanned END,
+                        replanned_end = CASE WHEN ?5 THEN ?6 ELSE replanned_end END
+                 WHERE campaign_id = ?1 AND item_id = ?2",
+                params![
+                    campaign_id,
+                    r.item_id,
+                    r.idempotency_key,
+                    r.replan.as_ref().map(|p| p.source_id.clone()),
+                    r.replan.is_some(),
+                    r.replan.as_ref().and_then(|p| p.end).map(format_time),
+                ],
+            )?;
+            event(
+                &tx,
+                campaign_id,
+                if r.replan.is_some() { "remediation.replanned" } else { "remediation.retried" },
+                actor,
+                now,
+                serde_json::json!({
+                    "item": r.item_id,
+                    "was": { "state": a.state.as_str(), "code": a.state_code, "reason": a.state_reason },
+                    "key": r.idempotency_key,
+                    "target": r.replan.as_ref().map(|p| serde_json::json!({
+                        "from": a.source_id,
+                        "to": p.source_id,
+                        "end": p.end.map(format_time),
+                    })),
+                }),
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }
@@ -740,6 +969,7 @@ mod tests {
             reason: "would leave 1".into(),
             proposal: None,
             confirmable: true,
+            holders_after: Some(1),
         }
     }
 
@@ -876,5 +1106,115 @@ mod tests {
             .expect_err("the same assignment twice");
         assert!(err.to_string().contains("UNIQUE"), "{err}");
         assert!(s.remediation_plan("c").expect("read").is_none(), "nothing was stored");
+    }
+
+    fn skipped(code: &str) -> Finish {
+        Finish {
+            state: ActionState::Skipped,
+            code: code.into(),
+            reason: format!("{code} at the moment of removal"),
+            request_id: None,
+            request_status: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_removal_not_made_stays_open_until_kept_or_sent_back() {
+        let mut s = store();
+        s.record_remediation_plan("c", &[action(1, "s1"), action(2, "s2")], &[], "{}", "me", now())
+            .expect("plan");
+        let err = s.keep_remediation_exceptions("c", &[1], "id-j", "jane@c.test", "x", now());
+        assert!(matches!(err, Err(StoreError::Conflict(_))), "a planned removal is no exception");
+        for item in [1, 2] {
+            s.remediation_finished("c", item, &skipped("drift"), "me", now()).expect("skipped");
+        }
+        let pending = s.pending_removals("t").expect("pending");
+        assert!(pending.is_empty(), "skipped is not pending: {pending:?}");
+
+        s.keep_remediation_exceptions(
+            "c",
+            &[1],
+            "id-j",
+            "jane@c.test",
+            "contractor's last week",
+            now(),
+        )
+        .expect("kept");
+        assert!(s.keep_remediation_exceptions("c", &[1, 2], "id-j", "j", "x", now()).is_err());
+        let again = Requeue { item_id: 1, idempotency_key: "k1-2".into(), replan: None };
+        assert!(
+            s.requeue_remediation("c", &[again], "jane@c.test", now()).is_err(),
+            "kept stays kept"
+        );
+
+        let replan = Requeue {
+            item_id: 2,
+            idempotency_key: "k2-2".into(),
+            replan: Some(Replan { source_id: "s2-live".into(), end: None }),
+        };
+        s.requeue_remediation("c", &[replan], "jane@c.test", now()).expect("re-planned");
+        let actions = s.remediation_actions("c").expect("actions");
+        let kept = actions[0].kept.as_ref().expect("kept");
+        assert_eq!(
+            (kept.by_upn.as_str(), kept.reason.as_str()),
+            ("jane@c.test", "contractor's last week")
+        );
+        let a = &actions[1];
+        assert_eq!(
+            (a.state, a.source_id.as_str(), a.idempotency_key.as_str(), a.retries, a.replanned_end),
+            (ActionState::Planned, "s2-live", "k2-2", 1, Some(None))
+        );
+        assert!(a.state_code.is_none() && a.finished_at.is_none());
+        assert_eq!(s.pending_removals("t").expect("pending").len(), 1);
+        let kinds: Vec<String> = s
+            .audit_events(Some("campaign/c"))
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert!(
+            kinds.ends_with(&[
+                "remediation.exceptionKept".to_string(),
+                "remediation.replanned".to_string()
+            ]),
+            "{kinds:?}"
+        );
+        assert!(s.verify_chain().expect("read").is_ok());
+    }
+
+    /// The journal commits with `synchronous=FULL` (the WAL synced before the commit returns), and
+    /// the connection goes back to NORMAL for everything else.
+    #[test]
+    fn the_journal_commits_durably() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut s = Store::open(&dir.path().join("recert.db")).expect("store");
+        s.conn
+            .execute_batch(
+                "INSERT INTO tenant VALUES ('t', 'T', 'demo', 'g', '2026-01-01T00:00:00Z');
+                 INSERT INTO campaign_definition (id, tenant_id, name, definition, created_at, updated_at)
+                   VALUES ('d', 't', 'D', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+                 INSERT INTO campaign (id, definition_id, occurrence, name, state, period_start, period_end, definition)
+                   VALUES ('c', 'd', 0, 'C', 'closed', '2026-01-01T00:00:00Z', '2026-01-22T00:00:00Z', '{}');
+                 INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
+                   principal_id, principal_kind, principal_name, membership)
+                   VALUES ('c', 1, 'directoryRole', 'active', 's1', 'r', 'R', '/', 'p1', 'user', 'P1', 'direct');
+                 CREATE TEMP TABLE seen (level INTEGER);
+                 CREATE TEMP TRIGGER journal_level AFTER UPDATE ON main.remediation_action
+                 BEGIN INSERT INTO seen SELECT synchronous FROM pragma_synchronous; END;",
+            )
+            .expect("seed");
+        s.record_remediation_plan("c", &[action(1, "s1")], &[], "{}", "me", now()).expect("plan");
+        s.remediation_submitted("c", 1, "me", now()).expect("submitted");
+        s.remediation_finished("c", 1, &done(ActionState::Succeeded), "me", now()).expect("done");
+        let seen: Vec<i64> = s
+            .conn
+            .prepare("SELECT level FROM seen")
+            .and_then(|mut q| q.query_map([], |r| r.get(0))?.collect())
+            .expect("levels");
+        assert_eq!(seen, [2, 2], "FULL (2) while the journal wrote");
+        let now_level: i64 =
+            s.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).expect("level");
+        assert_eq!(now_level, 1, "NORMAL (1) again afterwards");
     }
 }

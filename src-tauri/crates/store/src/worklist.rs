@@ -38,6 +38,7 @@ pub struct ReviewerOfItem {
     pub upn: String,
     pub name: String,
     pub reroute_reason: Option<String>,
+    pub conflict: Option<String>,
 }
 
 /// A review item as stored.
@@ -298,8 +299,8 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let mut reviewers: HashMap<u32, Vec<ReviewerOfItem>> = HashMap::new();
         let mut stmt = self.conn.prepare(
-            "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason FROM item_reviewer
-             WHERE campaign_id = ?1 ORDER BY item_id, reviewer_upn",
+            "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict
+             FROM item_reviewer WHERE campaign_id = ?1 ORDER BY item_id, reviewer_upn",
         )?;
         for row in stmt.query_map([campaign_id], |row| {
             Ok((
@@ -309,6 +310,7 @@ impl Store {
                     upn: row.get(2)?,
                     name: row.get(3)?,
                     reroute_reason: row.get(4)?,
+                    conflict: row.get(5)?,
                 },
             ))
         })? {
@@ -323,8 +325,8 @@ impl Store {
 
     fn attach_reviewers(&self, campaign_id: &str, items: &mut [ItemRecord]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT reviewer_id, reviewer_upn, reviewer_name, reroute_reason FROM item_reviewer
-             WHERE campaign_id = ?1 AND item_id = ?2 ORDER BY reviewer_upn",
+            "SELECT reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict
+             FROM item_reviewer WHERE campaign_id = ?1 AND item_id = ?2 ORDER BY reviewer_upn",
         )?;
         for item in items {
             item.reviewers = stmt
@@ -334,6 +336,7 @@ impl Store {
                         upn: row.get(1)?,
                         name: row.get(2)?,
                         reroute_reason: row.get(3)?,
+                        conflict: row.get(4)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;

@@ -1,5 +1,64 @@
 //! Build script of the desktop shell: tauri-build reads `tauri.conf.json` beside the root manifest.
+//!
+//! Recert's own commands are declared in the app manifest, so each gets an `allow-<command>`
+//! permission and is reachable only from a window whose capability grants it: the main window's
+//! capability (`tauri.conf.json`) lists them, and nothing else — the sign-in window showing a
+//! login page, or any other webview — can call any. Keep this list, `generate_handler!` in
+//! `lib.rs` and the capability in step (`tests/tidy.rs` checks that they are).
+
+/// Every command `lib.rs` registers.
+const COMMANDS: &[&str] = &[
+    "demo_tenant",
+    "tenant_pull",
+    "role_summary",
+    "tenants",
+    "tenant_add",
+    "tenant_connect",
+    "acting",
+    "use_tenant",
+    "act_as",
+    "stop_acting",
+    "find_person",
+    "sign_in",
+    "sign_in_device_code",
+    "sign_out",
+    "admins",
+    "admin_add",
+    "admin_remove",
+    "admin_bootstrap",
+    "definition_check",
+    "definition_create",
+    "definitions",
+    "campaigns",
+    "campaign",
+    "campaign_open",
+    "campaign_close",
+    "run_due",
+    "worklist",
+    "decide",
+    "accept_recommendations",
+    "evidence_export",
+    "evidence_verify",
+    "evidence_open_folder",
+    "remediation_plan",
+    "remediation_confirm_held",
+    "remediation_keep_held",
+    "remediation_resolve",
+    "remediation_apply",
+    "remediation_cancel",
+    "remediation_verify",
+    "remediation_safety",
+    "set_remediation_safety",
+    "audit_log",
+    "audit_kinds",
+    "audit_chain",
+];
 
 fn main() {
-    tauri_build::build()
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(err) = tauri_build::try_build(attributes) {
+        // A build script reports by failing: say why, as tauri_build::build() does.
+        panic!("tauri-build failed: {err:#}");
+    }
 }

@@ -39,7 +39,11 @@ async fn start(app: &App) -> Result<(Emulator, TenantDto), AppError> {
         &emulator.public_client_id(),
         emulator.certificate_der().as_deref(),
     )?;
-    app.pull(&tenant.id).await?;
+    // The set-up is the application's own work; the demo tenant's governance admins come from
+    // its data, bootstrapped the way a real tenant's first admin is.
+    let setup = app.as_application("Recert demo set-up");
+    setup.pull(&tenant.id).await?;
+    setup.bootstrap_demo_admins(&tenant.id).await?;
     Ok((emulator, tenant))
 }
 

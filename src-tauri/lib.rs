@@ -19,23 +19,22 @@ pub struct Shell {
     pub data_dir: PathBuf,
     /// Remediation runs in progress, by campaign, so the window can cancel them.
     pub applying: Mutex<HashMap<String, recert_app::CancellationToken>>,
-    /// The person using the window (signed in, or picked on the demo tenant), by UPN.
-    pub person: Mutex<Option<String>>,
+    /// The tenant the window works on; leaving it ends the "act as" choice made there.
+    pub window_tenant: Mutex<Option<String>>,
 }
 
 impl Shell {
-    /// The app, recording the window's person on audit events (the app itself when nobody is).
-    pub fn acting(&self) -> recert_app::App {
-        let person = self.person.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match person.as_deref() {
-            Some(upn) => self.app.acting_for(upn),
-            None => self.app.clone(),
-        }
+    /// The app, acting for the person of each tenant: the one signed in (from their ID token) or,
+    /// on the demo tenant, the one chosen with "Act as". Commands never name who acts.
+    pub fn acting(&self) -> &recert_app::App {
+        &self.app
     }
 
-    /// Records who uses the window from now on.
-    pub fn set_person(&self, upn: Option<String>) {
-        *self.person.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = upn;
+    /// Makes `tenant_id` the window's tenant; returns the one it left, if another.
+    pub fn switch_tenant(&self, tenant_id: &str) -> Option<String> {
+        let mut current =
+            self.window_tenant.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        current.replace(tenant_id.to_string()).filter(|left| left != tenant_id)
     }
 
     /// Records (or, with `None`, forgets) the campaign's running remediation; returns the old one.
@@ -100,7 +99,7 @@ pub fn run() {
                 demo,
                 data_dir,
                 applying: Mutex::default(),
-                person: Mutex::default(),
+                window_tenant: Mutex::default(),
             });
             Ok(())
         })
@@ -111,10 +110,18 @@ pub fn run() {
             commands::tenant::tenants,
             commands::tenant::tenant_add,
             commands::tenant::tenant_connect,
-            commands::tenant::signed_in,
+            commands::tenant::acting,
+            commands::tenant::use_tenant,
+            commands::tenant::act_as,
+            commands::tenant::stop_acting,
+            commands::tenant::find_person,
             commands::tenant::sign_in,
             commands::tenant::sign_in_device_code,
             commands::tenant::sign_out,
+            commands::admins::admins,
+            commands::admins::admin_add,
+            commands::admins::admin_remove,
+            commands::admins::admin_bootstrap,
             commands::campaigns::definition_check,
             commands::campaigns::definition_create,
             commands::campaigns::definitions,
@@ -126,13 +133,13 @@ pub fn run() {
             commands::worklist::worklist,
             commands::worklist::decide,
             commands::worklist::accept_recommendations,
-            commands::worklist::demo_identity,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,
             commands::evidence::evidence_open_folder,
             commands::remediation::remediation_plan,
             commands::remediation::remediation_confirm_held,
             commands::remediation::remediation_keep_held,
+            commands::remediation::remediation_resolve,
             commands::remediation::remediation_apply,
             commands::remediation::remediation_cancel,
             commands::remediation::remediation_verify,

@@ -10,6 +10,9 @@ use crate::demo::DemoTenant;
 const EVERY: Duration = Duration::from_secs(60);
 
 pub fn start(app: recert_app::App, demo: DemoTenant) {
+    // Unattended: the schedule acts as the application, whoever is signed in to the window, and
+    // may do only what the application may (open, close, apply when due; never decide).
+    let app = app.as_application("Recert scheduler");
     tauri::async_runtime::spawn(async move {
         // Due work on the demo tenant needs it connected; a failed start is retried next round.
         // The first round waits too, so start-up belongs to the window's own first requests.

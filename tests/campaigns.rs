@@ -1,7 +1,8 @@
 //! A whole quarter through `recert-app` against the emulator: define, open when due (and only
-//! once), decide under the rules, import, close at the deadline, catch up after a gap.
+//! once), decide under the rules — as the person acting, never one a caller names — import,
+//! close at the deadline, catch up after a gap.
 
-use recert_app::campaigns::dto::{IdentityDto, WorklistQueryDto};
+use recert_app::campaigns::dto::WorklistQueryDto;
 use recert_app::{ErrorCode, Verdict};
 use recert_emulator::{Options, Tenant};
 use recert_tests::{Harness, at, lead, quarterly};
@@ -10,7 +11,8 @@ async fn harness() -> (Harness, Tenant) {
     let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
     let harness = Harness::start(tenant.clone(), Options::default()).await;
     harness.clock.set(at(2025, 12, 20, 12));
-    harness.app.pull(&harness.tenant_id).await.expect("the first pull");
+    harness.pull().await;
+    harness.act_as_admin_except(&[&lead(&tenant)]).await;
     (harness, tenant)
 }
 
@@ -51,12 +53,14 @@ async fn a_whole_quarter_from_definition_to_close() {
     );
     assert_eq!(created.next[1].start, "2026-04-01T07:00:00Z", "and 07:00 UTC in summer");
 
-    // Before the start nothing is due; on 5 January the Q1 campaign opens, once.
-    assert_eq!(h.app.run_due().await.expect("run").opened.len(), 0);
+    // Before the start nothing is due; on 5 January the Q1 campaign opens, once. The schedule
+    // runs unattended, as the application.
+    let scheduler = h.app.as_application("scheduler");
+    assert_eq!(scheduler.run_due().await.expect("run").opened.len(), 0);
     h.clock.set(at(2026, 1, 5, 10));
-    let report = h.app.run_due().await.expect("run");
+    let report = scheduler.run_due().await.expect("run");
     assert_eq!(report.opened.len(), 1, "{report:?}");
-    let again = h.app.run_due().await.expect("run twice");
+    let again = scheduler.run_due().await.expect("run twice");
     assert!(again.opened.is_empty() && again.missed.is_empty(), "idempotent: {again:?}");
     let campaign_id = report.opened[0].clone();
     let detail = h.app.campaign(&campaign_id).await.expect("detail");
@@ -95,45 +99,42 @@ async fn a_whole_quarter_from_definition_to_close() {
         .expect("unrouted");
     assert_eq!(unrouted.total, detail.campaign.unrouted);
     if let Some(item) = unrouted.items.first() {
-        let holder = h.app.demo_identity(&h.tenant_id, &fallback).await.expect("the holder");
+        h.act_as(&fallback).await;
         let err = h
             .app
-            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), holder, "cli")
+            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
             .await
             .expect_err("own access");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
-        let admin_upn = tenant
+        let admins = h.admins().await;
+        let person = tenant
             .users()
             .iter()
             .filter_map(|u| u["userPrincipalName"].as_str())
             .find(|upn| {
-                *upn != fallback && !upn.starts_with("breakglass") && !upn.contains("#EXT#")
+                *upn != fallback
+                    && !upn.starts_with("breakglass")
+                    && !upn.contains("#EXT#")
+                    && !admins.iter().any(|a| a.eq_ignore_ascii_case(upn))
             })
             .expect("another user");
-        let admin = h.app.demo_identity(&h.tenant_id, admin_upn).await.expect("an admin identity");
+        h.act_as(person).await;
         let err = h
             .app
-            .decide(
-                &campaign_id,
-                vec![item.id],
-                Verdict::Approve,
-                String::new(),
-                admin.clone(),
-                "cli",
-            )
+            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
             .await
-            .expect_err("not yet an admin");
+            .expect_err("not an admin");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
-        h.app.set_governance_admins(vec![admin.clone()]).await.expect("set admins");
+        h.act_as_admin_except(&[&fallback]).await;
         h.app
-            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), admin, "cli")
+            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
             .await
             .expect("an admin decides");
     }
 
     // The busiest reviewer works their queue.
     let reviewer = detail.reviewers.iter().max_by_key(|r| r.assigned).expect("a reviewer");
-    let me = h.app.demo_identity(&h.tenant_id, &reviewer.upn).await.expect("a demo identity");
+    h.act_as(&reviewer.upn).await;
     let mine = h
         .app
         .worklist(
@@ -150,65 +151,53 @@ async fn a_whole_quarter_from_definition_to_close() {
     let first = mine.items[0].id;
     let err = h
         .app
-        .decide(&campaign_id, vec![first], Verdict::Deny, " ".into(), me.clone(), "cli")
+        .decide(&campaign_id, vec![first], Verdict::Deny, " ".into(), "cli")
         .await
         .expect_err("no reason");
     assert_eq!(err.code, ErrorCode::Invalid, "a deny needs a justification by default: {err:?}");
     h.app
-        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team".into(), me.clone(), "cli")
+        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team".into(), "cli")
         .await
         .expect("deny");
     h.app
-        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), me.clone(), "cli")
+        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
         .await
         .expect("changed");
     h.app
-        .decide(
-            &campaign_id,
-            vec![first],
-            Verdict::Deny,
-            "Left the team after all".into(),
-            me.clone(),
-            "cli",
-        )
+        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team after all".into(), "cli")
         .await
         .expect("changed back");
 
-    // Someone who is not a reviewer of the item is refused, and so is the item's holder.
-    let outsider = IdentityDto {
-        id: "00000000-0000-0000-0000-00000000dead".into(),
-        upn: "mallory@evil.test".into(),
-        display_name: "Mallory".into(),
-        tenant_id: h.tenant_id.clone(),
-    };
-    let err = h
-        .app
-        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), outsider, "cli")
-        .await
-        .expect_err("outsider");
-    assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    // Someone who is not a reviewer of the item is refused: nobody can name another decider.
+    let outsider = detail
+        .reviewers
+        .iter()
+        .find(|r| r.upn != reviewer.upn && !mine.items[0].reviewers.iter().any(|x| x.upn == r.upn))
+        .expect("another reviewer");
+    if !h.admins().await.iter().any(|a| a.eq_ignore_ascii_case(&outsider.upn)) {
+        h.act_as(&outsider.upn).await;
+        let err = h
+            .app
+            .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
+            .await
+            .expect_err("outsider");
+        assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    }
+    h.act_as(&reviewer.upn).await;
 
     // Bulk: approve the rest of the queue in one call; then an all-or-nothing CSV import.
     let rest: Vec<u32> = mine.items.iter().skip(1).map(|i| i.id).collect();
     if !rest.is_empty() {
         let bulk = h
             .app
-            .decide(
-                &campaign_id,
-                rest.clone(),
-                Verdict::Approve,
-                String::new(),
-                me.clone(),
-                "window",
-            )
+            .decide(&campaign_id, rest.clone(), Verdict::Approve, String::new(), "window")
             .await
             .expect("bulk");
         assert_eq!(bulk.recorded as usize, rest.len());
         assert!(bulk.batch.is_some(), "bulk decisions share a batch");
     }
     let bad_csv = format!("item,decision,justification\n{first},approve,fine\n{first},maybe,\n");
-    let err =
-        h.app.import_decisions(&campaign_id, &bad_csv, me.clone()).await.expect_err("bad line");
+    let err = h.app.import_decisions(&campaign_id, &bad_csv).await.expect_err("bad line");
     assert!(err.message.contains("line 3"), "{err:?}");
     let progress = h.app.campaign(&campaign_id).await.expect("detail").campaign;
     assert_eq!(
@@ -219,7 +208,7 @@ async fn a_whole_quarter_from_definition_to_close() {
 
     // After the deadline (22 January 09:00 Berlin) the scheduler closes it.
     h.clock.set(at(2026, 1, 22, 9));
-    let report = h.app.run_due().await.expect("run");
+    let report = scheduler.run_due().await.expect("run");
     assert_eq!(report.closed, vec![campaign_id.clone()], "{report:?}");
     let closed = h.app.campaign(&campaign_id).await.expect("detail");
     assert_eq!(closed.campaign.state, "closed");
@@ -254,14 +243,14 @@ async fn a_whole_quarter_from_definition_to_close() {
     }
     let err = h
         .app
-        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), me, "cli")
+        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
         .await
         .expect_err("closed");
     assert_eq!(err.code, ErrorCode::Conflict);
 
     // Nothing ran from April to July: Q2 is recorded as missed, Q3 opens.
     h.clock.set(at(2026, 7, 10, 12));
-    let report = h.app.run_due().await.expect("catch up");
+    let report = scheduler.run_due().await.expect("catch up");
     assert_eq!(report.missed.len(), 1, "{report:?}");
     assert_eq!(report.opened.len(), 1, "{report:?}");
     let states: Vec<String> =

@@ -21,13 +21,15 @@ async fn closed_campaign() -> Fixture {
     let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
     let h = Harness::start_with_db(tenant.clone(), Options::default(), Some(&db)).await;
     h.clock.set(at(2025, 12, 20, 12));
-    h.app.pull(&h.tenant_id).await.expect("pull");
+    h.pull().await;
+    h.act_as_admin().await;
     h.app.definition_create(quarterly(&h.tenant_id, &lead(&tenant))).await.expect("definition");
     h.clock.set(at(2026, 1, 5, 10));
-    let campaign = h.app.run_due().await.expect("run").opened.remove(0);
+    let scheduler = h.app.as_application("scheduler");
+    let campaign = scheduler.run_due().await.expect("run").opened.remove(0);
     let detail = h.app.campaign(&campaign).await.expect("detail");
     let reviewer = detail.reviewers.iter().max_by_key(|r| r.assigned).expect("a reviewer");
-    let me = h.app.demo_identity(&h.tenant_id, &reviewer.upn).await.expect("identity");
+    h.act_as(&reviewer.upn).await;
     let mine = h
         .app
         .worklist(
@@ -47,7 +49,6 @@ async fn closed_campaign() -> Fixture {
             ids[..2].to_vec(),
             Verdict::Approve,
             "Still on call; Ωμέγα Жук 山田".into(),
-            me.clone(),
             "window",
         )
         .await
@@ -58,13 +59,14 @@ async fn closed_campaign() -> Fixture {
             vec![ids[2]],
             Verdict::Deny,
             "=HYPERLINK(\"x\") left the team".into(),
-            me,
             "cli",
         )
         .await
         .expect("deny");
     h.clock.set(at(2026, 1, 23, 9));
-    h.app.run_due().await.expect("close");
+    scheduler.run_due().await.expect("close");
+    // Compliance staff export: any person of the tenant.
+    h.act_as_admin().await;
     Fixture { harness: h, campaign, db, dir }
 }
 

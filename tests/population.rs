@@ -7,7 +7,7 @@ use recert_tests::{Harness, expected_role_counts};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_tenant_pull_matches_the_tenant_per_role() {
     let harness = Harness::start(Tenant::demo(), Options::default()).await;
-    let pull = harness.app.pull(&harness.tenant_id).await.expect("the pull succeeds");
+    let pull = harness.pull().await;
     let summary = harness.app.role_summary(&harness.tenant_id).await.expect("a summary");
 
     let expected = expected_role_counts(&Tenant::demo());
@@ -29,8 +29,8 @@ async fn demo_tenant_pull_matches_the_tenant_per_role() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_same_tenant_state_hashes_the_same() {
     let harness = Harness::start(Tenant::demo(), Options::default()).await;
-    let first = harness.app.pull(&harness.tenant_id).await.expect("first pull");
-    let second = harness.app.pull(&harness.tenant_id).await.expect("second pull");
+    let first = harness.pull().await;
+    let second = harness.pull().await;
     assert_eq!(first.raw_sha256, second.raw_sha256, "page order and content are deterministic");
 }
 
@@ -50,7 +50,12 @@ async fn a_wrong_secret_is_a_sign_in_error_and_stores_nothing() {
         secret: "not-the-secret".into(),
     };
     harness.app.connect(connection).expect("connecting does not sign in yet");
-    let err = harness.app.pull("wrong").await.expect_err("the token request is refused");
+    let err = harness
+        .app
+        .as_application("test set-up")
+        .pull("wrong")
+        .await
+        .expect_err("the token request is refused");
     assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
     let err = harness.app.role_summary("wrong").await.expect_err("nothing was stored");
     assert_eq!(err.code, ErrorCode::NotPulled, "{err:?}");

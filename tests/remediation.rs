@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{TimeZone, Utc};
 use recert_app::campaigns::default_settings;
 use recert_app::campaigns::dto::{
-    DefinitionDto, IdentityDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
 };
 use recert_app::remediation::ApplyOptions;
 use recert_app::remediation::dto::{RemediationPlanDto, SafetyDto};
@@ -87,9 +87,10 @@ async fn closed_campaign(
     let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
     let h = Harness::start(tenant.clone(), options).await;
     h.clock.set(at(2026, 1, 5, 9));
-    h.app.pull(&h.tenant_id).await.expect("the pull");
+    h.pull().await;
+    h.act_as_admin().await;
     if let Some(safety) = safety {
-        h.app.set_remediation_safety(safety).await.expect("safety settings");
+        h.app.set_remediation_safety(&h.tenant_id, safety).await.expect("safety settings");
     }
     let reviewer =
         upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass")).expect("a user");
@@ -175,6 +176,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let mut safety = recert_app::remediation::dto::SafetyDto {
         protected_principals: break_glass.clone(),
         critical_roles: Vec::new(),
+        no_critical_roles_because: None,
     };
     let (h, _, id) =
         closed_campaign(&["directoryRole", "pimGroup", "azureRole"], None, Options::default())
@@ -264,36 +266,57 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
         );
     }
 
-    // A governance admin confirms one held removal; it is applied on the next run.
-    let admin =
-        h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[5]).await.expect("an identity");
-    h.app.set_governance_admins(vec![admin.clone()]).await.expect("admins");
-    let err = h
-        .app
-        .remediation_confirm_held(&id, critical[0].item_id, stranger(&h.tenant_id))
-        .await
-        .expect_err("not an admin");
+    // A governance admin confirms one held removal; it is applied on the next run. The admin
+    // is whoever acts: a person who is not one is refused whatever they claim.
+    let admins = h.admins().await;
+    let stranger = upn_of(&h_tenant(), "")
+        .into_iter()
+        .find(|u| !u.starts_with("breakglass") && !admins.iter().any(|a| a.eq_ignore_ascii_case(u)))
+        .expect("a user who is no admin");
+    // The admin who decides holds one of the held roles; a second admin holds none of them.
+    let holders: Vec<String> = critical.iter().filter_map(|x| x.principal_upn.clone()).collect();
+    let admin_upn = admins
+        .iter()
+        .find(|a| holders.iter().any(|h| h.eq_ignore_ascii_case(a)))
+        .expect("an admin who holds a held role")
+        .clone();
+    let second_upn = admins
+        .iter()
+        .find(|a| {
+            !holders.iter().any(|h| h.eq_ignore_ascii_case(a)) && !a.starts_with("breakglass")
+        })
+        .expect("an admin who holds none")
+        .clone();
+    h.act_as(&stranger).await;
+    let err =
+        h.app.remediation_confirm_held(&id, critical[0].item_id).await.expect_err("not an admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
+    let admin = h.act_as(&admin_upn).await;
     let err = h
         .app
-        .remediation_confirm_held(&id, via_group[0].item_id, admin.clone())
+        .remediation_confirm_held(&id, via_group[0].item_id)
         .await
         .expect_err("not confirmable");
     assert_eq!(err.code, ErrorCode::Conflict);
-    let confirmed = h
-        .app
-        .remediation_confirm_held(&id, critical[0].item_id, admin.clone())
-        .await
-        .expect("confirmed");
+    let confirmable = critical
+        .iter()
+        .find(|x| !x.principal_id.eq_ignore_ascii_case(&admin.id))
+        .expect("a held removal of someone else");
+    let confirmed =
+        h.app.remediation_confirm_held(&id, confirmable.item_id).await.expect("confirmed");
     assert_eq!(confirmed.counts.planned, 1);
 
     // The other held removals do not go ahead: the admin keeps the access, saying why. A reason
     // is required, only an admin decides, and a confirmed removal is not kept after all.
-    let rest = &critical[1..];
+    let rest: Vec<_> = critical.iter().filter(|x| x.item_id != confirmable.item_id).collect();
     assert!(!rest.is_empty(), "more than one critical-role removal is held: {critical:#?}");
+    let theirs = rest
+        .iter()
+        .find(|x| !x.principal_id.eq_ignore_ascii_case(&admin.id))
+        .expect("another held removal of someone else");
     let err = h
         .app
-        .remediation_keep_held(&id, vec![rest[0].item_id], admin.clone(), "  ".into())
+        .remediation_keep_held(&id, vec![theirs.item_id], "  ".into())
         .await
         .expect_err("no reason");
     assert_eq!((err.code, err.fields.len()), (ErrorCode::Invalid, 1), "{err:?}");
@@ -302,8 +325,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
         .app
         .remediation_keep_held(
             &id,
-            vec![rest[0].item_id, critical[0].item_id],
-            admin.clone(),
+            vec![theirs.item_id, confirmable.item_id],
             "changed my mind".into(),
         )
         .await
@@ -311,41 +333,34 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     assert_eq!(err.code, ErrorCode::Conflict);
     let plan = h.app.remediation_plan(&id).await.expect("plan");
     assert!(plan.held.iter().all(|x| x.kept_by.is_none()), "nothing was kept");
+    h.act_as(&stranger).await;
     let err = h
         .app
-        .remediation_keep_held(&id, vec![rest[0].item_id], stranger(&h.tenant_id), "mine".into())
+        .remediation_keep_held(&id, vec![theirs.item_id], "mine".into())
         .await
         .expect_err("not an admin");
     assert_eq!(err.code, ErrorCode::Forbidden);
     // The admin holds one of these roles: nobody keeps their own access, a second admin does.
-    let second =
-        h.app.demo_identity(&h.tenant_id, &upn_of(&h_tenant(), "")[6]).await.expect("an identity");
-    h.app.set_governance_admins(vec![admin.clone(), second.clone()]).await.expect("admins");
+    let second = h.act_as(&second_upn).await;
+    let admin = h.act_as(&admin_upn).await;
     let why = "sole on-call owner until the vendor escalation closes";
     let (own, others): (Vec<_>, Vec<_>) =
-        rest.iter().partition(|x| x.principal_id.eq_ignore_ascii_case(&admin.id));
+        rest.iter().copied().partition(|x| x.principal_id.eq_ignore_ascii_case(&admin.id));
     let ids = |xs: &[&recert_app::remediation::dto::HeldItemDto]| {
         xs.iter().map(|x| x.item_id).collect::<Vec<u32>>()
     };
     assert!(!own.is_empty(), "the admin holds one of the held roles");
     let err = h
         .app
-        .remediation_keep_held(
-            &id,
-            rest.iter().map(|x| x.item_id).collect(),
-            admin.clone(),
-            why.into(),
-        )
+        .remediation_keep_held(&id, rest.iter().map(|x| x.item_id).collect(), why.into())
         .await
         .expect_err("their own access is in the batch");
     assert_eq!(err.code, ErrorCode::Forbidden);
     if !others.is_empty() {
-        h.app
-            .remediation_keep_held(&id, ids(&others), admin.clone(), why.into())
-            .await
-            .expect("kept");
+        h.app.remediation_keep_held(&id, ids(&others), why.into()).await.expect("kept");
     }
-    h.app.remediation_keep_held(&id, ids(&own), second.clone(), why.into()).await.expect("kept");
+    h.act_as(&second_upn).await;
+    h.app.remediation_keep_held(&id, ids(&own), why.into()).await.expect("kept");
     let keeper_of = |x: &recert_app::remediation::dto::HeldItemDto| {
         if x.principal_id.eq_ignore_ascii_case(&admin.id) {
             second.upn.clone()
@@ -363,6 +378,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
         kept.held
     );
     assert_eq!(kept.counts.planned, 1, "keeping sends nothing");
+    h.act_as(&admin_upn).await;
     let again = h
         .app
         .remediation_apply(&id, &quiet(), CancellationToken::new())
@@ -375,7 +391,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     assert_eq!(verified.counts.reappeared, 0);
     assert_eq!(verified.counts.still_present, 0);
     assert_eq!(verified.campaign_state, "completed", "every held removal is decided");
-    for x in rest {
+    for x in &rest {
         assert!(
             !h.emulator
                 .mutation_log()
@@ -418,27 +434,17 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
             .unwrap_or_default()
             .to_string()
     };
-    for x in rest {
+    for x in &rest {
         let reason = reason_of(x.item_id);
         assert!(reason.contains(&keeper_of(x)) && reason.contains(why), "{reason}");
     }
     for x in &protected {
         assert!(reason_of(x.item_id).contains("protected"), "{}", reason_of(x.item_id));
     }
-    assert!(reason_of(critical[0].item_id).is_empty(), "the confirmed one is in the log");
+    assert!(reason_of(confirmable.item_id).is_empty(), "the confirmed one is in the log");
     h.app.remediation_verify(&id).await.expect("verify again");
     let report = h.app.verify(&id, paths()).await.expect("verified");
     assert!(report.ok, "the export still matches after another pass: {report:?}");
-}
-
-/// Someone of the tenant who is not a governance admin.
-fn stranger(tenant_id: &str) -> IdentityDto {
-    IdentityDto {
-        id: "x".into(),
-        upn: "x@evil.test".into(),
-        display_name: "X".into(),
-        tenant_id: tenant_id.into(),
-    }
 }
 
 fn h_defaults() -> SafetyDto {
@@ -456,6 +462,7 @@ fn h_defaults() -> SafetyDto {
                 minimum_holders: 2,
             },
         ],
+        no_critical_roles_because: None,
     }
 }
 

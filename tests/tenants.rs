@@ -85,7 +85,8 @@ async fn a_person_signs_in_and_pulls_a_saved_tenant() {
 
     app.connect_saved("contoso", None, emu.certificate_der()).await.expect("connected");
     let err = app.pull("contoso").await.expect_err("nobody signed in yet");
-    assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
+    assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    assert!(err.message.contains("sign in"), "{err:?}");
 
     let identity = sign_in_on_page(&app, &emu, "contoso", None).await;
     assert_eq!(app.signed_in("contoso").await.expect("known"), Some(identity.clone()));
@@ -97,7 +98,9 @@ async fn a_person_signs_in_and_pulls_a_saved_tenant() {
 
     app.sign_out("contoso").await.expect("signed out");
     let err = app.pull("contoso").await.expect_err("signed out");
-    assert_eq!(err.code, ErrorCode::SignInFailed, "{err:?}");
+    assert_eq!(err.code, ErrorCode::Forbidden, "nobody acts after sign-out: {err:?}");
+    let acting = app.acting("contoso").await.expect("who acts");
+    assert_eq!((acting.person, acting.role.as_str()), (None, "nobody"));
 }
 
 /// The demo tenant reads app-only, yet its reviewers sign in as themselves: the login page puts
@@ -136,7 +139,8 @@ async fn a_reviewer_signs_in_to_an_app_only_tenant() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_that_cannot_finish_stores_nothing() {
     let harness = Harness::start(Tenant::demo(), Options::default()).await;
-    let first = harness.app.pull(&harness.tenant_id).await.expect("the first pull");
+    let app = harness.app.as_application("test set-up");
+    let first = app.pull(&harness.tenant_id).await.expect("the first pull");
     // Every request now fails with 503 for good (Retry-After 0 keeps the test quick): the
     // retries run out mid-pull.
     harness
@@ -148,7 +152,7 @@ async fn a_pull_that_cannot_finish_stores_nothing() {
             ..Faults::default()
         })
         .expect("faults");
-    let err = harness.app.pull(&harness.tenant_id).await.expect_err("the service keeps failing");
+    let err = app.pull(&harness.tenant_id).await.expect_err("the service keeps failing");
     assert_eq!(err.code, ErrorCode::Unreachable, "{err:?}");
     assert!(err.message.contains("request id"), "{}", err.message);
     let summary = harness.app.role_summary(&harness.tenant_id).await.expect("still there");
@@ -174,6 +178,7 @@ async fn progress_is_reported_and_a_cancelled_pull_stores_nothing() {
     };
     let err = harness
         .app
+        .as_application("test set-up")
         .pull_with_progress(&harness.tenant_id, &progress, cancel)
         .await
         .expect_err("cancelled");

@@ -1,10 +1,11 @@
 //! Commands for remediation: the preview (grouped by role and person, held items), confirming a
-//! held removal by name or keeping the access with a reason, applying with progress and cancel,
-//! verifying; and the safety settings.
+//! held removal or keeping the access with a reason, resolving removals that were not made,
+//! applying with progress and cancel, verifying; and a tenant's safety settings. The governance
+//! admin who decides is the person acting, never one the window names.
 
-use recert_app::campaigns::dto::IdentityDto;
+use recert_app::remediation::Resolution;
 use recert_app::remediation::dto::{RemediationPlanDto, RemediationProgressDto, SafetyDto};
-use recert_app::{AppError, CancellationToken};
+use recert_app::{AppError, CancellationToken, ErrorCode};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -23,9 +24,8 @@ pub async fn remediation_confirm_held(
     shell: State<'_, Shell>,
     campaign_id: String,
     item_id: u32,
-    identity: IdentityDto,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.acting().remediation_confirm_held(&campaign_id, item_id, identity).await
+    shell.acting().remediation_confirm_held(&campaign_id, item_id).await
 }
 
 #[tauri::command]
@@ -33,10 +33,24 @@ pub async fn remediation_keep_held(
     shell: State<'_, Shell>,
     campaign_id: String,
     item_ids: Vec<u32>,
-    identity: IdentityDto,
     reason: String,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.acting().remediation_keep_held(&campaign_id, item_ids, identity, reason).await
+    shell.acting().remediation_keep_held(&campaign_id, item_ids, reason).await
+}
+
+/// Resolves removals that were not made: `retry`, `replan` or `keep` (with a reason).
+#[tauri::command]
+pub async fn remediation_resolve(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_ids: Vec<u32>,
+    resolution: String,
+    reason: Option<String>,
+) -> Result<RemediationPlanDto, AppError> {
+    let resolution = Resolution::parse(&resolution).ok_or_else(|| {
+        AppError::new(ErrorCode::Invalid, format!("{resolution:?} is not retry, replan or keep"))
+    })?;
+    shell.acting().remediation_resolve(&campaign_id, item_ids, resolution, reason).await
 }
 
 /// Applies the plan, reporting each finished action; `remediation_cancel` stops it between
@@ -73,14 +87,18 @@ pub async fn remediation_verify(
 }
 
 #[tauri::command]
-pub async fn remediation_safety(shell: State<'_, Shell>) -> Result<SafetyDto, AppError> {
-    shell.acting().remediation_safety().await
+pub async fn remediation_safety(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<SafetyDto, AppError> {
+    shell.acting().remediation_safety(&tenant_id).await
 }
 
 #[tauri::command]
 pub async fn set_remediation_safety(
     shell: State<'_, Shell>,
+    tenant_id: String,
     safety: SafetyDto,
 ) -> Result<(), AppError> {
-    shell.acting().set_remediation_safety(safety).await
+    shell.acting().set_remediation_safety(&tenant_id, safety).await
 }

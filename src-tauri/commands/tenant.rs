@@ -1,11 +1,12 @@
-//! Commands about tenants: the demo tenant, real tenants' settings and connection, people's
-//! sign-in (in a window of the app for the demo tenant), and pulled populations.
+//! Commands about tenants: the demo tenant, real tenants' settings and connection, who acts on
+//! each (people's sign-in — in a window of the app for the demo tenant — and the demo tenant's
+//! "act as"), and pulled populations.
 
 use std::sync::Arc;
 
 use recert_app::campaigns::dto::IdentityDto;
 use recert_app::dto::{
-    DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, SignedInDto, TenantDto,
+    ActingDto, DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, TenantDto,
     TenantListItemDto, TenantSettingsDto,
 };
 use recert_app::{AppError, CancellationToken, ErrorCode};
@@ -69,24 +70,51 @@ pub async fn tenant_connect(
     shell.acting().connect_saved(&tenant_id, secret, None).await
 }
 
-/// The identity decisions are stamped with, from a person's sign-in.
-fn person(tenant_id: &str, signed_in: SignedInDto) -> IdentityDto {
-    let upn = signed_in.upn.unwrap_or_default();
-    IdentityDto {
-        display_name: signed_in.name.unwrap_or_else(|| upn.clone()),
-        id: signed_in.oid,
-        upn,
-        tenant_id: tenant_id.to_string(),
-    }
+/// Who acts on the tenant in this window, and as what (a signed-in person is restored from the
+/// keychain after a restart).
+#[tauri::command]
+pub async fn acting(shell: State<'_, Shell>, tenant_id: String) -> Result<ActingDto, AppError> {
+    shell.acting().acting(&tenant_id).await
 }
 
-/// Who is signed in to the tenant, if anyone (restored from the keychain after a restart).
+/// Makes `tenant_id` the window's tenant. The "act as" choice made on the tenant it leaves ends:
+/// nobody is left acting there on the strength of a click made elsewhere.
 #[tauri::command]
-pub async fn signed_in(
+pub async fn use_tenant(shell: State<'_, Shell>, tenant_id: String) -> Result<ActingDto, AppError> {
+    if let Some(left) = shell.switch_tenant(&tenant_id) {
+        shell.acting().stop_acting(&left);
+    }
+    shell.acting().acting(&tenant_id).await
+}
+
+/// Acts as a demo tenant user without signing in; refused for real tenants.
+#[tauri::command]
+pub async fn act_as(
     shell: State<'_, Shell>,
     tenant_id: String,
-) -> Result<Option<IdentityDto>, AppError> {
-    Ok(shell.acting().signed_in(&tenant_id).await?.map(|s| person(&tenant_id, s)))
+    upn: String,
+) -> Result<ActingDto, AppError> {
+    shell.acting().act_as(&tenant_id, &upn).await
+}
+
+/// Stops acting as the chosen demo user.
+#[tauri::command]
+pub async fn stop_acting(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<ActingDto, AppError> {
+    shell.acting().stop_acting(&tenant_id);
+    shell.acting().acting(&tenant_id).await
+}
+
+/// A user of the tenant by UPN, for forms that name people; never changes who acts.
+#[tauri::command]
+pub async fn find_person(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    upn: String,
+) -> Result<IdentityDto, AppError> {
+    shell.acting().find_person(&tenant_id, &upn).await
 }
 
 /// Signs a person in with the authorization-code flow. On the demo tenant the login page opens
@@ -98,9 +126,9 @@ pub async fn sign_in(
     shell: State<'_, Shell>,
     tenant_id: String,
     login_hint: Option<String>,
-) -> Result<IdentityDto, AppError> {
+) -> Result<ActingDto, AppError> {
     let hint = login_hint.as_deref().map(str::trim).filter(|h| !h.is_empty());
-    let signed_in = if let Some(pem) = shell.demo.login_certificate(&tenant_id).await {
+    if let Some(pem) = shell.demo.login_certificate(&tenant_id).await {
         let closed = Arc::new(Notify::new());
         let signing_in = shell.app.sign_in_interactive_as(&tenant_id, hint, |url| {
             sign_in_window::open(&handle, url, &pem, closed.clone())
@@ -115,18 +143,16 @@ pub async fn sign_in(
         if let Some(window) = handle.get_webview_window(sign_in_window::LABEL) {
             let _ = window.destroy();
         }
-        result?
+        result?;
     } else {
         shell
             .app
             .sign_in_interactive_as(&tenant_id, hint, |url| {
                 open::that_detached(url).map_err(|err| err.to_string())
             })
-            .await?
-    };
-    let identity = person(&tenant_id, signed_in);
-    shell.set_person(Some(identity.upn.clone()));
-    Ok(identity)
+            .await?;
+    }
+    shell.acting().acting(&tenant_id).await
 }
 
 /// Signs a person in with a device code, for machines where no browser can reach the loopback:
@@ -136,24 +162,21 @@ pub async fn sign_in_device_code(
     shell: State<'_, Shell>,
     tenant_id: String,
     on_code: Channel<DeviceCodeDto>,
-) -> Result<IdentityDto, AppError> {
-    let signed_in = shell
+) -> Result<ActingDto, AppError> {
+    shell
         .app
         .sign_in_device_code(&tenant_id, |code| {
             let _ = on_code.send(code.clone());
         })
         .await?;
-    let identity = person(&tenant_id, signed_in);
-    shell.set_person(Some(identity.upn.clone()));
-    Ok(identity)
+    shell.acting().acting(&tenant_id).await
 }
 
-/// Signs out: forgets the tokens in memory and in the keychain.
+/// Signs out: forgets the tokens in memory and in the keychain; nobody acts on the tenant.
 #[tauri::command]
-pub async fn sign_out(shell: State<'_, Shell>, tenant_id: String) -> Result<(), AppError> {
+pub async fn sign_out(shell: State<'_, Shell>, tenant_id: String) -> Result<ActingDto, AppError> {
     shell.acting().sign_out(&tenant_id).await?;
-    shell.set_person(None);
-    Ok(())
+    shell.acting().acting(&tenant_id).await
 }
 
 /// The window that shows a login page inside the app.

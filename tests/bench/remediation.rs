@@ -33,7 +33,8 @@ pub async fn removals_5000() -> Vec<(String, f64, String)> {
         .to_string();
     let h = Harness::start(tenant, Options::default()).await;
     h.clock.set(now + chrono::Duration::days(4));
-    h.app.pull(&h.tenant_id).await.expect("the pull");
+    h.pull().await;
+    h.act_as_admin().await;
     let mut settings = default_settings();
     settings.no_response = "remove".into();
     settings.recommendations = false;

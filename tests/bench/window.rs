@@ -31,7 +31,8 @@ async fn seed(dir: &std::path::Path, items: usize) -> String {
     });
     let fallback = lead(&tenant);
     let h = Harness::start_with_db(tenant, Options::default(), Some(&dir.join("recert.db"))).await;
-    h.app.pull(&h.tenant_id).await.expect("pull");
+    h.pull().await;
+    h.act_as_admin().await;
     let mut definition = quarterly(&h.tenant_id, &fallback);
     definition.scope.surfaces = vec!["directoryRole".into(), "pimGroup".into(), "azureRole".into()];
     let created = h.app.definition_create(definition).await.expect("definition");

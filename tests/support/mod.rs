@@ -8,8 +8,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeZone, Utc};
 use recert_app::campaigns::default_settings;
 use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+    DefinitionDto, IdentityDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
 };
+use recert_app::dto::PullDto;
 use recert_app::{App, Cloud, TenantAuth, TenantConnection};
 use recert_emulator::{Emulator, Options, Tenant};
 use serde_json::Value;
@@ -93,6 +94,49 @@ impl Harness {
         let tenant_id = "test".to_string();
         app.connect(connection(&emulator, &tenant_id)).expect("connect");
         Harness { emulator, app, tenant_id, clock }
+    }
+}
+
+impl Harness {
+    /// Pulls the tenant as the application's own set-up does (the demo tenant's start), then
+    /// bootstraps its governance admins from its data the way the demo tenant's are.
+    pub async fn pull(&self) -> PullDto {
+        let setup = self.app.as_application("test set-up");
+        let pull = setup.pull(&self.tenant_id).await.expect("the set-up pull");
+        setup.bootstrap_demo_admins(&self.tenant_id).await.expect("the tenant's admins");
+        pull
+    }
+
+    /// Acts as `upn` from now on (the harness tenant is a demo tenant): who decides, confirms
+    /// and applies is whoever this names, as in the window's "Act as".
+    pub async fn act_as(&self, upn: &str) -> IdentityDto {
+        self.app
+            .act_as(&self.tenant_id, upn)
+            .await
+            .unwrap_or_else(|err| panic!("act as {upn}: {err}"))
+            .person
+            .expect("a person acts")
+    }
+
+    /// The tenant's governance admins' UPNs (after [`Harness::pull`]).
+    pub async fn admins(&self) -> Vec<String> {
+        self.app.admins(&self.tenant_id).await.expect("admins").into_iter().map(|a| a.upn).collect()
+    }
+
+    /// Acts as the first governance admin who is not `except`.
+    pub async fn act_as_admin_except(&self, except: &[&str]) -> IdentityDto {
+        let admins = self.admins().await;
+        let upn = admins
+            .iter()
+            .find(|a| !except.iter().any(|e| e.eq_ignore_ascii_case(a)))
+            .expect("a governance admin")
+            .clone();
+        self.act_as(&upn).await
+    }
+
+    /// Acts as the first governance admin.
+    pub async fn act_as_admin(&self) -> IdentityDto {
+        self.act_as_admin_except(&[]).await
     }
 }
 

@@ -112,13 +112,14 @@ mod tests {
             };
             store.upsert_tenant(&tenant, "recert@test", now()).expect("tenant");
         }
-        app.set_remediation_safety(SafetyDto {
+        let safety = SafetyDto {
             protected_principals: vec!["breakglass@contoso.com".into()],
             critical_roles: Vec::new(),
-        })
-        .await
-        .expect("safety");
+            no_critical_roles_because: Some("a test tenant".into()),
+        };
         let mut store = lock(&app.store);
+        let json = serde_json::to_string(&safety).expect("json");
+        store.set_setting("remediation.safety/demo", &json, "recert@test", now()).expect("safety");
         let definition = DefinitionRecord {
             id: "quarterly".into(),
             tenant_id: "demo".into(),

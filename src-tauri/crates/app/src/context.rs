@@ -63,6 +63,9 @@ pub struct Session {
     pub(crate) graph: GraphClient,
     /// The person's sign-in, for interactive tenants.
     pub(crate) public: Option<Arc<PublicClient>>,
+    /// For an app-only credential: the application, as the audit log names it when it acts
+    /// unattended.
+    pub(crate) application: Option<String>,
 }
 
 /// The application: cheap to clone, safe to share between the window's commands.
@@ -71,15 +74,27 @@ pub struct App {
     pub(crate) store: Arc<Mutex<Store>>,
     pub(crate) sessions: Arc<Mutex<HashMap<String, Arc<Session>>>>,
     pub(crate) clock: Clock,
-    /// Who is acting, for audit events, until interactive sign-in names a person.
+    /// This installation, for the audit events of set-up that no person of a tenant does
+    /// (connecting a tenant, saving its settings).
     pub(crate) actor: String,
     /// Where refresh tokens are kept: memory until [`App::use_os_keychain`].
     pub(crate) vault: Arc<Mutex<Arc<dyn TokenVault>>>,
+    /// The person acting on each tenant (signed in, or chosen on the demo tenant), shared by
+    /// every clone: the only source of who decides, confirms or applies.
+    pub(crate) people: Arc<Mutex<HashMap<String, crate::authority::Actor>>>,
+    /// Whether this handle acts for the people of the session or as the application itself.
+    pub(crate) mode: crate::authority::Mode,
+    /// The tenants an apply runs on in this process, with who runs it: the in-process half of
+    /// the apply lease.
+    pub(crate) applying: Arc<Mutex<HashMap<String, String>>>,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("actor", &self.actor).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("actor", &self.actor)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
     }
 }
 
@@ -111,13 +126,10 @@ impl App {
             clock,
             actor: format!("recert@{}", std::env::consts::OS),
             vault: Arc::new(Mutex::new(Arc::new(MemoryVault::default()))),
+            people: Arc::default(),
+            mode: crate::authority::Mode::People,
+            applying: Arc::default(),
         }
-    }
-
-    /// The same application recording `actor` on the audit events it writes: the window passes
-    /// the person signed in, so the log names who closed, applied or exported.
-    pub fn acting_for(&self, actor: &str) -> App {
-        App { actor: actor.to_string(), ..self.clone() }
     }
 
     /// Keeps refresh tokens in the OS keychain from now on, or in memory with a warning where the
@@ -144,6 +156,14 @@ impl App {
     pub fn connect(&self, connection: TenantConnection) -> Result<TenantDto, AppError> {
         let http = recert_graph::http_client(connection.extra_root.as_deref())?;
         let mut public = None;
+        let application = match &connection.auth {
+            TenantAuth::AppSecret { client_id, .. }
+            | TenantAuth::AppCertificate { client_id, .. } => {
+                Some(format!("application {client_id}"))
+            }
+            TenantAuth::AzureCli => Some("the Azure CLI sign-in".to_string()),
+            TenantAuth::Interactive { .. } => None,
+        };
         let credential: Arc<dyn recert_graph::TokenCredential> = match &connection.auth {
             TenantAuth::AppSecret { client_id, secret } => recert_graph::app_only_secret(
                 &connection.cloud,
@@ -183,7 +203,8 @@ impl App {
         };
         lock(&self.store).upsert_tenant(&record, &self.actor, self.now())?;
         let dto = tenant_dto(&record);
-        lock(&self.sessions).insert(connection.id, Arc::new(Session { graph, public }));
+        lock(&self.sessions)
+            .insert(connection.id, Arc::new(Session { graph, public, application }));
         Ok(dto)
     }
 

@@ -202,3 +202,36 @@ pub struct AuditChainDto {
     /// Broken: what is wrong with event `seq`.
     pub problem: Option<String>,
 }
+
+/// Who acts on a tenant in this session, and what they may do: the window shows or hides each
+/// action by it (the backend refuses anyway).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ActingDto {
+    pub tenant_id: String,
+    /// The person acting, if anyone: signed in, or (demo tenant only) chosen.
+    pub person: Option<crate::campaigns::dto::IdentityDto>,
+    /// Whether `person` signed in (rather than being chosen with "Act as" on the demo tenant).
+    pub signed_in: bool,
+    /// `governanceAdmin`, `person` or `nobody`.
+    pub role: String,
+    /// Whether the tenant has any governance admin; without one, a holder of a governing
+    /// directory role bootstraps the first.
+    pub admins_exist: bool,
+}
+
+/// One governance admin of a tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AdminDto {
+    pub principal_id: String,
+    pub upn: String,
+    pub display_name: String,
+    /// `bootstrap`, `added`, `demo` or `imported`.
+    pub how: String,
+    pub added_by: String,
+    /// RFC 3339 UTC.
+    pub added_at: String,
+}

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use recert_domain::authority::Action;
 use recert_evidence::model::{
     AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Item,
     PopulationStatement, RemediationEntry, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
@@ -250,6 +251,10 @@ fn remediation_log(
                 "remediation.succeeded" => (result, finished) = ("succeeded", Some(e.seq)),
                 "remediation.failed" => (result, finished) = ("failed", Some(e.seq)),
                 "remediation.skipped" => (result, finished) = ("skipped", Some(e.seq)),
+                // A person sent it back: what follows is a new attempt.
+                "remediation.retried" | "remediation.replanned" => {
+                    (submitted_at, result, finished) = (String::new(), "planned", None);
+                }
                 _ => {}
             }
         }
@@ -328,6 +333,71 @@ fn held_exceptions(
         };
         exceptions.push(ExceptionEntry {
             item_id: hold.item_id,
+            principal: item.principal_upn.clone().unwrap_or_else(|| item.principal_name.clone()),
+            role: item.role_name.clone(),
+            reason,
+        });
+    }
+    exceptions.sort_by_key(|e| e.item_id);
+}
+
+/// The removals that were not made (skipped or failed) as of the cut and not sent back since:
+/// each is an exception, with who kept the access and why, or as still waiting for a person.
+fn unmade_exceptions(
+    items: &[ItemRecord],
+    events: &[(&recert_store::audit::AuditEvent, serde_json::Value)],
+    exceptions: &mut Vec<ExceptionEntry>,
+) {
+    let by_id: HashMap<u32, &ItemRecord> = items.iter().map(|i| (i.id, i)).collect();
+    let mut open: BTreeMap<u32, (String, Option<String>)> = BTreeMap::new();
+    for (e, p) in events {
+        let Some(item) = p["item"].as_u64().and_then(|i| u32::try_from(i).ok()) else { continue };
+        match e.kind.as_str() {
+            "remediation.skipped" | "remediation.failed" => {
+                let why = p["reason"].as_str().unwrap_or_default().to_string();
+                open.insert(item, (why, None));
+            }
+            "remediation.retried" | "remediation.replanned" | "remediation.succeeded" => {
+                open.remove(&item);
+            }
+            "remediation.exceptionKept" => {
+                if let Some(entry) = open.get_mut(&item) {
+                    entry.1 = Some(format!(
+                        "kept by {} on {}: {}",
+                        p["keptBy"]["upn"].as_str().unwrap_or(&e.actor),
+                        event_time(e),
+                        p["reason"].as_str().unwrap_or_default()
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    // A failure verified removed later is no exception: the access is gone.
+    for (e, p) in events {
+        if e.kind == "remediation.verified" {
+            let flagged: Vec<u64> = p["flagged"]
+                .as_array()
+                .map(|f| f.iter().filter_map(|v| v["item"].as_u64()).collect())
+                .unwrap_or_default();
+            for item in p["items"].as_array().into_iter().flatten().filter_map(|i| i.as_u64()) {
+                if !flagged.contains(&item) {
+                    open.remove(&(item as u32));
+                }
+            }
+        }
+    }
+    for (item_id, (why, kept)) in open {
+        let Some(item) = by_id.get(&item_id) else { continue };
+        let reason = match kept {
+            Some(kept) => format!("not removed: {why} — {kept}"),
+            None => format!(
+                "not removed: {why} — waiting for a governance admin to re-plan, retry or keep the \
+                 access"
+            ),
+        };
+        exceptions.push(ExceptionEntry {
+            item_id,
             principal: item.principal_upn.clone().unwrap_or_else(|| item.principal_name.clone()),
             role: item.role_name.clone(),
             reason,
@@ -533,6 +603,7 @@ pub(crate) fn build_binder(
     let remediation_events = remediation_events(campaign_id, &upto);
     let holds = store.remediation_holds(campaign_id)?;
     held_exceptions(&items, &remediation_events, &holds, &mut exceptions);
+    unmade_exceptions(&items, &remediation_events, &mut exceptions);
     let head_hash =
         upto.last().map(|e| e.hash.clone()).unwrap_or_else(|| recert_store::audit::GENESIS.into());
     let subjects =
@@ -650,10 +721,19 @@ impl App {
         }
         let id = campaign_id.to_string();
         let now = self.now();
-        let actor = self.actor.clone();
-        self.with_store(move |store| {
-            let audit_seq = store.audit_head_seq()?;
-            let binder = build_binder(store, &id, now, audit_seq)?;
+        let app = self.clone();
+        // The binder is read from the store as of its audit cut; rendering and writing it (seconds
+        // for a large campaign, longer on a slow disk) happen without the store, so the window and
+        // the other use cases go on meanwhile.
+        let (binder, audit_seq, actor) = self
+            .with_store(move |store| {
+                let tenant = crate::campaigns::tenant_of(&store.campaign(&id)?)?;
+                let actor = app.authorize(store, &tenant, Action::Export)?.label;
+                let audit_seq = store.audit_head_seq()?;
+                Ok((build_binder(store, &id, now, audit_seq)?, audit_seq, actor))
+            })
+            .await?;
+        let rendered = tokio::task::spawn_blocking(move || {
             // Each file is streamed as it is rendered and hashed on the way, not held in memory.
             let mut targets: Vec<(&str, ExportFile, PathBuf)> = Vec::new();
             if let Some(pdf) = paths.pdf {
@@ -707,6 +787,15 @@ impl App {
                     sha256,
                 });
             }
+            Ok::<_, AppError>((binder, written, files))
+        })
+        .await
+        .map_err(|err| {
+            AppError::new(ErrorCode::Export, format!("rendering the binder failed: {err}"))
+        })?;
+        let (binder, written, files) = rendered?;
+        let id = campaign_id.to_string();
+        self.with_store(move |store| {
             let record = ExportRecord {
                 id: 0,
                 campaign_id: id.clone(),
@@ -742,7 +831,7 @@ impl App {
         paths: EvidencePaths,
     ) -> Result<VerifyReportDto, AppError> {
         let id = campaign_id.to_string();
-        self.with_store(move |store| {
+        let (mut checks, binder, generated_at) = self.with_store(move |store| {
             let mut checks = Vec::new();
             let mut check = |name: &str, ok: bool, detail: String| checks.push(VerifyCheckDto { name: name.into(), ok, detail });
             store.campaign(&id)?;
@@ -769,8 +858,7 @@ impl App {
             }
             let Some(export) = store.latest_export(&id)? else {
                 check("export", false, "no evidence was exported for this campaign yet".into());
-                let ok = checks.iter().all(|c| c.ok);
-                return Ok(VerifyReportDto { campaign_id: id, ok, checks });
+                return Ok((checks, None, DateTime::<Utc>::MIN_UTC));
             };
             let binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
             let evidence_hash = recert_evidence::evidence_hash(&binder);
@@ -792,10 +880,35 @@ impl App {
                     },
                 );
             }
+            Ok((checks, Some(binder), export.generated_at))
+        })
+        .await?;
+        let Some(binder) = binder else {
+            let ok = checks.iter().all(|c| c.ok);
+            return Ok(VerifyReportDto { campaign_id: campaign_id.to_string(), ok, checks });
+        };
+        // Reading the files and rendering the binder again to compare happen without the store.
+        let id = campaign_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut check = |name: &str, ok: bool, detail: String| {
+                checks.push(VerifyCheckDto { name: name.into(), ok, detail })
+            };
             let pdf = paths.pdf.as_deref().map(read).transpose()?;
             let csv = paths.csv.as_deref().map(read).transpose()?;
-            let history = paths.csv.as_deref().map(|p| sibling(p, "history")).filter(|p| p.exists()).map(|p| read(&p)).transpose()?;
-            let remediation = paths.csv.as_deref().map(|p| sibling(p, "remediation")).filter(|p| p.exists()).map(|p| read(&p)).transpose()?;
+            let history = paths
+                .csv
+                .as_deref()
+                .map(|p| sibling(p, "history"))
+                .filter(|p| p.exists())
+                .map(|p| read(&p))
+                .transpose()?;
+            let remediation = paths
+                .csv
+                .as_deref()
+                .map(|p| sibling(p, "remediation"))
+                .filter(|p| p.exists())
+                .map(|p| read(&p))
+                .transpose()?;
             let json = paths.json.as_deref().map(read).transpose()?;
             let exports = Exports {
                 pdf: pdf.as_deref(),
@@ -804,11 +917,24 @@ impl App {
                 remediation_csv: remediation.as_deref(),
                 json: json.as_deref(),
             };
-            let given = [pdf.is_some(), csv.is_some(), history.is_some(), remediation.is_some(), json.is_some()].iter().filter(|g| **g).count();
+            let given = [
+                pdf.is_some(),
+                csv.is_some(),
+                history.is_some(),
+                remediation.is_some(),
+                json.is_some(),
+            ]
+            .iter()
+            .filter(|g| **g)
+            .count();
             if given > 0 {
                 let mismatches = verify_exports(&binder, &exports)?;
                 if mismatches.is_empty() {
-                    check("export files", true, format!("{given} file(s) match the export of {}", utc(export.generated_at)));
+                    check(
+                        "export files",
+                        true,
+                        format!("{given} file(s) match the export of {}", utc(generated_at)),
+                    );
                 } else {
                     for m in mismatches {
                         check("export files", false, m.to_string());
@@ -819,5 +945,8 @@ impl App {
             Ok(VerifyReportDto { campaign_id: id, ok, checks })
         })
         .await
+        .map_err(|err| {
+            AppError::new(ErrorCode::Export, format!("verifying the files failed: {err}"))
+        })?
     }
 }

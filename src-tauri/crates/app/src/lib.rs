@@ -5,6 +5,7 @@
 //! Architecture invariant: nothing here knows about Tauri; the shell adapts these functions.
 
 mod audit;
+mod authority;
 pub mod campaigns;
 mod context;
 pub mod dto;

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use recert_domain::authority::Action;
 use recert_domain::{AssignmentKind, Surface, role_counts};
 use recert_graph::{CancellationToken, PullOptions, PullProgress};
 use recert_store::{PageRef, PopulationRows, PullRecord};
@@ -29,7 +30,8 @@ impl App {
     /// Pulls every privileged assignment of the tenant and replaces its stored population in one
     /// transaction: a failed pull stores nothing.
     pub async fn pull(&self, tenant_id: &str) -> Result<PullDto, AppError> {
-        Ok(self.pull_population(tenant_id).await?.0)
+        let actor = self.pull_actor(tenant_id).await?;
+        Ok(self.pull_inner(tenant_id, None, CancellationToken::new(), actor).await?.0)
     }
 
     /// As [`App::pull`], reporting progress as partitions finish and stopping (storing nothing)
@@ -40,15 +42,28 @@ impl App {
         progress: &(dyn Fn(PullProgressDto) + Send + Sync),
         cancel: CancellationToken,
     ) -> Result<PullDto, AppError> {
-        Ok(self.pull_inner(tenant_id, Some(progress), cancel).await?.0)
+        let actor = self.pull_actor(tenant_id).await?;
+        Ok(self.pull_inner(tenant_id, Some(progress), cancel, actor).await?.0)
     }
 
-    /// As [`App::pull`], also returning the raw pages for a campaign's sealed snapshot.
+    /// Who pulls, when they may.
+    async fn pull_actor(&self, tenant_id: &str) -> Result<String, AppError> {
+        let (app, tenant) = (self.clone(), tenant_id.to_string());
+        self.with_store(move |store| {
+            store.tenant(&tenant)?;
+            Ok(app.authorize(store, &tenant, Action::Pull)?.label)
+        })
+        .await
+    }
+
+    /// As [`App::pull`], for a campaign being opened by `actor` (already authorized), also
+    /// returning the raw pages for its sealed snapshot.
     pub(crate) async fn pull_population(
         &self,
         tenant_id: &str,
+        actor: &str,
     ) -> Result<(PullDto, Vec<recert_graph::RawPage>), AppError> {
-        self.pull_inner(tenant_id, None, CancellationToken::new()).await
+        self.pull_inner(tenant_id, None, CancellationToken::new(), actor.to_string()).await
     }
 
     async fn pull_inner(
@@ -56,6 +71,7 @@ impl App {
         tenant_id: &str,
         progress: Option<&(dyn Fn(PullProgressDto) + Send + Sync)>,
         cancel: CancellationToken,
+        actor: String,
     ) -> Result<(PullDto, Vec<recert_graph::RawPage>), AppError> {
         let session = self.session(tenant_id)?;
         let started_at = self.now();
@@ -79,7 +95,7 @@ impl App {
         let record = PullRecord {
             started_at,
             finished_at: self.now(),
-            actor: self.actor.clone(),
+            actor,
             requests: count(graph.requests_sent().saturating_sub(sent_before) as usize),
             raw_sha256: population.raw_sha256(),
         };

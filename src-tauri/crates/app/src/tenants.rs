@@ -217,8 +217,11 @@ impl App {
             &format!("{tenant_id}:{tenant_guid}:{client_id}"),
         );
         let graph = session.graph.clone();
-        lock(&self.sessions)
-            .insert(tenant_id.to_string(), Arc::new(Session { graph, public: Some(public) }));
+        let application = session.application.clone();
+        lock(&self.sessions).insert(
+            tenant_id.to_string(),
+            Arc::new(Session { graph, public: Some(public), application }),
+        );
         Ok(())
     }
 
@@ -244,7 +247,19 @@ impl App {
         open(&pending.url).map_err(|err| {
             AppError::new(ErrorCode::SignInFailed, format!("cannot open the browser: {err}"))
         })?;
-        Ok(identity_dto(pending.finish(BROWSER_SIGN_IN_TIMEOUT).await?))
+        let identity = pending.finish(BROWSER_SIGN_IN_TIMEOUT).await?;
+        Ok(self.person_signed_in(tenant_id, identity))
+    }
+
+    /// The person an ID token names acts on the tenant from now on.
+    fn person_signed_in(&self, tenant_id: &str, identity: Identity) -> SignedInDto {
+        self.signed_in_as(
+            tenant_id,
+            &identity.oid,
+            identity.upn.as_deref(),
+            identity.name.as_deref(),
+        );
+        identity_dto(identity)
     }
 
     /// Signs a person in with a device code: `show` tells the user where to go and what to type.
@@ -260,18 +275,22 @@ impl App {
             verification_uri: code.verification_uri.clone(),
             message: code.message.clone(),
         });
-        Ok(identity_dto(public.finish_device_code(&code).await?))
+        let identity = public.finish_device_code(&code).await?;
+        Ok(self.person_signed_in(tenant_id, identity))
     }
 
-    /// Who is signed in to the tenant, restoring the sign-in from the keychain if needed.
+    /// Who is signed in to the tenant, restoring the sign-in from the keychain if needed: they
+    /// act on it from now on.
     pub async fn signed_in(&self, tenant_id: &str) -> Result<Option<SignedInDto>, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
-        Ok(public.restore().await?.map(identity_dto))
+        Ok(public.restore().await?.map(|identity| self.person_signed_in(tenant_id, identity)))
     }
 
-    /// Signs out: forgets the tokens in memory and in the keychain.
+    /// Signs out: forgets the tokens in memory and in the keychain, and nobody acts on the tenant
+    /// any more.
     pub async fn sign_out(&self, tenant_id: &str) -> Result<(), AppError> {
         let (_, public) = self.public_client(tenant_id)?;
+        self.forget_person(tenant_id);
         public.sign_out().await?;
         Ok(())
     }

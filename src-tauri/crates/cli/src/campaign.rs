@@ -205,12 +205,11 @@ pub async fn run(
     session: &mut Session,
     json: bool,
 ) -> Result<(), AppError> {
-    let app = session.app.clone();
     match command {
         CampaignCommand::Create(args) => {
             let dto = definition(args)?;
-            session.connect(&dto.tenant_id).await?;
-            let created = app.definition_create(dto).await?;
+            session.act(&dto.tenant_id).await?;
+            let created = session.app.definition_create(dto).await?;
             print(json, &created, || {
                 println!(
                     "Created campaign definition {:?} ({})",
@@ -223,8 +222,8 @@ pub async fn run(
             });
         }
         CampaignCommand::List => {
-            let definitions = app.definitions(None).await?;
-            let campaigns = app.campaigns(None).await?;
+            let definitions = session.app.definitions(None).await?;
+            let campaigns = session.app.campaigns(None).await?;
             print(
                 json,
                 &serde_json::json!({ "definitions": definitions, "campaigns": campaigns }),
@@ -257,7 +256,7 @@ pub async fn run(
             );
         }
         CampaignCommand::Show { campaign } => {
-            let detail = app.campaign(&campaign).await?;
+            let detail = session.app.campaign(&campaign).await?;
             print(json, &detail, || {
                 let c = &detail.campaign;
                 println!("{} ({})", c.name, c.id);
@@ -288,16 +287,17 @@ pub async fn run(
             });
         }
         CampaignCommand::Open { definition } => {
-            let tenant = app
+            let tenant = session
+                .app
                 .definitions(None)
                 .await?
                 .into_iter()
                 .find(|d| d.definition.id == definition)
                 .map(|d| d.definition.tenant_id);
             if let Some(tenant) = tenant {
-                session.connect(&tenant).await?;
+                session.act(&tenant).await?;
             }
-            let campaign = app.campaign_open(&definition).await?;
+            let campaign = session.app.campaign_open(&definition).await?;
             print(json, &campaign, || {
                 println!(
                     "Opened {} ({}): {} items, due {}",
@@ -315,6 +315,8 @@ pub async fn run(
             });
         }
         CampaignCommand::Close { campaign, reason } => {
+            session.act_on_campaign(&campaign).await?;
+            let app = &session.app;
             let closed = app.campaign_close(&campaign, reason).await?;
             let detail = app.campaign(&closed.id).await?;
             print(json, &detail, || {
@@ -423,31 +425,25 @@ pub struct DecideArgs {
     items: Vec<u32>,
     #[arg(long, short, default_value = "")]
     justification: String,
-    /// Decide as this user of the demo tenant (no sign-in; refused for real tenants).
-    #[arg(long = "as")]
-    as_user: String,
 }
 
-async fn identity(
-    session: &Session,
-    campaign: &str,
-    upn: &str,
-) -> Result<recert_app::campaigns::dto::IdentityDto, AppError> {
-    let tenant = session.app.campaign(campaign).await?.campaign.tenant_id;
-    session.app.demo_identity(&tenant, upn).await
+/// Who decides in this run: the person acting on the campaign's tenant (`--as` on the demo
+/// tenant, or the person signed in); an app-only run decides nothing.
+async fn decider(session: &mut Session, campaign: &str) -> Result<String, AppError> {
+    let tenant = session.act_on_campaign(campaign).await?;
+    let acting = session.app.acting(&tenant).await?;
+    Ok(acting.person.map(|p| p.upn).unwrap_or_default())
 }
 
-pub async fn decide(args: DecideArgs, session: &Session, json: bool) -> Result<(), AppError> {
-    let who = identity(session, &args.campaign, &args.as_user).await?;
+pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
+    let who = decider(session, &args.campaign).await?;
     let verdict = match args.verdict {
         VerdictArg::Approve => Verdict::Approve,
         VerdictArg::Deny => Verdict::Deny,
     };
-    let result = session
-        .app
-        .decide(&args.campaign, args.items, verdict, args.justification, who.clone(), "cli")
-        .await?;
-    print(json, &result, || println!("Recorded {} decision(s) as {}", result.recorded, who.upn));
+    let result =
+        session.app.decide(&args.campaign, args.items, verdict, args.justification, "cli").await?;
+    print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())
 }
 
@@ -456,23 +452,25 @@ pub struct ImportArgs {
     campaign: String,
     /// CSV with a header row: item,decision,justification.
     file: PathBuf,
-    #[arg(long = "as")]
-    as_user: String,
 }
 
-pub async fn import(args: ImportArgs, session: &Session, json: bool) -> Result<(), AppError> {
+pub async fn import(args: ImportArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
     let text = std::fs::read_to_string(&args.file).map_err(|err| {
         AppError::new(ErrorCode::Invalid, format!("cannot read {}: {err}", args.file.display()))
     })?;
-    let who = identity(session, &args.campaign, &args.as_user).await?;
-    let result = session.app.import_decisions(&args.campaign, &text, who.clone()).await?;
-    print(json, &result, || println!("Imported {} decision(s) as {}", result.recorded, who.upn));
+    let who = decider(session, &args.campaign).await?;
+    let result = session.app.import_decisions(&args.campaign, &text).await?;
+    print(json, &result, || println!("Imported {} decision(s) as {who}", result.recorded));
     Ok(())
 }
 
 pub async fn run_due(session: &mut Session, json: bool) -> Result<(), AppError> {
-    for d in session.app.definitions(None).await? {
-        session.connect(&d.definition.tenant_id).await?;
+    let mut tenants: Vec<String> =
+        session.app.definitions(None).await?.into_iter().map(|d| d.definition.tenant_id).collect();
+    tenants.sort();
+    tenants.dedup();
+    for tenant in tenants {
+        session.act(&tenant).await?;
     }
     let report = session.app.run_due().await?;
     print(json, &report, || {

@@ -1,6 +1,8 @@
 //! `recert-cli demo`: the whole campaign flow headless on the built-in demo tenant — pull, define a
 //! quarterly review, open it, decide as two reviewers, close — printing what happened and where
-//! the evidence is. `cargo xtask run` runs this when there is no display.
+//! the evidence is. Each step is done by whom it belongs to: the demo tenant's first governance
+//! admin (bootstrapped from its data) defines, opens, closes and exports; the reviewers decide.
+//! `cargo xtask run` runs this when there is no display.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -41,8 +43,18 @@ pub async fn run(
     data_dir: &Path,
     json: bool,
 ) -> Result<(), AppError> {
-    session.connect_demo().await?;
+    session.connect(DEMO).await?;
     let app = session.app.clone();
+    let admin = app
+        .admins(DEMO)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            AppError::new(recert_app::ErrorCode::NotFound, "the demo tenant has no admin")
+        })?
+        .upn;
+    app.act_as(DEMO, &admin).await?;
     let pull = app.pull(DEMO).await?;
     let summary = app.role_summary(DEMO).await?;
     let pdf = args.pdf.unwrap_or_else(|| data_dir.join("demo-population.pdf"));
@@ -102,7 +114,9 @@ pub async fn run(
     reviewers.sort_by_key(|r| std::cmp::Reverse(r.assigned));
     let mut decided = Vec::new();
     for reviewer in reviewers.iter().take(2) {
-        let who = app.demo_identity(DEMO, &reviewer.upn).await?;
+        let who = app.act_as(DEMO, &reviewer.upn).await?.person.ok_or_else(|| {
+            AppError::new(recert_app::ErrorCode::NotFound, "the reviewer is not in the tenant")
+        })?;
         let page = app
             .worklist(
                 &campaign.id,
@@ -126,7 +140,6 @@ pub async fn run(
                 approve.clone(),
                 Verdict::Approve,
                 "Needed for their current duties".into(),
-                who.clone(),
                 "cli",
             )
             .await?;
@@ -137,13 +150,13 @@ pub async fn run(
                 deny.clone(),
                 Verdict::Deny,
                 "Not used in the look-back period".into(),
-                who.clone(),
                 "cli",
             )
             .await?;
         }
         decided.push((who.upn, approve.len(), deny.len()));
     }
+    app.act_as(DEMO, &admin).await?;
     let closed = app
         .campaign_close(&campaign.id, Some("demo: closed after two reviewers decided".into()))
         .await?;
@@ -174,7 +187,7 @@ pub async fn run(
     println!("Raw responses SHA-256: {}", pull.raw_sha256);
     println!();
     println!(
-        "Campaign definition: {} ({}), fallback reviewer {lead}",
+        "Campaign definition: {} ({}), fallback reviewer {lead}, run by governance admin {admin}",
         created.definition.name, created.definition.id
     );
     println!(

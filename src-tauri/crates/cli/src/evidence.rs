@@ -24,7 +24,8 @@ pub struct EvidenceArgs {
     json_file: Option<PathBuf>,
 }
 
-pub async fn export(args: EvidenceArgs, session: &Session, json: bool) -> Result<(), AppError> {
+pub async fn export(args: EvidenceArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
+    session.act_on_campaign(&args.campaign).await?;
     let result = session
         .app
         .evidence_export(

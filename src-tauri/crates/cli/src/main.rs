@@ -3,6 +3,7 @@
 //! Every command calls the same `recert-app` functions as the window. Output is for people by
 //! default and JSON with `--json`; errors go to stderr with their code and a non-zero exit.
 
+mod admins;
 mod campaign;
 mod demo;
 mod emulator;
@@ -26,6 +27,10 @@ struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Act as this user of the demo tenant (refused for real tenants: there, the person signed
+    /// in acts, or the application for an app-only tenant).
+    #[arg(long = "as", global = true, value_name = "UPN")]
+    as_user: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +60,9 @@ enum Command {
     /// Real tenants: add, list, pull, sign in and out.
     #[command(subcommand)]
     Tenant(tenant::TenantCommand),
+    /// A tenant's governance admins: list, add, remove, or bootstrap the first from Entra.
+    #[command(subcommand)]
+    Admins(admins::AdminsCommand),
     /// Write a campaign's evidence binder (PDF, CSV, JSON).
     Evidence(evidence::EvidenceArgs),
     /// Re-check a campaign's record and exports: audit chain, sealed snapshot, database, files.
@@ -116,7 +124,7 @@ fn main() -> ExitCode {
         let mut session = match &cli.command {
             // These need no database.
             Command::Emulator(_) => None,
-            _ => match session::Session::open(&data_dir) {
+            _ => match session::Session::open(&data_dir, cli.as_user.clone()) {
                 Ok(session) => Some(session),
                 Err(err) => return Err(err),
             },
@@ -132,6 +140,7 @@ fn main() -> ExitCode {
             (Command::Worklist(args), Some(session)) => {
                 campaign::worklist(args, session, json).await
             }
+            (Command::Admins(command), Some(session)) => admins::run(command, session, json).await,
             (Command::Decide(args), Some(session)) => campaign::decide(args, session, json).await,
             (Command::Decisions(DecisionsCommand::Import(args)), Some(session)) => {
                 campaign::import(args, session, json).await

@@ -1,11 +1,13 @@
-//! `recert-cli remediation plan|apply|verify|confirm|keep <campaign>`: preview the removals and
-//! what is held back, apply them with progress lines (resumable: run it again after an
-//! interruption), re-check them until the deadline, and confirm a held critical-role removal or
-//! keep the access with a reason.
+//! `recert-cli remediation plan|apply|verify|confirm|keep|resolve <campaign>`: preview the
+//! removals and what is held back, apply them with progress lines (resumable: run it again after
+//! an interruption; one apply per tenant at a time), re-check them until the deadline, confirm a
+//! held critical-role removal or keep the access with a reason, and resolve removals that were
+//! not made. The governance admin is whoever acts in this run (`--as` on the demo tenant, or the
+//! person signed in).
 
-use clap::Subcommand;
-use recert_app::remediation::ApplyOptions;
+use clap::{Subcommand, ValueEnum};
 use recert_app::remediation::dto::{RemediationPlanDto, RemediationProgressDto};
+use recert_app::remediation::{ApplyOptions, Resolution};
 use recert_app::{AppError, CancellationToken, ErrorCode};
 
 use crate::session::Session;
@@ -23,25 +25,36 @@ pub enum RemediationCommand {
     },
     /// Re-read the tenant for every removal: verified-removed, still-present or reappeared.
     Verify { campaign: String },
-    /// Confirm a removal held for a critical role, as a named user of the demo tenant.
-    Confirm {
-        campaign: String,
-        item: u32,
-        #[arg(long = "as")]
-        as_user: String,
-    },
+    /// Confirm a removal held for a critical role (a governance admin).
+    Confirm { campaign: String, item: u32 },
     /// Keep the access critical-role holds protect (all the items named, or none): the removals
-    /// are not sent, and the evidence lists them as exceptions with the named user and the reason.
+    /// are not sent, and the evidence lists them as exceptions with the admin and the reason.
     Keep {
         campaign: String,
         #[arg(required = true)]
         items: Vec<u32>,
-        #[arg(long = "as")]
-        as_user: String,
         /// Why the access stays (shown to auditors).
         #[arg(long)]
         reason: String,
     },
+    /// Resolve removals that were not made (skipped or failed): retry them, re-plan them at the
+    /// live assignment, or keep the access with a reason. All the items named, or none.
+    Resolve {
+        campaign: String,
+        resolution: ResolutionArg,
+        #[arg(required = true)]
+        items: Vec<u32>,
+        /// Why the access stays (required with `keep`).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ResolutionArg {
+    Retry,
+    Replan,
+    Keep,
 }
 
 fn summary(plan: &RemediationPlanDto) {
@@ -80,16 +93,18 @@ fn print_plan(plan: &RemediationPlanDto) {
             println!("    HELD    {h}");
         }
     }
-    let flagged: Vec<_> = plan
-        .actions
-        .iter()
-        .filter(|a| a.state == "failed" || a.state == "skipped" || a.overdue)
-        .collect();
+    let flagged: Vec<_> =
+        plan.actions.iter().filter(|a| a.exception || a.kept_by.is_some() || a.overdue).collect();
     if !flagged.is_empty() {
         println!("Needs attention:");
         for a in flagged {
+            let kept = match (&a.kept_by, &a.kept_reason) {
+                (Some(by), Some(reason)) => format!(" — kept by {by}: {reason}"),
+                _ if a.exception => " — resolve it: retry, replan or keep".to_string(),
+                _ => String::new(),
+            };
             println!(
-                "  item {:<6} {:<9} {} — {}: {}",
+                "  item {:<6} {:<9} {} — {}: {}{kept}",
                 a.item_id,
                 a.state,
                 a.principal_name,
@@ -119,11 +134,6 @@ fn output(json: bool, plan: &RemediationPlanDto, full: bool) {
     }
 }
 
-async fn connect_campaign_tenant(session: &mut Session, campaign: &str) -> Result<(), AppError> {
-    let tenant = session.app.campaign(campaign).await?.campaign.tenant_id;
-    session.connect(&tenant).await
-}
-
 pub async fn run(
     command: RemediationCommand,
     session: &mut Session,
@@ -135,7 +145,7 @@ pub async fn run(
             output(json, &plan, true);
         }
         RemediationCommand::Apply { campaign, concurrency } => {
-            connect_campaign_tenant(session, &campaign).await?;
+            session.act_on_campaign(&campaign).await?;
             let progress = move |p: RemediationProgressDto| {
                 // One line per finished action; with --json they are JSON lines on stderr so
                 // stdout stays one document.
@@ -166,29 +176,41 @@ pub async fn run(
                 .remediation_apply_with(&campaign, ApplyOptions { concurrency }, &progress, cancel)
                 .await?;
             output(json, &plan, false);
-            if plan.counts.failed > 0 {
+            if plan.counts.exceptions > 0 {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
-                    format!("{} removal(s) failed; see `remediation plan`", plan.counts.failed),
+                    format!(
+                        "{} removal(s) were not made; see `remediation plan` and resolve them",
+                        plan.counts.exceptions
+                    ),
                 ));
             }
         }
         RemediationCommand::Verify { campaign } => {
-            connect_campaign_tenant(session, &campaign).await?;
+            session.act_on_campaign(&campaign).await?;
             let plan = session.app.remediation_verify(&campaign).await?;
             output(json, &plan, false);
         }
-        RemediationCommand::Confirm { campaign, item, as_user } => {
-            let tenant = session.app.campaign(&campaign).await?.campaign.tenant_id;
-            let who = session.app.demo_identity(&tenant, &as_user).await?;
-            let plan = session.app.remediation_confirm_held(&campaign, item, who).await?;
+        RemediationCommand::Confirm { campaign, item } => {
+            session.act_on_campaign(&campaign).await?;
+            let plan = session.app.remediation_confirm_held(&campaign, item).await?;
             output(json, &plan, false);
         }
-        RemediationCommand::Keep { campaign, items, as_user, reason } => {
-            let tenant = session.app.campaign(&campaign).await?.campaign.tenant_id;
-            let who = session.app.demo_identity(&tenant, &as_user).await?;
-            let plan = session.app.remediation_keep_held(&campaign, items, who, reason).await?;
+        RemediationCommand::Keep { campaign, items, reason } => {
+            session.act_on_campaign(&campaign).await?;
+            let plan = session.app.remediation_keep_held(&campaign, items, reason).await?;
             output(json, &plan, false);
+        }
+        RemediationCommand::Resolve { campaign, resolution, items, reason } => {
+            session.act_on_campaign(&campaign).await?;
+            let resolution = match resolution {
+                ResolutionArg::Retry => Resolution::Retry,
+                ResolutionArg::Replan => Resolution::Replan,
+                ResolutionArg::Keep => Resolution::Keep,
+            };
+            let plan =
+                session.app.remediation_resolve(&campaign, items, resolution, reason).await?;
+            output(json, &plan, true);
         }
     }
     Ok(())

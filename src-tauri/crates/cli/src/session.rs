@@ -1,5 +1,7 @@
-//! Opening the app for one CLI run: the database, and the demo tenant served in-process so that
-//! scheduled runs and scripts can use it like any other tenant.
+//! Opening the app for one CLI run: the database, the demo tenant served in-process so that
+//! scheduled runs and scripts can use it like any other tenant, saved tenants connected from
+//! their settings, and who acts on each: the demo user named by `--as` (demo tenant only), the
+//! person signed in (their refresh token), or — app-only — the application itself.
 
 use std::path::Path;
 
@@ -12,26 +14,32 @@ pub const DEMO: &str = "demo";
 pub const DEMO_URL: &str = "RECERT_DEMO_URL";
 /// PEM file with that emulator's certificate (not needed for a `--no-tls` emulator).
 pub const DEMO_CERT: &str = "RECERT_DEMO_CERT";
+/// PEM file with an extra root certificate to trust for saved tenants (a test tenant's).
+pub const TRUST_CERT: &str = "RECERT_TRUST_CERT";
+/// A saved app-only tenant's client secret (never stored).
+pub const CLIENT_SECRET: &str = "RECERT_CLIENT_SECRET";
 
 fn unreachable(url: &str, err: impl std::fmt::Display) -> AppError {
     AppError::new(ErrorCode::Unreachable, format!("cannot use the demo tenant at {url}: {err}"))
+}
+
+/// The certificate (DER) in the PEM file `variable` names, if it names one.
+fn certificate(variable: &str) -> Result<Option<Vec<u8>>, String> {
+    let Ok(path) = std::env::var(variable) else { return Ok(None) };
+    let pem = std::fs::read_to_string(&path).map_err(|err| format!("cannot read {path}: {err}"))?;
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map(Some)
+        .map_err(|err| format!("{path} is not a PEM certificate: {err}"))
 }
 
 /// The connection to an emulator already serving at `url`: its certificate from `DEMO_CERT`,
 /// its tenant id from its OpenID configuration (the issuer ends in `/{tenant}/v2.0`).
 async fn external_demo(url: &str) -> Result<TenantConnection, AppError> {
     let url = url.trim_end_matches('/');
-    let der = match std::env::var(DEMO_CERT) {
-        Ok(path) => {
-            let pem = std::fs::read_to_string(&path).map_err(|err| unreachable(url, err))?;
-            let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
-            use base64::Engine;
-            Some(base64::engine::general_purpose::STANDARD.decode(b64.trim()).map_err(|err| {
-                unreachable(url, format!("{path} is not a PEM certificate: {err}"))
-            })?)
-        }
-        Err(_) => None,
-    };
+    let der = certificate(DEMO_CERT).map_err(|err| unreachable(url, err))?;
     let mut http = reqwest::Client::builder();
     if let Some(der) = &der {
         http = http.tls_certs_merge([
@@ -77,14 +85,23 @@ pub struct Session {
     demo: Option<Emulator>,
     /// The demo tenant is an emulator this process did not start (`RECERT_DEMO_URL`).
     external_demo: bool,
+    /// `--as`: the demo tenant user this run acts as.
+    as_user: Option<String>,
+    /// Saved tenants this run connected.
+    connected: Vec<String>,
+    /// An app-only tenant's client secret given on the command line (else `RECERT_CLIENT_SECRET`).
+    pub client_secret: Option<String>,
 }
 
 impl Session {
-    pub fn open(data_dir: &Path) -> Result<Session, AppError> {
+    pub fn open(data_dir: &Path, as_user: Option<String>) -> Result<Session, AppError> {
         Ok(Session {
             app: App::open(&data_dir.join("recert.db"), App::system_clock())?,
             demo: None,
             external_demo: false,
+            as_user,
+            connected: Vec::new(),
+            client_secret: None,
         })
     }
 
@@ -123,20 +140,77 @@ impl Session {
     }
 
     /// Connects what `tenant_id` needs before a command that may reach the tenant. The demo
-    /// tenant is always there: on first use it is connected and pulled.
+    /// tenant is always there: on first use it is connected, pulled, and its governance admins
+    /// bootstrapped from its data. A saved tenant connects from its settings (an app-only
+    /// secret from `RECERT_CLIENT_SECRET`).
     pub async fn connect(&mut self, tenant_id: &str) -> Result<(), AppError> {
         if tenant_id == DEMO {
             self.connect_demo().await?;
+            let setup = self.app.as_application("recert-cli demo set-up");
             match self.app.role_summary(DEMO).await {
                 Err(err) if err.code == ErrorCode::NotPulled => {
-                    self.app.pull(DEMO).await?;
+                    setup.pull(DEMO).await?;
                 }
                 other => {
                     other?;
                 }
             }
+            setup.bootstrap_demo_admins(DEMO).await?;
+        } else if !self.connected.iter().any(|t| t == tenant_id) {
+            let secret = self
+                .client_secret
+                .clone()
+                .or_else(|| std::env::var(CLIENT_SECRET).ok())
+                .filter(|s| !s.is_empty());
+            let root = certificate(TRUST_CERT)
+                .map_err(|err| AppError::new(ErrorCode::Invalid, format!("{TRUST_CERT}: {err}")))?;
+            self.app.use_os_keychain().await;
+            self.app.connect_saved(tenant_id, secret, root).await?;
+            self.connected.push(tenant_id.to_string());
         }
         Ok(())
+    }
+
+    /// Connects `tenant_id` and settles who acts on it in this run: the demo user `--as` names
+    /// (the demo tenant only); otherwise the person signed in to it (their refresh token), or —
+    /// on a tenant reached app-only, the demo tenant included — the application itself, which
+    /// may do only what the application may (never decide).
+    pub async fn act(&mut self, tenant_id: &str) -> Result<(), AppError> {
+        if self.as_user.is_some() && tenant_id != DEMO {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "--as is accepted on the demo tenant only: on a real tenant the person signed in \
+                 acts (recert-cli tenant sign-in), or the application for an app-only tenant",
+            ));
+        }
+        self.connect(tenant_id).await?;
+        if let Some(upn) = self.as_user.clone() {
+            self.app.act_as(tenant_id, &upn).await?;
+            return Ok(());
+        }
+        let people_sign_in = self
+            .app
+            .tenants()
+            .await?
+            .into_iter()
+            .find(|t| t.tenant.id == tenant_id)
+            .and_then(|t| t.settings)
+            .is_some_and(|s| s.auth == "interactive");
+        if people_sign_in {
+            // Nobody signed in: the run acts for nobody, and every change is refused with
+            // "sign in first".
+            self.app.signed_in(tenant_id).await?;
+        } else {
+            self.app.act_unattended(tenant_id)?;
+        }
+        Ok(())
+    }
+
+    /// [`Session::act`] on the tenant of `campaign_id`.
+    pub async fn act_on_campaign(&mut self, campaign_id: &str) -> Result<String, AppError> {
+        let tenant = self.app.campaign(campaign_id).await?.campaign.tenant_id;
+        self.act(&tenant).await?;
+        Ok(tenant)
     }
 
     pub async fn close(self) {

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use recert_app::AppError;
 use recert_app::dto::{PullProgressDto, TenantSettingsDto};
 
-use crate::session::{DEMO, Session};
+use crate::session::Session;
 
 #[derive(Subcommand, Debug)]
 pub enum TenantCommand {
@@ -80,15 +80,10 @@ pub async fn run(
     json: bool,
 ) -> Result<(), AppError> {
     session.app.use_os_keychain().await;
-    if let TenantCommand::Pull(t) = &command
-        && t.id == DEMO
-    {
-        session.connect_demo().await?;
-    }
-    let app = &session.app;
     match command {
         TenantCommand::Add(a) => {
-            let tenant = app
+            let tenant = session
+                .app
                 .add_tenant(TenantSettingsDto {
                     id: a.id,
                     name: a.name,
@@ -105,7 +100,7 @@ pub async fn run(
             });
         }
         TenantCommand::List => {
-            let tenants = app.tenants().await?;
+            let tenants = session.app.tenants().await?;
             print(json, serde_json::json!({ "tenants": tenants }), || {
                 for t in &tenants {
                     let how = t.settings.as_ref().map(|s| format!("{} / {}", s.cloud, s.auth));
@@ -120,9 +115,9 @@ pub async fn run(
             });
         }
         TenantCommand::Pull(t) => {
-            if t.id != DEMO {
-                app.connect_saved(&t.id, t.client_secret, None).await?;
-            }
+            session.client_secret = t.client_secret;
+            session.act(&t.id).await?;
+            let app = &session.app;
             let progress = |p: PullProgressDto| {
                 if !json {
                     eprint!("\r{:<14} {:>6}/{:<6}", p.stage, p.done, p.total);
@@ -164,7 +159,8 @@ pub async fn run(
             });
         }
         TenantCommand::SignIn(s) => {
-            app.connect_saved(&s.target.id, None, None).await?;
+            session.connect(&s.target.id).await?;
+            let app = &session.app;
             let identity = if s.device_code {
                 app.sign_in_device_code(&s.target.id, |code| eprintln!("{}", code.message)).await?
             } else {
@@ -187,8 +183,8 @@ pub async fn run(
             });
         }
         TenantCommand::SignOut(t) => {
-            app.connect_saved(&t.id, None, None).await?;
-            app.sign_out(&t.id).await?;
+            session.connect(&t.id).await?;
+            session.app.sign_out(&t.id).await?;
             print(json, serde_json::json!({ "signedOut": t.id }), || println!("Signed out"));
         }
     }

@@ -43,8 +43,14 @@ fn define_open_decide_import_close_export_verify() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let cli = Cli { data: dir.path() };
 
-    // A definition refused field by field, then a valid one due since last quarter.
-    let (ok, _, stderr) = cli.run(&[
+    // The demo tenant's governance admins come from its data: whoever actively holds a
+    // governing directory role.
+    let admins = cli.json(&["admins", "list"]);
+    let admin = admins[0]["upn"].as_str().expect("a demo admin").to_string();
+    assert!(admins.as_array().is_some_and(|a| a.iter().all(|x| x["how"] == "demo")), "{admins}");
+
+    // Without `--as` the run acts as the demo tenant's application, which may not define.
+    let bad = [
         "campaign",
         "create",
         "--name",
@@ -53,7 +59,11 @@ fn define_open_decide_import_close_export_verify() {
         "200",
         "--start",
         "2026-01-01T09:00",
-    ]);
+    ];
+    let (ok, _, stderr) = cli.run(&bad);
+    assert!(!ok && stderr.contains("forbidden") && stderr.contains("define"), "{stderr}");
+    // A definition refused field by field, then a valid one due since last quarter.
+    let (ok, _, stderr) = cli.run(&[&bad[..], &["--as", &admin]].concat());
     assert!(
         !ok && stderr.contains("reviewers.fallback") && stderr.contains("schedule.durationDays"),
         "{stderr}"
@@ -71,6 +81,8 @@ fn define_open_decide_import_close_export_verify() {
         .to_string();
 
     let created = cli.json(&[
+        "--as",
+        &admin,
         "campaign",
         "create",
         "--name",
@@ -91,7 +103,7 @@ fn define_open_decide_import_close_export_verify() {
     let definition = created["definition"]["id"].as_str().expect("an id").to_string();
     assert_eq!(created["next"].as_array().map(Vec::len), Some(4), "{created}");
 
-    let opened = cli.json(&["campaign", "open", &definition]);
+    let opened = cli.json(&["campaign", "open", &definition, "--as", &admin]);
     let campaign = opened["id"].as_str().expect("a campaign id").to_string();
     assert!(opened["items"].as_u64().unwrap_or(0) > 0, "{opened}");
     // Opening again by hand creates the next occurrence, never the same one twice.
@@ -115,6 +127,9 @@ fn define_open_decide_import_close_export_verify() {
         .map(|i| i["id"].to_string())
         .collect();
     assert!(!items.is_empty(), "{page}");
+    // An unattended run never decides.
+    let (ok, _, stderr) = cli.run(&["decide", &campaign, "deny", &items[0], "-j", "x"]);
+    assert!(!ok && stderr.contains("may not decide"), "{stderr}");
     let (ok, _, stderr) = cli.run(&["decide", &campaign, "deny", &items[0], "--as", upn]);
     assert!(!ok && stderr.contains("justification"), "a deny needs a reason: {stderr}");
     cli.ok(&["decide", &campaign, "deny", &items[0], "--as", upn, "-j", "No longer on the team"]);
@@ -141,8 +156,18 @@ fn define_open_decide_import_close_export_verify() {
     let shown = cli.json(&["campaign", "show", &campaign]);
     assert_eq!(shown["campaign"]["decided"].as_u64(), Some(items.len() as u64));
 
-    // Close, export, verify; run-due is idempotent.
-    let closed = cli.json(&["campaign", "close", &campaign]);
+    // Close (an admin), export (the application may), verify; run-due is idempotent.
+    let non_admin = detail["reviewers"]
+        .as_array()
+        .and_then(|r| {
+            r.iter().filter_map(|x| x["upn"].as_str()).find(|u| {
+                !admins.as_array().is_some_and(|a| a.iter().any(|x| x["upn"].as_str() == Some(u)))
+            })
+        })
+        .expect("a reviewer who is no admin");
+    let (ok, _, stderr) = cli.run(&["campaign", "close", &campaign, "--as", non_admin]);
+    assert!(!ok && stderr.contains("only a governance admin"), "{stderr}");
+    let closed = cli.json(&["campaign", "close", &campaign, "--as", &admin]);
     assert_eq!(closed["campaign"]["state"], "closed", "{closed}");
     let pdf = dir.path().join("binder.pdf");
     cli.ok(&["evidence", &campaign, "--pdf", pdf.to_str().expect("path")]);

@@ -72,7 +72,10 @@ async fn apply_survives_being_killed_at_random_points() {
     .expect("connect");
     let cert = dir.path().join("emulator.pem");
     std::fs::write(&cert, emulator.certificate_pem().expect("a certificate")).expect("write");
-    app.pull("demo").await.expect("pull");
+    let setup = app.as_application("test set-up");
+    setup.pull("demo").await.expect("pull");
+    let admin = setup.bootstrap_demo_admins("demo").await.expect("the demo admins")[0].upn.clone();
+    app.act_as("demo", &admin).await.expect("act as the demo tenant's admin");
     let reviewer = Tenant::demo()
         .users()
         .iter()

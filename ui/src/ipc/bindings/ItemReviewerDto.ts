@@ -4,4 +4,8 @@ export type ItemReviewerDto = { id: string, upn: string, displayName: string,
 /**
  * Why the item went to this fallback reviewer; `None` for a primary reviewer.
  */
-reroutedBecause: string | null, };
+reroutedBecause: string | null, 
+/**
+ * A conflict of interest routing could not avoid (the reviewer holds the same role).
+ */
+conflict: string | null, };

@@ -32,4 +32,17 @@ verification: string | null, verificationNote: string | null, verifiedAt: string
 /**
  * Past the remediation deadline and not done and verified.
  */
-overdue: boolean, };
+overdue: boolean, 
+/**
+ * Not made (skipped or failed) and not resolved: a governance admin must re-plan, retry or
+ * keep the access. The campaign stays open for it.
+ */
+exception: boolean, 
+/**
+ * Set when the removal was not made and a named admin kept the access: who (UPN), when, why.
+ */
+keptBy: string | null, keptAt: string | null, keptReason: string | null, 
+/**
+ * How many times a person sent it back to planned.
+ */
+retries: number, };

@@ -2,10 +2,15 @@
 import type { CriticalRoleDto } from "./CriticalRoleDto";
 
 /**
- * The safety interlocks: protected principals (break-glass) and critical roles.
+ * The safety interlocks of a tenant: protected principals (break-glass) and critical roles.
  */
 export type SafetyDto = { 
 /**
  * Object ids or UPNs that are never removed.
  */
-protectedPrincipals: Array<string>, criticalRoles: Array<CriticalRoleDto>, };
+protectedPrincipals: Array<string>, criticalRoles: Array<CriticalRoleDto>, 
+/**
+ * Why no role needs a minimum of holders: required to save an empty critical-role list,
+ * recorded in the audit log with who saved it.
+ */
+noCriticalRolesBecause?: string, };

@@ -190,6 +190,8 @@ pub struct ItemReviewerDto {
     pub display_name: String,
     /// Why the item went to this fallback reviewer; `None` for a primary reviewer.
     pub rerouted_because: Option<String>,
+    /// A conflict of interest routing could not avoid (the reviewer holds the same role).
+    pub conflict: Option<String>,
 }
 
 /// One row of the worklist with the facts a reviewer needs.
@@ -251,7 +253,8 @@ pub struct WorklistPageDto {
     pub offset: u32,
 }
 
-/// The person deciding: an authenticated reviewer or governance admin.
+/// A person of a tenant: the one acting (signed in, or chosen on the demo tenant), or one looked
+/// up in the directory. Never taken from a caller as the one who acts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

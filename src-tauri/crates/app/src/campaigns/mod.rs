@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use recert_domain::Membership;
+use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignDefinition, CampaignState, NoResponse};
 use recert_domain::review::{self, Verdict};
 use recert_domain::schedule::Occurrence;
@@ -21,10 +22,12 @@ use recert_store::worklist::{
 pub use convert::default_settings;
 use dto::{
     CampaignDetailDto, CampaignDto, DecisionResultDto, DefinitionDto, DefinitionSummaryDto,
-    IdentityDto, ItemDto, ItemReviewerDto, OccurrenceDto, OutcomeCountsDto, ReviewerProgressDto,
-    RunDueDto, WorklistPageDto, WorklistQueryDto,
+    ItemDto, ItemReviewerDto, OccurrenceDto, OutcomeCountsDto, ReviewerProgressDto, RunDueDto,
+    WorklistPageDto, WorklistQueryDto,
 };
+pub(crate) use open::{directory, principal_by_upn, separation};
 
+use crate::authority::Acting;
 use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode};
 
@@ -114,6 +117,10 @@ fn item_dto(item: ItemRecord) -> ItemDto {
                     recert_domain::routing::RerouteReason::parse(&code)
                         .map_or(code, |r| r.describe().to_string())
                 }),
+                conflict: r.conflict.map(|code| {
+                    recert_domain::routing::Conflict::parse(&code)
+                        .map_or(code, |c| c.describe().to_string())
+                }),
             })
             .collect(),
     }
@@ -146,13 +153,10 @@ fn campaign_dto(
     })
 }
 
-/// Who is deciding, with whether they are a governance admin.
-pub(crate) struct Decider {
-    pub identity: IdentityDto,
-    pub is_admin: bool,
+/// The tenant of a campaign.
+pub(crate) fn tenant_of(record: &CampaignRecord) -> Result<String, AppError> {
+    Ok(parse_definition(&record.definition)?.0.tenant_id)
 }
-
-const GOVERNANCE_ADMINS: &str = "governance.admins";
 
 impl App {
     /// Validates and stores a new definition; returns it with its next four occurrences.
@@ -161,9 +165,10 @@ impl App {
         mut dto: DefinitionDto,
     ) -> Result<DefinitionSummaryDto, AppError> {
         let now = self.now();
-        let actor = self.actor.clone();
+        let app = self.clone();
         self.with_store(move |store| {
             store.tenant(&dto.tenant_id)?;
+            let actor = app.authorize(store, &dto.tenant_id, Action::Define)?.label;
             open::resolve_reviewers(store, &mut dto)?;
             let definition = convert::definition(&dto).map_err(invalid)?;
             let taken: BTreeSet<String> =
@@ -283,8 +288,13 @@ impl App {
     /// lasts the definition's duration.
     pub async fn campaign_open(&self, definition_id: &str) -> Result<CampaignDto, AppError> {
         let id = definition_id.to_string();
-        let (record, created) = self
-            .with_store(move |store| Ok((store.definition(&id)?, store.occurrences_created(&id)?)))
+        let app = self.clone();
+        let (record, created, acting) = self
+            .with_store(move |store| {
+                let record = store.definition(&id)?;
+                let acting = app.authorize(store, &record.tenant_id, Action::Open)?;
+                Ok((record, store.occurrences_created(&id)?, acting))
+            })
             .await?;
         let (_, definition) = parse_definition(&record.definition)?;
         let now = self.now();
@@ -293,7 +303,7 @@ impl App {
             start: now,
             end: now + chrono::Duration::days(i64::from(definition.schedule.duration_days)),
         };
-        self.open_occurrence(&record, &definition, occurrence).await
+        self.open_occurrence(&record, &definition, occurrence, &acting).await
     }
 
     /// Closes a campaign (at its deadline, or early by hand): every item gets its outcome.
@@ -303,8 +313,27 @@ impl App {
         reason: Option<String>,
     ) -> Result<CampaignDto, AppError> {
         let id = campaign_id.to_string();
+        let app = self.clone();
+        let acting = self
+            .with_store(move |store| {
+                let tenant = tenant_of(&store.campaign(&id)?)?;
+                app.authorize(store, &tenant, Action::Close)
+            })
+            .await?;
+        self.close_as(campaign_id, reason, &acting).await
+    }
+
+    /// The close itself, by someone already authorized (a person closing by hand, or the
+    /// schedule closing at the deadline).
+    async fn close_as(
+        &self,
+        campaign_id: &str,
+        reason: Option<String>,
+        acting: &Acting,
+    ) -> Result<CampaignDto, AppError> {
+        let id = campaign_id.to_string();
         let now = self.now();
-        let actor = self.actor.clone();
+        let actor = acting.label.clone();
         let closed = self
             .with_store(move |store| {
                 let record = store.campaign(&id)?;
@@ -363,29 +392,46 @@ impl App {
 
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
     /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
-    /// does not stop the others.
+    /// (a tenant without admins among them) does not stop the others.
     pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
         let now = self.now();
         let mut report = RunDueDto::default();
+        let app = self.clone();
         let (definitions, open) = self
             .with_store(move |store| {
-                let open: Vec<String> = store
-                    .campaigns(None)?
-                    .into_iter()
-                    .filter(|c| c.state == CampaignState::Open && c.period_end <= now)
-                    .map(|c| c.id)
-                    .collect();
-                Ok((store.definitions(None)?, open))
+                let mut open = Vec::new();
+                for c in store.campaigns(None)? {
+                    if c.state == CampaignState::Open && c.period_end <= now {
+                        let tenant = tenant_of(&c)?;
+                        open.push((c.id, app.authorize(store, &tenant, Action::RunDue)));
+                    }
+                }
+                let mut definitions = Vec::new();
+                for d in store.definitions(None)? {
+                    let acting = app.authorize(store, &d.tenant_id, Action::RunDue);
+                    definitions.push((d, acting));
+                }
+                Ok((definitions, open))
             })
             .await?;
-        for id in open {
-            match self.campaign_close(&id, Some("closed at its deadline".into())).await {
+        for (id, acting) in open {
+            let closed = match acting {
+                Ok(acting) => {
+                    self.close_as(&id, Some("closed at its deadline".into()), &acting).await
+                }
+                Err(err) => Err(err),
+            };
+            match closed {
                 Ok(_) => report.closed.push(id),
                 Err(err) => report.failed.push(format!("{id}: {}", err.message)),
             }
         }
-        for record in definitions {
-            if let Err(err) = self.run_due_definition(&record, now, &mut report).await {
+        for (record, acting) in definitions {
+            let done = match acting {
+                Ok(acting) => self.run_due_definition(&record, now, &mut report, &acting).await,
+                Err(err) => Err(err),
+            };
+            if let Err(err) = done {
                 report.failed.push(format!("{}: {}", record.id, err.message));
             }
         }
@@ -397,6 +443,7 @@ impl App {
         record: &DefinitionRecord,
         now: DateTime<Utc>,
         report: &mut RunDueDto,
+        acting: &Acting,
     ) -> Result<(), AppError> {
         let (_, definition) = parse_definition(&record.definition)?;
         let id = record.id.clone();
@@ -410,12 +457,12 @@ impl App {
                 Some("the review window passed while Recert was not running".into()),
             );
             let id = campaign.id.clone();
-            let actor = self.actor.clone();
+            let actor = acting.label.clone();
             self.with_store(move |store| Ok(store.record_missed(&campaign, &actor, now)?)).await?;
             report.missed.push(id);
         }
         if let Some(occurrence) = due.open {
-            let campaign = self.open_occurrence(record, &definition, occurrence).await?;
+            let campaign = self.open_occurrence(record, &definition, occurrence, acting).await?;
             report.opened.push(campaign.id);
         }
         Ok(())
@@ -459,19 +506,19 @@ impl App {
         .await
     }
 
-    /// Records one decision per item, all or nothing, stamped with the deciding identity.
+    /// Records one decision per item, all or nothing, as the person acting on the campaign's
+    /// tenant (signed in, or chosen on the demo tenant). Nobody else can be named as the decider.
     pub async fn decide(
         &self,
         campaign_id: &str,
         item_ids: Vec<u32>,
         verdict: Verdict,
         justification: String,
-        identity: IdentityDto,
         source: &'static str,
     ) -> Result<DecisionResultDto, AppError> {
         let decisions: Vec<(u32, Verdict, String)> =
             item_ids.into_iter().map(|id| (id, verdict, justification.clone())).collect();
-        self.record(campaign_id, decisions, identity, source).await
+        self.record(campaign_id, decisions, source).await
     }
 
     /// Decides every item matching `query` that has a recommendation, as recommended.
@@ -479,7 +526,6 @@ impl App {
         &self,
         campaign_id: &str,
         query: WorklistQueryDto,
-        identity: IdentityDto,
     ) -> Result<DecisionResultDto, AppError> {
         let mut decisions = Vec::new();
         let mut offset = 0;
@@ -503,7 +549,7 @@ impl App {
         if decisions.is_empty() {
             return Ok(DecisionResultDto { recorded: 0, batch: None });
         }
-        self.record(campaign_id, decisions, identity, "recommendation").await
+        self.record(campaign_id, decisions, "recommendation").await
     }
 
     /// Imports decisions from CSV (`item,decision,justification` with a header row). Every line is
@@ -512,17 +558,15 @@ impl App {
         &self,
         campaign_id: &str,
         csv_text: &str,
-        identity: IdentityDto,
     ) -> Result<DecisionResultDto, AppError> {
         let decisions = open::parse_decisions_csv(csv_text)?;
-        self.record(campaign_id, decisions, identity, "import").await
+        self.record(campaign_id, decisions, "import").await
     }
 
     async fn record(
         &self,
         campaign_id: &str,
         decisions: Vec<(u32, Verdict, String)>,
-        identity: IdentityDto,
         source: &'static str,
     ) -> Result<DecisionResultDto, AppError> {
         if decisions.is_empty() {
@@ -530,8 +574,11 @@ impl App {
         }
         let id = campaign_id.to_string();
         let now = self.now();
+        let app = self.clone();
         self.with_store(move |store| {
             let record = store.campaign(&id)?;
+            let (dto, definition) = parse_definition(&record.definition)?;
+            let acting = app.authorize(store, &dto.tenant_id, Action::Decide)?;
             if record.state != CampaignState::Open {
                 return Err(AppError::new(
                     ErrorCode::Conflict,
@@ -541,15 +588,8 @@ impl App {
                     ),
                 ));
             }
-            let (dto, definition) = parse_definition(&record.definition)?;
-            if identity.tenant_id != dto.tenant_id {
-                return Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    format!("{} is signed in to another tenant", identity.upn),
-                ));
-            }
-            let decider =
-                Decider { is_admin: open::is_governance_admin(store, &identity)?, identity };
+            let decider = acting.person()?.clone();
+            let separation = open::separation(store, &dto.tenant_id)?;
             let ids: Vec<u32> = decisions.iter().map(|d| d.0).collect();
             let items = store.items(&id, &ids)?;
             let standing = store.standing_decisions(&id)?;
@@ -567,18 +607,19 @@ impl App {
                     review::check_justification(&definition.settings, *verdict, justification)
                         .and_then(|()| {
                             review::acting_for(
-                                &decider.identity.id,
+                                &decider.id,
                                 &item.principal_id,
                                 &reviewers,
                                 &undecided,
-                                decider.is_admin,
+                                acting.is_admin(),
+                                &separation,
                             )
                         });
                 match check {
                     Ok(acting_for) => new.push(NewDecision {
                         item_id: *item_id,
                         // An admin deciding an unrouted item decides as themselves.
-                        reviewer_id: acting_for.unwrap_or(&decider.identity.id).to_string(),
+                        reviewer_id: acting_for.unwrap_or(&decider.id).to_string(),
                         verdict: *verdict,
                         justification: justification.trim().to_string(),
                     }),
@@ -597,8 +638,8 @@ impl App {
                 return Err(AppError::new(code, format!("nothing was recorded: {shown}{tail}")));
             }
             let context = DecisionContext {
-                decided_by_id: &decider.identity.id,
-                decided_by_upn: &decider.identity.upn,
+                decided_by_id: &decider.id,
+                decided_by_upn: &decider.upn,
                 source: if new.len() > 1 && source == "window" { "bulk" } else { source },
                 at: now,
             };
@@ -607,45 +648,6 @@ impl App {
                 recorded: new.len() as u32,
                 batch: (new.len() > 1).then_some(batch),
             })
-        })
-        .await
-    }
-
-    /// The identity of a demo tenant's user, for deciding without a sign-in. Refused for real
-    /// tenants: there, decisions carry the signed-in identity only.
-    pub async fn demo_identity(&self, tenant_id: &str, upn: &str) -> Result<IdentityDto, AppError> {
-        let tenant_id = tenant_id.to_string();
-        let upn = upn.to_string();
-        self.with_store(move |store| {
-            let tenant = store.tenant(&tenant_id)?;
-            if tenant.kind != recert_store::TenantKind::Demo {
-                return Err(AppError::new(
-                    ErrorCode::Forbidden,
-                    "acting as another user is only possible on the demo tenant; sign in instead",
-                ));
-            }
-            let principal = open::principal_by_upn(store, &tenant_id, &upn)?.ok_or_else(|| {
-                AppError::new(ErrorCode::NotFound, format!("no user {upn} in {}", tenant.name))
-            })?;
-            Ok(IdentityDto {
-                id: principal.id,
-                upn: principal.upn.unwrap_or(upn),
-                display_name: principal.display_name,
-                tenant_id: tenant_id.clone(),
-            })
-        })
-        .await
-    }
-
-    /// Who may decide on a reviewer's behalf.
-    pub async fn set_governance_admins(&self, admins: Vec<IdentityDto>) -> Result<(), AppError> {
-        let actor = self.actor.clone();
-        let now = self.now();
-        self.with_store(move |store| {
-            let value = serde_json::to_string(&admins)
-                .map_err(|err| AppError::new(ErrorCode::Storage, err.to_string()))?;
-            store.set_setting(GOVERNANCE_ADMINS, &value, &actor, now)?;
-            Ok(())
         })
         .await
     }

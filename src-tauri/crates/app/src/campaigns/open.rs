@@ -1,6 +1,8 @@
 //! Opening a campaign: pull the population, seal it as the snapshot, select what is in scope,
-//! route each item to its reviewers and compute its recommendation — then store it all at once.
-//! Also the lookups that decisions need (principals by UPN, governance admins) and CSV import.
+//! route each item to its reviewers (keeping reviewers independent: no self-review, directly or
+//! through a group, no reciprocal pairs, conflicts flagged) and compute its recommendation — then
+//! store it all at once. Also the lookups that decisions need (principals by UPN, group
+//! memberships) and CSV import.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -8,7 +10,7 @@ use chrono::{DateTime, Datelike, Utc};
 use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
 use recert_domain::recommendation::recommend;
 use recert_domain::review::Verdict;
-use recert_domain::routing::route;
+use recert_domain::routing::{RoutedItem, Separation, reroute_reciprocal, route};
 use recert_domain::schedule::{Occurrence, Recurrence, quarter};
 use recert_domain::{Assignment, Principal, PrincipalKind, UserType};
 use recert_store::Store;
@@ -16,8 +18,9 @@ use recert_store::campaigns::{
     CampaignRecord, DefinitionRecord, NewItem, NewReviewer, NewSnapshot,
 };
 
-use super::dto::{CampaignDto, DefinitionDto, IdentityDto, ReviewerDto};
-use super::{GOVERNANCE_ADMINS, campaign_dto};
+use super::campaign_dto;
+use super::dto::{CampaignDto, DefinitionDto, ReviewerDto};
+use crate::authority::Acting;
 use crate::{App, AppError, ErrorCode};
 
 /// The principals of a tenant as last pulled, by object id. Holders the directory pull did not
@@ -87,26 +90,26 @@ pub(crate) fn principal_by_upn(
     }))
 }
 
-/// Fills in object ids and names of reviewers given by UPN, or says which cannot be found.
+/// Resolves every reviewer named in a definition from the tenant as last pulled: the object id
+/// and name come from the directory, never from the caller (by UPN, or by object id when no UPN
+/// is given), or the field says who cannot be found.
 pub(crate) fn resolve_reviewers(store: &Store, dto: &mut DefinitionDto) -> Result<(), AppError> {
     let mut missing = Vec::new();
     let tenant_id = dto.tenant_id.clone();
     let mut fill = |field: &'static str, reviewer: &mut ReviewerDto| -> Result<(), AppError> {
-        if !reviewer.id.is_empty() {
-            return Ok(());
-        }
-        match principal_by_upn(store, &tenant_id, &reviewer.upn)? {
+        let key =
+            if reviewer.upn.trim().is_empty() { reviewer.id.clone() } else { reviewer.upn.clone() };
+        match principal_by_upn(store, &tenant_id, &key)? {
             Some(p) if p.kind == PrincipalKind::User => {
                 reviewer.id = p.id;
-                if reviewer.display_name.is_empty() {
-                    reviewer.display_name = p.display_name;
-                }
+                reviewer.upn = p.upn.unwrap_or(key);
+                reviewer.display_name = p.display_name;
             }
             _ => missing.push(crate::error::FieldErrorDto {
                 field: field.to_string(),
                 message: format!(
                     "no user {:?} in the tenant (pull it first, or check the spelling)",
-                    reviewer.upn
+                    key
                 ),
             }),
         }
@@ -126,6 +129,28 @@ pub(crate) fn resolve_reviewers(store: &Store, dto: &mut DefinitionDto) -> Resul
     }
 }
 
+/// What separation of duties knows of the tenant as last pulled: the transitive members of each
+/// role-holding group, and who holds each role (directly or through a group).
+pub(crate) fn separation(store: &Store, tenant_id: &str) -> Result<Separation, AppError> {
+    let mut s = Separation::default();
+    for m in store.group_members(tenant_id)? {
+        s.members
+            .entry(m.group_id.to_ascii_lowercase())
+            .or_default()
+            .insert(m.member_id.to_ascii_lowercase());
+    }
+    if let Some(population) = store.population(tenant_id)? {
+        for a in population.assignments {
+            let holders = s.holders.entry(a.role_id.to_ascii_lowercase()).or_default();
+            holders.insert(a.principal_id.to_ascii_lowercase());
+            if let Some(members) = s.members.get(&a.principal_id.to_ascii_lowercase()) {
+                holders.extend(members.iter().cloned());
+            }
+        }
+    }
+    Ok(s)
+}
+
 /// A reviewer's object id from the campaign's own reviewer list.
 pub(crate) fn reviewer_id_by_upn(
     store: &Store,
@@ -133,19 +158,6 @@ pub(crate) fn reviewer_id_by_upn(
     upn: &str,
 ) -> Result<Option<String>, AppError> {
     Ok(store.reviewer_id(campaign_id, upn)?)
-}
-
-pub(crate) fn is_governance_admin(store: &Store, identity: &IdentityDto) -> Result<bool, AppError> {
-    let Some(json) = store.setting(GOVERNANCE_ADMINS)? else { return Ok(false) };
-    let admins: Vec<IdentityDto> = serde_json::from_str(&json).map_err(|err| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("the governance admin setting is unreadable: {err}"),
-        )
-    })?;
-    Ok(admins.iter().any(|a| {
-        a.id == identity.id || (!a.upn.is_empty() && a.upn.eq_ignore_ascii_case(&identity.upn))
-    }))
 }
 
 /// `item,decision,justification` lines (header row first; `decision` is approve or deny).
@@ -299,14 +311,16 @@ impl App {
         record: &DefinitionRecord,
         definition: &CampaignDefinition,
         occurrence: Occurrence,
+        acting: &Acting,
     ) -> Result<CampaignDto, AppError> {
         let tenant_id = record.tenant_id.clone();
-        let (pull, pages) = self.pull_population(&tenant_id).await?;
+        let (pull, pages) = self.pull_population(&tenant_id, &acting.label).await?;
         let now = self.now();
         let campaign = campaign_record(record, definition, &occurrence, None);
         let definition = definition.clone();
-        let actor = self.actor.clone();
+        let actor = acting.label.clone();
         self.with_store(move |store| {
+            let separation = separation(store, &tenant_id)?;
             let population = store.population(&tenant_id)?.ok_or_else(|| {
                 AppError::new(ErrorCode::NotPulled, "the pull stored no population")
             })?;
@@ -317,6 +331,7 @@ impl App {
             let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
             let mut excluded_names = Vec::new();
             let mut items = Vec::new();
+            let mut routed = Vec::new();
             for a in &population.assignments {
                 let role = role_names
                     .get(a.role_id.as_str())
@@ -367,15 +382,17 @@ impl App {
                 let recommendation = definition.settings.recommendations.then(|| {
                     recommend(a, holder, last_activation, definition.settings.look_back_days, now)
                 });
-                let reviewers = route(&definition.reviewers, holder, &directory)
-                    .into_iter()
-                    .map(|r| NewReviewer {
-                        id: r.reviewer.id,
-                        upn: r.reviewer.upn,
-                        name: r.reviewer.display_name,
-                        reroute_reason: r.fallback.map(|f| f.as_str().to_string()),
-                    })
-                    .collect();
+                routed.push(RoutedItem {
+                    holder_id: holder.id.clone(),
+                    role_id: a.role_id.clone(),
+                    reviewers: route(
+                        &definition.reviewers,
+                        holder,
+                        &a.role_id,
+                        &directory,
+                        &separation,
+                    ),
+                });
                 items.push(NewItem {
                     surface: a.surface.as_str().into(),
                     kind: a.kind.as_str().into(),
@@ -398,8 +415,23 @@ impl App {
                         .as_ref()
                         .map(|r| r.reason.code().to_string()),
                     recommendation_reason: recommendation.as_ref().map(|r| r.reason.describe()),
-                    reviewers,
+                    reviewers: Vec::new(),
                 });
+            }
+            // Nobody reviews someone who reviews them back for the same role.
+            reroute_reciprocal(&mut routed, &definition.reviewers.fallback, &separation);
+            for (item, routed) in items.iter_mut().zip(routed) {
+                item.reviewers = routed
+                    .reviewers
+                    .into_iter()
+                    .map(|r| NewReviewer {
+                        id: r.reviewer.id,
+                        upn: r.reviewer.upn,
+                        name: r.reviewer.display_name,
+                        reroute_reason: r.fallback.map(|f| f.as_str().to_string()),
+                        conflict: r.conflict.map(|c| c.as_str().to_string()),
+                    })
+                    .collect();
             }
             items.sort_by(|a, b| {
                 (

@@ -42,6 +42,15 @@ pub struct RemediationActionDto {
     pub verified_at: Option<String>,
     /// Past the remediation deadline and not done and verified.
     pub overdue: bool,
+    /// Not made (skipped or failed) and not resolved: a governance admin must re-plan, retry or
+    /// keep the access. The campaign stays open for it.
+    pub exception: bool,
+    /// Set when the removal was not made and a named admin kept the access: who (UPN), when, why.
+    pub kept_by: Option<String>,
+    pub kept_at: Option<String>,
+    pub kept_reason: Option<String>,
+    /// How many times a person sent it back to planned.
+    pub retries: u32,
 }
 
 /// One item held back, with why and what a person could do.
@@ -111,6 +120,8 @@ pub struct RemediationCountsDto {
     pub still_present: u32,
     pub reappeared: u32,
     pub overdue: u32,
+    /// Removals not made and not resolved yet (see `RemediationActionDto::exception`).
+    pub exceptions: u32,
 }
 
 /// The plan and the journal of one campaign: the preview before applying, the record after.
@@ -158,7 +169,7 @@ pub struct CriticalRoleDto {
     pub minimum_holders: u32,
 }
 
-/// The safety interlocks: protected principals (break-glass) and critical roles.
+/// The safety interlocks of a tenant: protected principals (break-glass) and critical roles.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -166,4 +177,9 @@ pub struct SafetyDto {
     /// Object ids or UPNs that are never removed.
     pub protected_principals: Vec<String>,
     pub critical_roles: Vec<CriticalRoleDto>,
+    /// Why no role needs a minimum of holders: required to save an empty critical-role list,
+    /// recorded in the audit log with who saved it.
+    #[serde(default)]
+    #[ts(optional)]
+    pub no_critical_roles_because: Option<String>,
 }

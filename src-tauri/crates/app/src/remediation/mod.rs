@@ -1,32 +1,33 @@
 //! Remediation use cases: the plan made once at close (removals and holds), its preview per role
-//! and per person, confirming held items, applying — journaled before and after each request,
-//! resumable, bounded and throttling-aware — and verifying by re-reading the tenant until the
-//! deadline. The campaign goes Closed → Remediating → Completed as the journal fills.
+//! and per person, confirming held items, resolving removals that were not made, and verifying by
+//! re-reading the tenant until the deadline (applying is in [`apply`]). The campaign goes Closed →
+//! Remediating → Completed when every removal is verified removed or kept by a named person.
 
+mod apply;
 pub mod dto;
 
+pub use apply::ApplyOptions;
+pub use recert_domain::remediation::Resolution;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
+use recert_domain::authority::Action;
 use recert_domain::campaign::CampaignState;
 use recert_domain::remediation::{
-    self, ActionState, CriticalRole, Directory, Endpoint, Hold, Live, LiveInstance, Safety, Step,
-    Target, Verification,
+    self, ActionState, CriticalRole, Directory, Endpoint, Hold, LiveInstance, Safety, Step, Target,
+    Verification,
 };
 use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
-use recert_graph::remove::{self, RemovalTarget, Sent};
-use recert_graph::{CancellationToken, GraphClient, GraphError};
+use recert_graph::remove::{self, RemovalTarget};
+use recert_graph::{CancellationToken, GraphClient};
 use recert_store::Store;
-use recert_store::remediation::{ActionRecord, Finish, NewAction, NewHold};
+use recert_store::remediation::{ActionRecord, NewAction, NewHold, Replan, Requeue};
 use recert_store::worklist::ItemRecord;
 use sha2::{Digest, Sha256};
 
-use crate::campaigns::dto::IdentityDto;
-use crate::campaigns::{parse_definition, rfc3339};
+use crate::authority::Acting;
+use crate::campaigns::{parse_definition, rfc3339, tenant_of};
 use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode};
 use dto::{
@@ -34,25 +35,13 @@ use dto::{
     RemediationPlanDto, RemediationProgressDto, RoleRemediationDto, SafetyDto,
 };
 
-/// The setting that holds [`SafetyDto`].
+/// The setting that held [`SafetyDto`] for every tenant before it was kept per tenant: a tenant
+/// without its own still reads it.
 const SAFETY: &str = "remediation.safety";
-const GOVERNANCE_ADMINS: &str = "governance.admins";
-/// Attempts per action before it is recorded as failed (each one preceded by a re-read).
-const MAX_ATTEMPTS: u32 = 12;
-/// Actions re-read together: one `$batch` holds 20 steps.
-const CHUNK: usize = 20;
 
-/// How an apply run behaves.
-#[derive(Clone, Copy, Debug)]
-pub struct ApplyOptions {
-    /// Requests in flight at most (throttling lowers it further).
-    pub concurrency: usize,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> ApplyOptions {
-        ApplyOptions { concurrency: 16 }
-    }
+/// The setting that holds a tenant's [`SafetyDto`].
+fn safety_key(tenant_id: &str) -> String {
+    format!("{SAFETY}/{tenant_id}")
 }
 
 fn storage(err: impl std::fmt::Display) -> AppError {
@@ -86,11 +75,15 @@ fn safety_dto(s: &Safety) -> SafetyDto {
                 minimum_holders: c.minimum,
             })
             .collect(),
+        no_critical_roles_because: None,
     }
 }
 
-fn load_safety(store: &Store) -> Result<SafetyDto, AppError> {
-    match store.setting(SAFETY)? {
+/// The tenant's safety interlocks in force now (the defaults until set).
+pub(crate) fn load_safety(store: &Store, tenant_id: &str) -> Result<SafetyDto, AppError> {
+    let own = store.setting(&safety_key(tenant_id))?;
+    let legacy = if own.is_none() { store.setting(SAFETY)? } else { None };
+    match own.or(legacy) {
         Some(json) => serde_json::from_str(&json).map_err(|err| {
             AppError::new(
                 ErrorCode::Storage,
@@ -102,9 +95,14 @@ fn load_safety(store: &Store) -> Result<SafetyDto, AppError> {
 }
 
 /// A GUID derived from the campaign and item: the same action always carries the same key, so
-/// an ARM request is named the same on every attempt.
-fn idempotency_key(campaign_id: &str, item_id: u32, source_id: &str) -> String {
-    let digest = hex::encode(Sha256::digest(format!("{campaign_id}\n{item_id}\n{source_id}")));
+/// an ARM request is named the same on every attempt. A person's retry (`retries` > 0) names the
+/// next attempts afresh.
+fn idempotency_key(campaign_id: &str, item_id: u32, source_id: &str, retries: u32) -> String {
+    let mut seed = format!("{campaign_id}\n{item_id}\n{source_id}");
+    if retries > 0 {
+        seed.push_str(&format!("\n{retries}"));
+    }
+    let digest = hex::encode(Sha256::digest(seed));
     format!(
         "{}-{}-{}-{}-{}",
         &digest[0..8],
@@ -154,6 +152,14 @@ fn removal_target(
     }
 }
 
+/// The assignment a journaled action addresses.
+fn action_target(a: &ActionRecord) -> Result<RemovalTarget, AppError> {
+    let endpoint = Endpoint::parse(&a.endpoint).ok_or_else(|| {
+        AppError::new(ErrorCode::Storage, format!("unknown endpoint {:?}", a.endpoint))
+    })?;
+    Ok(removal_target(endpoint, &a.role_id, &a.scope, &a.principal_id))
+}
+
 fn new_action(
     campaign_id: &str,
     campaign_name: &str,
@@ -180,7 +186,7 @@ fn new_action(
         principal_name: item.principal_name.clone(),
         why,
         request_body: body.to_string(),
-        idempotency_key: idempotency_key(campaign_id, item.id, &item.source_id),
+        idempotency_key: idempotency_key(campaign_id, item.id, &item.source_id, 0),
     }
 }
 
@@ -195,7 +201,7 @@ fn due(item: &ItemRecord) -> bool {
 }
 
 /// The tenant's directory as last pulled: group members, names, UPNs.
-fn directory(store: &Store, tenant_id: &str) -> Result<Directory, AppError> {
+pub(crate) fn directory(store: &Store, tenant_id: &str) -> Result<Directory, AppError> {
     let mut dir = Directory::default();
     for m in store.group_members(tenant_id)? {
         dir.members.entry(m.group_id).or_default().push(m.member_id);
@@ -231,7 +237,7 @@ fn ensure_plan(
         return Ok(());
     }
     let (definition, _) = parse_definition(&record.definition)?;
-    let safety_settings = load_safety(store)?;
+    let safety_settings = load_safety(store, &definition.tenant_id)?;
     let safety = safety_from(&safety_settings);
     let items: Vec<ItemRecord> = store.all_items(campaign_id)?.into_iter().filter(due).collect();
     let targets = items.iter().map(target_of).collect::<Result<Vec<_>, _>>()?;
@@ -252,23 +258,16 @@ fn ensure_plan(
                 reason: hold.describe(),
                 proposal: hold.proposal(target),
                 confirmable: hold.confirmable(),
+                holders_after: match hold {
+                    Hold::CriticalRole { holders_after, .. } => Some(holders_after),
+                    _ => None,
+                },
             }),
         }
     }
     let safety_json = serde_json::to_string(&safety_settings).map_err(storage)?;
     store.record_remediation_plan(campaign_id, &actions, &holds, &safety_json, actor, now)?;
     Ok(())
-}
-
-fn is_governance_admin(store: &Store, identity: &IdentityDto) -> Result<Option<bool>, AppError> {
-    let Some(json) = store.setting(GOVERNANCE_ADMINS)? else { return Ok(None) };
-    let admins: Vec<IdentityDto> = serde_json::from_str(&json).map_err(storage)?;
-    if admins.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(admins.iter().any(|a| {
-        a.id == identity.id || (!a.upn.is_empty() && a.upn.eq_ignore_ascii_case(&identity.upn))
-    })))
 }
 
 fn deadline(store: &Store, campaign_id: &str) -> Result<(Option<DateTime<Utc>>, bool), AppError> {
@@ -314,10 +313,11 @@ fn plan_dto(
             Some(Verification::Reappeared) => counts.reappeared += 1,
             None => {}
         }
-        let settled = a.state == ActionState::Skipped
-            || (a.state.is_final() && a.verification == Some(Verification::VerifiedRemoved));
+        let settled = remediation::settled(a.state, a.verification, a.kept.is_some());
+        let exception = a.state.can_retry() && !settled;
         let action_overdue = overdue && !settled;
         counts.overdue += u32::from(action_overdue);
+        counts.exceptions += u32::from(exception);
         let upn = items.get(&a.item_id).and_then(|i| i.principal_upn.clone());
         roles
             .entry((a.role_name.clone(), a.role_id.clone()))
@@ -363,6 +363,11 @@ fn plan_dto(
             verification_note: a.verification_note,
             verified_at: a.verified_at.map(rfc3339),
             overdue: action_overdue,
+            exception,
+            kept_by: a.kept.as_ref().map(|k| k.by_upn.clone()),
+            kept_at: a.kept.as_ref().map(|k| rfc3339(k.at)),
+            kept_reason: a.kept.map(|k| k.reason),
+            retries: a.retries,
         });
     }
     let mut held = Vec::new();
@@ -430,18 +435,22 @@ fn plan_dto(
 /// The longest reason a kept removal takes: a sentence or two for the auditor, not a document.
 const MAX_KEEP_REASON: usize = 1000;
 
-/// The held items `item_ids` of a campaign still in remediation, when `who` (a governance admin
-/// of the campaign's tenant, holding none of them) may decide them; `verb` words the refusals.
-fn held_items_for(
+/// The items `item_ids` of a campaign still in remediation, when the person acting may decide
+/// them: a governance admin of the campaign's tenant (the caller authorized `action`) whose own
+/// access — directly or through a group — is none of them. `verb` words the refusals.
+fn items_to_decide(
+    app: &App,
     store: &mut Store,
     campaign_id: &str,
     item_ids: &[u32],
-    who: &IdentityDto,
+    action: Action,
     verb: &str,
-    actor: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<ItemRecord>, AppError> {
-    ensure_plan(store, campaign_id, actor, now)?;
+) -> Result<(Vec<ItemRecord>, Acting), AppError> {
+    let record = store.campaign(campaign_id)?;
+    let tenant = tenant_of(&record)?;
+    let acting = app.authorize(store, &tenant, action)?;
+    ensure_plan(store, campaign_id, &acting.label, now)?;
     let record = store.campaign(campaign_id)?;
     if record.state == CampaignState::Completed {
         return Err(AppError::new(
@@ -449,31 +458,34 @@ fn held_items_for(
             format!("campaign {campaign_id} is completed: its removals are decided"),
         ));
     }
-    let (definition, _) = parse_definition(&record.definition)?;
-    if who.tenant_id != definition.tenant_id || who.id.trim().is_empty() {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            "a held removal is decided by a named person of the campaign's tenant",
-        ));
-    }
-    if is_governance_admin(store, who)? == Some(false) {
-        return Err(AppError::new(
-            ErrorCode::Forbidden,
-            format!("{} is not a governance admin", who.upn),
-        ));
-    }
+    let person = acting.person()?.clone();
+    let separation = crate::campaigns::separation(store, &tenant)?;
     let items = store.items(campaign_id, item_ids)?;
-    if items.iter().any(|item| item.principal_id.eq_ignore_ascii_case(&who.id)) {
+    if items.iter().any(|item| separation.is_own(&person.id, &item.principal_id)) {
         return Err(AppError::new(
             ErrorCode::Forbidden,
-            format!("nobody {verb} a held removal of their own access"),
+            format!("nobody {verb} the removal of their own access, directly or through a group"),
         ));
     }
-    Ok(items)
+    Ok((items, acting))
 }
 
-/// Remediating → Completed when every action is final, every removal (and failure) is verified
-/// removed, and no held item waits for confirmation.
+/// A reason a person gives for keeping access: required, and short enough for the auditor.
+fn keep_reason(reason: String) -> Result<String, AppError> {
+    let reason = reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > MAX_KEEP_REASON {
+        let message = format!("say why the access stays (1 to {MAX_KEEP_REASON} characters)");
+        return Err(AppError::fields(
+            message.clone(),
+            vec![FieldErrorDto { field: "reason".into(), message }],
+        ));
+    }
+    Ok(reason)
+}
+
+/// Remediating → Completed when every removal is settled — sent and verified removed, or not made
+/// and kept by a named admin — and no held item waits for confirmation. A removal that was not
+/// made and nobody resolved keeps the campaign open.
 fn complete_if_done(
     store: &mut Store,
     campaign_id: &str,
@@ -484,10 +496,8 @@ fn complete_if_done(
         return Ok(());
     }
     let actions = store.remediation_actions(campaign_id)?;
-    let done = actions.iter().all(|a| {
-        a.state == ActionState::Skipped
-            || (a.state.is_final() && a.verification == Some(Verification::VerifiedRemoved))
-    });
+    let done =
+        actions.iter().all(|a| remediation::settled(a.state, a.verification, a.kept.is_some()));
     let waiting = store
         .remediation_holds(campaign_id)?
         .iter()
@@ -496,7 +506,7 @@ fn complete_if_done(
         store.set_campaign_state(
             campaign_id,
             CampaignState::Completed,
-            Some("every removal is done and verified"),
+            Some("every removal is verified removed or kept by a named admin"),
             actor,
             now,
         )?;
@@ -504,280 +514,61 @@ fn complete_if_done(
     Ok(())
 }
 
-/// What one apply worker needs.
-struct Run<'a> {
-    app: &'a App,
-    client: GraphClient,
-    campaign_id: String,
-    actor: String,
-    items: HashMap<u32, ItemRecord>,
-    total: u32,
-    done: AtomicU32,
-    progress: &'a (dyn Fn(RemediationProgressDto) + Send + Sync),
-    cancel: CancellationToken,
-}
-
-fn cancelled(err: &GraphError) -> bool {
-    matches!(err, GraphError::Cancelled)
-}
-
-impl Run<'_> {
-    async fn store<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Store, &str, DateTime<Utc>) -> Result<T, AppError> + Send + 'static,
-    ) -> Result<T, AppError> {
-        let id = self.campaign_id.clone();
-        let now = self.app.now();
-        self.app.with_store(move |store| work(store, &id, now)).await
-    }
-
-    async fn finish(&self, a: &ActionRecord, finish: Finish) -> Result<(), AppError> {
-        let item = a.item_id;
-        let actor = self.actor.clone();
-        let state = finish.state;
-        let message = finish.reason.clone();
-        self.store(move |s, id, now| Ok(s.remediation_finished(id, item, &finish, &actor, now)?))
-            .await?;
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        (self.progress)(RemediationProgressDto {
-            done,
-            total: self.total,
-            item_id: item,
-            state: state.as_str().into(),
-            principal_name: a.principal_name.clone(),
-            role_name: a.role_name.clone(),
-            message,
-        });
-        Ok(())
-    }
-
-    fn removal_target(&self, a: &ActionRecord) -> Result<RemovalTarget, AppError> {
-        let endpoint = Endpoint::parse(&a.endpoint).ok_or_else(|| {
-            AppError::new(ErrorCode::Storage, format!("unknown endpoint {:?}", a.endpoint))
-        })?;
-        Ok(removal_target(endpoint, &a.role_id, &a.scope, &a.principal_id))
-    }
-
-    async fn reread(&self, target: &RemovalTarget) -> Result<Vec<LiveInstance>, GraphError> {
-        remove::read_live(&self.client, std::slice::from_ref(target))
-            .await
-            .pop()
-            .unwrap_or(Err(GraphError::Cancelled))
-    }
-
-    /// One action from its re-read to its journaled result. Returns without journaling only when
-    /// cancelled: the action then stays planned or submitted and the next run re-reads it.
-    async fn apply_one(
-        &self,
-        mut a: ActionRecord,
-        mut live: Result<Vec<LiveInstance>, GraphError>,
-    ) -> Result<(), AppError> {
-        let target = self.removal_target(&a)?;
-        let Some(item) = self.items.get(&a.item_id) else {
-            return Err(AppError::new(ErrorCode::Storage, format!("no item {}", a.item_id)));
-        };
-        let snapshot = target_of(item)?;
-        let body: serde_json::Value = serde_json::from_str(&a.request_body).map_err(storage)?;
-        let mut read_failures = 0;
-        loop {
-            let instances = match live {
-                Ok(instances) => instances,
-                Err(err) if cancelled(&err) => return Ok(()),
-                Err(err) => {
-                    // The read already retried; try a few more times, then give up on this one.
-                    read_failures += 1;
-                    if read_failures >= 3 {
-                        let reason = format!("the assignment could not be re-read: {err}");
-                        return self.finish(&a, failed("unreadable", reason, &err)).await;
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    live = self.reread(&target).await;
-                    continue;
-                }
-            };
-            match remediation::check_live(&snapshot, &instances) {
-                Live::Gone => {
-                    let (code, reason) = if a.state == ActionState::Submitted {
-                        ("removed", "removed: confirmed by re-reading the tenant".to_string())
-                    } else {
-                        ("alreadyGone", "already gone before Recert's request".to_string())
-                    };
-                    return self.finish(&a, done(code, reason, None, None)).await;
-                }
-                Live::Changed(hold) => {
-                    return self.finish(&a, skipped(&hold)).await;
-                }
-                Live::Present => {}
-            }
-            // Only attempts the service answered with an error count towards giving up: an attempt
-            // cut short by a crash or kill left no answer, and the re-read above just showed the
-            // assignment still present, so resending it is the resumed work, not a retry storm.
-            if a.attempts >= MAX_ATTEMPTS && a.last_error.is_some() {
-                let reason = format!(
-                    "gave up after {} attempts: {}",
-                    a.attempts,
-                    a.last_error.as_deref().unwrap_or("no answer")
-                );
-                return self
-                    .finish(&a, Finish { error: None, ..failed_text("gaveUp", reason) })
-                    .await;
-            }
-            let item_id = a.item_id;
-            let actor = self.actor.clone();
-            a.attempts = self
-                .store(move |s, id, now| Ok(s.remediation_submitted(id, item_id, &actor, now)?))
-                .await?;
-            a.state = ActionState::Submitted;
-            match remove::send_removal(&self.client, &target, &a.idempotency_key, &body).await {
-                Sent::Accepted { request_id, status } => {
-                    if let Some(s) = status.as_deref().filter(|s| remove::status_failed(s)) {
-                        let reason = format!("the service answered the request with status {s}");
-                        let mut f = failed_text(s, reason);
-                        f.request_id = request_id;
-                        f.request_status = status;
-                        return self.finish(&a, f).await;
-                    }
-                    let reason = format!(
-                        "removed (request {}, status {})",
-                        request_id.as_deref().unwrap_or("?"),
-                        status.as_deref().unwrap_or("?")
-                    );
-                    return self.finish(&a, done("removed", reason, request_id, status)).await;
-                }
-                Sent::Refused { code, error } => {
-                    let reason = format!("the tenant refused the removal: {error}");
-                    let mut f = Finish {
-                        state: ActionState::Skipped,
-                        code: code.clone(),
-                        reason,
-                        request_id: error.request_id().map(str::to_string),
-                        request_status: None,
-                        error: Some(error.to_string()),
-                    };
-                    if code.eq_ignore_ascii_case("ActivatedAssignmentCannotBeRemoved") {
-                        f.code = "activated".into();
-                    } else if code.eq_ignore_ascii_case("InheritedAssignmentCannotBeRemoved") {
-                        f.code = "inherited".into();
-                    }
-                    return self.finish(&a, f).await;
-                }
-                Sent::Failed(error) if cancelled(&error) => return Ok(()),
-                Sent::Failed(error) => {
-                    let reason = format!("the removal failed: {error}");
-                    return self
-                        .finish(&a, failed(error.code().to_string().as_str(), reason, &error))
-                        .await;
-                }
-                Sent::DoesNotExist(error) => {
-                    // "Already gone" is verified by re-reading, never retried blindly.
-                    self.attempt_failed(&mut a, &error).await?;
-                    live = self.reread(&target).await;
-                }
-                Sent::Unknown { error, retry_after } => {
-                    self.attempt_failed(&mut a, &error).await?;
-                    let wait =
-                        retry_after.unwrap_or(Duration::from_millis(500 * u64::from(a.attempts)));
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = self.cancel.cancelled() => return Ok(()),
-                    }
-                    live = self.reread(&target).await;
-                }
-            }
-        }
-    }
-
-    async fn attempt_failed(
-        &self,
-        a: &mut ActionRecord,
-        error: &GraphError,
-    ) -> Result<(), AppError> {
-        let item = a.item_id;
-        let actor = self.actor.clone();
-        let text = error.to_string();
-        a.last_error = Some(text.clone());
-        self.store(
-            move |s, id, now| Ok(s.remediation_attempt_failed(id, item, &text, &actor, now)?),
-        )
+impl App {
+    /// The tenant's safety interlocks in force (defaults until set).
+    pub async fn remediation_safety(&self, tenant_id: &str) -> Result<SafetyDto, AppError> {
+        let tenant = tenant_id.to_string();
+        self.with_store(move |store| {
+            store.tenant(&tenant)?;
+            load_safety(store, &tenant)
+        })
         .await
     }
 
-    /// Re-reads a chunk (one `$batch`) and applies each of its actions.
-    async fn apply_chunk(&self, chunk: Vec<ActionRecord>) -> Result<(), AppError> {
-        let targets =
-            chunk.iter().map(|a| self.removal_target(a)).collect::<Result<Vec<_>, _>>()?;
-        let lives = remove::read_live(&self.client, &targets).await;
-        let results = futures_util::future::join_all(
-            chunk.into_iter().zip(lives).map(|(a, live)| self.apply_one(a, live)),
-        )
-        .await;
-        results.into_iter().collect()
-    }
-}
-
-fn done(code: &str, reason: String, request_id: Option<String>, status: Option<String>) -> Finish {
-    Finish {
-        state: ActionState::Succeeded,
-        code: code.into(),
-        reason,
-        request_id,
-        request_status: status,
-        error: None,
-    }
-}
-
-fn skipped(hold: &Hold) -> Finish {
-    Finish {
-        state: ActionState::Skipped,
-        code: hold.code().into(),
-        reason: hold.describe(),
-        request_id: None,
-        request_status: None,
-        error: None,
-    }
-}
-
-fn failed_text(code: &str, reason: String) -> Finish {
-    Finish {
-        state: ActionState::Failed,
-        code: code.into(),
-        reason,
-        request_id: None,
-        request_status: None,
-        error: None,
-    }
-}
-
-fn failed(code: &str, reason: String, error: &GraphError) -> Finish {
-    Finish {
-        request_id: error.request_id().map(str::to_string),
-        error: Some(error.to_string()),
-        ..failed_text(code, reason)
-    }
-}
-
-impl App {
-    /// The safety interlocks in force (defaults until set).
-    pub async fn remediation_safety(&self) -> Result<SafetyDto, AppError> {
-        self.with_store(|store| load_safety(store)).await
-    }
-
-    /// Replaces the protected principals and critical roles. A minimum below 1 is refused.
-    pub async fn set_remediation_safety(&self, safety: SafetyDto) -> Result<(), AppError> {
+    /// Replaces the tenant's protected principals and critical roles (a governance admin only).
+    /// A minimum below 1 is refused, and so is an empty critical-role list unless it says why:
+    /// switching the minimum-holder interlock off is an explicit, audited decision.
+    pub async fn set_remediation_safety(
+        &self,
+        tenant_id: &str,
+        mut safety: SafetyDto,
+    ) -> Result<(), AppError> {
         if let Some(bad) = safety.critical_roles.iter().find(|c| c.minimum_holders < 1) {
             return Err(AppError::fields(
                 format!("{} needs a minimum of at least 1 holder", bad.name),
-                vec![crate::error::FieldErrorDto {
+                vec![FieldErrorDto {
                     field: "criticalRoles.minimumHolders".into(),
                     message: "at least 1".into(),
                 }],
             ));
         }
-        let actor = self.actor.clone();
+        safety.no_critical_roles_because = if safety.critical_roles.is_empty() {
+            let because = safety
+                .no_critical_roles_because
+                .as_deref()
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .ok_or_else(|| {
+                    let message = "with no critical role, a review could remove every Global \
+                                   Administrator: say why no role needs a minimum"
+                        .to_string();
+                    AppError::fields(
+                        message.clone(),
+                        vec![FieldErrorDto { field: "criticalRoles".into(), message }],
+                    )
+                })?;
+            Some(keep_reason(because.to_string())?)
+        } else {
+            None
+        };
+        let tenant = tenant_id.to_string();
+        let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
+            store.tenant(&tenant)?;
+            let acting = app.authorize(store, &tenant, Action::ChangeSafety)?;
             let json = serde_json::to_string(&safety).map_err(storage)?;
-            store.set_setting(SAFETY, &json, &actor, now)?;
+            store.set_setting(&safety_key(&tenant), &json, &acting.label, now)?;
             Ok(())
         })
         .await
@@ -790,162 +581,198 @@ impl App {
         campaign_id: &str,
     ) -> Result<RemediationPlanDto, AppError> {
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
+            let tenant = tenant_of(&store.campaign(&id)?)?;
+            let actor = app.acting_on(store, &tenant)?.label;
             ensure_plan(store, &id, &actor, now)?;
             plan_dto(store, &id, now)
         })
         .await
     }
 
-    /// A named person confirms a removal held for a critical role; it joins the journal as a
-    /// planned action. Nobody confirms the removal of their own access.
+    /// The governance admin acting confirms a removal held for a critical role; it joins the
+    /// journal as a planned action (and is re-checked against live state when it is applied).
+    /// Nobody confirms the removal of their own access.
     pub async fn remediation_confirm_held(
         &self,
         campaign_id: &str,
         item_id: u32,
-        confirmer: IdentityDto,
     ) -> Result<RemediationPlanDto, AppError> {
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
-            let item = held_items_for(store, &id, &[item_id], &confirmer, "confirms", &actor, now)?
+            let (mut items, acting) =
+                items_to_decide(&app, store, &id, &[item_id], Action::DecideHold, "confirms", now)?;
+            let item = items
                 .pop()
                 .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
+            let confirmer = acting.person()?;
             let record = store.campaign(&id)?;
-            let endpoint = Endpoint::of(target_of(&item)?.surface, target_of(&item)?.kind);
-            let action = new_action(&id, &record.name, &item, endpoint);
+            let target = target_of(&item)?;
+            let action =
+                new_action(&id, &record.name, &item, Endpoint::of(target.surface, target.kind));
             store.confirm_remediation_hold(&id, &action, &confirmer.id, &confirmer.upn, now)?;
             plan_dto(store, &id, now)
         })
         .await
     }
 
-    /// A named person decides removals held for critical roles should not go ahead: the access
-    /// stays, recorded with their reason as an exception in the evidence, and the campaign no
-    /// longer waits for them. All or nothing; nobody decides to keep their own access.
+    /// The governance admin acting decides removals held for critical roles should not go ahead:
+    /// the access stays, recorded with their reason as an exception in the evidence, and the
+    /// campaign no longer waits for them. All or nothing; nobody keeps their own access.
     pub async fn remediation_keep_held(
         &self,
         campaign_id: &str,
         item_ids: Vec<u32>,
-        keeper: IdentityDto,
         reason: String,
     ) -> Result<RemediationPlanDto, AppError> {
-        let reason = reason.trim().to_string();
-        if reason.is_empty() || reason.chars().count() > MAX_KEEP_REASON {
-            let message = format!("say why the access stays (1 to {MAX_KEEP_REASON} characters)");
-            return Err(AppError::fields(
-                message.clone(),
-                vec![FieldErrorDto { field: "reason".into(), message }],
-            ));
-        }
+        let reason = keep_reason(reason)?;
         if item_ids.is_empty() {
             return Err(AppError::new(ErrorCode::Invalid, "name at least one held item to keep"));
         }
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
-            held_items_for(store, &id, &item_ids, &keeper, "keeps", &actor, now)?;
+            let (_, acting) =
+                items_to_decide(&app, store, &id, &item_ids, Action::DecideHold, "keeps", now)?;
+            let keeper = acting.person()?;
             store.keep_remediation_holds(&id, &item_ids, &keeper.id, &keeper.upn, &reason, now)?;
-            complete_if_done(store, &id, &actor, now)?;
+            complete_if_done(store, &id, &acting.label, now)?;
             plan_dto(store, &id, now)
         })
         .await
     }
 
-    /// Applies the plan with the default options.
-    pub async fn remediation_apply(
+    /// The governance admin acting resolves removals that were not made (skipped or failed): keep
+    /// the access with a reason, retry as planned, or re-plan at the assignment as it is live now.
+    /// Retried and re-planned removals go back to planned for the next apply, which checks the
+    /// interlocks and the drift again first. All or nothing; nobody resolves their own access.
+    pub async fn remediation_resolve(
         &self,
         campaign_id: &str,
-        progress: &(dyn Fn(RemediationProgressDto) + Send + Sync),
-        cancel: CancellationToken,
+        item_ids: Vec<u32>,
+        resolution: Resolution,
+        reason: Option<String>,
     ) -> Result<RemediationPlanDto, AppError> {
-        self.remediation_apply_with(campaign_id, ApplyOptions::default(), progress, cancel).await
-    }
-
-    /// Applies every action that is not final yet, then verifies. Each intent is journaled before
-    /// its request and each result after; an interrupted run resumes by re-reading, never by
-    /// resending blindly. One failed action never stops the others.
-    pub async fn remediation_apply_with(
-        &self,
-        campaign_id: &str,
-        options: ApplyOptions,
-        progress: &(dyn Fn(RemediationProgressDto) + Send + Sync),
-        cancel: CancellationToken,
-    ) -> Result<RemediationPlanDto, AppError> {
+        if item_ids.is_empty() {
+            return Err(AppError::new(ErrorCode::Invalid, "name at least one removal to resolve"));
+        }
+        let reason = match resolution {
+            Resolution::Keep => Some(keep_reason(reason.unwrap_or_default())?),
+            Resolution::Retry | Resolution::Replan => None,
+        };
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let app = self.clone();
         let now = self.now();
-        let (tenant_id, pending, items) = self
+        let wanted = item_ids.clone();
+        let (tenant, actions) = self
             .with_store(move |store| {
-                ensure_plan(store, &id, &actor, now)?;
-                let record = store.campaign(&id)?;
-                let (definition, _) = parse_definition(&record.definition)?;
-                if record.state == CampaignState::Closed {
-                    store.set_campaign_state(
-                        &id,
-                        CampaignState::Remediating,
-                        Some("removals are being applied"),
-                        &actor,
-                        now,
-                    )?;
-                }
-                let pending: Vec<ActionRecord> = store
+                let (_, acting) = items_to_decide(
+                    &app,
+                    store,
+                    &id,
+                    &wanted,
+                    Action::ResolveException,
+                    "resolves",
+                    now,
+                )?;
+                acting.person()?;
+                let actions: Vec<ActionRecord> = store
                     .remediation_actions(&id)?
                     .into_iter()
-                    .filter(|a| !a.state.is_final())
+                    .filter(|a| wanted.contains(&a.item_id))
                     .collect();
-                let items: HashMap<u32, ItemRecord> =
-                    store.all_items(&id)?.into_iter().map(|i| (i.id, i)).collect();
-                Ok((definition.tenant_id, pending, items))
+                Ok((tenant_of(&store.campaign(&id)?)?, actions))
             })
             .await?;
-        let session = self.session(&tenant_id)?;
-        let client = session
-            .graph
-            .clone()
-            .with_max_concurrency(options.concurrency.max(1))
-            .with_cancellation(cancel.clone());
-        let run = Arc::new(Run {
-            app: self,
-            client,
-            campaign_id: campaign_id.to_string(),
-            actor: self.actor.clone(),
-            items,
-            total: pending.len() as u32,
-            done: AtomicU32::new(0),
-            progress,
-            cancel: cancel.clone(),
-        });
-        let chunks: Vec<Vec<ActionRecord>> = pending.chunks(CHUNK).map(<[_]>::to_vec).collect();
-        // A handful of chunks at once keeps the pacer's permits busy without flooding memory.
-        let in_flight = options.concurrency.div_ceil(CHUNK / 4).clamp(1, 8);
-        let results: Vec<Result<(), AppError>> = futures_util::stream::iter(chunks)
-            .map(|chunk| {
-                let run = run.clone();
-                async move { run.apply_chunk(chunk).await }
-            })
-            .buffer_unordered(in_flight)
-            .collect()
-            .await;
-        if let Some(err) = results.into_iter().find_map(Result::err) {
-            return Err(err);
-        }
-        if cancel.is_cancelled() {
+        if let Some(missing) = item_ids.iter().find(|i| !actions.iter().any(|a| a.item_id == **i)) {
             return Err(AppError::new(
-                ErrorCode::Cancelled,
-                "apply was cancelled; run it again to resume",
+                ErrorCode::NotFound,
+                format!("item {missing} has no removal in campaign {campaign_id}"),
             ));
         }
-        self.verify_pass(campaign_id, &run.client, true).await?;
+        // A re-plan aims at the live assignment: read it now, before anything is written.
+        let mut replans: HashMap<u32, Option<Replan>> = HashMap::new();
+        if resolution == Resolution::Replan {
+            let client = self.session(&tenant)?.graph.clone();
+            let targets = actions.iter().map(action_target).collect::<Result<Vec<_>, _>>()?;
+            for (a, live) in actions.iter().zip(remove::read_live(&client, &targets).await) {
+                let standing: Vec<LiveInstance> = live?
+                    .into_iter()
+                    .filter(|i| i.membership == Membership::Direct && !i.activated)
+                    .collect();
+                let replan = match standing.as_slice() {
+                    [] => None,
+                    [one] => Some(Replan { source_id: one.id.clone(), end: one.end }),
+                    _ => {
+                        return Err(AppError::new(
+                            ErrorCode::Conflict,
+                            format!(
+                                "item {}: {} holds {} live assignments of {} at this scope; \
+                                 change them in the tenant, or keep the access",
+                                a.item_id,
+                                a.principal_name,
+                                standing.len(),
+                                a.role_name
+                            ),
+                        ));
+                    }
+                };
+                replans.insert(a.item_id, replan);
+            }
+        }
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
-        let now = self.now();
+        let app = self.clone();
         self.with_store(move |store| {
-            complete_if_done(store, &id, &actor, now)?;
+            let (_, acting) = items_to_decide(
+                &app,
+                store,
+                &id,
+                &item_ids,
+                Action::ResolveException,
+                "resolves",
+                now,
+            )?;
+            let person = acting.person()?;
+            match (resolution, reason) {
+                (Resolution::Keep, Some(reason)) => store.keep_remediation_exceptions(
+                    &id,
+                    &item_ids,
+                    &person.id,
+                    &person.upn,
+                    &reason,
+                    now,
+                )?,
+                _ => {
+                    let requeues: Vec<Requeue> = actions
+                        .iter()
+                        .map(|a| {
+                            let replan = replans.remove(&a.item_id).flatten();
+                            let source = replan
+                                .as_ref()
+                                .map_or(a.source_id.as_str(), |r| r.source_id.as_str());
+                            Requeue {
+                                item_id: a.item_id,
+                                idempotency_key: idempotency_key(
+                                    &id,
+                                    a.item_id,
+                                    source,
+                                    a.retries + 1,
+                                ),
+                                // A re-plan that found nothing live goes back as it was: the
+                                // apply's re-read then finds it gone.
+                                replan,
+                            }
+                        })
+                        .collect();
+                    store.requeue_remediation(&id, &requeues, &acting.label, now)?;
+                }
+            }
+            complete_if_done(store, &id, &acting.label, now)?;
             plan_dto(store, &id, now)
         })
         .await
@@ -958,21 +785,21 @@ impl App {
         campaign_id: &str,
     ) -> Result<RemediationPlanDto, AppError> {
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let app = self.clone();
         let now = self.now();
-        let tenant_id = self
+        let (tenant_id, acting) = self
             .with_store(move |store| {
-                ensure_plan(store, &id, &actor, now)?;
-                let record = store.campaign(&id)?;
-                Ok(parse_definition(&record.definition)?.0.tenant_id)
+                let tenant = tenant_of(&store.campaign(&id)?)?;
+                let acting = app.authorize(store, &tenant, Action::Verify)?;
+                ensure_plan(store, &id, &acting.label, now)?;
+                Ok((tenant, acting))
             })
             .await?;
         let client = self.session(&tenant_id)?.graph.clone();
-        self.verify_pass(campaign_id, &client, false).await?;
+        self.verify_pass(campaign_id, &client, false, &acting.label).await?;
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
         self.with_store(move |store| {
-            complete_if_done(store, &id, &actor, now)?;
+            complete_if_done(store, &id, &acting.label, now)?;
             plan_dto(store, &id, now)
         })
         .await
@@ -985,6 +812,7 @@ impl App {
         campaign_id: &str,
         client: &GraphClient,
         only_unverified: bool,
+        actor: &str,
     ) -> Result<(), AppError> {
         let id = campaign_id.to_string();
         let actions: Vec<ActionRecord> = self
@@ -997,13 +825,7 @@ impl App {
         if actions.is_empty() {
             return Ok(());
         }
-        let mut targets = Vec::with_capacity(actions.len());
-        for a in &actions {
-            let endpoint = Endpoint::parse(&a.endpoint).ok_or_else(|| {
-                AppError::new(ErrorCode::Storage, format!("unknown endpoint {:?}", a.endpoint))
-            })?;
-            targets.push(removal_target(endpoint, &a.role_id, &a.scope, &a.principal_id));
-        }
+        let targets = actions.iter().map(action_target).collect::<Result<Vec<_>, _>>()?;
         let lives = remove::read_live(client, &targets).await;
         let results: Vec<(u32, Verification, String)> = actions
             .iter()
@@ -1015,7 +837,7 @@ impl App {
             })
             .collect();
         let id = campaign_id.to_string();
-        let actor = self.actor.clone();
+        let actor = actor.to_string();
         let now = self.now();
         self.with_store(move |store| Ok(store.record_verifications(&id, &results, &actor, now)?))
             .await

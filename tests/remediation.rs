@@ -20,7 +20,7 @@ fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).single().expect("a valid time")
 }
 
-fn upn_of(tenant: &Tenant, prefix: &str) -> Vec<String> {
+pub(crate) fn upn_of(tenant: &Tenant, prefix: &str) -> Vec<String> {
     tenant
         .users()
         .iter()
@@ -30,7 +30,7 @@ fn upn_of(tenant: &Tenant, prefix: &str) -> Vec<String> {
         .collect()
 }
 
-fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> DefinitionDto {
+pub(crate) fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> DefinitionDto {
     let mut settings = default_settings();
     settings.no_response = "remove".into();
     settings.recommendations = false;
@@ -106,7 +106,7 @@ async fn closed_campaign(
 }
 
 /// The assignment a removal request addresses, from the emulator's mutation log.
-fn addressed(m: &MutationRecord) -> Option<String> {
+pub(crate) fn addressed(m: &MutationRecord) -> Option<String> {
     let b = &m.body;
     let s =
         |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_lowercase();
@@ -138,7 +138,7 @@ fn addressed(m: &MutationRecord) -> Option<String> {
 }
 
 /// Per assignment: at most one accepted removal, and no removal sent after one was accepted.
-fn assert_at_most_once(log: &[MutationRecord]) -> BTreeMap<String, usize> {
+pub(crate) fn assert_at_most_once(log: &[MutationRecord]) -> BTreeMap<String, usize> {
     let mut accepted: BTreeMap<String, usize> = BTreeMap::new();
     for m in log {
         let Some(key) = addressed(m) else { continue };
@@ -155,7 +155,8 @@ fn assert_at_most_once(log: &[MutationRecord]) -> BTreeMap<String, usize> {
     accepted
 }
 
-fn quiet() -> impl Fn(recert_app::remediation::dto::RemediationProgressDto) + Send + Sync {
+pub(crate) fn quiet() -> impl Fn(recert_app::remediation::dto::RemediationProgressDto) + Send + Sync
+{
     |_| {}
 }
 

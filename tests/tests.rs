@@ -7,3 +7,4 @@ mod population;
 mod remediation;
 mod tenants;
 mod tidy;
+mod trust;

@@ -408,7 +408,7 @@ async fn an_unattended_run_never_decides_and_is_recorded_as_the_application() {
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     h.clock.set(at(2026, 3, 1, 9));
     let report = app.run_due().await.expect("the schedule runs");
-    assert_eq!(report.closed, [campaign.clone()], "{report:?}");
+    assert_eq!(report.closed, std::slice::from_ref(&campaign), "{report:?}");
     let log = h
         .app
         .audit_log(recert_app::dto::AuditQueryDto {

@@ -100,7 +100,7 @@ async fn a_person_signs_in_and_pulls_a_saved_tenant() {
     let err = app.pull("contoso").await.expect_err("signed out");
     assert_eq!(err.code, ErrorCode::Forbidden, "nobody acts after sign-out: {err:?}");
     let acting = app.acting("contoso").await.expect("who acts");
-    assert_eq!((acting.person, acting.role.as_str()), (None, "nobody"));
+    assert_eq!((acting.person, acting.role), (None, recert_app::dto::ActingRoleDto::Nobody));
 }
 
 /// The demo tenant reads app-only, yet its reviewers sign in as themselves: the login page puts

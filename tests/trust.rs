@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use recert_app::campaigns::dto::{ReviewerDto, WorklistQueryDto};
+use recert_app::dto::ActingRoleDto;
 use recert_app::remediation::Resolution;
 use recert_app::remediation::dto::{CriticalRoleDto, SafetyDto};
 use recert_app::{CancellationToken, ErrorCode, Verdict};
@@ -190,7 +191,7 @@ async fn looking_someone_up_never_changes_who_acts() {
     assert_eq!(found.upn, other);
     let acting = h.app.acting(&h.tenant_id).await.expect("who acts");
     assert_eq!(acting.person.map(|p| p.upn), Some(me.upn), "still the admin");
-    assert_eq!(acting.role, "governanceAdmin");
+    assert_eq!(acting.role, ActingRoleDto::GovernanceAdmin);
     let err = h.app.find_person(&h.tenant_id, "nobody@nowhere.test").await.expect_err("unknown");
     assert_eq!(err.code, ErrorCode::NotFound);
 }
@@ -202,13 +203,18 @@ async fn the_person_acting_on_one_tenant_never_acts_on_another() {
     h.app.as_application("set-up").pull("second").await.expect("pulled");
     let me = h.act_as_admin().await;
     let there = h.app.acting("second").await.expect("who acts there");
-    assert_eq!((there.person, there.role.as_str()), (None, "nobody"));
+    assert_eq!((there.person, there.role), (None, ActingRoleDto::Nobody));
     let err = h.app.pull("second").await.expect_err("nobody acts on the second tenant");
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     // Leaving the tenant (the window switching) ends the "act as" choice made there.
     h.app.stop_acting(&h.tenant_id);
     let here = h.app.acting(&h.tenant_id).await.expect("who acts here");
-    assert_eq!((here.person, here.role.as_str()), (None, "nobody"), "{} no longer acts", me.upn);
+    assert_eq!(
+        (here.person, here.role),
+        (None, ActingRoleDto::Nobody),
+        "{} no longer acts",
+        me.upn
+    );
     // "Act as" is the demo tenant's only: a real tenant takes a sign-in.
     h.app
         .add_tenant(recert_app::dto::TenantSettingsDto {
@@ -289,7 +295,7 @@ async fn without_a_governance_admin_nobody_holds_the_keys() {
     let report = h.app.as_application("scheduler").run_due().await.expect("a run");
     assert!(report.opened.is_empty() && report.failed.is_empty(), "{report:?}");
     let acting = h.app.acting(&h.tenant_id).await.expect("who acts");
-    assert!(!acting.admins_exist && acting.role == "person", "{acting:?}");
+    assert!(!acting.admins_exist && acting.role == ActingRoleDto::Person, "{acting:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -524,8 +530,7 @@ async fn two_campaigns_can_no_longer_leave_one_global_administrator() {
 async fn a_second_apply_of_the_tenant_is_refused_while_one_runs() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let db = dir.path().join("recert.db");
-    let options = Options { latency: Duration::from_millis(150), ..Options::default() };
-    let h = Harness::start_with_db(demo(), options, Some(&db)).await;
+    let h = Harness::start_with_db(demo(), Options::default(), Some(&db)).await;
     h.clock.set(at(2026, 1, 5, 9));
     h.pull().await;
     let admin = h.act_as_admin().await;
@@ -544,16 +549,20 @@ async fn a_second_apply_of_the_tenant_is_refused_while_one_runs() {
     other.connect(recert_tests::connection(&h.emulator, &h.tenant_id)).expect("connected");
     other.act_as(&h.tenant_id, &admin.upn).await.expect("the same admin");
 
+    // A slow tenant and one request at a time: the first run lasts while the others try.
+    let slow = recert_emulator::Faults { latency_ms: 400, ..recert_emulator::Faults::default() };
+    h.emulator.set_faults(slow).expect("latency");
     let running = {
         let app = h.app.clone();
         let first = first.clone();
         tokio::spawn(async move {
-            app.remediation_apply(&first, &quiet(), CancellationToken::new()).await
+            let options = recert_app::remediation::ApplyOptions { concurrency: 1 };
+            app.remediation_apply_with(&first, options, &quiet(), CancellationToken::new()).await
         })
     };
     // Wait until the run holds the lease (it has submitted something).
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while h.emulator.mutation_log().is_empty() {
+    while !h.emulator.mutation_log().iter().any(|m| addressed(m).is_some()) {
         assert!(std::time::Instant::now() < deadline, "the first apply never sent anything");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -572,6 +581,7 @@ async fn a_second_apply_of_the_tenant_is_refused_while_one_runs() {
         .await
         .expect_err("in this process too");
     assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+    h.emulator.set_faults(recert_emulator::Faults::default()).expect("fast again");
     let done = running.await.expect("joined").expect("the first apply finishes");
     assert_eq!(done.counts.planned + done.counts.submitted, 0);
     // Released: the next run goes ahead and finds nothing left to send.

@@ -17,7 +17,7 @@ use recert_store::{AdminRecord, AdminSource, NewAdmin, Store, TenantKind};
 use crate::campaigns::dto::IdentityDto;
 use crate::campaigns::rfc3339;
 use crate::context::lock;
-use crate::dto::{ActingDto, AdminDto};
+use crate::dto::{ActingDto, ActingRoleDto, AdminDto};
 use crate::{App, AppError, ErrorCode};
 
 /// Who acts on one tenant in this session.
@@ -76,8 +76,13 @@ fn admin_dto(a: AdminRecord) -> AdminDto {
     }
 }
 
-fn role_name(role: Role) -> &'static str {
-    role.as_str()
+fn role_dto(role: Role) -> ActingRoleDto {
+    match role {
+        Role::GovernanceAdmin => ActingRoleDto::GovernanceAdmin,
+        Role::Person => ActingRoleDto::Person,
+        Role::Application => ActingRoleDto::Application,
+        Role::Nobody => ActingRoleDto::Nobody,
+    }
 }
 
 /// A user of the tenant as last pulled, by UPN or object id.
@@ -225,7 +230,7 @@ impl App {
                 tenant_id: tenant.clone(),
                 signed_in: signed_in && acting.person.is_some(),
                 person: acting.person,
-                role: role_name(acting.role).to_string(),
+                role: role_dto(acting.role),
                 admins_exist: store.admin_count(&tenant)? > 0,
             })
         })

@@ -87,6 +87,8 @@ pub struct App {
     /// The tenants an apply runs on in this process, with who runs it: the in-process half of
     /// the apply lease.
     pub(crate) applying: Arc<Mutex<HashMap<String, String>>>,
+    /// The database file, beside which each tenant's apply lock file lives (`None` in memory).
+    pub(crate) db_path: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for App {
@@ -112,7 +114,10 @@ impl App {
                 AppError::new(ErrorCode::Storage, format!("cannot create {}: {err}", dir.display()))
             })?;
         }
-        Ok(App::from_store(Store::open(db_path)?, clock))
+        Ok(App {
+            db_path: Some(db_path.to_path_buf()),
+            ..App::from_store(Store::open(db_path)?, clock)
+        })
     }
 
     pub fn open_in_memory(clock: Clock) -> Result<App, AppError> {
@@ -129,6 +134,7 @@ impl App {
             people: Arc::default(),
             mode: crate::authority::Mode::People,
             applying: Arc::default(),
+            db_path: None,
         }
     }
 

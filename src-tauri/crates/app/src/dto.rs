@@ -214,11 +214,25 @@ pub struct ActingDto {
     pub person: Option<crate::campaigns::dto::IdentityDto>,
     /// Whether `person` signed in (rather than being chosen with "Act as" on the demo tenant).
     pub signed_in: bool,
-    /// `governanceAdmin`, `person` or `nobody`.
-    pub role: String,
+    pub role: ActingRoleDto,
     /// Whether the tenant has any governance admin; without one, a holder of a governing
     /// directory role bootstraps the first.
     pub admins_exist: bool,
+}
+
+/// What the one acting on a tenant is, for what they may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ActingRoleDto {
+    /// A governance admin of the tenant: holds the keys.
+    GovernanceAdmin,
+    /// A person who is no admin: decides their own review items, verifies, exports.
+    Person,
+    /// The application, unattended.
+    Application,
+    /// Nobody signed in (or chosen): nothing changes.
+    Nobody,
 }
 
 /// One governance admin of a tenant.

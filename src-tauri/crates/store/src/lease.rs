@@ -1,6 +1,7 @@
 //! The apply lease: one run at a time sends removals to a tenant, whichever process it is in (the
 //! window, the CLI, the scheduler). The row names its holder and expires unless renewed, so a
-//! crashed holder blocks the next run only until its lease runs out.
+//! crashed holder blocks the next run only until its lease runs out — or not at all when the
+//! caller knows the holder has stopped (it took the machine-wide lock the holder held).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -47,7 +48,8 @@ fn current(
 impl Store {
     /// Takes the tenant's apply lease for `ttl`, unless a live one is held by another run: then
     /// the refusal names the holder, the campaign and when it expires. An expired lease is taken
-    /// over (its holder stopped without releasing it).
+    /// over (its holder stopped without releasing it), and so is any lease when `holder_stopped`
+    /// says the caller knows its holder is gone.
     #[allow(clippy::too_many_arguments)]
     pub fn acquire_apply_lease(
         &mut self,
@@ -57,12 +59,14 @@ impl Store {
         holder: &str,
         now: DateTime<Utc>,
         ttl: Duration,
+        holder_stopped: bool,
     ) -> Result<()> {
         // IMMEDIATE: the read and the write are one step for every process sharing the file.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         if let Some((held, other)) = current(&tx, tenant_id)?
             && held != token
             && other.expires_at > now
+            && !holder_stopped
         {
             return Err(StoreError::Conflict(format!(
                 "removals are already being applied to this tenant by {} (campaign {}, since {}); \
@@ -145,16 +149,21 @@ mod tests {
             )
             .expect("tenant");
         let ttl = Duration::minutes(1);
-        s.acquire_apply_lease("t", "c1", "run-a", "jane (recert-cli 12)", at(0), ttl).expect("a");
-        let err =
-            s.acquire_apply_lease("t", "c2", "run-b", "the window", at(0), ttl).expect_err("held");
+        s.acquire_apply_lease("t", "c1", "run-a", "jane (recert-cli 12)", at(0), ttl, false)
+            .expect("a");
+        let err = s
+            .acquire_apply_lease("t", "c2", "run-b", "the window", at(0), ttl, false)
+            .expect_err("held");
         let text = err.to_string();
         assert!(text.contains("jane (recert-cli 12)") && text.contains("campaign c1"), "{text}");
         // The holder renews; a minute and a half later it is still held.
         assert!(s.renew_apply_lease("t", "run-a", at(1), ttl).expect("renew"));
-        assert!(s.acquire_apply_lease("t", "c2", "run-b", "the window", at(1), ttl).is_err());
+        assert!(
+            s.acquire_apply_lease("t", "c2", "run-b", "the window", at(1), ttl, false).is_err()
+        );
         // The holder crashes: no renewal; after the expiry another run takes it over.
-        s.acquire_apply_lease("t", "c2", "run-b", "the window", at(3), ttl).expect("taken over");
+        s.acquire_apply_lease("t", "c2", "run-b", "the window", at(3), ttl, false)
+            .expect("taken over");
         assert!(!s.renew_apply_lease("t", "run-a", at(3), ttl).expect("renew"), "run-a lost it");
         s.release_apply_lease("t", "run-a").expect("a release by a non-holder is a no-op");
         assert_eq!(
@@ -163,6 +172,9 @@ mod tests {
         );
         s.release_apply_lease("t", "run-b").expect("released");
         assert!(s.apply_lease("t", at(3)).expect("read").is_none());
-        s.acquire_apply_lease("t", "c1", "run-c", "jane", at(3), ttl).expect("free again");
+        s.acquire_apply_lease("t", "c1", "run-c", "jane", at(3), ttl, false).expect("free again");
+        // Before its expiry, a lease whose holder is known to have stopped is taken over at once.
+        assert!(s.acquire_apply_lease("t", "c1", "run-d", "cli", at(3), ttl, false).is_err());
+        s.acquire_apply_lease("t", "c1", "run-d", "cli", at(3), ttl, true).expect("holder gone");
     }
 }

@@ -1,6 +1,8 @@
-//! Applying a campaign's removals. One run at a time per tenant (a lease row in the database that
-//! the run renews, plus a guard in this process), whatever starts it: the window, the CLI, the
-//! scheduler. Before each removal the interlocks are checked again at that moment — the protected
+//! Applying a campaign's removals. One run at a time per tenant, whatever starts it (the window,
+//! the CLI, the scheduler): a guard in this process, an OS lock on a file beside the database that
+//! the system releases the moment its holder dies, and a lease row in the database naming the
+//! holder, renewed while it runs and expiring when it stops (where the lock file cannot tell, e.g.
+//! a database shared over the network). Before each removal the interlocks are checked again at that moment — the protected
 //! list in force, and for critical roles the live holders after every removal still pending in
 //! any campaign of the tenant — then the drift check; the intent is journaled before the request
 //! and the result after, resumable, bounded and throttling-aware.
@@ -74,11 +76,14 @@ fn pending_target(p: &PendingRemoval) -> Option<Target> {
     })
 }
 
-/// A held apply lease: the database row, the in-process guard, and the heartbeat renewing it.
+/// A held apply lease: the database row, the in-process guard, the lock file, and the heartbeat
+/// renewing the row.
 struct Lease {
     app: App,
     tenant_id: String,
     token: String,
+    /// Held locked for as long as the run lasts; the system unlocks it if the process dies.
+    _lock: Option<std::fs::File>,
     heartbeat: tokio::task::JoinHandle<()>,
     /// Set when a renewal found the lease taken over (it expired): the run stops sending.
     lost: Arc<AtomicBool>,
@@ -147,6 +152,15 @@ impl App {
             }
             applying.insert(tenant_id.to_string(), holder.clone());
         }
+        let file_lock = match self.lock_file(tenant_id).await {
+            Ok(file) => file,
+            Err(err) => {
+                lock(&self.applying).remove(tenant_id);
+                return Err(err);
+            }
+        };
+        // Holding the lock file, this run knows whoever holds the lease row has stopped.
+        let holder_stopped = file_lock.is_some();
         // Random per run: only this run renews or releases what it took.
         let token = uuid::Uuid::new_v4().to_string();
         let (tenant, campaign, tok, h) =
@@ -154,7 +168,7 @@ impl App {
         let now = self.now();
         let acquired = self
             .with_store(move |s| {
-                Ok(s.acquire_apply_lease(&tenant, &campaign, &tok, &h, now, LEASE)?)
+                Ok(s.acquire_apply_lease(&tenant, &campaign, &tok, &h, now, LEASE, holder_stopped)?)
             })
             .await;
         if let Err(err) = acquired {
@@ -184,10 +198,54 @@ impl App {
             app: self.clone(),
             tenant_id: tenant_id.to_string(),
             token,
+            _lock: file_lock,
             heartbeat,
             lost,
             released: false,
         })
+    }
+
+    /// Locks the tenant's apply lock file beside the database, or says who holds it. `None` when
+    /// the database is in memory (nothing else can share it). The lock is the system's: it goes
+    /// away with the process that holds it, however that process ends.
+    async fn lock_file(&self, tenant_id: &str) -> Result<Option<std::fs::File>, AppError> {
+        let Some(db) = &self.db_path else { return Ok(None) };
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".apply-{tenant_id}.lock"));
+        let path = db.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::Storage,
+                    format!("cannot open the apply lock {}: {err}", path.display()),
+                )
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let (tenant, now) = (tenant_id.to_string(), self.now());
+                let who = self
+                    .with_store(move |s| Ok(s.apply_lease(&tenant, now)?))
+                    .await?
+                    .map(|h| format!("{} (campaign {})", h.holder, h.campaign_id))
+                    .unwrap_or_else(|| "another Recert process on this machine".into());
+                Err(AppError::new(
+                    ErrorCode::Conflict,
+                    format!(
+                        "removals are already being applied to this tenant by {who}; try again \
+                         when it finishes"
+                    ),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("cannot lock {}: {err}", path.display()),
+            )),
+        }
     }
 
     /// Applies the plan with the default options.

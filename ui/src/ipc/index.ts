@@ -1,6 +1,8 @@
 // The only module that talks to the Rust backend. Each command has one typed wrapper here, with
 // its types generated from the Rust DTOs (./bindings), so the two sides cannot drift apart.
 import { Channel, invoke } from "@tauri-apps/api/core";
+import type { ActingDto } from "./bindings/ActingDto";
+import type { AdminDto } from "./bindings/AdminDto";
 import type { AppError } from "./bindings/AppError";
 import type { AuditChainDto } from "./bindings/AuditChainDto";
 import type { AuditPageDto } from "./bindings/AuditPageDto";
@@ -30,6 +32,8 @@ import type { WorklistPageDto } from "./bindings/WorklistPageDto";
 import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 
 export type {
+  ActingDto,
+  AdminDto,
   AppError,
   CampaignDetailDto,
   CampaignDto,
@@ -104,16 +108,31 @@ export const ipc = {
   tenantAdd: (settings: TenantSettingsDto) => call<TenantDto>("tenant_add", { settings }),
   /** Connects a saved tenant; an app secret is passed here and held in memory only. */
   tenantConnect: (tenantId: string, secret: string | null) => call<TenantDto>("tenant_connect", { tenantId, secret }),
-  signedIn: (tenantId: string) => call<IdentityDto | null>("signed_in", { tenantId }),
+  /** Who acts on the tenant in this window, and as what (restores a sign-in from the keychain). */
+  acting: (tenantId: string) => call<ActingDto>("acting", { tenantId }),
+  /** Makes the tenant the window's; the "act as" choice made on the tenant it leaves ends. */
+  useTenant: (tenantId: string) => call<ActingDto>("use_tenant", { tenantId }),
+  /** Acts as a demo tenant user without signing in; refused for real tenants. */
+  actAs: (tenantId: string, upn: string) => call<ActingDto>("act_as", { tenantId, upn }),
+  stopActing: (tenantId: string) => call<ActingDto>("stop_acting", { tenantId }),
+  /** A user of the tenant by UPN, for forms that name people; never changes who acts. */
+  findPerson: (tenantId: string, upn: string) => call<IdentityDto>("find_person", { tenantId, upn }),
   /** Interactive sign-in: a window of the app on the demo tenant, the system browser otherwise. */
-  signIn: (tenantId: string, loginHint: string | null) => call<IdentityDto>("sign_in", { tenantId, loginHint }),
+  signIn: (tenantId: string, loginHint: string | null) => call<ActingDto>("sign_in", { tenantId, loginHint }),
   /** Device-code sign-in: `onCode` hears the code to type, then the call waits for the person. */
   signInDeviceCode: (tenantId: string, onCode: (code: DeviceCodeDto) => void) => {
     const channel = new Channel<DeviceCodeDto>();
     channel.onmessage = onCode;
-    return call<IdentityDto>("sign_in_device_code", { tenantId, onCode: channel });
+    return call<ActingDto>("sign_in_device_code", { tenantId, onCode: channel });
   },
-  signOut: (tenantId: string) => call<void>("sign_out", { tenantId }),
+  signOut: (tenantId: string) => call<ActingDto>("sign_out", { tenantId }),
+
+  /** The tenant's governance admins. */
+  admins: (tenantId: string) => call<AdminDto[]>("admins", { tenantId }),
+  adminAdd: (tenantId: string, upn: string) => call<AdminDto[]>("admin_add", { tenantId, upn }),
+  adminRemove: (tenantId: string, principalId: string) => call<AdminDto[]>("admin_remove", { tenantId, principalId }),
+  /** Makes the person acting the first admin, if Entra says they hold a governing role. */
+  adminBootstrap: (tenantId: string) => call<AdminDto[]>("admin_bootstrap", { tenantId }),
 
   definitionCheck: (definition: DefinitionDto) => call<OccurrenceDto[]>("definition_check", { definition }),
   definitionCreate: (definition: DefinitionDto) => call<DefinitionSummaryDto>("definition_create", { definition }),
@@ -125,11 +144,11 @@ export const ipc = {
   runDue: () => call<RunDueDto>("run_due"),
 
   worklist: (campaignId: string, query: WorklistQueryDto) => call<WorklistPageDto>("worklist", { campaignId, query }),
-  decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string, identity: IdentityDto) =>
-    call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification, identity }),
-  acceptRecommendations: (campaignId: string, query: WorklistQueryDto, identity: IdentityDto) =>
-    call<DecisionResultDto>("accept_recommendations", { campaignId, query, identity }),
-  demoIdentity: (tenantId: string, upn: string) => call<IdentityDto>("demo_identity", { tenantId, upn }),
+  /** Decides as the person acting on the campaign's tenant: the window never names the decider. */
+  decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string) =>
+    call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification }),
+  acceptRecommendations: (campaignId: string, query: WorklistQueryDto) =>
+    call<DecisionResultDto>("accept_recommendations", { campaignId, query }),
 
   /** Writes the binder into the campaign's evidence folder (beside the database). */
   evidenceExport: (campaignId: string, formats: { pdf: boolean; csv: boolean; json: boolean }) =>
@@ -140,11 +159,14 @@ export const ipc = {
 
   /** The removal plan (made on first call after close) with the journal so far. */
   remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),
-  remediationConfirmHeld: (campaignId: string, itemId: number, identity: IdentityDto) =>
-    call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemId, identity }),
+  remediationConfirmHeld: (campaignId: string, itemId: number) =>
+    call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemId }),
   /** Keeps the access of held removals (all or none), with the keeper's reason. */
-  remediationKeepHeld: (campaignId: string, itemIds: number[], identity: IdentityDto, reason: string) =>
-    call<RemediationPlanDto>("remediation_keep_held", { campaignId, itemIds, identity, reason }),
+  remediationKeepHeld: (campaignId: string, itemIds: number[], reason: string) =>
+    call<RemediationPlanDto>("remediation_keep_held", { campaignId, itemIds, reason }),
+  /** Resolves removals that were not made (all or none): retry, re-plan at the live assignment, or keep with a reason. */
+  remediationResolve: (campaignId: string, itemIds: number[], resolution: "retry" | "replan" | "keep", reason: string | null) =>
+    call<RemediationPlanDto>("remediation_resolve", { campaignId, itemIds, resolution, reason }),
   /** Applies the plan; `onProgress` hears each finished action; `remediationCancel` stops it. */
   remediationApply: (campaignId: string, onProgress: (p: RemediationProgressDto) => void) => {
     const channel = new Channel<RemediationProgressDto>();
@@ -153,8 +175,8 @@ export const ipc = {
   },
   remediationCancel: (campaignId: string) => call<void>("remediation_cancel", { campaignId }),
   remediationVerify: (campaignId: string) => call<RemediationPlanDto>("remediation_verify", { campaignId }),
-  remediationSafety: () => call<SafetyDto>("remediation_safety"),
-  setRemediationSafety: (safety: SafetyDto) => call<void>("set_remediation_safety", { safety }),
+  remediationSafety: (tenantId: string) => call<SafetyDto>("remediation_safety", { tenantId }),
+  setRemediationSafety: (tenantId: string, safety: SafetyDto) => call<void>("set_remediation_safety", { tenantId, safety }),
 
   /** One page of the audit log, newest first, with how many events match the filters. */
   auditLog: (query: AuditQueryDto) => call<AuditPageDto>("audit_log", { query }),

@@ -1,6 +1,8 @@
-// The window's shared state: where the user is (the route), the connected tenant, and who they act
-// as. Views read it directly; only the functions here change it.
-import { ipc, toAppError, type AppError, type IdentityDto, type TenantDto } from "../ipc";
+// The window's shared state: where the user is (the route), the connected tenant, and who acts on
+// it as the backend says (the person signed in, or the demo tenant's "act as" choice) with what
+// they may do. Views read it directly; only the functions here change it. The backend decides who
+// acts: nothing here is ever sent as an identity.
+import { ipc, toAppError, type ActingDto, type AppError, type IdentityDto, type TenantDto } from "../ipc";
 
 export type Route =
   | { name: "audit"; campaignId: string | null }
@@ -19,9 +21,14 @@ export const session = $state({
   route: { name: "dashboard" } as Route,
   tenant: null as TenantDto | null,
   tenantError: null as AppError | null,
+  /** The person acting on the tenant, as the backend reports it. */
   identity: null as IdentityDto | null,
   /** Whether `identity` signed in (rather than being picked with "Act as" on the demo tenant). */
   signedIn: false,
+  /** Whether the person acting is one of the tenant's governance admins. */
+  admin: false,
+  /** Whether the tenant has any governance admin (without one, the first bootstraps). */
+  adminsExist: true,
   /** Whether the sign-in dialog is open (any view may ask for it). */
   signingIn: false,
   /** Bumped after any change to campaigns, so open views reload. */
@@ -34,55 +41,66 @@ export function navigate(route: Route): void {
   session.route = route;
 }
 
+/** Takes in who acts, as the backend answered. */
+export function applyActing(acting: ActingDto): void {
+  session.identity = acting.person;
+  session.signedIn = acting.signedIn;
+  session.admin = acting.role === "governanceAdmin";
+  session.adminsExist = acting.adminsExist;
+}
+
 /** The demo tenant (started by the shell at launch). */
 export async function connectDemo(): Promise<void> {
   session.tenantError = null;
   try {
-    session.tenant = await ipc.demoTenant();
+    const tenant = await ipc.demoTenant();
+    if (session.tenant?.id !== tenant.id) await useTenant(tenant);
   } catch (err) {
     session.tenantError = toAppError(err);
   }
 }
 
+function currentTenant(): TenantDto {
+  if (!session.tenant) throw toAppError({ code: "tenantNotFound", message: "no tenant is connected yet" });
+  return session.tenant;
+}
+
 /** Act as a demo tenant user (no sign-in); refused for real tenants. */
-export async function actAs(upn: string): Promise<IdentityDto> {
-  if (!session.tenant) throw toAppError({ code: "tenantNotFound", message: "no tenant is connected yet" });
-  const identity = await ipc.demoIdentity(session.tenant.id, upn.trim());
-  session.identity = identity;
-  session.signedIn = false;
-  return identity;
+export async function actAs(upn: string): Promise<IdentityDto | null> {
+  applyActing(await ipc.actAs(currentTenant().id, upn.trim()));
+  changed();
+  return session.identity;
 }
 
-export function stopActing(): void {
-  session.identity = null;
-  session.signedIn = false;
+/** Stops acting as the chosen demo user. */
+export async function stopActing(): Promise<void> {
+  applyActing(await ipc.stopActing(currentTenant().id));
+  changed();
 }
 
-/** Signs a person in to the window's tenant; decisions are then made as them. */
-export async function signIn(loginHint: string | null): Promise<IdentityDto> {
-  if (!session.tenant) throw toAppError({ code: "tenantNotFound", message: "no tenant is connected yet" });
-  const identity = await ipc.signIn(session.tenant.id, loginHint);
-  session.identity = identity;
-  session.signedIn = true;
-  return identity;
+/** Signs a person in to the window's tenant; they act on it from now on. */
+export async function signIn(loginHint: string | null): Promise<IdentityDto | null> {
+  applyActing(await ipc.signIn(currentTenant().id, loginHint));
+  changed();
+  return session.identity;
 }
 
-/** Signs the person out of the window's tenant (their tokens are forgotten). */
+/** Signs the person out of the window's tenant (their tokens are forgotten); nobody acts. */
 export async function signOut(): Promise<void> {
-  if (session.tenant && session.signedIn) await ipc.signOut(session.tenant.id);
-  stopActing();
+  applyActing(await ipc.signOut(currentTenant().id));
+  changed();
 }
 
-/** Makes `tenant` the one the window works on; who was acting on the previous one is dropped. */
+/** Asks the backend again who acts (after an admin change, for instance). */
+export async function refreshActing(): Promise<void> {
+  if (session.tenant) applyActing(await ipc.acting(session.tenant.id));
+}
+
+/** Makes `tenant` the one the window works on; an "act as" choice on the previous one ends. */
 export async function useTenant(tenant: TenantDto): Promise<void> {
   session.tenant = tenant;
   session.tenantError = null;
-  stopActing();
-  const person = await ipc.signedIn(tenant.id).catch(() => null);
-  if (person) {
-    session.identity = person;
-    session.signedIn = true;
-  }
+  applyActing(await ipc.useTenant(tenant.id));
   changed();
 }
 

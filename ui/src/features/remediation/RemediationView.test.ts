@@ -1,14 +1,17 @@
 // The remediation screen against a fake backend: a held critical-role removal blocks applying
-// until a governance admin confirms it or keeps the access with a reason.
+// until a governance admin confirms it or keeps the access with a reason; removals that were not
+// made wait for an admin to retry, re-plan or keep them; a person who is no admin sees none of the
+// buttons that decide.
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { HeldItemDto, IdentityDto, RemediationPlanDto } from "../../ipc";
+import type { HeldItemDto, IdentityDto, RemediationActionDto, RemediationPlanDto } from "../../ipc";
 import { session } from "../../lib/session.svelte";
 
 const backend = vi.hoisted(() => ({
   remediationPlan: vi.fn(),
   remediationKeepHeld: vi.fn(),
   remediationConfirmHeld: vi.fn(),
+  remediationResolve: vi.fn(),
 }));
 
 vi.mock("../../ipc", async (importOriginal) => {
@@ -17,6 +20,10 @@ vi.mock("../../ipc", async (importOriginal) => {
 });
 
 import RemediationView from "./RemediationView.svelte";
+
+/** Matches the innermost element whose whole text is `text`, across the `<bdi>` isolating names. */
+const whole = (text: string) => (_: string, el: Element | null) =>
+  el?.textContent === text && ![...el.children].some((c) => c.textContent === text);
 
 const admin: IdentityDto = { id: "u-adele", upn: "adele@contoso.com", displayName: "Adele Vance", tenantId: "t" };
 
@@ -52,7 +59,7 @@ function plan(hold: HeldItemDto, ...more: HeldItemDto[]): RemediationPlanDto {
     autoApply: false,
     counts: {
       actions: 1, planned: 1, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: all.length,
-      awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0,
+      awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0, exceptions: 0,
     },
     roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, held: 1 }],
     people: [],
@@ -70,12 +77,14 @@ beforeEach(() => {
     this.open = false;
   };
   session.identity = admin;
+  session.admin = true;
   backend.remediationPlan.mockResolvedValue(plan(held));
 });
 
 afterEach(() => {
   cleanup();
   session.identity = null;
+  session.admin = false;
   vi.clearAllMocks();
 });
 
@@ -94,8 +103,8 @@ describe("RemediationView", () => {
     expect(keep.disabled).toBe(false);
     await fireEvent.click(keep);
 
-    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7], admin, "  sole on-call owner "));
-    expect(await screen.findByText(`Kept by ${admin.upn}`)).toBeTruthy();
+    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7], "  sole on-call owner "));
+    expect(await screen.findByText(whole(`Kept by ${admin.upn}`))).toBeTruthy();
     expect(screen.getByText("sole on-call owner")).toBeTruthy();
     expect(screen.queryByRole("button", { name: "Keep access…" })).toBeNull();
     expect((screen.getByRole("button", { name: /Apply 1 removal/ }) as HTMLButtonElement).disabled).toBe(false);
@@ -109,10 +118,10 @@ describe("RemediationView", () => {
     render(RemediationView, { id: "q1" });
 
     await fireEvent.click(await screen.findByRole("button", { name: "Keep all 2 awaiting…" }));
-    expect(screen.getByText("Lynne Robbins · Privileged Role Administrator (active)")).toBeTruthy();
+    expect(screen.getByText(whole("Lynne Robbins · Privileged Role Administrator (active)"))).toBeTruthy();
     await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "audit hold" } });
     await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
-    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7, 9], admin, "audit hold"));
+    await waitFor(() => expect(backend.remediationKeepHeld).toHaveBeenCalledWith("q1", [7, 9], "audit hold"));
   });
 
   it("shows the backend's refusal in the dialog and keeps it open", async () => {
@@ -123,5 +132,41 @@ describe("RemediationView", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
     expect(await screen.findByText(/their own access/)).toBeTruthy();
     expect(screen.getByLabelText("Why does the access stay?")).toBeTruthy();
+  });
+
+  it("shows a person who is no admin the plan, and none of the buttons that decide", async () => {
+    session.admin = false;
+    render(RemediationView, { id: "q1" });
+    expect(await screen.findByText(/Only a governance admin applies removals/)).toBeTruthy();
+    expect(screen.queryByRole("button", { name: /Apply/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Confirm removal" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Keep access…" })).toBeNull();
+    expect(screen.getByText("Awaiting a governance admin")).toBeTruthy();
+  });
+
+  it("lets an admin re-plan a drifted removal and keep another's access with a reason", async () => {
+    const action = (itemId: number, code: string): RemediationActionDto => ({
+      itemId, surface: "directoryRole", kind: "eligible", endpoint: "directoryEligibility",
+      request: "roleEligibilityScheduleRequests adminRemove", roleId: "r-ua", roleName: "User Administrator", scope: "/",
+      principalId: `u-${itemId}`, principalName: `Holder ${itemId}`, principalUpn: null, why: "denied", state: "skipped",
+      stateCode: code, stateReason: `${code} at the moment of removal`, attempts: 0, requestId: null, requestStatus: null,
+      lastError: null, submittedAt: null, finishedAt: null, verification: null, verificationNote: null, verifiedAt: null,
+      overdue: false, exception: true, keptBy: null, keptAt: null, keptReason: null, retries: 0,
+    });
+    const withExceptions = { ...plan({ ...held, keptBy: admin.upn, keptReason: "x" }), actions: [action(11, "drift"), action(12, "protectedPrincipal")] };
+    backend.remediationPlan.mockResolvedValue(withExceptions);
+    backend.remediationResolve.mockResolvedValue(withExceptions);
+    render(RemediationView, { id: "q1" });
+    const rows = await screen.findAllByRole("button", { name: "Retry" });
+    expect(rows.length).toBe(2);
+    // Only the drifted one can be aimed at the live assignment.
+    const replan = screen.getAllByRole("button", { name: "Re-plan" });
+    expect(replan.length).toBe(1);
+    await fireEvent.click(replan[0]!);
+    await waitFor(() => expect(backend.remediationResolve).toHaveBeenCalledWith("q1", [11], "replan", null));
+    await fireEvent.click(screen.getAllByRole("button", { name: "Keep access…" })[1]!);
+    await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "break-glass, kept by design" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
+    await waitFor(() => expect(backend.remediationResolve).toHaveBeenCalledWith("q1", [12], "keep", "break-glass, kept by design"));
   });
 });

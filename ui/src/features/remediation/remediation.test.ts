@@ -5,16 +5,17 @@ import { nameMatches, nextStep } from "./remediation";
 
 const counts = {
   actions: 4, planned: 0, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: 0,
-  awaitingConfirmation: 0, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0,
+  awaitingConfirmation: 0, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0, exceptions: 0,
 };
 const plan = (over: Partial<typeof counts>) => ({ counts: { ...counts, ...over } }) as RemediationPlanDto;
 
 describe("nextStep", () => {
-  it("asks for confirmations first, then applying, then verifying", () => {
+  it("asks for confirmations first, then applying, then verifying, then resolving what was not made", () => {
     expect(nextStep(plan({ awaitingConfirmation: 1, planned: 3 }))).toBe("confirm");
     expect(nextStep(plan({ planned: 3 }))).toBe("apply");
-    expect(nextStep(plan({ failed: 1, succeeded: 3 }))).toBe("apply");
+    expect(nextStep(plan({ submitted: 1, succeeded: 3 }))).toBe("apply");
     expect(nextStep(plan({ succeeded: 4, verifiedRemoved: 2 }))).toBe("verify");
+    expect(nextStep(plan({ failed: 1, succeeded: 3, verifiedRemoved: 3, exceptions: 1 }))).toBe("resolve");
     expect(nextStep(plan({ succeeded: 4, verifiedRemoved: 4 }))).toBe("done");
   });
 });

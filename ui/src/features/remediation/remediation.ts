@@ -1,16 +1,22 @@
-// Remediation helpers: what the plan asks of the user next, and the by-name confirmation of a
-// held removal.
-import type { HeldItemDto, RemediationPlanDto } from "../../ipc";
+// Remediation helpers: what the plan asks of the user next, the by-name confirmation of a held
+// removal, and what can be done about a removal that was not made.
+import type { HeldItemDto, RemediationActionDto, RemediationPlanDto } from "../../ipc";
 
-export type Step = "confirm" | "apply" | "verify" | "done";
+export type Step = "confirm" | "apply" | "verify" | "resolve" | "done";
 
 /** The next thing to do with the plan. */
 export function nextStep(plan: RemediationPlanDto): Step {
   const c = plan.counts;
   if (c.awaitingConfirmation > 0) return "confirm";
-  if (c.planned > 0 || c.failed > 0) return "apply";
+  if (c.planned + c.submitted > 0) return "apply";
   if (c.succeeded > c.verifiedRemoved + c.stillPresent + c.reappeared || c.stillPresent > 0 || c.reappeared > 0) return "verify";
+  if (c.exceptions > 0) return "resolve";
   return "done";
+}
+
+/** A removal that was not made can be aimed at the live assignment only when it drifted from it. */
+export function canReplan(action: Pick<RemediationActionDto, "stateCode">): boolean {
+  return action.stateCode === "drift";
 }
 
 /** A held removal is confirmed by typing the holder's name (or UPN) exactly, ignoring case and spaces around. */

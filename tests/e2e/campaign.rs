@@ -1,16 +1,49 @@
-//! The whole review in the window on the demo tenant: create a quarterly campaign in the wizard,
-//! open it, decide items as two different reviewers who sign in through the tenant's login page,
-//! close it early, preview, apply and verify the removals, export and verify the evidence (the
+//! The whole review in the window on the demo tenant, each step by whom it belongs to: a
+//! governance admin signs in through the tenant's login page, creates a quarterly campaign in the
+//! wizard and opens it; two reviewers sign in the same way and decide (a decision the window
+//! attributes to someone else is refused); the admin makes a role critical and closes early; a
+//! reviewer who is no admin sees no Apply or Confirm and the backend refuses them when called; the
+//! admin confirms the held removal, applies and verifies, exports and verifies the evidence (the
 //! PDF is read back for the decisions). Every screen is saved as a screenshot along the way.
 
 use fantoccini::Locator;
 use recert_emulator::Tenant;
+use serde_json::json;
 
 use crate::window::Window;
 
-/// Two member users of the demo tenant who hold a directory role directly, so the window can act
-/// as them; they become the campaign's fallback reviewers.
-fn two_reviewers(tenant: &Tenant) -> (String, String) {
+/// The demo tenant's governance admins as Recert bootstraps them from its data: the users who
+/// actively hold Privileged Role Administrator, Global Administrator or Identity Governance
+/// Administrator across the tenant.
+fn demo_admins(tenant: &Tenant) -> std::collections::BTreeSet<String> {
+    const GOVERNING: [&str; 3] = [
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "62e90394-69f5-4237-9190-012177145e10",
+        "45d8d3c5-c802-45c6-b32a-1d70b5e1e86e",
+    ];
+    let active: std::collections::BTreeSet<&str> = tenant
+        .assignment_instances()
+        .iter()
+        .filter(|i| GOVERNING.contains(&i["roleDefinitionId"].as_str().unwrap_or_default()))
+        .filter(|i| i["directoryScopeId"].as_str().unwrap_or("/") == "/")
+        .filter_map(|i| i["principalId"].as_str())
+        .collect();
+    tenant
+        .users()
+        .iter()
+        .filter(|u| u["id"].as_str().is_some_and(|id| active.contains(id)))
+        .filter(|u| u["accountEnabled"] != false)
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A governance admin of the demo tenant who is no break-glass account, and two member users who
+/// hold a directory role directly and are no admins: they become the campaign's fallback
+/// reviewers.
+fn people(tenant: &Tenant) -> (String, String, String) {
+    let admins = demo_admins(tenant);
+    let admin = admins.iter().find(|a| !a.starts_with("breakglass")).expect("a demo admin").clone();
     let holders: std::collections::BTreeSet<&str> = tenant
         .eligibility_instances()
         .iter()
@@ -23,15 +56,17 @@ fn two_reviewers(tenant: &Tenant) -> (String, String) {
         .filter(|u| u["id"].as_str().is_some_and(|id| holders.contains(id)))
         .filter_map(|u| u["userPrincipalName"].as_str())
         .filter(|upn| !upn.contains("#EXT#") && !upn.starts_with("breakglass"))
+        .filter(|upn| !admins.contains(*upn))
         .map(str::to_string)
         .collect();
     upns.sort();
     assert!(upns.len() >= 2, "the demo tenant has at least two member role holders");
-    (upns[0].clone(), upns[1].clone())
+    (admin, upns[0].clone(), upns[1].clone())
 }
 
 /// Signs `upn` in as a person does: "Sign in…", the account, then the tenant's login page in its
-/// own window, where the account is picked; back in the main window, decisions are made as them.
+/// own window, where the account is picked; back in the main window, they act from now on. The
+/// login page's window can call none of Recert's commands.
 async fn sign_in(window: &Window, upn: &str, shot: &str) {
     window.click("#sign-in").await;
     window.wait_for("#sign-in-dialog #sign-in-hint", 10).await;
@@ -51,11 +86,39 @@ async fn sign_in(window: &Window, upn: &str, shot: &str) {
     let account = format!("a.user[data-upn=\"{upn}\"]");
     window.wait_for(&account, 30).await;
     window.screenshot(&format!("{shot}-sign-in-page")).await;
+    // The capability grants Recert's commands to the main window only: the login page cannot
+    // call one, whatever it tries.
+    let reached = window
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const ipc = window.__TAURI_INTERNALS__;
+             if (!ipc || !ipc.invoke) { done('no ipc'); return; }
+             ipc.invoke('acting', { tenantId: 'demo' }).then(() => done('reached'), () => done('refused'));",
+            vec![],
+        )
+        .await
+        .expect("the script runs");
+    assert_ne!(reached, "reached", "the login page's window called a command");
     window.click(&account).await;
     window.client.switch_to_window(main).await.expect("back to the main window");
     window.wait_for(&format!("#acting-as[data-upn=\"{upn}\"]"), 30).await;
     let label = window.text("#status-identity-label").await;
     assert_eq!(label, "Signed in as", "{upn} signed in rather than being acted as");
+}
+
+/// Invokes `command` from the main window as the window's own code could, and returns
+/// `{ "ok": answer }` or `{ "error": code }`.
+async fn invoke(window: &Window, command: &str, args: serde_json::Value) -> serde_json::Value {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const ipc = window.__TAURI_INTERNALS__;
+         const args = {args};
+         // A channel argument, as the window's Channel sends it.
+         if (args.onProgress === '__channel__') args.onProgress = '__CHANNEL__:' + ipc.transformCallback(() => {{}});
+         ipc.invoke('{command}', args).then((ok) => done({{ ok }}), (e) => done({{ error: e && e.code ? e.code : String(e) }}));"
+    );
+    window.client.execute_async(&script, vec![]).await.expect("the command answers")
 }
 
 async fn decided_by(window: &Window, upn: &str) -> u32 {
@@ -67,36 +130,35 @@ async fn decided_by(window: &Window, upn: &str) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() {
-    let (first, second) = two_reviewers(&Tenant::demo());
+async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_hold_confirmed_by_the_admin()
+ {
+    let (admin, first, second) = people(&Tenant::demo());
     let window = Window::open().await;
 
-    // The dashboard greets a new installation with the demo tenant connected and no campaign.
+    // A new installation: the demo tenant connected, no campaign, and nobody acting — so no
+    // "New campaign" either.
     window.wait_for("#status-tenant .dot.ok", 60).await;
     window.wait_for("#no-campaigns", 30).await;
-    window.screenshot("01-dashboard-empty").await;
+    window.wait_for("#needs-admin", 10).await;
+    assert!(window.client.find(Locator::Css("#new-campaign")).await.is_err(), "nobody acts yet");
+    window.screenshot("01-dashboard-nobody-acting").await;
 
     // "Open folder" opens only a campaign's own evidence folder, and only once it exists: a
     // campaign id that tries to climb out of the data directory finds nothing.
-    let refused = window
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke('evidence_open_folder', { campaignId: '../../..' })
-               .then(() => done('opened'), (e) => done(e.code));",
-            vec![],
-        )
-        .await
-        .expect("the command answers");
-    assert_eq!(refused, "notFound", "nothing outside the evidence folders is opened");
+    let refused =
+        invoke(&window, "evidence_open_folder", json!({ "campaignId": "../../.." })).await;
+    assert_eq!(refused["error"], "notFound", "nothing outside the evidence folders is opened");
+
+    // The governance admin signs in through the login page.
+    sign_in(&window, &admin, "02").await;
+    window.wait_for_text("#acting-role", "Governance admin", 10).await;
 
     // The wizard checks as you go: trying to create without a fallback reviewer shows why not.
     window.click("#dashboard #new-campaign").await;
     window.type_into("#f-name", "Quarterly privileged access review").await;
     window.click("#create-campaign").await;
     window.wait_for("#err-reviewers-fallback", 10).await;
-    window.screenshot("02-wizard-needs-fallback").await;
-
+    window.screenshot("03-wizard-needs-fallback").await;
     for upn in [&first, &second] {
         window.type_into("#f-reviewers-fallback", upn).await;
         window.click("#f-reviewers-fallback-add").await;
@@ -106,24 +168,36 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for_count("#occurrences li", 4, 10).await;
     let estimate = window.text("#estimate").await;
     assert!(!estimate.starts_with('0'), "the scope holds items: {estimate}");
-    window.screenshot("03-wizard-ready").await;
+    // Looking the reviewers up did not change who acts.
+    window.wait_for(&format!("#acting-as[data-upn=\"{admin}\"]"), 5).await;
+    window.screenshot("04-wizard-ready").await;
 
     // Created, then opened by hand: the population is pulled and routed.
     window.click("#create-campaign").await;
     window.wait_for("#campaigns [data-definition-id] .open-now", 10).await;
-    window.screenshot("04-campaigns").await;
     window.click("#campaigns [data-definition-id] .open-now").await;
     window.wait_for("#campaign-detail #reviewer-table", 60).await;
     window.wait_for("#role-table", 30).await;
     window.screenshot("05-campaign-open").await;
+    let campaign =
+        invoke(&window, "campaigns", json!({ "definitionId": null })).await["ok"][0]["id"]
+            .as_str()
+            .expect("the campaign")
+            .to_string();
 
-    // The first reviewer signs in through the tenant's login page, then approves the highlighted
-    // row and denies a range of three with a reason.
-    sign_in(&window, &first, "06").await;
+    // Settings: the demo tenant's admins, bootstrapped from its data.
+    window.click("#nav-settings").await;
+    window.wait_for(&format!("#admin-table tr[data-upn=\"{admin}\"]"), 30).await;
+    window.screenshot("06-settings-admins").await;
+
+    // The first reviewer signs in, then approves the highlighted row and denies a range of three
+    // with a reason.
+    sign_in(&window, &first, "07").await;
+    window.wait_for_text("#acting-role", "Reviewer", 10).await;
     window.click("#nav-reviews").await;
     window.click("#my-reviews .start-review").await;
     window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
-    window.screenshot("06-worklist-first-reviewer").await;
+    window.screenshot("07-worklist-first-reviewer").await;
     window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
     window.type_into("#worklist-grid", "a").await;
     window.wait_for_text("#toast", "Approved 1 item", 10).await;
@@ -132,14 +206,38 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.type_into("#worklist-grid", "d").await;
     window.wait_for("#justify-dialog #justification", 5).await;
     window.type_into("#justification", "No longer in the team that needs this role").await;
-    window.screenshot("07-justification-dialog").await;
+    window.screenshot("08-justification-dialog").await;
     window.click("#confirm-decision").await;
     window.wait_for_text("#toast", "Denied 3 items", 10).await;
-    window.screenshot("08-worklist-decided").await;
+    window.screenshot("09-worklist-decided").await;
+
+    // The window cannot name another decider: an identity sent along is ignored, and an item the
+    // reviewer does not review is refused however the call is dressed up.
+    let all =
+        invoke(&window, "worklist", json!({ "campaignId": campaign, "query": { "limit": 1000 } }))
+            .await;
+    let not_mine = all["ok"]["items"]
+        .as_array()
+        .and_then(|items| {
+            items.iter().find(|i| {
+                i["reviewers"].as_array().is_some_and(|r| !r.is_empty())
+                    && !i["reviewers"].to_string().contains(&first)
+            })
+        })
+        .expect("an item someone else reviews")["id"]
+        .clone();
+    let forged = json!({ "id": "00000000-0000-0000-0000-00000000beef", "upn": second, "displayName": "x", "tenantId": "demo" });
+    let answer = invoke(
+        &window,
+        "decide",
+        json!({ "campaignId": campaign, "itemIds": [not_mine], "verdict": "approve", "justification": "", "identity": forged }),
+    )
+    .await;
+    assert_eq!(answer["error"], "forbidden", "{answer}");
 
     // The second reviewer signs in the same way: select everything undecided and approve it in
     // bulk.
-    sign_in(&window, &second, "09").await;
+    sign_in(&window, &second, "10").await;
     window.click("#nav-reviews").await;
     window.click("#my-reviews .start-review").await;
     window.wait_for("#worklist[data-mine=\"true\"] #worklist-grid .row.item", 30).await;
@@ -160,11 +258,11 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#justify-dialog #confirm-decision", 5).await;
     window.click("#confirm-decision").await;
     window.wait_for_text("#toast", "Approved", 10).await;
-    window.screenshot("09-worklist-second-reviewer").await;
+    window.screenshot("11-worklist-second-reviewer").await;
     let approved: u32 =
         selected.split_whitespace().next().and_then(|n| n.parse().ok()).expect("a count");
 
-    // The campaign shows both reviewers' work.
+    // The campaign shows both reviewers' work; a reviewer sees no "Close".
     window.click("#worklist .crumbs button").await;
     window.wait_for("#my-reviews", 10).await;
     window.click("#nav-campaigns").await;
@@ -175,59 +273,114 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
         decided_by(&window, &second).await >= approved,
         "the second reviewer's bulk approval counts"
     );
-    window.screenshot("10-campaign-progress").await;
+    assert!(
+        window.client.find(Locator::Css("#close-early")).await.is_err(),
+        "a reviewer closes nothing"
+    );
+    window.screenshot("12-campaign-progress").await;
+
+    // One denied removal's role becomes critical (minimum 99): its removal will be held for a
+    // governance admin. Only the admin may change the interlocks.
+    let denied = invoke(
+        &window,
+        "worklist",
+        json!({ "campaignId": campaign, "query": { "decision": "deny", "limit": 10 } }),
+    )
+    .await;
+    let target = denied["ok"]["items"]
+        .as_array()
+        .and_then(|items| {
+            items.iter().find(|i| {
+                i["membership"] == "direct" && i["principalUpn"].as_str() != Some(admin.as_str())
+            })
+        })
+        .expect("a denied direct assignment")
+        .clone();
+    let refused = invoke(
+        &window,
+        "set_remediation_safety",
+        json!({ "tenantId": "demo", "safety": { "protectedPrincipals": [], "criticalRoles": [] } }),
+    )
+    .await;
+    assert_eq!(refused["error"], "forbidden", "{refused}");
+    sign_in(&window, &admin, "13").await;
+    window.click("#nav-settings").await;
+    window.wait_for("#safety #critical-roles", 30).await;
+    let option = format!(
+        "select[aria-label=\"Role to add\"] option[value=\"{}:{}\"]",
+        target["surface"].as_str().unwrap_or_default(),
+        target["roleId"].as_str().unwrap_or_default()
+    );
+    window.click(&option).await;
+    window.click("#safety .add button").await;
+    let minimum =
+        window.wait_for("#critical-roles tbody tr:last-child input[type=\"number\"]", 10).await;
+    minimum.clear().await.expect("cleared");
+    minimum.send_keys("99").await.expect("typed");
+    window.click("#save-safety").await;
+    window.wait_for_text("#safety .ok", "Saved", 10).await;
+    window.screenshot("14-settings-critical-role").await;
 
     // Closing early asks first, then records the outcomes.
+    window.click("#nav-campaigns").await;
+    window.click("#campaign-table tbody tr button.link").await;
     window.click("#close-early").await;
     window.type_into("#close-reason", "Both reviewers finished early").await;
-    window.screenshot("11-close-dialog").await;
+    window.screenshot("15-close-dialog").await;
     window.click("#confirm-close").await;
     window.wait_for("#campaign-state [data-state=\"closed\"]", 30).await;
     let removed = window.text("#outcomes").await;
     assert!(removed.contains("Remove"), "the outcomes are shown: {removed}");
-    window.screenshot("12-campaign-closed").await;
+    window.screenshot("16-campaign-closed").await;
 
-    // Remediation: the preview by role and person; held items confirmed by name; apply; verify.
+    // A reviewer who is no admin sees the plan but no Apply and no Confirm; called anyway, the
+    // backend refuses both.
+    sign_in(&window, &second, "17").await;
+    window.click("#nav-campaigns").await;
+    window.click("#campaign-table tbody tr button.link").await;
     window.click("#open-remediation").await;
     window.wait_for("#remediation #rem-actions", 30).await;
-    window.screenshot("13-remediation-preview").await;
-    for held in window.client.find_all(Locator::Css("#held li")).await.expect("held items") {
-        if let Ok(input) = held.find(Locator::Css("form.confirm input")).await {
-            let name = held
-                .find(Locator::Css("strong"))
-                .await
-                .expect("a name")
-                .text()
-                .await
-                .expect("text");
-            input.send_keys(&name).await.expect("typing the name");
-            held.find(Locator::Css("form.confirm button"))
-                .await
-                .expect("confirm")
-                .click()
-                .await
-                .expect("click");
-            window
-                .wait_for(
-                    &format!(
-                        "#held li[data-item-id=\"{}\"] .badge.approve",
-                        held.attr("data-item-id").await.ok().flatten().unwrap_or_default()
-                    ),
-                    10,
-                )
-                .await;
+    window.wait_for("#not-admin-note", 10).await;
+    let held = format!("#held li[data-item-id=\"{}\"]", target["id"]);
+    window.wait_for(&held, 10).await;
+    assert!(window.client.find(Locator::Css("#apply-removals")).await.is_err(), "no Apply");
+    assert!(window.client.find(Locator::Css("#held form.confirm")).await.is_err(), "no Confirm");
+    window.screenshot("18-remediation-not-an-admin").await;
+    let confirm = json!({ "campaignId": campaign, "itemId": target["id"] });
+    assert_eq!(
+        invoke(&window, "remediation_confirm_held", confirm.clone()).await["error"],
+        "forbidden"
+    );
+    let apply = json!({ "campaignId": campaign, "onProgress": "__channel__" });
+    assert_eq!(invoke(&window, "remediation_apply", apply).await["error"], "forbidden");
+
+    // The admin confirms the held removal by name, applies and verifies.
+    sign_in(&window, &admin, "19").await;
+    window.wait_for(&format!("{held} form.confirm input"), 30).await;
+    window.screenshot("20-remediation-admin").await;
+    let name = window.text(&format!("{held} strong")).await;
+    window.type_into(&format!("{held} form.confirm input"), &name).await;
+    window.click(&format!("{held} form.confirm button.danger")).await;
+    window.wait_for(&format!("{held} .badge.approve"), 10).await;
+    // The other held removals of that role stay: the admin keeps their access, saying why.
+    if window.client.find(Locator::Css("#held form.confirm")).await.is_ok() {
+        let keep = window.client.find(Locator::Css("#keep-all")).await;
+        match keep {
+            Ok(all) => all.click().await.expect("keep all"),
+            Err(_) => window.click("#held form.confirm button.keep").await,
         }
+        window.type_into("#keep-reason", "Still the team's only administrators of it").await;
+        window.click("#confirm-keep").await;
+        window.wait_for_count("#held form.confirm", 0, 10).await;
     }
     let to_remove: u32 = window.text("#rem-actions").await.trim().parse().expect("a count");
-    if to_remove > 0 {
-        window.click("#apply-removals").await;
-        window.click("#confirm-apply").await;
-        window.wait_for_text("#rem-succeeded", &to_remove.to_string(), 60).await;
-        window.screenshot("14-remediation-applied").await;
-        window.click("#verify-removals").await;
-        window.wait_for_text("#rem-verified", &to_remove.to_string(), 60).await;
-        window.screenshot("15-remediation-verified").await;
-    }
+    window.click("#apply-removals").await;
+    window.click("#confirm-apply").await;
+    window.wait_for_text("#rem-succeeded", &to_remove.to_string(), 60).await;
+    window.screenshot("21-remediation-applied").await;
+    window.click("#verify-removals").await;
+    window.wait_for_text("#rem-verified", &to_remove.to_string(), 60).await;
+    window.screenshot("22-remediation-verified").await;
 
     // Evidence: export the binder in every format, then verify it.
     window.click("#remediation .crumbs button:nth-of-type(2)").await;
@@ -235,7 +388,7 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#export-result", 60).await;
     window.click("#verify-evidence").await;
     window.wait_for("#verify-result[data-ok=\"true\"]", 60).await;
-    window.screenshot("16-evidence").await;
+    window.screenshot("23-evidence").await;
     let folder = std::fs::read_dir(window.data_dir().join("evidence"))
         .expect("the evidence folder")
         .filter_map(Result::ok)
@@ -283,19 +436,19 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.click("#add-tenant").await;
     window.click("#save-tenant").await;
     window.wait_for("#err-t-guid", 5).await;
-    window.screenshot("16b-tenants").await;
+    window.screenshot("24-tenants").await;
 
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
-    window.screenshot("17-dashboard").await;
+    window.screenshot("25-dashboard").await;
 
     // The dark theme, from Settings.
     window.click("#nav-settings").await;
     window.click("#theme-dark").await;
-    window.screenshot("18-settings-dark").await;
+    window.screenshot("26-settings-dark").await;
     window.click("#nav-dashboard").await;
     window.wait_for("#dashboard [data-campaign-id]", 10).await;
-    window.screenshot("19-dashboard-dark").await;
+    window.screenshot("27-dashboard-dark").await;
     // The theme outlives the window (the webview keeps it): leave it as the next run expects.
     window.click("#nav-settings").await;
     window.click("#theme-system").await;
@@ -306,14 +459,14 @@ async fn a_quarterly_campaign_is_created_reviewed_by_two_reviewers_and_closed() 
     window.wait_for("#audit-chain[data-intact=\"true\"]", 60).await;
     let chain = window.text("#audit-chain-summary").await;
     assert!(chain.starts_with("Chain intact up to event"), "the chain verifies: {chain}");
-    // Closing, removals and the export were done by the person signed in, and the log says so.
-    window.screenshot("20-audit-log").await;
+    // Confirming, removals and the export were done by the admin signed in, and the log says so.
+    window.screenshot("28-audit-log").await;
     let actor = window
         .wait_for("#audit-table tbody tr[data-seq] td:nth-child(3)", 10)
         .await
         .attr("title")
         .await
         .expect("the actor cell's title");
-    assert_eq!(actor.as_deref(), Some(second.as_str()), "the export names who did it");
+    assert_eq!(actor.as_deref(), Some(admin.as_str()), "the export names who did it");
     window.close().await;
 }

@@ -514,6 +514,40 @@ fn complete_if_done(
     Ok(())
 }
 
+/// The safety settings as saved: minimums of at least 1, and an empty critical-role list only
+/// with a reason (kept with it; dropped when there is a critical role).
+fn checked_safety(mut safety: SafetyDto) -> Result<SafetyDto, AppError> {
+    if let Some(bad) = safety.critical_roles.iter().find(|c| c.minimum_holders < 1) {
+        return Err(AppError::fields(
+            format!("{} needs a minimum of at least 1 holder", bad.name),
+            vec![FieldErrorDto {
+                field: "criticalRoles.minimumHolders".into(),
+                message: "at least 1".into(),
+            }],
+        ));
+    }
+    safety.no_critical_roles_because = if safety.critical_roles.is_empty() {
+        let because = safety
+            .no_critical_roles_because
+            .as_deref()
+            .map(str::trim)
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| {
+                let message = "with no critical role, a review could remove every Global \
+                               Administrator: say why no role needs a minimum"
+                    .to_string();
+                AppError::fields(
+                    message.clone(),
+                    vec![FieldErrorDto { field: "criticalRoles".into(), message }],
+                )
+            })?;
+        Some(keep_reason(because.to_string())?)
+    } else {
+        None
+    };
+    Ok(safety)
+}
+
 impl App {
     /// The tenant's safety interlocks in force (defaults until set).
     pub async fn remediation_safety(&self, tenant_id: &str) -> Result<SafetyDto, AppError> {
@@ -531,42 +565,16 @@ impl App {
     pub async fn set_remediation_safety(
         &self,
         tenant_id: &str,
-        mut safety: SafetyDto,
+        safety: SafetyDto,
     ) -> Result<(), AppError> {
-        if let Some(bad) = safety.critical_roles.iter().find(|c| c.minimum_holders < 1) {
-            return Err(AppError::fields(
-                format!("{} needs a minimum of at least 1 holder", bad.name),
-                vec![FieldErrorDto {
-                    field: "criticalRoles.minimumHolders".into(),
-                    message: "at least 1".into(),
-                }],
-            ));
-        }
-        safety.no_critical_roles_because = if safety.critical_roles.is_empty() {
-            let because = safety
-                .no_critical_roles_because
-                .as_deref()
-                .map(str::trim)
-                .filter(|b| !b.is_empty())
-                .ok_or_else(|| {
-                    let message = "with no critical role, a review could remove every Global \
-                                   Administrator: say why no role needs a minimum"
-                        .to_string();
-                    AppError::fields(
-                        message.clone(),
-                        vec![FieldErrorDto { field: "criticalRoles".into(), message }],
-                    )
-                })?;
-            Some(keep_reason(because.to_string())?)
-        } else {
-            None
-        };
         let tenant = tenant_id.to_string();
         let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
             store.tenant(&tenant)?;
+            // Who asks comes first: a person who may not change the interlocks learns only that.
             let acting = app.authorize(store, &tenant, Action::ChangeSafety)?;
+            let safety = checked_safety(safety)?;
             let json = serde_json::to_string(&safety).map_err(storage)?;
             store.set_setting(&safety_key(&tenant), &json, &acting.label, now)?;
             Ok(())

@@ -1,4 +1,6 @@
-//! Tidy checks on the tree itself: every source file says what it owns in its first line.
+//! Tidy checks on the tree itself: every source file says what it owns in its first line, and
+//! every command the shell registers is declared in the app manifest and granted to the main
+//! window, no more and no fewer.
 
 use std::path::{Path, PathBuf};
 
@@ -53,4 +55,42 @@ fn every_ui_file_opens_with_a_comment() {
         .map(|path| path.strip_prefix(&root).unwrap_or(path).display().to_string())
         .collect();
     assert!(missing.is_empty(), "these files do not open with a comment: {missing:#?}");
+}
+
+/// The quoted or path-named command names between `start` and the first `end` after it.
+fn names_between(text: &str, start: &str, end: &str) -> Vec<String> {
+    let from = text.find(start).map(|i| i + start.len()).expect("the list's start");
+    let to = from + text[from..].find(end).expect("the list's end");
+    text[from..to]
+        .split([',', '\n'])
+        .map(|s| s.trim().trim_matches('"').rsplit("::").next().unwrap_or_default().to_string())
+        .filter(|s| !s.is_empty() && !s.starts_with("//"))
+        .collect()
+}
+
+#[test]
+fn every_command_is_declared_and_granted_to_the_main_window_only() {
+    let root = repo_root();
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).expect(p);
+    let mut registered = names_between(&read("src-tauri/lib.rs"), "generate_handler![", "]");
+    let mut declared =
+        names_between(&read("src-tauri/build.rs"), "const COMMANDS: &[&str] = &[", "];");
+    let config: serde_json::Value =
+        serde_json::from_str(&read("tauri.conf.json")).expect("tauri.conf.json is JSON");
+    let capabilities = config["app"]["security"]["capabilities"].as_array().expect("capabilities");
+    assert_eq!(capabilities.len(), 1, "one capability: the main window's");
+    assert_eq!(capabilities[0]["windows"], serde_json::json!(["main"]));
+    let mut granted: Vec<String> = capabilities[0]["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .map(|p| p.strip_prefix("allow-").unwrap_or(p).replace('-', "_"))
+        .collect();
+    assert!(registered.len() > 30, "the shell's commands: {registered:?}");
+    registered.sort();
+    declared.sort();
+    granted.sort();
+    assert_eq!(declared, registered, "build.rs declares exactly the registered commands");
+    assert_eq!(granted, registered, "the main window is granted exactly the registered commands");
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 use recert_app::campaigns::dto::{ReviewerDto, WorklistQueryDto};
 use recert_app::dto::ActingRoleDto;
 use recert_app::remediation::Resolution;
-use recert_app::remediation::dto::{CriticalRoleDto, SafetyDto};
+use recert_app::remediation::dto::{
+    CriticalRoleDto, RemediationActionDto, RemediationPlanDto, SafetyDto,
+};
 use recert_app::{CancellationToken, ErrorCode, Verdict};
 use recert_emulator::{Options, Tenant};
 use recert_tests::{Harness, at, lead, quarterly};
@@ -592,6 +594,23 @@ async fn a_second_apply_of_the_tenant_is_refused_while_one_runs() {
     assert_at_most_once(&h.emulator.mutation_log());
 }
 
+/// Applies the campaign's removals; the plan after, and the action about `principal`.
+async fn apply(
+    h: &Harness,
+    campaign: &str,
+    principal: &str,
+) -> (RemediationPlanDto, RemediationActionDto) {
+    let applied =
+        h.app.remediation_apply(campaign, &quiet(), CancellationToken::new()).await.expect("apply");
+    let action = applied
+        .actions
+        .iter()
+        .find(|a| a.principal_id.eq_ignore_ascii_case(principal))
+        .expect("the action")
+        .clone();
+    (applied, action)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removal_not_made_never_ends_quietly() {
     let h = harness(Options::default()).await;
@@ -635,16 +654,7 @@ async fn a_removal_not_made_never_ends_quietly() {
     };
     let before = removals(&h).len();
 
-    let applied = h
-        .app
-        .remediation_apply(&campaign, &quiet(), CancellationToken::new())
-        .await
-        .expect("apply");
-    let action = applied
-        .actions
-        .iter()
-        .find(|a| a.principal_id.eq_ignore_ascii_case(&id))
-        .expect("the action");
+    let (_, action) = apply(&h, &campaign, &id).await;
     assert_eq!((action.state.as_str(), action.state_code.as_deref()), ("skipped", Some("drift")));
     assert_eq!(removals(&h).len(), before, "drift: nothing sent");
     let verified = h.app.remediation_verify(&campaign).await.expect("verify");
@@ -674,34 +684,17 @@ async fn a_removal_not_made_never_ends_quietly() {
         .await
         .expect("re-planned");
     assert_eq!(replanned.counts.planned, 1);
-    let applied = h
-        .app
-        .remediation_apply(&campaign, &quiet(), CancellationToken::new())
-        .await
-        .expect("apply");
-    let action = applied
-        .actions
-        .iter()
-        .find(|a| a.principal_id.eq_ignore_ascii_case(&id))
-        .expect("the action");
+    let (_, action) = apply(&h, &campaign, &id).await;
     assert_eq!(action.state, "skipped", "{action:?}");
     assert!(action.exception && action.retries == 1, "{action:?}");
-    let sent = h.emulator.mutation_log();
-    assert!(
-        sent.len() > before && sent.last().is_some_and(|m| m.status == 400),
-        "{:?}",
-        sent.last()
-    );
+    let sent = removals(&h);
+    assert!(sent.len() == before + 1 && sent[before].status == 400, "{:?}", sent.last());
     // A retry goes through the same checks again.
     h.app
         .remediation_resolve(&campaign, vec![action.item_id], Resolution::Retry, None)
         .await
         .expect("retried");
-    let applied = h
-        .app
-        .remediation_apply(&campaign, &quiet(), CancellationToken::new())
-        .await
-        .expect("apply");
+    let (applied, _) = apply(&h, &campaign, &id).await;
     assert_eq!(applied.counts.exceptions, 1);
     // Kept with a reason by a named admin: settled, and the campaign completes.
     let why = "the replacement is the new on-call rota's; reviewed again next quarter";

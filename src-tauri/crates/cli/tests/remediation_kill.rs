@@ -3,18 +3,12 @@
 //! emulator's request log must show no assignment removed twice, the journal no action lost, and
 //! every action must end final and verified.
 
+mod drill;
+
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
-use recert_app::{App, Cloud, TenantAuth, TenantConnection};
-use recert_emulator::{Emulator, MutationRecord, Options, Tenant};
-use serde_json::Value;
+use drill::{addressed, closed_drill};
 
 const KILLS: usize = 50;
 
@@ -30,126 +24,17 @@ impl Rng {
     }
 }
 
-/// The assignment a removal request addresses (Entra roles only in this test).
-fn addressed(m: &MutationRecord) -> Option<String> {
-    let path = m.path.split('?').next().unwrap_or_default();
-    if !path.ends_with("ScheduleRequests") {
-        return None;
-    }
-    let s = |k: &str| m.body.get(k).and_then(Value::as_str).unwrap_or_default().to_lowercase();
-    Some(format!(
-        "{} {} {} {}",
-        path.rsplit('/').next().unwrap_or_default(),
-        s("directoryScopeId"),
-        s("roleDefinitionId"),
-        s("principalId")
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_survives_being_killed_at_random_points() {
-    // Latency so that each run is cut mid-way. The child trusts the emulator's certificate
-    // through RECERT_DEMO_CERT (sign-in libraries insist on HTTPS).
-    let emulator = Emulator::start(
-        Tenant::demo(),
-        // Slow enough that 50 kills land before the work runs out, even on a fast, idle machine.
-        Options { latency: Duration::from_millis(40), ..Options::default() },
-    )
-    .await
-    .expect("the emulator starts");
-    let dir = tempfile::tempdir().expect("a temp dir");
-    let app = App::open(&dir.path().join("recert.db"), App::system_clock()).expect("the app");
-    let (client_id, secret) = emulator.app_client();
-    app.connect(TenantConnection {
-        id: "demo".into(),
-        name: emulator.tenant_name(),
-        is_demo: true,
-        tenant_guid: emulator.tenant_id(),
-        cloud: Cloud::custom(&emulator.base_url()).expect("a URL"),
-        auth: TenantAuth::AppSecret { client_id, secret },
-        extra_root: emulator.certificate_der(),
-    })
-    .expect("connect");
-    let cert = dir.path().join("emulator.pem");
-    std::fs::write(&cert, emulator.certificate_pem().expect("a certificate")).expect("write");
-    let setup = app.as_application("test set-up");
-    setup.pull("demo").await.expect("pull");
-    let admin = setup.bootstrap_demo_admins("demo").await.expect("the demo admins")[0].upn.clone();
-    app.act_as("demo", &admin).await.expect("act as the demo tenant's admin");
-    let reviewer = Tenant::demo()
-        .users()
-        .iter()
-        .filter_map(|u| u["userPrincipalName"].as_str())
-        .find(|u| !u.starts_with("breakglass"))
-        .expect("a user")
-        .to_string();
-    let mut settings = default_settings();
-    settings.no_response = "remove".into();
-    settings.recommendations = false;
-    let definition = DefinitionDto {
-        id: String::new(),
-        tenant_id: "demo".into(),
-        name: "Kill drill".into(),
-        description: String::new(),
-        scope: ScopeDto {
-            surfaces: vec!["directoryRole".into()],
-            role_ids: Vec::new(),
-            kinds: "both".into(),
-            principal_types: PrincipalTypesDto {
-                users: true,
-                guests: true,
-                groups: true,
-                service_principals: true,
-            },
-            exclusions: Vec::new(),
-        },
-        reviewers: ReviewersDto {
-            source: "named".into(),
-            named: vec![ReviewerDto {
-                id: String::new(),
-                upn: reviewer.clone(),
-                display_name: String::new(),
-            }],
-            fallback: vec![ReviewerDto {
-                id: String::new(),
-                upn: reviewer,
-                display_name: String::new(),
-            }],
-            rule: "firstDecides".into(),
-        },
-        schedule: ScheduleDto {
-            start: "2026-01-01T09:00".into(),
-            time_zone: "UTC".into(),
-            duration_days: 14,
-            recurrence: "none".into(),
-            end: "never".into(),
-            end_date: None,
-            end_count: None,
-        },
-        settings,
-    };
-    let created = app.definition_create(definition).await.expect("a definition");
-    let campaign = app.campaign_open(&created.definition.id).await.expect("open").id;
-    app.campaign_close(&campaign, None).await.expect("close");
+    // Slow enough that 50 kills land before the work runs out, even on a fast, idle machine.
+    let drill = closed_drill("Kill drill", Duration::from_millis(40)).await;
+    let (app, campaign, emulator) = (&drill.app, drill.campaign.clone(), &drill.emulator);
     let planned = app.remediation_plan(&campaign).await.expect("plan");
     let total = planned.counts.actions;
     assert!(total > 300, "enough removals to interrupt: {}", total);
 
-    let bin = env!("CARGO_BIN_EXE_recert-cli");
-    let data_dir = dir.path().to_path_buf();
-    let base_url = emulator.base_url();
-    let campaign_id = campaign.clone();
-    let run = move |kill_after: Option<Duration>| {
-        let mut child = Command::new(bin)
-            .args(["--data-dir"])
-            .arg(&data_dir)
-            .args(["remediation", "apply", &campaign_id, "--concurrency", "1"])
-            .env("RECERT_DEMO_URL", &base_url)
-            .env("RECERT_DEMO_CERT", &cert)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the CLI starts");
+    let run = |kill_after: Option<Duration>| {
+        let mut child = drill.cli_apply().spawn().expect("the CLI starts");
         let started = Instant::now();
         match kill_after {
             Some(after) => {
@@ -181,7 +66,6 @@ async fn apply_survives_being_killed_at_random_points() {
         .unwrap_or(7)
         | 1;
     let mut rng = Rng(seed);
-    let run = Arc::new(run);
     let mut kills_mid_apply = 0;
     let mut runs = 0;
     while kills_mid_apply < KILLS {
@@ -197,14 +81,13 @@ async fn apply_survives_being_killed_at_random_points() {
             "the work ran out after {kills_mid_apply} kills (seed {seed})"
         );
         let after = Duration::from_millis(150 + rng.below(450));
-        let r = run.clone();
-        let killed = tokio::task::spawn_blocking(move || r(Some(after))).await.expect("a run");
+        // The run waits on a child process: off the async workers' feet.
+        let killed = tokio::task::block_in_place(|| run(Some(after)));
         if killed {
             kills_mid_apply += 1;
         }
     }
-    let r = run.clone();
-    tokio::task::spawn_blocking(move || r(None)).await.expect("the last run");
+    tokio::task::block_in_place(|| run(None));
 
     let done = app.remediation_plan(&campaign).await.expect("the journal");
     assert_eq!(done.counts.actions, total, "no action lost");

@@ -923,10 +923,9 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 4, 1, 9, 0, 0).single().expect("a valid time")
     }
 
-    /// A store with one tenant, one closed campaign and two items, straight through SQL: the
-    /// journal's rules are what is under test here.
-    fn store() -> Store {
-        let store = Store::open_in_memory().expect("store");
+    /// One tenant, one closed campaign and two items, straight through SQL: the journal's rules
+    /// are what is under test here.
+    fn seeded(store: Store) -> Store {
         store
             .conn
             .execute_batch(
@@ -942,6 +941,10 @@ mod tests {
             )
             .expect("seed");
         store
+    }
+
+    fn store() -> Store {
+        seeded(Store::open_in_memory().expect("store"))
     }
 
     fn action(item_id: u32, source: &str) -> NewAction {
@@ -1188,22 +1191,14 @@ mod tests {
     #[test]
     fn the_journal_commits_durably() {
         let dir = tempfile::tempdir().expect("a temp dir");
-        let mut s = Store::open(&dir.path().join("recert.db")).expect("store");
+        let mut s = seeded(Store::open(&dir.path().join("recert.db")).expect("store"));
         s.conn
             .execute_batch(
-                "INSERT INTO tenant VALUES ('t', 'T', 'demo', 'g', '2026-01-01T00:00:00Z');
-                 INSERT INTO campaign_definition (id, tenant_id, name, definition, created_at, updated_at)
-                   VALUES ('d', 't', 'D', '{}', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
-                 INSERT INTO campaign (id, definition_id, occurrence, name, state, period_start, period_end, definition)
-                   VALUES ('c', 'd', 0, 'C', 'closed', '2026-01-01T00:00:00Z', '2026-01-22T00:00:00Z', '{}');
-                 INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
-                   principal_id, principal_kind, principal_name, membership)
-                   VALUES ('c', 1, 'directoryRole', 'active', 's1', 'r', 'R', '/', 'p1', 'user', 'P1', 'direct');
-                 CREATE TEMP TABLE seen (level INTEGER);
+                "CREATE TEMP TABLE seen (level INTEGER);
                  CREATE TEMP TRIGGER journal_level AFTER UPDATE ON main.remediation_action
                  BEGIN INSERT INTO seen SELECT synchronous FROM pragma_synchronous; END;",
             )
-            .expect("seed");
+            .expect("a witness of the journal's level");
         s.record_remediation_plan("c", &[action(1, "s1")], &[], "{}", "me", now()).expect("plan");
         s.remediation_submitted("c", 1, "me", now()).expect("submitted");
         s.remediation_finished("c", 1, &done(ActionState::Succeeded), "me", now()).expect("done");

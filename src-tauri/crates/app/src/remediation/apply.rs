@@ -28,10 +28,9 @@ use recert_store::worklist::ItemRecord;
 
 use super::dto::{RemediationPlanDto, RemediationProgressDto};
 use super::{
-    complete_if_done, directory, ensure_plan, load_safety, plan_dto, removal_target, safety_from,
-    storage, target_of,
+    complete_if_done, directory, load_safety, plan_dto, removal_target, safety_from, storage,
+    target_of,
 };
-use crate::campaigns::tenant_of;
 use crate::context::lock;
 use crate::{App, AppError, ErrorCode};
 
@@ -270,17 +269,7 @@ impl App {
         progress: &(dyn Fn(RemediationProgressDto) + Send + Sync),
         cancel: CancellationToken,
     ) -> Result<RemediationPlanDto, AppError> {
-        let id = campaign_id.to_string();
-        let app = self.clone();
-        let now = self.now();
-        let (tenant_id, acting) = self
-            .with_store(move |store| {
-                let tenant = tenant_of(&store.campaign(&id)?)?;
-                let acting = app.authorize(store, &tenant, Action::Apply)?;
-                ensure_plan(store, &id, &acting.label, now)?;
-                Ok((tenant, acting))
-            })
-            .await?;
+        let (tenant_id, acting) = self.planned_for(campaign_id, Action::Apply).await?;
         // The lease's heartbeat stops this run (and only this run) if the lease is lost.
         let run_cancel = cancel.child_token();
         let lease = self

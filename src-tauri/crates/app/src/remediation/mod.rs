@@ -582,6 +582,25 @@ impl App {
         .await
     }
 
+    /// The campaign's tenant and who does `action` on it, authorized, with the plan made (by them)
+    /// if the close did not make it.
+    pub(crate) async fn planned_for(
+        &self,
+        campaign_id: &str,
+        action: Action,
+    ) -> Result<(String, Acting), AppError> {
+        let id = campaign_id.to_string();
+        let app = self.clone();
+        let now = self.now();
+        self.with_store(move |store| {
+            let tenant = tenant_of(&store.campaign(&id)?)?;
+            let acting = app.authorize(store, &tenant, action)?;
+            ensure_plan(store, &id, &acting.label, now)?;
+            Ok((tenant, acting))
+        })
+        .await
+    }
+
     /// The preview (before applying) or the record (after): per role and per person what is
     /// removed and why, what is held back and why. Makes the plan if the close did not.
     pub async fn remediation_plan(
@@ -792,17 +811,8 @@ impl App {
         &self,
         campaign_id: &str,
     ) -> Result<RemediationPlanDto, AppError> {
-        let id = campaign_id.to_string();
-        let app = self.clone();
         let now = self.now();
-        let (tenant_id, acting) = self
-            .with_store(move |store| {
-                let tenant = tenant_of(&store.campaign(&id)?)?;
-                let acting = app.authorize(store, &tenant, Action::Verify)?;
-                ensure_plan(store, &id, &acting.label, now)?;
-                Ok((tenant, acting))
-            })
-            .await?;
+        let (tenant_id, acting) = self.planned_for(campaign_id, Action::Verify).await?;
         let client = self.session(&tenant_id)?.graph.clone();
         self.verify_pass(campaign_id, &client, false, &acting.label).await?;
         let id = campaign_id.to_string();

@@ -1,0 +1,134 @@
+//! A remediation drill the CLI tests share: the demo tenant served by an emulator that outlives
+//! every CLI run (`RECERT_DEMO_URL`), a database on disk, and a closed campaign in which nobody
+//! answered, so hundreds of removals are due; the test's own app acts as the demo tenant's first
+//! governance admin. Plus how to read the emulator's request log for removals.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use recert_app::campaigns::default_settings;
+use recert_app::campaigns::dto::{
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+};
+use recert_app::{App, Cloud, TenantAuth, TenantConnection};
+use recert_emulator::{Emulator, MutationRecord, Options, Tenant};
+use serde_json::Value;
+
+/// The assignment a removal request addresses (Entra roles only here).
+pub fn addressed(m: &MutationRecord) -> Option<String> {
+    let path = m.path.split('?').next().unwrap_or_default();
+    if !path.ends_with("ScheduleRequests") {
+        return None;
+    }
+    let s = |k: &str| m.body.get(k).and_then(Value::as_str).unwrap_or_default().to_lowercase();
+    Some(format!(
+        "{} {} {} {}",
+        path.rsplit('/').next().unwrap_or_default(),
+        s("directoryScopeId"),
+        s("roleDefinitionId"),
+        s("principalId")
+    ))
+}
+
+pub struct Drill {
+    pub emulator: Emulator,
+    pub app: App,
+    pub dir: tempfile::TempDir,
+    pub cert: std::path::PathBuf,
+    pub campaign: String,
+}
+
+/// The drill, with `latency` on every request so that runs can be cut or overlapped mid-way.
+pub async fn closed_drill(name: &str, latency: Duration) -> Drill {
+    let emulator = Emulator::start(Tenant::demo(), Options { latency, ..Options::default() })
+        .await
+        .expect("the emulator starts");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let app = App::open(&dir.path().join("recert.db"), App::system_clock()).expect("the app");
+    let (client_id, secret) = emulator.app_client();
+    app.connect(TenantConnection {
+        id: "demo".into(),
+        name: emulator.tenant_name(),
+        is_demo: true,
+        tenant_guid: emulator.tenant_id(),
+        cloud: Cloud::custom(&emulator.base_url()).expect("a URL"),
+        auth: TenantAuth::AppSecret { client_id, secret },
+        extra_root: emulator.certificate_der(),
+    })
+    .expect("connect");
+    // The CLI trusts the emulator's certificate through RECERT_DEMO_CERT (sign-in libraries
+    // insist on HTTPS).
+    let cert = dir.path().join("emulator.pem");
+    std::fs::write(&cert, emulator.certificate_pem().expect("a certificate")).expect("write");
+    let setup = app.as_application("test set-up");
+    setup.pull("demo").await.expect("pull");
+    let admin = setup.bootstrap_demo_admins("demo").await.expect("the demo admins")[0].upn.clone();
+    app.act_as("demo", &admin).await.expect("act as the demo tenant's admin");
+    let reviewer = Tenant::demo()
+        .users()
+        .iter()
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .find(|u| !u.starts_with("breakglass"))
+        .expect("a user")
+        .to_string();
+    let mut settings = default_settings();
+    settings.no_response = "remove".into();
+    settings.recommendations = false;
+    let who = ReviewerDto { id: String::new(), upn: reviewer, display_name: String::new() };
+    let created = app
+        .definition_create(DefinitionDto {
+            id: String::new(),
+            tenant_id: "demo".into(),
+            name: name.into(),
+            description: String::new(),
+            scope: ScopeDto {
+                surfaces: vec!["directoryRole".into()],
+                role_ids: Vec::new(),
+                kinds: "both".into(),
+                principal_types: PrincipalTypesDto {
+                    users: true,
+                    guests: true,
+                    groups: true,
+                    service_principals: true,
+                },
+                exclusions: Vec::new(),
+            },
+            reviewers: ReviewersDto {
+                source: "named".into(),
+                named: vec![who.clone()],
+                fallback: vec![who],
+                rule: "firstDecides".into(),
+            },
+            schedule: ScheduleDto {
+                start: "2026-01-01T09:00".into(),
+                time_zone: "UTC".into(),
+                duration_days: 14,
+                recurrence: "none".into(),
+                end: "never".into(),
+                end_date: None,
+                end_count: None,
+            },
+            settings,
+        })
+        .await
+        .expect("a definition");
+    let campaign = app.campaign_open(&created.definition.id).await.expect("open").id;
+    app.campaign_close(&campaign, None).await.expect("close");
+    Drill { emulator, app, dir, cert, campaign }
+}
+
+impl Drill {
+    /// `recert-cli remediation apply` as a cron job would start it: app-only on the demo tenant,
+    /// one request at a time, against this emulator and database.
+    pub fn cli_apply(&self) -> Command {
+        let mut cli = Command::new(env!("CARGO_BIN_EXE_recert-cli"));
+        cli.arg("--data-dir")
+            .arg(self.dir.path())
+            .args(["remediation", "apply", &self.campaign, "--concurrency", "1"])
+            .env("RECERT_DEMO_URL", self.emulator.base_url())
+            .env("RECERT_DEMO_CERT", &self.cert)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        cli
+    }
+}

@@ -17,10 +17,7 @@ pub struct LeaseHolder {
     pub expires_at: DateTime<Utc>,
 }
 
-fn current(
-    tx: &rusqlite::Transaction<'_>,
-    tenant_id: &str,
-) -> Result<Option<(String, LeaseHolder)>> {
+fn current(tx: &rusqlite::Connection, tenant_id: &str) -> Result<Option<(String, LeaseHolder)>> {
     let row: Option<(String, String, String, String, String)> = tx
         .query_row(
             "SELECT token, holder, campaign_id, acquired_at, expires_at FROM apply_lease
@@ -117,15 +114,8 @@ impl Store {
     }
 
     /// Who holds the tenant's lease now, if anyone (an expired lease is nobody's).
-    pub fn apply_lease(
-        &mut self,
-        tenant_id: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<LeaseHolder>> {
-        let tx = self.conn.transaction()?;
-        let held = current(&tx, tenant_id)?.map(|(_, h)| h).filter(|h| h.expires_at > now);
-        tx.commit()?;
-        Ok(held)
+    pub fn apply_lease(&self, tenant_id: &str, now: DateTime<Utc>) -> Result<Option<LeaseHolder>> {
+        Ok(current(&self.conn, tenant_id)?.map(|(_, h)| h).filter(|h| h.expires_at > now))
     }
 }
 

@@ -5,6 +5,7 @@ mod campaigns;
 mod evidence;
 mod population;
 mod remediation;
+mod requests;
 mod tenants;
 mod tidy;
 mod trust;

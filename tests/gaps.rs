@@ -9,24 +9,33 @@ use recert_app::evidence::EvidencePaths;
 use recert_emulator::{Faults, Options, Tenant};
 use recert_tests::{Harness, at, lead, quarterly};
 
-/// A demo tenant pulled cleanly (so its admins are bootstrapped), then made partly unreadable:
-/// one PIM for Groups group answers 403, and ARM tokens are refused (no consent).
+/// A demo tenant that is partly unreadable from the start: one PIM for Groups group (one that
+/// holds no directory role, so only that surface has the hole) answers 403, and ARM tokens are
+/// refused (no consent). Its admins are bootstrapped from its data by the set-up pull.
 async fn gapped() -> (Harness, Tenant, String) {
     let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
-    let group = tenant.group_eligibility_instances()[0]["groupId"]
-        .as_str()
-        .expect("a PIM for Groups group")
+    let holds_role = |id: &str| {
+        tenant
+            .eligibility_instances()
+            .iter()
+            .chain(tenant.assignment_instances())
+            .any(|i| i["principalId"].as_str() == Some(id))
+    };
+    let group = tenant
+        .group_eligibility_instances()
+        .iter()
+        .filter_map(|i| i["groupId"].as_str())
+        .find(|id| !holds_role(id))
+        .expect("a PIM for Groups group that holds no directory role")
         .to_string();
-    let h = Harness::start(tenant.clone(), Options::default()).await;
+    let faults = Faults {
+        forbidden_groups: vec![group.clone()],
+        arm_consent_missing: true,
+        ..Faults::default()
+    };
+    let h = Harness::start(tenant.clone(), Options { faults, ..Options::default() }).await;
     h.clock.set(at(2025, 12, 20, 12));
     h.pull().await;
-    h.emulator
-        .set_faults(Faults {
-            forbidden_groups: vec![group.clone()],
-            arm_consent_missing: true,
-            ..Faults::default()
-        })
-        .expect("valid faults");
     (h, tenant, group)
 }
 

@@ -32,6 +32,7 @@ const COMMANDS: &[&str] = &[
     "campaigns",
     "campaign",
     "campaign_open",
+    "campaign_gaps",
     "campaign_close",
     "run_due",
     "worklist",

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod evidence;
+mod gaps;
 mod population;
 mod remediation;
 mod requests;

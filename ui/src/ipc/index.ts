@@ -17,6 +17,7 @@ import type { IdentityDto } from "./bindings/IdentityDto";
 import type { ItemDto } from "./bindings/ItemDto";
 import type { OccurrenceDto } from "./bindings/OccurrenceDto";
 import type { PullDto } from "./bindings/PullDto";
+import type { PullGapDto } from "./bindings/PullGapDto";
 import type { PullProgressDto } from "./bindings/PullProgressDto";
 import type { RemediationPlanDto } from "./bindings/RemediationPlanDto";
 import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
@@ -45,6 +46,7 @@ export type {
   ItemDto,
   OccurrenceDto,
   PullDto,
+  PullGapDto,
   PullProgressDto,
   RemediationPlanDto,
   RemediationProgressDto,
@@ -139,7 +141,11 @@ export const ipc = {
   definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
   campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
   campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
-  campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
+  /** Opens now; `acceptGap` (a reason) accepts what the pull cannot read of the scope (admins only). */
+  campaignOpen: (definitionId: string, acceptGap: string | null = null) =>
+    call<CampaignDto>("campaign_open", { definitionId, acceptGap }),
+  /** What the latest pull could not read of the definition's scope. */
+  campaignGaps: (definitionId: string) => call<PullGapDto[]>("campaign_gaps", { definitionId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
   runDue: () => call<RunDueDto>("run_due"),
 

@@ -36,6 +36,9 @@ pub enum ErrorCode {
     Conflict,
     /// The identity may not do this (e.g. decide an item it does not review).
     Forbidden,
+    /// The pull could not read part of a campaign's scope: narrow the scope, or have a governance
+    /// admin accept the gap with a reason (`campaign_gaps` lists them).
+    GapNotAccepted,
 }
 
 /// One invalid field of a form, for inline messages.

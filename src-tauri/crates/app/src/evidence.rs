@@ -640,6 +640,14 @@ pub(crate) fn build_binder(
             roles,
             total_items: items.len() as u32,
             excluded: strings(&record["excluded"]),
+            gaps: strings(&record["gaps"]),
+            gap_accepted: record["gapAccepted"]["reason"].as_str().map(|reason| {
+                format!(
+                    "by {} when the campaign opened, for: {}",
+                    record["gapAccepted"]["by"].as_str().unwrap_or("an unnamed admin"),
+                    reason
+                )
+            }),
         },
         items: binder_items,
         decision_history,

@@ -327,6 +327,12 @@ fn population(w: &mut Writer, b: &Binder) {
     if !p.excluded.is_empty() {
         w.field("Excluded by the definition", &p.excluded.join("\n"), Style::Regular);
     }
+    if !p.gaps.is_empty() {
+        w.field("Not read", &p.gaps.join("\n"), Style::Regular);
+    }
+    if let Some(accepted) = &p.gap_accepted {
+        w.field("Gap accepted", accepted, Style::Regular);
+    }
 
     w.heading("Requests (endpoint, filters and expansions as sent)");
     w.table_start(vec![

@@ -57,6 +57,13 @@ pub struct PopulationStatement {
     pub total_items: u32,
     /// Principals left out by the campaign's exclusions, e.g. break-glass accounts.
     pub excluded: Vec<String>,
+    /// What the extraction could not read, one line per area or object with the reason.
+    /// (Left out of the JSON when empty, so a complete extraction's export is unchanged.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
+    /// Who accepted the gaps in the campaign's scope to open it, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_accepted: Option<String>,
 }
 
 /// The decision that stands for an item.

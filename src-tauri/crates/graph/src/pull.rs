@@ -5,16 +5,22 @@
 //! The work is split into partitions (a role, a group, a subscription) fetched concurrently; the
 //! client's pacer bounds what is in flight and backs off under throttling. Results are put
 //! together in partition order, never completion order, so the raw pages, and the snapshot hash
-//! over them, are the same for the same tenant state. A pull returns everything or an error.
+//! over them, are the same for the same tenant state.
+//!
+//! One object the identity may not read (a group answering 403, a subscription readable only
+//! below it, an API without consent) does not fail the pull: it is recorded as a [`PullGap`] and
+//! the rest is read. Anything else (throttling that never ends, a malformed answer, a cancel)
+//! fails the pull, which then stores nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Datelike, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
+use recert_domain::history::RecordedActivation;
 use recert_domain::{
-    Activation, Assignment, AssignmentKind, GroupMember, Membership, Principal, PrincipalKind,
-    RoleDefinition, Surface, UserType,
+    Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Membership, Principal,
+    PrincipalKind, PullGap, RoleDefinition, Surface, UserType,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -30,6 +36,9 @@ pub struct Population {
     /// PIM activations (running `Activated` instances and audited ones): usage evidence, not
     /// review items.
     pub activations: Vec<Activation>,
+    /// Every activation read with the id the tenant gave it (audit event, or `Activated`
+    /// instance), for the history Recert appends to and never replaces.
+    pub recorded: Vec<RecordedActivation>,
     pub principals: Vec<Principal>,
     /// Transitive members of the groups that hold roles.
     pub group_members: Vec<GroupMember>,
@@ -37,6 +46,8 @@ pub struct Population {
     /// What could not be read without failing the pull (e.g. sign-in activity on a tenant
     /// without the licence), in words for the operator.
     pub notes: Vec<String>,
+    /// What could not be read, per area and per object, and why.
+    pub gaps: Vec<PullGap>,
 }
 
 impl Population {
@@ -178,6 +189,54 @@ fn parse_time(raw: Option<&str>) -> Option<DateTime<Utc>> {
     (parsed.year() != 1).then_some(parsed)
 }
 
+/// Why an error leaves one object (or one area) unread without failing the pull: the service
+/// refused this identity, the object is gone, or the tenant lacks the licence. Anything else —
+/// throttling past every retry, an unreachable service, a malformed answer — fails the pull.
+fn gap_reason(err: &GraphError) -> Option<GapReason> {
+    match err {
+        GraphError::PermissionMissing { .. } | GraphError::Service { status: 403, .. } => {
+            Some(GapReason::Forbidden)
+        }
+        GraphError::Service { status: 404, .. } => Some(GapReason::NotFound),
+        GraphError::NotLicensed { .. } => Some(GapReason::NotLicensed),
+        _ => None,
+    }
+}
+
+/// As [`gap_reason`], for ARM: no token for it (consent missing, or no ARM in the tenant) is a
+/// gap too, and never the end of the person's sign-in to Graph.
+fn arm_gap_reason(err: &GraphError) -> Option<GapReason> {
+    match err {
+        GraphError::Auth(_) | GraphError::SignInRequired(_) => Some(GapReason::NotConsented),
+        other => gap_reason(other),
+    }
+}
+
+fn gap(
+    area: GapArea,
+    object: Option<(&str, Option<&str>)>,
+    reason: GapReason,
+    err: &GraphError,
+) -> PullGap {
+    PullGap {
+        area,
+        object_id: object.map(|(id, _)| id.to_string()),
+        object_name: object.and_then(|(_, name)| name.map(str::to_string)),
+        reason,
+        detail: err.to_string(),
+    }
+}
+
+/// Adds a gap unless the same object already has one for the same reason (the eligibility and
+/// the assignment list of one role or group usually fail together: one line is enough).
+fn push_gap(gaps: &mut Vec<PullGap>, new: PullGap) {
+    let same =
+        |g: &PullGap| g.area == new.area && g.object_id == new.object_id && g.reason == new.reason;
+    if !gaps.iter().any(same) {
+        gaps.push(new);
+    }
+}
+
 fn malformed(url: &str, message: impl Into<String>) -> GraphError {
     GraphError::Malformed { url: url.to_string(), message: message.into(), request_id: None }
 }
@@ -295,8 +354,20 @@ struct Part {
     roles: Vec<RoleDefinition>,
     assignments: Vec<Assignment>,
     activations: Vec<Activation>,
+    recorded: Vec<RecordedActivation>,
     pages: Vec<RawPage>,
     notes: Vec<String>,
+    gaps: Vec<PullGap>,
+}
+
+impl Part {
+    /// Keeps an activation, and records it under its id when it has one.
+    fn activated(&mut self, id: Option<String>, activation: Activation) {
+        if let Some(event_id) = filled(id) {
+            self.recorded.push(RecordedActivation { event_id, activation: activation.clone() });
+        }
+        self.activations.push(activation);
+    }
 }
 
 /// Maps one Entra-role schedule instance: `Ok(Err(activation))` for an activation.
@@ -351,7 +422,16 @@ async fn directory_roles(
     let cloud = client.cloud();
     // rbacapplication-list-roledefinitions.md documents `$filter` and `$expand` only: no `$select`.
     let roles_url = cloud.graph_url("roleManagement/directory/roleDefinitions");
-    let (role_values, mut pages) = client.get_all(&roles_url).await?;
+    let (role_values, mut pages) = match client.get_all(&roles_url).await {
+        Ok(found) => found,
+        Err(err) => match gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::DirectoryRole, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
     let roles = role_values
         .iter()
         .map(|v| {
@@ -367,7 +447,9 @@ async fn directory_roles(
                 .ok_or_else(|| malformed(&roles_url, "a role definition has no id or displayName"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let partitions: Vec<(String, AssignmentKind)> = roles
+    // Owned (not borrowed from `roles`): a stream of borrowed items makes this future not `Send`
+    // for every lifetime, which the window's command runtime requires.
+    let partitions: Vec<(String, AssignmentKind, (String, String))> = roles
         .iter()
         .flat_map(|role| {
             // `$select`, `$filter` and `$expand` are what these lists document; the filter is
@@ -381,36 +463,58 @@ async fn directory_roles(
                         "roleManagement/directory/roleEligibilityScheduleInstances?{query}"
                     )),
                     AssignmentKind::Eligible,
+                    (role.id.clone(), role.display_name.clone()),
                 ),
                 (
                     cloud.graph_url(&format!(
                         "roleManagement/directory/roleAssignmentScheduleInstances?{query}"
                     )),
                     AssignmentKind::Active,
+                    (role.id.clone(), role.display_name.clone()),
                 ),
             ]
         })
         .collect();
     report.add(partitions.len());
     // `buffered` (not `buffer_unordered`) keeps results in partition order.
-    let results: Vec<Fetched<DirectoryInstance, AssignmentKind>> = stream::iter(partitions)
-        .map(|(url, kind)| {
+    type Read = Result<Fetched<DirectoryInstance, AssignmentKind>, PullGap>;
+    let results: Vec<Read> = stream::iter(partitions)
+        .map(|(url, kind, role)| {
             let report = &report;
             async move {
-                let (items, pages) = client.get_all_as(&url).await?;
+                let read = match client.get_all_as(&url).await {
+                    Ok((items, pages)) => Ok((items, pages, kind, url)),
+                    Err(err) => match gap_reason(&err) {
+                        Some(reason) => Err(gap(
+                            GapArea::DirectoryRole,
+                            Some((&role.0, Some(&role.1))),
+                            reason,
+                            &err,
+                        )),
+                        None => return Err(err),
+                    },
+                };
                 report.tick();
-                Ok::<_, GraphError>((items, pages, kind, url))
+                Ok::<_, GraphError>(read)
             }
         })
         .buffered(FAN_OUT)
         .try_collect()
         .await?;
     let mut part = Part { roles, ..Part::default() };
-    for (items, partition_pages, kind, url) in results {
+    for read in results {
+        let (items, partition_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         for item in items {
+            let id = item.id.clone();
             match directory_instance(item, kind, &url)? {
                 Ok(a) => part.assignments.push(a),
-                Err(activation) => part.activations.push(activation),
+                Err(activation) => part.activated(id, activation),
             }
         }
         pages.extend(partition_pages);
@@ -427,7 +531,20 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
     let groups_url = cloud.graph_url(&format!(
         "groups?$select=id,displayName,groupTypes,isAssignableToRole&$top={TOP}"
     ));
-    let (groups, mut pages) = client.get_all(&groups_url).await?;
+    let (groups, mut pages) = match client.get_all(&groups_url).await {
+        Ok(found) => found,
+        Err(err) => match gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::PimGroup, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
+    let names: HashMap<String, String> = groups
+        .iter()
+        .filter_map(|g| Some((text(g, "id")?.to_ascii_lowercase(), text(g, "displayName")?)))
+        .collect();
     let mut ids: Vec<String> = groups
         .iter()
         .filter(|g| {
@@ -439,29 +556,54 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
         .collect();
     ids.sort();
     let base = "/identityGovernance/privilegedAccess/group";
-    let steps: Vec<(String, AssignmentKind)> = ids
+    let steps: Vec<(String, AssignmentKind, String)> = ids
         .iter()
         .flat_map(|id| {
             let filter = format!("$filter=groupId eq '{id}'");
             [
-                (format!("{base}/eligibilityScheduleInstances?{filter}"), AssignmentKind::Eligible),
-                (format!("{base}/assignmentScheduleInstances?{filter}"), AssignmentKind::Active),
+                (
+                    format!("{base}/eligibilityScheduleInstances?{filter}"),
+                    AssignmentKind::Eligible,
+                    id.clone(),
+                ),
+                (
+                    format!("{base}/assignmentScheduleInstances?{filter}"),
+                    AssignmentKind::Active,
+                    id.clone(),
+                ),
             ]
         })
         .collect();
-    let chunks: Vec<Vec<(String, AssignmentKind)>> =
+    let chunks: Vec<Vec<(String, AssignmentKind, String)>> =
         steps.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
     report.add(chunks.len());
-    let results: Vec<Vec<Fetched<GroupInstance, AssignmentKind>>> = stream::iter(chunks)
+    type Read = Result<Fetched<GroupInstance, AssignmentKind>, PullGap>;
+    let names = &names;
+    let results: Vec<Vec<Read>> = stream::iter(chunks)
         .map(|chunk| {
             let report = &report;
             async move {
-                let urls: Vec<String> = chunk.iter().map(|(u, _)| u.clone()).collect();
+                let urls: Vec<String> = chunk.iter().map(|(u, _, _)| u.clone()).collect();
                 let answers = client.batch_get_raw(&urls).await?;
                 let mut out = Vec::new();
-                for (answer, (url, kind)) in answers.into_iter().zip(&chunk) {
-                    let (items, pages) = client.batch_list_as(&answer).await?;
-                    out.push((items, pages, *kind, cloud.graph_url(url)));
+                for (answer, (url, kind, group)) in answers.into_iter().zip(&chunk) {
+                    match client.batch_list_as(&answer).await {
+                        Ok((items, pages)) => {
+                            out.push(Ok((items, pages, *kind, cloud.graph_url(url))));
+                        }
+                        Err(err) => match gap_reason(&err) {
+                            Some(reason) => out.push(Err(gap(
+                                GapArea::PimGroup,
+                                Some((
+                                    group,
+                                    names.get(&group.to_ascii_lowercase()).map(String::as_str),
+                                )),
+                                reason,
+                                &err,
+                            ))),
+                            None => return Err(err),
+                        },
+                    }
                 }
                 report.tick();
                 Ok::<_, GraphError>(out)
@@ -487,7 +629,14 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
         ],
         ..Part::default()
     };
-    for (items, step_pages, kind, url) in results.into_iter().flatten() {
+    for read in results.into_iter().flatten() {
+        let (items, step_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         for item in items {
             let missing =
                 |f: &str| malformed(&url, format!("a PIM for Groups instance has no `{f}`"));
@@ -496,13 +645,14 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
             let access = filled(item.access_id).ok_or_else(|| missing("accessId"))?.to_lowercase();
             let start = parse_time(item.start_date_time.as_deref());
             if equals(&item.assignment_type, "activated") {
-                part.activations.push(Activation {
+                let activation = Activation {
                     surface: Surface::PimGroup,
                     role_id: access,
                     scope: group_id,
                     principal_id,
                     at: start.unwrap_or_default(),
-                });
+                };
+                part.activated(item.id, activation);
                 continue;
             }
             let membership = if equals(&item.member_type, "group") {
@@ -543,43 +693,78 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
     let report = Reporter::new(options, PullStage::AzureRoles);
     let cloud = client.cloud();
     let subs_url = cloud.arm_url("subscriptions?api-version=2022-12-01");
-    let (subs, mut pages) = client.get_all(&subs_url).await?;
+    let (subs, mut pages) = match client.get_all(&subs_url).await {
+        Ok(found) => found,
+        Err(err) => match arm_gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::AzureRole, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
     let mut sub_ids: Vec<String> = subs.iter().filter_map(|s| text(s, "id")).collect();
     sub_ids.sort();
     sub_ids.dedup();
     let auth = "providers/Microsoft.Authorization";
-    let partitions: Vec<(String, Option<AssignmentKind>)> = sub_ids
+    let sub_names: HashMap<String, String> =
+        subs.iter().filter_map(|s| Some((text(s, "id")?, text(s, "displayName")?))).collect();
+    let partitions: Vec<(String, Option<AssignmentKind>, String)> = sub_ids
         .iter()
-        .flat_map(|sub| {
-            let sub = sub.trim_start_matches('/');
+        .flat_map(|id| {
+            let sub = id.trim_start_matches('/');
             [
                 (
                     cloud.arm_url(&format!("{sub}/{auth}/roleDefinitions?api-version=2022-04-01")),
                     None,
+                    id.clone(),
                 ),
                 (
                     cloud.arm_url(&format!(
                         "{sub}/{auth}/roleEligibilityScheduleInstances?api-version=2020-10-01"
                     )),
                     Some(AssignmentKind::Eligible),
+                    id.clone(),
                 ),
                 (
                     cloud.arm_url(&format!(
                         "{sub}/{auth}/roleAssignmentScheduleInstances?api-version=2020-10-01"
                     )),
                     Some(AssignmentKind::Active),
+                    id.clone(),
                 ),
             ]
         })
         .collect();
     report.add(partitions.len());
-    let results: Vec<Fetched<Value, Option<AssignmentKind>>> = stream::iter(partitions)
-        .map(|(url, kind)| {
+    type Read = Result<Fetched<Value, Option<AssignmentKind>>, PullGap>;
+    let sub_names = &sub_names;
+    let results: Vec<Read> = stream::iter(partitions)
+        .map(|(url, kind, sub)| {
             let report = &report;
             async move {
-                let (items, pages) = client.get_all(&url).await?;
+                let read = match client.get_all(&url).await {
+                    Ok((items, pages)) => Ok((items, pages, kind, url)),
+                    Err(err) => match arm_gap_reason(&err) {
+                        // A subscription listed for this identity whose instances it may not
+                        // read there: its access is granted below the subscription.
+                        Some(GapReason::Forbidden) => Err(gap(
+                            GapArea::AzureRole,
+                            Some((&sub, sub_names.get(&sub).map(String::as_str))),
+                            GapReason::PartialScope,
+                            &err,
+                        )),
+                        Some(reason) => Err(gap(
+                            GapArea::AzureRole,
+                            Some((&sub, sub_names.get(&sub).map(String::as_str))),
+                            reason,
+                            &err,
+                        )),
+                        None => return Err(err),
+                    },
+                };
                 report.tick();
-                Ok::<_, GraphError>((items, pages, kind, url))
+                Ok::<_, GraphError>(read)
             }
         })
         .buffered(FAN_OUT)
@@ -588,7 +773,14 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
     let mut part = Part::default();
     let mut roles: BTreeMap<String, RoleDefinition> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for (items, partition_pages, kind, url) in results {
+    for read in results {
+        let (items, partition_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         pages.extend(partition_pages);
         for item in &items {
             let props = item.get("properties").unwrap_or(&Value::Null);
@@ -626,13 +818,14 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
             }
             let start = time(props, "startDateTime");
             if is(props, "assignmentType", "Activated") {
-                part.activations.push(Activation {
+                let activation = Activation {
                     surface: Surface::AzureRole,
                     role_id,
                     scope,
                     principal_id,
                     at: start.unwrap_or_default(),
-                });
+                };
+                part.activated(Some(id), activation);
                 continue;
             }
             part.assignments.push(Assignment {
@@ -682,8 +875,10 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
         Ok(found) => found,
         Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
             report.tick();
+            let reason = gap_reason(&err).unwrap_or(GapReason::Forbidden);
             return Ok(Part {
                 notes: vec![format!("activation history was not read: {err}")],
+                gaps: vec![gap(GapArea::ActivationHistory, None, reason, &err)],
                 ..Part::default()
             });
         }
@@ -716,13 +911,14 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
         else {
             continue;
         };
-        part.activations.push(Activation {
+        let activation = Activation {
             surface,
             role_id: if surface == Surface::AzureRole { arm_role_guid(&role_id) } else { role_id },
             scope: if surface == Surface::DirectoryRole { "/".into() } else { String::new() },
             principal_id,
             at,
-        });
+        };
+        part.activated(text(event, "id"), activation);
     }
     Ok(part)
 }
@@ -831,12 +1027,18 @@ fn last_sign_in(activity: Option<SignInActivity>) -> Option<DateTime<Utc>> {
 
 /// Whether `signInActivity` can be read: it needs AuditLog.Read.All and a P1/P2 licence. Asked
 /// once, at the start, so that the per-user steps can carry it or leave it out.
-async fn sign_in_readable(client: &GraphClient) -> Result<Result<(), String>, GraphError> {
+async fn sign_in_readable(
+    client: &GraphClient,
+) -> Result<Result<(), (String, PullGap)>, GraphError> {
     let probe = client.cloud().graph_url("users?$select=id,signInActivity&$top=1");
     match client.get(&probe).await {
         Ok(_) => Ok(Ok(())),
         Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
-            Ok(Err(format!("last sign-in was not read: {err}")))
+            let reason = gap_reason(&err).unwrap_or(GapReason::Forbidden);
+            Ok(Err((
+                format!("last sign-in was not read: {err}"),
+                gap(GapArea::SignInActivity, None, reason, &err),
+            )))
         }
         Err(err) => Err(err),
     }
@@ -850,9 +1052,11 @@ struct Directory {
     group_members: Vec<GroupMember>,
     pages: Vec<RawPage>,
     notes: Vec<String>,
+    gaps: Vec<PullGap>,
 }
 
-/// Pulls the whole privileged population. Either all of it comes back or an error does.
+/// Pulls the whole privileged population. What the identity may not read is recorded in
+/// [`Population::gaps`]; any other failure is an error and nothing comes back.
 ///
 /// The activation history does not depend on anything else and runs beside the rest; the
 /// principals need the assignments first, and the managers need the principals.
@@ -879,14 +1083,19 @@ pub async fn pull(
         population.roles.extend(part.roles);
         population.assignments.extend(part.assignments);
         instance_activations.extend(part.activations);
+        population.recorded.extend(part.recorded);
         population.pages.extend(part.pages);
         population.notes.extend(part.notes);
+        population.gaps.extend(part.gaps);
     }
     population.pages.extend(activity.pages);
     population.notes.extend(activity.notes);
+    population.gaps.extend(activity.gaps);
+    population.recorded.extend(activity.recorded);
     population.activations = merge_activations(activity.activations, instance_activations);
     population.pages.extend(found.pages);
     population.notes.extend(found.notes);
+    population.gaps.extend(found.gaps);
     population.group_members = found.group_members;
     let principals = found.principals;
     // Hashed once: every assignment looks its principal up, most by an id already lowercase.
@@ -968,13 +1177,14 @@ async fn principals(
     client: &GraphClient,
     options: &PullOptions<'_>,
     parts: &[Part],
-    sign_in: Result<(), String>,
+    sign_in: Result<(), (String, PullGap)>,
 ) -> Result<Directory, GraphError> {
     let mut out = Directory::default();
-    let select = match &sign_in {
+    let select = match sign_in {
         Ok(()) => "id,signInActivity",
-        Err(note) => {
-            out.notes.push(note.clone());
+        Err((note, gap)) => {
+            out.notes.push(note);
+            out.gaps.push(gap);
             "id"
         }
     };
@@ -1014,6 +1224,7 @@ async fn principals(
         let members = async {
             let mut pages = Vec::new();
             let mut group_members = Vec::new();
+            let mut gaps = Vec::new();
             // Members of the groups that hold directory or Azure roles, so "via group X" can be
             // shown.
             let holders: BTreeSet<String> = assignments()
@@ -1030,7 +1241,22 @@ async fn principals(
                 .collect();
             let answers = batched(client, urls, &members_report).await?;
             for (group, answer) in holders.iter().zip(answers) {
-                let (members, member_pages) = client.batch_list_as::<IdOnly>(&answer).await?;
+                let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
+                    Ok(found) => found,
+                    Err(err) => {
+                        let Some(reason) = gap_reason(&err) else { return Err(err) };
+                        // Who reaches a role through this group is unknown: a hole in that surface.
+                        let surface = assignments()
+                            .find(|a| a.principal_id.eq_ignore_ascii_case(group))
+                            .map_or(Surface::DirectoryRole, |a| a.surface);
+                        let name = principals.get(group).map(|p| p.display_name.as_str());
+                        push_gap(
+                            &mut gaps,
+                            gap(GapArea::of(surface), Some((group, name)), reason, &err),
+                        );
+                        continue;
+                    }
+                };
                 pages.extend(member_pages);
                 for member in members.into_iter().filter_map(|m| filled(m.id)) {
                     group_members.push(GroupMember {
@@ -1058,18 +1284,19 @@ async fn principals(
                 .into_iter()
                 .collect();
             let later = user_steps(client, member_users, select, &managers_report).await?;
-            Ok::<_, GraphError>((found, group_members, pages, later))
+            Ok::<_, GraphError>((found, group_members, pages, gaps, later))
         };
-        let (resolved, (found, group_members, member_pages, later)) =
+        let (resolved, (found, group_members, member_pages, gaps, later)) =
             futures_util::try_join!(resolved_steps, members)?;
         pages.extend(member_pages);
         principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
         let later: Vec<_> = resolved.into_iter().chain(later).collect();
-        Ok::<_, GraphError>((principals, group_members, pages, later))
+        Ok::<_, GraphError>((principals, group_members, pages, gaps, later))
     };
-    let (first, (mut principals, group_members, pages, later)) =
+    let (first, (mut principals, group_members, pages, gaps, later)) =
         futures_util::try_join!(first_steps, rest)?;
     out.pages.extend(pages);
+    out.gaps.extend(gaps);
     out.group_members = group_members;
     for (user, manager, signed_in, page) in first.into_iter().chain(later) {
         out.pages.extend(page);

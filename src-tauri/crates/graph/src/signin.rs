@@ -434,6 +434,17 @@ impl PublicClient {
             }
             Err(failure) => {
                 let err = failure.into_error();
+                if scope != self.cloud.graph_scope() {
+                    // Another API (ARM) refusing a token for it — its consent missing, or no such
+                    // resource in the tenant — says nothing about the sign-in itself: the person
+                    // stays signed in to Graph, and the pull records the API as not read.
+                    return Err(match err {
+                        GraphError::SignInRequired(text) => {
+                            GraphError::Auth(format!("no token for {scope}: {text}"))
+                        }
+                        other => other,
+                    });
+                }
                 if matches!(err, GraphError::SignInRequired(_)) {
                     // A refresh token the service refuses is useless: forget it.
                     self.session.lock().await.refresh_token = None;

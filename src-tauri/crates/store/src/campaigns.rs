@@ -45,6 +45,16 @@ pub struct NewSnapshot {
     pub record: String,
     /// Every raw page in request order.
     pub pages: Vec<RawPageRecord>,
+    /// The campaign's scope was not read completely: the gaps a governance admin accepted
+    /// (in words) and their reason, audited with the opening.
+    pub gap_accepted: Option<GapAcceptance>,
+}
+
+/// Gaps in a campaign's population that a governance admin accepted to open it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GapAcceptance {
+    pub gaps: Vec<String>,
+    pub reason: String,
 }
 
 /// One raw response as sealed: the request that produced it and the bytes that came back.
@@ -430,6 +440,22 @@ impl Store {
         }
         let rerouted =
             items.iter().filter(|i| i.reviewers.iter().any(|r| r.reroute_reason.is_some())).count();
+        if let Some(accepted) = &snapshot.gap_accepted {
+            audit::append(
+                &tx,
+                &NewAuditEvent {
+                    at: now,
+                    actor,
+                    kind: "campaign.gapAccepted",
+                    subject: &format!("campaign/{}", campaign.id),
+                    payload: serde_json::json!({
+                        "gaps": accepted.gaps,
+                        "reason": accepted.reason,
+                        "snapshotSha256": snapshot.raw_sha256,
+                    }),
+                },
+            )?;
+        }
         audit::append(
             &tx,
             &NewAuditEvent {

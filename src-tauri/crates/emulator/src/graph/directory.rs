@@ -778,12 +778,19 @@ pub(crate) async fn batch(
             r.get("headers").and_then(Value::as_object).cloned().unwrap_or_default();
         let has_ct = inner_headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
         let step_fault = crate::faults::batch_step(&state);
+        let refused = {
+            let knobs = state.faults.lock().map(|f| f.clone()).unwrap_or_default();
+            crate::faults::refusal(&knobs, &url)
+        };
         let mut retry_after = None;
         let (status, body) = if has_body && !has_ct {
             (
                 400u16,
                 Some(json!({ "error": { "code": "BadRequest", "message": "Content-Type header must be specified when a body is present." } }).to_string()),
             )
+        } else if let Some(e) = refused {
+            let body = crate::http::error_body(crate::http::Surface::Graph, &e, &id, &id);
+            (e.status.as_u16(), Some(body.to_string()))
         } else if let Some((status, after)) = step_fault {
             retry_after = after;
             let (code, message) = if status == 429 {

@@ -92,6 +92,7 @@ impl App {
             progress: Some(&sink),
         };
         let population = recert_graph::pull(&graph, &options).await?;
+        session.set_reach(crate::context::Reach::Reached);
         let record = PullRecord {
             started_at,
             finished_at: self.now(),

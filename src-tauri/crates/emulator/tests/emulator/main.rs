@@ -6,6 +6,7 @@ mod common;
 mod directory;
 mod faults;
 mod fixtures;
+mod home;
 mod login;
 mod requests;
 mod roles;

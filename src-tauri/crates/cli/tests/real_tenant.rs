@@ -283,7 +283,7 @@ async fn an_app_only_tenant_reads_with_its_secret_from_the_environment() {
     assert!(!ok && stderr.contains("secret"), "no secret, no pull: {stderr}");
     let (ok, _, stderr) =
         cli.run_with(&["tenant", "pull", "fabrikam"], &[("RECERT_CLIENT_SECRET", "wrong")]);
-    assert!(!ok && stderr.contains("sign_in_failed"), "a wrong secret is refused: {stderr}");
+    assert!(!ok && stderr.contains("signInFailed"), "a wrong secret is refused: {stderr}");
     let (ok, stdout, stderr) = cli.run_with(
         &["tenant", "pull", "fabrikam", "--json"],
         &[("RECERT_CLIENT_SECRET", secret.as_str())],

@@ -34,6 +34,8 @@ pub(crate) struct AppState {
     pub auth: Mutex<AuthState>,
     /// The Graph router without the outer layers, for dispatching `$batch` inner requests.
     pub graph_inner: OnceLock<Router>,
+    /// `Options::state_file`, with the lock that keeps its writes in order.
+    pub state_file: Option<(std::path::PathBuf, Mutex<()>)>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
         batches: AtomicU64::new(0),
         auth: Mutex::new(AuthState::default()),
         graph_inner: OnceLock::new(),
+        state_file: options.state_file.clone().map(|path| (path, Mutex::new(()))),
     });
 
     let graph_base = graph::router(state.clone());
@@ -248,10 +251,41 @@ pub(crate) async fn log_mutations(
         status: resp.status().as_u16(),
         caller,
     };
+    let changed = record.status < 300 && record.path.contains("ScheduleRequests");
     if let Ok(mut log) = state.log.lock() {
         log.push(record);
     }
+    if changed && state.state_file.is_some() {
+        let keeping = state.clone();
+        match tokio::task::spawn_blocking(move || save_state(&keeping)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!("the tenant's state was not saved: {err}"),
+            Err(err) => tracing::error!("the tenant's state was not saved: {err}"),
+        }
+    }
     resp
+}
+
+/// Writes the tenant as it is now to `state_file`, whole: a new file renamed over the old, so
+/// a process killed mid-write leaves the previous state, never half of one. The lock is taken
+/// before the tenant is read, so a later change is never overwritten by an earlier one.
+fn save_state(state: &AppState) -> Result<(), String> {
+    let Some((path, order)) = &state.state_file else { return Ok(()) };
+    let _in_order = order.lock().unwrap_or_else(|p| p.into_inner());
+    let json = crate::fixture::to_json(&state.read().to_tenant());
+    let bytes = serde_json::to_vec(&json).map_err(|err| err.to_string())?;
+    let mut next = path.clone().into_os_string();
+    next.push(".next");
+    let next = std::path::PathBuf::from(next);
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&next)
+            .map_err(|err| format!("cannot write {}: {err}", next.display()))?;
+        file.write_all(&bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|err| format!("cannot write {}: {err}", next.display()))?;
+    }
+    std::fs::rename(&next, path).map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
 /// Reads and checks the bearer token for a resource; `Err` is the 401 to return.

@@ -262,6 +262,47 @@ impl Store {
         }
     }
 
+    /// The tenant as served now: removed instances left out, requests and audit events made
+    /// since start-up kept. (PIM for Groups requests are not part of a `Tenant`.)
+    pub(crate) fn to_tenant(&self) -> Tenant {
+        let objects = |ids: &[String]| -> Vec<Value> {
+            ids.iter()
+                .filter_map(|id| self.objects.get(id))
+                .map(|o| Value::Object(o.props.clone()))
+                .collect()
+        };
+        let live = |set: &InstanceSet| -> Vec<Value> {
+            set.items.iter().filter(|i| !i.removed).map(|i| Value::Object(i.props.clone())).collect()
+        };
+        let ordered = |m: &HashMap<String, Vec<String>>| {
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let mut arm = self.arm.clone();
+        arm.role_eligibility_schedule_instances = live(&self.arm_eligibility);
+        arm.role_assignment_schedule_instances = live(&self.arm_assignments);
+        Tenant {
+            id: self.tenant_id.clone(),
+            display_name: self.display_name.clone(),
+            default_domain: self.domain.clone(),
+            users: objects(&self.users),
+            groups: objects(&self.groups),
+            service_principals: objects(&self.service_principals),
+            role_definitions: self.roles.iter().cloned().map(Value::Object).collect(),
+            eligibility_instances: live(&self.eligibility),
+            assignment_instances: live(&self.assignments),
+            eligibility_requests: self.eligibility_requests.clone(),
+            assignment_requests: self.assignment_requests.clone(),
+            group_eligibility_instances: live(&self.group_eligibility),
+            group_assignment_instances: live(&self.group_assignments),
+            directory_audits: self.audits.clone(),
+            managers: self.managers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            group_members: ordered(&self.members),
+            group_owners: ordered(&self.owners),
+            clients: self.clients.clone(),
+            arm,
+        }
+    }
+
     /// A directory object by id or (for users) by user principal name.
     pub(crate) fn object(&self, id_or_upn: &str) -> Option<&DirObject> {
         let key = id_or_upn.to_ascii_lowercase();

@@ -358,7 +358,7 @@ impl GraphClient {
         }
     }
 
-    async fn bearer(&self, url: &str) -> Result<String, GraphError> {
+    pub(crate) async fn bearer(&self, url: &str) -> Result<String, GraphError> {
         let scope =
             if self.cloud.is_arm(url) { self.cloud.arm_scope() } else { self.cloud.graph_scope() };
         let token = self.credential.get_token(&[scope.as_str()], None).await.map_err(|err| {

@@ -7,6 +7,7 @@ mod conformance;
 mod directory;
 mod faults;
 mod fixtures;
+mod home;
 mod login;
 mod requests;
 mod roles;

@@ -672,6 +672,7 @@ pub(crate) async fn directory_audits(
     let size = page_size(&state, &q)?;
     let start = q.start_position("/v1.0/auditLogs/directoryAudits")?;
     let s = state.read();
+    super::require_reader_role(&s, &caller)?;
     // Newest first unless asked otherwise; the sort is stable so the order is the same on every page.
     let oldest_first = s.audits_by_date();
     let order: Vec<u32> =

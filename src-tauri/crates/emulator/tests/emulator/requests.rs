@@ -289,6 +289,41 @@ async fn delegated_writes_need_privileged_role_administrator() {
     assert_eq!(v["createdBy"]["user"]["id"], admin_user.as_str());
 }
 
+#[tokio::test]
+async fn a_signed_in_person_without_a_directory_role_that_grants_it_cannot_read_pim_or_audits() {
+    let t = Tenant::demo();
+    let env = common::demo().await;
+    let holds_any = |u: &str| {
+        t.assignment_instances().iter().any(|i| i["principalId"].as_str() == Some(u))
+    };
+    let plain = t.users().iter().map(id_of).find(|u| !holds_any(u)).expect("a user without roles");
+    let ga = t
+        .assignment_instances()
+        .iter()
+        .find(|i| i["roleDefinitionId"] == GA && i["memberType"] == "Direct" && t.user(i["principalId"].as_str().unwrap_or_default()).is_some())
+        .and_then(|i| i["principalId"].as_str())
+        .expect("an active Global Administrator")
+        .to_string();
+    let reads = [
+        format!("/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '{GA}'"),
+        format!("/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId eq '{GA}'"),
+        "/auditLogs/directoryAudits?$top=1".to_string(),
+    ];
+    let plain_token = user_token(&env.emu, &env.http, &plain).await;
+    let admin_token = user_token(&env.emu, &env.http, &ga).await;
+    for read in &reads {
+        let url = env.graph(read);
+        let (s, v) = env.get(&plain_token, &url).await;
+        assert_eq!(s, 403, "{read}: {v}");
+        assert_eq!(v["error"]["code"], "Authorization_RequestDenied");
+        let (s, v) = env.get(&admin_token, &url).await;
+        assert_eq!(s, 200, "{read}: {v}");
+    }
+    // Reading users needs no directory role: the delegated permission is enough.
+    let (s, v) = env.get(&plain_token, &env.graph("/users?$top=1")).await;
+    assert_eq!(s, 200, "{v}");
+}
+
 /// A delegated Graph token for `user` through the device-code grant.
 pub async fn user_token(emu: &Emulator, http: &reqwest::Client, user: &str) -> String {
     let base = emu.base_url();

@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "sign_in",
     "sign_in_device_code",
     "sign_out",
+    "tenant_check",
     "admins",
     "admin_add",
     "admin_remove",

@@ -1,56 +1,69 @@
 //! The built-in demo tenant: the emulator started in-process, connected and pulled. It starts in
 //! the background as the window opens; a failed start is not remembered, so "Try again" retries.
+//! Its state is kept in the data directory (`demo-tenant.json`), so the removals applied in one
+//! session — or by a CLI run — are still there after a restart; while a CLI run serves it, the
+//! window uses that server.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use recert_app::dto::TenantDto;
 use recert_app::{App, AppError, Cloud, ErrorCode, TenantAuth, TenantConnection};
-use recert_emulator::{Emulator, Options, Tenant};
+use recert_emulator::{Options, Served, Tenant, serve_home};
 use tokio::sync::Mutex;
 
 #[derive(Clone)]
 pub struct DemoTenant {
     app: App,
-    /// The running emulator lives here for as long as the app runs.
-    running: Arc<Mutex<Option<(Emulator, TenantDto)>>>,
+    /// Where the demo tenant's state is kept.
+    data_dir: PathBuf,
+    /// The running emulator (or the address of the process serving it) lives here for as long
+    /// as the app runs.
+    running: Arc<Mutex<Option<(Served, TenantDto)>>>,
 }
 
-async fn start(app: &App) -> Result<(Emulator, TenantDto), AppError> {
-    let emulator = Emulator::start(Tenant::demo(), Options::default()).await.map_err(|err| {
-        AppError::new(ErrorCode::Unreachable, format!("cannot start the demo tenant: {err}"))
-    })?;
-    let (client_id, secret) = emulator.app_client();
+async fn start(app: &App, data_dir: &std::path::Path) -> Result<(Served, TenantDto), AppError> {
+    let served = serve_home(data_dir, "demo-tenant", Tenant::demo, Options::default())
+        .await
+        .map_err(|err| {
+            AppError::new(ErrorCode::Unreachable, format!("cannot start the demo tenant: {err}"))
+        })?;
+    let (base_url, der, tenant_guid) =
+        (served.base_url(), served.certificate_der(), served.tenant_id());
+    let cloud = Cloud::custom(&base_url)
+        .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?;
     let tenant = app.connect(TenantConnection {
         id: "demo".into(),
-        name: emulator.tenant_name(),
+        name: "Contoso (demo)".into(),
         is_demo: true,
-        tenant_guid: emulator.tenant_id(),
-        cloud: Cloud::custom(&emulator.base_url())
-            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
-        auth: TenantAuth::AppSecret { client_id, secret },
-        extra_root: emulator.certificate_der(),
+        tenant_guid: tenant_guid.clone(),
+        cloud: cloud.clone(),
+        auth: TenantAuth::AppSecret {
+            client_id: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_ID.into(),
+            secret: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_SECRET.into(),
+        },
+        extra_root: der.clone(),
     })?;
     // Reviewers sign in as themselves through the emulator's login page, as on a real tenant.
     app.allow_people_sign_in(
         &tenant.id,
-        Cloud::custom(&emulator.base_url())
-            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
-        &emulator.tenant_id(),
-        &emulator.public_client_id(),
-        emulator.certificate_der().as_deref(),
+        cloud,
+        &tenant_guid,
+        recert_emulator::DEMO_PUBLIC_CLIENT_ID,
+        der.as_deref(),
     )?;
     // The set-up is the application's own work; the demo tenant's governance admins come from
     // its data, bootstrapped the way a real tenant's first admin is.
     let setup = app.as_application("Recert demo set-up");
     setup.pull(&tenant.id).await?;
     setup.bootstrap_demo_admins(&tenant.id).await?;
-    Ok((emulator, tenant))
+    Ok((served, tenant))
 }
 
 impl DemoTenant {
     /// Begins starting the demo tenant in the background.
-    pub fn start(app: App) -> DemoTenant {
-        let demo = DemoTenant { app, running: Arc::default() };
+    pub fn start(app: App, data_dir: PathBuf) -> DemoTenant {
+        let demo = DemoTenant { app, data_dir, running: Arc::default() };
         let background = demo.clone();
         tauri::async_runtime::spawn(async move {
             if let Err(err) = background.ready().await {
@@ -66,8 +79,8 @@ impl DemoTenant {
         if let Some((_, tenant)) = running.as_ref() {
             return Ok(tenant.clone());
         }
-        let (emulator, tenant) = start(&self.app).await?;
-        *running = Some((emulator, tenant.clone()));
+        let (served, tenant) = start(&self.app, &self.data_dir).await?;
+        *running = Some((served, tenant.clone()));
         Ok(tenant)
     }
 
@@ -75,7 +88,7 @@ impl DemoTenant {
     /// sign-in window to trust its login page; `None` for any other tenant.
     pub async fn login_certificate(&self, tenant_id: &str) -> Option<String> {
         let running = self.running.lock().await;
-        let (emulator, tenant) = running.as_ref()?;
-        if tenant.id == tenant_id { emulator.certificate_pem() } else { None }
+        let (served, tenant) = running.as_ref()?;
+        if tenant.id == tenant_id { served.certificate_pem() } else { None }
     }
 }

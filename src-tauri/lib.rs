@@ -92,7 +92,21 @@ pub fn run() {
                 &data_dir.join("recert.db"),
                 recert_app::App::system_clock(),
             )?;
-            let demo = demo::DemoTenant::start(app.clone());
+            // Sign-ins live in the OS keychain (or the file RECERT_TOKEN_FILE names), chosen
+            // before any tenant connects: a person signed in before a restart is signed in again.
+            tauri::async_runtime::block_on(app.use_os_keychain());
+            let reconnecting = app.clone();
+            tauri::async_runtime::spawn(async move {
+                match reconnecting.reconnect_saved().await {
+                    Ok(failed) => {
+                        for (tenant, err) in failed {
+                            tracing::warn!(%tenant, %err, "a saved tenant did not connect");
+                        }
+                    }
+                    Err(err) => tracing::error!(%err, "the saved tenants could not be read"),
+                }
+            });
+            let demo = demo::DemoTenant::start(app.clone(), data_dir.clone());
             scheduler::start(app.clone(), demo.clone());
             tauri_app.manage(Shell {
                 app,
@@ -118,6 +132,7 @@ pub fn run() {
             commands::tenant::sign_in,
             commands::tenant::sign_in_device_code,
             commands::tenant::sign_out,
+            commands::tenant::tenant_check,
             commands::admins::admins,
             commands::admins::admin_add,
             commands::admins::admin_remove,

@@ -6,6 +6,7 @@ mod evidence;
 mod gaps;
 mod population;
 mod remediation;
+mod requests;
 mod tenants;
 mod tidy;
 mod trust;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use recert_app::campaigns::dto::IdentityDto;
 use recert_app::dto::{
-    ActingDto, DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, TenantDto,
-    TenantListItemDto, TenantSettingsDto,
+    ActingDto, DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, TenantCheckDto,
+    TenantDto, TenantListItemDto, TenantSettingsDto,
 };
 use recert_app::{AppError, CancellationToken, ErrorCode};
 use tauri::ipc::Channel;
@@ -67,7 +67,10 @@ pub async fn tenant_connect(
     secret: Option<String>,
 ) -> Result<TenantDto, AppError> {
     let secret = secret.filter(|s| !s.is_empty());
-    shell.acting().connect_saved(&tenant_id, secret, None).await
+    let tenant = shell.acting().connect_saved(&tenant_id, secret, None).await?;
+    // Connected means a token and a Graph read: the check finds out and records it.
+    shell.acting().tenant_check(&tenant_id).await?;
+    Ok(tenant)
 }
 
 /// Who acts on the tenant in this window, and as what (a signed-in person is restored from the
@@ -177,6 +180,16 @@ pub async fn sign_in_device_code(
 pub async fn sign_out(shell: State<'_, Shell>, tenant_id: String) -> Result<ActingDto, AppError> {
     shell.acting().sign_out(&tenant_id).await?;
     shell.acting().acting(&tenant_id).await
+}
+
+/// The tenant's preflight: a ✓/✗ table, each ✗ with its fix. The tenant shows as connected
+/// only once a token was obtained and a Graph read succeeded.
+#[tauri::command]
+pub async fn tenant_check(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<TenantCheckDto, AppError> {
+    shell.acting().tenant_check(&tenant_id).await
 }
 
 /// The window that shows a login page inside the app.

@@ -25,6 +25,9 @@ import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
 import type { SafetyDto } from "./bindings/SafetyDto";
 import type { TenantDto } from "./bindings/TenantDto";
+import type { CheckStateDto } from "./bindings/CheckStateDto";
+import type { TenantCheckDto } from "./bindings/TenantCheckDto";
+import type { TenantCheckRowDto } from "./bindings/TenantCheckRowDto";
 import type { TenantListItemDto } from "./bindings/TenantListItemDto";
 import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
 import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
@@ -54,6 +57,9 @@ export type {
   RunDueDto,
   SafetyDto,
   TenantDto,
+  CheckStateDto,
+  TenantCheckDto,
+  TenantCheckRowDto,
   TenantListItemDto,
   TenantSettingsDto,
   DeviceCodeDto,
@@ -108,6 +114,8 @@ export const ipc = {
   roleSummary: (tenantId: string) => call<RoleSummaryDto>("role_summary", { tenantId }),
   tenants: () => call<TenantListItemDto[]>("tenants"),
   tenantAdd: (settings: TenantSettingsDto) => call<TenantDto>("tenant_add", { settings }),
+  /** The tenant's preflight: token, permissions, licences, roles, Azure access, each ✗ with its fix. */
+  tenantCheck: (tenantId: string) => call<TenantCheckDto>("tenant_check", { tenantId }),
   /** Connects a saved tenant; an app secret is passed here and held in memory only. */
   tenantConnect: (tenantId: string, secret: string | null) => call<TenantDto>("tenant_connect", { tenantId, secret }),
   /** Who acts on the tenant in this window, and as what (restores a sign-in from the keychain). */

@@ -11,6 +11,10 @@ use recert_store::{Store, TenantKind, TenantRecord};
 use crate::dto::TenantDto;
 use crate::{AppError, ErrorCode};
 
+/// Names a file to keep people's refresh tokens in instead of the OS keychain (owner-only; for
+/// machines without a credential store). Never a silent fallback: only when set.
+pub const TOKEN_FILE: &str = "RECERT_TOKEN_FILE";
+
 /// Where `now` comes from; tests pass a fixed one.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -66,6 +70,39 @@ pub struct Session {
     /// For an app-only credential: the application, as the audit log names it when it acts
     /// unattended.
     pub(crate) application: Option<String>,
+    /// Whether a token was obtained and a Graph read succeeded with this connection: only then
+    /// is the tenant shown as connected.
+    pub(crate) reach: Mutex<Reach>,
+}
+
+/// What the last attempt to read the tenant found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Nothing was read yet.
+    #[default]
+    Untried,
+    /// A token was obtained and a Graph read succeeded.
+    Reached,
+    /// The last attempt failed, for this reason.
+    Failed(String),
+}
+
+impl Session {
+    pub(crate) fn new(
+        graph: GraphClient,
+        public: Option<Arc<PublicClient>>,
+        application: Option<String>,
+    ) -> Session {
+        Session { graph, public, application, reach: Mutex::default() }
+    }
+
+    pub(crate) fn reach(&self) -> Reach {
+        lock(&self.reach).clone()
+    }
+
+    pub(crate) fn set_reach(&self, reach: Reach) {
+        *lock(&self.reach) = reach;
+    }
 }
 
 /// The application: cheap to clone, safe to share between the window's commands.
@@ -138,10 +175,17 @@ impl App {
         }
     }
 
-    /// Keeps refresh tokens in the OS keychain from now on, or in memory with a warning where the
-    /// machine has none (a headless runner). Tests never call it, so they need no keychain.
+    /// Keeps refresh tokens where sign-ins outlive the process from now on: the file
+    /// `RECERT_TOKEN_FILE` names when it is set (chosen explicitly, for machines without a
+    /// credential store, such as a CI runner), else the OS keychain, else memory with a warning
+    /// where the machine has none. Tests that never call it need no keychain.
     pub async fn use_os_keychain(&self) {
-        let vault = recert_graph::default_vault("Recert").await;
+        let vault: Arc<dyn TokenVault> = match std::env::var_os(TOKEN_FILE) {
+            Some(path) if !path.is_empty() => {
+                Arc::new(recert_graph::FileVault::new(Path::new(&path)))
+            }
+            _ => recert_graph::default_vault("Recert").await,
+        };
         *lock(&self.vault) = vault;
     }
 
@@ -210,7 +254,7 @@ impl App {
         lock(&self.store).upsert_tenant(&record, &self.actor, self.now())?;
         let dto = tenant_dto(&record);
         lock(&self.sessions)
-            .insert(connection.id, Arc::new(Session { graph, public, application }));
+            .insert(connection.id, Arc::new(Session::new(graph, public, application)));
         Ok(dto)
     }
 

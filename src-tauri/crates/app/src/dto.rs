@@ -211,8 +211,52 @@ pub struct SignedInDto {
 pub struct TenantListItemDto {
     pub tenant: TenantDto,
     pub settings: Option<TenantSettingsDto>,
+    /// A token was obtained and a Graph read succeeded in this session (a check or a pull).
     pub connected: bool,
+    /// Why it is not connected, when something was tried (or that nothing was yet).
+    pub problem: Option<String>,
     pub signed_in: Option<SignedInDto>,
+}
+
+/// How one preflight check came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum CheckStateDto {
+    Pass,
+    Fail,
+    /// Not checked: a check it depends on (the token) failed.
+    Skipped,
+}
+
+/// One row of a tenant's preflight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TenantCheckRowDto {
+    /// `token`, `permission`, `read`, `licence`, `role` or `azure`.
+    pub area: String,
+    pub name: String,
+    pub state: CheckStateDto,
+    pub detail: String,
+    /// For a failure: exactly what to change.
+    pub fix: Option<String>,
+}
+
+/// A tenant's preflight: can Recert pull it and make its removals, and if not, what to fix.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TenantCheckDto {
+    pub tenant_id: String,
+    /// A token was obtained and a Graph read succeeded.
+    pub connected: bool,
+    /// Who the token names: the person's UPN or the application's id.
+    pub identity: Option<String>,
+    /// The token is a person's (delegated permissions) rather than the application's.
+    pub delegated: bool,
+    pub checked_at: String,
+    pub rows: Vec<TenantCheckRowDto>,
 }
 
 /// A device-code sign-in waiting for the user.

@@ -95,7 +95,7 @@ impl From<recert_graph::GraphError> for AppError {
                 ErrorCode::PermissionDenied
             }
             G::NotLicensed { .. } => ErrorCode::NotLicensed,
-            G::Malformed { .. } => ErrorCode::BadResponse,
+            G::Malformed { .. } | G::Paging { .. } => ErrorCode::BadResponse,
             G::Service { .. } => ErrorCode::BadResponse,
             G::Cancelled => ErrorCode::Cancelled,
             G::Unreachable { .. } | G::RetriesExhausted { .. } => ErrorCode::Unreachable,

@@ -7,6 +7,7 @@
 mod audit;
 mod authority;
 pub mod campaigns;
+mod capture;
 mod context;
 pub mod dto;
 mod error;
@@ -15,7 +16,8 @@ mod population;
 pub mod remediation;
 mod tenants;
 
-pub use context::{App, Clock, TenantAuth, TenantConnection};
+pub use capture::CapturedPage;
+pub use context::{App, Clock, TOKEN_FILE, TenantAuth, TenantConnection};
 pub use error::{AppError, ErrorCode};
 pub use recert_domain::review::Verdict;
 pub use recert_graph::{CancellationToken, Cloud};

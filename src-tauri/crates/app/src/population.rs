@@ -102,6 +102,7 @@ impl App {
                     since: started_at - chrono::Duration::days(ACTIVITY_LOOKBACK_DAYS),
                     until: started_at,
                 });
+        session.set_reach(crate::context::Reach::Reached);
         let record = PullRecord {
             started_at,
             finished_at: self.now(),

@@ -5,12 +5,25 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use recert_graph::preflight::CheckState;
 use recert_graph::{Cloud, Identity, PublicClient};
 use recert_store::{AuthMethod, ConnectionRecord, TenantKind, TenantRecord};
 
-use crate::context::{Session, lock, tenant_dto};
-use crate::dto::{DeviceCodeDto, SignedInDto, TenantDto, TenantListItemDto, TenantSettingsDto};
+use crate::context::{Reach, Session, lock, tenant_dto};
+use crate::dto::{
+    CheckStateDto, DeviceCodeDto, SignedInDto, TenantCheckDto, TenantCheckRowDto, TenantDto,
+    TenantListItemDto, TenantSettingsDto,
+};
+use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode, TenantAuth, TenantConnection};
+
+/// Why the Azure CLI's sign-in cannot pull: its token for Graph is issued to the Azure CLI's own
+/// app registration, whose fixed delegated permissions include none of PIM's.
+pub const AZURE_CLI_REFUSED: &str = "the Azure CLI sign-in cannot pull: its token for \
+    Microsoft Graph carries the Azure CLI's fixed permissions, which include none that PIM \
+    needs (RoleEligibilitySchedule.*, RoleAssignmentSchedule.*, PrivilegedEligibilitySchedule.*, \
+    PrivilegedAssignmentSchedule.*); register an app (see the README) and sign in through it, \
+    interactively or app-only";
 
 /// How long a browser sign-in may take before Recert stops waiting.
 const BROWSER_SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -54,6 +67,12 @@ fn validate(s: &TenantSettingsDto) -> Result<(TenantRecord, ConnectionRecord, Cl
     let auth = AuthMethod::parse(&s.auth).ok_or_else(|| {
         invalid("the sign-in must be interactive, appSecret, appCertificate or azureCli")
     })?;
+    if auth == AuthMethod::AzureCli {
+        return Err(AppError::fields(
+            AZURE_CLI_REFUSED,
+            vec![FieldErrorDto { field: "auth".into(), message: AZURE_CLI_REFUSED.into() }],
+        ));
+    }
     let client_id = s.client_id.as_deref().map(str::trim).filter(|c| !c.is_empty());
     if auth != AuthMethod::AzureCli && client_id.is_none() {
         return Err(invalid("an app registration (client id) is needed for this sign-in"));
@@ -125,10 +144,18 @@ impl App {
                 Some(public) => public.identity().await.map(identity_dto),
                 None => None,
             };
+            let reach = session.as_ref().map(|s| s.reach()).unwrap_or_default();
             out.push(TenantListItemDto {
                 settings: connection.as_ref().map(|c| settings_dto(&tenant, c)),
                 tenant: tenant_dto(&tenant),
-                connected: session.is_some(),
+                connected: reach == Reach::Reached,
+                problem: match reach {
+                    Reach::Failed(why) => Some(why),
+                    Reach::Untried if session.is_some() => {
+                        Some("not checked yet: run the check, or pull".into())
+                    }
+                    _ => None,
+                },
                 signed_in,
             });
         }
@@ -171,7 +198,7 @@ impl App {
                     .map_err(|err| invalid(format!("cannot read the certificate {path}: {err}")))?;
                 TenantAuth::AppCertificate { client_id, pem }
             }
-            AuthMethod::AzureCli => TenantAuth::AzureCli,
+            AuthMethod::AzureCli => return Err(invalid(AZURE_CLI_REFUSED)),
         };
         self.connect(TenantConnection {
             id: tenant.id.clone(),
@@ -181,6 +208,91 @@ impl App {
             cloud,
             auth,
             extra_root,
+        })
+    }
+
+    /// Connects every saved tenant that needs nothing typed (a person's sign-in, a certificate,
+    /// the Azure CLI) — what the window does as it starts, so that a person signed in before a
+    /// restart is signed in again from the keychain. A tenant that needs its app secret waits
+    /// for it. Returns the tenants that could not be connected, with why.
+    pub async fn reconnect_saved(&self) -> Result<Vec<(String, AppError)>, AppError> {
+        let mut failed = Vec::new();
+        for item in self.tenants().await? {
+            let Some(settings) = item.settings else { continue };
+            if item.connected || settings.auth == AuthMethod::AppSecret.as_str() {
+                continue;
+            }
+            if let Err(err) = self.connect_saved(&item.tenant.id, None, None).await {
+                failed.push((item.tenant.id, err));
+            }
+        }
+        Ok(failed)
+    }
+
+    /// The preflight: a token, each permission the pull and the removals need, the licences,
+    /// the person's directory roles and Azure access per subscription, each failure with its
+    /// fix. The tenant shows as connected from now on only if a Graph read succeeded.
+    pub async fn tenant_check(&self, tenant_id: &str) -> Result<TenantCheckDto, AppError> {
+        let session = self.session(tenant_id)?;
+        if session.application.is_none()
+            && let Some(public) = &session.public
+        {
+            // A person signed in before (another run, or before a restart) is restored first.
+            if public.restore().await.ok().flatten().is_none() {
+                let message = "nobody is signed in: sign in, then check again".to_string();
+                session.set_reach(Reach::Failed(message.clone()));
+                return Ok(TenantCheckDto {
+                    tenant_id: tenant_id.to_string(),
+                    connected: false,
+                    identity: None,
+                    delegated: true,
+                    checked_at: self.now().to_rfc3339(),
+                    rows: vec![TenantCheckRowDto {
+                        area: "token".into(),
+                        name: "Token for Microsoft Graph".into(),
+                        state: CheckStateDto::Fail,
+                        detail: message,
+                        fix: Some(
+                            "Sign in (recert-cli tenant sign-in, or Sign in on the Tenants \
+                             screen)"
+                                .into(),
+                        ),
+                    }],
+                });
+            }
+        }
+        let found = recert_graph::preflight::preflight(&session.graph).await;
+        let rows: Vec<TenantCheckRowDto> = found
+            .checks
+            .iter()
+            .map(|c| TenantCheckRowDto {
+                area: c.area.to_string(),
+                name: c.name.clone(),
+                state: match c.state {
+                    CheckState::Pass => CheckStateDto::Pass,
+                    CheckState::Fail => CheckStateDto::Fail,
+                    CheckState::Skipped => CheckStateDto::Skipped,
+                },
+                detail: c.detail.clone(),
+                fix: c.fix.clone(),
+            })
+            .collect();
+        session.set_reach(if found.reachable {
+            Reach::Reached
+        } else {
+            let first = rows.iter().find(|r| r.state == CheckStateDto::Fail);
+            Reach::Failed(first.map_or_else(
+                || "no Graph read succeeded".to_string(),
+                |r| format!("{}: {}", r.name, r.detail),
+            ))
+        });
+        Ok(TenantCheckDto {
+            tenant_id: tenant_id.to_string(),
+            connected: found.reachable,
+            identity: found.identity,
+            delegated: found.delegated,
+            checked_at: self.now().to_rfc3339(),
+            rows,
         })
     }
 
@@ -218,10 +330,9 @@ impl App {
         );
         let graph = session.graph.clone();
         let application = session.application.clone();
-        lock(&self.sessions).insert(
-            tenant_id.to_string(),
-            Arc::new(Session { graph, public: Some(public), application }),
-        );
+        let replaced = Session::new(graph, Some(public), application);
+        replaced.set_reach(session.reach());
+        lock(&self.sessions).insert(tenant_id.to_string(), Arc::new(replaced));
         Ok(())
     }
 

@@ -496,10 +496,16 @@ pub async fn run_due(session: &mut Session, json: bool) -> Result<(), AppError> 
         session.app.definitions(None).await?.into_iter().map(|d| d.definition.tenant_id).collect();
     tenants.sort();
     tenants.dedup();
+    // One tenant that cannot be reached (a secret not given, a sign-in expired) fails its own
+    // definitions, never the others'.
+    let mut unreachable = Vec::new();
     for tenant in tenants {
-        session.act(&tenant).await?;
+        if let Err(err) = session.act(&tenant).await {
+            unreachable.push(format!("tenant {tenant}: {}", err.message));
+        }
     }
-    let report = session.app.run_due().await?;
+    let mut report = session.app.run_due().await?;
+    report.failed.splice(0..0, unreachable);
     print(json, &report, || {
         for id in &report.opened {
             println!("opened {id}");

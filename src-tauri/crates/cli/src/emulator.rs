@@ -117,6 +117,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         latency: Duration::from_millis(args.latency_ms),
         page_size: args.page_size,
         faults,
+        state_file: None,
     };
     let (users, instances) = (tenant.users().len(), tenant.instance_count());
     let emulator = Emulator::start(tenant, options).await.map_err(|e| e.to_string())?;

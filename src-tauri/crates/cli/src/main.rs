@@ -5,6 +5,7 @@
 
 mod admins;
 mod campaign;
+mod capture;
 mod demo;
 mod emulator;
 mod evidence;
@@ -82,6 +83,9 @@ enum DecisionsCommand {
 enum EmulatorCommand {
     /// Serve a tenant on loopback until interrupted.
     Serve(emulator::ServeArgs),
+    /// Pull a saved tenant and write its raw pages as a fixture the emulator serves
+    /// (`--pseudonymize` replaces names, UPNs and mail addresses consistently).
+    Capture(capture::CaptureArgs),
 }
 
 /// Where the database lives unless `--data-dir` says otherwise.
@@ -123,7 +127,7 @@ fn main() -> ExitCode {
         let data_dir = data_dir(cli.data_dir);
         let mut session = match &cli.command {
             // These need no database.
-            Command::Emulator(_) => None,
+            Command::Emulator(EmulatorCommand::Serve(_)) => None,
             _ => match session::Session::open(&data_dir, cli.as_user.clone()) {
                 Ok(session) => Some(session),
                 Err(err) => return Err(err),
@@ -133,6 +137,9 @@ fn main() -> ExitCode {
             (Command::Emulator(EmulatorCommand::Serve(args)), _) => emulator::serve(args)
                 .await
                 .map_err(|message| AppError::new(recert_app::ErrorCode::Invalid, message)),
+            (Command::Emulator(EmulatorCommand::Capture(args)), Some(session)) => {
+                capture::capture(args, session, json).await
+            }
             (Command::Demo(args), Some(session)) => demo::run(args, session, &data_dir, json).await,
             (Command::Campaign(command), Some(session)) => {
                 campaign::run(command, session, json).await

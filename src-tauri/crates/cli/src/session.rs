@@ -3,10 +3,10 @@
 //! their settings, and who acts on each: the demo user named by `--as` (demo tenant only), the
 //! person signed in (their refresh token), or — app-only — the application itself.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use recert_app::{App, AppError, Cloud, ErrorCode, TenantAuth, TenantConnection};
-use recert_emulator::{Emulator, Options, Tenant};
+use recert_emulator::{Emulator, Options, Served, Tenant, serve_home};
 
 /// The tenant handle of the built-in demo tenant.
 pub const DEMO: &str = "demo";
@@ -16,6 +16,8 @@ pub const DEMO_URL: &str = "RECERT_DEMO_URL";
 pub const DEMO_CERT: &str = "RECERT_DEMO_CERT";
 /// PEM file with an extra root certificate to trust for saved tenants (a test tenant's).
 pub const TRUST_CERT: &str = "RECERT_TRUST_CERT";
+/// The demo tenant's state in the data directory: `demo-tenant.json` and its lock.
+pub const DEMO_STATE: &str = "demo-tenant";
 /// A saved app-only tenant's client secret (never stored).
 pub const CLIENT_SECRET: &str = "RECERT_CLIENT_SECRET";
 
@@ -35,11 +37,10 @@ fn certificate(variable: &str) -> Result<Option<Vec<u8>>, String> {
         .map_err(|err| format!("{path} is not a PEM certificate: {err}"))
 }
 
-/// The connection to an emulator already serving at `url`: its certificate from `DEMO_CERT`,
-/// its tenant id from its OpenID configuration (the issuer ends in `/{tenant}/v2.0`).
-async fn external_demo(url: &str) -> Result<TenantConnection, AppError> {
+/// The connection to an emulator already serving at `url` with the certificate `der`: its
+/// tenant id from its OpenID configuration (the issuer ends in `/{tenant}/v2.0`).
+async fn external_demo(url: &str, der: Option<Vec<u8>>) -> Result<TenantConnection, AppError> {
     let url = url.trim_end_matches('/');
-    let der = certificate(DEMO_CERT).map_err(|err| unreachable(url, err))?;
     let mut http = reqwest::Client::builder();
     if let Some(der) = &der {
         http = http.tls_certs_merge([
@@ -82,6 +83,8 @@ async fn external_demo(url: &str) -> Result<TenantConnection, AppError> {
 /// An open app; the demo tenant's emulator runs for as long as this lives.
 pub struct Session {
     pub app: App,
+    /// Where the database and the demo tenant's state live.
+    data_dir: PathBuf,
     demo: Option<Emulator>,
     /// The demo tenant is an emulator this process did not start (`RECERT_DEMO_URL`).
     external_demo: bool,
@@ -97,6 +100,7 @@ impl Session {
     pub fn open(data_dir: &Path, as_user: Option<String>) -> Result<Session, AppError> {
         Ok(Session {
             app: App::open(&data_dir.join("recert.db"), App::system_clock())?,
+            data_dir: data_dir.to_path_buf(),
             demo: None,
             external_demo: false,
             as_user,
@@ -105,25 +109,37 @@ impl Session {
         })
     }
 
-    /// Starts the demo tenant and connects it (once per run). With `RECERT_DEMO_URL` set, an
-    /// emulator that is already running there is the demo tenant instead (`recert-cli emulator
-    /// serve`, or a test's): its state outlives this process, which a resumed run needs.
+    /// Starts the demo tenant and connects it (once per run). Its state is kept in the data
+    /// directory (`demo-tenant.json`), so removals applied by one run are there for the next;
+    /// while another process serves it (the window, or a longer CLI run), this run uses that
+    /// server. With `RECERT_DEMO_URL` set, an emulator that is already running there is the demo
+    /// tenant instead (`recert-cli emulator serve`, or a test's).
     pub async fn connect_demo(&mut self) -> Result<(), AppError> {
         if self.demo.is_some() || self.external_demo {
             return Ok(());
         }
         if let Ok(url) = std::env::var(DEMO_URL) {
-            self.app.connect(external_demo(&url).await?)?;
+            let der = certificate(DEMO_CERT).map_err(|err| unreachable(&url, err))?;
+            self.app.connect(external_demo(&url, der).await?)?;
             self.external_demo = true;
             return Ok(());
         }
-        let emulator =
-            Emulator::start(Tenant::demo(), Options::default()).await.map_err(|err| {
+        let served = serve_home(&self.data_dir, DEMO_STATE, Tenant::demo, Options::default())
+            .await
+            .map_err(|err| {
                 AppError::new(
                     ErrorCode::Unreachable,
                     format!("cannot start the demo tenant: {err}"),
                 )
             })?;
+        let emulator = match served {
+            Served::Here(emulator) => emulator,
+            Served::Elsewhere { base_url, certificate_der, .. } => {
+                self.app.connect(external_demo(&base_url, certificate_der).await?)?;
+                self.external_demo = true;
+                return Ok(());
+            }
+        };
         let (client_id, secret) = emulator.app_client();
         self.app.connect(TenantConnection {
             id: DEMO.into(),

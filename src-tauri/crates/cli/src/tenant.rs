@@ -3,8 +3,8 @@
 //! person's refresh token goes to the OS keychain.
 
 use clap::{Args, Subcommand};
-use recert_app::AppError;
-use recert_app::dto::{PullProgressDto, TenantSettingsDto};
+use recert_app::{AppError, ErrorCode};
+use recert_app::dto::{CheckStateDto, PullProgressDto, TenantSettingsDto};
 
 use crate::session::Session;
 
@@ -20,6 +20,9 @@ pub enum TenantCommand {
     SignIn(SignInArgs),
     /// Forget the person's sign-in, in memory and in the keychain.
     SignOut(TargetArgs),
+    /// Preflight: token, permissions, licences, directory roles, Azure access — each ✗ with
+    /// its fix. Exits non-zero when a check fails.
+    Check(TargetArgs),
 }
 
 #[derive(Args, Debug)]
@@ -37,7 +40,8 @@ pub struct AddArgs {
     /// For `--cloud custom`: the base URL serving login, /graph and /arm.
     #[arg(long)]
     base_url: Option<String>,
-    /// interactive, appSecret, appCertificate or azureCli.
+    /// interactive, appSecret or appCertificate. (azureCli is refused: the Azure CLI's Graph
+    /// token carries none of the permissions PIM needs.)
     #[arg(long, default_value = "interactive")]
     auth: String,
     /// The app registration's client id.
@@ -162,6 +166,18 @@ pub async fn run(
             });
         }
         TenantCommand::SignIn(s) => {
+            // Each CLI command is a process of its own: a sign-in kept in memory would be gone
+            // before the next command could use it.
+            if !session.app.keeps_sign_ins() {
+                return Err(AppError::new(
+                    ErrorCode::SignInFailed,
+                    format!(
+                        "no OS keychain answers on this machine, so a sign-in would end with \
+                         this process; set {} to a file only you can read to keep it there",
+                        recert_app::TOKEN_FILE
+                    ),
+                ));
+            }
             session.connect(&s.target.id).await?;
             let app = &session.app;
             let identity = if s.device_code {
@@ -173,17 +189,51 @@ pub async fn run(
                 })
                 .await?
             };
-            let kept = app.keeps_sign_ins();
-            print(json, serde_json::json!({ "identity": identity, "kept": kept }), || {
+            print(json, serde_json::json!({ "identity": identity }), || {
                 println!(
                     "Signed in as {} ({})",
                     identity.name.as_deref().unwrap_or("?"),
                     identity.upn.as_deref().unwrap_or(&identity.oid)
                 );
-                if !kept {
-                    println!("warning: no OS keychain; the sign-in ends with this process");
+            });
+        }
+        TenantCommand::Check(t) => {
+            session.client_secret = t.client_secret;
+            session.connect(&t.id).await?;
+            let check = session.app.tenant_check(&t.id).await?;
+            print(json, serde_json::json!({ "check": check }), || {
+                println!(
+                    "{} — {}{}",
+                    t.id,
+                    if check.connected { "connected" } else { "NOT connected" },
+                    check
+                        .identity
+                        .as_deref()
+                        .map(|who| format!(
+                            " as {who} ({})",
+                            if check.delegated { "delegated" } else { "application" }
+                        ))
+                        .unwrap_or_default()
+                );
+                for row in &check.rows {
+                    let mark = match row.state {
+                        CheckStateDto::Pass => "✓",
+                        CheckStateDto::Fail => "✗",
+                        CheckStateDto::Skipped => "–",
+                    };
+                    println!("{mark} {:<10} {:<52} {}", row.area, row.name, row.detail);
+                    if let Some(fix) = &row.fix {
+                        println!("  {:<10} fix: {fix}", "");
+                    }
                 }
             });
+            let failed = check.rows.iter().filter(|r| r.state == CheckStateDto::Fail).count();
+            if failed > 0 {
+                return Err(AppError::new(
+                    ErrorCode::PermissionDenied,
+                    format!("{failed} check(s) failed; each says how to fix it"),
+                ));
+            }
         }
         TenantCommand::SignOut(t) => {
             session.connect(&t.id).await?;

@@ -13,6 +13,7 @@ mod faults;
 mod fixture;
 mod generate;
 mod graph;
+mod home;
 mod http;
 mod login;
 mod odata;
@@ -28,6 +29,7 @@ use std::time::Duration;
 pub use faults::Faults;
 pub use fixture::FixtureError;
 pub use generate::GenerateOptions;
+pub use home::{Served, serve_home};
 pub use tenant::{
     ArmData, Client, DEMO_CONFIDENTIAL_CLIENT_ID, DEMO_CONFIDENTIAL_CLIENT_SECRET,
     DEMO_PUBLIC_CLIENT_ID, DEMO_READONLY_CLIENT_ID, DEMO_READONLY_CLIENT_SECRET,
@@ -43,6 +45,9 @@ pub enum Error {
     Crypto(String),
     #[error("invalid options: {0}")]
     Options(String),
+    /// A tenant kept between runs (`serve_home`) could not be read, written or reached.
+    #[error("{0}")]
+    State(String),
 }
 
 /// How to serve.
@@ -58,6 +63,10 @@ pub struct Options {
     pub page_size: usize,
     /// Fault knobs; also changeable at run time through `{base}/_admin/faults`.
     pub faults: Faults,
+    /// Where the served tenant is kept between runs: after every change that succeeds (a
+    /// schedule request: a removal or an assignment) the tenant is written there whole, as a
+    /// fixture, so a later run started from that file serves the same tenant.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -68,6 +77,7 @@ impl Default for Options {
             latency: Duration::ZERO,
             page_size: 100,
             faults: Faults::default(),
+            state_file: None,
         }
     }
 }
@@ -88,12 +98,42 @@ pub struct MutationRecord {
     pub caller: Option<String>,
 }
 
+/// One Graph or ARM request the emulator received, `$batch` steps included.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query as received, from the root: `/graph/v1.0/users?$select=id`,
+    /// `/arm/subscriptions?api-version=…`. A `$batch` step's relative URL is given as
+    /// `/graph/v1.0/…`.
+    pub path: String,
+    /// Whether it was a step inside a `$batch` (whose own POST is recorded too).
+    pub batch_step: bool,
+    /// The status code answered.
+    pub status: u16,
+}
+
+/// A certificate (DER) as PEM.
+pub(crate) fn pem_of(der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(&String::from_utf8_lossy(chunk));
+        pem.push('\n');
+    }
+    pem.push_str("-----END CERTIFICATE-----\n");
+    pem
+}
+
 /// A running emulator. It stops when dropped or on `shutdown()`.
 pub struct Emulator {
     running: Option<server::Running>,
     base_url: String,
     cert_der: Option<Vec<u8>>,
     state: Arc<server::AppState>,
+    /// Held while this emulator serves a tenant kept in a directory (`serve_home`).
+    home_lock: Option<std::fs::File>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -111,6 +151,7 @@ impl Emulator {
             cert_der: running.cert_der.clone(),
             state: running.state.clone(),
             running: Some(running),
+            home_lock: None,
         })
     }
 
@@ -136,16 +177,7 @@ impl Emulator {
     }
     /// The certificate as PEM, for clients that read a CA bundle file.
     pub fn certificate_pem(&self) -> Option<String> {
-        use base64::Engine;
-        let der = self.cert_der.as_ref()?;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            pem.push_str(&String::from_utf8_lossy(chunk));
-            pem.push('\n');
-        }
-        pem.push_str("-----END CERTIFICATE-----\n");
-        Some(pem)
+        self.cert_der.as_deref().map(pem_of)
     }
     pub fn tenant_id(&self) -> String {
         self.state.read().tenant_id.clone()
@@ -165,9 +197,25 @@ impl Emulator {
     pub fn public_client_id(&self) -> String {
         DEMO_PUBLIC_CLIENT_ID.to_string()
     }
+    /// The tenant as it is now, changes included (removed instances gone, new requests and
+    /// audit events kept): what `state_file` holds, and what a fixture of this run would be.
+    pub fn snapshot(&self) -> Tenant {
+        self.state.read().to_tenant()
+    }
+
     /// Every mutating request received so far, in order.
     pub fn mutation_log(&self) -> Vec<MutationRecord> {
         self.state.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+    /// Every Graph and ARM request received so far (`$batch` steps included), in order.
+    pub fn request_log(&self) -> Vec<RequestRecord> {
+        self.state.requests.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+    /// Forgets the requests recorded so far.
+    pub fn clear_request_log(&self) {
+        if let Ok(mut log) = self.state.requests.lock() {
+            log.clear();
+        }
     }
     /// The current fault knobs.
     pub fn faults(&self) -> Faults {

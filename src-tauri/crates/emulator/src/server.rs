@@ -16,7 +16,7 @@ use crate::login::AuthState;
 use crate::rng::Rng;
 use crate::store::Store;
 use crate::token::{self, Caller, Keys};
-use crate::{Error, MutationRecord, Options, Tenant, admin, arm, graph, login};
+use crate::{Error, MutationRecord, Options, RequestRecord, Tenant, admin, arm, graph, login};
 
 pub(crate) struct AppState {
     pub store: RwLock<Store>,
@@ -27,9 +27,15 @@ pub(crate) struct AppState {
     pub fault_rng: Mutex<Rng>,
     pub request_counter: AtomicU64,
     pub log: Mutex<Vec<MutationRecord>>,
+    /// Every Graph and ARM request, `$batch` steps included, in the order received.
+    pub requests: Mutex<Vec<RequestRecord>>,
+    /// `$batch` requests answered, to seed each one's shuffle.
+    pub batches: AtomicU64,
     pub auth: Mutex<AuthState>,
     /// The Graph router without the outer layers, for dispatching `$batch` inner requests.
     pub graph_inner: OnceLock<Router>,
+    /// `Options::state_file`, with the lock that keeps its writes in order.
+    pub state_file: Option<(std::path::PathBuf, Mutex<()>)>,
 }
 
 impl AppState {
@@ -72,8 +78,11 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
         faults: Mutex::new(faults),
         request_counter: AtomicU64::new(0),
         log: Mutex::new(Vec::new()),
+        requests: Mutex::new(Vec::new()),
+        batches: AtomicU64::new(0),
         auth: Mutex::new(AuthState::default()),
         graph_inner: OnceLock::new(),
+        state_file: options.state_file.clone().map(|path| (path, Mutex::new(()))),
     });
 
     let graph_base = graph::router(state.clone());
@@ -83,7 +92,8 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
     let batch_inner = graph_base
         .clone()
         .layer(middleware::from_fn(|req, next| http::envelope(Surface::Graph, req, next)))
-        .layer(middleware::from_fn_with_state(state.clone(), log_mutations));
+        .layer(middleware::from_fn_with_state(state.clone(), log_mutations))
+        .layer(middleware::from_fn_with_state(state.clone(), log_batch_steps));
     let _ = state.graph_inner.set(batch_inner);
     let graph = surface(graph_base, Surface::Graph, &state);
     let arm = surface(arm::router(state.clone()), Surface::Arm, &state);
@@ -153,6 +163,45 @@ fn surface(inner: Router, surface: Surface, state: &Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
         .layer(middleware::from_fn(move |req, next| http::envelope(surface, req, next)))
         .layer(middleware::from_fn_with_state(state.clone(), log_mutations))
+        .layer(middleware::from_fn_with_state(state.clone(), log_requests))
+}
+
+/// Records every request (method, path and query as received, status) for tests to check
+/// against the documentation.
+pub(crate) async fn log_requests(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    record_request(&state, req, next, false).await
+}
+
+/// The same for one step of a `$batch`, whose URL is relative to Graph's version root.
+pub(crate) async fn log_batch_steps(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    record_request(&state, req, next, true).await
+}
+
+async fn record_request(state: &AppState, req: Request, next: Next, batch_step: bool) -> Response {
+    let method = req.method().to_string();
+    let uri = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    let mut path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    if batch_step {
+        path = format!("/graph{path}");
+    }
+    let resp = next.run(req).await;
+    let record = RequestRecord { method, path, batch_step, status: resp.status().as_u16() };
+    if let Ok(mut log) = state.requests.lock() {
+        log.push(record);
+    }
+    resp
 }
 
 /// Records every mutating request (method, path, body, status) for tests to read.
@@ -202,10 +251,41 @@ pub(crate) async fn log_mutations(
         status: resp.status().as_u16(),
         caller,
     };
+    let changed = record.status < 300 && record.path.contains("ScheduleRequests");
     if let Ok(mut log) = state.log.lock() {
         log.push(record);
     }
+    if changed && state.state_file.is_some() {
+        let keeping = state.clone();
+        match tokio::task::spawn_blocking(move || save_state(&keeping)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => tracing::error!("the tenant's state was not saved: {err}"),
+            Err(err) => tracing::error!("the tenant's state was not saved: {err}"),
+        }
+    }
     resp
+}
+
+/// Writes the tenant as it is now to `state_file`, whole: a new file renamed over the old, so
+/// a process killed mid-write leaves the previous state, never half of one. The lock is taken
+/// before the tenant is read, so a later change is never overwritten by an earlier one.
+fn save_state(state: &AppState) -> Result<(), String> {
+    let Some((path, order)) = &state.state_file else { return Ok(()) };
+    let _in_order = order.lock().unwrap_or_else(|p| p.into_inner());
+    let json = crate::fixture::to_json(&state.read().to_tenant());
+    let bytes = serde_json::to_vec(&json).map_err(|err| err.to_string())?;
+    let mut next = path.clone().into_os_string();
+    next.push(".next");
+    let next = std::path::PathBuf::from(next);
+    {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&next)
+            .map_err(|err| format!("cannot write {}: {err}", next.display()))?;
+        file.write_all(&bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|err| format!("cannot write {}: {err}", next.display()))?;
+    }
+    std::fs::rename(&next, path).map_err(|err| format!("cannot write {}: {err}", path.display()))
 }
 
 /// Reads and checks the bearer token for a resource; `Err` is the 401 to return.

@@ -55,9 +55,6 @@ pub(crate) struct DirObject {
     /// The default representation with `@odata.type`, as embedded by `$expand=principal` and returned
     /// by directoryObject endpoints.
     pub default_json: String,
-    /// Every property but `signInActivity`, with `@odata.type`: what `getByIds` returns, made
-    /// once (objects never change after start-up) rather than per request.
-    pub full_json: String,
 }
 
 impl DirObject {
@@ -75,11 +72,7 @@ impl DirObject {
             m.insert(k.clone(), v.clone());
         }
         let default_json = serde_json::to_string(&Value::Object(m)).unwrap_or_else(|_| "{}".into());
-        let mut full = props.clone();
-        full.remove("signInActivity");
-        full.insert("@odata.type".into(), Value::String(kind.odata_type().into()));
-        let full_json = serde_json::to_string(&Value::Object(full)).unwrap_or_else(|_| "{}".into());
-        DirObject { kind, props, default_json, full_json }
+        DirObject { kind, props, default_json }
     }
     pub(crate) fn id(&self) -> &str {
         self.props.get("id").and_then(Value::as_str).unwrap_or_default()
@@ -205,8 +198,19 @@ impl Store {
                 objects.insert(id, DirObject::new(kind, m.clone()));
             }
         }
-        let roles: Vec<Map<String, Value>> =
-            t.role_definitions.iter().filter_map(|v| v.as_object().cloned()).collect();
+        // Served as rbacapplication-list-roledefinitions.md shows them: with the contained
+        // `inheritsPermissionsFrom` (ids), without `resourceScopes` (declared, deprecated, absent
+        // from the documented answer).
+        let roles: Vec<Map<String, Value>> = t
+            .role_definitions
+            .iter()
+            .filter_map(|v| v.as_object().cloned())
+            .map(|mut r| {
+                r.remove("resourceScopes");
+                r.entry("inheritsPermissionsFrom").or_insert_with(|| Value::Array(Vec::new()));
+                r
+            })
+            .collect();
         let role_json = roles
             .iter()
             .map(|r| {
@@ -255,6 +259,47 @@ impl Store {
             arm: t.arm.clone(),
             arm_eligibility: InstanceSet::from(&t.arm.role_eligibility_schedule_instances),
             arm_assignments: InstanceSet::from(&t.arm.role_assignment_schedule_instances),
+        }
+    }
+
+    /// The tenant as served now: removed instances left out, requests and audit events made
+    /// since start-up kept. (PIM for Groups requests are not part of a `Tenant`.)
+    pub(crate) fn to_tenant(&self) -> Tenant {
+        let objects = |ids: &[String]| -> Vec<Value> {
+            ids.iter()
+                .filter_map(|id| self.objects.get(id))
+                .map(|o| Value::Object(o.props.clone()))
+                .collect()
+        };
+        let live = |set: &InstanceSet| -> Vec<Value> {
+            set.items.iter().filter(|i| !i.removed).map(|i| Value::Object(i.props.clone())).collect()
+        };
+        let ordered = |m: &HashMap<String, Vec<String>>| {
+            m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        };
+        let mut arm = self.arm.clone();
+        arm.role_eligibility_schedule_instances = live(&self.arm_eligibility);
+        arm.role_assignment_schedule_instances = live(&self.arm_assignments);
+        Tenant {
+            id: self.tenant_id.clone(),
+            display_name: self.display_name.clone(),
+            default_domain: self.domain.clone(),
+            users: objects(&self.users),
+            groups: objects(&self.groups),
+            service_principals: objects(&self.service_principals),
+            role_definitions: self.roles.iter().cloned().map(Value::Object).collect(),
+            eligibility_instances: live(&self.eligibility),
+            assignment_instances: live(&self.assignments),
+            eligibility_requests: self.eligibility_requests.clone(),
+            assignment_requests: self.assignment_requests.clone(),
+            group_eligibility_instances: live(&self.group_eligibility),
+            group_assignment_instances: live(&self.group_assignments),
+            directory_audits: self.audits.clone(),
+            managers: self.managers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            group_members: ordered(&self.members),
+            group_owners: ordered(&self.owners),
+            clients: self.clients.clone(),
+            arm,
         }
     }
 

@@ -12,6 +12,7 @@ pub mod cloud;
 mod credential;
 mod error;
 pub mod holders;
+pub mod preflight;
 pub mod pull;
 pub mod remove;
 pub mod signin;
@@ -22,7 +23,7 @@ pub use client::{
     BATCH_LIMIT, BatchResponse, DEFAULT_MAX_CONCURRENCY, GraphClient, RawBatchResponse, RawPage,
     RetryPolicy,
 };
-pub use cloud::Cloud;
+pub use cloud::{Cloud, CloudUrlError};
 pub use credential::{
     ClientCertificate, app_only_certificate, app_only_secret, azure_cli, http_client,
 };
@@ -30,4 +31,4 @@ pub use error::GraphError;
 pub use pull::{Population, PullOptions, PullProgress, PullStage, pages_sha256, pull};
 pub use signin::{DeviceCode, Identity, InteractiveSignIn, PublicClient};
 pub use tokio_util::sync::CancellationToken;
-pub use vault::{KeychainVault, MemoryVault, TokenVault, default_vault};
+pub use vault::{FileVault, KeychainVault, MemoryVault, TokenVault, default_vault};

@@ -130,8 +130,17 @@ impl std::fmt::Debug for PullOptions<'_> {
 const FAN_OUT: usize = 64;
 /// Graph's limit for `directoryObjects/getByIds`.
 const GET_BY_IDS_LIMIT: usize = 1000;
-/// Instances per page: the most Graph serves, so a big role is a few sequential pages.
+/// Page size asked where the documentation states `$top` (`/groups`: "default and maximum page
+/// sizes are 100 and 999"; the audit log). The PIM instance lists and `transitiveMembers` do not
+/// document `$top`, so they are read at the service's own page size.
 const TOP: usize = 999;
+/// What `getByIds` is asked to return. Without `$select` Graph v1.0 answers "incomplete"
+/// objects (graph-docs README fact 13, known-issues.md): `accountEnabled` and `userType` would
+/// be missing, and with them the disabled-account and inactive-guest recommendations. Each
+/// property is one Recert reads: users' `userPrincipalName`, `mail`, `accountEnabled` and
+/// `userType`, service principals' `appId`, groups' `mailNickname`.
+pub const GET_BY_IDS_SELECT: &str =
+    "id,displayName,userPrincipalName,mail,accountEnabled,userType,appId,mailNickname";
 const ACTIVATION_COMPLETED: &str = "Add member to role completed (PIM activation)";
 
 struct Reporter<'a> {
@@ -323,7 +332,7 @@ struct IdOnly {
     id: Option<String>,
 }
 
-/// A user's `$batch` step: `$select=id,signInActivity&$expand=manager($select=id)`.
+/// A user's `$batch` step: `$select=id,signInActivity&$expand=manager($levels=1;$select=id)`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UserStep {
@@ -411,9 +420,8 @@ async fn directory_roles(
 ) -> Result<Part, GraphError> {
     let report = Reporter::new(options, PullStage::DirectoryRoles);
     let cloud = client.cloud();
-    let roles_url = cloud.graph_url(
-        "roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId",
-    );
+    // rbacapplication-list-roledefinitions.md documents `$filter` and `$expand` only: no `$select`.
+    let roles_url = cloud.graph_url("roleManagement/directory/roleDefinitions");
     let (role_values, mut pages) = match client.get_all(&roles_url).await {
         Ok(found) => found,
         Err(err) => match gap_reason(&err) {
@@ -444,13 +452,11 @@ async fn directory_roles(
     let partitions: Vec<(String, AssignmentKind, (String, String))> = roles
         .iter()
         .flat_map(|role| {
-            // `principal($select=id)` (the only nested select Graph allows there) adds each
-            // holder's `@odata.type`, so users can be asked for their manager before the bulk
-            // `getByIds` has answered.
-            let query = format!(
-                "$filter=roleDefinitionId eq '{}'&$expand=principal($select=id)&$top={TOP}",
-                role.id
-            );
+            // `$select`, `$filter` and `$expand` are what these lists document; the filter is
+            // the one Microsoft's own access-review scopes use. No `$top` (undocumented here) and
+            // no nested options in an `$expand` (reported to fail with 400): the holders' types
+            // come from `getByIds`, which resolves them anyway.
+            let query = format!("$filter=roleDefinitionId eq '{}'", role.id);
             [
                 (
                     cloud.graph_url(&format!(
@@ -945,7 +951,7 @@ async fn resolve(
     ids: &[String],
     report: &Reporter<'_>,
 ) -> Result<(Vec<Principal>, Vec<RawPage>), GraphError> {
-    let url = client.cloud().graph_url("directoryObjects/getByIds");
+    let url = client.cloud().graph_url(&format!("directoryObjects/getByIds?$select={GET_BY_IDS_SELECT}"));
     // Owned chunks: a stream over borrowed slices makes this future not `Send` for every
     // lifetime, which the window's command runtime requires.
     let chunks: Vec<Vec<String>> = ids.chunks(GET_BY_IDS_LIMIT).map(<[String]>::to_vec).collect();
@@ -1115,7 +1121,8 @@ pub async fn pull(
 /// Asks each user's manager and last sign-in, one `$batch` step per user: `$expand=manager`
 /// rather than `/manager`, which answers 404 for "no manager" and would need a second step, and
 /// only the manager's id (`getByIds` resolves managers with everyone else): the whole object
-/// would be most of the bytes of 20,000 steps, read for nothing.
+/// would be most of the bytes of 20,000 steps, read for nothing. The nested `$select` comes with
+/// `$levels`, as user-list-manager.md requires (`$levels=1`: the immediate manager only).
 /// Returns the answers in the order of `users`, each with its page.
 async fn user_steps(
     client: &GraphClient,
@@ -1125,7 +1132,7 @@ async fn user_steps(
 ) -> Result<Vec<(String, Option<String>, Option<DateTime<Utc>>, Option<RawPage>)>, GraphError> {
     let urls: Vec<String> = users
         .iter()
-        .map(|u| format!("/users/{u}?$select={select}&$expand=manager($select=id)"))
+        .map(|u| format!("/users/{u}?$select={select}&$expand=manager($levels=1;$select=id)"))
         .collect();
     let answers = batched(client, urls, report).await?;
     let mut out = Vec::with_capacity(users.len());
@@ -1200,68 +1207,90 @@ async fn principals(
         user_steps(client, known_users.iter().cloned().collect(), select, &managers_report);
     let rest = async {
         let mut pages = Vec::new();
-        let mut gaps = Vec::new();
-        let mut group_members = Vec::new();
         let ids: Vec<String> = wanted.iter().cloned().collect();
         let (found, found_pages) = resolve(client, &ids, &principals_report).await?;
         pages.extend(found_pages);
         let mut principals: BTreeMap<String, Principal> =
             found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
 
-        // Members of the groups that hold directory or Azure roles, so "via group X" can be shown.
-        let holders: BTreeSet<String> = assignments()
-            .filter(|a| a.surface != Surface::PimGroup)
-            .map(|a| a.principal_id.to_ascii_lowercase())
-            .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
-            .collect();
-        let holders: Vec<String> = holders.into_iter().collect();
-        let urls: Vec<String> = holders
-            .iter()
-            .map(|g| format!("/groups/{g}/transitiveMembers?$select=id&$top={TOP}"))
-            .collect();
-        let answers = batched(client, urls, &members_report).await?;
-        for (group, answer) in holders.iter().zip(answers) {
-            let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
-                Ok(found) => found,
-                Err(err) => {
-                    let Some(reason) = gap_reason(&err) else { return Err(err) };
-                    // Who reaches a role through this group is unknown: a hole in that surface.
-                    let surface = assignments()
-                        .find(|a| a.principal_id.eq_ignore_ascii_case(group))
-                        .map_or(Surface::DirectoryRole, |a| a.surface);
-                    let name = principals.get(group).map(|p| p.display_name.as_str());
-                    push_gap(
-                        &mut gaps,
-                        gap(GapArea::of(surface), Some((group, name)), reason, &err),
-                    );
-                    continue;
-                }
-            };
-            pages.extend(member_pages);
-            for member in members.into_iter().filter_map(|m| filled(m.id)) {
-                group_members.push(GroupMember {
-                    group_id: group.clone(),
-                    member_id: member.to_ascii_lowercase(),
-                });
-            }
-        }
-        let missing: Vec<String> = group_members
-            .iter()
-            .map(|m: &GroupMember| m.member_id.clone())
-            .filter(|id| !principals.contains_key(id))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let (found, found_pages) = resolve(client, &missing, &members_report).await?;
-        pages.extend(found_pages);
-        principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
-
-        let later_users: Vec<String> = principals
+        // The users `getByIds` typed are asked for their manager and last sign-in at once, beside
+        // the members of role-holding groups (their own users follow).
+        let resolved_users: Vec<String> = principals
             .iter()
             .filter(|(id, p)| p.kind == PrincipalKind::User && !known_users.contains(*id))
             .map(|(id, _)| id.clone())
             .collect();
-        let later = user_steps(client, later_users, select, &managers_report).await?;
+        let resolved_steps = user_steps(client, resolved_users, select, &managers_report);
+        let members = async {
+            let mut pages = Vec::new();
+            let mut group_members = Vec::new();
+            let mut gaps = Vec::new();
+            // Members of the groups that hold directory or Azure roles, so "via group X" can be
+            // shown.
+            let holders: BTreeSet<String> = assignments()
+                .filter(|a| a.surface != Surface::PimGroup)
+                .map(|a| a.principal_id.to_ascii_lowercase())
+                .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
+                .collect();
+            let holders: Vec<String> = holders.into_iter().collect();
+            let urls: Vec<String> = holders
+                .iter()
+                // group-list-transitivemembers.md states `$search`, `$count`, `$filter` and
+                // shows `$select`; `$top` is not stated, so the service's page size applies.
+                .map(|g| format!("/groups/{g}/transitiveMembers?$select=id"))
+                .collect();
+            let answers = batched(client, urls, &members_report).await?;
+            for (group, answer) in holders.iter().zip(answers) {
+                let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
+                    Ok(found) => found,
+                    Err(err) => {
+                        let Some(reason) = gap_reason(&err) else { return Err(err) };
+                        // Who reaches a role through this group is unknown: a hole in that surface.
+                        let surface = assignments()
+                            .find(|a| a.principal_id.eq_ignore_ascii_case(group))
+                            .map_or(Surface::DirectoryRole, |a| a.surface);
+                        let name = principals.get(group).map(|p| p.display_name.as_str());
+                        push_gap(
+                            &mut gaps,
+                            gap(GapArea::of(surface), Some((group, name)), reason, &err),
+                        );
+                        continue;
+                    }
+                };
+                pages.extend(member_pages);
+                for member in members.into_iter().filter_map(|m| filled(m.id)) {
+                    group_members.push(GroupMember {
+                        group_id: group.clone(),
+                        member_id: member.to_ascii_lowercase(),
+                    });
+                }
+            }
+            let missing: Vec<String> = group_members
+                .iter()
+                .map(|m: &GroupMember| m.member_id.clone())
+                .filter(|id| !principals.contains_key(id))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let (found, found_pages) = resolve(client, &missing, &members_report).await?;
+            pages.extend(found_pages);
+            let found: Vec<Principal> = found;
+            let member_users: Vec<String> = found
+                .iter()
+                .filter(|p| p.kind == PrincipalKind::User)
+                .map(|p| p.id.to_ascii_lowercase())
+                .filter(|id| !known_users.contains(id))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let later = user_steps(client, member_users, select, &managers_report).await?;
+            Ok::<_, GraphError>((found, group_members, pages, gaps, later))
+        };
+        let (resolved, (found, group_members, member_pages, gaps, later)) =
+            futures_util::try_join!(resolved_steps, members)?;
+        pages.extend(member_pages);
+        principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+        let later: Vec<_> = resolved.into_iter().chain(later).collect();
         Ok::<_, GraphError>((principals, group_members, pages, gaps, later))
     };
     let (first, (mut principals, group_members, pages, gaps, later)) =
@@ -1313,6 +1342,9 @@ fn merge_activations(audited: Vec<Activation>, instances: Vec<Activation>) -> Ve
     }
     out
 }
+
+#[cfg(test)]
+mod conformance;
 
 #[cfg(test)]
 mod tests {

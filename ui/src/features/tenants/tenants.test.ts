@@ -1,6 +1,7 @@
 // The tenant form's checks and labels: what each cloud and sign-in needs before saving.
 import { describe, expect, it } from "vitest";
-import { authLabel, blankSettings, cloudLabel, settingsProblems } from "./tenants";
+import type { TenantCheckDto } from "../../ipc";
+import { authLabel, blankSettings, checkMark, checkSummary, cloudLabel, settingsProblems, signInChoices } from "./tenants";
 
 const good = {
   ...blankSettings(),
@@ -25,12 +26,30 @@ describe("tenant settings", () => {
     expect(settingsProblems({ ...good, cloud: "custom", baseUrl: "" }).baseUrl).toBeDefined();
     expect(settingsProblems({ ...good, cloud: "custom", baseUrl: "https://127.0.0.1:8443" })).toEqual({});
     expect(settingsProblems({ ...good, auth: "appCertificate" }).certificatePath).toBeDefined();
-    expect(settingsProblems({ ...good, auth: "azureCli", clientId: "" })).toEqual({});
+    expect(settingsProblems({ ...good, auth: "azureCli", clientId: "" }).auth).toMatch(/none of the permissions PIM needs/);
+    expect(signInChoices).not.toContain("azureCli");
   });
 
   it("labels clouds and sign-ins, keeping unknown values readable", () => {
     expect(cloudLabel("usGovernment")).toBe("US Government");
     expect(authLabel("appSecret")).toBe("App with a client secret");
     expect(cloudLabel("mars")).toBe("mars");
+  });
+});
+
+describe("tenant check", () => {
+  const row = (state: "pass" | "fail" | "skipped") => ({ area: "permission", name: "x", state, detail: "", fix: state === "fail" ? "grant it" : null });
+  const check = (connected: boolean, states: ("pass" | "fail" | "skipped")[]): TenantCheckDto => ({
+    tenantId: "fabrikam", connected, identity: null, delegated: false, checkedAt: "2026-01-01T00:00:00Z", rows: states.map(row),
+  });
+
+  it("says whether the tenant can be used and how many checks failed", () => {
+    expect(checkSummary(check(true, ["pass", "pass"]))).toBe("All 2 checks passed.");
+    expect(checkSummary(check(true, ["pass", "fail", "pass"]))).toMatch(/1 of 3 checks failed/);
+    expect(checkSummary(check(false, ["fail", "skipped"]))).toMatch(/^Not connected/);
+  });
+
+  it("marks each state", () => {
+    expect([checkMark("pass"), checkMark("fail"), checkMark("skipped")]).toEqual(["✓", "✗", "–"]);
   });
 });

@@ -1,6 +1,6 @@
 // The tenant form's pure parts: blank settings, labels, and the checks made before saving (the
 // backend checks again and has the last word).
-import type { TenantSettingsDto } from "../../ipc";
+import type { CheckStateDto, TenantCheckDto, TenantSettingsDto } from "../../ipc";
 
 export function blankSettings(): TenantSettingsDto {
   return { id: "", name: "", tenantGuid: "", cloud: "public", auth: "interactive", clientId: "", baseUrl: "", certificatePath: "" };
@@ -17,8 +17,11 @@ const auths: Record<string, string> = {
   interactive: "People sign in",
   appSecret: "App with a client secret",
   appCertificate: "App with a certificate",
-  azureCli: "Azure CLI sign-in",
+  azureCli: "Azure CLI sign-in (cannot pull)",
 };
+
+/** The sign-ins a new tenant may use. The Azure CLI's is not one: its Graph token carries none of the permissions PIM needs. */
+export const signInChoices = ["interactive", "appSecret", "appCertificate"] as const;
 
 export const cloudLabel = (cloud: string): string => clouds[cloud] ?? cloud;
 export const authLabel = (auth: string): string => auths[auth] ?? auth;
@@ -38,7 +41,20 @@ export function settingsProblems(s: TenantSettingsDto): Partial<Record<keyof Ten
     const base = (s.baseUrl ?? "").trim();
     if (!/^https?:\/\/[^\s/]+/.test(base)) out.baseUrl = "A custom cloud needs its base URL, e.g. https://login.example.test.";
   }
-  if (s.auth !== "azureCli" && !guid.test((s.clientId ?? "").trim())) out.clientId = "The app registration's client id is a GUID.";
+  if (s.auth === "azureCli") out.auth = "The Azure CLI's token for Microsoft Graph carries none of the permissions PIM needs: register an app and sign in through it.";
+  else if (!guid.test((s.clientId ?? "").trim())) out.clientId = "The app registration's client id is a GUID.";
   if (s.auth === "appCertificate" && !(s.certificatePath ?? "").trim()) out.certificatePath = "Name the PEM file with the certificate and its key.";
   return out;
+}
+
+const marks: Record<CheckStateDto, string> = { pass: "✓", fail: "✗", skipped: "–" };
+export const checkMark = (state: CheckStateDto): string => marks[state];
+
+/** One line for a preflight: how many checks passed, and whether the tenant can be used. */
+export function checkSummary(check: TenantCheckDto): string {
+  const failed = check.rows.filter((r) => r.state === "fail").length;
+  const passed = check.rows.filter((r) => r.state === "pass").length;
+  if (!check.connected) return `Not connected: no Graph read succeeded (${failed} of ${check.rows.length} checks failed).`;
+  if (failed === 0) return `All ${passed} checks passed.`;
+  return `Connected, but ${failed} of ${check.rows.length} checks failed: each says what to fix.`;
 }

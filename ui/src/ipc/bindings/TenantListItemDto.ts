@@ -6,4 +6,12 @@ import type { TenantSettingsDto } from "./TenantSettingsDto";
 /**
  * A known tenant with how it is reached and who is signed in.
  */
-export type TenantListItemDto = { tenant: TenantDto, settings: TenantSettingsDto | null, connected: boolean, signedIn: SignedInDto | null, };
+export type TenantListItemDto = { tenant: TenantDto, settings: TenantSettingsDto | null, 
+/**
+ * A token was obtained and a Graph read succeeded in this session (a check or a pull).
+ */
+connected: boolean, 
+/**
+ * Why it is not connected, when something was tried (or that nothing was yet).
+ */
+problem: string | null, signedIn: SignedInDto | null, };

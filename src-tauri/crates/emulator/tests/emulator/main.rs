@@ -3,9 +3,11 @@
 mod arm;
 mod azure;
 mod common;
+mod conformance;
 mod directory;
 mod faults;
 mod fixtures;
+mod home;
 mod login;
 mod requests;
 mod roles;

@@ -279,3 +279,48 @@ pub(crate) async fn layer(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_refusals_hit_only_their_objects() {
+        let f = Faults {
+            forbidden_groups: vec!["G1".into()],
+            deleted_groups: vec!["g2".into()],
+            resource_group_only_subscriptions: vec!["/subscriptions/s1".into()],
+            audit_unlicensed: true,
+            ..Faults::default()
+        };
+        let pim = "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances";
+        let arm = "/providers/Microsoft.Authorization";
+        // (path and query as received, the status refused with, if any)
+        let cases: [(String, Option<u16>); 9] = [
+            (format!("{pim}?$filter=groupId%20eq%20'g1'"), Some(403)),
+            (format!("{pim}?$filter=groupId eq 'g1'"), Some(403)),
+            ("/v1.0/groups/g1/transitiveMembers?$select=id".into(), Some(403)),
+            (format!("{pim}?$filter=groupId%20eq%20'g2'"), Some(404)),
+            (format!("{pim}?$filter=groupId%20eq%20'g3'"), None),
+            (
+                format!(
+                    "/subscriptions/s1{arm}/roleEligibilityScheduleInstances?api-version=2020-10-01"
+                ),
+                Some(403),
+            ),
+            (format!("/subscriptions/s1{arm}/roleDefinitions?api-version=2022-04-01"), None),
+            (
+                format!(
+                    "/subscriptions/s2{arm}/roleAssignmentScheduleInstances?api-version=2020-10-01"
+                ),
+                None,
+            ),
+            ("/v1.0/auditLogs/directoryAudits?$top=999".into(), Some(403)),
+        ];
+        for (path, status) in cases {
+            let got = refusal(&f, &path).map(|e| e.status.as_u16());
+            assert_eq!(got, status, "{path}");
+        }
+        assert!(refusal(&Faults::default(), "/v1.0/auditLogs/directoryAudits").is_none());
+    }
+}

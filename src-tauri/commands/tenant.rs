@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use recert_app::campaigns::dto::IdentityDto;
 use recert_app::dto::{
-    ActingDto, DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, TenantCheckDto,
-    TenantDto, TenantListItemDto, TenantSettingsDto,
+    ActingDto, DeviceCodeDto, PullDto, PullProgressDto, RoleSummaryDto, TenantCheckDto, TenantDto,
+    TenantListItemDto, TenantSettingsDto,
 };
 use recert_app::{AppError, CancellationToken, ErrorCode};
 use tauri::ipc::Channel;

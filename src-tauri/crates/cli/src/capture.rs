@@ -363,7 +363,10 @@ fn pseudonymize(fixture: &mut Fixture, domain: &str) -> Vec<(String, String)> {
         let Some(user) = fixture.users.items.get_mut(key) else { continue };
         let number = n + 1;
         let guest = user.get("userType").and_then(Value::as_str) == Some("Guest")
-            || user.get("userPrincipalName").and_then(Value::as_str).is_some_and(|u| u.contains("#EXT#"));
+            || user
+                .get("userPrincipalName")
+                .and_then(Value::as_str)
+                .is_some_and(|u| u.contains("#EXT#"));
         let upn = if guest {
             format!("guest{number}_example.com#EXT#@{domain}")
         } else {

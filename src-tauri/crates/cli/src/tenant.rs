@@ -3,8 +3,8 @@
 //! person's refresh token goes to the OS keychain.
 
 use clap::{Args, Subcommand};
-use recert_app::{AppError, ErrorCode};
 use recert_app::dto::{CheckStateDto, PullProgressDto, TenantSettingsDto};
+use recert_app::{AppError, ErrorCode};
 
 use crate::session::Session;
 

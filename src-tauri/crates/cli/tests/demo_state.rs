@@ -44,8 +44,10 @@ fn removals_applied_by_one_process_are_verified_by_the_next() {
     assert_eq!(counts["verifiedRemoved"].as_u64(), Some(succeeded), "{verified}");
 
     // And a fresh pull in yet another process no longer finds them.
-    let before = demo["pull"]["eligible"].as_u64().unwrap_or(0) + demo["pull"]["active"].as_u64().unwrap_or(0);
+    let before = demo["pull"]["eligible"].as_u64().unwrap_or(0)
+        + demo["pull"]["active"].as_u64().unwrap_or(0);
     let pulled = cli(data, &["tenant", "pull", "demo"]);
-    let after = pulled["pull"]["eligible"].as_u64().unwrap_or(0) + pulled["pull"]["active"].as_u64().unwrap_or(0);
+    let after = pulled["pull"]["eligible"].as_u64().unwrap_or(0)
+        + pulled["pull"]["active"].as_u64().unwrap_or(0);
     assert!(after < before, "the pull sees fewer assignments: {before} then {after}");
 }

@@ -238,7 +238,10 @@ async fn a_saved_tenant_runs_a_whole_campaign_from_the_cli() {
         .filter(|m| m.path.contains("roleEligibilityScheduleRequests") && m.status < 300)
         .collect();
     assert_eq!(removals.len(), 3, "{removals:?}");
-    assert!(removals.iter().all(|m| m.caller.as_deref() == Some(admin_id.as_str())), "{removals:?}");
+    assert!(
+        removals.iter().all(|m| m.caller.as_deref() == Some(admin_id.as_str())),
+        "{removals:?}"
+    );
 
     let pdf = dir.path().join("binder.pdf");
     let pdf = pdf.to_str().expect("a path");
@@ -299,7 +302,8 @@ async fn an_app_only_tenant_reads_with_its_secret_from_the_environment() {
 
     // The preflight with every permission: all ✓, and the tenant shows as connected.
     let with_secret = [("RECERT_CLIENT_SECRET", secret.as_str())];
-    let (ok, stdout, stderr) = cli.run_with(&["tenant", "check", "fabrikam", "--json"], &with_secret);
+    let (ok, stdout, stderr) =
+        cli.run_with(&["tenant", "check", "fabrikam", "--json"], &with_secret);
     assert!(ok, "{stderr}\n{stdout}");
     let checked: Value = serde_json::from_str(&stdout).expect("JSON");
     assert_eq!(checked["check"]["connected"], true, "{checked:#}");
@@ -336,8 +340,9 @@ async fn an_app_only_tenant_reads_with_its_secret_from_the_environment() {
     };
     let fix = failed("RoleEligibilitySchedule.ReadWrite.Directory")["fix"].as_str().unwrap_or("");
     assert!(
-        fix.contains("application Microsoft Graph permission RoleEligibilitySchedule.ReadWrite.Directory")
-            && fix.contains("admin consent"),
+        fix.contains(
+            "application Microsoft Graph permission RoleEligibilitySchedule.ReadWrite.Directory"
+        ) && fix.contains("admin consent"),
         "{fix}"
     );
     failed("AuditLog.Read.All");
@@ -447,9 +452,10 @@ async fn a_captured_tenant_serves_the_same_population() {
     }
 
     // Served by another emulator and pulled again: the same population.
-    let replay = Emulator::start(Tenant::from_fixture_file(&fixture).expect("it loads"), Options::default())
-        .await
-        .expect("the replay");
+    let replay =
+        Emulator::start(Tenant::from_fixture_file(&fixture).expect("it loads"), Options::default())
+            .await
+            .expect("the replay");
     assert_eq!(replay.tenant_id(), emulator.tenant_id());
     let replay_pem = dir.path().join("replay.pem");
     std::fs::write(&replay_pem, replay.certificate_pem().expect("TLS")).expect("write");
@@ -469,7 +475,8 @@ async fn a_captured_tenant_serves_the_same_population() {
         "--client-id",
         &client_id,
     ]);
-    let (ok, stdout, stderr) = cli.run_with(&["tenant", "pull", "replayed", "--json"], &with_secret);
+    let (ok, stdout, stderr) =
+        cli.run_with(&["tenant", "pull", "replayed", "--json"], &with_secret);
     assert!(ok, "{stderr}");
     let after: Value = serde_json::from_str(&stdout).expect("JSON");
     for key in ["eligible", "active", "roles", "principals", "groupMembers"] {

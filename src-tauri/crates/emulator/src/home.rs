@@ -102,10 +102,7 @@ pub async fn serve_home(
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Err(state(format!(
-        "another process holds {} but does not answer: {last}",
-        lock_path.display()
-    )))
+    Err(state(format!("another process holds {} but does not answer: {last}", lock_path.display())))
 }
 
 async fn serve_here(

@@ -272,7 +272,11 @@ impl Store {
                 .collect()
         };
         let live = |set: &InstanceSet| -> Vec<Value> {
-            set.items.iter().filter(|i| !i.removed).map(|i| Value::Object(i.props.clone())).collect()
+            set.items
+                .iter()
+                .filter(|i| !i.removed)
+                .map(|i| Value::Object(i.props.clone()))
+                .collect()
         };
         let ordered = |m: &HashMap<String, Vec<String>>| {
             m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()

@@ -141,13 +141,7 @@ fn fail(
 }
 
 fn skipped(area: &'static str, name: impl Into<String>, why: &str) -> Check {
-    Check {
-        area,
-        name: name.into(),
-        state: CheckState::Skipped,
-        detail: why.into(),
-        fix: None,
-    }
+    Check { area, name: name.into(), state: CheckState::Skipped, detail: why.into(), fix: None }
 }
 
 /// What to grant for `permission`, by kind of token.
@@ -190,7 +184,10 @@ fn read_fix(err: &GraphError, delegated: bool) -> String {
 pub async fn preflight(client: &GraphClient) -> Preflight {
     let mut out = Preflight::default();
     let cloud = client.cloud().clone();
-    let token = match client.bearer(&cloud.graph_url("/roleManagement/directory/roleDefinitions")).await {
+    let token = match client
+        .bearer(&cloud.graph_url("/roleManagement/directory/roleDefinitions"))
+        .await
+    {
         Ok(token) => token,
         Err(err) => {
             let fix = match &err {
@@ -252,9 +249,12 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
     let readable = claims.is_object();
     for needed in NEEDED {
         let has = |p: &str| granted.iter().any(|g| g.eq_ignore_ascii_case(p));
-        let by = std::iter::once(needed.permission).chain(needed.also.iter().copied()).find(|p| has(p));
+        let by =
+            std::iter::once(needed.permission).chain(needed.also.iter().copied()).find(|p| has(p));
         out.checks.push(match by {
-            Some(p) => pass("permission", needed.permission, format!("granted ({p}): {}", needed.why)),
+            Some(p) => {
+                pass("permission", needed.permission, format!("granted ({p}): {}", needed.why))
+            }
             None if !readable => skipped(
                 "permission",
                 needed.permission,
@@ -335,7 +335,9 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
     // Sign-in activity needs P1 as well as AuditLog.Read.All; at most 120 users a page with it.
     let sign_ins = cloud.graph_url("/users?$select=id,signInActivity&$top=1");
     out.checks.push(match client.get_as::<Listed>(&sign_ins).await {
-        Ok(_) => pass("licence", "Microsoft Entra ID P1 (last sign-in)", "sign-in activity is readable"),
+        Ok(_) => {
+            pass("licence", "Microsoft Entra ID P1 (last sign-in)", "sign-in activity is readable")
+        }
         Err(err @ GraphError::NotLicensed { .. }) => fail(
             "licence",
             "Microsoft Entra ID P1 (last sign-in)",

@@ -235,7 +235,9 @@ mod tests {
             .map(|i| {
                 let path = path.clone();
                 std::thread::spawn(move || {
-                    FileVault::new(&path).store(&format!("t{i}"), &format!("rt{i}")).expect("stored")
+                    FileVault::new(&path)
+                        .store(&format!("t{i}"), &format!("rt{i}"))
+                        .expect("stored")
                 })
             })
             .collect();

@@ -19,8 +19,11 @@ fn here(served: Served) -> recert_emulator::Emulator {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kept_tenant_outlives_its_server_and_is_shared_while_it_runs() {
     let dir = tempfile::tempdir().expect("a temp dir");
-    let first =
-        here(serve_home(dir.path(), "demo-tenant", Tenant::demo, Options::default()).await.expect("served"));
+    let first = here(
+        serve_home(dir.path(), "demo-tenant", Tenant::demo, Options::default())
+            .await
+            .expect("served"),
+    );
     assert!(dir.path().join("demo-tenant.json").exists(), "the fresh tenant is kept at once");
 
     // A second user of the directory finds the first server rather than starting a copy.
@@ -60,9 +63,14 @@ async fn a_kept_tenant_outlives_its_server_and_is_shared_while_it_runs() {
 
     // The next server starts from the kept state: the removal is still there.
     let again = here(
-        serve_home(dir.path(), "demo-tenant", || panic!("the kept tenant is used"), Options::default())
-            .await
-            .expect("served again"),
+        serve_home(
+            dir.path(),
+            "demo-tenant",
+            || panic!("the kept tenant is used"),
+            Options::default(),
+        )
+        .await
+        .expect("served again"),
     );
     let kept = again.snapshot();
     let ids = |t: &Tenant| -> Vec<Value> {

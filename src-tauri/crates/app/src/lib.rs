@@ -12,7 +12,9 @@ pub mod dto;
 mod error;
 pub mod evidence;
 mod population;
+mod record;
 pub mod remediation;
+mod signing;
 mod tenants;
 
 pub use context::{App, Clock, TenantAuth, TenantConnection};

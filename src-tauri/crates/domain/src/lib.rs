@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod authority;
 pub mod campaign;
+pub mod findings;
 pub mod population;
 pub mod principal;
 pub mod recommendation;

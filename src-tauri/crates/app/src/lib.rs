@@ -13,7 +13,9 @@ pub mod dto;
 mod error;
 pub mod evidence;
 mod population;
+mod record;
 pub mod remediation;
+mod signing;
 mod tenants;
 
 pub use capture::CapturedPage;

@@ -8,6 +8,7 @@ pub mod authority;
 pub mod campaign;
 pub mod gap;
 pub mod history;
+pub mod findings;
 pub mod population;
 pub mod principal;
 pub mod recommendation;

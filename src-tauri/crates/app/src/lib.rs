@@ -14,6 +14,7 @@ pub mod evidence;
 mod population;
 pub mod remediation;
 mod tenants;
+pub mod updates;
 
 pub use context::{App, Clock, TenantAuth, TenantConnection};
 pub use error::{AppError, ErrorCode};

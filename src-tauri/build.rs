@@ -54,6 +54,8 @@ const COMMANDS: &[&str] = &[
     "audit_log",
     "audit_kinds",
     "audit_chain",
+    "update_status",
+    "update_install",
 ];
 
 fn main() {

@@ -30,6 +30,7 @@ import type { TenantCheckDto } from "./bindings/TenantCheckDto";
 import type { TenantCheckRowDto } from "./bindings/TenantCheckRowDto";
 import type { TenantListItemDto } from "./bindings/TenantListItemDto";
 import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
+import type { UpdateStatusDto } from "./bindings/UpdateStatusDto";
 import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
 import type { VerifyReportDto } from "./bindings/VerifyReportDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
@@ -62,6 +63,7 @@ export type {
   TenantCheckRowDto,
   TenantListItemDto,
   TenantSettingsDto,
+  UpdateStatusDto,
   DeviceCodeDto,
   VerifyReportDto,
   WorklistPageDto,
@@ -197,4 +199,8 @@ export const ipc = {
   auditKinds: () => call<string[]>("audit_kinds"),
   /** Re-hashes the whole log; slow on long logs, so call it once per visit. */
   auditChain: () => call<AuditChainDto>("audit_chain"),
+  /** What the last look for a new release found (the shell looks at most daily, by policy). */
+  updateStatus: () => call<UpdateStatusDto>("update_status"),
+  /** Installs the release found (its signature checked first) and restarts into it. */
+  updateInstall: () => call<void>("update_install"),
 };

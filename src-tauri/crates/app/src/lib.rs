@@ -17,6 +17,7 @@ mod record;
 pub mod remediation;
 mod signing;
 mod tenants;
+pub mod updates;
 
 pub use capture::CapturedPage;
 pub use context::{App, Clock, TOKEN_FILE, TenantAuth, TenantConnection};

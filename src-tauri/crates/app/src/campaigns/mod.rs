@@ -422,10 +422,47 @@ impl App {
         Ok(closed)
     }
 
+    /// Locks the schedule's lock file beside the database for one run of the schedule, so that
+    /// the window's scheduler and `recert-cli run-due` (or two windows) never run it at once on
+    /// this machine. The lock is the system's: it goes away with the process that holds it,
+    /// however that process ends. `None` for a database in memory (nothing else can share it).
+    fn schedule_lock(&self) -> Result<Option<std::fs::File>, AppError> {
+        let Some(db) = &self.db_path else { return Ok(None) };
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(".schedule.lock");
+        let path = db.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::Storage,
+                    format!("cannot open the schedule lock {}: {err}", path.display()),
+                )
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::new(
+                ErrorCode::Conflict,
+                "the schedule is being run by another Recert process on this machine (the \
+                 window's scheduler or recert-cli run-due); this run did nothing, the next will \
+                 pick up whatever is still due",
+            )),
+            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("cannot lock {}: {err}", path.display()),
+            )),
+        }
+    }
+
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
     /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
-    /// (a tenant without admins among them) does not stop the others.
+    /// (a tenant without admins among them) does not stop the others. One run at a time per
+    /// database: a second, from another window or a cron job meanwhile, is refused (`Conflict`).
     pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
+        let _schedule = self.schedule_lock()?;
         let now = self.now();
         let mut report = RunDueDto::default();
         let app = self.clone();

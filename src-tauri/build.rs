@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "campaigns",
     "campaign",
     "campaign_open",
+    "campaign_gaps",
     "campaign_close",
     "run_due",
     "worklist",
@@ -53,6 +54,8 @@ const COMMANDS: &[&str] = &[
     "audit_log",
     "audit_kinds",
     "audit_chain",
+    "update_status",
+    "update_install",
 ];
 
 fn main() {

@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod scheduler;
+mod updates;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -78,6 +79,34 @@ fn data_dir(handle: &tauri::AppHandle) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".recert"))
 }
 
+/// Who counts as the same instance on Linux (a D-Bus name): the app on the same data directory,
+/// so a second launch hands over to the window already open on that database, while a
+/// side-by-side install with its own `RECERT_DATA_DIR` runs as an instance of its own.
+fn instance_id() -> String {
+    use std::hash::{Hash, Hasher};
+    let base = "app.recert.desktop";
+    match std::env::var_os("RECERT_DATA_DIR") {
+        None => base.into(),
+        Some(dir) => {
+            let dir = std::fs::canonicalize(&dir).unwrap_or_else(|_| PathBuf::from(dir));
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            dir.hash(&mut hasher);
+            // A D-Bus name element may not start with a digit.
+            format!("{base}.data{:016x}", hasher.finish())
+        }
+    }
+}
+
+/// Brings the main window to the front (a second launch of the app asked for it).
+fn show_main_window(handle: &tauri::AppHandle) {
+    if let Some(window) = handle.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+    tracing::info!("a second launch was handed over to this window");
+}
+
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -86,6 +115,15 @@ pub fn run() {
         )
         .init();
     let result = tauri::Builder::default()
+        // First of all: a second launch on the same data focuses this window and exits before
+        // it opens the database or starts anything.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance_id())
+                .callback(|handle, _args, _cwd| show_main_window(handle))
+                .build(),
+        )
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(|tauri_app| {
             let data_dir = data_dir(tauri_app.handle());
             let app = recert_app::App::open(
@@ -108,6 +146,8 @@ pub fn run() {
             });
             let demo = demo::DemoTenant::start(app.clone(), data_dir.clone());
             scheduler::start(app.clone(), demo.clone());
+            tauri_app.manage(updates::Updates::new(tauri_app.handle(), &data_dir));
+            updates::start(tauri_app.handle().clone());
             tauri_app.manage(Shell {
                 app,
                 demo,
@@ -143,6 +183,7 @@ pub fn run() {
             commands::campaigns::campaigns,
             commands::campaigns::campaign,
             commands::campaigns::campaign_open,
+            commands::campaigns::campaign_gaps,
             commands::campaigns::campaign_close,
             commands::campaigns::run_due,
             commands::worklist::worklist,
@@ -163,6 +204,8 @@ pub fn run() {
             commands::audit::audit_log,
             commands::audit::audit_kinds,
             commands::audit::audit_chain,
+            commands::updates::update_status,
+            commands::updates::update_install,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -1,6 +1,7 @@
 //! The scheduler inside the running app: opens campaigns when due, closes them at their deadline
 //! and records missed windows, once a minute — the same `run_due` that `recert-cli run-due` runs
-//! from cron or Task Scheduler when the app is closed.
+//! from cron or Task Scheduler when the app is closed. Both take the schedule's lock file beside
+//! the database, so on one machine the schedule runs once at a time, whoever starts it.
 
 use std::time::Duration;
 
@@ -24,6 +25,10 @@ pub fn start(app: recert_app::App, demo: DemoTenant) {
                     for failure in &report.failed {
                         tracing::warn!(%failure, "scheduled campaign work failed");
                     }
+                }
+                // Another process (a cron `recert-cli run-due`) has the schedule this minute.
+                Err(err) if err.code == recert_app::ErrorCode::Conflict => {
+                    tracing::info!(%err, "the schedule is running elsewhere")
                 }
                 Err(err) => tracing::warn!(%err, "the scheduler could not run"),
             }

@@ -257,3 +257,36 @@ async fn a_whole_quarter_from_definition_to_close() {
         h.app.campaigns(None).await.expect("list").into_iter().map(|c| c.state).collect();
     assert_eq!(states, ["open", "missed", "closed"], "newest first");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_schedule_runs_once_at_a_time_per_database() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let db = dir.path().join("recert.db");
+    let h = Harness::start_with_db(tenant.clone(), Options::default(), Some(&db)).await;
+    h.clock.set(at(2025, 12, 20, 12));
+    h.pull().await;
+    h.act_as_admin_except(&[&lead(&tenant)]).await;
+    h.app.definition_create(quarterly(&h.tenant_id, &lead(&tenant))).await.expect("valid");
+    h.clock.set(at(2026, 1, 5, 10));
+    let scheduler = h.app.as_application("scheduler");
+
+    // Another process (a cron `recert-cli run-due`, another window) holds the schedule's lock
+    // file: this run does nothing and says why.
+    let other = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.path().join("recert.db.schedule.lock"))
+        .expect("the lock file");
+    other.try_lock().expect("the other process locks it");
+    let err = scheduler.run_due().await.expect_err("refused while another runs");
+    assert_eq!(err.code, ErrorCode::Conflict, "{err:?}");
+    assert!(err.message.contains("another Recert process"), "{}", err.message);
+    assert!(h.app.campaigns(None).await.expect("list").is_empty(), "nothing was opened");
+
+    // Once it has finished (or died: the system drops its lock), the next run does the work.
+    drop(other);
+    let report = scheduler.run_due().await.expect("runs");
+    assert_eq!(report.opened.len(), 1, "{report:?}");
+}

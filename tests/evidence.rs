@@ -168,3 +168,336 @@ async fn verify_names_each_kind_of_tampering() {
         "{problems:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_behind_recerts_back_is_named_and_no_binder_is_made_from_it() {
+    let f = closed_campaign().await;
+    let out = f.dir.path().join("out");
+    f.harness.app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let app = &f.harness.app;
+
+    // A denial turned into an approval, in both tables, as someone hiding it would.
+    let (item, id): (u32, i64) = rusqlite::Connection::open(&f.db)
+        .expect("open")
+        .query_row("SELECT item_id, id FROM decision WHERE verdict = 'deny'", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("the denial");
+    tamper(
+        &f.db,
+        &format!(
+            "UPDATE decision SET verdict = 'approve', justification = 'needed' WHERE id = {id};
+             UPDATE item SET verdict = 'approve', outcome = 'keep' WHERE id = {item}"
+        ),
+    );
+    let report = app.verify(&f.campaign, paths(&out)).await.expect("verify");
+    let problems = failed(&report);
+    let decision = problems
+        .iter()
+        .find(|p| p.starts_with("decisions against the audit chain"))
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert!(
+        decision.contains(&format!("(item {item}): the table says verdict \"approve\""))
+            && decision.contains("\"deny\"")
+            && decision.contains("justification"),
+        "{decision}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("items against the audit chain")
+            && p.contains(&format!("item {item}: the table says verdict \"approve\""))),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.starts_with("outcomes against the audit chain")
+            && p.contains(&format!("item {item}: the table says outcome \"keep\""))),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.starts_with("database against the export")), "{problems:?}");
+    let refused = app
+        .evidence_export(&f.campaign, paths(&f.dir.path().join("again")))
+        .await
+        .expect_err("no binder from edited data");
+    assert!(refused.message.contains("modified outside Recert"), "{refused:?}");
+    assert!(refused.message.contains(&format!("item {item}")), "{refused:?}");
+    assert!(!f.dir.path().join("again").join("binder.pdf").exists());
+
+    // Put back, the record proves itself again and exports.
+    tamper(
+        &f.db,
+        &format!(
+            "UPDATE decision SET verdict = 'deny', justification = '=HYPERLINK(\"x\") left the team' WHERE id = {id};
+             UPDATE item SET verdict = 'deny', outcome = 'remove' WHERE id = {item}"
+        ),
+    );
+    let report = app.verify(&f.campaign, paths(&out)).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+
+    // The export record, the settings, the campaign's own copy of its definition and an item's
+    // row: each named, each refusing a re-export, each undone after.
+    for (sql, undo, check, says) in [
+        (
+            "UPDATE evidence_export SET evidence_hash = 'abc' || evidence_hash",
+            "UPDATE evidence_export SET evidence_hash = substr(evidence_hash, 4)",
+            "exports against the audit chain",
+            "evidence hash abc",
+        ),
+        (
+            "INSERT INTO setting (key, value) VALUES ('remediation.safety/x', '{}')",
+            "DELETE FROM setting WHERE key = 'remediation.safety/x'",
+            "settings against the audit chain",
+            "remediation.safety/x",
+        ),
+        (
+            "UPDATE campaign SET definition = replace(definition, '\"autoApply\":false', '\"autoApply\":true')",
+            "UPDATE campaign SET definition = replace(definition, '\"autoApply\":true', '\"autoApply\":false')",
+            "campaign against the audit chain",
+            "settings",
+        ),
+        (
+            "UPDATE item SET role_name = role_name || ' (renamed)' WHERE id = 1",
+            "UPDATE item SET role_name = replace(role_name, ' (renamed)', '') WHERE id = 1",
+            "items against the audit chain",
+            "changed since the campaign opened",
+        ),
+    ] {
+        tamper(&f.db, sql);
+        let report = app.verify(&f.campaign, EvidencePaths::default()).await.expect("verify");
+        let problems = failed(&report);
+        assert!(
+            problems.iter().any(|p| p.starts_with(check) && p.contains(says)),
+            "{sql}: {problems:?}"
+        );
+        assert!(
+            app.evidence_export(&f.campaign, paths(&f.dir.path().join("x"))).await.is_err(),
+            "{sql}: a re-export is refused"
+        );
+        tamper(&f.db, undo);
+        let report = app.verify(&f.campaign, EvidencePaths::default()).await.expect("verify");
+        assert!(report.ok, "{sql} undone: {:?}", failed(&report));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binder_exported_at_close_still_verifies_after_remediation() {
+    let f = closed_campaign().await;
+    let app = &f.harness.app;
+    let at_close = f.dir.path().join("at-close");
+    app.evidence_export(&f.campaign, paths(&at_close)).await.expect("export at close");
+
+    app.remediation_apply(
+        &f.campaign,
+        &crate::remediation::quiet(),
+        recert_app::CancellationToken::new(),
+    )
+    .await
+    .expect("apply");
+    app.remediation_verify(&f.campaign).await.expect("verify removals");
+    let state = app.campaign(&f.campaign).await.expect("detail").campaign.state;
+    assert_ne!(state, "closed", "remediation moved the campaign on");
+
+    let report = app.verify(&f.campaign, paths(&at_close)).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+
+    // A later export does not make the earlier binder fail: each file set is checked against
+    // the export that wrote it.
+    let later = f.dir.path().join("later");
+    app.evidence_export(&f.campaign, paths(&later)).await.expect("export after remediation");
+    for dir in [&at_close, &later] {
+        let report = app.verify(&f.campaign, paths(dir)).await.expect("verify");
+        assert!(report.ok, "{}: {:?}", dir.display(), failed(&report));
+    }
+    let old = std::fs::read(at_close.join("binder.json")).expect("json");
+    let new = std::fs::read(later.join("binder.json")).expect("json");
+    assert_ne!(old, new, "the later binder tells the remediation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_with_an_expected_head_finds_a_cut_tail() {
+    let f = closed_campaign().await;
+    let app = &f.harness.app;
+    let out = f.dir.path().join("out");
+    app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let head: String = rusqlite::Connection::open(&f.db)
+        .expect("open")
+        .query_row("SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .expect("the head");
+    let report =
+        app.verify_with(&f.campaign, paths(&out), Some(head.clone())).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+    assert!(report.checks.iter().any(|c| c.name == "expected head" && c.ok), "{report:?}");
+
+    // The tail cut: the export's own event and whatever came after it. The chain that is left
+    // is intact, so only the expected head shows what is missing.
+    tamper(
+        &f.db,
+        "DROP TRIGGER audit_event_no_delete; DELETE FROM audit_event WHERE seq = (SELECT MAX(seq) FROM audit_event)",
+    );
+    let report =
+        app.verify_with(&f.campaign, EvidencePaths::default(), Some(head)).await.expect("verify");
+    let problems = failed(&report);
+    assert!(
+        problems.iter().any(|p| p.starts_with("expected head") && p.contains("cut from its tail")),
+        "{problems:?}"
+    );
+    assert!(
+        report.checks.iter().any(|c| c.name == "audit chain" && c.ok),
+        "the chain left is intact: {report:?}"
+    );
+}
+
+/// Rewrites one attached file of a PDF (by name) or one page's content, as someone editing the
+/// binder with a PDF tool would.
+fn edit_pdf(
+    pdf: &[u8],
+    attachment: Option<(&str, &dyn Fn(Vec<u8>) -> Vec<u8>)>,
+    page: Option<usize>,
+) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let inflate = |b: &[u8]| {
+        let mut out = Vec::new();
+        flate2::read::ZlibDecoder::new(b).read_to_end(&mut out).expect("inflate");
+        out
+    };
+    let deflate = |b: &[u8]| {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(b).expect("deflate");
+        z.finish().expect("deflate")
+    };
+    let mut doc = lopdf::Document::load_mem(pdf).expect("a PDF");
+    if let Some((name, change)) = attachment {
+        let ids: Vec<lopdf::ObjectId> = doc.objects.keys().copied().collect();
+        let spec = ids
+            .into_iter()
+            .find(|id| {
+                doc.get_dictionary(*id).ok().is_some_and(|d| {
+                    d.get(b"Type").and_then(|t| t.as_name()).ok() == Some(b"Filespec".as_slice())
+                        && d.get(b"F").and_then(|f| f.as_str()).ok() == Some(name.as_bytes())
+                })
+            })
+            .expect("the attachment");
+        let file = doc
+            .get_dictionary(spec)
+            .and_then(|d| d.get(b"EF"))
+            .and_then(|ef| ef.as_dict())
+            .and_then(|ef| ef.get(b"F"))
+            .and_then(|f| f.as_reference())
+            .expect("its stream");
+        let stream = doc.get_object_mut(file).and_then(|o| o.as_stream_mut()).expect("stream");
+        let changed = change(inflate(&stream.content));
+        stream.set_content(deflate(&changed));
+    }
+    if let Some(n) = page {
+        let pages = doc.get_pages();
+        let page_id = pages.values().nth(n).copied().expect("the page");
+        let content = doc
+            .get_dictionary(page_id)
+            .and_then(|d| d.get(b"Contents"))
+            .and_then(|c| c.as_reference())
+            .expect("content");
+        let stream = doc.get_object_mut(content).and_then(|o| o.as_stream_mut()).expect("stream");
+        let mut text = inflate(&stream.content);
+        // One more line of drawing: a white box over part of the page.
+        text.extend_from_slice(b"\n1 1 1 rg 100 100 200 20 re f\n");
+        stream.set_content(deflate(&text));
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binder_checks_itself_without_the_database() {
+    let f = closed_campaign().await;
+    let out = f.dir.path().join("out");
+    let export = f.harness.app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let fingerprint = export.signing_key.clone().expect("the PDF is signed");
+    assert!(fingerprint.starts_with("SHA256:"), "{fingerprint}");
+    let pdf_path = out.join("binder.pdf");
+    let original = std::fs::read(&pdf_path).expect("pdf");
+
+    let report = recert_app::evidence::verify_binder(&pdf_path).expect("readable");
+    assert!(report.ok, "{:?}", failed(&report));
+    let names: Vec<&str> = report.checks.iter().map(|c| c.name.as_str()).collect();
+    for expected in
+        ["signature", "attachment", "evidence hash", "pages", "raw pages", "population counts"]
+    {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert!(
+        report.checks.iter().any(|c| c.name == "signature" && c.detail.contains(&fingerprint)),
+        "the fingerprint is printed: {report:?}"
+    );
+    assert!(
+        report
+            .checks
+            .iter()
+            .any(|c| c.name == "population counts" && c.ok && !c.detail.contains(" 0 Entra roles")),
+        "{report:?}"
+    );
+    // The database check accepts the signed PDF too.
+    let report = f.harness.app.verify(&f.campaign, paths(&out)).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+
+    let check = |bytes: Vec<u8>| {
+        std::fs::write(&pdf_path, bytes).expect("write");
+        failed(&recert_app::evidence::verify_binder(&pdf_path).expect("still readable"))
+    };
+    // A changed attachment: one decision in the CSV.
+    let problems = check(edit_pdf(
+        &original,
+        Some(("decisions.csv", &|b| {
+            String::from_utf8(b).expect("utf-8").replacen("deny", "approve", 1).into_bytes()
+        })),
+        None,
+    ));
+    assert!(
+        problems.iter().any(|p| p.starts_with("attachment: decisions.csv was changed")),
+        "{problems:?}"
+    );
+    // A changed raw page: the population no longer follows from what is attached.
+    let problems = check(edit_pdf(
+        &original,
+        Some(("population-pages.ndjson", &|b| {
+            let text = String::from_utf8(b).expect("utf-8");
+            assert!(text.contains("roleDefinitionId"), "an instance");
+            text.replacen("roleDefinitionId", "roleDefinitionID", 1).into_bytes()
+        })),
+        None,
+    ));
+    assert!(
+        problems.iter().any(|p| p.starts_with("attachment: population-pages.ndjson")),
+        "{problems:?}"
+    );
+    assert!(problems.iter().any(|p| p.starts_with("raw pages")), "{problems:?}");
+    // A changed page.
+    let problems = check(edit_pdf(&original, None, Some(2)));
+    assert!(
+        problems.iter().any(|p| p.starts_with("pages: the pages were changed")),
+        "{problems:?}"
+    );
+    // A wrong signature: the seal re-signed by someone else's key, or its bytes changed.
+    let problems = check(edit_pdf(
+        &original,
+        Some(("seal.json", &|b| {
+            let mut seal: serde_json::Value = serde_json::from_slice(&b).expect("seal");
+            let sig = seal["signature"].as_str().expect("signed").to_string();
+            let flipped = if sig.starts_with('0') {
+                format!("1{}", &sig[1..])
+            } else {
+                format!("0{}", &sig[1..])
+            };
+            seal["signature"] = flipped.into();
+            serde_json::to_vec_pretty(&seal).expect("json")
+        })),
+        None,
+    ));
+    assert!(
+        problems.iter().any(|p| p.starts_with("signature: the signature does not match")),
+        "{problems:?}"
+    );
+    // The database check names the edited PDF as well.
+    let problems = failed(&f.harness.app.verify(&f.campaign, paths(&out)).await.expect("verify"));
+    assert!(problems.iter().any(|p| p.contains("signature")), "{problems:?}");
+    std::fs::write(&pdf_path, &original).expect("restore");
+    assert!(recert_app::evidence::verify_binder(&pdf_path).expect("readable").ok);
+}

@@ -3,8 +3,10 @@
 
 mod campaigns;
 mod evidence;
+mod gaps;
 mod population;
 mod remediation;
+mod requests;
 mod tenants;
 mod tidy;
 mod trust;

@@ -12,5 +12,12 @@ export default defineConfig(({ mode }) => ({
   // Component tests mount views in jsdom, which needs Svelte's browser build, not its server one.
   resolve: mode === "test" ? { conditions: ["browser"] } : undefined,
   // The font test reads app.css as text; Vitest otherwise hands every style sheet over empty.
-  test: { environment: "jsdom", include: ["src/**/*.test.ts"], css: { include: [/app\.css/] } },
+  // A view's test waits for real renders: on a loaded machine that is slower than Vitest's 5 s
+  // default, and a test must fail on behaviour, not on the machine's load.
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts"],
+    css: { include: [/app\.css/] },
+    testTimeout: 30_000,
+  },
 }));

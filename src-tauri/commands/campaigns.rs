@@ -5,6 +5,7 @@ use recert_app::AppError;
 use recert_app::campaigns::dto::{
     CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, OccurrenceDto, RunDueDto,
 };
+use recert_app::dto::PullGapDto;
 use tauri::State;
 
 use crate::Shell;
@@ -51,8 +52,18 @@ pub async fn campaign(shell: State<'_, Shell>, id: String) -> Result<CampaignDet
 pub async fn campaign_open(
     shell: State<'_, Shell>,
     definition_id: String,
+    accept_gap: Option<String>,
 ) -> Result<CampaignDto, AppError> {
-    shell.acting().campaign_open(&definition_id).await
+    shell.acting().campaign_open_accepting(&definition_id, accept_gap.as_deref()).await
+}
+
+/// What the latest pull could not read of a definition's scope: shown before a gap is accepted.
+#[tauri::command]
+pub async fn campaign_gaps(
+    shell: State<'_, Shell>,
+    definition_id: String,
+) -> Result<Vec<PullGapDto>, AppError> {
+    shell.acting().campaign_gaps(&definition_id).await
 }
 
 #[tauri::command]

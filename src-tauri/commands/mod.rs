@@ -6,4 +6,5 @@ pub mod campaigns;
 pub mod evidence;
 pub mod remediation;
 pub mod tenant;
+pub mod updates;
 pub mod worklist;

@@ -89,6 +89,7 @@ fn binder() -> Binder {
             result: "succeeded".into(),
             verified: "verified-removed".into(),
             verified_at: "2026-03-17 09:00:00 UTC".into(),
+            history: Vec::new(),
         })
         .collect();
     Binder {

@@ -68,6 +68,15 @@ impl Window {
 
     /// Starts `app` under tauri-driver with its data in `data` and connects a session.
     pub async fn launch(app: &std::path::Path, data: DataDir) -> Window {
+        Window::launch_with(app, data, &[]).await
+    }
+
+    /// Like [`Window::launch`], with more environment for the app (a policy file, say).
+    pub async fn launch_with(
+        app: &std::path::Path,
+        data: DataDir,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Window {
         let driver_path = std::env::var_os("RECERT_TAURI_DRIVER")
             .map(PathBuf::from)
             .expect("RECERT_TAURI_DRIVER names tauri-driver (cargo xtask test sets it)");
@@ -77,6 +86,7 @@ impl Window {
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             // The app inherits this through WebKitWebDriver: each test gets a fresh database.
             .env("RECERT_DATA_DIR", data.path())
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .expect("tauri-driver starts");

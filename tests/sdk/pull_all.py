@@ -1,10 +1,13 @@
 """Pulls a tenant's privileged population with the official Microsoft Graph SDK for Python: the
 same Graph reads Recert's own pull makes, for the `large-pull` benchmark (tests/bench/pull_large.rs).
 
-Role definitions; per role the eligibility and assignment schedule instances (with the principal's
-type); PIM for Groups per group through $batch; the activation history from the directory audit
-log; every principal through directoryObjects/getByIds; the transitive members of groups holding
-roles; each user's manager and last sign-in through $batch. Azure resource roles are not read: the
+Role definitions; per role the eligibility and assignment schedule instances; PIM for Groups per
+group through $batch; the activation history from the directory audit log; every principal through
+directoryObjects/getByIds (with $select, so that accountEnabled and userType come back); the
+transitive members of groups holding roles; each user's manager and last sign-in through $batch.
+Every request has the shape Microsoft documents for its path, as Recert's own (tests/requests.rs):
+no $top or nested $expand options on the role instance lists, $levels with the manager's nested
+$select, no $top on transitiveMembers. Azure resource roles are not read: the
 SDK has no ARM client (Recert's pull reads them too, so the comparison is in the SDK's favour).
 
 The work is written as the SDK's documentation shows it: request builders with query parameters,
@@ -80,6 +83,8 @@ TRANSPORT_ATTEMPTS = 5
 TOP = 999
 BATCH = 20
 GET_BY_IDS = 1000
+# What Recert's getByIds selects (recert-graph's GET_BY_IDS_SELECT).
+GET_BY_IDS_SELECT = "id,displayName,userPrincipalName,mail,accountEnabled,userType,appId,mailNickname"
 ACTIVATION_COMPLETED = "Add member to role completed (PIM activation)"
 LOOKBACK_DAYS = 30
 
@@ -162,22 +167,14 @@ class Pull:
         rm = self.client.role_management.directory
         roles = await self.get_all(
             lambda: rm.role_definitions.get(
-                request_configuration=config(
-                    RoleDefinitionsRequestBuilder,
-                    select=["id", "displayName", "isBuiltIn", "templateId"],
-                )
+                request_configuration=config(RoleDefinitionsRequestBuilder)
             )
         )
 
         def instances(builder, cls, role_id):
             return self.get_all(
                 lambda: builder.get(
-                    request_configuration=config(
-                        cls,
-                        filter=f"roleDefinitionId eq '{role_id}'",
-                        expand=["principal($select=id)"],
-                        top=TOP,
-                    )
+                    request_configuration=config(cls, filter=f"roleDefinitionId eq '{role_id}'")
                 )
             )
 
@@ -205,9 +202,8 @@ class Pull:
                 if kind == "active" and (i.assignment_type or "").lower() == "activated":
                     activations.append(("directoryRole", i.role_definition_id, i.principal_id, i.start_date_time))
                     continue
-                principal_type = (i.principal.odata_type or "") if i.principal else ""
                 assignments.append(
-                    ("directoryRole", kind, i.id, i.role_definition_id, i.directory_scope_id, i.principal_id, principal_type, i.member_type, i.start_date_time, i.end_date_time)
+                    ("directoryRole", kind, i.id, i.role_definition_id, i.directory_scope_id, i.principal_id, "", i.member_type, i.start_date_time, i.end_date_time)
                 )
         return roles, assignments, activations
 
@@ -301,8 +297,13 @@ class Pull:
     async def get_by_ids(self, ids):
         async def one(chunk):
             body = GetByIdsPostRequestBody(ids=chunk, types=["user", "group", "servicePrincipal"])
+            # The action's builder takes no query parameters: the documented $select goes on its
+            # URL, as the SDK's `with_url` allows.
+            builder = self.client.directory_objects.get_by_ids.with_url(
+                f"{self.adapter.base_url}/directoryObjects/getByIds?$select={GET_BY_IDS_SELECT}"
+            )
             async with self.slots:
-                answer = await self.retrying(lambda: self.client.directory_objects.get_by_ids.post(body))
+                answer = await self.retrying(lambda: builder.post(body))
             return list(answer.value or [])
 
         found = await asyncio.gather(*[one(c) for c in chunks(ids, GET_BY_IDS)])
@@ -314,7 +315,11 @@ class Pull:
             (
                 u,
                 self.client.users.by_user_id(u).to_get_request_information(
-                    config(UserItemRequestBuilder, select=["id", "signInActivity"], expand=["manager($select=id)"])
+                    config(
+                        UserItemRequestBuilder,
+                        select=["id", "signInActivity"],
+                        expand=["manager($levels=1;$select=id)"],
+                    )
                 ),
             )
             for u in users
@@ -334,7 +339,7 @@ class Pull:
     async def members(self, group_id):
         return await self.get_all(
             lambda: self.client.groups.by_group_id(group_id).transitive_members.get(
-                request_configuration=config(TransitiveMembersRequestBuilder, select=["id"], top=TOP)
+                request_configuration=config(TransitiveMembersRequestBuilder, select=["id"])
             )
         )
 
@@ -344,7 +349,9 @@ class Pull:
         )
         assignments = dir_assignments + pim_assignments
         wanted = sorted({a[5].lower() for a in assignments} | {a[4].lower() for a in pim_assignments})
-        known_users = sorted({a[5].lower() for a in dir_assignments if a[6] == "#microsoft.graph.user"})
+        # The instance lists no longer carry the principal's type (no nested $expand): every
+        # user is known only after getByIds, as in Recert's pull.
+        known_users = []
 
         async def principals_and_members():
             principals = await self.get_by_ids(wanted)

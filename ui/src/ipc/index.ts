@@ -17,6 +17,7 @@ import type { IdentityDto } from "./bindings/IdentityDto";
 import type { ItemDto } from "./bindings/ItemDto";
 import type { OccurrenceDto } from "./bindings/OccurrenceDto";
 import type { PullDto } from "./bindings/PullDto";
+import type { PullGapDto } from "./bindings/PullGapDto";
 import type { PullProgressDto } from "./bindings/PullProgressDto";
 import type { RemediationPlanDto } from "./bindings/RemediationPlanDto";
 import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
@@ -29,6 +30,7 @@ import type { TenantCheckDto } from "./bindings/TenantCheckDto";
 import type { TenantCheckRowDto } from "./bindings/TenantCheckRowDto";
 import type { TenantListItemDto } from "./bindings/TenantListItemDto";
 import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
+import type { UpdateStatusDto } from "./bindings/UpdateStatusDto";
 import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
 import type { VerifyReportDto } from "./bindings/VerifyReportDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
@@ -48,6 +50,7 @@ export type {
   ItemDto,
   OccurrenceDto,
   PullDto,
+  PullGapDto,
   PullProgressDto,
   RemediationPlanDto,
   RemediationProgressDto,
@@ -60,6 +63,7 @@ export type {
   TenantCheckRowDto,
   TenantListItemDto,
   TenantSettingsDto,
+  UpdateStatusDto,
   DeviceCodeDto,
   VerifyReportDto,
   WorklistPageDto,
@@ -147,7 +151,11 @@ export const ipc = {
   definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
   campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),
   campaign: (id: string) => call<CampaignDetailDto>("campaign", { id }),
-  campaignOpen: (definitionId: string) => call<CampaignDto>("campaign_open", { definitionId }),
+  /** Opens now; `acceptGap` (a reason) accepts what the pull cannot read of the scope (admins only). */
+  campaignOpen: (definitionId: string, acceptGap: string | null = null) =>
+    call<CampaignDto>("campaign_open", { definitionId, acceptGap }),
+  /** What the latest pull could not read of the definition's scope. */
+  campaignGaps: (definitionId: string) => call<PullGapDto[]>("campaign_gaps", { definitionId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
   runDue: () => call<RunDueDto>("run_due"),
 
@@ -191,4 +199,8 @@ export const ipc = {
   auditKinds: () => call<string[]>("audit_kinds"),
   /** Re-hashes the whole log; slow on long logs, so call it once per visit. */
   auditChain: () => call<AuditChainDto>("audit_chain"),
+  /** What the last look for a new release found (the shell looks at most daily, by policy). */
+  updateStatus: () => call<UpdateStatusDto>("update_status"),
+  /** Installs the release found (its signature checked first) and restarts into it. */
+  updateInstall: () => call<void>("update_install"),
 };

@@ -126,6 +126,8 @@ pub struct App {
     pub(crate) applying: Arc<Mutex<HashMap<String, String>>>,
     /// The database file, beside which each tenant's apply lock file lives (`None` in memory).
     pub(crate) db_path: Option<std::path::PathBuf>,
+    /// Held while the signing key is read or made, so two exports never make two keys.
+    pub(crate) signing: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for App {
@@ -172,6 +174,7 @@ impl App {
             mode: crate::authority::Mode::People,
             applying: Arc::default(),
             db_path: None,
+            signing: Arc::default(),
         }
     }
 

@@ -38,6 +38,8 @@ pub struct RoleSummaryDto {
     pub eligible: u32,
     pub active: u32,
     pub roles: Vec<RoleCountDto>,
+    /// What the latest pull could not read, per area and object.
+    pub gaps: Vec<PullGapDto>,
 }
 
 /// What one pull did.
@@ -59,6 +61,89 @@ pub struct PullDto {
     pub group_members: u32,
     /// What the pull could not read without failing (e.g. sign-in activity without a licence).
     pub notes: Vec<String>,
+    /// What the pull could not read, per area and object, and why.
+    pub gaps: Vec<PullGapDto>,
+}
+
+/// Which part of the tenant a gap is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum GapAreaDto {
+    DirectoryRole,
+    PimGroup,
+    AzureRole,
+    ActivationHistory,
+    SignInActivity,
+}
+
+impl From<recert_domain::GapArea> for GapAreaDto {
+    fn from(area: recert_domain::GapArea) -> Self {
+        use recert_domain::GapArea as A;
+        match area {
+            A::DirectoryRole => GapAreaDto::DirectoryRole,
+            A::PimGroup => GapAreaDto::PimGroup,
+            A::AzureRole => GapAreaDto::AzureRole,
+            A::ActivationHistory => GapAreaDto::ActivationHistory,
+            A::SignInActivity => GapAreaDto::SignInActivity,
+        }
+    }
+}
+
+/// Why something was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum GapReasonDto {
+    Forbidden,
+    NotFound,
+    NotConsented,
+    NotLicensed,
+    PartialScope,
+    NotGovernable,
+}
+
+impl From<recert_domain::GapReason> for GapReasonDto {
+    fn from(reason: recert_domain::GapReason) -> Self {
+        use recert_domain::GapReason as R;
+        match reason {
+            R::Forbidden => GapReasonDto::Forbidden,
+            R::NotFound => GapReasonDto::NotFound,
+            R::NotConsented => GapReasonDto::NotConsented,
+            R::NotLicensed => GapReasonDto::NotLicensed,
+            R::PartialScope => GapReasonDto::PartialScope,
+            R::NotGovernable => GapReasonDto::NotGovernable,
+        }
+    }
+}
+
+/// One thing a pull could not read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PullGapDto {
+    pub area: GapAreaDto,
+    /// The group, subscription or role; `null` for the whole area.
+    pub object_id: Option<String>,
+    pub object_name: Option<String>,
+    pub reason: GapReasonDto,
+    /// The service's answer, for whoever fixes the access.
+    pub detail: String,
+    /// The whole gap in one line, as the binder states it.
+    pub description: String,
+}
+
+impl From<&recert_domain::PullGap> for PullGapDto {
+    fn from(gap: &recert_domain::PullGap) -> Self {
+        PullGapDto {
+            area: gap.area.into(),
+            object_id: gap.object_id.clone(),
+            object_name: gap.object_name.clone(),
+            reason: gap.reason.into(),
+            detail: gap.detail.clone(),
+            description: gap.describe(),
+        }
+    }
 }
 
 /// Eligible and active grants on one surface.

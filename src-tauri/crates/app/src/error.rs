@@ -36,6 +36,9 @@ pub enum ErrorCode {
     Conflict,
     /// The identity may not do this (e.g. decide an item it does not review).
     Forbidden,
+    /// The pull could not read part of a campaign's scope: narrow the scope, or have a governance
+    /// admin accept the gap with a reason (`campaign_gaps` lists them).
+    GapNotAccepted,
 }
 
 /// One invalid field of a form, for inline messages.
@@ -92,7 +95,7 @@ impl From<recert_graph::GraphError> for AppError {
                 ErrorCode::PermissionDenied
             }
             G::NotLicensed { .. } => ErrorCode::NotLicensed,
-            G::Malformed { .. } => ErrorCode::BadResponse,
+            G::Malformed { .. } | G::Paging { .. } => ErrorCode::BadResponse,
             G::Service { .. } => ErrorCode::BadResponse,
             G::Cancelled => ErrorCode::Cancelled,
             G::Unreachable { .. } | G::RetriesExhausted { .. } => ErrorCode::Unreachable,

@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
 use recert_evidence::model::{
-    AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Item,
-    PopulationStatement, RemediationEntry, Reroute, ReviewerStat, RoleCount, Setting, Timeliness,
+    AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Finding, Item,
+    PopulationStatement, RemediationEntry, Reroute, ReviewerPattern, ReviewerStat, RoleCount,
+    Setting, Timeliness, VerificationRecord,
 };
-use recert_evidence::{ExportFile, Exports, Sinks, verify_exports, write_all};
+use recert_evidence::{
+    Attachment, ExportFile, Exports, PdfOptions, Signer, Sinks, verify_exports_with, write_all_with,
+};
 use recert_store::Store;
 use recert_store::evidence::ExportRecord;
 use recert_store::remediation::HoldRecord;
@@ -23,7 +26,7 @@ use crate::campaigns::parse_definition;
 use crate::{App, AppError, ErrorCode};
 
 /// Times in evidence: to the second, in UTC, labelled.
-fn utc(t: DateTime<Utc>) -> String {
+pub(crate) fn utc(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
@@ -57,6 +60,10 @@ pub struct EvidenceExportDto {
     pub evidence_hash: String,
     pub items: u32,
     pub files: Vec<ExportedFileDto>,
+    /// The audit chain's head the binder was cut at: `verify --expect-head` takes it.
+    pub audit_head: String,
+    /// The fingerprint of the key that signed the PDF's seal, when a PDF was written.
+    pub signing_key: Option<String>,
 }
 
 /// One check of `verify`, with what it found.
@@ -259,17 +266,20 @@ fn remediation_log(
             }
         }
         let (mut verified, mut verified_at) = (String::new(), String::new());
+        let mut history = Vec::new();
         for (e, p) in events {
             let checked = p["items"]
                 .as_array()
                 .is_some_and(|items| items.iter().any(|i| i.as_u64() == Some(item.into())));
-            if e.kind == "remediation.verified" && checked && finished.is_some_and(|f| e.seq > f) {
-                let flagged =
-                    p["flagged"].as_array().and_then(|f| f.iter().find(|v| about(v, item)));
-                verified = flagged
-                    .and_then(|v| v["verification"].as_str())
-                    .unwrap_or("verified-removed")
-                    .to_string();
+            if e.kind != "remediation.verified" || !checked {
+                continue;
+            }
+            let flagged = p["flagged"].as_array().and_then(|f| f.iter().find(|v| about(v, item)));
+            let result =
+                flagged.and_then(|v| v["verification"].as_str()).unwrap_or("verified-removed");
+            history.push(VerificationRecord { at: event_time(e), result: result.to_string() });
+            if finished.is_some_and(|f| e.seq > f) {
+                verified = result.to_string();
                 verified_at = event_time(e);
             }
         }
@@ -287,6 +297,7 @@ fn remediation_log(
             result: result.to_string(),
             verified,
             verified_at,
+            history,
         });
     }
     Ok(log)
@@ -414,13 +425,24 @@ pub(crate) fn build_binder(
     audit_seq: i64,
 ) -> Result<Binder, AppError> {
     let campaign = store.campaign(campaign_id)?;
-    let (definition, _) = parse_definition(&campaign.definition)?;
+    let (definition, rules) = parse_definition(&campaign.definition)?;
     let tenant = store.tenant(&definition.tenant_id)?;
     let snapshot = store.snapshot(campaign_id).ok();
     let record: serde_json::Value =
         snapshot.as_ref().and_then(|s| serde_json::from_str(&s.record).ok()).unwrap_or_default();
     let items = store.all_items(campaign_id)?;
-    let decisions = store.decisions(campaign_id)?;
+    let events = store.audit_events(None)?;
+    let upto: Vec<_> = events.into_iter().filter(|e| e.seq <= audit_seq).collect();
+    let subject = format!("campaign/{campaign_id}");
+    let campaign_events: Vec<&recert_store::audit::AuditEvent> =
+        upto.iter().filter(|e| e.subject == subject).collect();
+    // The binder as of its cut: the decisions recorded by then (the table keeps them in the
+    // order their events were written), the outcomes if it was closed by then, and the
+    // campaign's state and dates as its events up to the cut tell them.
+    let mut decisions = store.decisions(campaign_id)?;
+    decisions.truncate(crate::record::chain_decisions(&campaign_events).len());
+    let as_of = crate::record::campaign_as_of(&campaign_events, audit_seq);
+    let closed_by_cut = campaign_events.iter().any(|e| e.kind == "campaign.closed");
     let names: HashMap<String, String> = items
         .iter()
         .flat_map(|i| i.reviewers.iter().map(|r| (r.id.clone(), r.upn.clone())))
@@ -465,8 +487,16 @@ pub(crate) fn build_binder(
                 }),
                 recommendation: i.recommendation.clone().unwrap_or_default(),
                 recommendation_reason: i.recommendation_reason.clone().unwrap_or_default(),
-                outcome: i.outcome.clone().unwrap_or_default(),
-                outcome_reason: i.outcome_reason.clone().unwrap_or_default(),
+                outcome: if closed_by_cut {
+                    i.outcome.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                outcome_reason: if closed_by_cut {
+                    i.outcome_reason.clone().unwrap_or_default()
+                } else {
+                    String::new()
+                },
             }
         })
         .collect();
@@ -511,7 +541,17 @@ pub(crate) fn build_binder(
     for d in &decisions {
         by_reviewer.entry(d.decided_by_upn.clone()).or_default().push(d);
     }
-    let progress = store.reviewer_progress(campaign_id)?;
+    let mut progress = store.reviewer_progress(campaign_id)?;
+    // Decided as of the cut: by the decisions recorded by then.
+    let decided_pairs: std::collections::HashSet<(u32, &str)> =
+        decisions.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
+    for p in &mut progress {
+        p.decided = items
+            .iter()
+            .filter(|i| i.reviewers.iter().any(|r| r.id == p.id))
+            .filter(|i| decided_pairs.contains(&(i.id, p.id.as_str())))
+            .count() as u32;
+    }
     let mut reviewers: Vec<ReviewerStat> = progress
         .iter()
         .map(|p| {
@@ -551,7 +591,7 @@ pub(crate) fn build_binder(
     }
     let mut exceptions: Vec<ExceptionEntry> = items
         .iter()
-        .filter(|i| i.outcome.as_deref() == Some("exception"))
+        .filter(|i| closed_by_cut && i.outcome.as_deref() == Some("exception"))
         .map(|i| ExceptionEntry {
             item_id: i.id,
             principal: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
@@ -579,27 +619,104 @@ pub(crate) fn build_binder(
             .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
             .unwrap_or_default()
     };
-    let deadline = campaign.closed_at.map(|c| {
+    let parse = |at: &Option<String>| -> Option<DateTime<Utc>> {
+        at.as_deref()
+            .and_then(|a| DateTime::parse_from_rfc3339(a).ok())
+            .map(|t| t.with_timezone(&Utc))
+    };
+    let (opened_at, closed_at, completed_at) =
+        (parse(&as_of.opened_at), parse(&as_of.closed_at), parse(&as_of.completed_at));
+    let deadline = closed_at.map(|c| {
         c + chrono::Duration::days(i64::from(definition.settings.remediation_deadline_days))
     });
+    // The schedule's window for this occurrence: what the campaign is measured against.
+    let (window_start, window_end) = rules
+        .schedule
+        .occurrence(campaign.occurrence)
+        .map(|o| (o.start, o.end))
+        .unwrap_or((campaign.period_start, campaign.period_end));
+    let days = |d: chrono::Duration| {
+        let n = d.num_hours().unsigned_abs().div_ceil(24);
+        format!("{n} day{}", if n == 1 { "" } else { "s" })
+    };
     let mut notes = Vec::new();
-    if let Some(closed) = campaign.closed_at {
-        let late = (closed - campaign.period_end).num_hours();
-        notes.push(if late > 24 {
-            format!("closed {} days after the scheduled end", late / 24)
-        } else if closed < campaign.period_end {
-            "closed before the scheduled end".into()
+    if window_start != campaign.period_start || window_end != campaign.period_end {
+        notes.push(format!(
+            "the campaign's period ({} – {}) differs from its schedule's window",
+            utc(campaign.period_start),
+            utc(campaign.period_end)
+        ));
+    }
+    match opened_at {
+        Some(opened) if opened - window_start > chrono::Duration::hours(24) => notes.push(format!(
+            "opened {} after the schedule's window began",
+            days(opened - window_start)
+        )),
+        Some(opened) if opened < window_start => notes.push(format!(
+            "opened {} before the schedule's window began",
+            days(window_start - opened)
+        )),
+        Some(_) => notes.push("opened on schedule".into()),
+        None => notes.push("never opened".into()),
+    }
+    if let Some(closed) = closed_at {
+        let by = as_of.closed_by.as_deref().unwrap_or("an unknown actor");
+        let why = as_of
+            .close_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+            .map_or_else(|| "no reason was given".to_string(), |r| format!("reason: {r}"));
+        notes.push(if closed < window_end {
+            format!(
+                "closed early, {} before the end of the review window, by {by}; {why}",
+                days(window_end - closed)
+            )
+        } else if closed - window_end > chrono::Duration::hours(24) {
+            format!(
+                "closed {} after the end of the review window, by {by}",
+                days(closed - window_end)
+            )
         } else {
-            "closed on schedule".into()
+            format!("closed on schedule, by {by}")
         });
     } else {
         notes.push("still open".into());
     }
-    if let Some(reason) = &campaign.state_reason {
+    match (completed_at, deadline) {
+        (Some(done), Some(deadline)) if done > deadline => {
+            notes.push(format!("remediation finished {} after its deadline", days(done - deadline)))
+        }
+        (Some(_), Some(_)) => notes.push("remediation finished by its deadline".into()),
+        (None, Some(deadline)) if generated_at > deadline => notes.push(format!(
+            "remediation not finished {} after its deadline",
+            days(generated_at - deadline)
+        )),
+        _ => {}
+    }
+    // Cadence: the previous campaign of the same definition, against the recurrence.
+    if let (Some(opened), Some(months)) = (opened_at, rules.schedule.recurrence.months()) {
+        let previous = store
+            .campaigns(Some(&campaign.definition_id))?
+            .into_iter()
+            .filter(|c| c.occurrence < campaign.occurrence)
+            .filter_map(|c| c.opened_at.map(|at| (c.occurrence, at, c.name)))
+            .max_by_key(|(occurrence, _, _)| *occurrence);
+        notes.push(match previous {
+            Some((_, at, name)) => format!(
+                "opened {} after the previous campaign of this definition ({name}, opened {}); the \
+                 schedule asks for one every {months} month{}",
+                days(opened - at),
+                utc(at),
+                if months == 1 { "" } else { "s" }
+            ),
+            None => "the first campaign of this definition that opened".into(),
+        });
+    }
+    if let Some(reason) =
+        as_of.state_reason.as_ref().filter(|r| Some(*r) != as_of.close_reason.as_ref())
+    {
         notes.push(reason.clone());
     }
-    let events = store.audit_events(None)?;
-    let upto: Vec<_> = events.into_iter().filter(|e| e.seq <= audit_seq).collect();
     let remediation_events = remediation_events(campaign_id, &upto);
     let holds = store.remediation_holds(campaign_id)?;
     held_exceptions(&items, &remediation_events, &holds, &mut exceptions);
@@ -614,6 +731,22 @@ pub(crate) fn build_binder(
         .map(|e| format!("{} · {} · {}", e.at, e.actor, e.kind))
         .collect();
     let chain_intact = store.verify_chain()?.is_ok();
+    let remediation = remediation_log(store, campaign_id, &remediation_events, &holds)?;
+    let (findings, reviewer_patterns) = auditor_findings(
+        &items,
+        &decisions,
+        &last_of,
+        closed_by_cut,
+        &remediation,
+        &exceptions,
+        recert_domain::findings::Milestones {
+            window_end,
+            closed_at,
+            remediation_deadline: deadline,
+            remediation_done_at: completed_at,
+            as_of: generated_at,
+        },
+    );
     Ok(Binder {
         campaign: CampaignInfo {
             id: campaign.id.clone(),
@@ -621,12 +754,12 @@ pub(crate) fn build_binder(
             definition_name: definition.name.clone(),
             tenant_name: tenant.name.clone(),
             tenant_id: tenant.tenant_guid.clone(),
-            state: campaign.state.as_str().into(),
+            state: as_of.state.clone().unwrap_or_else(|| campaign.state.as_str().into()),
             period_start: utc(campaign.period_start),
             period_end: utc(campaign.period_end),
-            opened_at: campaign.opened_at.map(utc),
-            closed_at: campaign.closed_at.map(utc),
-            completed_at: campaign.completed_at.map(utc),
+            opened_at: opened_at.map(utc),
+            closed_at: closed_at.map(utc),
+            completed_at: completed_at.map(utc),
         },
         generated_at: utc(generated_at),
         generator: GENERATOR.into(),
@@ -640,27 +773,128 @@ pub(crate) fn build_binder(
             roles,
             total_items: items.len() as u32,
             excluded: strings(&record["excluded"]),
+            gaps: strings(&record["gaps"]),
+            gap_accepted: record["gapAccepted"]["reason"].as_str().map(|reason| {
+                format!(
+                    "by {} when the campaign opened, for: {}",
+                    record["gapAccepted"]["by"].as_str().unwrap_or("an unnamed admin"),
+                    reason
+                )
+            }),
+            pages: store.snapshot_page_count(campaign_id)?,
         },
         items: binder_items,
         decision_history,
         reroutes,
         self_review_prevented,
         reviewers,
-        remediation: remediation_log(store, campaign_id, &remediation_events, &holds)?,
+        remediation,
         exceptions,
         timeliness: Timeliness {
-            scheduled_start: utc(campaign.period_start),
-            scheduled_end: utc(campaign.period_end),
-            opened_at: opt(campaign.opened_at),
-            closed_at: opt(campaign.closed_at),
+            scheduled_start: utc(window_start),
+            scheduled_end: utc(window_end),
+            opened_at: opt(opened_at),
+            closed_at: opt(closed_at),
             remediation_deadline: opt(deadline),
-            remediation_done_at: opt(campaign.completed_at),
+            remediation_done_at: opt(completed_at),
             notes,
         },
         audit: AuditInfo { head_hash, events: upto.len() as u64, campaign_events, chain_intact },
         sign_off_statement: SIGN_OFF.into(),
         signatories: Vec::new(),
+        findings,
+        reviewer_patterns,
     })
+}
+
+/// The auditor's tests, computed by the domain's rules from the same items, decisions and
+/// removals the binder's detail pages show.
+#[allow(clippy::too_many_arguments)]
+fn auditor_findings(
+    items: &[ItemRecord],
+    decisions: &[recert_store::worklist::DecisionRecord],
+    last_of: &HashMap<(u32, &str), i64>,
+    closed: bool,
+    remediation: &[RemediationEntry],
+    exceptions: &[ExceptionEntry],
+    milestones: recert_domain::findings::Milestones,
+) -> (Vec<Finding>, Vec<ReviewerPattern>) {
+    use recert_domain::findings::{self as f, FindingKind};
+    let facts = f::ReviewFacts {
+        items: items
+            .iter()
+            .map(|i| f::ReviewedItem {
+                id: i.id,
+                role_id: i.role_id.clone(),
+                role: i.role_name.clone(),
+                holder_id: i.principal_id.clone(),
+                holder: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
+                reviewers: i.reviewers.iter().map(|r| r.id.clone()).collect(),
+                recommendation: i.recommendation.clone(),
+                outcome: if closed { i.outcome.clone() } else { None },
+            })
+            .collect(),
+        decisions: decisions
+            .iter()
+            .map(|d| f::MadeDecision {
+                item: d.item_id,
+                by_id: d.decided_by_id.clone(),
+                by: d.decided_by_upn.clone(),
+                at: d.decided_at,
+                verdict: d.verdict.clone(),
+                justification: d.justification.clone(),
+                bulk: d.batch.is_some(),
+                stands: last_of.get(&(d.item_id, d.reviewer_id.as_str())) == Some(&d.id),
+            })
+            .collect(),
+        removals: remediation
+            .iter()
+            .map(|r| f::RemovalState {
+                item: r.item_id,
+                verified: (!r.verified.is_empty()).then(|| r.verified.clone()),
+                kept: exceptions.iter().any(|e| e.item_id == r.item_id),
+            })
+            .collect(),
+        milestones,
+    };
+    let computed = f::findings(&facts);
+    let section = |kind: FindingKind| match kind {
+        FindingKind::NonResponse
+        | FindingKind::DefaultOnCriticalRoles
+        | FindingKind::ItemsWithoutDecision => "Non-responses",
+        FindingKind::RubberStamping => "Reviewer statistics",
+        FindingKind::ReviewerHoldsCriticalRole | FindingKind::ReciprocalReviews => {
+            "Decisions by role"
+        }
+        FindingKind::RemovalsNotVerified => "Remediation log",
+        FindingKind::Lateness => "Summary",
+    };
+    let findings = computed
+        .findings
+        .into_iter()
+        .map(|x| Finding {
+            title: x.kind.title().into(),
+            raised: x.raised,
+            measure: x.measure,
+            section: section(x.kind).into(),
+            items: x.items,
+            people: x.people,
+        })
+        .collect();
+    let patterns = computed
+        .reviewers
+        .into_iter()
+        .map(|r| ReviewerPattern {
+            reviewer: r.reviewer,
+            decisions: r.decisions as u32,
+            bulk_share: r.bulk_share,
+            agreement: r.agreement,
+            median_seconds: r.median_seconds,
+            identical_share: r.identical_share,
+            flags: r.flags,
+        })
+        .collect();
+    (findings, patterns)
 }
 
 /// An export file being written beside its final name and renamed into place once complete,
@@ -725,15 +959,45 @@ impl App {
         // The binder is read from the store as of its audit cut; rendering and writing it (seconds
         // for a large campaign, longer on a slow disk) happen without the store, so the window and
         // the other use cases go on meanwhile.
-        let (binder, audit_seq, actor) = self
+        let (binder, audit_seq, audit_head, actor, attachments) = self
             .with_store(move |store| {
                 let tenant = crate::campaigns::tenant_of(&store.campaign(&id)?)?;
                 let actor = app.authorize(store, &tenant, Action::Export)?.label;
+                // Evidence is only made from a record that proves itself: an intact chain, and
+                // tables that replay from it.
+                if let Err(b) = store.verify_chain()? {
+                    return Err(AppError::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "the audit chain is broken at event {} ({}): no binder is exported from an altered record",
+                            b.seq, b.problem
+                        ),
+                    ));
+                }
+                let events = store.audit_events(None)?;
+                let altered: Vec<String> = crate::record::replay(store, &id, &events)?
+                    .iter()
+                    .filter(|c| !c.ok())
+                    .map(|c| format!("{}: {}", c.area, c.detail()))
+                    .collect();
+                if !altered.is_empty() {
+                    return Err(AppError::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "the database was modified outside Recert, so no binder is exported from it; run verify for details. {}",
+                            altered.join(" | ")
+                        ),
+                    ));
+                }
                 let audit_seq = store.audit_head_seq()?;
-                Ok((build_binder(store, &id, now, audit_seq)?, audit_seq, actor))
+                let audit_head = events.iter().find(|e| e.seq == audit_seq).map(|e| e.hash.clone());
+                let attachments = population_attachments(store, &id)?;
+                Ok((build_binder(store, &id, now, audit_seq)?, audit_seq, audit_head, actor, attachments))
             })
             .await?;
+        let app = self.clone();
         let rendered = tokio::task::spawn_blocking(move || {
+            let key = if paths.pdf.is_some() { Some(app.signing_key()?) } else { None };
             // Each file is streamed as it is rendered and hashed on the way, not held in memory.
             let mut targets: Vec<(&str, ExportFile, PathBuf)> = Vec::new();
             if let Some(pdf) = paths.pdf {
@@ -763,7 +1027,12 @@ impl App {
                     ExportFile::Json => sinks.json = Some(out),
                 }
             }
-            let written = match write_all(&binder, sinks) {
+            let options = PdfOptions {
+                attachments,
+                signer: key.as_ref().map_or(Signer::None, Signer::Key),
+                audit_seq,
+            };
+            let written = match write_all_with(&binder, sinks, options) {
                 Ok(written) => written,
                 Err(err) => {
                     for (_, _, partial) in open {
@@ -810,6 +1079,9 @@ impl App {
                         .collect::<BTreeMap<_, _>>(),
                 )
                 .unwrap_or_default(),
+                audit_head,
+                signature: written.seal.as_ref().map(|s| s.signature.clone()),
+                signing_key: written.seal.as_ref().map(|s| s.public_key.clone()),
             };
             store.record_export(&record)?;
             Ok(EvidenceExportDto {
@@ -818,26 +1090,60 @@ impl App {
                 evidence_hash: written.evidence_hash,
                 items: binder.items.len() as u32,
                 files,
+                audit_head: record.audit_head.clone().unwrap_or_default(),
+                signing_key: written.seal.as_ref().map(|s| s.fingerprint()),
             })
         })
         .await
     }
 
-    /// Re-checks a campaign's record: the audit chain, the sealed snapshot, the database against
-    /// the latest export, and any export files given.
+    /// Re-checks a campaign's record: the audit chain, the sealed snapshot, the tables replayed
+    /// from the chain, the database against an export, and any export files given.
     pub async fn verify(
         &self,
         campaign_id: &str,
         paths: EvidencePaths,
     ) -> Result<VerifyReportDto, AppError> {
+        self.verify_with(campaign_id, paths, None).await
+    }
+
+    /// `verify`, and also that the audit chain still holds the head `expect_head` (a hash noted
+    /// earlier, e.g. printed in a binder): nothing was cut from the chain's tail since.
+    pub async fn verify_with(
+        &self,
+        campaign_id: &str,
+        paths: EvidencePaths,
+        expect_head: Option<String>,
+    ) -> Result<VerifyReportDto, AppError> {
+        // The files handed in, read first: their hashes say which export they are.
+        let files = tokio::task::spawn_blocking(move || GivenFiles::read(&paths)).await.map_err(
+            |err| AppError::new(ErrorCode::Export, format!("reading the files failed: {err}")),
+        )??;
         let id = campaign_id.to_string();
+        let hashes = files.hashes();
         let (mut checks, binder, generated_at) = self.with_store(move |store| {
             let mut checks = Vec::new();
             let mut check = |name: &str, ok: bool, detail: String| checks.push(VerifyCheckDto { name: name.into(), ok, detail });
             store.campaign(&id)?;
+            let events = store.audit_events(None)?;
             match store.verify_chain()? {
                 Ok(head) => check("audit chain", true, format!("{} events, head {head}", store.audit_head_seq()?)),
                 Err(b) => check("audit chain", false, format!("event {} {}", b.seq, b.problem)),
+            }
+            if let Some(expected) = expect_head.as_deref().map(str::to_ascii_lowercase) {
+                let head = events.last().map(|e| e.seq).unwrap_or(0);
+                match events.iter().find(|e| expected.len() >= 16 && e.hash.starts_with(&expected)) {
+                    Some(e) => check(
+                        "expected head",
+                        true,
+                        format!("the chain holds {} at event {} ({} events since)", e.hash, e.seq, head - e.seq),
+                    ),
+                    None => check(
+                        "expected head",
+                        false,
+                        format!("the chain (head event {head}) does not hold {expected}: events were cut from its tail or rewritten"),
+                    ),
+                }
             }
             match store.snapshot(&id) {
                 Ok(snapshot) => {
@@ -856,79 +1162,94 @@ impl App {
                 }
                 Err(_) => check("sealed snapshot", false, "the campaign has no snapshot".into()),
             }
-            let Some(export) = store.latest_export(&id)? else {
+            let record = crate::record::replay(store, &id, &events)?;
+            let altered = record.iter().any(|c| !c.ok());
+            for c in &record {
+                check(&format!("{} against the audit chain", c.area), c.ok(), c.detail());
+            }
+            let exports = store.exports(&id)?;
+            let Some(latest) = exports.last() else {
                 check("export", false, "no evidence was exported for this campaign yet".into());
                 return Ok((checks, None, DateTime::<Utc>::MIN_UTC));
             };
+            // The export the files handed in belong to (the newest that recorded their hashes),
+            // else the latest.
+            let matching = exports.iter().rev().find(|e| {
+                let recorded: BTreeMap<String, String> = serde_json::from_str(&e.files).unwrap_or_default();
+                hashes.iter().all(|(name, sha)| recorded.get(*name) == Some(sha))
+            });
+            let export = match (matching, hashes.is_empty()) {
+                (Some(export), _) => export,
+                (None, true) => latest,
+                (None, false) => {
+                    check(
+                        "export",
+                        false,
+                        format!("no export of this campaign recorded these files' hashes; they are compared with the latest, of {}", utc(latest.generated_at)),
+                    );
+                    latest
+                }
+            };
+            let cut = events.iter().find(|e| e.seq == export.audit_seq);
+            match (&export.audit_head, cut) {
+                (Some(head), Some(e)) if &e.hash == head => check("export's cut", true, format!("export {} of {} was cut at event {} with head {head}", export.id, utc(export.generated_at), export.audit_seq)),
+                (Some(head), _) => check("export's cut", false, format!("export {} was cut at event {} with head {head}, which the chain no longer holds", export.id, export.audit_seq)),
+                (None, _) => {}
+            }
             let binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
+            let options = (
+                population_attachments(store, &id)?,
+                export.signing_key.clone().zip(export.signature.clone()),
+                export.audit_seq,
+            );
             let evidence_hash = recert_evidence::evidence_hash(&binder);
             if evidence_hash == export.evidence_hash {
                 check("database against the export", true, format!("the binder of {} rebuilds to evidence hash {}", utc(export.generated_at), export.evidence_hash));
             } else {
-                let later = store
-                    .audit_events(Some(&format!("campaign/{id}")))?
-                    .into_iter()
-                    .filter(|e| e.seq > export.audit_seq && e.kind != "evidence.exported")
-                    .count();
                 check(
                     "database against the export",
                     false,
-                    if later > 0 {
-                        format!("the campaign changed after the export of {} ({later} audited events since); export again for a current binder", utc(export.generated_at))
+                    if altered {
+                        format!("the database no longer rebuilds the export of {}: it was modified outside Recert (see above; evidence hash {} now, {} when exported)", utc(export.generated_at), evidence_hash, export.evidence_hash)
                     } else {
-                        format!("the database no longer matches the export of {} and no audited change explains it: it was modified outside Recert (evidence hash {} now, {} when exported)", utc(export.generated_at), evidence_hash, export.evidence_hash)
+                        format!("the database no longer rebuilds the export of {} and no audited change explains it: it was modified outside Recert (evidence hash {} now, {} when exported)", utc(export.generated_at), evidence_hash, export.evidence_hash)
                     },
                 );
             }
-            Ok((checks, Some(binder), export.generated_at))
+            Ok((checks, Some((binder, options)), export.generated_at))
         })
         .await?;
-        let Some(binder) = binder else {
+        let Some((binder, (attachments, recorded, audit_seq))) = binder else {
             let ok = checks.iter().all(|c| c.ok);
             return Ok(VerifyReportDto { campaign_id: campaign_id.to_string(), ok, checks });
         };
-        // Reading the files and rendering the binder again to compare happen without the store.
+        // Rendering the binder again to compare happens without the store.
         let id = campaign_id.to_string();
         tokio::task::spawn_blocking(move || {
             let mut check = |name: &str, ok: bool, detail: String| {
                 checks.push(VerifyCheckDto { name: name.into(), ok, detail })
             };
-            let pdf = paths.pdf.as_deref().map(read).transpose()?;
-            let csv = paths.csv.as_deref().map(read).transpose()?;
-            let history = paths
-                .csv
-                .as_deref()
-                .map(|p| sibling(p, "history"))
-                .filter(|p| p.exists())
-                .map(|p| read(&p))
-                .transpose()?;
-            let remediation = paths
-                .csv
-                .as_deref()
-                .map(|p| sibling(p, "remediation"))
-                .filter(|p| p.exists())
-                .map(|p| read(&p))
-                .transpose()?;
-            let json = paths.json.as_deref().map(read).transpose()?;
-            let exports = Exports {
-                pdf: pdf.as_deref(),
-                decisions_csv: csv.as_deref(),
-                history_csv: history.as_deref(),
-                remediation_csv: remediation.as_deref(),
-                json: json.as_deref(),
-            };
-            let given = [
-                pdf.is_some(),
-                csv.is_some(),
-                history.is_some(),
-                remediation.is_some(),
-                json.is_some(),
-            ]
-            .iter()
-            .filter(|g| **g)
-            .count();
+            let exports = files.exports();
+            let given = files.count();
+            if let Some(pdf) = &files.pdf {
+                // The seal inside the PDF handed in: its signature and what it lists.
+                match recert_evidence::read_binder(pdf) {
+                    Ok(file) => {
+                        let (found, _) = recert_evidence::check_binder(&file);
+                        for c in found.into_iter().filter(|c| !c.ok || c.name == "signature") {
+                            check(&format!("binder {}", c.name), c.ok, c.detail);
+                        }
+                    }
+                    Err(err) => check("binder", false, err),
+                }
+            }
             if given > 0 {
-                let mismatches = verify_exports(&binder, &exports)?;
+                let signer = match recorded {
+                    Some((public_key, signature)) => Signer::Recorded { public_key, signature },
+                    None => Signer::None,
+                };
+                let options = PdfOptions { attachments, signer, audit_seq };
+                let mismatches = verify_exports_with(&binder, &exports, options)?;
                 if mismatches.is_empty() {
                     check(
                         "export files",
@@ -948,5 +1269,267 @@ impl App {
         .map_err(|err| {
             AppError::new(ErrorCode::Export, format!("verifying the files failed: {err}"))
         })?
+    }
+}
+
+/// The sealed raw population pages as attachments: one JSON object per line, each page's
+/// request and body exactly as sealed (text, or hex where a body is not UTF-8), and an index
+/// of the lines with each page's SHA-256.
+fn population_attachments(store: &Store, campaign_id: &str) -> Result<Vec<Attachment>, AppError> {
+    use sha2::Digest;
+    let pages = store.snapshot_pages(campaign_id)?;
+    if pages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut lines = Vec::new();
+    let mut index = String::from("page,line,method,url,bytes,sha256\r\n");
+    let text = |bytes: &[u8], key: &str| -> (String, serde_json::Value) {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => (key.to_string(), serde_json::Value::String(s.to_string())),
+            Err(_) => (format!("{key}Hex"), serde_json::Value::String(hex::encode(bytes))),
+        }
+    };
+    for (n, p) in pages.iter().enumerate() {
+        let mut line = serde_json::Map::new();
+        line.insert("page".into(), (n + 1).into());
+        line.insert("method".into(), p.method.clone().into());
+        line.insert("url".into(), p.url.clone().into());
+        match &p.request_body {
+            Some(body) => {
+                let (k, v) = text(body, "requestBody");
+                line.insert(k, v);
+            }
+            None => {
+                line.insert("requestBody".into(), serde_json::Value::Null);
+            }
+        }
+        let (k, v) = text(&p.body, "body");
+        line.insert(k, v);
+        serde_json::to_writer(&mut lines, &line).map_err(|e| {
+            AppError::new(ErrorCode::Export, format!("cannot write the raw pages: {e}"))
+        })?;
+        lines.push(b'\n');
+        index.push_str(&format!(
+            "{},{},{},\"{}\",{},{}\r\n",
+            n + 1,
+            n + 1,
+            p.method,
+            p.url.replace('"', "\"\""),
+            p.body.len(),
+            hex::encode(sha2::Sha256::digest(&p.body))
+        ));
+    }
+    Ok(vec![
+        Attachment {
+            name: recert_evidence::POPULATION_PAGES.into(),
+            mime: "application/x-ndjson",
+            description: "Every raw response page sealed when the campaign opened, one per line, \
+                          with the request that produced it"
+                .into(),
+            bytes: lines,
+        },
+        Attachment {
+            name: recert_evidence::POPULATION_INDEX.into(),
+            mime: "text/csv",
+            description: "The index of the raw pages: line, request, size and SHA-256 of each"
+                .into(),
+            bytes: index.into_bytes(),
+        },
+    ])
+}
+
+/// Re-checks a binder PDF with the file alone (no database): the seal's signature, every
+/// attachment against the seal, the JSON against the evidence hash and the CSVs, the pages,
+/// and that the population statement's counts follow from the raw pages attached.
+pub fn verify_binder(path: &Path) -> Result<VerifyReportDto, AppError> {
+    let pdf = read(path)?;
+    let file = recert_evidence::read_binder(&pdf)
+        .map_err(|e| AppError::new(ErrorCode::Invalid, format!("{}: {e}", path.display())))?;
+    let (found, seal) = recert_evidence::check_binder(&file);
+    let mut checks: Vec<VerifyCheckDto> = found
+        .into_iter()
+        .map(|c| VerifyCheckDto { name: c.name.into(), ok: c.ok, detail: c.detail })
+        .collect();
+    let json: serde_json::Value = file
+        .attachments
+        .get(recert_evidence::BINDER_JSON)
+        .and_then(|b| serde_json::from_slice(b).ok())
+        .unwrap_or_default();
+    population_from_pages(&file, &json["binder"]["population"], &mut checks);
+    let campaign_id = seal.map(|s| s.campaign_id).unwrap_or_default();
+    let ok = checks.iter().all(|c| c.ok);
+    Ok(VerifyReportDto { campaign_id, ok, checks })
+}
+
+/// Re-counts the population from the attached raw pages: their digest against the one sealed
+/// at opening, the number of pages, and per Entra role the eligible and active assignments
+/// (activations are usage, not assignments) against the statement.
+fn population_from_pages(
+    file: &recert_evidence::BinderFile,
+    statement: &serde_json::Value,
+    checks: &mut Vec<VerifyCheckDto>,
+) {
+    let mut check = |name: &str, ok: bool, detail: String| {
+        checks.push(VerifyCheckDto { name: name.into(), ok, detail })
+    };
+    let Some(ndjson) = file.attachments.get(recert_evidence::POPULATION_PAGES) else {
+        check("population", false, "the raw population pages are not attached".into());
+        return;
+    };
+    let mut pages = Vec::new();
+    for (n, line) in ndjson.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+        let Ok(v) = serde_json::from_slice::<serde_json::Value>(line) else {
+            check("population", false, format!("raw page line {} is not JSON", n + 1));
+            return;
+        };
+        let bytes = |key: &str| -> Option<Vec<u8>> {
+            v[key]
+                .as_str()
+                .map(|s| s.as_bytes().to_vec())
+                .or_else(|| v[format!("{key}Hex")].as_str().and_then(|h| hex::decode(h).ok()))
+        };
+        pages.push(recert_graph::RawPage {
+            method: v["method"].as_str().unwrap_or_default().to_string(),
+            url: v["url"].as_str().unwrap_or_default().to_string(),
+            request_body: bytes("requestBody"),
+            body: bytes("body").unwrap_or_default(),
+        });
+    }
+    let sealed = statement["raw_sha256"].as_str().unwrap_or_default();
+    let found = recert_graph::pages_sha256(&pages);
+    check(
+        "raw pages",
+        found == sealed,
+        format!(
+            "{} raw pages hash to {found}; the population statement cites {sealed}",
+            pages.len()
+        ),
+    );
+    let cited = statement["pages"].as_u64();
+    if let Some(cited) = cited {
+        check(
+            "raw page count",
+            cited == pages.len() as u64,
+            format!("the statement cites {cited} raw pages; {} are attached", pages.len()),
+        );
+    }
+    // Entra roles: names from the role definitions, counts from the schedule instances.
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut counted: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for p in &pages {
+        let Ok(body) = serde_json::from_slice::<serde_json::Value>(&p.body) else { continue };
+        let values = body["value"].as_array().cloned().unwrap_or_default();
+        let directory = p.url.contains("/roleManagement/directory/");
+        if directory && p.url.contains("/roleDefinitions") {
+            for v in &values {
+                if let (Some(id), Some(name)) = (v["id"].as_str(), v["displayName"].as_str()) {
+                    names.insert(id.to_string(), name.to_string());
+                }
+            }
+        } else if directory && p.url.contains("/roleEligibilityScheduleInstances") {
+            for v in &values {
+                let role = v["roleDefinitionId"].as_str().unwrap_or_default().to_string();
+                counted.entry(role).or_default().0 += 1;
+            }
+        } else if directory && p.url.contains("/roleAssignmentScheduleInstances") {
+            for v in values.iter().filter(|v| v["assignmentType"].as_str() != Some("Activated")) {
+                let role = v["roleDefinitionId"].as_str().unwrap_or_default().to_string();
+                counted.entry(role).or_default().1 += 1;
+            }
+        }
+    }
+    let by_name: BTreeMap<String, (u64, u64)> =
+        counted.into_iter().map(|(id, n)| (names.get(&id).cloned().unwrap_or(id), n)).collect();
+    let mut differ = Vec::new();
+    let mut roles = 0;
+    for r in statement["roles"].as_array().into_iter().flatten() {
+        if r["surface"].as_str() != Some("directoryRole") {
+            continue;
+        }
+        roles += 1;
+        let role = r["role"].as_str().unwrap_or_default();
+        let stated = (r["eligible"].as_u64().unwrap_or(0), r["active"].as_u64().unwrap_or(0));
+        let from_pages = by_name.get(role).copied().unwrap_or_default();
+        if stated != from_pages {
+            differ.push(format!(
+                "{role}: the statement says {} eligible and {} active, the raw pages hold {} and {}",
+                stated.0, stated.1, from_pages.0, from_pages.1
+            ));
+        }
+    }
+    check(
+        "population counts",
+        differ.is_empty(),
+        if differ.is_empty() {
+            format!(
+                "the eligible and active counts of {roles} Entra roles follow from the raw pages"
+            )
+        } else {
+            differ.join("; ")
+        },
+    );
+}
+
+/// The export files handed to `verify`, read.
+struct GivenFiles {
+    pdf: Option<Vec<u8>>,
+    csv: Option<Vec<u8>>,
+    history: Option<Vec<u8>>,
+    remediation: Option<Vec<u8>>,
+    json: Option<Vec<u8>>,
+}
+
+impl GivenFiles {
+    fn read(paths: &EvidencePaths) -> Result<GivenFiles, AppError> {
+        let beside = |suffix: &str| -> Result<Option<Vec<u8>>, AppError> {
+            paths
+                .csv
+                .as_deref()
+                .map(|p| sibling(p, suffix))
+                .filter(|p| p.exists())
+                .map(|p| read(&p))
+                .transpose()
+        };
+        Ok(GivenFiles {
+            pdf: paths.pdf.as_deref().map(read).transpose()?,
+            csv: paths.csv.as_deref().map(read).transpose()?,
+            history: beside("history")?,
+            remediation: beside("remediation")?,
+            json: paths.json.as_deref().map(read).transpose()?,
+        })
+    }
+
+    /// Each file given, by the name the export record uses, with its SHA-256.
+    fn hashes(&self) -> Vec<(&'static str, String)> {
+        use sha2::Digest;
+        [
+            ("pdf", &self.pdf),
+            ("decisions.csv", &self.csv),
+            ("history.csv", &self.history),
+            ("remediation.csv", &self.remediation),
+            ("json", &self.json),
+        ]
+        .into_iter()
+        .filter_map(|(name, bytes)| {
+            bytes.as_ref().map(|b| (name, hex::encode(sha2::Sha256::digest(b))))
+        })
+        .collect()
+    }
+
+    fn count(&self) -> usize {
+        [&self.pdf, &self.csv, &self.history, &self.remediation, &self.json]
+            .iter()
+            .filter(|f| f.is_some())
+            .count()
+    }
+
+    fn exports(&self) -> Exports<'_> {
+        Exports {
+            pdf: self.pdf.as_deref(),
+            decisions_csv: self.csv.as_deref(),
+            history_csv: self.history.as_deref(),
+            remediation_csv: self.remediation.as_deref(),
+            json: self.json.as_deref(),
+        }
     }
 }

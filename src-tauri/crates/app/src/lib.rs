@@ -13,8 +13,11 @@ pub mod dto;
 mod error;
 pub mod evidence;
 mod population;
+mod record;
 pub mod remediation;
+mod signing;
 mod tenants;
+pub mod updates;
 
 pub use capture::CapturedPage;
 pub use context::{App, Clock, TOKEN_FILE, TenantAuth, TenantConnection};

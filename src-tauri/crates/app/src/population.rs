@@ -9,7 +9,9 @@ use recert_graph::{CancellationToken, PullOptions, PullProgress};
 use recert_store::{PageRef, PopulationRows, PullRecord};
 
 use crate::context::tenant_dto;
-use crate::dto::{PullDto, PullProgressDto, RoleCountDto, RoleSummaryDto, SurfaceCountDto};
+use crate::dto::{
+    PullDto, PullGapDto, PullProgressDto, RoleCountDto, RoleSummaryDto, SurfaceCountDto,
+};
 use crate::{App, AppError, ErrorCode};
 
 /// Evidence shows times to the second, in UTC, labelled as such.
@@ -92,6 +94,14 @@ impl App {
             progress: Some(&sink),
         };
         let population = recert_graph::pull(&graph, &options).await?;
+        // The audit log read in full adds its window to the recorded history; a log the pull
+        // could not read adds nothing, and the history keeps what it had.
+        let activity_read =
+            (!population.gaps.iter().any(|g| g.area == recert_domain::GapArea::ActivationHistory))
+                .then(|| recert_domain::history::ReadWindow {
+                    since: started_at - chrono::Duration::days(ACTIVITY_LOOKBACK_DAYS),
+                    until: started_at,
+                });
         session.set_reach(crate::context::Reach::Reached);
         let record = PullRecord {
             started_at,
@@ -129,6 +139,7 @@ impl App {
             principals: count(population.principals.len()),
             group_members: count(population.group_members.len()),
             notes: population.notes.clone(),
+            gaps: population.gaps.iter().map(PullGapDto::from).collect(),
         };
         let tenant = tenant_id.to_string();
         let population = self
@@ -151,6 +162,9 @@ impl App {
                     activations: &population.activations,
                     pages: &pages,
                     notes: &population.notes,
+                    gaps: &population.gaps,
+                    recorded: &population.recorded,
+                    activity_read,
                 };
                 store.replace_population_full(&tenant, &record, &rows)?;
                 drop(pages);
@@ -193,6 +207,7 @@ impl App {
                 eligible: roles.iter().map(|r| r.eligible).sum(),
                 active: roles.iter().map(|r| r.active).sum(),
                 roles,
+                gaps: store.pull_gaps(&tenant_id)?.iter().map(PullGapDto::from).collect(),
             })
         })
         .await

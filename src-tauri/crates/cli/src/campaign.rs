@@ -25,7 +25,13 @@ pub enum CampaignCommand {
     /// Show one campaign with its progress per reviewer.
     Show { campaign: String },
     /// Open the definition's next campaign now: pull, seal the snapshot, route the items.
-    Open { definition: String },
+    Open {
+        definition: String,
+        /// Open even though the pull could not read part of the scope, for this reason
+        /// (governance admins only; audited and stated in the binder).
+        #[arg(long, value_name = "REASON")]
+        accept_gap: Option<String>,
+    },
     /// Close a campaign now; undecided items get the campaign's default outcome.
     Close {
         campaign: String,
@@ -286,7 +292,7 @@ pub async fn run(
                 }
             });
         }
-        CampaignCommand::Open { definition } => {
+        CampaignCommand::Open { definition, accept_gap } => {
             let tenant = session
                 .app
                 .definitions(None)
@@ -297,8 +303,29 @@ pub async fn run(
             if let Some(tenant) = tenant {
                 session.act(&tenant).await?;
             }
-            let campaign = session.app.campaign_open(&definition).await?;
+            let campaign =
+                match session.app.campaign_open_accepting(&definition, accept_gap.as_deref()).await
+                {
+                    Err(err) if err.code == ErrorCode::GapNotAccepted => {
+                        return Err(AppError::new(
+                            err.code,
+                            format!(
+                                "{} (to accept it: recert-cli campaign open {definition} \
+                             --accept-gap \"<reason>\")",
+                                err.message
+                            ),
+                        ));
+                    }
+                    other => other?,
+                };
+            let accepted = match &accept_gap {
+                Some(_) => session.app.campaign_gaps(&definition).await?,
+                None => Vec::new(),
+            };
             print(json, &campaign, || {
+                for gap in &accepted {
+                    println!("accepted as not read: {}", gap.description);
+                }
                 println!(
                     "Opened {} ({}): {} items, due {}",
                     campaign.name,

@@ -41,6 +41,10 @@ pub async fn export(args: EvidenceArgs, session: &mut Session, json: bool) -> Re
             result.campaign_id, result.items, result.generated_at
         );
         println!("Evidence hash: {}", result.evidence_hash);
+        println!("Audit chain head: {}", result.audit_head);
+        if let Some(key) = &result.signing_key {
+            println!("Signed by key: {key}");
+        }
         for f in &result.files {
             println!("  {:<16} {}  sha256 {}", f.name, f.path, f.sha256);
         }
@@ -58,18 +62,30 @@ pub struct VerifyArgs {
     csv: Option<PathBuf>,
     #[arg(long = "json-file", value_name = "FILE")]
     json_file: Option<PathBuf>,
+    /// An audit-chain head noted earlier (printed in a binder, or by an earlier export): the
+    /// chain must still hold it, so nothing was cut from its tail since.
+    #[arg(long, value_name = "HASH")]
+    expect_head: Option<String>,
 }
 
 pub async fn verify(args: VerifyArgs, session: &Session, json: bool) -> Result<(), AppError> {
     let report = session
         .app
-        .verify(
+        .verify_with(
             &args.campaign,
             EvidencePaths { pdf: args.pdf, csv: args.csv, json: args.json_file },
+            args.expect_head,
         )
         .await?;
+    print_report(&report, json)
+}
+
+fn print_report(
+    report: &recert_app::evidence::VerifyReportDto,
+    json: bool,
+) -> Result<(), AppError> {
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        println!("{}", serde_json::to_string_pretty(report).unwrap_or_default());
     } else {
         for c in &report.checks {
             println!("{} {}: {}", if c.ok { "ok    " } else { "FAILED" }, c.name, c.detail);
@@ -84,4 +100,15 @@ pub async fn verify(args: VerifyArgs, session: &Session, json: bool) -> Result<(
             format!("{failed} check(s) failed: the record or the files were altered"),
         ))
     }
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyBinderArgs {
+    /// The binder PDF, as handed to the auditor.
+    binder: PathBuf,
+}
+
+pub fn verify_binder(args: VerifyBinderArgs, json: bool) -> Result<(), AppError> {
+    let report = recert_app::evidence::verify_binder(&args.binder)?;
+    print_report(&report, json)
 }

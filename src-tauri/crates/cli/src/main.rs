@@ -68,6 +68,9 @@ enum Command {
     Evidence(evidence::EvidenceArgs),
     /// Re-check a campaign's record and exports: audit chain, sealed snapshot, database, files.
     Verify(evidence::VerifyArgs),
+    /// Re-check a binder PDF with the file alone, no database: its signed seal, attachments,
+    /// pages, and that the population's counts follow from the raw pages attached.
+    VerifyBinder(evidence::VerifyBinderArgs),
     /// Open campaigns that are due, close those past their deadline, record missed windows.
     /// Idempotent: run it from cron or Task Scheduler as often as you like.
     RunDue,
@@ -127,7 +130,7 @@ fn main() -> ExitCode {
         let data_dir = data_dir(cli.data_dir);
         let mut session = match &cli.command {
             // These need no database.
-            Command::Emulator(EmulatorCommand::Serve(_)) => None,
+            Command::Emulator(EmulatorCommand::Serve(_)) | Command::VerifyBinder(_) => None,
             _ => match session::Session::open(&data_dir, cli.as_user.clone()) {
                 Ok(session) => Some(session),
                 Err(err) => return Err(err),
@@ -156,6 +159,7 @@ fn main() -> ExitCode {
             (Command::Remediation(command), Some(session)) => {
                 remediation::run(command, session, json).await
             }
+            (Command::VerifyBinder(args), _) => evidence::verify_binder(args, json),
             (Command::Evidence(args), Some(session)) => evidence::export(args, session, json).await,
             (Command::Verify(args), Some(session)) => evidence::verify(args, session, json).await,
             (Command::Tenant(command), Some(session)) => tenant::run(command, session, json).await,

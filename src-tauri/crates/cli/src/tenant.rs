@@ -149,6 +149,9 @@ pub async fn run(
                 for note in &pull.notes {
                     println!("note: {note}");
                 }
+                for gap in &pull.gaps {
+                    println!("not read: {}", gap.description);
+                }
                 println!();
                 println!("{:<14} {:<48} {:>8} {:>8}", "Surface", "Role", "Eligible", "Active");
                 for s in &pull.surfaces {

@@ -38,6 +38,8 @@ pub enum Action {
     Define,
     /// Open a campaign by hand.
     Open,
+    /// Open a campaign although the pull could not read part of its scope, with a reason.
+    AcceptGap,
     /// Close a campaign by hand.
     Close,
     /// Open what is due, close what is past its deadline (and auto-apply where a campaign says
@@ -66,9 +68,10 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::Define,
         Action::Open,
+        Action::AcceptGap,
         Action::Close,
         Action::RunDue,
         Action::Apply,
@@ -88,6 +91,7 @@ impl Action {
         match self {
             Action::Define => "define campaigns",
             Action::Open => "open campaigns",
+            Action::AcceptGap => "accept a gap in a campaign's population",
             Action::Close => "close campaigns",
             Action::RunDue => "run the schedule (open, close, auto-apply what is due)",
             Action::Apply => "apply removals",

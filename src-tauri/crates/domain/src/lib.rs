@@ -6,6 +6,9 @@
 pub mod assignment;
 pub mod authority;
 pub mod campaign;
+pub mod gap;
+pub mod history;
+pub mod findings;
 pub mod population;
 pub mod principal;
 pub mod recommendation;
@@ -17,5 +20,6 @@ pub mod schedule;
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
 };
+pub use gap::{GapArea, GapReason, PullGap};
 pub use population::{RoleCount, role_counts};
 pub use principal::{Activation, GroupMember, Principal, UserType};

@@ -1,5 +1,10 @@
 //! Recommendations: a suggested verdict for each item with the reason a reviewer can check —
 //! based on use of the role (PIM activations), the account's state and a guest's sign-ins.
+//!
+//! A recommendation about use states the history it rests on: when Recert's recorded activation
+//! history is shorter than the look-back, the reason says since when it looked ("no activation
+//! since 2026-09-07, the start of recorded history"), never the longer look-back; where no
+//! history is recorded at all, use is unknown and nothing is claimed.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -20,6 +25,14 @@ pub enum Reason {
     NotActivated {
         look_back_days: u32,
         last_activation: Option<DateTime<Utc>>,
+        /// Where the recorded history starts, when that is later than the look-back's start:
+        /// the only stretch the verdict speaks for.
+        history_since: Option<DateTime<Utc>>,
+    },
+    /// No recorded history covers this role's use (the audit log could not be read, or the
+    /// surface has none): use cannot be measured, so nothing is claimed about it.
+    UsageUnknown {
+        last_activation: Option<DateTime<Utc>>,
     },
     ActivatedRecently {
         last_activation: DateTime<Utc>,
@@ -34,8 +47,31 @@ impl Reason {
             Reason::AccountDisabled => "accountDisabled",
             Reason::GuestInactive { .. } => "guestInactive",
             Reason::NotActivated { .. } => "notActivated",
+            Reason::UsageUnknown { .. } => "usageUnknown",
             Reason::ActivatedRecently { .. } => "activatedRecently",
             Reason::StandingAccess => "standingAccess",
+        }
+    }
+
+    /// A sentence for the reviewer's row and the evidence, as of `now`: the only reason whose
+    /// words depend on it is a history shorter than the look-back, which says how many days it
+    /// holds.
+    pub fn describe_at(&self, now: DateTime<Utc>) -> String {
+        let day = |t: &DateTime<Utc>| t.format("%Y-%m-%d").to_string();
+        match self {
+            Reason::NotActivated { look_back_days, last_activation, history_since: Some(s) } => {
+                let held = (now - *s).num_days().max(0);
+                let coverage = format!(
+                    "no activation since {}, the start of recorded history ({held} of the \
+                     {look_back_days} days looked back)",
+                    day(s)
+                );
+                match last_activation {
+                    Some(t) => format!("last activated on {}; {coverage}", day(t)),
+                    None => coverage,
+                }
+            }
+            other => other.describe(),
         }
     }
 
@@ -51,12 +87,33 @@ impl Reason {
                     day(t)
                 )
             }
-            Reason::NotActivated { look_back_days, last_activation: None } => {
+            Reason::NotActivated { look_back_days, last_activation: None, history_since: None } => {
                 format!("never activated in the last {look_back_days} days")
             }
-            Reason::NotActivated { look_back_days, last_activation: Some(t) } => {
+            Reason::NotActivated {
+                look_back_days,
+                last_activation: Some(t),
+                history_since: None,
+            } => {
                 format!("not activated in the last {look_back_days} days (last on {})", day(t))
             }
+            Reason::NotActivated { last_activation, history_since: Some(s), .. } => {
+                let coverage =
+                    format!("no activation since {}, the start of recorded history", day(s));
+                match last_activation {
+                    Some(t) => format!("last activated on {}; {coverage}", day(t)),
+                    None => coverage,
+                }
+            }
+            Reason::UsageUnknown { last_activation: None } => {
+                "no activation history is recorded for this role, so its use cannot be measured"
+                    .into()
+            }
+            Reason::UsageUnknown { last_activation: Some(t) } => format!(
+                "last seen activated on {}; no continuous activation history is recorded for this \
+                 role, so its use since cannot be measured",
+                day(t)
+            ),
             Reason::ActivatedRecently { last_activation } => {
                 format!("activated on {}", day(last_activation))
             }
@@ -74,11 +131,14 @@ pub struct Recommendation {
 }
 
 /// The recommendation for one assignment at `now`. `last_activation` is the holder's latest
-/// activation of this role (for a group, its members'), if any is known.
+/// activation of this role (for a group, its members'), if any is known; `history_since` is where
+/// the recorded activation history of the assignment's surface starts without a hole (`None`
+/// when none is recorded, see [`crate::history::recorded_since`]).
 pub fn recommend(
     assignment: &Assignment,
     holder: &Principal,
     last_activation: Option<DateTime<Utc>>,
+    history_since: Option<DateTime<Utc>>,
     look_back_days: u32,
     now: DateTime<Utc>,
 ) -> Recommendation {
@@ -98,12 +158,22 @@ pub fn recommend(
     match assignment.kind {
         AssignmentKind::Eligible => {
             let cutoff = now - Duration::days(i64::from(look_back_days));
-            match last_activation {
-                Some(at) if at >= cutoff => Recommendation {
+            match (last_activation, history_since) {
+                (Some(at), _) if at >= cutoff => Recommendation {
                     verdict: Verdict::Approve,
                     reason: Reason::ActivatedRecently { last_activation: at },
                 },
-                other => deny(Reason::NotActivated { look_back_days, last_activation: other }),
+                // Nothing recorded to judge by: no claim either way.
+                (other, None) => Recommendation {
+                    verdict: Verdict::Approve,
+                    reason: Reason::UsageUnknown { last_activation: other },
+                },
+                (other, Some(since)) => deny(Reason::NotActivated {
+                    look_back_days,
+                    last_activation: other,
+                    // A history that reaches back past the look-back covers all of it.
+                    history_since: (since > cutoff).then_some(since),
+                }),
             }
         }
         AssignmentKind::Active => {

@@ -393,13 +393,8 @@ fn schedule_request(
                 .map(|(n, _)| n)
                 .collect();
             if exact.is_empty() {
-                if set.items.iter().any(|i| matches(i, false)) {
-                    return Err(arm_error(
-                        StatusCode::BAD_REQUEST,
-                        "InheritedAssignmentCannotBeRemoved",
-                        "The role assignment is inherited from a parent scope; remove it at the scope where it was made.",
-                    ));
-                }
+                // An assignment inherited from a parent scope is not one at this scope: there is
+                // nothing here to remove (emulator-specific choice, README).
                 return Err(arm_error(
                     StatusCode::BAD_REQUEST,
                     "RoleAssignmentDoesNotExist",

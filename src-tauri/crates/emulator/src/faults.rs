@@ -1,7 +1,14 @@
 //! Fault injection for the Graph and ARM surfaces: latency, 429 with Retry-After, 5xx, dropped
 //! connections and truncated bodies, each "every Nth request" or "with probability p".
 //!
-//! Login and admin endpoints are never faulted, so a test can always reconfigure and authenticate.
+//! Besides these, targeted refusals make one part of the tenant unreadable the way Microsoft
+//! refuses it: a group whose PIM for Groups data and members answer 403, a group deleted since it
+//! was listed (404), a subscription whose role instances can only be read below it (ARM's 403
+//! `AuthorizationFailed`), an audit log without the licence, and an app without consent for ARM
+//! (the token endpoint refuses ARM tokens; see `login.rs`).
+//!
+//! Login and admin endpoints are never faulted (except the ARM consent knob), so a test can always
+//! reconfigure and authenticate.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -37,6 +44,22 @@ pub struct Faults {
     pub truncate_probability: f64,
     /// Seed of the generator behind the probabilities, so a faulty run can be replayed.
     pub seed: u64,
+    /// Group ids whose PIM for Groups instances and members answer 403
+    /// (`Authorization_RequestDenied`, as Graph refuses an object the caller may not read).
+    pub forbidden_groups: Vec<String>,
+    /// Group ids deleted since they were listed: their PIM for Groups instances and members
+    /// answer 404 (`Request_ResourceNotFound`).
+    pub deleted_groups: Vec<String>,
+    /// Subscriptions (`/subscriptions/{id}` or the bare id) whose role instances the identity may
+    /// read only at resource-group level: subscription-scope lists answer ARM's 403
+    /// `AuthorizationFailed`.
+    pub resource_group_only_subscriptions: Vec<String>,
+    /// The app has no consent for Azure Resource Manager: the token endpoint refuses ARM tokens
+    /// (AADSTS65001 for a person's sign-in, AADSTS500011 for the app itself).
+    pub arm_consent_missing: bool,
+    /// The tenant has no licence for the audit log: `auditLogs/directoryAudits` answers 403
+    /// `Authentication_RequestFromNonPremiumTenantOrB2CTenant`.
+    pub audit_unlicensed: bool,
 }
 
 impl Default for Faults {
@@ -54,6 +77,11 @@ impl Default for Faults {
             truncate_every: 0,
             truncate_probability: 0.0,
             seed: 7,
+            forbidden_groups: Vec::new(),
+            deleted_groups: Vec::new(),
+            resource_group_only_subscriptions: Vec::new(),
+            arm_consent_missing: false,
+            audit_unlicensed: false,
         }
     }
 }
@@ -75,6 +103,64 @@ impl Faults {
         }
         Ok(())
     }
+}
+
+/// The refusal a targeted knob makes of `path_and_query` (as received, percent-encoded), if any.
+pub(crate) fn refusal(f: &Faults, path_and_query: &str) -> Option<ApiError> {
+    let decoded: String = url::form_urlencoded::parse(path_and_query.as_bytes())
+        .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
+        .collect::<Vec<_>>()
+        .join("&")
+        .to_ascii_lowercase();
+    let path = decoded.split('?').next().unwrap_or_default();
+    let names_group = |id: &str| {
+        let id = id.to_ascii_lowercase();
+        (path.contains("/privilegedaccess/group/")
+            && decoded.contains(&format!("groupid eq '{id}'")))
+            || path.contains(&format!("/groups/{id}/"))
+            || path.ends_with(&format!("/groups/{id}"))
+    };
+    if f.forbidden_groups.iter().any(|g| names_group(g)) {
+        return Some(ApiError::forbidden());
+    }
+    if let Some(g) = f.deleted_groups.iter().find(|g| names_group(g)) {
+        return Some(ApiError::not_found(format!(
+            "Resource '{g}' does not exist or one of its queried reference-property objects are not present."
+        )));
+    }
+    if f.audit_unlicensed && path.ends_with("/auditlogs/directoryaudits") {
+        return Some(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Neither tenant is B2C or tenant doesn't have premium license",
+        ));
+    }
+    for sub in &f.resource_group_only_subscriptions {
+        let id = sub.trim_start_matches("/subscriptions/").to_ascii_lowercase();
+        let scope = format!("/subscriptions/{id}");
+        let action = ["roleeligibilityscheduleinstances", "roleassignmentscheduleinstances"]
+            .into_iter()
+            .find(|kind| {
+                path.ends_with(&format!("{scope}/providers/microsoft.authorization/{kind}"))
+            });
+        if let Some(kind) = action {
+            let action = if kind.starts_with("roleeligibility") {
+                "roleEligibilityScheduleInstances"
+            } else {
+                "roleAssignmentScheduleInstances"
+            };
+            return Some(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "AuthorizationFailed",
+                format!(
+                    "The client does not have authorization to perform action \
+                     'Microsoft.Authorization/{action}/read' over scope '{scope}' or the scope is \
+                     invalid. If access was recently granted, please refresh your credentials."
+                ),
+            ));
+        }
+    }
+    None
 }
 
 #[derive(Debug, PartialEq)]
@@ -131,6 +217,14 @@ pub(crate) async fn layer(
     if f.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(f.latency_ms)).await;
     }
+    let received = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    if let Some(refused) = received.path_and_query().and_then(|pq| refusal(&f, pq.as_str())) {
+        return refused.into_response();
+    }
     match fault {
         Fault::None => next.run(req).await,
         Fault::Throttle => {
@@ -183,5 +277,50 @@ pub(crate) async fn layer(
             );
             Response::from_parts(parts, Body::from_stream(stream))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targeted_refusals_hit_only_their_objects() {
+        let f = Faults {
+            forbidden_groups: vec!["G1".into()],
+            deleted_groups: vec!["g2".into()],
+            resource_group_only_subscriptions: vec!["/subscriptions/s1".into()],
+            audit_unlicensed: true,
+            ..Faults::default()
+        };
+        let pim = "/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances";
+        let arm = "/providers/Microsoft.Authorization";
+        // (path and query as received, the status refused with, if any)
+        let cases: [(String, Option<u16>); 9] = [
+            (format!("{pim}?$filter=groupId%20eq%20'g1'"), Some(403)),
+            (format!("{pim}?$filter=groupId eq 'g1'"), Some(403)),
+            ("/v1.0/groups/g1/transitiveMembers?$select=id".into(), Some(403)),
+            (format!("{pim}?$filter=groupId%20eq%20'g2'"), Some(404)),
+            (format!("{pim}?$filter=groupId%20eq%20'g3'"), None),
+            (
+                format!(
+                    "/subscriptions/s1{arm}/roleEligibilityScheduleInstances?api-version=2020-10-01"
+                ),
+                Some(403),
+            ),
+            (format!("/subscriptions/s1{arm}/roleDefinitions?api-version=2022-04-01"), None),
+            (
+                format!(
+                    "/subscriptions/s2{arm}/roleAssignmentScheduleInstances?api-version=2020-10-01"
+                ),
+                None,
+            ),
+            ("/v1.0/auditLogs/directoryAudits?$top=999".into(), Some(403)),
+        ];
+        for (path, status) in cases {
+            let got = refusal(&f, &path).map(|e| e.status.as_u16());
+            assert_eq!(got, status, "{path}");
+        }
+        assert!(refusal(&Faults::default(), "/v1.0/auditLogs/directoryAudits").is_none());
     }
 }

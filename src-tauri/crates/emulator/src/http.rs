@@ -41,6 +41,22 @@ impl ApiError {
             "Insufficient privileges to complete the operation.",
         )
     }
+    /// PIM's refusal of a caller without the permission: 403 with code `UnknownError` and, as the
+    /// message, PIM's own error as JSON text, `{"errorCode":"PermissionScopeNotGranted",…}` —
+    /// the shape reported from real tenants (microsoftgraph/microsoft-graph-docs#22292). The
+    /// directory endpoints answer `Authorization_RequestDenied` instead (documented in
+    /// json-batching.md's example).
+    pub(crate) fn permission_scope_not_granted(permissions: &[&str]) -> ApiError {
+        let inner = json!({
+            "errorCode": "PermissionScopeNotGranted",
+            "message": format!(
+                "Authorization failed due to missing permission scope {}.",
+                permissions.join(",")
+            ),
+            "instanceAnnotations": [],
+        });
+        ApiError::new(StatusCode::FORBIDDEN, "UnknownError", inner.to_string())
+    }
     pub(crate) fn unauthorized(message: &str) -> ApiError {
         let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", message);
         e.www_authenticate = Some(format!(

@@ -98,6 +98,21 @@ pub struct MutationRecord {
     pub caller: Option<String>,
 }
 
+/// One Graph or ARM request the emulator received, `$batch` steps included.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    pub method: String,
+    /// Path and query as received, from the root: `/graph/v1.0/users?$select=id`,
+    /// `/arm/subscriptions?api-version=…`. A `$batch` step's relative URL is given as
+    /// `/graph/v1.0/…`.
+    pub path: String,
+    /// Whether it was a step inside a `$batch` (whose own POST is recorded too).
+    pub batch_step: bool,
+    /// The status code answered.
+    pub status: u16,
+}
+
 /// A certificate (DER) as PEM.
 pub(crate) fn pem_of(der: &[u8]) -> String {
     use base64::Engine;
@@ -191,6 +206,16 @@ impl Emulator {
     /// Every mutating request received so far, in order.
     pub fn mutation_log(&self) -> Vec<MutationRecord> {
         self.state.log.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+    /// Every Graph and ARM request received so far (`$batch` steps included), in order.
+    pub fn request_log(&self) -> Vec<RequestRecord> {
+        self.state.requests.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+    /// Forgets the requests recorded so far.
+    pub fn clear_request_log(&self) {
+        if let Ok(mut log) = self.state.requests.lock() {
+            log.clear();
+        }
     }
     /// The current fault knobs.
     pub fn faults(&self) -> Faults {

@@ -208,6 +208,11 @@ fn resource_of(scopes: &[String]) -> Result<(&'static str, Vec<String>, bool), S
     Ok((resource.unwrap_or(GRAPH_AUDIENCE), perms, default))
 }
 
+/// The fault knob that makes the tenant refuse ARM tokens (see `faults.rs`).
+fn arm_consent_missing(state: &AppState) -> bool {
+    state.faults.lock().is_ok_and(|f| f.arm_consent_missing)
+}
+
 fn find_client(state: &AppState, client_id: &str) -> Option<Client> {
     state.read().clients.iter().find(|c| c.client_id.eq_ignore_ascii_case(client_id)).cloned()
 }
@@ -267,6 +272,14 @@ fn user_tokens(state: &AppState, tid: &str, grant: &Grant, nonce: Option<&str>) 
         Ok(x) => x,
         Err(m) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", 70011, &m),
     };
+    if resource == ARM_AUDIENCE && arm_consent_missing(state) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            65001,
+            "The user or administrator has not consented to use the application. Send an interactive authorization request for this user and resource.",
+        );
+    }
     let granted: Vec<String> = if resource == ARM_AUDIENCE {
         vec!["user_impersonation".into()]
     } else if default {
@@ -494,6 +507,16 @@ async fn token(
                     &format!(
                         "The provided value for scope {} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
                         f.get("scope").cloned().unwrap_or_default()
+                    ),
+                );
+            }
+            if resource == ARM_AUDIENCE && arm_consent_missing(&state) {
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_resource",
+                    500011,
+                    &format!(
+                        "The resource principal named {ARM_AUDIENCE} was not found in the tenant named {tid}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant."
                     ),
                 );
             }

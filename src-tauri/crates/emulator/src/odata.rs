@@ -26,6 +26,10 @@ pub(crate) struct Query {
 pub(crate) struct Expand {
     pub name: String,
     pub select: Option<Vec<String>>,
+    /// `$levels` inside the parentheses (`max` or a number), as written.
+    pub levels: Option<String>,
+    /// Whether anything was written inside parentheses after the name.
+    pub nested: bool,
 }
 
 impl Query {
@@ -157,15 +161,19 @@ fn parse_expand(v: &str) -> Result<Vec<Expand>, ApiError> {
             let name = item[..open].trim().to_string();
             let inner = item[open + 1..].trim_end_matches(')');
             let mut select = None;
+            let mut levels = None;
             for opt in inner.split(';') {
                 let (k, val) = opt.split_once('=').unwrap_or((opt, ""));
-                if k.trim().trim_start_matches('$').eq_ignore_ascii_case("select") {
+                let k = k.trim().trim_start_matches('$');
+                if k.eq_ignore_ascii_case("select") {
                     select = Some(split_list(val));
+                } else if k.eq_ignore_ascii_case("levels") {
+                    levels = Some(val.trim().to_string());
                 }
             }
-            out.push(Expand { name, select });
+            out.push(Expand { name, select, levels, nested: !inner.trim().is_empty() });
         } else {
-            out.push(Expand { name: item.to_string(), select: None });
+            out.push(Expand { name: item.to_string(), select: None, levels: None, nested: false });
         }
     }
     Ok(out)

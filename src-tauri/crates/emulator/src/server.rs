@@ -16,7 +16,7 @@ use crate::login::AuthState;
 use crate::rng::Rng;
 use crate::store::Store;
 use crate::token::{self, Caller, Keys};
-use crate::{Error, MutationRecord, Options, Tenant, admin, arm, graph, login};
+use crate::{Error, MutationRecord, Options, RequestRecord, Tenant, admin, arm, graph, login};
 
 pub(crate) struct AppState {
     pub store: RwLock<Store>,
@@ -27,6 +27,10 @@ pub(crate) struct AppState {
     pub fault_rng: Mutex<Rng>,
     pub request_counter: AtomicU64,
     pub log: Mutex<Vec<MutationRecord>>,
+    /// Every Graph and ARM request, `$batch` steps included, in the order received.
+    pub requests: Mutex<Vec<RequestRecord>>,
+    /// `$batch` requests answered, to seed each one's shuffle.
+    pub batches: AtomicU64,
     pub auth: Mutex<AuthState>,
     /// The Graph router without the outer layers, for dispatching `$batch` inner requests.
     pub graph_inner: OnceLock<Router>,
@@ -74,6 +78,8 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
         faults: Mutex::new(faults),
         request_counter: AtomicU64::new(0),
         log: Mutex::new(Vec::new()),
+        requests: Mutex::new(Vec::new()),
+        batches: AtomicU64::new(0),
         auth: Mutex::new(AuthState::default()),
         graph_inner: OnceLock::new(),
         state_file: options.state_file.clone().map(|path| (path, Mutex::new(()))),
@@ -86,7 +92,8 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
     let batch_inner = graph_base
         .clone()
         .layer(middleware::from_fn(|req, next| http::envelope(Surface::Graph, req, next)))
-        .layer(middleware::from_fn_with_state(state.clone(), log_mutations));
+        .layer(middleware::from_fn_with_state(state.clone(), log_mutations))
+        .layer(middleware::from_fn_with_state(state.clone(), log_batch_steps));
     let _ = state.graph_inner.set(batch_inner);
     let graph = surface(graph_base, Surface::Graph, &state);
     let arm = surface(arm::router(state.clone()), Surface::Arm, &state);
@@ -156,6 +163,45 @@ fn surface(inner: Router, surface: Surface, state: &Arc<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), faults::layer))
         .layer(middleware::from_fn(move |req, next| http::envelope(surface, req, next)))
         .layer(middleware::from_fn_with_state(state.clone(), log_mutations))
+        .layer(middleware::from_fn_with_state(state.clone(), log_requests))
+}
+
+/// Records every request (method, path and query as received, status) for tests to check
+/// against the documentation.
+pub(crate) async fn log_requests(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    record_request(&state, req, next, false).await
+}
+
+/// The same for one step of a `$batch`, whose URL is relative to Graph's version root.
+pub(crate) async fn log_batch_steps(
+    State(state): State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    record_request(&state, req, next, true).await
+}
+
+async fn record_request(state: &AppState, req: Request, next: Next, batch_step: bool) -> Response {
+    let method = req.method().to_string();
+    let uri = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
+    let mut path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    if batch_step {
+        path = format!("/graph{path}");
+    }
+    let resp = next.run(req).await;
+    let record = RequestRecord { method, path, batch_step, status: resp.status().as_u16() };
+    if let Ok(mut log) = state.requests.lock() {
+        log.push(record);
+    }
+    resp
 }
 
 /// Records every mutating request (method, path, body, status) for tests to read.

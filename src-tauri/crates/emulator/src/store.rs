@@ -55,9 +55,6 @@ pub(crate) struct DirObject {
     /// The default representation with `@odata.type`, as embedded by `$expand=principal` and returned
     /// by directoryObject endpoints.
     pub default_json: String,
-    /// Every property but `signInActivity`, with `@odata.type`: what `getByIds` returns, made
-    /// once (objects never change after start-up) rather than per request.
-    pub full_json: String,
 }
 
 impl DirObject {
@@ -75,11 +72,7 @@ impl DirObject {
             m.insert(k.clone(), v.clone());
         }
         let default_json = serde_json::to_string(&Value::Object(m)).unwrap_or_else(|_| "{}".into());
-        let mut full = props.clone();
-        full.remove("signInActivity");
-        full.insert("@odata.type".into(), Value::String(kind.odata_type().into()));
-        let full_json = serde_json::to_string(&Value::Object(full)).unwrap_or_else(|_| "{}".into());
-        DirObject { kind, props, default_json, full_json }
+        DirObject { kind, props, default_json }
     }
     pub(crate) fn id(&self) -> &str {
         self.props.get("id").and_then(Value::as_str).unwrap_or_default()
@@ -205,8 +198,19 @@ impl Store {
                 objects.insert(id, DirObject::new(kind, m.clone()));
             }
         }
-        let roles: Vec<Map<String, Value>> =
-            t.role_definitions.iter().filter_map(|v| v.as_object().cloned()).collect();
+        // Served as rbacapplication-list-roledefinitions.md shows them: with the contained
+        // `inheritsPermissionsFrom` (ids), without `resourceScopes` (declared, deprecated, absent
+        // from the documented answer).
+        let roles: Vec<Map<String, Value>> = t
+            .role_definitions
+            .iter()
+            .filter_map(|v| v.as_object().cloned())
+            .map(|mut r| {
+                r.remove("resourceScopes");
+                r.entry("inheritsPermissionsFrom").or_insert_with(|| Value::Array(Vec::new()));
+                r
+            })
+            .collect();
         let role_json = roles
             .iter()
             .map(|r| {

@@ -421,9 +421,46 @@ impl Encoding {
 /// Builds the file: printpdf embeds the fonts and writes the structure, with the pages'
 /// content streams written here, deflated on all cores. The same pages give the same bytes.
 pub(crate) fn save(
+    doc: PdfDocument,
+    fonts: &Fonts,
+    pages: Vec<Canvas>,
+) -> Result<Vec<u8>, EvidenceError> {
+    save_with(doc, fonts, pages, &[], Vec::new(), &|_| None)
+}
+
+/// A file embedded in the PDF (an associated file, as PDF/A-3 calls it), already deflated.
+pub(crate) struct Embedded {
+    pub(crate) name: String,
+    pub(crate) mime: &'static str,
+    pub(crate) description: String,
+    /// `Data` for what the binder shows, `Source` for what it was made from.
+    pub(crate) relationship: &'static str,
+    pub(crate) deflated: Vec<u8>,
+    pub(crate) size: u64,
+}
+
+/// SHA-256 over the page content streams as written, each length-prefixed, in page order: what
+/// the seal signs for the pages.
+pub(crate) fn pages_sha256<'a>(streams: impl Iterator<Item = &'a [u8]>) -> String {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    for s in streams {
+        hasher.update((s.len() as u64).to_be_bytes());
+        hasher.update(s);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// `save`, with links: (page, [x, y, width, height], target page), each a link annotation that
+/// jumps to its target page; embedded files; and a seal made from the pages' digest once the
+/// content streams are written (embedded as one more file).
+pub(crate) fn save_with(
     mut doc: PdfDocument,
     fonts: &Fonts,
     pages: Vec<Canvas>,
+    links: &[(usize, [f32; 4], usize)],
+    mut embedded: Vec<Embedded>,
+    seal: &dyn Fn(&str) -> Option<Embedded>,
 ) -> Result<Vec<u8>, EvidenceError> {
     let (calibration, used) = Encoding::calibration(fonts);
     let blank: Vec<PdfPage> = pages
@@ -463,7 +500,31 @@ pub(crate) fn save(
         None => Encoding { faces: Vec::new(), names: Vec::new() },
     };
 
+    let page_ids: Vec<lopdf::ObjectId> = lopdf.get_pages().values().copied().collect();
+    for &(page, [x, y, w, h], target) in links {
+        let (Some(&on), Some(&to)) = (page_ids.get(page), page_ids.get(target)) else { continue };
+        let reals = |v: &[f32]| v.iter().map(|n| lopdf::Object::Real(*n)).collect::<Vec<_>>();
+        let annot = dict(vec![
+            ("Type", lopdf::Object::from("Annot")),
+            ("Subtype", lopdf::Object::from("Link")),
+            ("Rect", lopdf::Object::from(reals(&[x, y, x + w, y + h]))),
+            ("Border", lopdf::Object::from(vec![lopdf::Object::Integer(0); 3])),
+            ("F", lopdf::Object::from(4i64)),
+            ("Dest", lopdf::Object::from(vec![lopdf::Object::Reference(to), "Fit".into()])),
+        ]);
+        let id = lopdf.add_object(annot);
+        if let Ok(dict) = lopdf.get_dictionary_mut(on) {
+            match dict.get_mut(b"Annots") {
+                Ok(lopdf::Object::Array(list)) => list.push(lopdf::Object::Reference(id)),
+                _ => dict.set("Annots", vec![lopdf::Object::Reference(id)]),
+            }
+        }
+    }
     let streams = content_streams(&encoding, pages);
+    if let Some(sealed) = seal(&pages_sha256(streams.iter().map(Vec::as_slice))) {
+        embedded.push(sealed);
+    }
+    embed(&mut lopdf, embedded)?;
     for (id, content) in content_ids.into_iter().zip(streams) {
         let mut dict = lopdf::Dictionary::new();
         dict.set("Filter", "FlateDecode");
@@ -476,6 +537,71 @@ pub(crate) fn save(
     lopdf.save_to(&mut bytes).map_err(|e| EvidenceError::Write(e.to_string()))?;
     fix_document_id(&mut bytes);
     Ok(bytes)
+}
+
+/// Embeds the files: each an `EmbeddedFile` stream with a file specification naming its
+/// relationship, listed in the catalog's `EmbeddedFiles` name tree (sorted by name) and `AF`.
+fn embed(doc: &mut lopdf::Document, mut files: Vec<Embedded>) -> Result<(), EvidenceError> {
+    use lopdf::{Object, StringFormat};
+    if files.is_empty() {
+        return Ok(());
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut names = Vec::new();
+    let mut specs = Vec::new();
+    for f in files {
+        let mut file_dict = dict(vec![
+            ("Type", lopdf::Object::from("EmbeddedFile")),
+            ("Subtype", lopdf::Object::from(Object::Name(f.mime.as_bytes().to_vec()))),
+            ("Filter", lopdf::Object::from("FlateDecode")),
+            (
+                "Params",
+                lopdf::Object::from(dict(vec![("Size", lopdf::Object::from(f.size as i64))])),
+            ),
+        ]);
+        file_dict.set("Length", f.deflated.len() as i64);
+        let mut stream = lopdf::Stream::new(file_dict, f.deflated);
+        stream.allows_compression = false;
+        let file_id = doc.add_object(stream);
+        let text = |s: &str| Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
+        let spec = dict(vec![
+            ("Type", lopdf::Object::from("Filespec")),
+            ("F", lopdf::Object::from(text(&f.name))),
+            ("UF", lopdf::Object::from(text(&f.name))),
+            ("Desc", lopdf::Object::from(text(&f.description))),
+            (
+                "AFRelationship",
+                lopdf::Object::from(Object::Name(f.relationship.as_bytes().to_vec())),
+            ),
+            (
+                "EF",
+                lopdf::Object::from(dict(vec![
+                    ("F", lopdf::Object::from(file_id)),
+                    ("UF", lopdf::Object::from(file_id)),
+                ])),
+            ),
+        ]);
+        let spec_id = doc.add_object(spec);
+        names.push(text(&f.name));
+        names.push(Object::Reference(spec_id));
+        specs.push(Object::Reference(spec_id));
+    }
+    let root = doc
+        .trailer
+        .get(b"Root")
+        .and_then(Object::as_reference)
+        .map_err(|e| EvidenceError::Write(format!("catalog: {e}")))?;
+    let catalog =
+        doc.get_dictionary_mut(root).map_err(|e| EvidenceError::Write(format!("catalog: {e}")))?;
+    catalog.set(
+        "Names",
+        dict(vec![(
+            "EmbeddedFiles",
+            lopdf::Object::from(dict(vec![("Names", lopdf::Object::from(names))])),
+        )]),
+    );
+    catalog.set("AF", specs);
+    Ok(())
 }
 
 /// Every page's content stream, deflated, in page order; pages are handed out to one thread
@@ -512,7 +638,7 @@ fn content_streams(enc: &Encoding, pages: Vec<Canvas>) -> Vec<Vec<u8>> {
 }
 
 /// zlib at level 6: as small as printpdf's level 9 within about 2%, and much faster.
-fn deflate(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::ZlibEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::new(6),
@@ -549,4 +675,13 @@ fn deflate_stream(stream: &mut lopdf::Stream) {
         stream.dict.set("Filter", "FlateDecode");
         stream.set_content(compressed);
     }
+}
+
+/// A PDF dictionary from its entries, in order.
+fn dict(entries: Vec<(&str, lopdf::Object)>) -> lopdf::Dictionary {
+    let mut d = lopdf::Dictionary::new();
+    for (k, v) in entries {
+        d.set(k, v);
+    }
+    d
 }

@@ -361,6 +361,11 @@ pub(crate) fn clean_multiline(s: &str) -> Cow<'_, str> {
     )
 }
 
+/// Embeddings, overrides and isolates, and the direction marks (LRM, RLM, ALM): in a name
+/// they could reorder the text around them, so each is shown as U+FFFD where it stood.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }

@@ -87,6 +87,21 @@ pub(crate) struct Writer<'a> {
     pub(crate) toc: Vec<(String, usize)>,
     pub(crate) y: f32,
     table: Option<Table>,
+    /// The last table row drawn: its page, top and height (for a link over it).
+    pub(crate) last_row: (usize, f32, f32),
+    /// Links to sections, resolved once every section's first page is known.
+    pub(crate) links: Vec<SectionLink>,
+}
+
+/// A rectangle on one page that links to a section, and where to print the section's page
+/// number inside it.
+pub(crate) struct SectionLink {
+    pub(crate) page: usize,
+    /// x, y of the lower-left corner, width, height.
+    pub(crate) rect: [f32; 4],
+    pub(crate) section: String,
+    /// Where the target's page number is printed, if anywhere.
+    pub(crate) number_at: Option<(f32, f32)>,
 }
 
 impl<'a> Writer<'a> {
@@ -99,6 +114,8 @@ impl<'a> Writer<'a> {
             toc: Vec::new(),
             y: TOP,
             table: None,
+            last_row: (0, 0.0, 0.0),
+            links: Vec::new(),
         }
     }
 
@@ -342,9 +359,42 @@ impl<'a> Writer<'a> {
             x += col.width;
         }
         self.y -= height;
+        self.last_row = (self.pages.len() - 1, y, height);
         if let Some(table) = self.table.as_mut() {
             table.cols = cols;
         }
+    }
+
+    /// Links the last table row's cells from `x` over `width` to `section`, printing the
+    /// section's page number in the cell (left empty for it) that starts at `number_x`.
+    pub(crate) fn link_last_row(&mut self, x: f32, width: f32, number_x: f32, section: &str) {
+        let (page, top, height) = self.last_row;
+        self.links.push(SectionLink {
+            page,
+            rect: [x, top - height, width, height],
+            section: section.to_string(),
+            number_at: Some((number_x + PAD, top - 8.4)),
+        });
+    }
+
+    /// Prints each link's target page number and gives back the links as (page, rect, target
+    /// page), once every section is laid out.
+    pub(crate) fn resolve_links(&mut self) -> Vec<(usize, [f32; 4], usize)> {
+        let fonts = self.fonts;
+        let links = std::mem::take(&mut self.links);
+        let mut out = Vec::new();
+        for link in links {
+            let Some(&(_, target)) = self.toc.iter().find(|(title, _)| *title == link.section)
+            else {
+                continue;
+            };
+            if let (Some((x, y)), Some(page)) = (link.number_at, self.pages.get_mut(link.page)) {
+                let text = format!("p. {}", target + 1);
+                page.text(fonts, Style::Regular, TABLE_SIZE, x, y, &text, ACCENT);
+            }
+            out.push((link.page, link.rect, target));
+        }
+        out
     }
 
     pub(crate) fn table_end(&mut self) {

@@ -14,19 +14,22 @@ mod fonts;
 mod layout;
 pub mod model;
 mod pdf;
+mod read;
+pub mod seal;
 mod tables;
 mod verify;
 
 pub use binder::binder_pdf;
 pub use pdf::population_pdf;
+pub use read::{BinderCheck, BinderFile, check_binder, read_binder};
 pub use tables::{
     BINDER_JSON, BINDER_PDF, DECISION_COLUMNS, DECISIONS_CSV, FORMAT, HISTORY_COLUMNS, HISTORY_CSV,
-    REMEDIATION_COLUMNS, REMEDIATION_CSV, binder_json, decision_history_csv, decisions_csv,
-    evidence_hash, remediation_csv,
+    POPULATION_INDEX, POPULATION_PAGES, REMEDIATION_COLUMNS, REMEDIATION_CSV, SEAL_JSON,
+    binder_json, decision_history_csv, decisions_csv, evidence_hash, remediation_csv,
 };
 pub use verify::{
-    ExportFile, Exports, Mismatch, Rendered, Sinks, Written, WrittenFile, render_all,
-    verify_exports, write_all,
+    Attachment, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer, Sinks, Written,
+    WrittenFile, render_all, verify_exports, verify_exports_with, write_all, write_all_with,
 };
 
 #[derive(Debug, thiserror::Error)]

@@ -57,6 +57,17 @@ pub struct PopulationStatement {
     pub total_items: u32,
     /// Principals left out by the campaign's exclusions, e.g. break-glass accounts.
     pub excluded: Vec<String>,
+    /// What the extraction could not read, one line per area or object with the reason.
+    /// (Left out of the JSON when empty, so a complete extraction's export is unchanged.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<String>,
+    /// Who accepted the gaps in the campaign's scope to open it, and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap_accepted: Option<String>,
+    /// Raw response pages sealed (a paged answer has a page per `@odata.nextLink`; a `$batch`
+    /// answer is one page): what `raw_sha256` covers and the binder attaches.
+    #[serde(default)]
+    pub pages: u32,
 }
 
 /// The decision that stands for an item.
@@ -145,9 +156,21 @@ pub struct RemediationEntry {
     pub submitted_at: String,
     /// succeeded, failed, skipped …
     pub result: String,
-    /// verified-removed, still-present, reappeared, or empty before verification.
+    /// The latest verification since the last attempt: verified-removed, still-present,
+    /// reappeared, or empty before verification.
     pub verified: String,
     pub verified_at: String,
+    /// Every verification of this removal in order, across retries (removed → reappeared →
+    /// removed again).
+    #[serde(default)]
+    pub history: Vec<VerificationRecord>,
+}
+
+/// One verification of a removal: when the tenant was read again and what it showed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationRecord {
+    pub at: String,
+    pub result: String,
 }
 
 /// An item that cannot be handled automatically, with its reason and who must act.
@@ -206,6 +229,38 @@ pub struct Binder {
     /// blank lines for a campaign owner and a second reviewer.
     #[serde(default)]
     pub signatories: Vec<Signatory>,
+    /// The auditor's tests, computed (the page first after the cover).
+    #[serde(default)]
+    pub findings: Vec<Finding>,
+    /// The rubber-stamp measures per reviewer behind the findings.
+    #[serde(default)]
+    pub reviewer_patterns: Vec<ReviewerPattern>,
+}
+
+/// One computed auditor finding and the rows behind it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub title: String,
+    /// Needs the auditor's attention.
+    pub raised: bool,
+    pub measure: String,
+    /// The binder section whose rows are behind it.
+    pub section: String,
+    /// The items behind it (ids as in every table), and the people.
+    pub items: Vec<u32>,
+    pub people: Vec<String>,
+}
+
+/// How one reviewer decided.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReviewerPattern {
+    pub reviewer: String,
+    pub decisions: u32,
+    pub bulk_share: f64,
+    pub agreement: Option<f64>,
+    pub median_seconds: Option<f64>,
+    pub identical_share: f64,
+    pub flags: Vec<String>,
 }
 
 /// One signature block on the sign-off page.

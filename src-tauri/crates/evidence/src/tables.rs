@@ -19,6 +19,11 @@ pub const HISTORY_CSV: &str = "decision-history.csv";
 pub const REMEDIATION_CSV: &str = "remediation.csv";
 pub const BINDER_JSON: &str = "binder.json";
 pub const BINDER_PDF: &str = "binder.pdf";
+/// The seal attached to the PDF.
+pub const SEAL_JSON: &str = "seal.json";
+/// The raw population pages attached to the PDF (one JSON object per line) and their index.
+pub const POPULATION_PAGES: &str = "population-pages.ndjson";
+pub const POPULATION_INDEX: &str = "population-pages-index.csv";
 
 /// Identifies the JSON layout, so a reader years later knows how the hash was computed.
 pub const FORMAT: &str = "recert-evidence-binder/1";
@@ -62,7 +67,7 @@ pub const HISTORY_COLUMNS: [&str; 8] = [
 ];
 
 /// The columns of `remediation.csv`.
-pub const REMEDIATION_COLUMNS: [&str; 9] = [
+pub const REMEDIATION_COLUMNS: [&str; 10] = [
     "item_id",
     "principal",
     "role",
@@ -72,6 +77,7 @@ pub const REMEDIATION_COLUMNS: [&str; 9] = [
     "result",
     "verified",
     "verified_at",
+    "verification_history",
 ];
 
 /// A spreadsheet runs a cell that starts with one of these as a formula (and `\t`/`\r` are
@@ -205,6 +211,12 @@ pub(crate) fn write_remediation_csv(binder: &Binder, out: &mut dyn Write) -> io:
                 r.result.as_str().into(),
                 r.verified.as_str().into(),
                 r.verified_at.as_str().into(),
+                r.history
+                    .iter()
+                    .map(|h| format!("{} {}", h.at, h.result))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+                    .into(),
             ]
         }),
     )

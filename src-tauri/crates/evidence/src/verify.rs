@@ -8,11 +8,17 @@
 use std::fmt;
 use std::io::Write;
 
+use std::collections::BTreeMap;
+
+use sha2::Digest;
+
 use crate::EvidenceError;
-use crate::binder::binder_pdf_with_hash;
+use crate::binder::binder_pdf_sealed;
+use crate::canvas::Embedded;
 use crate::model::Binder;
+use crate::seal::{SEAL_FORMAT, Seal, SigningKey};
 use crate::tables::{
-    BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, Hashing, REMEDIATION_CSV,
+    BINDER_JSON, BINDER_PDF, DECISIONS_CSV, HISTORY_CSV, Hashing, REMEDIATION_CSV, SEAL_JSON,
     write_binder_json, write_decisions_csv, write_history_csv, write_remediation_csv,
 };
 
@@ -93,23 +99,109 @@ pub struct Written {
     pub evidence_hash: String,
     /// The exports written, in the order written: the CSVs, the JSON, the PDF.
     pub files: Vec<WrittenFile>,
+    /// The seal attached to the PDF, when one was signed.
+    pub seal: Option<Seal>,
+}
+
+/// How the PDF is sealed.
+#[derive(Default)]
+pub enum Signer<'a> {
+    /// Not sealed (previews, tests of the layout).
+    #[default]
+    None,
+    /// Signed now with this key.
+    Key(&'a SigningKey),
+    /// The seal an export recorded: its public key and signature, put back as they were so
+    /// the PDF renders again byte for byte.
+    Recorded { public_key: String, signature: String },
+}
+
+/// What goes into the PDF besides its pages.
+#[derive(Default)]
+pub struct PdfOptions<'a> {
+    /// Files attached besides the CSVs and the JSON (the raw population pages and their index).
+    pub attachments: Vec<Attachment>,
+    pub signer: Signer<'a>,
+    /// The audit chain's last event in the binder, for the seal.
+    pub audit_seq: i64,
+}
+
+/// A file to attach to the PDF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attachment {
+    pub name: String,
+    /// e.g. `application/x-ndjson`.
+    pub mime: &'static str,
+    pub description: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A writer that passes bytes on and keeps a deflated copy for the PDF's attachment.
+struct Teeing<'a> {
+    sink: &'a mut dyn Write,
+    copy: Option<flate2::write::ZlibEncoder<Vec<u8>>>,
+}
+
+impl Write for Teeing<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.sink.write(buf)?;
+        if let Some(copy) = self.copy.as_mut() {
+            copy.write_all(&buf[..n])?;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.sink.flush()
+    }
 }
 
 /// Writes every export that has a sink, one after another, each hashed as it is written and
 /// none kept: the CSVs, then the JSON (which carries their hashes), then the PDF (which
 /// carries the JSON's hash). Sinks are not flushed beyond what was written to them.
 pub fn write_all(binder: &Binder, sinks: Sinks<'_>) -> Result<Written, EvidenceError> {
+    write_all_with(binder, sinks, PdfOptions::default())
+}
+
+/// `write_all`, the PDF with the CSVs, the JSON and `options.attachments` attached and sealed
+/// as `options.signer` says.
+pub fn write_all_with(
+    binder: &Binder,
+    sinks: Sinks<'_>,
+    options: PdfOptions<'_>,
+) -> Result<Written, EvidenceError> {
+    let attach = sinks.pdf.is_some();
     let mut files = Vec::new();
+    let mut embedded: Vec<Embedded> = Vec::new();
+    let mut digests: BTreeMap<String, String> = BTreeMap::new();
     let mut one = |file: ExportFile,
                    sink: Option<&mut dyn Write>,
                    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>|
      -> Result<String, EvidenceError> {
         let given = sink.is_some();
         let mut nowhere = std::io::sink();
-        let mut out = Hashing::new(sink.unwrap_or(&mut nowhere));
+        let mut tee = Teeing {
+            sink: sink.unwrap_or(&mut nowhere),
+            copy: attach
+                .then(|| flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast())),
+        };
+        let mut out = Hashing::new(&mut tee);
         write(&mut out)
             .map_err(|e| EvidenceError::Io { file: file.name(), message: e.to_string() })?;
         let (sha256, bytes) = out.finish();
+        if let Some(copy) = tee.copy.take() {
+            let deflated = copy
+                .finish()
+                .map_err(|e| EvidenceError::Io { file: file.name(), message: e.to_string() })?;
+            embedded.push(Embedded {
+                name: file.name().to_string(),
+                mime: file.mime(),
+                description: file.description().to_string(),
+                relationship: "Data",
+                deflated,
+                size: bytes,
+            });
+            digests.insert(file.name().to_string(), sha256.clone());
+        }
         if given {
             files.push(WrittenFile { file, sha256: sha256.clone(), bytes });
         }
@@ -127,10 +219,68 @@ pub fn write_all(binder: &Binder, sinks: Sinks<'_>) -> Result<Written, EvidenceE
     let evidence_hash =
         one(ExportFile::Json, sinks.json, &|out| write_binder_json(binder, csvs.clone(), out))?;
     if let Some(sink) = sinks.pdf {
-        let pdf = binder_pdf_with_hash(binder, &evidence_hash)?;
-        one(ExportFile::Pdf, Some(sink), &|out| out.write_all(&pdf))?;
+        for a in &options.attachments {
+            digests.insert(a.name.clone(), hex::encode(sha2::Sha256::digest(&a.bytes)));
+            embedded.push(Embedded {
+                name: a.name.clone(),
+                mime: a.mime,
+                description: a.description.clone(),
+                relationship: "Source",
+                deflated: crate::canvas::deflate(&a.bytes),
+                size: a.bytes.len() as u64,
+            });
+        }
+        let seal = Seal {
+            format: SEAL_FORMAT.into(),
+            campaign_id: binder.campaign.id.clone(),
+            generated_at: binder.generated_at.clone(),
+            evidence_hash: evidence_hash.clone(),
+            audit_seq: options.audit_seq,
+            audit_head: binder.audit.head_hash.clone(),
+            attachments: digests,
+            ..Seal::default()
+        };
+        let public_key = match &options.signer {
+            Signer::None => None,
+            Signer::Key(key) => Some(key.public_key()),
+            Signer::Recorded { public_key, .. } => Some(public_key.clone()),
+        };
+        let made: std::cell::RefCell<Option<Seal>> = std::cell::RefCell::new(None);
+        let sealing = |pages_sha256: &str| -> Option<Embedded> {
+            let mut seal = Seal { pages_sha256: pages_sha256.to_string(), ..seal.clone() };
+            match &options.signer {
+                Signer::None => return None,
+                Signer::Key(key) => key.sign(&mut seal),
+                Signer::Recorded { public_key, signature } => {
+                    seal.public_key = public_key.clone();
+                    seal.signature = signature.clone();
+                }
+            }
+            let json = serde_json::to_vec_pretty(&seal).unwrap_or_default();
+            *made.borrow_mut() = Some(seal);
+            Some(Embedded {
+                name: SEAL_JSON.into(),
+                mime: "application/json",
+                description: "The seal: what this export states about itself, signed with \
+                              Ed25519 by the installation that exported it"
+                    .into(),
+                relationship: "Supplement",
+                deflated: crate::canvas::deflate(&json),
+                size: json.len() as u64,
+            })
+        };
+        let pdf =
+            binder_pdf_sealed(binder, &evidence_hash, public_key.as_deref(), embedded, &sealing)?;
+        let mut out = Hashing::new(sink);
+        out.write_all(&pdf).map_err(|e| EvidenceError::Io {
+            file: ExportFile::Pdf.name(),
+            message: e.to_string(),
+        })?;
+        let (sha256, bytes) = out.finish();
+        files.push(WrittenFile { file: ExportFile::Pdf, sha256, bytes });
+        return Ok(Written { evidence_hash, files, seal: made.into_inner() });
     }
-    Ok(Written { evidence_hash, files })
+    Ok(Written { evidence_hash, files, seal: None })
 }
 
 /// The exports to check; leave out what you do not have.
@@ -153,6 +303,26 @@ pub enum ExportFile {
 }
 
 impl ExportFile {
+    fn mime(self) -> &'static str {
+        match self {
+            ExportFile::Pdf => "application/pdf",
+            ExportFile::Json => "application/json",
+            _ => "text/csv",
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            ExportFile::Pdf => "The binder",
+            ExportFile::DecisionsCsv => "Every review item with the decision that stands, in full",
+            ExportFile::HistoryCsv => "Every decision recorded, including those later replaced",
+            ExportFile::RemediationCsv => "Every removal, its request id and its verifications",
+            ExportFile::Json => {
+                "Everything in this binder as JSON; its SHA-256 is the evidence hash"
+            }
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             ExportFile::Pdf => BINDER_PDF,
@@ -191,10 +361,19 @@ pub fn verify_exports(
     binder: &Binder,
     exports: &Exports<'_>,
 ) -> Result<Vec<Mismatch>, EvidenceError> {
+    verify_exports_with(binder, exports, PdfOptions::default())
+}
+
+/// `verify_exports`, the PDF rendered again with the attachments and seal it was written with.
+pub fn verify_exports_with(
+    binder: &Binder,
+    exports: &Exports<'_>,
+    options: PdfOptions<'_>,
+) -> Result<Vec<Mismatch>, EvidenceError> {
     // Only what was handed in is rendered again into memory.
     let (mut pdf, mut decisions, mut history, mut remediation, mut json) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    write_all(
+    write_all_with(
         binder,
         Sinks {
             pdf: wanted(exports.pdf, &mut pdf),
@@ -203,6 +382,7 @@ pub fn verify_exports(
             remediation_csv: wanted(exports.remediation_csv, &mut remediation),
             json: wanted(exports.json, &mut json),
         },
+        options,
     )?;
     let mut out = Vec::new();
     let csvs = [

@@ -265,7 +265,7 @@ fn verify_locates_an_edited_value_in_each_export() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].file, ExportFile::Pdf);
     // The evidence hash printed on the cover changed too, so the cover is the first page to differ.
-    assert!(found[0].location.starts_with("page 1 of 12, text line"), "{}", found[0]);
+    assert!(found[0].location.starts_with("page 1 of 13, text line"), "{}", found[0]);
     assert_eq!(found[0].expected.len(), found[0].found.len(), "{}", found[0]);
 }
 

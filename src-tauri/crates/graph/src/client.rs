@@ -161,7 +161,11 @@ impl Pacer {
         state.limit = new;
         state.successes = 0;
         if let Some(wait) = retry_after {
-            let until = Instant::now() + wait;
+            // Bounded by the caller's clamp; `checked_add` keeps even an unclamped value from
+            // panicking on an instant past the clock's range.
+            let Some(until) = Instant::now().checked_add(wait.min(RETRY_AFTER_CAP)) else {
+                return;
+            };
             state.paused_until = Some(state.paused_until.map_or(until, |t| t.max(until)));
         }
     }
@@ -215,11 +219,78 @@ fn throttling(status: u16) -> bool {
     matches!(status, 429 | 503)
 }
 
+/// The longest a single `Retry-After` may make Recert wait. A service asking for longer (or a
+/// broken proxy sending an absurd value) gets this, so no answer can stall a pull for hours.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(120);
+
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    // Graph sends whole seconds; an HTTP date is legal too but not used by Graph, so it falls
-    // back to the computed backoff.
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    parse_retry_after(headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?)
+}
+
+/// A `Retry-After` value in seconds, whole or fractional (Graph documents `2.128`), clamped to
+/// [`RETRY_AFTER_CAP`]. An HTTP date (legal, but not what Graph sends), a negative, `NaN` or
+/// unreadable value is `None`: the computed backoff applies instead.
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let seconds: f64 = value.trim().parse().ok()?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    Some(Duration::try_from_secs_f64(seconds).unwrap_or(RETRY_AFTER_CAP).min(RETRY_AFTER_CAP))
+}
+
+/// The most pages one collection may take. A tenant's largest list (a role's instances at
+/// Graph's default page size, users at 120 a page) is far below it; a service that keeps
+/// handing out new links past it is looping, and the pull stops with an error.
+pub const PAGE_CAP: usize = 50_000;
+
+/// The rules a next link must pass before it is followed: the cloud's own scheme, host and port
+/// (the token must never go anywhere else), under the same service root, never a link already
+/// followed in this collection, and not past [`PAGE_CAP`] pages.
+pub(crate) struct Paging<'a> {
+    cloud: &'a Cloud,
+    first: String,
+    seen: std::collections::HashSet<String>,
+}
+
+impl<'a> Paging<'a> {
+    pub(crate) fn new(cloud: &'a Cloud, first: &str) -> Paging<'a> {
+        let mut seen = std::collections::HashSet::new();
+        seen.insert(first.to_string());
+        Paging { cloud, first: first.to_string(), seen }
+    }
+
+    /// Checks `link` (a page's next link) and returns it to follow, or why it may not be.
+    pub(crate) fn follow(&mut self, link: String) -> Result<String, GraphError> {
+        let stop = |message: String| GraphError::Paging { url: self.first.clone(), message };
+        let root = if self.cloud.is_arm(&self.first) { &self.cloud.arm } else { &self.cloud.graph };
+        let parsed = url::Url::parse(&link)
+            .map_err(|err| stop(format!("the next link is not an absolute URL ({err})")))?;
+        let same_origin = parsed.scheme() == root.scheme()
+            && parsed.host_str() == root.host_str()
+            && parsed.port_or_known_default() == root.port_or_known_default();
+        if !same_origin || !parsed.path().starts_with(root.path().trim_end_matches('/')) {
+            return Err(stop(format!(
+                "the next link leads to {}://{}{}, outside {} (the {} cloud's own service): not \
+                 followed, so the sign-in token is never sent there",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default(),
+                parsed.port().map(|p| format!(":{p}")).unwrap_or_default(),
+                root.as_str().trim_end_matches('/'),
+                self.cloud.name,
+            )));
+        }
+        if !self.seen.insert(link.clone()) {
+            return Err(stop(format!(
+                "the service sent a next link already followed ({link}): the paging would loop"
+            )));
+        }
+        if self.seen.len() > PAGE_CAP {
+            return Err(stop(format!(
+                "the collection passed {PAGE_CAP} pages without ending: paging stopped"
+            )));
+        }
+        Ok(link)
+    }
 }
 
 /// Graph and ARM cap what one app may do per tenant; 16 requests in flight per API is well
@@ -512,12 +583,28 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(Vec<T>, Vec<RawPage>), GraphError> {
-        let mut items = Vec::new();
-        let mut pages = Vec::new();
-        let mut next = Some(url.to_string());
+        self.page_on(url, Vec::new(), Vec::new(), Some(url.to_string())).await
+    }
+
+    /// Reads pages from `next` on, into `items` and `pages`, every link checked by [`Paging`]
+    /// against `first`, the collection's own URL.
+    async fn page_on<T: DeserializeOwned + Send + 'static>(
+        &self,
+        first: &str,
+        mut items: Vec<T>,
+        mut pages: Vec<RawPage>,
+        mut next: Option<String>,
+    ) -> Result<(Vec<T>, Vec<RawPage>), GraphError> {
+        let mut paging = Paging::new(&self.cloud, first);
+        if let Some(link) = next.take() {
+            next = Some(if link == first { link } else { paging.follow(link)? });
+        }
         while let Some(url) = next.take() {
             let (page, body) = self.get_as::<Page<T>>(&url).await?;
-            next = page.take_into(&url, &mut items)?;
+            next = match page.take_into(&url, &mut items)? {
+                Some(link) => Some(paging.follow(link)?),
+                None => None,
+            };
             pages.push(RawPage { method: "GET".into(), url, request_body: None, body });
         }
         Ok((items, pages))
@@ -590,8 +677,10 @@ impl GraphClient {
                         .headers
                         .as_ref()
                         .and_then(|h| h.retry_after.as_ref())
-                        .and_then(|v| v.as_str().and_then(|s| s.parse().ok()).or(v.as_u64()))
-                        .map(Duration::from_secs);
+                        .and_then(|v| match v {
+                            Value::String(s) => parse_retry_after(s),
+                            other => parse_retry_after(&other.to_string()),
+                        });
                     wait = wait.max(after);
                     again.push(index);
                     continue;
@@ -651,18 +740,13 @@ impl GraphClient {
         })?;
         let mut items = Vec::new();
         let next = page.take_into(&url, &mut items)?;
-        let mut pages = vec![RawPage {
+        let pages = vec![RawPage {
             method: "GET".into(),
-            url,
+            url: url.clone(),
             request_body: None,
             body: body.as_bytes().to_vec(),
         }];
-        if let Some(next) = next {
-            let (more, more_pages) = self.get_all_as(&next).await?;
-            items.extend(more);
-            pages.extend(more_pages);
-        }
-        Ok((items, pages))
+        self.page_on(&url, items, pages, next).await
     }
 }
 
@@ -802,6 +886,83 @@ mod tests {
         }
         let fourth = tokio::time::timeout(Duration::from_millis(50), pacer.acquire(&cancel)).await;
         assert!(fourth.is_err(), "a fourth permit must wait while the limit is 3");
+    }
+
+    #[test]
+    fn a_huge_or_hostile_retry_after_cannot_stall_the_pull() {
+        assert_eq!(parse_retry_after("2.128"), Some(Duration::from_millis(2128)), "documented");
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        for absurd in ["99999999999999999999", "1e300", "18446744073709551615"] {
+            assert_eq!(parse_retry_after(absurd), Some(RETRY_AFTER_CAP), "{absurd}");
+        }
+        for unusable in ["-1", "NaN", "inf", "", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+            assert_eq!(parse_retry_after(unusable), None, "{unusable}: the backoff applies");
+        }
+        // The pacer takes even an unclamped wait without panicking on the instant's range.
+        let pacer = Pacer::new(2);
+        pacer.throttled(Some(Duration::MAX));
+        let until = lock(&pacer.state).paused_until.expect("paused");
+        assert!(until <= Instant::now() + RETRY_AFTER_CAP);
+    }
+
+    fn cloud() -> Cloud {
+        Cloud::custom("https://127.0.0.1:8443").expect("valid")
+    }
+
+    #[test]
+    fn a_next_link_to_another_host_scheme_or_port_is_never_followed() {
+        let cloud = cloud();
+        let first = cloud.graph_url("users?$top=5");
+        for foreign in [
+            "https://attacker.test/graph/v1.0/users?$skiptoken=x",
+            "http://127.0.0.1:8443/graph/v1.0/users?$skiptoken=x",
+            "https://127.0.0.1:9999/graph/v1.0/users?$skiptoken=x",
+            "https://127.0.0.1:8443/arm/subscriptions?$skiptoken=x",
+            "https://127.0.0.1:8443.attacker.test/graph/v1.0/users",
+            "/graph/v1.0/users?$skiptoken=relative",
+        ] {
+            let err = Paging::new(&cloud, &first).follow(foreign.into()).expect_err(foreign);
+            assert_eq!(err.code(), "pagingStopped", "{foreign}");
+        }
+        let own = "https://127.0.0.1:8443/graph/v1.0/users?$top=5&$skiptoken=a".to_string();
+        assert_eq!(Paging::new(&cloud, &first).follow(own.clone()).expect("own host"), own);
+        // National clouds: HTTPS only, and only their own Graph host.
+        let public = Cloud::public();
+        let first = public.graph_url("users");
+        let mut paging = Paging::new(&public, &first);
+        assert!(paging.follow("http://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_err());
+        assert!(paging.follow("https://graph.microsoft.us/v1.0/users?$skiptoken=a".into()).is_err());
+        assert!(paging.follow("https://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_ok());
+        // ARM's nextLink stays on ARM.
+        let arm = public.arm_url("subscriptions?api-version=2022-12-01");
+        let mut paging = Paging::new(&public, &arm);
+        assert!(paging.follow("https://graph.microsoft.com/v1.0/users".into()).is_err());
+        assert!(paging.follow("https://management.azure.com/subscriptions?$skiptoken=b".into()).is_ok());
+    }
+
+    #[test]
+    fn a_next_link_that_repeats_or_never_ends_stops_the_paging_with_an_error() {
+        let cloud = cloud();
+        let first = cloud.graph_url("groups");
+        let mut paging = Paging::new(&cloud, &first);
+        let err = paging.follow(first.clone()).expect_err("the first page again");
+        assert!(err.to_string().contains("already followed"), "{err}");
+        let link = |n: usize| cloud.graph_url(&format!("groups?$skiptoken={n}"));
+        let mut paging = Paging::new(&cloud, &first);
+        paging.follow(link(1)).expect("a new page");
+        paging.follow(link(2)).expect("a new page");
+        assert!(paging.follow(link(1)).is_err(), "a cycle of two pages");
+        let mut paging = Paging::new(&cloud, &first);
+        let mut stopped = None;
+        for n in 0..=PAGE_CAP + 1 {
+            if let Err(err) = paging.follow(link(n)) {
+                stopped = Some((n, err));
+                break;
+            }
+        }
+        let (at, err) = stopped.expect("the cap stops an endless collection");
+        assert_eq!(at, PAGE_CAP - 1, "{err}");
+        assert!(err.to_string().contains("pages without ending"), "{err}");
     }
 
     #[tokio::test]

@@ -2,6 +2,15 @@
 
 use url::Url;
 
+/// Why a custom cloud's base URL cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CloudUrlError {
+    #[error("invalid base URL: {0}")]
+    Parse(#[from] url::ParseError),
+    #[error("{0} is not HTTPS: plain HTTP is accepted only on this machine (loopback)")]
+    NotHttps(String),
+}
+
 /// The three hosts Recert talks to. Tokens are per cloud and per resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cloud {
@@ -60,8 +69,21 @@ impl Cloud {
     /// libraries join `/{tenant}/oauth2/v2.0/token` onto the authority *host*, so a path would be
     /// lost), Graph under `/graph` and ARM under `/arm`. The resource ids stay the public ones,
     /// since tokens are requested for them.
-    pub fn custom(base: &str) -> Result<Cloud, url::ParseError> {
+    ///
+    /// Plain HTTP is accepted only on loopback (an emulator served without TLS): a token is
+    /// never sent in the clear over a network.
+    pub fn custom(base: &str) -> Result<Cloud, CloudUrlError> {
         let base = base.trim_end_matches('/');
+        let parsed = Url::parse(base)?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            None => false,
+        };
+        if parsed.scheme() != "https" && !(parsed.scheme() == "http" && loopback) {
+            return Err(CloudUrlError::NotHttps(base.to_string()));
+        }
         Ok(Cloud {
             name: "custom".into(),
             login: Url::parse(base)?,
@@ -128,5 +150,19 @@ mod tests {
         let custom = Cloud::custom("https://127.0.0.1:9/").expect("valid");
         assert_eq!(custom.graph_url("users?$top=1"), "https://127.0.0.1:9/graph/v1.0/users?$top=1");
         assert_eq!(custom.login.as_str(), "https://127.0.0.1:9/");
+    }
+
+    #[test]
+    fn a_custom_cloud_never_sends_tokens_over_plain_http_beyond_loopback() {
+        assert!(Cloud::custom("http://127.0.0.1:9").is_ok(), "an emulator without TLS");
+        assert!(Cloud::custom("http://localhost:9").is_ok());
+        assert!(Cloud::custom("http://graph.example.test").is_err());
+        assert!(Cloud::custom("http://10.0.0.5:8080").is_err());
+        assert!(Cloud::custom("ftp://127.0.0.1").is_err());
+        for cloud in [Cloud::public(), Cloud::us_government(), Cloud::china()] {
+            for url in [&cloud.login, &cloud.graph, &cloud.arm] {
+                assert_eq!(url.scheme(), "https", "{}: {url}", cloud.name);
+            }
+        }
     }
 }

@@ -43,6 +43,10 @@ pub enum GraphError {
     /// The service answered 2xx with a body we cannot understand (truncated or malformed).
     #[error("malformed response from {url}: {message}{}", rid(request_id))]
     Malformed { url: String, message: String, request_id: Option<String> },
+    /// Paging stopped: a next link led outside the cloud's own service, repeated a page already
+    /// read, or the collection passed the page cap. Never retried.
+    #[error("paging {url} stopped: {message}")]
+    Paging { url: String, message: String },
     /// Still throttled or failing after every retry.
     #[error("gave up on {url} after {attempts} attempts: {last}")]
     RetriesExhausted { url: String, attempts: u32, last: Box<GraphError> },
@@ -116,6 +120,7 @@ impl GraphError {
             GraphError::Auth(_) => "signInFailed",
             GraphError::Unreachable { .. } => "unreachable",
             GraphError::Malformed { .. } => "malformedResponse",
+            GraphError::Paging { .. } => "pagingStopped",
             GraphError::RetriesExhausted { last, .. } => last.code(),
             GraphError::Cancelled => "cancelled",
         }
@@ -174,12 +179,22 @@ impl GraphError {
             &error["innererror"]
         };
         let request_id = inner["request-id"].as_str().map(str::to_string).or(header_request_id);
-        let code =
+        let mut code =
             error["code"].as_str().map(str::to_string).unwrap_or_else(|| format!("http{status}"));
-        let message = error["message"]
+        let mut message = error["message"]
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| String::from_utf8_lossy(&raw[..raw.len().min(200)]).into_owned());
+        // PIM's endpoints wrap their own error in Graph's: code `UnknownError` and, as the
+        // message, a JSON object `{"errorCode":"PermissionScopeNotGranted","message":…}` (as
+        // reported from real tenants). The inner code and words are the ones that say what to fix.
+        if code.eq_ignore_ascii_case("UnknownError")
+            && let Ok(inner) = serde_json::from_str::<serde_json::Value>(&message)
+            && let Some(inner_code) = inner["errorCode"].as_str().filter(|c| !c.is_empty())
+        {
+            code = inner_code.to_string();
+            message = inner["message"].as_str().unwrap_or_default().to_string();
+        }
         let licence = LICENCE_CODES.iter().any(|c| c.eq_ignore_ascii_case(&code))
             || (message.contains("license") && message.contains("Premium"));
         if licence && matches!(status, 400 | 403) {

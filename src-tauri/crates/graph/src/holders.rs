@@ -8,8 +8,9 @@
 //!   `$select`, `$filter` and `$expand` (rbacapplication-list-role{eligibility,assignment}
 //!   scheduleinstances.md, query-support.md); Microsoft's own access-review scopes filter these
 //!   lists by `roleDefinitionId eq '{role ID}'` with `$expand=principal`
-//!   (accessreviews-scope-concept.md). `principal($select=id)` adds the holder's `@odata.type`
-//!   without its other fields, as the pull does.
+//!   (accessreviews-scope-concept.md). The plain `$expand=principal` of that page gives each
+//!   holder's `@odata.type`; no nested option goes inside it (nested `$select` on these lists is
+//!   reported to fail with 400, and the page documents none).
 //! - A person's roles filter the assignment list by `principalId eq '{id}'` (the filter property
 //!   the same pages declare); the list includes assignments made outside PIM (fact 4 of the
 //!   graph-docs README), which is what "actively holds" must see.
@@ -98,7 +99,7 @@ pub async fn role_holders(
 ) -> Result<Vec<LiveHolder>, GraphError> {
     let cloud = client.cloud();
     let filter =
-        format!("$filter=roleDefinitionId eq '{}'&$expand=principal($select=id)", quoted(role_id));
+        format!("$filter=roleDefinitionId eq '{}'&$expand=principal", quoted(role_id));
     let eligible = cloud
         .graph_url(&format!("/roleManagement/directory/roleEligibilityScheduleInstances?{filter}"));
     let active = cloud

@@ -23,7 +23,7 @@ pub use client::{
     BATCH_LIMIT, BatchResponse, DEFAULT_MAX_CONCURRENCY, GraphClient, RawBatchResponse, RawPage,
     RetryPolicy,
 };
-pub use cloud::Cloud;
+pub use cloud::{Cloud, CloudUrlError};
 pub use credential::{
     ClientCertificate, app_only_certificate, app_only_secret, azure_cli, http_client,
 };

@@ -5,16 +5,22 @@
 //! The work is split into partitions (a role, a group, a subscription) fetched concurrently; the
 //! client's pacer bounds what is in flight and backs off under throttling. Results are put
 //! together in partition order, never completion order, so the raw pages, and the snapshot hash
-//! over them, are the same for the same tenant state. A pull returns everything or an error.
+//! over them, are the same for the same tenant state.
+//!
+//! One object the identity may not read (a group answering 403, a subscription readable only
+//! below it, an API without consent) does not fail the pull: it is recorded as a [`PullGap`] and
+//! the rest is read. Anything else (throttling that never ends, a malformed answer, a cancel)
+//! fails the pull, which then stores nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Datelike, Utc};
 use futures_util::{StreamExt, TryStreamExt, stream};
+use recert_domain::history::RecordedActivation;
 use recert_domain::{
-    Activation, Assignment, AssignmentKind, GroupMember, Membership, Principal, PrincipalKind,
-    RoleDefinition, Surface, UserType,
+    Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Membership, Principal,
+    PrincipalKind, PullGap, RoleDefinition, Surface, UserType,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -30,6 +36,9 @@ pub struct Population {
     /// PIM activations (running `Activated` instances and audited ones): usage evidence, not
     /// review items.
     pub activations: Vec<Activation>,
+    /// Every activation read with the id the tenant gave it (audit event, or `Activated`
+    /// instance), for the history Recert appends to and never replaces.
+    pub recorded: Vec<RecordedActivation>,
     pub principals: Vec<Principal>,
     /// Transitive members of the groups that hold roles.
     pub group_members: Vec<GroupMember>,
@@ -37,6 +46,8 @@ pub struct Population {
     /// What could not be read without failing the pull (e.g. sign-in activity on a tenant
     /// without the licence), in words for the operator.
     pub notes: Vec<String>,
+    /// What could not be read, per area and per object, and why.
+    pub gaps: Vec<PullGap>,
 }
 
 impl Population {
@@ -119,8 +130,17 @@ impl std::fmt::Debug for PullOptions<'_> {
 const FAN_OUT: usize = 64;
 /// Graph's limit for `directoryObjects/getByIds`.
 const GET_BY_IDS_LIMIT: usize = 1000;
-/// Instances per page: the most Graph serves, so a big role is a few sequential pages.
+/// Page size asked where the documentation states `$top` (`/groups`: "default and maximum page
+/// sizes are 100 and 999"; the audit log). The PIM instance lists and `transitiveMembers` do not
+/// document `$top`, so they are read at the service's own page size.
 const TOP: usize = 999;
+/// What `getByIds` is asked to return. Without `$select` Graph v1.0 answers "incomplete"
+/// objects (graph-docs README fact 13, known-issues.md): `accountEnabled` and `userType` would
+/// be missing, and with them the disabled-account and inactive-guest recommendations. Each
+/// property is one Recert reads: users' `userPrincipalName`, `mail`, `accountEnabled` and
+/// `userType`, service principals' `appId`, groups' `mailNickname`.
+pub const GET_BY_IDS_SELECT: &str =
+    "id,displayName,userPrincipalName,mail,accountEnabled,userType,appId,mailNickname";
 const ACTIVATION_COMPLETED: &str = "Add member to role completed (PIM activation)";
 
 struct Reporter<'a> {
@@ -167,6 +187,54 @@ fn parse_time(raw: Option<&str>) -> Option<DateTime<Utc>> {
     // Graph uses year 1 as "no value" in some fields. (Asked of the date, not by formatting it:
     // a pull reads a few hundred thousand times.)
     (parsed.year() != 1).then_some(parsed)
+}
+
+/// Why an error leaves one object (or one area) unread without failing the pull: the service
+/// refused this identity, the object is gone, or the tenant lacks the licence. Anything else —
+/// throttling past every retry, an unreachable service, a malformed answer — fails the pull.
+fn gap_reason(err: &GraphError) -> Option<GapReason> {
+    match err {
+        GraphError::PermissionMissing { .. } | GraphError::Service { status: 403, .. } => {
+            Some(GapReason::Forbidden)
+        }
+        GraphError::Service { status: 404, .. } => Some(GapReason::NotFound),
+        GraphError::NotLicensed { .. } => Some(GapReason::NotLicensed),
+        _ => None,
+    }
+}
+
+/// As [`gap_reason`], for ARM: no token for it (consent missing, or no ARM in the tenant) is a
+/// gap too, and never the end of the person's sign-in to Graph.
+fn arm_gap_reason(err: &GraphError) -> Option<GapReason> {
+    match err {
+        GraphError::Auth(_) | GraphError::SignInRequired(_) => Some(GapReason::NotConsented),
+        other => gap_reason(other),
+    }
+}
+
+fn gap(
+    area: GapArea,
+    object: Option<(&str, Option<&str>)>,
+    reason: GapReason,
+    err: &GraphError,
+) -> PullGap {
+    PullGap {
+        area,
+        object_id: object.map(|(id, _)| id.to_string()),
+        object_name: object.and_then(|(_, name)| name.map(str::to_string)),
+        reason,
+        detail: err.to_string(),
+    }
+}
+
+/// Adds a gap unless the same object already has one for the same reason (the eligibility and
+/// the assignment list of one role or group usually fail together: one line is enough).
+fn push_gap(gaps: &mut Vec<PullGap>, new: PullGap) {
+    let same =
+        |g: &PullGap| g.area == new.area && g.object_id == new.object_id && g.reason == new.reason;
+    if !gaps.iter().any(same) {
+        gaps.push(new);
+    }
 }
 
 fn malformed(url: &str, message: impl Into<String>) -> GraphError {
@@ -264,7 +332,7 @@ struct IdOnly {
     id: Option<String>,
 }
 
-/// A user's `$batch` step: `$select=id,signInActivity&$expand=manager($select=id)`.
+/// A user's `$batch` step: `$select=id,signInActivity&$expand=manager($levels=1;$select=id)`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UserStep {
@@ -286,8 +354,20 @@ struct Part {
     roles: Vec<RoleDefinition>,
     assignments: Vec<Assignment>,
     activations: Vec<Activation>,
+    recorded: Vec<RecordedActivation>,
     pages: Vec<RawPage>,
     notes: Vec<String>,
+    gaps: Vec<PullGap>,
+}
+
+impl Part {
+    /// Keeps an activation, and records it under its id when it has one.
+    fn activated(&mut self, id: Option<String>, activation: Activation) {
+        if let Some(event_id) = filled(id) {
+            self.recorded.push(RecordedActivation { event_id, activation: activation.clone() });
+        }
+        self.activations.push(activation);
+    }
 }
 
 /// Maps one Entra-role schedule instance: `Ok(Err(activation))` for an activation.
@@ -340,10 +420,18 @@ async fn directory_roles(
 ) -> Result<Part, GraphError> {
     let report = Reporter::new(options, PullStage::DirectoryRoles);
     let cloud = client.cloud();
-    let roles_url = cloud.graph_url(
-        "roleManagement/directory/roleDefinitions?$select=id,displayName,isBuiltIn,templateId",
-    );
-    let (role_values, mut pages) = client.get_all(&roles_url).await?;
+    // rbacapplication-list-roledefinitions.md documents `$filter` and `$expand` only: no `$select`.
+    let roles_url = cloud.graph_url("roleManagement/directory/roleDefinitions");
+    let (role_values, mut pages) = match client.get_all(&roles_url).await {
+        Ok(found) => found,
+        Err(err) => match gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::DirectoryRole, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
     let roles = role_values
         .iter()
         .map(|v| {
@@ -359,52 +447,74 @@ async fn directory_roles(
                 .ok_or_else(|| malformed(&roles_url, "a role definition has no id or displayName"))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let partitions: Vec<(String, AssignmentKind)> = roles
+    // Owned (not borrowed from `roles`): a stream of borrowed items makes this future not `Send`
+    // for every lifetime, which the window's command runtime requires.
+    let partitions: Vec<(String, AssignmentKind, (String, String))> = roles
         .iter()
         .flat_map(|role| {
-            // `principal($select=id)` (the only nested select Graph allows there) adds each
-            // holder's `@odata.type`, so users can be asked for their manager before the bulk
-            // `getByIds` has answered.
-            let query = format!(
-                "$filter=roleDefinitionId eq '{}'&$expand=principal($select=id)&$top={TOP}",
-                role.id
-            );
+            // `$select`, `$filter` and `$expand` are what these lists document; the filter is
+            // the one Microsoft's own access-review scopes use. No `$top` (undocumented here) and
+            // no nested options in an `$expand` (reported to fail with 400): the holders' types
+            // come from `getByIds`, which resolves them anyway.
+            let query = format!("$filter=roleDefinitionId eq '{}'", role.id);
             [
                 (
                     cloud.graph_url(&format!(
                         "roleManagement/directory/roleEligibilityScheduleInstances?{query}"
                     )),
                     AssignmentKind::Eligible,
+                    (role.id.clone(), role.display_name.clone()),
                 ),
                 (
                     cloud.graph_url(&format!(
                         "roleManagement/directory/roleAssignmentScheduleInstances?{query}"
                     )),
                     AssignmentKind::Active,
+                    (role.id.clone(), role.display_name.clone()),
                 ),
             ]
         })
         .collect();
     report.add(partitions.len());
     // `buffered` (not `buffer_unordered`) keeps results in partition order.
-    let results: Vec<Fetched<DirectoryInstance, AssignmentKind>> = stream::iter(partitions)
-        .map(|(url, kind)| {
+    type Read = Result<Fetched<DirectoryInstance, AssignmentKind>, PullGap>;
+    let results: Vec<Read> = stream::iter(partitions)
+        .map(|(url, kind, role)| {
             let report = &report;
             async move {
-                let (items, pages) = client.get_all_as(&url).await?;
+                let read = match client.get_all_as(&url).await {
+                    Ok((items, pages)) => Ok((items, pages, kind, url)),
+                    Err(err) => match gap_reason(&err) {
+                        Some(reason) => Err(gap(
+                            GapArea::DirectoryRole,
+                            Some((&role.0, Some(&role.1))),
+                            reason,
+                            &err,
+                        )),
+                        None => return Err(err),
+                    },
+                };
                 report.tick();
-                Ok::<_, GraphError>((items, pages, kind, url))
+                Ok::<_, GraphError>(read)
             }
         })
         .buffered(FAN_OUT)
         .try_collect()
         .await?;
     let mut part = Part { roles, ..Part::default() };
-    for (items, partition_pages, kind, url) in results {
+    for read in results {
+        let (items, partition_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         for item in items {
+            let id = item.id.clone();
             match directory_instance(item, kind, &url)? {
                 Ok(a) => part.assignments.push(a),
-                Err(activation) => part.activations.push(activation),
+                Err(activation) => part.activated(id, activation),
             }
         }
         pages.extend(partition_pages);
@@ -421,7 +531,20 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
     let groups_url = cloud.graph_url(&format!(
         "groups?$select=id,displayName,groupTypes,isAssignableToRole&$top={TOP}"
     ));
-    let (groups, mut pages) = client.get_all(&groups_url).await?;
+    let (groups, mut pages) = match client.get_all(&groups_url).await {
+        Ok(found) => found,
+        Err(err) => match gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::PimGroup, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
+    let names: HashMap<String, String> = groups
+        .iter()
+        .filter_map(|g| Some((text(g, "id")?.to_ascii_lowercase(), text(g, "displayName")?)))
+        .collect();
     let mut ids: Vec<String> = groups
         .iter()
         .filter(|g| {
@@ -433,29 +556,54 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
         .collect();
     ids.sort();
     let base = "/identityGovernance/privilegedAccess/group";
-    let steps: Vec<(String, AssignmentKind)> = ids
+    let steps: Vec<(String, AssignmentKind, String)> = ids
         .iter()
         .flat_map(|id| {
             let filter = format!("$filter=groupId eq '{id}'");
             [
-                (format!("{base}/eligibilityScheduleInstances?{filter}"), AssignmentKind::Eligible),
-                (format!("{base}/assignmentScheduleInstances?{filter}"), AssignmentKind::Active),
+                (
+                    format!("{base}/eligibilityScheduleInstances?{filter}"),
+                    AssignmentKind::Eligible,
+                    id.clone(),
+                ),
+                (
+                    format!("{base}/assignmentScheduleInstances?{filter}"),
+                    AssignmentKind::Active,
+                    id.clone(),
+                ),
             ]
         })
         .collect();
-    let chunks: Vec<Vec<(String, AssignmentKind)>> =
+    let chunks: Vec<Vec<(String, AssignmentKind, String)>> =
         steps.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
     report.add(chunks.len());
-    let results: Vec<Vec<Fetched<GroupInstance, AssignmentKind>>> = stream::iter(chunks)
+    type Read = Result<Fetched<GroupInstance, AssignmentKind>, PullGap>;
+    let names = &names;
+    let results: Vec<Vec<Read>> = stream::iter(chunks)
         .map(|chunk| {
             let report = &report;
             async move {
-                let urls: Vec<String> = chunk.iter().map(|(u, _)| u.clone()).collect();
+                let urls: Vec<String> = chunk.iter().map(|(u, _, _)| u.clone()).collect();
                 let answers = client.batch_get_raw(&urls).await?;
                 let mut out = Vec::new();
-                for (answer, (url, kind)) in answers.into_iter().zip(&chunk) {
-                    let (items, pages) = client.batch_list_as(&answer).await?;
-                    out.push((items, pages, *kind, cloud.graph_url(url)));
+                for (answer, (url, kind, group)) in answers.into_iter().zip(&chunk) {
+                    match client.batch_list_as(&answer).await {
+                        Ok((items, pages)) => {
+                            out.push(Ok((items, pages, *kind, cloud.graph_url(url))));
+                        }
+                        Err(err) => match gap_reason(&err) {
+                            Some(reason) => out.push(Err(gap(
+                                GapArea::PimGroup,
+                                Some((
+                                    group,
+                                    names.get(&group.to_ascii_lowercase()).map(String::as_str),
+                                )),
+                                reason,
+                                &err,
+                            ))),
+                            None => return Err(err),
+                        },
+                    }
                 }
                 report.tick();
                 Ok::<_, GraphError>(out)
@@ -481,7 +629,14 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
         ],
         ..Part::default()
     };
-    for (items, step_pages, kind, url) in results.into_iter().flatten() {
+    for read in results.into_iter().flatten() {
+        let (items, step_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         for item in items {
             let missing =
                 |f: &str| malformed(&url, format!("a PIM for Groups instance has no `{f}`"));
@@ -490,13 +645,14 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
             let access = filled(item.access_id).ok_or_else(|| missing("accessId"))?.to_lowercase();
             let start = parse_time(item.start_date_time.as_deref());
             if equals(&item.assignment_type, "activated") {
-                part.activations.push(Activation {
+                let activation = Activation {
                     surface: Surface::PimGroup,
                     role_id: access,
                     scope: group_id,
                     principal_id,
                     at: start.unwrap_or_default(),
-                });
+                };
+                part.activated(item.id, activation);
                 continue;
             }
             let membership = if equals(&item.member_type, "group") {
@@ -537,43 +693,78 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
     let report = Reporter::new(options, PullStage::AzureRoles);
     let cloud = client.cloud();
     let subs_url = cloud.arm_url("subscriptions?api-version=2022-12-01");
-    let (subs, mut pages) = client.get_all(&subs_url).await?;
+    let (subs, mut pages) = match client.get_all(&subs_url).await {
+        Ok(found) => found,
+        Err(err) => match arm_gap_reason(&err) {
+            Some(reason) => {
+                let gaps = vec![gap(GapArea::AzureRole, None, reason, &err)];
+                return Ok(Part { gaps, ..Part::default() });
+            }
+            None => return Err(err),
+        },
+    };
     let mut sub_ids: Vec<String> = subs.iter().filter_map(|s| text(s, "id")).collect();
     sub_ids.sort();
     sub_ids.dedup();
     let auth = "providers/Microsoft.Authorization";
-    let partitions: Vec<(String, Option<AssignmentKind>)> = sub_ids
+    let sub_names: HashMap<String, String> =
+        subs.iter().filter_map(|s| Some((text(s, "id")?, text(s, "displayName")?))).collect();
+    let partitions: Vec<(String, Option<AssignmentKind>, String)> = sub_ids
         .iter()
-        .flat_map(|sub| {
-            let sub = sub.trim_start_matches('/');
+        .flat_map(|id| {
+            let sub = id.trim_start_matches('/');
             [
                 (
                     cloud.arm_url(&format!("{sub}/{auth}/roleDefinitions?api-version=2022-04-01")),
                     None,
+                    id.clone(),
                 ),
                 (
                     cloud.arm_url(&format!(
                         "{sub}/{auth}/roleEligibilityScheduleInstances?api-version=2020-10-01"
                     )),
                     Some(AssignmentKind::Eligible),
+                    id.clone(),
                 ),
                 (
                     cloud.arm_url(&format!(
                         "{sub}/{auth}/roleAssignmentScheduleInstances?api-version=2020-10-01"
                     )),
                     Some(AssignmentKind::Active),
+                    id.clone(),
                 ),
             ]
         })
         .collect();
     report.add(partitions.len());
-    let results: Vec<Fetched<Value, Option<AssignmentKind>>> = stream::iter(partitions)
-        .map(|(url, kind)| {
+    type Read = Result<Fetched<Value, Option<AssignmentKind>>, PullGap>;
+    let sub_names = &sub_names;
+    let results: Vec<Read> = stream::iter(partitions)
+        .map(|(url, kind, sub)| {
             let report = &report;
             async move {
-                let (items, pages) = client.get_all(&url).await?;
+                let read = match client.get_all(&url).await {
+                    Ok((items, pages)) => Ok((items, pages, kind, url)),
+                    Err(err) => match arm_gap_reason(&err) {
+                        // A subscription listed for this identity whose instances it may not
+                        // read there: its access is granted below the subscription.
+                        Some(GapReason::Forbidden) => Err(gap(
+                            GapArea::AzureRole,
+                            Some((&sub, sub_names.get(&sub).map(String::as_str))),
+                            GapReason::PartialScope,
+                            &err,
+                        )),
+                        Some(reason) => Err(gap(
+                            GapArea::AzureRole,
+                            Some((&sub, sub_names.get(&sub).map(String::as_str))),
+                            reason,
+                            &err,
+                        )),
+                        None => return Err(err),
+                    },
+                };
                 report.tick();
-                Ok::<_, GraphError>((items, pages, kind, url))
+                Ok::<_, GraphError>(read)
             }
         })
         .buffered(FAN_OUT)
@@ -582,7 +773,14 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
     let mut part = Part::default();
     let mut roles: BTreeMap<String, RoleDefinition> = BTreeMap::new();
     let mut seen = BTreeSet::new();
-    for (items, partition_pages, kind, url) in results {
+    for read in results {
+        let (items, partition_pages, kind, url) = match read {
+            Ok(fetched) => fetched,
+            Err(gap) => {
+                push_gap(&mut part.gaps, gap);
+                continue;
+            }
+        };
         pages.extend(partition_pages);
         for item in &items {
             let props = item.get("properties").unwrap_or(&Value::Null);
@@ -620,13 +818,14 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
             }
             let start = time(props, "startDateTime");
             if is(props, "assignmentType", "Activated") {
-                part.activations.push(Activation {
+                let activation = Activation {
                     surface: Surface::AzureRole,
                     role_id,
                     scope,
                     principal_id,
                     at: start.unwrap_or_default(),
-                });
+                };
+                part.activated(Some(id), activation);
                 continue;
             }
             part.assignments.push(Assignment {
@@ -676,8 +875,10 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
         Ok(found) => found,
         Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
             report.tick();
+            let reason = gap_reason(&err).unwrap_or(GapReason::Forbidden);
             return Ok(Part {
                 notes: vec![format!("activation history was not read: {err}")],
+                gaps: vec![gap(GapArea::ActivationHistory, None, reason, &err)],
                 ..Part::default()
             });
         }
@@ -710,13 +911,14 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
         else {
             continue;
         };
-        part.activations.push(Activation {
+        let activation = Activation {
             surface,
             role_id: if surface == Surface::AzureRole { arm_role_guid(&role_id) } else { role_id },
             scope: if surface == Surface::DirectoryRole { "/".into() } else { String::new() },
             principal_id,
             at,
-        });
+        };
+        part.activated(text(event, "id"), activation);
     }
     Ok(part)
 }
@@ -749,7 +951,7 @@ async fn resolve(
     ids: &[String],
     report: &Reporter<'_>,
 ) -> Result<(Vec<Principal>, Vec<RawPage>), GraphError> {
-    let url = client.cloud().graph_url("directoryObjects/getByIds");
+    let url = client.cloud().graph_url(&format!("directoryObjects/getByIds?$select={GET_BY_IDS_SELECT}"));
     // Owned chunks: a stream over borrowed slices makes this future not `Send` for every
     // lifetime, which the window's command runtime requires.
     let chunks: Vec<Vec<String>> = ids.chunks(GET_BY_IDS_LIMIT).map(<[String]>::to_vec).collect();
@@ -825,12 +1027,18 @@ fn last_sign_in(activity: Option<SignInActivity>) -> Option<DateTime<Utc>> {
 
 /// Whether `signInActivity` can be read: it needs AuditLog.Read.All and a P1/P2 licence. Asked
 /// once, at the start, so that the per-user steps can carry it or leave it out.
-async fn sign_in_readable(client: &GraphClient) -> Result<Result<(), String>, GraphError> {
+async fn sign_in_readable(
+    client: &GraphClient,
+) -> Result<Result<(), (String, PullGap)>, GraphError> {
     let probe = client.cloud().graph_url("users?$select=id,signInActivity&$top=1");
     match client.get(&probe).await {
         Ok(_) => Ok(Ok(())),
         Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
-            Ok(Err(format!("last sign-in was not read: {err}")))
+            let reason = gap_reason(&err).unwrap_or(GapReason::Forbidden);
+            Ok(Err((
+                format!("last sign-in was not read: {err}"),
+                gap(GapArea::SignInActivity, None, reason, &err),
+            )))
         }
         Err(err) => Err(err),
     }
@@ -844,9 +1052,11 @@ struct Directory {
     group_members: Vec<GroupMember>,
     pages: Vec<RawPage>,
     notes: Vec<String>,
+    gaps: Vec<PullGap>,
 }
 
-/// Pulls the whole privileged population. Either all of it comes back or an error does.
+/// Pulls the whole privileged population. What the identity may not read is recorded in
+/// [`Population::gaps`]; any other failure is an error and nothing comes back.
 ///
 /// The activation history does not depend on anything else and runs beside the rest; the
 /// principals need the assignments first, and the managers need the principals.
@@ -873,14 +1083,19 @@ pub async fn pull(
         population.roles.extend(part.roles);
         population.assignments.extend(part.assignments);
         instance_activations.extend(part.activations);
+        population.recorded.extend(part.recorded);
         population.pages.extend(part.pages);
         population.notes.extend(part.notes);
+        population.gaps.extend(part.gaps);
     }
     population.pages.extend(activity.pages);
     population.notes.extend(activity.notes);
+    population.gaps.extend(activity.gaps);
+    population.recorded.extend(activity.recorded);
     population.activations = merge_activations(activity.activations, instance_activations);
     population.pages.extend(found.pages);
     population.notes.extend(found.notes);
+    population.gaps.extend(found.gaps);
     population.group_members = found.group_members;
     let principals = found.principals;
     // Hashed once: every assignment looks its principal up, most by an id already lowercase.
@@ -906,7 +1121,8 @@ pub async fn pull(
 /// Asks each user's manager and last sign-in, one `$batch` step per user: `$expand=manager`
 /// rather than `/manager`, which answers 404 for "no manager" and would need a second step, and
 /// only the manager's id (`getByIds` resolves managers with everyone else): the whole object
-/// would be most of the bytes of 20,000 steps, read for nothing.
+/// would be most of the bytes of 20,000 steps, read for nothing. The nested `$select` comes with
+/// `$levels`, as user-list-manager.md requires (`$levels=1`: the immediate manager only).
 /// Returns the answers in the order of `users`, each with its page.
 async fn user_steps(
     client: &GraphClient,
@@ -916,7 +1132,7 @@ async fn user_steps(
 ) -> Result<Vec<(String, Option<String>, Option<DateTime<Utc>>, Option<RawPage>)>, GraphError> {
     let urls: Vec<String> = users
         .iter()
-        .map(|u| format!("/users/{u}?$select={select}&$expand=manager($select=id)"))
+        .map(|u| format!("/users/{u}?$select={select}&$expand=manager($levels=1;$select=id)"))
         .collect();
     let answers = batched(client, urls, report).await?;
     let mut out = Vec::with_capacity(users.len());
@@ -961,13 +1177,14 @@ async fn principals(
     client: &GraphClient,
     options: &PullOptions<'_>,
     parts: &[Part],
-    sign_in: Result<(), String>,
+    sign_in: Result<(), (String, PullGap)>,
 ) -> Result<Directory, GraphError> {
     let mut out = Directory::default();
-    let select = match &sign_in {
+    let select = match sign_in {
         Ok(()) => "id,signInActivity",
-        Err(note) => {
-            out.notes.push(note.clone());
+        Err((note, gap)) => {
+            out.notes.push(note);
+            out.gaps.push(gap);
             "id"
         }
     };
@@ -990,57 +1207,96 @@ async fn principals(
         user_steps(client, known_users.iter().cloned().collect(), select, &managers_report);
     let rest = async {
         let mut pages = Vec::new();
-        let mut group_members = Vec::new();
         let ids: Vec<String> = wanted.iter().cloned().collect();
         let (found, found_pages) = resolve(client, &ids, &principals_report).await?;
         pages.extend(found_pages);
         let mut principals: BTreeMap<String, Principal> =
             found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
 
-        // Members of the groups that hold directory or Azure roles, so "via group X" can be shown.
-        let holders: BTreeSet<String> = assignments()
-            .filter(|a| a.surface != Surface::PimGroup)
-            .map(|a| a.principal_id.to_ascii_lowercase())
-            .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
-            .collect();
-        let holders: Vec<String> = holders.into_iter().collect();
-        let urls: Vec<String> = holders
-            .iter()
-            .map(|g| format!("/groups/{g}/transitiveMembers?$select=id&$top={TOP}"))
-            .collect();
-        let answers = batched(client, urls, &members_report).await?;
-        for (group, answer) in holders.iter().zip(answers) {
-            let (members, member_pages) = client.batch_list_as::<IdOnly>(&answer).await?;
-            pages.extend(member_pages);
-            for member in members.into_iter().filter_map(|m| filled(m.id)) {
-                group_members.push(GroupMember {
-                    group_id: group.clone(),
-                    member_id: member.to_ascii_lowercase(),
-                });
-            }
-        }
-        let missing: Vec<String> = group_members
-            .iter()
-            .map(|m: &GroupMember| m.member_id.clone())
-            .filter(|id| !principals.contains_key(id))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let (found, found_pages) = resolve(client, &missing, &members_report).await?;
-        pages.extend(found_pages);
-        principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
-
-        let later_users: Vec<String> = principals
+        // The users `getByIds` typed are asked for their manager and last sign-in at once, beside
+        // the members of role-holding groups (their own users follow).
+        let resolved_users: Vec<String> = principals
             .iter()
             .filter(|(id, p)| p.kind == PrincipalKind::User && !known_users.contains(*id))
             .map(|(id, _)| id.clone())
             .collect();
-        let later = user_steps(client, later_users, select, &managers_report).await?;
-        Ok::<_, GraphError>((principals, group_members, pages, later))
+        let resolved_steps = user_steps(client, resolved_users, select, &managers_report);
+        let members = async {
+            let mut pages = Vec::new();
+            let mut group_members = Vec::new();
+            let mut gaps = Vec::new();
+            // Members of the groups that hold directory or Azure roles, so "via group X" can be
+            // shown.
+            let holders: BTreeSet<String> = assignments()
+                .filter(|a| a.surface != Surface::PimGroup)
+                .map(|a| a.principal_id.to_ascii_lowercase())
+                .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
+                .collect();
+            let holders: Vec<String> = holders.into_iter().collect();
+            let urls: Vec<String> = holders
+                .iter()
+                // group-list-transitivemembers.md states `$search`, `$count`, `$filter` and
+                // shows `$select`; `$top` is not stated, so the service's page size applies.
+                .map(|g| format!("/groups/{g}/transitiveMembers?$select=id"))
+                .collect();
+            let answers = batched(client, urls, &members_report).await?;
+            for (group, answer) in holders.iter().zip(answers) {
+                let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
+                    Ok(found) => found,
+                    Err(err) => {
+                        let Some(reason) = gap_reason(&err) else { return Err(err) };
+                        // Who reaches a role through this group is unknown: a hole in that surface.
+                        let surface = assignments()
+                            .find(|a| a.principal_id.eq_ignore_ascii_case(group))
+                            .map_or(Surface::DirectoryRole, |a| a.surface);
+                        let name = principals.get(group).map(|p| p.display_name.as_str());
+                        push_gap(
+                            &mut gaps,
+                            gap(GapArea::of(surface), Some((group, name)), reason, &err),
+                        );
+                        continue;
+                    }
+                };
+                pages.extend(member_pages);
+                for member in members.into_iter().filter_map(|m| filled(m.id)) {
+                    group_members.push(GroupMember {
+                        group_id: group.clone(),
+                        member_id: member.to_ascii_lowercase(),
+                    });
+                }
+            }
+            let missing: Vec<String> = group_members
+                .iter()
+                .map(|m: &GroupMember| m.member_id.clone())
+                .filter(|id| !principals.contains_key(id))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let (found, found_pages) = resolve(client, &missing, &members_report).await?;
+            pages.extend(found_pages);
+            let found: Vec<Principal> = found;
+            let member_users: Vec<String> = found
+                .iter()
+                .filter(|p| p.kind == PrincipalKind::User)
+                .map(|p| p.id.to_ascii_lowercase())
+                .filter(|id| !known_users.contains(id))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let later = user_steps(client, member_users, select, &managers_report).await?;
+            Ok::<_, GraphError>((found, group_members, pages, gaps, later))
+        };
+        let (resolved, (found, group_members, member_pages, gaps, later)) =
+            futures_util::try_join!(resolved_steps, members)?;
+        pages.extend(member_pages);
+        principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
+        let later: Vec<_> = resolved.into_iter().chain(later).collect();
+        Ok::<_, GraphError>((principals, group_members, pages, gaps, later))
     };
-    let (first, (mut principals, group_members, pages, later)) =
+    let (first, (mut principals, group_members, pages, gaps, later)) =
         futures_util::try_join!(first_steps, rest)?;
     out.pages.extend(pages);
+    out.gaps.extend(gaps);
     out.group_members = group_members;
     for (user, manager, signed_in, page) in first.into_iter().chain(later) {
         out.pages.extend(page);
@@ -1086,6 +1342,9 @@ fn merge_activations(audited: Vec<Activation>, instances: Vec<Activation>) -> Ve
     }
     out
 }
+
+#[cfg(test)]
+mod conformance;
 
 #[cfg(test)]
 mod tests {

@@ -35,8 +35,8 @@ pub enum Sent {
     Accepted { request_id: Option<String>, status: Option<String> },
     /// `RoleAssignmentDoesNotExist`: verify by re-reading; gone is success.
     DoesNotExist(GraphError),
-    /// The tenant refuses for a reason a person must handle (activated, inherited, last Global
-    /// Administrator, a policy rule): not worth resending.
+    /// The tenant refuses for a reason a person must handle (a policy rule, a request already
+    /// pending): not worth resending.
     Refused { code: String, error: GraphError },
     /// Throttled, a 5xx, a dropped connection or a truncated answer: the removal may or may not
     /// have happened. Wait `retry_after`, re-read, then decide.
@@ -45,14 +45,12 @@ pub enum Sent {
     Failed(GraphError),
 }
 
-/// Codes with which the tenant refuses a removal that a person must handle instead.
-pub const REFUSALS: &[&str] = &[
-    "ActivatedAssignmentCannotBeRemoved",
-    "InheritedAssignmentCannotBeRemoved",
-    "LastGlobalAdministratorCannotBeRemoved",
-    "RoleAssignmentRequestPolicyValidationFailed",
-    "PendingRoleAssignmentRequest",
-];
+/// Codes with which the tenant refuses a removal that a person must handle instead: those
+/// Microsoft names for PIM requests (the privilegedAccess request page's error table). An
+/// activated or inherited assignment is never sent a removal: the re-read before each one holds
+/// it (`recert_domain::remediation`), so no service code is relied on for that.
+pub const REFUSALS: &[&str] =
+    &["RoleAssignmentRequestPolicyValidationFailed", "PendingRoleAssignmentRequest"];
 
 fn quote(s: &str) -> String {
     s.replace('\'', "''")

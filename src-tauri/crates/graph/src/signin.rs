@@ -39,6 +39,34 @@ pub struct Identity {
     pub name: Option<String>,
 }
 
+/// The longest a device code is waited for (Entra's codes live 15 minutes).
+const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(30 * 60);
+/// The slowest polling a device-code answer (or `slow_down`) may ask for.
+const MAX_POLL: Duration = Duration::from_secs(60);
+/// The longest an access token is trusted, whatever `expires_in` says (Entra's last about an hour
+/// or, with continuous access evaluation, up to 28 hours).
+const MAX_TOKEN_LIFETIME_SECONDS: i64 = 28 * 3600;
+
+/// How long to wait for a device code: the service's `expires_in`, 15 minutes when missing, never
+/// more than [`MAX_DEVICE_CODE_LIFETIME`].
+fn device_code_lifetime(expires_in: Option<u64>) -> Duration {
+    Duration::from_secs(expires_in.unwrap_or(900)).min(MAX_DEVICE_CODE_LIFETIME)
+}
+
+/// How often to poll for a device code: the service's `interval` (5 s when missing), between one
+/// second and [`MAX_POLL`].
+fn poll_interval(interval: Option<u64>) -> Duration {
+    Duration::from_secs(interval.unwrap_or(5).clamp(1, MAX_POLL.as_secs()))
+}
+
+/// When an access token stops being used: `now + expires_in` (an hour when missing), with
+/// `expires_in` held between zero and [`MAX_TOKEN_LIFETIME_SECONDS`] so that no answer can make
+/// the date overflow or keep a token for years.
+fn token_expiry(now: OffsetDateTime, expires_in: Option<i64>) -> OffsetDateTime {
+    let seconds = expires_in.unwrap_or(3599).clamp(0, MAX_TOKEN_LIFETIME_SECONDS);
+    now.checked_add(azure_core::time::Duration::seconds(seconds)).unwrap_or(now)
+}
+
 /// A device-code sign-in waiting for the user: show `message` (or the URI and the code).
 #[derive(Clone, Debug)]
 pub struct DeviceCode {
@@ -243,15 +271,16 @@ impl PublicClient {
             }),
             user_code: answer.user_code,
             verification_uri: answer.verification_uri,
-            expires_in: Duration::from_secs(answer.expires_in.unwrap_or(900)),
-            interval: Duration::from_secs(answer.interval.unwrap_or(5).max(1)),
+            expires_in: device_code_lifetime(answer.expires_in),
+            interval: poll_interval(answer.interval),
             device_code: answer.device_code,
         })
     }
 
     /// Polls until the user finishes (or declines, or the code expires).
     pub async fn finish_device_code(&self, code: &DeviceCode) -> Result<Identity, GraphError> {
-        let deadline = tokio::time::Instant::now() + code.expires_in;
+        let now = tokio::time::Instant::now();
+        let deadline = now.checked_add(code.expires_in).unwrap_or(now);
         let mut interval = code.interval;
         loop {
             let form = [
@@ -263,11 +292,11 @@ impl PublicClient {
                 Ok(token) => return self.accept(token, &self.cloud.graph_scope()).await,
                 Err(TokenFailure::OAuth(e)) if e.error == "authorization_pending" => {}
                 Err(TokenFailure::OAuth(e)) if e.error == "slow_down" => {
-                    interval += Duration::from_secs(5);
+                    interval = interval.saturating_add(Duration::from_secs(5)).min(MAX_POLL);
                 }
                 Err(failure) => return Err(failure.into_error()),
             }
-            if tokio::time::Instant::now() + interval > deadline {
+            if tokio::time::Instant::now().checked_add(interval).is_none_or(|t| t > deadline) {
                 return Err(GraphError::SignInRequired("the device code expired".into()));
             }
             tokio::time::sleep(interval).await;
@@ -342,7 +371,7 @@ impl PublicClient {
     /// Takes a token answer: caches the access token under `scope`, keeps the (rotated) refresh
     /// token in the vault, reads the identity.
     async fn accept(&self, token: TokenResponse, scope: &str) -> Result<Identity, GraphError> {
-        let expires = now() + azure_core::time::Duration::seconds(token.expires_in.unwrap_or(3599));
+        let expires = token_expiry(now(), token.expires_in);
         let refresh = token.refresh_token.clone();
         let identity = {
             let mut session = self.session.lock().await;
@@ -399,12 +428,23 @@ impl PublicClient {
             Ok(token) => {
                 let access = token.access_token.clone();
                 let expires =
-                    now() + azure_core::time::Duration::seconds(token.expires_in.unwrap_or(3599));
+                    token_expiry(now(), token.expires_in);
                 self.accept(token, scope).await.ok();
                 Ok((access, expires))
             }
             Err(failure) => {
                 let err = failure.into_error();
+                if scope != self.cloud.graph_scope() {
+                    // Another API (ARM) refusing a token for it — its consent missing, or no such
+                    // resource in the tenant — says nothing about the sign-in itself: the person
+                    // stays signed in to Graph, and the pull records the API as not read.
+                    return Err(match err {
+                        GraphError::SignInRequired(text) => {
+                            GraphError::Auth(format!("no token for {scope}: {text}"))
+                        }
+                        other => other,
+                    });
+                }
                 if matches!(err, GraphError::SignInRequired(_)) {
                     // A refresh token the service refuses is useless: forget it.
                     self.session.lock().await.refresh_token = None;
@@ -597,6 +637,41 @@ mod tests {
         let (verifier, challenge) = pkce_pair().expect("randomness");
         assert_eq!(B64.encode(Sha256::digest(verifier.as_bytes())), challenge);
         assert!(verifier.len() >= 43, "RFC 7636 wants 43+ characters");
+    }
+
+    #[test]
+    fn an_absurd_expires_in_cannot_overflow_the_token_expiry_or_keep_a_token_for_years() {
+        let at = now();
+        for huge in [i64::MAX, i64::MAX - 1, 10_i64.pow(15)] {
+            let expiry = token_expiry(at, Some(huge));
+            assert_eq!(expiry - at, azure_core::time::Duration::seconds(MAX_TOKEN_LIFETIME_SECONDS));
+        }
+        assert_eq!(token_expiry(at, Some(i64::MIN)), at, "a negative lifetime is already expired");
+        assert_eq!(token_expiry(at, Some(-5)), at);
+        assert_eq!(token_expiry(at, None) - at, azure_core::time::Duration::seconds(3599));
+        assert_eq!(token_expiry(at, Some(4000)) - at, azure_core::time::Duration::seconds(4000));
+    }
+
+    #[test]
+    fn a_device_code_cannot_make_the_sign_in_wait_unbounded_or_poll_in_a_busy_loop() {
+        assert_eq!(device_code_lifetime(Some(u64::MAX)), MAX_DEVICE_CODE_LIFETIME);
+        assert_eq!(device_code_lifetime(None), Duration::from_secs(900));
+        assert_eq!(device_code_lifetime(Some(600)), Duration::from_secs(600));
+        assert_eq!(poll_interval(Some(u64::MAX)), MAX_POLL);
+        assert_eq!(poll_interval(Some(0)), Duration::from_secs(1), "never a busy loop");
+        assert_eq!(poll_interval(None), Duration::from_secs(5));
+        let code = DeviceCode {
+            user_code: "U".into(),
+            verification_uri: "https://example.test/device".into(),
+            message: String::new(),
+            expires_in: device_code_lifetime(Some(u64::MAX)),
+            interval: poll_interval(Some(u64::MAX)),
+            device_code: "d".into(),
+        };
+        // The deadline arithmetic of `finish_device_code` on the clamped values: no panic.
+        let start = tokio::time::Instant::now();
+        assert!(start.checked_add(code.expires_in).is_some());
+        assert!(start.checked_add(code.interval).is_some());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
 use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::Digest;
 
 use crate::audit::{self, NewAuditEvent};
 use crate::{Result, Store, StoreError, format_time, parse_time};
@@ -45,6 +46,16 @@ pub struct NewSnapshot {
     pub record: String,
     /// Every raw page in request order.
     pub pages: Vec<RawPageRecord>,
+    /// The campaign's scope was not read completely: the gaps a governance admin accepted
+    /// (in words) and their reason, audited with the opening.
+    pub gap_accepted: Option<GapAcceptance>,
+}
+
+/// Gaps in a campaign's population that a governance admin accepted to open it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GapAcceptance {
+    pub gaps: Vec<String>,
+    pub reason: String,
 }
 
 /// One raw response as sealed: the request that produced it and the bytes that came back.
@@ -110,6 +121,141 @@ pub(crate) fn search_text(item: &NewItem) -> String {
         item.role_name
     )
     .to_lowercase()
+}
+
+/// The fields of a review item fixed when the campaign opens (who holds what, who reviews it,
+/// what was recommended), as hashed into the opening's audit event.
+pub struct SealedItem<'a> {
+    fields: Vec<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> SealedItem<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        id: u32,
+        surface: &'a str,
+        kind: &'a str,
+        source_id: &'a str,
+        role: (&'a str, &'a str),
+        scope: &'a str,
+        principal: (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>),
+        membership: &'a str,
+        window: (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+        recommendation: (Option<&'a str>, Option<&'a str>, Option<&'a str>),
+        reviewers: impl Iterator<Item = (&'a str, &'a str, Option<&'a str>)>,
+    ) -> SealedItem<'a> {
+        use std::borrow::Cow;
+        let opt = |v: Option<&'a str>| Cow::Borrowed(v.unwrap_or("\u{0}"));
+        let time = |t: Option<DateTime<Utc>>| Cow::Owned(t.map(format_time).unwrap_or_default());
+        let mut fields = vec![
+            Cow::Owned(id.to_string()),
+            Cow::Borrowed(surface),
+            Cow::Borrowed(kind),
+            Cow::Borrowed(source_id),
+            Cow::Borrowed(role.0),
+            Cow::Borrowed(role.1),
+            Cow::Borrowed(scope),
+            Cow::Borrowed(principal.0),
+            Cow::Borrowed(principal.1),
+            Cow::Borrowed(principal.2),
+            opt(principal.3),
+            opt(principal.4),
+            Cow::Borrowed(membership),
+            time(window.0),
+            time(window.1),
+            opt(recommendation.0),
+            opt(recommendation.1),
+            opt(recommendation.2),
+        ];
+        let mut reviewers: Vec<_> = reviewers.collect();
+        reviewers.sort();
+        for (id, upn, reroute) in reviewers {
+            fields.extend([Cow::Borrowed(id), Cow::Borrowed(upn), opt(reroute)]);
+        }
+        SealedItem { fields }
+    }
+
+    fn of_new(id: u32, i: &'a NewItem) -> SealedItem<'a> {
+        SealedItem::new(
+            id,
+            &i.surface,
+            &i.kind,
+            &i.source_id,
+            (&i.role_id, &i.role_name),
+            &i.scope,
+            (
+                &i.principal_id,
+                &i.principal_kind,
+                &i.principal_name,
+                i.principal_upn.as_deref(),
+                i.user_type.as_deref(),
+            ),
+            &i.membership,
+            (i.start_at, i.end_at),
+            (
+                i.recommendation.as_deref(),
+                i.recommendation_code.as_deref(),
+                i.recommendation_reason.as_deref(),
+            ),
+            i.reviewers
+                .iter()
+                .map(|r| (r.id.as_str(), r.upn.as_str(), r.reroute_reason.as_deref())),
+        )
+    }
+
+    /// The same fields read back from the item table.
+    pub fn of_record(i: &'a crate::worklist::ItemRecord) -> SealedItem<'a> {
+        SealedItem::new(
+            i.id,
+            &i.surface,
+            &i.kind,
+            &i.source_id,
+            (&i.role_id, &i.role_name),
+            &i.scope,
+            (
+                &i.principal_id,
+                &i.principal_kind,
+                &i.principal_name,
+                i.principal_upn.as_deref(),
+                i.user_type.as_deref(),
+            ),
+            &i.membership,
+            (i.start_at, i.end_at),
+            (
+                i.recommendation.as_deref(),
+                i.recommendation_code.as_deref(),
+                i.recommendation_reason.as_deref(),
+            ),
+            i.reviewers
+                .iter()
+                .map(|r| (r.id.as_str(), r.upn.as_str(), r.reroute_reason.as_deref())),
+        )
+    }
+
+    /// This item's own digest, for naming which item changed.
+    pub fn sha256(&self) -> [u8; 32] {
+        let mut hasher = sha2::Sha256::new();
+        for field in &self.fields {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+        hasher.finalize().into()
+    }
+}
+
+/// SHA-256 over the items' own digests, in order: one value in the opening's audit event that
+/// any later edit of an item row changes.
+pub fn sealed_items_sha256<'a>(items: impl Iterator<Item = SealedItem<'a>>) -> String {
+    let mut hasher = sha2::Sha256::new();
+    for item in items {
+        hasher.update(item.sha256());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// SHA-256 of a campaign's copy of its definition (its settings as opened).
+pub fn definition_sha256(definition: &str) -> String {
+    hex::encode(sha2::Sha256::digest(definition.as_bytes()))
 }
 
 fn campaign_state(value: String) -> Result<CampaignState> {
@@ -430,6 +576,22 @@ impl Store {
         }
         let rerouted =
             items.iter().filter(|i| i.reviewers.iter().any(|r| r.reroute_reason.is_some())).count();
+        if let Some(accepted) = &snapshot.gap_accepted {
+            audit::append(
+                &tx,
+                &NewAuditEvent {
+                    at: now,
+                    actor,
+                    kind: "campaign.gapAccepted",
+                    subject: &format!("campaign/{}", campaign.id),
+                    payload: serde_json::json!({
+                        "gaps": accepted.gaps,
+                        "reason": accepted.reason,
+                        "snapshotSha256": snapshot.raw_sha256,
+                    }),
+                },
+            )?;
+        }
         audit::append(
             &tx,
             &NewAuditEvent {
@@ -447,6 +609,10 @@ impl Store {
                     "unrouted": items.iter().filter(|i| i.reviewers.is_empty()).count(),
                     "snapshotSha256": snapshot.raw_sha256,
                     "requests": snapshot.requests,
+                    // What the campaign was opened with, so `verify` can tell an edited item or
+                    // definition from the one sealed here.
+                    "itemsSha256": sealed_items_sha256(items.iter().enumerate().map(|(index, i)| SealedItem::of_new(index as u32 + 1, i))),
+                    "definitionSha256": definition_sha256(&campaign.definition),
                 }),
             },
         )?;
@@ -479,6 +645,15 @@ impl Store {
             raw_sha256: raw.3,
             record: raw.4,
         })
+    }
+
+    /// How many raw pages the snapshot sealed.
+    pub fn snapshot_page_count(&self, campaign_id: &str) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM snapshot_page WHERE campaign_id = ?1",
+            [campaign_id],
+            |row| row.get(0),
+        )?)
     }
 
     /// The sealed raw pages, in request order.
@@ -565,6 +740,13 @@ impl Store {
             .conn
             .query_row("SELECT value FROM setting WHERE key = ?1", [key], |row| row.get(0))
             .optional()?)
+    }
+
+    /// Every governance setting, by key.
+    pub fn settings(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare("SELECT key, value FROM setting ORDER BY key")?;
+        let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn set_setting(

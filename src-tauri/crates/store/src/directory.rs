@@ -3,9 +3,10 @@
 //! pages, stored with the population in one transaction so a pull lands whole or not at all.
 
 use chrono::Utc;
+use recert_domain::history::{ReadWindow, RecordedActivation};
 use recert_domain::{
-    Activation, Assignment, AssignmentKind, GroupMember, Principal, PrincipalKind, RoleDefinition,
-    Surface, UserType,
+    Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Principal,
+    PrincipalKind, PullGap, RoleDefinition, Surface, UserType,
 };
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -46,6 +47,12 @@ pub struct PopulationRows<'a> {
     pub pages: &'a [PageRef<'a>],
     /// What the pull could not read, in words (e.g. no licence for sign-in activity).
     pub notes: &'a [String],
+    /// What the pull could not read, per area and object, and why.
+    pub gaps: &'a [PullGap],
+    /// Activations with their event ids: appended to the tenant's history, never replaced.
+    pub recorded: &'a [RecordedActivation],
+    /// The stretch of the audit log this pull read completely, if it could read it.
+    pub activity_read: Option<ReadWindow>,
 }
 
 /// Page cache while a population is written: negative means KiB (256 MiB at most).
@@ -209,6 +216,47 @@ impl Store {
             for (seq, note) in rows.notes.iter().enumerate() {
                 insert.execute(params![pull_id, seq as i64, note])?;
             }
+            // History outlives the pull: an event already held keeps its first pull.
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO activation_event (tenant_id, event_id, surface, role_id,
+                   scope, principal_id, at, first_pull_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for r in rows.recorded {
+                let a = &r.activation;
+                insert.execute(params![
+                    tenant_id,
+                    r.event_id,
+                    a.surface.as_str(),
+                    a.role_id,
+                    a.scope,
+                    a.principal_id,
+                    format_time(a.at),
+                    pull_id
+                ])?;
+            }
+            if let Some(read) = rows.activity_read {
+                tx.execute(
+                    "INSERT INTO activation_read (tenant_id, pull_id, since, until)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![tenant_id, pull_id, format_time(read.since), format_time(read.until)],
+                )?;
+            }
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO pull_gap (pull_id, seq, area, object_id, object_name, reason, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for (seq, gap) in rows.gaps.iter().enumerate() {
+                insert.execute(params![
+                    pull_id,
+                    seq as i64,
+                    gap.area.as_str(),
+                    gap.object_id,
+                    gap.object_name,
+                    gap.reason.as_str(),
+                    gap.detail
+                ])?;
+            }
         }
         let count = |surface: Surface, kind: AssignmentKind| {
             rows.assignments.iter().filter(|a| a.surface == surface && a.kind == kind).count()
@@ -246,6 +294,7 @@ impl Store {
                     "requests": pull.requests,
                     "rawSha256": pull.raw_sha256,
                     "notes": rows.notes,
+                    "gaps": rows.gaps.iter().map(PullGap::describe).collect::<Vec<_>>(),
                 }),
             },
         )?;
@@ -354,6 +403,87 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Every activation the tenant's pulls ever read (by event id), oldest first.
+    pub fn recorded_activations(&self, tenant_id: &str) -> Result<Vec<RecordedActivation>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT event_id, surface, role_id, scope, principal_id, at FROM activation_event
+             WHERE tenant_id = ?1 ORDER BY at, event_id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (event_id, s, role_id, scope, principal_id, at) = row?;
+            Ok(RecordedActivation {
+                event_id,
+                activation: Activation {
+                    surface: surface(s)?,
+                    role_id,
+                    scope,
+                    principal_id,
+                    at: parse_time("activation_event", "at", Some(at.clone()))?
+                        .ok_or_else(|| corrupt("activation_event", "at", at))?,
+                },
+            })
+        })
+        .collect()
+    }
+
+    /// Each stretch of the audit log the tenant's pulls read completely, oldest first.
+    pub fn activation_reads(&self, tenant_id: &str) -> Result<Vec<ReadWindow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT since, until FROM activation_read WHERE tenant_id = ?1 ORDER BY pull_id",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (since, until) = row?;
+            let time = |column, value: String| {
+                parse_time("activation_read", column, Some(value.clone()))?
+                    .ok_or_else(|| corrupt("activation_read", column, value))
+            };
+            Ok(ReadWindow { since: time("since", since)?, until: time("until", until)? })
+        })
+        .collect()
+    }
+
+    /// What the tenant's latest pull could not read, per area and object, in the pull's order.
+    pub fn pull_gaps(&self, tenant_id: &str) -> Result<Vec<PullGap>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT area, object_id, object_name, reason, detail FROM pull_gap
+             WHERE pull_id = (SELECT MAX(id) FROM pull WHERE tenant_id = ?1) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, Option<String>>(1)?,
+                row.get::<_, Option<String>>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, String>(4)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (area, object_id, object_name, reason, detail) = row?;
+            Ok(PullGap {
+                area: GapArea::parse(&area).ok_or_else(|| corrupt("pull_gap", "area", area))?,
+                object_id,
+                object_name,
+                reason: GapReason::parse(&reason)
+                    .ok_or_else(|| corrupt("pull_gap", "reason", reason))?,
+                detail,
+            })
+        })
+        .collect()
+    }
+
     /// What the tenant's latest pull could not read.
     pub fn pull_notes(&self, tenant_id: &str) -> Result<Vec<String>> {
         let mut stmt = self.conn.prepare(
@@ -450,6 +580,13 @@ mod tests {
             body: b"{\"value\":[]}",
         }];
         let notes = ["last sign-in was not read".to_string()];
+        let gaps = [PullGap {
+            area: GapArea::PimGroup,
+            object_id: Some("g2".into()),
+            object_name: Some("Finance admins".into()),
+            reason: GapReason::Forbidden,
+            detail: "Authorization_RequestDenied".into(),
+        }];
         let rows = PopulationRows {
             roles: &roles,
             assignments: &assignments,
@@ -458,8 +595,11 @@ mod tests {
             activations: &activations,
             pages: &pages,
             notes: &notes,
+            gaps: &gaps,
+            ..Default::default()
         };
         store.replace_population_full("t", &pull(), &rows).expect("stored");
+        assert_eq!(store.pull_gaps("t").expect("read"), gaps.to_vec());
         assert_eq!(store.principals("t").expect("read"), principals.to_vec());
         assert_eq!(store.group_members("t").expect("read"), members.to_vec());
         assert_eq!(store.activations("t").expect("read"), activations.to_vec());
@@ -476,12 +616,13 @@ mod tests {
         let population = store.population("t").expect("read").expect("pulled");
         assert_eq!(population.assignments, assignments.to_vec());
 
-        // The next pull replaces all of it, pages included.
+        // The next pull replaces all of it, pages included — but not the recorded history.
         store.replace_population("t", &pull(), &roles, &[]).expect("second pull");
         assert!(store.principals("t").expect("read").is_empty());
         assert!(store.group_members("t").expect("read").is_empty());
         assert!(store.activations("t").expect("read").is_empty());
         assert!(store.pull_pages("t").expect("read").is_empty());
+        assert!(store.pull_gaps("t").expect("read").is_empty(), "gaps are the latest pull's");
         let event = store.audit_events(Some("tenant/t")).expect("events").pop().expect("one");
         assert_eq!(event.kind, "tenant.pulled");
     }
@@ -531,5 +672,80 @@ mod migration_tests {
         assert!(store.principals("demo").expect("read").is_empty());
         assert!(store.pull_pages("demo").expect("read").is_empty());
         assert_eq!(store.connection("demo").expect("read"), None);
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::*;
+    use crate::population::PullRecord;
+    use crate::{TenantKind, TenantRecord};
+    use chrono::{DateTime, Duration, TimeZone};
+
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 9, d, 12, 0, 0).single().expect("valid time")
+    }
+
+    fn recorded(id: &str, at: DateTime<Utc>) -> RecordedActivation {
+        RecordedActivation {
+            event_id: id.into(),
+            activation: Activation {
+                surface: Surface::DirectoryRole,
+                role_id: "r".into(),
+                scope: "/".into(),
+                principal_id: "u1".into(),
+                at,
+            },
+        }
+    }
+
+    fn pull_at(store: &mut Store, at: DateTime<Utc>, events: &[RecordedActivation], read: bool) {
+        let record = PullRecord {
+            started_at: at,
+            finished_at: at,
+            actor: "tester".into(),
+            requests: 1,
+            raw_sha256: "ab".into(),
+        };
+        let window = read.then_some(ReadWindow { since: at - Duration::days(30), until: at });
+        let rows = PopulationRows { recorded: events, activity_read: window, ..Default::default() };
+        store.replace_population_full("t", &record, &rows).expect("stored");
+    }
+
+    /// Each pull appends the events it read by id; an event read again is kept once, with its
+    /// first reading; the population's replacement leaves the history alone.
+    #[test]
+    fn activation_history_is_appended_by_event_id_and_never_replaced() {
+        let mut store = Store::open_in_memory().expect("store");
+        let tenant = TenantRecord {
+            id: "t".into(),
+            name: "Fabrikam".into(),
+            kind: TenantKind::Entra,
+            tenant_guid: "g".into(),
+        };
+        store.upsert_tenant(&tenant, "tester", day(1)).expect("tenant");
+        pull_at(&mut store, day(1), &[recorded("e1", day(1) - Duration::days(20))], true);
+        pull_at(
+            &mut store,
+            day(20),
+            &[recorded("e1", day(1) - Duration::days(20)), recorded("e2", day(19))],
+            true,
+        );
+        // A pull that could not read the log adds no window and no events.
+        pull_at(&mut store, day(25), &[], false);
+        let ids: Vec<String> = store
+            .recorded_activations("t")
+            .expect("read")
+            .into_iter()
+            .map(|r| r.event_id)
+            .collect();
+        assert_eq!(ids, ["e1", "e2"], "appended by id, kept across later pulls");
+        let reads = store.activation_reads("t").expect("read");
+        assert_eq!(reads.len(), 2);
+        assert_eq!(
+            recert_domain::history::recorded_since(&reads),
+            Some(day(1) - Duration::days(30)),
+            "two overlapping reads make one history"
+        );
     }
 }

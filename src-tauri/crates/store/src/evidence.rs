@@ -2,7 +2,7 @@
 //! exactly as it was and compare it with the database and with the files.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use crate::audit::{self, NewAuditEvent};
 use crate::{Result, Store, StoreError, format_time, parse_time};
@@ -17,6 +17,38 @@ pub struct ExportRecord {
     pub evidence_hash: String,
     /// JSON object: file name → SHA-256.
     pub files: String,
+    /// The hash of audit event `audit_seq`: the chain's head the binder was cut at.
+    pub audit_head: Option<String>,
+    /// Hex Ed25519 signature over the export's signed statement, and the public key (hex).
+    pub signature: Option<String>,
+    pub signing_key: Option<String>,
+}
+
+const EXPORT_COLUMNS: &str = "id, campaign_id, generated_at, actor, audit_seq, evidence_hash, files, audit_head, signature, signing_key";
+
+fn export_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ExportRecord, String)> {
+    Ok((
+        ExportRecord {
+            id: row.get(0)?,
+            campaign_id: row.get(1)?,
+            generated_at: DateTime::<Utc>::MIN_UTC,
+            actor: row.get(3)?,
+            audit_seq: row.get(4)?,
+            evidence_hash: row.get(5)?,
+            files: row.get(6)?,
+            audit_head: row.get(7)?,
+            signature: row.get(8)?,
+            signing_key: row.get(9)?,
+        },
+        row.get(2)?,
+    ))
+}
+
+fn finish_export((mut record, at): (ExportRecord, String)) -> Result<ExportRecord> {
+    record.generated_at = parse_time("evidence_export", "generated_at", Some(at.clone()))?.ok_or(
+        StoreError::Corrupt { table: "evidence_export", column: "generated_at", value: at },
+    )?;
+    Ok(record)
 }
 
 impl Store {
@@ -24,15 +56,19 @@ impl Store {
     pub fn record_export(&mut self, record: &ExportRecord) -> Result<i64> {
         let tx = self.conn.transaction()?;
         tx.execute(
-            "INSERT INTO evidence_export (campaign_id, generated_at, actor, audit_seq, evidence_hash, files)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO evidence_export (campaign_id, generated_at, actor, audit_seq, evidence_hash,
+               files, audit_head, signature, signing_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 record.campaign_id,
                 format_time(record.generated_at),
                 record.actor,
                 record.audit_seq,
                 record.evidence_hash,
-                record.files
+                record.files,
+                record.audit_head,
+                record.signature,
+                record.signing_key
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -47,6 +83,9 @@ impl Store {
                     "export": id,
                     "evidenceHash": record.evidence_hash,
                     "auditSeq": record.audit_seq,
+                    "auditHead": record.audit_head,
+                    "signature": record.signature,
+                    "signingKey": record.signing_key,
                     "files": serde_json::from_str::<serde_json::Value>(&record.files).unwrap_or_default(),
                 }),
             },
@@ -57,42 +96,16 @@ impl Store {
 
     /// The campaign's latest export, if any.
     pub fn latest_export(&self, campaign_id: &str) -> Result<Option<ExportRecord>> {
-        let raw = self
-            .conn
-            .query_row(
-                "SELECT id, campaign_id, generated_at, actor, audit_seq, evidence_hash, files
-                 FROM evidence_export WHERE campaign_id = ?1 ORDER BY id DESC LIMIT 1",
-                [campaign_id],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, i64>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        raw.map(|(id, campaign_id, at, actor, audit_seq, evidence_hash, files)| {
-            Ok(ExportRecord {
-                id,
-                campaign_id,
-                generated_at: parse_time("evidence_export", "generated_at", Some(at.clone()))?
-                    .ok_or(StoreError::Corrupt {
-                        table: "evidence_export",
-                        column: "generated_at",
-                        value: at,
-                    })?,
-                actor,
-                audit_seq,
-                evidence_hash,
-                files,
-            })
-        })
-        .transpose()
+        Ok(self.exports(campaign_id)?.pop())
+    }
+
+    /// Every export of the campaign, oldest first.
+    pub fn exports(&self, campaign_id: &str) -> Result<Vec<ExportRecord>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {EXPORT_COLUMNS} FROM evidence_export WHERE campaign_id = ?1 ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([campaign_id], export_from_row)?;
+        rows.map(|row| finish_export(row?)).collect()
     }
 
     /// The sequence number of the audit log's last event (0 when empty).

@@ -24,6 +24,8 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0007_audit_indexes.sql",
     "0008_remediation_keep.sql",
     "0009_trust.sql",
+    "0010_pull_gaps.sql",
+    "0012_evidence_record.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

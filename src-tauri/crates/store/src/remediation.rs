@@ -409,6 +409,9 @@ impl Store {
             serde_json::json!({
                 "actions": actions.len(),
                 "held": per_code,
+                // Which items, so `verify` can replay the journal and the holds from the chain.
+                "actionItems": actions.iter().map(|a| a.item_id).collect::<Vec<_>>(),
+                "holds": holds.iter().map(|h| serde_json::json!({ "item": h.item_id, "code": h.code, "confirmable": h.confirmable })).collect::<Vec<_>>(),
                 "safety": serde_json::from_str::<serde_json::Value>(safety).unwrap_or_default(),
             }),
         )?;

@@ -405,6 +405,19 @@ impl Store {
                 }
             }
         }
+        // Each decision with its values, so `verify` can replay the table from the chain: the
+        // counts alone would let an edited verdict or justification pass.
+        let each: Vec<serde_json::Value> = decisions
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "item": d.item_id,
+                    "reviewer": d.reviewer_id,
+                    "verdict": d.verdict.as_str(),
+                    "justification": d.justification,
+                })
+            })
+            .collect();
         let payload = if let [one] = decisions {
             serde_json::json!({
                 "item": one.item_id,
@@ -412,7 +425,9 @@ impl Store {
                 "verdict": one.verdict.as_str(),
                 "justification": one.justification,
                 "decidedBy": context.decided_by_upn,
+                "decidedById": context.decided_by_id,
                 "source": context.source,
+                "decisions": each,
             })
         } else {
             let approve = decisions.iter().filter(|d| d.verdict == Verdict::Approve).count();
@@ -422,8 +437,10 @@ impl Store {
                 "deny": decisions.len() - approve,
                 "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
                 "decidedBy": context.decided_by_upn,
+                "decidedById": context.decided_by_id,
                 "source": context.source,
                 "batch": batch,
+                "decisions": each,
             })
         };
         audit::append(
@@ -538,6 +555,7 @@ impl Store {
                     "remove": count("remove"),
                     "exception": count("exception"),
                     "noResponse": outcomes.iter().filter(|o| o.code == "noResponse" || o.code == "followedRecommendation").count(),
+                    "outcomes": outcome_groups(outcomes),
                 }),
             },
         )?;
@@ -616,4 +634,23 @@ impl Store {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// The outcomes written at close, grouped by outcome, code and reason (most items share them), so
+/// the close event carries every item's outcome without repeating the same reason for each.
+fn outcome_groups(outcomes: &[ItemOutcome]) -> Vec<serde_json::Value> {
+    let mut groups: std::collections::BTreeMap<(&str, &str, &str), Vec<u32>> =
+        std::collections::BTreeMap::new();
+    for o in outcomes {
+        groups
+            .entry((o.outcome.as_str(), o.code.as_str(), o.reason.as_str()))
+            .or_default()
+            .push(o.item_id);
+    }
+    groups
+        .into_iter()
+        .map(|((outcome, code, reason), items)| {
+            serde_json::json!({ "outcome": outcome, "code": code, "reason": reason, "items": items })
+        })
+        .collect()
 }

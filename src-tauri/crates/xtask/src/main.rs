@@ -3,6 +3,8 @@
 //!
 //! Only std is used so that this builds in seconds before anything else is installed.
 
+mod check;
+mod dist;
 mod setup;
 mod shell;
 
@@ -10,12 +12,14 @@ use std::process::ExitCode;
 
 use shell::{Tally, cmd, repo_root};
 
-const USAGE: &str = "usage: cargo xtask <run | test | bench [name...]>
+const USAGE: &str = "usage: cargo xtask <run | test | bench [name...] | dist [--check] ...>
 
   run     install what is missing, build, open the app on the demo tenant
           (headless: run the demo flow through the CLI and print where the PDF is)
   test    every gate: fmt, clippy, boundaries, Rust tests, UI checks, SDK check, window E2E
-  bench   the performance figures, with the machine's description";
+  bench   the performance figures, with the machine's description
+  dist    the release packages, signed for the updater, and the update manifest
+          (`cargo xtask dist --help` for its options)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,6 +27,11 @@ fn main() -> ExitCode {
         Some("run") => run(),
         Some("test") => test(),
         Some("bench") => bench(&args[1..]),
+        Some("dist") if args.iter().any(|a| a == "--help" || a == "-h") => {
+            println!("{}", dist::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        Some("dist") => dist::dist(&args[1..]),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -177,11 +186,11 @@ fn test() -> Result<(), String> {
 }
 
 /// `xvfb-run`'s arguments for the real window: a display of its own, big enough for the app.
-const XVFB: [&str; 3] = ["-a", "-s", "-screen 0 1280x800x24"];
+pub(crate) const XVFB: [&str; 3] = ["-a", "-s", "-screen 0 1280x800x24"];
 
 /// What the real window needs under Xvfb: the WebDriver, and WebKit's shared-memory renderer
 /// (a virtual display has no GPU buffers to share).
-fn window_env(driver: &std::path::Path) -> [(&'static str, &std::ffi::OsStr); 2] {
+pub(crate) fn window_env(driver: &std::path::Path) -> [(&'static str, &std::ffi::OsStr); 2] {
     [
         ("RECERT_TAURI_DRIVER", driver.as_os_str()),
         ("WEBKIT_DISABLE_DMABUF_RENDERER", std::ffi::OsStr::new("1")),

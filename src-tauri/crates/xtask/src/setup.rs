@@ -9,6 +9,10 @@ use crate::shell::{cmd, step};
 pub const RUN_PACKAGES: &[&str] =
     &["libwebkit2gtk-4.1-dev", "build-essential", "pkg-config", "curl", "file"];
 
+/// What `cargo xtask dist` needs: the same as building (Tauri's bundler makes the .deb and the
+/// .rpm itself).
+pub const DIST_PACKAGES: &[&str] = RUN_PACKAGES;
+
 /// Plus what the gates need: a virtual display and the WebDriver for WebKitGTK, PDF tools for the
 /// evidence checks, and venv support for the Python SDK check.
 pub const TEST_PACKAGES: &[&str] = &[

@@ -28,6 +28,7 @@ use dto::{
 pub(crate) use open::{directory, principal_by_upn, separation};
 
 use crate::authority::Acting;
+use crate::dto::PullGapDto;
 use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode};
 
@@ -287,12 +288,27 @@ impl App {
     /// Opens the definition's next occurrence now, by hand: the review window starts now and
     /// lasts the definition's duration.
     pub async fn campaign_open(&self, definition_id: &str) -> Result<CampaignDto, AppError> {
+        self.campaign_open_accepting(definition_id, None).await
+    }
+
+    /// As [`App::campaign_open`], accepting with `reason` whatever the pull cannot read of the
+    /// campaign's scope (a governance admin only; audited, and stated in the binder). Without a
+    /// reason, a scope that was not read completely refuses to open with `gapNotAccepted`.
+    pub async fn campaign_open_accepting(
+        &self,
+        definition_id: &str,
+        accept_gap: Option<&str>,
+    ) -> Result<CampaignDto, AppError> {
         let id = definition_id.to_string();
         let app = self.clone();
+        let accepting = accept_gap.is_some();
         let (record, created, acting) = self
             .with_store(move |store| {
                 let record = store.definition(&id)?;
                 let acting = app.authorize(store, &record.tenant_id, Action::Open)?;
+                if accepting {
+                    app.authorize(store, &record.tenant_id, Action::AcceptGap)?;
+                }
                 Ok((record, store.occurrences_created(&id)?, acting))
             })
             .await?;
@@ -303,7 +319,23 @@ impl App {
             start: now,
             end: now + chrono::Duration::days(i64::from(definition.schedule.duration_days)),
         };
-        self.open_occurrence(&record, &definition, occurrence, &acting).await
+        self.open_occurrence(&record, &definition, occurrence, &acting, accept_gap).await
+    }
+
+    /// What the tenant's latest pull could not read of this definition's scope: the gaps that
+    /// keep its campaign from opening until they are accepted (or the scope is narrowed).
+    pub async fn campaign_gaps(&self, definition_id: &str) -> Result<Vec<PullGapDto>, AppError> {
+        let id = definition_id.to_string();
+        self.with_store(move |store| {
+            let record = store.definition(&id)?;
+            let (_, definition) = parse_definition(&record.definition)?;
+            let gaps = store.pull_gaps(&record.tenant_id)?;
+            Ok(recert_domain::gap::blocking(&gaps, &definition.scope.surfaces)
+                .into_iter()
+                .map(PullGapDto::from)
+                .collect())
+        })
+        .await
     }
 
     /// Closes a campaign (at its deadline, or early by hand): every item gets its outcome.
@@ -390,10 +422,47 @@ impl App {
         Ok(closed)
     }
 
+    /// Locks the schedule's lock file beside the database for one run of the schedule, so that
+    /// the window's scheduler and `recert-cli run-due` (or two windows) never run it at once on
+    /// this machine. The lock is the system's: it goes away with the process that holds it,
+    /// however that process ends. `None` for a database in memory (nothing else can share it).
+    fn schedule_lock(&self) -> Result<Option<std::fs::File>, AppError> {
+        let Some(db) = &self.db_path else { return Ok(None) };
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(".schedule.lock");
+        let path = db.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::Storage,
+                    format!("cannot open the schedule lock {}: {err}", path.display()),
+                )
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::new(
+                ErrorCode::Conflict,
+                "the schedule is being run by another Recert process on this machine (the \
+                 window's scheduler or recert-cli run-due); this run did nothing, the next will \
+                 pick up whatever is still due",
+            )),
+            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("cannot lock {}: {err}", path.display()),
+            )),
+        }
+    }
+
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
     /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
-    /// (a tenant without admins among them) does not stop the others.
+    /// (a tenant without admins among them) does not stop the others. One run at a time per
+    /// database: a second, from another window or a cron job meanwhile, is refused (`Conflict`).
     pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
+        let _schedule = self.schedule_lock()?;
         let now = self.now();
         let mut report = RunDueDto::default();
         let app = self.clone();
@@ -462,7 +531,9 @@ impl App {
             report.missed.push(id);
         }
         if let Some(occurrence) = due.open {
-            let campaign = self.open_occurrence(record, &definition, occurrence, acting).await?;
+            // The schedule never accepts a gap: a person must, with a reason.
+            let campaign =
+                self.open_occurrence(record, &definition, occurrence, acting, None).await?;
             report.opened.push(campaign.id);
         }
         Ok(())

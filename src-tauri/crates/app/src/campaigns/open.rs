@@ -1,13 +1,16 @@
 //! Opening a campaign: pull the population, seal it as the snapshot, select what is in scope,
 //! route each item to its reviewers (keeping reviewers independent: no self-review, directly or
 //! through a group, no reciprocal pairs, conflicts flagged) and compute its recommendation — then
-//! store it all at once. Also the lookups that decisions need (principals by UPN, group
+//! store it all at once. A scope the pull could not read completely opens only with the gap
+//! accepted by a governance admin, with a reason (recert-domain's gap.rs). Also the lookups that decisions need (principals by UPN, group
 //! memberships) and CSV import.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, Utc};
 use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
+use recert_domain::gap::{OpenRefusal, blocking, check_open};
+use recert_domain::history::{audited, recorded_since};
 use recert_domain::recommendation::recommend;
 use recert_domain::review::Verdict;
 use recert_domain::routing::{RoutedItem, Separation, reroute_reciprocal, route};
@@ -15,7 +18,7 @@ use recert_domain::schedule::{Occurrence, Recurrence, quarter};
 use recert_domain::{Assignment, Principal, PrincipalKind, UserType};
 use recert_store::Store;
 use recert_store::campaigns::{
-    CampaignRecord, DefinitionRecord, NewItem, NewReviewer, NewSnapshot,
+    CampaignRecord, DefinitionRecord, GapAcceptance, NewItem, NewReviewer, NewSnapshot,
 };
 
 use super::campaign_dto;
@@ -49,13 +52,15 @@ pub(crate) fn directory(
     Ok(out)
 }
 
-/// The latest activation per (principal, role); a group's is the latest of its members'.
+/// The latest activation per (principal, role), from the latest pull and the whole recorded
+/// history; a group's is the latest of its members'.
 fn last_activations(
     store: &Store,
     tenant_id: &str,
 ) -> Result<HashMap<(String, String), DateTime<Utc>>, AppError> {
     let mut latest: HashMap<(String, String), DateTime<Utc>> = HashMap::new();
-    for a in store.activations(tenant_id)? {
+    let recorded = store.recorded_activations(tenant_id)?.into_iter().map(|r| r.activation);
+    for a in store.activations(tenant_id)?.into_iter().chain(recorded) {
         let key = (a.principal_id, a.role_id);
         let slot = latest.entry(key).or_insert(a.at);
         if a.at > *slot {
@@ -305,13 +310,17 @@ fn endpoint(url: &str) -> String {
 }
 
 impl App {
-    /// Pulls, seals and creates the campaign for one occurrence, open from now.
+    /// Pulls, seals and creates the campaign for one occurrence, open from now. When the pull
+    /// could not read part of the scope, the campaign opens only with `accept_gap` (a reason, given
+    /// by someone already authorized to accept gaps); otherwise nothing is opened and the error
+    /// says what was not read. The pull itself is kept either way, gaps and all.
     pub(crate) async fn open_occurrence(
         &self,
         record: &DefinitionRecord,
         definition: &CampaignDefinition,
         occurrence: Occurrence,
         acting: &Acting,
+        accept_gap: Option<&str>,
     ) -> Result<CampaignDto, AppError> {
         let tenant_id = record.tenant_id.clone();
         let (pull, pages) = self.pull_population(&tenant_id, &acting.label).await?;
@@ -319,13 +328,30 @@ impl App {
         let campaign = campaign_record(record, definition, &occurrence, None);
         let definition = definition.clone();
         let actor = acting.label.clone();
+        let accept_gap = accept_gap.map(str::to_string);
         self.with_store(move |store| {
+            let gaps = store.pull_gaps(&tenant_id)?;
+            let holes = blocking(&gaps, &definition.scope.surfaces);
+            let accepted = check_open(&holes, accept_gap.as_deref()).map_err(|refusal| {
+                let code = match refusal {
+                    OpenRefusal::GapsNotAccepted(_) => ErrorCode::GapNotAccepted,
+                    OpenRefusal::ReasonRequired => ErrorCode::Invalid,
+                };
+                AppError::new(code, refusal.to_string())
+            })?;
+            let gap_accepted = accepted.map(|reason| GapAcceptance {
+                gaps: holes.iter().map(|g| g.describe()).collect(),
+                reason,
+            });
             let separation = separation(store, &tenant_id)?;
             let population = store.population(&tenant_id)?.ok_or_else(|| {
                 AppError::new(ErrorCode::NotPulled, "the pull stored no population")
             })?;
             let directory = directory(store, &tenant_id)?;
             let activations = last_activations(store, &tenant_id)?;
+            // Where the recorded history starts, for the surfaces it speaks for.
+            let history_since = recorded_since(&store.activation_reads(&tenant_id)?);
+            let history_of = |surface| if audited(surface) { history_since } else { None };
             let role_names: HashMap<&str, &str> =
                 population.roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
             let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
@@ -380,7 +406,14 @@ impl App {
                 let last_activation =
                     activations.get(&(a.principal_id.clone(), a.role_id.clone())).copied();
                 let recommendation = definition.settings.recommendations.then(|| {
-                    recommend(a, holder, last_activation, definition.settings.look_back_days, now)
+                    recommend(
+                        a,
+                        holder,
+                        last_activation,
+                        history_of(a.surface),
+                        definition.settings.look_back_days,
+                        now,
+                    )
                 });
                 routed.push(RoutedItem {
                     holder_id: holder.id.clone(),
@@ -414,7 +447,9 @@ impl App {
                     recommendation_code: recommendation
                         .as_ref()
                         .map(|r| r.reason.code().to_string()),
-                    recommendation_reason: recommendation.as_ref().map(|r| r.reason.describe()),
+                    recommendation_reason: recommendation
+                        .as_ref()
+                        .map(|r| r.reason.describe_at(now)),
                     reviewers: Vec::new(),
                 });
             }
@@ -457,6 +492,10 @@ impl App {
                     "surface": surface, "role": role, "eligible": e, "active": a, "inScope": scope,
                 })).collect::<Vec<_>>(),
                 "excluded": excluded_names,
+                "gaps": gaps.iter().map(|g| g.describe()).collect::<Vec<_>>(),
+                "gapAccepted": gap_accepted.as_ref().map(|a| serde_json::json!({
+                    "by": actor, "reason": a.reason, "gaps": a.gaps,
+                })),
             });
             let snapshot = NewSnapshot {
                 requests: pull.requests,
@@ -471,6 +510,7 @@ impl App {
                         body: p.body,
                     })
                     .collect(),
+                gap_accepted,
             };
             store.open_campaign(&campaign, &snapshot, &items, &actor, now)?;
             campaign_dto(store, &store.campaign(&campaign.id)?, &tenant_id, now)

@@ -541,7 +541,7 @@ impl Run<'_> {
                 }
                 Sent::Refused { code, error } => {
                     let reason = format!("the tenant refused the removal: {error}");
-                    let mut f = Finish {
+                    let f = Finish {
                         state: ActionState::Skipped,
                         code: code.clone(),
                         reason,
@@ -549,11 +549,6 @@ impl Run<'_> {
                         request_status: None,
                         error: Some(error.to_string()),
                     };
-                    if code.eq_ignore_ascii_case("ActivatedAssignmentCannotBeRemoved") {
-                        f.code = "activated".into();
-                    } else if code.eq_ignore_ascii_case("InheritedAssignmentCannotBeRemoved") {
-                        f.code = "inherited".into();
-                    }
                     return self.finish(&a, f).await;
                 }
                 Sent::Failed(error) if cancelled(&error) => return Ok(()),

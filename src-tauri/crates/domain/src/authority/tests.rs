@@ -39,6 +39,7 @@ fn who_may_do_what_with_admins() {
                             governanceAdmin person          application     nobody
         Define              yes             admin only      person only     sign in
         Open                yes             admin only      person only     sign in
+        AcceptGap           yes             admin only      person only     sign in
         Close               yes             admin only      person only     sign in
         RunDue              yes             admin only      yes             sign in
         Apply               yes             admin only      yes             sign in
@@ -63,6 +64,7 @@ fn without_an_admin_nobody_holds_the_keys() {
                             governanceAdmin person          application     nobody
         Define              no admin        no admin        person only     sign in
         Open                no admin        no admin        person only     sign in
+        AcceptGap           no admin        no admin        person only     sign in
         Close               no admin        no admin        person only     sign in
         RunDue              no admin        no admin        no admin        sign in
         Apply               no admin        no admin        no admin        sign in

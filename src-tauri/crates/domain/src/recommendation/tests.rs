@@ -74,10 +74,12 @@ fn check(
     expect: Expect,
 ) {
     let kind = AssignmentKind::parse(kind).expect("eligible or active");
+    // History recorded long before any look-back: these cases are about the rules, not coverage.
     let got = recommend(
         &assignment(kind),
         &holder(holder_spec),
         last_activation.map(at),
+        Some(at("2020-01-01 00:00:00")),
         look_back,
         at(NOW),
     );
@@ -318,4 +320,100 @@ fn guests_must_have_signed_in_within_90_days() {
             approve standingAccess: standing access: it needs no activation, so its use cannot be measured
         "#]],
     );
+}
+
+/// `last activation`, `start of recorded history` (or none), look-back: the verdict and the words
+/// a reviewer reads, judged at `NOW` for a member's eligible role.
+#[test]
+fn recommendations_state_the_history_they_rest_on() {
+    let cases: [(Option<&str>, Option<&str>, u32, &str); 8] = [
+        // History reaching past the look-back: the whole look-back is claimed.
+        (
+            None,
+            Some("2025-12-01 00:00:00"),
+            90,
+            "deny notActivated: never activated in the last 90 days",
+        ),
+        // History shorter than the look-back: only what is held is claimed.
+        (
+            None,
+            Some("2026-03-02 12:00:00"),
+            90,
+            "deny notActivated: no activation since 2026-03-02, the start of recorded history (30 of the 90 days looked back)",
+        ),
+        (
+            Some("2025-12-20 09:00:00"),
+            Some("2026-03-02 12:00:00"),
+            90,
+            "deny notActivated: last activated on 2025-12-20; no activation since 2026-03-02, the start of recorded history (30 of the 90 days looked back)",
+        ),
+        // Exactly as long as the look-back: all of it is held.
+        (
+            None,
+            Some("2026-01-01 12:00:00"),
+            90,
+            "deny notActivated: never activated in the last 90 days",
+        ),
+        // A use within the look-back counts whatever the history.
+        (
+            Some("2026-03-20 08:00:00"),
+            Some("2026-03-02 12:00:00"),
+            90,
+            "approve activatedRecently: activated on 2026-03-20",
+        ),
+        (
+            Some("2026-03-20 08:00:00"),
+            None,
+            90,
+            "approve activatedRecently: activated on 2026-03-20",
+        ),
+        // No recorded history: use is unknown, and nothing is claimed.
+        (
+            None,
+            None,
+            90,
+            "approve usageUnknown: no activation history is recorded for this role, so its use cannot be measured",
+        ),
+        (
+            Some("2025-10-01 00:00:00"),
+            None,
+            90,
+            "approve usageUnknown: last seen activated on 2025-10-01; no continuous activation history is recorded for this role, so its use since cannot be measured",
+        ),
+    ];
+    for (last, since, look_back, expected) in cases {
+        let got = recommend(
+            &assignment(AssignmentKind::Eligible),
+            &holder("member on"),
+            last.map(at),
+            since.map(at),
+            look_back,
+            at(NOW),
+        );
+        let line = format!(
+            "{} {}: {}",
+            got.verdict.as_str(),
+            got.reason.code(),
+            got.reason.describe_at(at(NOW))
+        );
+        assert_eq!(line, expected, "last {last:?}, history since {since:?}");
+    }
+}
+
+#[test]
+fn a_short_history_never_claims_the_longer_look_back() {
+    // Whatever the look-back, the words never name more days than the history holds.
+    for look_back in [30u32, 60, 90, 180, 365] {
+        let got = recommend(
+            &assignment(AssignmentKind::Eligible),
+            &holder("member on"),
+            None,
+            Some(at("2026-03-25 12:00:00")),
+            look_back,
+            at(NOW),
+        );
+        let words = got.reason.describe_at(at(NOW));
+        assert!(!words.contains(&format!("in the last {look_back} days")), "{words}");
+        assert!(words.contains("since 2026-03-25") && words.contains("(7 of the"), "{words}");
+    }
 }

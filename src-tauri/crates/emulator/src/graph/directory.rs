@@ -217,6 +217,7 @@ pub(crate) async fn users(
         }
     }
     advanced_check(&headers, &q, filter.as_ref(), "User")?;
+    check_manager_expand(&q)?;
     let expand_manager = q.expands("manager").is_some();
     // signInActivity caps pages at 120, and $expand on directory objects at 100: the lower wins.
     let max = match (sign_in, expand_manager) {
@@ -243,22 +244,71 @@ pub(crate) async fn users(
     )
 }
 
+/// Checks `$expand=manager(…)` as user-list-manager.md states it: a nested `$select` needs
+/// `$levels` ("The `$levels` parameter is required"), which is `max` or a number from 1 to 1000.
+/// Anything else is refused with Graph's generic 400 (the code is an emulator-specific choice).
+fn check_manager_expand(q: &Query) -> Result<(), ApiError> {
+    let Some(e) = q.expands("manager") else { return Ok(()) };
+    let bad = |message: String| Err(ApiError::bad_request("BadRequest", message));
+    match e.levels.as_deref() {
+        None if e.select.is_some() => {
+            bad("The $levels parameter is required when $select is used inside $expand=manager.".into())
+        }
+        None => Ok(()),
+        Some(l) if l.eq_ignore_ascii_case("max") => Ok(()),
+        Some(l) => match l.parse::<u32>() {
+            Ok(1..=1000) => Ok(()),
+            _ => bad(format!("Invalid value '{l}' for $levels: use max or a number from 1 to 1000.")),
+        },
+    }
+}
+
 /// `$expand=manager`: the immediate manager as a directory object (only the nested `$select`ed
 /// properties when there is one); a user without a manager has no `manager` property.
+/// With `$levels=n` (or `max`), each manager carries its own manager, `n` deep.
 fn insert_manager(s: &Store, user: &DirObject, q: &Query, m: &mut Map<String, Value>) {
-    let Some(manager) = s.managers.get(user.id()).and_then(|mid| s.objects.get(mid)) else {
-        return;
+    let expand = q.expands("manager");
+    let levels = match expand.and_then(|e| e.levels.as_deref()) {
+        Some(l) if l.eq_ignore_ascii_case("max") => usize::MAX,
+        Some(l) => l.parse().unwrap_or(1),
+        None => 1,
     };
-    let nested = q.expands("manager").and_then(|e| e.select.clone());
-    let value = match nested {
-        Some(select) => {
-            let mut v = odata::select(&manager.props, &select);
-            v.insert("@odata.type".into(), json!(manager.kind.odata_type()));
-            Value::Object(v)
+    let nested = expand.and_then(|e| e.select.clone());
+    let mut chain = Vec::new();
+    let mut current = user;
+    let mut seen = HashSet::new();
+    while chain.len() < levels {
+        let Some(manager) = s.managers.get(current.id()).and_then(|mid| s.objects.get(mid)) else {
+            break;
+        };
+        // A cycle in the fixture's manager data must not loop.
+        if !seen.insert(manager.id().to_string()) {
+            break;
         }
-        None => serde_json::from_str::<Value>(&manager.default_json).unwrap_or(Value::Null),
-    };
-    m.insert("manager".into(), value);
+        chain.push(manager);
+        current = manager;
+    }
+    let mut value: Option<Value> = None;
+    for manager in chain.into_iter().rev() {
+        let mut v = match &nested {
+            Some(select) => {
+                let mut v = odata::select(&manager.props, select);
+                v.insert("@odata.type".into(), json!(manager.kind.odata_type()));
+                v
+            }
+            None => match serde_json::from_str::<Value>(&manager.default_json) {
+                Ok(Value::Object(v)) => v,
+                _ => Map::new(),
+            },
+        };
+        if let Some(above) = value.take() {
+            v.insert("manager".into(), above);
+        }
+        value = Some(Value::Object(v));
+    }
+    if let Some(value) = value {
+        m.insert("manager".into(), value);
+    }
 }
 
 pub(crate) async fn user(
@@ -270,6 +320,7 @@ pub(crate) async fn user(
     require(&caller, USER_BASIC)?;
     let q = Query::parse(raw.as_deref())?;
     check_user_select(&caller, &q)?;
+    check_manager_expand(&q)?;
     let s = state.read();
     let o = s.user(&id).ok_or_else(|| not_found(&id))?;
     let mut m = render(o, &q, false);
@@ -525,12 +576,27 @@ pub(crate) async fn directory_object(
     Ok(json_value(StatusCode::OK, &Value::Object(m)))
 }
 
+/// `directoryObjects/getByIds`. Without `$select` it answers the limited, default representation
+/// of each object (Graph v1.0's documented known issue: "Not all directory objects returned are
+/// the full objects"); with `$select` the properties asked for that each object has, with its
+/// `@odata.type` (which properties a `$select` may name across types is not documented: the
+/// emulator applies it per object, README).
 pub(crate) async fn get_by_ids(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
+    RawQuery(raw): RawQuery,
     body: String,
 ) -> R {
     require(&caller, DIRECTORY_READ)?;
+    let q = Query::parse(raw.as_deref())?;
+    if let Some(sel) = &q.select
+        && sel.iter().any(|f| f.eq_ignore_ascii_case("signInActivity"))
+    {
+        return Err(ApiError::bad_request(
+            "BadRequest",
+            "signInActivity can be selected on users only.",
+        ));
+    }
     let v: Value = serde_json::from_str(&body).map_err(|_| bad_json())?;
     let Some(ids) = v.get("ids").and_then(Value::as_array) else {
         return Err(ApiError::bad_request(
@@ -563,7 +629,14 @@ pub(crate) async fn get_by_ids(
             {
                 continue;
             }
-            items.push(o.full_json.clone());
+            items.push(match &q.select {
+                None => o.default_json.clone(),
+                Some(sel) => {
+                    let mut m = odata::select(&o.props, sel);
+                    m.insert("@odata.type".into(), json!(o.kind.odata_type()));
+                    Value::Object(m).to_string()
+                }
+            });
         }
     }
     Ok(page_response(&context_url(&state, "directoryObjects"), None, None, &items))
@@ -599,6 +672,7 @@ pub(crate) async fn directory_audits(
     let size = page_size(&state, &q)?;
     let start = q.start_position("/v1.0/auditLogs/directoryAudits")?;
     let s = state.read();
+    super::require_reader_role(&s, &caller)?;
     // Newest first unless asked otherwise; the sort is stable so the order is the same on every page.
     let oldest_first = s.audits_by_date();
     let order: Vec<u32> =
@@ -705,12 +779,19 @@ pub(crate) async fn batch(
             r.get("headers").and_then(Value::as_object).cloned().unwrap_or_default();
         let has_ct = inner_headers.keys().any(|k| k.eq_ignore_ascii_case("content-type"));
         let step_fault = crate::faults::batch_step(&state);
+        let refused = {
+            let knobs = state.faults.lock().map(|f| f.clone()).unwrap_or_default();
+            crate::faults::refusal(&knobs, &url)
+        };
         let mut retry_after = None;
         let (status, body) = if has_body && !has_ct {
             (
                 400u16,
                 Some(json!({ "error": { "code": "BadRequest", "message": "Content-Type header must be specified when a body is present." } }).to_string()),
             )
+        } else if let Some(e) = refused {
+            let body = crate::http::error_body(crate::http::Surface::Graph, &e, &id, &id);
+            (e.status.as_u16(), Some(body.to_string()))
         } else if let Some((status, after)) = step_fault {
             retry_after = after;
             let (code, message) = if status == 429 {
@@ -768,6 +849,14 @@ pub(crate) async fn batch(
             entry.push('}');
         }
         responses.push(entry);
+    }
+    // "Responses may come in any order" (json-batching.md): they do here, shuffled per batch
+    // (Fisher-Yates, seeded per batch so a run is replayable), so a client that relies on order
+    // fails in tests and not first in a tenant.
+    let batch_number = state.batches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut rng = crate::rng::Rng::new(0x5eed_ba7c ^ batch_number);
+    for i in (1..responses.len()).rev() {
+        responses.swap(i, rng.below(i + 1));
     }
     let mut out = String::with_capacity(responses.iter().map(String::len).sum::<usize>() + 64);
     out.push_str("{\"responses\":[");

@@ -1,6 +1,11 @@
 //! Schedule requests: `adminRemove` (and `adminAssign`, `selfActivate`) on directory roles and
-//! PIM for Groups, with PIM's rules — the last Global Administrator stays, group-derived and
-//! activated instances are refused, a missing assignment is `RoleAssignmentDoesNotExist`.
+//! PIM for Groups. Error codes are only those Microsoft names for PIM requests (the
+//! privilegedAccess request page's error table: `RoleNotFound`, `SubjectNotFound`,
+//! `PendingRoleAssignmentRequest`, `RoleAssignmentExists`, `RoleAssignmentDoesNotExist`,
+//! `RoleAssignmentRequestPolicyValidationFailed`). An `adminRemove` that names no direct,
+//! standing assignment (only a group-derived instance or a running activation) finds none to
+//! remove: `RoleAssignmentDoesNotExist`. No lock-out rule is invented for the last Global
+//! Administrator: Recert's own interlocks hold such removals before they are sent.
 
 use std::sync::Arc;
 
@@ -10,7 +15,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Map, Value, json};
 
 use super::directory::bad_json;
-use super::{R, collect_page, context_url, page_response, page_size, require};
+use super::{R, collect_page, context_url, page_response, page_size, require_pim};
 use crate::catalog::{GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_ADMINISTRATOR};
 use crate::http::{ApiError, json_value};
 use crate::odata::{self, Query};
@@ -96,14 +101,6 @@ fn require_role_admin(s: &Store, caller: &Caller) -> Result<(), ApiError> {
         })
     });
     if holds { Ok(()) } else { Err(ApiError::forbidden()) }
-}
-
-fn active_count(s: &Store, role: &str) -> usize {
-    s.assignments
-        .by_role
-        .get(&role.to_ascii_lowercase())
-        .map(|l| l.iter().filter(|p| !s.assignments.items[**p as usize].removed).count())
-        .unwrap_or(0)
 }
 
 /// Positions of live instances for (principal, role, scope) in a set.
@@ -291,7 +288,7 @@ fn parse_duration(d: &str) -> Option<Duration> {
 }
 
 fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, target: Target) -> R {
-    require(caller, if target == Target::Eligibility { ELIG_WRITE } else { ASSIGN_WRITE })?;
+    require_pim(caller, if target == Target::Eligibility { ELIG_WRITE } else { ASSIGN_WRITE })?;
     let body: Value = serde_json::from_str(body).map_err(|_| bad_json())?;
     if !body.is_object() {
         return Err(bad_json());
@@ -323,7 +320,7 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
     }
     let Some(pkind) = s.object(&principal).map(|o| o.kind) else {
         return Err(pim_error(
-            "PrincipalNotFound",
+            "SubjectNotFound",
             format!("The principal '{principal}' was not found in the directory."),
         ));
     };
@@ -354,47 +351,12 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
                 })
                 .collect();
             if direct.is_empty() {
-                if let Some(p) = found.first() {
-                    let i = &set.items[*p as usize];
-                    if i.get("assignmentType").eq_ignore_ascii_case("Activated") {
-                        return Err(pim_error(
-                            "ActivatedAssignmentCannotBeRemoved",
-                            "The assignment is an activation of an eligible assignment. Remove the eligibility with roleEligibilityScheduleRequests, or let the activation expire.",
-                        ));
-                    }
-                    return Err(pim_error(
-                        "InheritedAssignmentCannotBeRemoved",
-                        format!(
-                            "The assignment is inherited (memberType '{}'). Remove the assignment of the group it comes from, or the group membership.",
-                            i.get("memberType")
-                        ),
-                    ));
-                }
+                // A group-derived instance or a running activation is not an assignment of this
+                // principal that an admin can remove (emulator-specific choice, README).
                 return Err(pim_error(
                     "RoleAssignmentDoesNotExist",
                     "The Role assignment does not exist.",
                 ));
-            }
-            // Lock-out protection for Global Administrator (and Privileged Role Administrator).
-            let protected = role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
-                || role.eq_ignore_ascii_case(PRIVILEGED_ROLE_ADMINISTRATOR);
-            if protected {
-                let active = active_count(&s, &role);
-                if target == Target::Assignment && active <= direct.len() {
-                    return Err(pim_error(
-                        "LastGlobalAdministratorCannotBeRemoved",
-                        "The last active assignment of this role cannot be removed. Assign another administrator first.",
-                    ));
-                }
-                if target == Target::Eligibility
-                    && role.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
-                    && active == 0
-                {
-                    return Err(pim_error(
-                        "LastGlobalAdministratorCannotBeRemoved",
-                        "An eligible Global Administrator assignment cannot be removed while no active Global Administrator remains.",
-                    ));
-                }
             }
             // The five-minute rule: an assignment cannot be removed within 5 minutes of its creation.
             let cutoff = Utc::now() - Duration::minutes(5);
@@ -643,7 +605,7 @@ pub(crate) async fn post_assignment_request(
 }
 
 fn list_requests(state: &AppState, caller: &Caller, raw: Option<&str>, target: Target) -> R {
-    require(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
+    require_pim(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
     let q = Query::parse(raw)?;
     let filter = odata::checked_filter(
         &q,
@@ -701,7 +663,7 @@ pub(crate) async fn list_assignment_requests(
 }
 
 fn get_request(state: &AppState, caller: &Caller, id: &str, target: Target) -> R {
-    require(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
+    require_pim(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
     let s = state.read();
     let list = if target == Target::Eligibility {
         &s.eligibility_requests
@@ -738,7 +700,7 @@ pub(crate) async fn get_assignment_request(
 // PIM for Groups
 
 fn handle_group_request(state: &AppState, caller: &Caller, body: &str, eligibility: bool) -> R {
-    require(caller, if eligibility { GROUP_ELIG_WRITE } else { GROUP_ASSIGN_WRITE })?;
+    require_pim(caller, if eligibility { GROUP_ELIG_WRITE } else { GROUP_ASSIGN_WRITE })?;
     let body: Value = serde_json::from_str(body).map_err(|_| bad_json())?;
     if !body.is_object() {
         return Err(bad_json());
@@ -786,21 +748,8 @@ fn handle_group_request(state: &AppState, caller: &Caller, body: &str, eligibili
                 })
                 .collect();
             if direct.is_empty() {
-                if let Some(p) = found.first() {
-                    if set.items[*p as usize]
-                        .get("assignmentType")
-                        .eq_ignore_ascii_case("activated")
-                    {
-                        return Err(pim_error(
-                            "ActivatedAssignmentCannotBeRemoved",
-                            "The membership is an activation; remove the eligibility instead.",
-                        ));
-                    }
-                    return Err(pim_error(
-                        "InheritedAssignmentCannotBeRemoved",
-                        "The membership is inherited from another group.",
-                    ));
-                }
+                // As for directory roles: an inherited or activated membership is not one the
+                // request can remove (emulator-specific choice, README).
                 return Err(pim_error(
                     "RoleAssignmentDoesNotExist",
                     "The Role assignment does not exist.",

@@ -204,8 +204,13 @@ async fn a_user_expands_its_manager_alone_or_in_a_batch() {
     assert_eq!(v["manager"]["id"], t.managers()[&with].as_str());
     assert!(v["manager"]["displayName"].is_string(), "the manager's default properties: {v}");
     assert!(v.get("signInActivity").is_some(), "{v}");
+    // A nested `$select` needs `$levels` (user-list-manager.md): refused without it.
     let (s, v) =
         env.get(&tok, &env.graph(&format!("/users/{with}?$expand=manager($select=id)"))).await;
+    assert_eq!(s, 400, "{v}");
+    let (s, v) = env
+        .get(&tok, &env.graph(&format!("/users/{with}?$expand=manager($levels=1;$select=id)")))
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["manager"]["id"], t.managers()[&with].as_str());
     assert!(v["manager"].get("displayName").is_none(), "only the nested select: {v}");

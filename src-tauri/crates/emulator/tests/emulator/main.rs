@@ -3,6 +3,7 @@
 mod arm;
 mod azure;
 mod common;
+mod conformance;
 mod directory;
 mod faults;
 mod fixtures;

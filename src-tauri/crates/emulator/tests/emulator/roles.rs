@@ -164,6 +164,7 @@ async fn malformed_queries_get_graph_shaped_400s() {
         "$top=5000",
         "$skiptoken=garbage",
         "$expand=principal($select=displayName)",
+        "$expand=principal($select=id)",
         "$expand=manager",
     ] {
         let url =

@@ -4,5 +4,6 @@
 
 mod batch;
 mod common;
+mod gaps;
 mod pull;
 mod signin;

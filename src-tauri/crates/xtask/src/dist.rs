@@ -1,0 +1,264 @@
+//! `cargo xtask dist`: the release packages, built by Tauri's bundler and signed for the updater,
+//! and the static update manifest (`latest.json`) that any web server or file share can serve.
+//! `--check` then installs them on a clean system (see `check.rs`).
+
+use std::path::{Path, PathBuf};
+
+use crate::setup;
+use crate::shell::{cmd, repo_root, step};
+
+pub const USAGE: &str = "usage: cargo xtask dist [--release-notes FILE] [--base-url URL] [--check]
+
+  Builds the release packages with Tauri's bundler (.deb and .rpm, and the AppImage where the
+  bundler's AppImage tools can be had), signs each for the updater with the key in
+  TAURI_SIGNING_PRIVATE_KEY (and TAURI_SIGNING_PRIVATE_KEY_PASSWORD), and writes
+  target/release/bundle/latest.json, the update manifest, naming the packages at --base-url
+  (where you will publish them; default: file names only, for a manifest you edit).
+  --release-notes FILE puts the file's text in the manifest (the app shows it before installing).
+  --check installs the packages on a clean Debian 12 made for the purpose and starts them there.
+  On Windows and macOS the same command builds MSI/NSIS or the dmg (see README, Install).";
+
+#[derive(Default)]
+struct Args {
+    notes: Option<PathBuf>,
+    base_url: Option<String>,
+    check: bool,
+}
+
+fn parse(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args::default();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--release-notes" => {
+                parsed.notes = Some(it.next().ok_or("--release-notes needs a file")?.into())
+            }
+            "--base-url" => {
+                parsed.base_url = Some(it.next().ok_or("--base-url needs a URL")?.clone())
+            }
+            "--check" => parsed.check = true,
+            other => return Err(format!("unknown argument {other}\n\n{USAGE}")),
+        }
+    }
+    Ok(parsed)
+}
+
+/// The app's version, from `tauri.conf.json` (the one the bundles and the updater use).
+pub fn version(root: &Path) -> Result<String, String> {
+    let config = std::fs::read_to_string(root.join("tauri.conf.json"))
+        .map_err(|err| format!("cannot read tauri.conf.json: {err}"))?;
+    config
+        .lines()
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("\"version\":")?;
+            Some(rest.trim().trim_end_matches(',').trim_matches('"').to_string())
+        })
+        .ok_or_else(|| "tauri.conf.json has no version".into())
+}
+
+/// A JSON string literal.
+pub fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One package the updater can install, with the platform key the manifest files it under.
+pub struct Artifact {
+    pub platform: &'static str,
+    pub path: PathBuf,
+    pub signature: String,
+}
+
+/// The signed packages in `bundle/`: each package with the `.sig` the bundler wrote beside it.
+pub fn artifacts(bundle: &Path) -> Vec<Artifact> {
+    let arch = std::env::consts::ARCH;
+    let mut found = Vec::new();
+    let kinds: [(&str, &str, &[&str]); 3] = [
+        ("appimage", "AppImage", &["linux-{arch}", "linux-{arch}-appimage"]),
+        ("deb", "deb", &["linux-{arch}-deb"]),
+        ("rpm", "rpm", &["linux-{arch}-rpm"]),
+    ];
+    for (dir, ext, platforms) in kinds {
+        let Ok(entries) = std::fs::read_dir(bundle.join(dir)) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some(ext) {
+                continue;
+            }
+            let mut sig = path.clone().into_os_string();
+            sig.push(".sig");
+            let Ok(signature) = std::fs::read_to_string(&sig) else { continue };
+            for platform in platforms {
+                let platform: &'static str =
+                    Box::leak(platform.replace("{arch}", arch).into_boxed_str());
+                found.push(Artifact { platform, path: path.clone(), signature: signature.clone() });
+            }
+        }
+    }
+    found
+}
+
+/// The update manifest in Tauri's static format.
+pub fn manifest(
+    version: &str,
+    notes: &str,
+    pub_date: &str,
+    base_url: &str,
+    artifacts: &[Artifact],
+) -> String {
+    let mut platforms = Vec::new();
+    for a in artifacts {
+        let name = a.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let url = if base_url.is_empty() {
+            name
+        } else {
+            format!("{}/{}", base_url.trim_end_matches('/'), name)
+        };
+        platforms.push(format!(
+            "    {}: {{\n      \"signature\": {},\n      \"url\": {}\n    }}",
+            json_string(a.platform),
+            json_string(a.signature.trim()),
+            json_string(&url)
+        ));
+    }
+    format!(
+        "{{\n  \"version\": {},\n  \"notes\": {},\n  \"pub_date\": {},\n  \"platforms\": {{\n{}\n  }}\n}}\n",
+        json_string(version),
+        json_string(notes),
+        json_string(pub_date),
+        platforms.join(",\n")
+    )
+}
+
+fn now_rfc3339() -> String {
+    cmd("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+pub fn dist(args: &[String]) -> Result<(), String> {
+    let args = parse(args)?;
+    let root = repo_root();
+    if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_none() {
+        return Err("TAURI_SIGNING_PRIVATE_KEY is not set: the packages are signed for the \
+                    updater with the project's private key (its public half is in \
+                    tauri.conf.json). Set it to the key (or the key file's path) and \
+                    TAURI_SIGNING_PRIVATE_KEY_PASSWORD to its password; a new pair comes from \
+                    `npx --prefix ui tauri signer generate`"
+            .into());
+    }
+    let notes = match &args.notes {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|err| format!("cannot read the release notes {}: {err}", path.display()))?,
+        None => String::new(),
+    };
+    setup::system_packages(setup::DIST_PACKAGES)?;
+    setup::node()?;
+    setup::npm_ci(&root)?;
+    let tauri = root.join("ui/node_modules/.bin/tauri");
+    let bundle = root.join("target/release/bundle");
+    let _ = std::fs::remove_dir_all(&bundle);
+    // The bundler runs the UI build (beforeBuildCommand) and the release build itself.
+    step(
+        "build and bundle .deb and .rpm",
+        cmd(&tauri, &["build", "--ci", "--bundles", "deb,rpm"]).current_dir(&root),
+    )?;
+    // The AppImage needs linuxdeploy, which the bundler downloads from the AppImage project's
+    // releases: where that cannot be reached, the .deb and .rpm still ship.
+    let appimage = cmd(&tauri, &["build", "--ci", "--bundles", "appimage"])
+        .current_dir(&root)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !appimage {
+        println!(
+            "\nxtask: no AppImage: the bundler could not get its AppImage tools (linuxdeploy) \
+             on this machine. The .deb and .rpm are complete; build the AppImage where the \
+             bundler can download them."
+        );
+    }
+
+    let version = version(&root)?;
+    let found = artifacts(&bundle);
+    if found.is_empty() {
+        return Err(format!("no signed package was found under {}", bundle.display()));
+    }
+    let manifest = manifest(
+        &version,
+        notes.trim(),
+        &now_rfc3339(),
+        args.base_url.as_deref().unwrap_or(""),
+        &found,
+    );
+    let path = bundle.join("latest.json");
+    std::fs::write(&path, manifest)
+        .map_err(|err| format!("cannot write {}: {err}", path.display()))?;
+    println!("\nRecert {version}:");
+    let mut sums = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for a in &found {
+        if seen.insert(a.path.clone()) {
+            let out = cmd("sha256sum", &[]).arg(&a.path).output().map_err(|e| e.to_string())?;
+            let line = String::from_utf8_lossy(&out.stdout);
+            let (sum, _) = line.split_once(' ').unwrap_or((line.trim(), ""));
+            let name = a.path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            sums.push_str(&format!("{sum}  {name}\n"));
+            println!("  {}  (SHA-256 {sum})", a.path.display());
+        }
+    }
+    std::fs::write(bundle.join("SHA256SUMS"), sums).map_err(|e| e.to_string())?;
+    println!("  {}  (the update manifest)", path.display());
+    if args.check {
+        crate::check::check(&root, &bundle)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_manifest_is_tauris_static_format_with_escaped_notes() {
+        let artifacts = [Artifact {
+            platform: "linux-x86_64-deb",
+            path: PathBuf::from("/b/deb/Recert_0.2.0_amd64.deb"),
+            signature: "c2ln\n".into(),
+        }];
+        let text = manifest(
+            "0.2.0",
+            "Fixes \"quotes\"\nand lines",
+            "2026-12-07T04:00:00Z",
+            "https://intranet.example/recert/",
+            &artifacts,
+        );
+        assert_eq!(
+            text,
+            "{\n  \"version\": \"0.2.0\",\n  \"notes\": \"Fixes \\\"quotes\\\"\\nand lines\",\n  \
+             \"pub_date\": \"2026-12-07T04:00:00Z\",\n  \"platforms\": {\n    \
+             \"linux-x86_64-deb\": {\n      \"signature\": \"c2ln\",\n      \"url\": \
+             \"https://intranet.example/recert/Recert_0.2.0_amd64.deb\"\n    }\n  }\n}\n"
+        );
+    }
+
+    #[test]
+    fn reads_the_version_and_refuses_unknown_arguments() {
+        assert!(!version(&repo_root()).expect("a version").is_empty());
+        assert!(parse(&["--sign".into()]).is_err());
+        let a = parse(&["--release-notes".into(), "n.md".into(), "--check".into()]).expect("ok");
+        assert!(a.check && a.notes.is_some() && a.base_url.is_none());
+    }
+}

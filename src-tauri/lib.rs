@@ -135,7 +135,7 @@ pub fn run() {
             tauri::async_runtime::block_on(app.use_os_keychain());
             let reconnecting = app.clone();
             tauri::async_runtime::spawn(async move {
-                match reconnecting.reconnect_saved().await {
+                match reconnecting.reconnect_saved(None).await {
                     Ok(failed) => {
                         for (tenant, err) in failed {
                             tracing::warn!(%tenant, %err, "a saved tenant did not connect");

@@ -136,6 +136,51 @@ async fn a_reviewer_signs_in_to_an_app_only_tenant() {
     app.pull("demo").await.expect("the app-only pull still works");
 }
 
+/// What the window does at a restart: the saved tenant connects by itself and the person signed
+/// in before is signed in again from the kept refresh token; the tenant shows as connected once a
+/// Graph read succeeded, and after a sign-out the next restart finds nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_outlives_a_restart() {
+    let emu = Emulator::start(Tenant::demo(), Options::default()).await.expect("emulator");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let (db, tokens) = (dir.path().join("recert.db"), dir.path().join("tokens.json"));
+    let root = emu.certificate_der();
+    let restart = || async {
+        let app = App::open(&db, Arc::new(fixed_now)).expect("app");
+        app.use_token_file(&tokens);
+        let failed = app.reconnect_saved(root.as_deref()).await.expect("the saved tenants");
+        assert!(failed.is_empty(), "{failed:?}");
+        app
+    };
+    let identity = {
+        let app = restart().await;
+        app.add_tenant(settings(&emu, "interactive", emu.public_client_id())).await.expect("added");
+        app.connect_saved("contoso", None, root.clone()).await.expect("connected");
+        sign_in_on_page(&app, &emu, "contoso", None).await
+    };
+
+    let app = restart().await;
+    let listed = app.tenants().await.expect("listed");
+    assert!(!listed[0].connected, "nothing was read yet in this run: {listed:?}");
+    let check = app.tenant_check("contoso").await.expect("checked");
+    assert!(check.connected, "{check:?}");
+    assert_eq!(check.identity, identity.upn.clone(), "{check:?}");
+    let acting = app.acting("contoso").await.expect("who acts");
+    assert_eq!(acting.person.map(|p| p.upn), identity.upn.clone(), "the person acts again");
+    let listed = app.tenants().await.expect("listed");
+    assert!(listed[0].connected && listed[0].problem.is_none(), "{listed:?}");
+    assert_eq!(listed[0].signed_in, Some(identity));
+
+    app.sign_out("contoso").await.expect("signed out");
+    let app = restart().await;
+    let check = app.tenant_check("contoso").await.expect("checked");
+    assert!(!check.connected, "{check:?}");
+    assert_eq!(check.rows[0].area, "token");
+    let listed = app.tenants().await.expect("listed");
+    assert!(!listed[0].connected, "{listed:?}");
+    assert!(listed[0].problem.as_deref().is_some_and(|p| p.contains("sign in")), "{listed:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pull_that_cannot_finish_stores_nothing() {
     let harness = Harness::start(Tenant::demo(), Options::default()).await;

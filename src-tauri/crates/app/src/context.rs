@@ -185,11 +185,17 @@ impl App {
     pub async fn use_os_keychain(&self) {
         let vault: Arc<dyn TokenVault> = match std::env::var_os(TOKEN_FILE) {
             Some(path) if !path.is_empty() => {
-                Arc::new(recert_graph::FileVault::new(Path::new(&path)))
+                self.use_token_file(Path::new(&path));
+                return;
             }
             _ => recert_graph::default_vault("Recert").await,
         };
         *lock(&self.vault) = vault;
+    }
+
+    /// Keeps refresh tokens in `path` (owner-only) from now on: what `RECERT_TOKEN_FILE` chooses.
+    pub fn use_token_file(&self, path: &Path) {
+        *lock(&self.vault) = Arc::new(recert_graph::FileVault::new(path));
     }
 
     /// Whether sign-ins outlive this process.

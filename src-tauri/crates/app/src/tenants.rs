@@ -215,14 +215,19 @@ impl App {
     /// the Azure CLI) — what the window does as it starts, so that a person signed in before a
     /// restart is signed in again from the keychain. A tenant that needs its app secret waits
     /// for it. Returns the tenants that could not be connected, with why.
-    pub async fn reconnect_saved(&self) -> Result<Vec<(String, AppError)>, AppError> {
+    /// `extra_root` trusts a test server's certificate, as in [`App::connect_saved`].
+    pub async fn reconnect_saved(
+        &self,
+        extra_root: Option<&[u8]>,
+    ) -> Result<Vec<(String, AppError)>, AppError> {
         let mut failed = Vec::new();
         for item in self.tenants().await? {
             let Some(settings) = item.settings else { continue };
             if item.connected || settings.auth == AuthMethod::AppSecret.as_str() {
                 continue;
             }
-            if let Err(err) = self.connect_saved(&item.tenant.id, None, None).await {
+            let root = extra_root.map(<[u8]>::to_vec);
+            if let Err(err) = self.connect_saved(&item.tenant.id, None, root).await {
                 failed.push((item.tenant.id, err));
             }
         }

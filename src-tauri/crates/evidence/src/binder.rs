@@ -154,7 +154,7 @@ fn unverified(b: &Binder) -> Vec<&crate::model::RemediationEntry> {
 fn state_line(b: &Binder) -> String {
     let c = &b.campaign;
     let open = unverified(b);
-    match (c.state.as_str(), open.len()) {
+    match (c.state.to_ascii_lowercase().as_str(), open.len()) {
         ("completed", 0) => match &c.completed_at {
             Some(at) => format!(
                 "completed on {at}: every removal verified removed or kept by a named admin"
@@ -167,7 +167,7 @@ fn state_line(b: &Binder) -> String {
             c.completed_at.as_deref().map(|at| format!(" on {at}")).unwrap_or_default(),
             if n == 1 { " is" } else { "s are" }
         ),
-        (state, _) => state.to_string(),
+        _ => c.state.clone(),
     }
 }
 

@@ -110,6 +110,31 @@ pub fn artifacts(bundle: &Path) -> Vec<Artifact> {
     found
 }
 
+/// Signs every package the bundler left without a `.sig` (it signs the updater's own formats),
+/// so that each one published can be checked against the release key.
+fn sign_unsigned(tauri: &Path, bundle: &Path) -> Result<(), String> {
+    for (dir, ext) in [("appimage", "AppImage"), ("deb", "deb"), ("rpm", "rpm")] {
+        let Ok(entries) = std::fs::read_dir(bundle.join(dir)) else { continue };
+        for path in entries.flatten().map(|e| e.path()) {
+            let mut sig = path.clone().into_os_string();
+            sig.push(".sig");
+            if path.extension().and_then(|e| e.to_str()) != Some(ext) || Path::new(&sig).exists() {
+                continue;
+            }
+            let mut sign = cmd(tauri, &["signer", "sign"]);
+            // `signer sign` takes the key itself, or its file through the _PATH variable.
+            if let Some(key) = std::env::var_os("TAURI_SIGNING_PRIVATE_KEY")
+                && Path::new(&key).is_file()
+            {
+                sign.env_remove("TAURI_SIGNING_PRIVATE_KEY")
+                    .env("TAURI_SIGNING_PRIVATE_KEY_PATH", key);
+            }
+            step(&format!("sign {}", path.display()), sign.arg(&path))?;
+        }
+    }
+    Ok(())
+}
+
 /// The update manifest in Tauri's static format.
 pub fn manifest(
     version: &str,
@@ -191,6 +216,7 @@ pub fn dist(args: &[String]) -> Result<(), String> {
         );
     }
 
+    sign_unsigned(&tauri, &bundle)?;
     let version = version(&root)?;
     let found = artifacts(&bundle);
     if found.is_empty() {

@@ -345,13 +345,12 @@ async fn verify_with_an_expected_head_finds_a_cut_tail() {
     );
 }
 
+/// An attached file's name and how to rewrite its bytes.
+type AttachmentEdit<'a> = (&'a str, &'a dyn Fn(Vec<u8>) -> Vec<u8>);
+
 /// Rewrites one attached file of a PDF (by name) or one page's content, as someone editing the
 /// binder with a PDF tool would.
-fn edit_pdf(
-    pdf: &[u8],
-    attachment: Option<(&str, &dyn Fn(Vec<u8>) -> Vec<u8>)>,
-    page: Option<usize>,
-) -> Vec<u8> {
+fn edit_pdf(pdf: &[u8], attachment: Option<AttachmentEdit>, page: Option<usize>) -> Vec<u8> {
     use std::io::{Read, Write};
     let inflate = |b: &[u8]| {
         let mut out = Vec::new();
@@ -481,10 +480,10 @@ async fn a_binder_checks_itself_without_the_database() {
         Some(("seal.json", &|b| {
             let mut seal: serde_json::Value = serde_json::from_slice(&b).expect("seal");
             let sig = seal["signature"].as_str().expect("signed").to_string();
-            let flipped = if sig.starts_with('0') {
-                format!("1{}", &sig[1..])
-            } else {
-                format!("0{}", &sig[1..])
+            // Flip the first hex digit: the same length, a different signature.
+            let flipped = match sig.strip_prefix('0') {
+                Some(rest) => format!("1{rest}"),
+                None => format!("0{}", &sig[1..]),
             };
             seal["signature"] = flipped.into();
             serde_json::to_vec_pretty(&seal).expect("json")

@@ -58,14 +58,22 @@ const DOCUMENTED: &[Documented] = &[
     Documented {
         method: "GET",
         path: "roleManagement/directory/roleEligibilityScheduleInstances",
-        options: &[("$select", Value::Any), ("$filter", Value::Any), ("$expand", Value::PlainExpand)],
+        options: &[
+            ("$select", Value::Any),
+            ("$filter", Value::Any),
+            ("$expand", Value::PlainExpand),
+        ],
         required: &[],
         source: "rbacapplication-list-roleeligibilityscheduleinstances.md: `$select`, `$filter`, `$expand`",
     },
     Documented {
         method: "GET",
         path: "roleManagement/directory/roleAssignmentScheduleInstances",
-        options: &[("$select", Value::Any), ("$filter", Value::Any), ("$expand", Value::PlainExpand)],
+        options: &[
+            ("$select", Value::Any),
+            ("$filter", Value::Any),
+            ("$expand", Value::PlainExpand),
+        ],
         required: &[],
         source: "rbacapplication-list-roleassignmentscheduleinstances.md: `$select`, `$filter`, `$expand`",
     },
@@ -235,7 +243,8 @@ const DOCUMENTED: &[Documented] = &[
 
 /// Whether `path` (no query) matches `pattern`.
 fn path_matches(pattern: &str, path: &str) -> bool {
-    let pattern = if pattern.starts_with('/') { pattern.to_string() } else { format!("{V}{pattern}") };
+    let pattern =
+        if pattern.starts_with('/') { pattern.to_string() } else { format!("{V}{pattern}") };
     let want: Vec<&str> = pattern.trim_matches('/').split('/').collect();
     let have: Vec<&str> = path.trim_matches('/').split('/').collect();
     fn walk(want: &[&str], have: &[&str]) -> bool {
@@ -278,7 +287,8 @@ fn undocumented(request: &RequestRecord) -> Option<String> {
         if name.eq_ignore_ascii_case("$skiptoken") {
             continue;
         }
-        let Some((_, check)) = doc.options.iter().find(|(o, _)| o.eq_ignore_ascii_case(name)) else {
+        let Some((_, check)) = doc.options.iter().find(|(o, _)| o.eq_ignore_ascii_case(name))
+        else {
             return Some(format!("`{name}` is not documented here ({})", doc.source));
         };
         let ok = match check {
@@ -327,23 +337,44 @@ fn the_table_recognises_documented_requests_and_refuses_the_old_offenders() {
         status: 200,
     };
     let ok = [
-        ("GET", "/graph/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId%20eq%20'x'"),
-        ("GET", "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId%20eq%20'x'&$expand=principal"),
-        ("GET", "/graph/v1.0/users/u1?$select=id,signInActivity&$expand=manager($levels=1;$select=id)"),
+        (
+            "GET",
+            "/graph/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId%20eq%20'x'",
+        ),
+        (
+            "GET",
+            "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId%20eq%20'x'&$expand=principal",
+        ),
+        (
+            "GET",
+            "/graph/v1.0/users/u1?$select=id,signInActivity&$expand=manager($levels=1;$select=id)",
+        ),
         ("POST", "/graph/v1.0/directoryObjects/getByIds?$select=id,accountEnabled,userType"),
-        ("GET", "/graph/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId%20eq%20'g'"),
-        ("GET", "/arm/subscriptions/s/resourceGroups/r/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01&$filter=principalId%20eq%20'p'"),
+        (
+            "GET",
+            "/graph/v1.0/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances?$filter=groupId%20eq%20'g'",
+        ),
+        (
+            "GET",
+            "/arm/subscriptions/s/resourceGroups/r/providers/Microsoft.Authorization/roleEligibilityScheduleInstances?api-version=2020-10-01&$filter=principalId%20eq%20'p'",
+        ),
         ("GET", "/graph/v1.0/groups?$select=id&$top=999&$skiptoken=abc"),
     ];
     for (method, path) in ok {
         assert_eq!(undocumented(&record(method, path)), None, "{path}");
     }
     let offenders = [
-        ("GET", "/graph/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId%20eq%20'x'&$expand=principal($select=id)&$top=999"),
+        (
+            "GET",
+            "/graph/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId%20eq%20'x'&$expand=principal($select=id)&$top=999",
+        ),
         ("GET", "/graph/v1.0/roleManagement/directory/roleAssignmentScheduleInstances?$top=999"),
         ("GET", "/graph/v1.0/users/u1?$select=id&$expand=manager($select=id)"),
         ("POST", "/graph/v1.0/directoryObjects/getByIds"),
-        ("GET", "/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleInstances"),
+        (
+            "GET",
+            "/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleInstances",
+        ),
         ("GET", "/graph/v1.0/roleManagement/directory/roleDefinitions?$select=id"),
         ("GET", "/graph/v1.0/groups/g/transitiveMembers?$select=id&$top=999"),
         ("GET", "/graph/v1.0/users?$skip=10"),

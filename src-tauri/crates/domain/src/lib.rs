@@ -6,9 +6,9 @@
 pub mod assignment;
 pub mod authority;
 pub mod campaign;
+pub mod findings;
 pub mod gap;
 pub mod history;
-pub mod findings;
 pub mod population;
 pub mod principal;
 pub mod recommendation;

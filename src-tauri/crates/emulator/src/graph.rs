@@ -111,9 +111,7 @@ pub(crate) fn require_reader_role(s: &Store, caller: &Caller) -> Result<(), ApiE
     let holds = s.assignments.by_principal.get(&oid.to_ascii_lowercase()).is_some_and(|list| {
         list.iter().map(|p| &s.assignments.items[*p as usize]).any(|i| {
             !i.removed
-                && READER_ROLES
-                    .iter()
-                    .any(|r| i.get("roleDefinitionId").eq_ignore_ascii_case(r))
+                && READER_ROLES.iter().any(|r| i.get("roleDefinitionId").eq_ignore_ascii_case(r))
         })
     });
     if holds { Ok(()) } else { Err(ApiError::forbidden()) }
@@ -122,11 +120,7 @@ pub(crate) fn require_reader_role(s: &Store, caller: &Caller) -> Result<(), ApiE
 /// As [`require`] for PIM's schedule endpoints, which refuse in their own shape
 /// ([`ApiError::permission_scope_not_granted`]).
 pub(crate) fn require_pim(caller: &Caller, perms: &[&str]) -> Result<(), ApiError> {
-    if caller.has_any(perms) {
-        Ok(())
-    } else {
-        Err(ApiError::permission_scope_not_granted(perms))
-    }
+    if caller.has_any(perms) { Ok(()) } else { Err(ApiError::permission_scope_not_granted(perms)) }
 }
 
 pub(crate) fn context_url(state: &AppState, what: &str) -> String {

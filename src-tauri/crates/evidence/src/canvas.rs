@@ -552,7 +552,7 @@ fn embed(doc: &mut lopdf::Document, mut files: Vec<Embedded>) -> Result<(), Evid
     for f in files {
         let mut file_dict = dict(vec![
             ("Type", lopdf::Object::from("EmbeddedFile")),
-            ("Subtype", lopdf::Object::from(Object::Name(f.mime.as_bytes().to_vec()))),
+            ("Subtype", Object::Name(f.mime.as_bytes().to_vec())),
             ("Filter", lopdf::Object::from("FlateDecode")),
             (
                 "Params",
@@ -566,13 +566,10 @@ fn embed(doc: &mut lopdf::Document, mut files: Vec<Embedded>) -> Result<(), Evid
         let text = |s: &str| Object::String(s.as_bytes().to_vec(), StringFormat::Literal);
         let spec = dict(vec![
             ("Type", lopdf::Object::from("Filespec")),
-            ("F", lopdf::Object::from(text(&f.name))),
-            ("UF", lopdf::Object::from(text(&f.name))),
-            ("Desc", lopdf::Object::from(text(&f.description))),
-            (
-                "AFRelationship",
-                lopdf::Object::from(Object::Name(f.relationship.as_bytes().to_vec())),
-            ),
+            ("F", text(&f.name)),
+            ("UF", text(&f.name)),
+            ("Desc", text(&f.description)),
+            ("AFRelationship", Object::Name(f.relationship.as_bytes().to_vec())),
             (
                 "EF",
                 lopdf::Object::from(dict(vec![

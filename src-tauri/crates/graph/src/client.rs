@@ -673,13 +673,12 @@ impl GraphClient {
                 let Some(index) = index else { continue };
                 let status = step.status.as_ref().and_then(Value::as_u64).unwrap_or(0) as u16;
                 if retryable(status) {
-                    let after = step
-                        .headers
-                        .as_ref()
-                        .and_then(|h| h.retry_after.as_ref())
-                        .and_then(|v| match v {
-                            Value::String(s) => parse_retry_after(s),
-                            other => parse_retry_after(&other.to_string()),
+                    let after =
+                        step.headers.as_ref().and_then(|h| h.retry_after.as_ref()).and_then(|v| {
+                            match v {
+                                Value::String(s) => parse_retry_after(s),
+                                other => parse_retry_after(&other.to_string()),
+                            }
                         });
                     wait = wait.max(after);
                     again.push(index);
@@ -930,14 +929,22 @@ mod tests {
         let public = Cloud::public();
         let first = public.graph_url("users");
         let mut paging = Paging::new(&public, &first);
-        assert!(paging.follow("http://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_err());
-        assert!(paging.follow("https://graph.microsoft.us/v1.0/users?$skiptoken=a".into()).is_err());
-        assert!(paging.follow("https://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_ok());
+        assert!(
+            paging.follow("http://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_err()
+        );
+        assert!(
+            paging.follow("https://graph.microsoft.us/v1.0/users?$skiptoken=a".into()).is_err()
+        );
+        assert!(
+            paging.follow("https://graph.microsoft.com/v1.0/users?$skiptoken=a".into()).is_ok()
+        );
         // ARM's nextLink stays on ARM.
         let arm = public.arm_url("subscriptions?api-version=2022-12-01");
         let mut paging = Paging::new(&public, &arm);
         assert!(paging.follow("https://graph.microsoft.com/v1.0/users".into()).is_err());
-        assert!(paging.follow("https://management.azure.com/subscriptions?$skiptoken=b".into()).is_ok());
+        assert!(
+            paging.follow("https://management.azure.com/subscriptions?$skiptoken=b".into()).is_ok()
+        );
     }
 
     #[test]

@@ -98,8 +98,7 @@ pub async fn role_holders(
     role_id: &str,
 ) -> Result<Vec<LiveHolder>, GraphError> {
     let cloud = client.cloud();
-    let filter =
-        format!("$filter=roleDefinitionId eq '{}'&$expand=principal", quoted(role_id));
+    let filter = format!("$filter=roleDefinitionId eq '{}'&$expand=principal", quoted(role_id));
     let eligible = cloud
         .graph_url(&format!("/roleManagement/directory/roleEligibilityScheduleInstances?{filter}"));
     let active = cloud

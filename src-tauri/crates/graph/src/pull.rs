@@ -951,7 +951,8 @@ async fn resolve(
     ids: &[String],
     report: &Reporter<'_>,
 ) -> Result<(Vec<Principal>, Vec<RawPage>), GraphError> {
-    let url = client.cloud().graph_url(&format!("directoryObjects/getByIds?$select={GET_BY_IDS_SELECT}"));
+    let url =
+        client.cloud().graph_url(&format!("directoryObjects/getByIds?$select={GET_BY_IDS_SELECT}"));
     // Owned chunks: a stream over borrowed slices makes this future not `Send` for every
     // lifetime, which the window's command runtime requires.
     let chunks: Vec<Vec<String>> = ids.chunks(GET_BY_IDS_LIMIT).map(<[String]>::to_vec).collect();

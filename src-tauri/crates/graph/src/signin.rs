@@ -427,8 +427,7 @@ impl PublicClient {
         match self.token_request(&form).await {
             Ok(token) => {
                 let access = token.access_token.clone();
-                let expires =
-                    token_expiry(now(), token.expires_in);
+                let expires = token_expiry(now(), token.expires_in);
                 self.accept(token, scope).await.ok();
                 Ok((access, expires))
             }
@@ -644,7 +643,10 @@ mod tests {
         let at = now();
         for huge in [i64::MAX, i64::MAX - 1, 10_i64.pow(15)] {
             let expiry = token_expiry(at, Some(huge));
-            assert_eq!(expiry - at, azure_core::time::Duration::seconds(MAX_TOKEN_LIFETIME_SECONDS));
+            assert_eq!(
+                expiry - at,
+                azure_core::time::Duration::seconds(MAX_TOKEN_LIFETIME_SECONDS)
+            );
         }
         assert_eq!(token_expiry(at, Some(i64::MIN)), at, "a negative lifetime is already expired");
         assert_eq!(token_expiry(at, Some(-5)), at);

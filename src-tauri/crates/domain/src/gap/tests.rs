@@ -39,12 +39,15 @@ fn only_holes_in_surfaces_in_scope_hold_the_opening() {
     }
 }
 
+/// Blocking gaps, the acceptance given, and what opening should say.
+type Case<'a> = (&'a [&'a PullGap], Option<&'a str>, Result<Option<&'a str>, &'a str>);
+
 #[test]
 fn an_acceptance_needs_a_reason_and_only_counts_when_there_is_a_gap() {
     let hole = gap(GapArea::PimGroup, Some("g1"), GapReason::Forbidden);
     let holes = [&hole];
     // (blocking gaps, acceptance, result)
-    let cases: Vec<(&[&PullGap], Option<&str>, Result<Option<&str>, &str>)> = vec![
+    let cases: Vec<Case> = vec![
         (&[], None, Ok(None)),
         (&[], Some("whatever"), Ok(None)),
         (&holes, None, Err("not accepted")),

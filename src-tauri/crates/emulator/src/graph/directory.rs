@@ -252,13 +252,16 @@ fn check_manager_expand(q: &Query) -> Result<(), ApiError> {
     let bad = |message: String| Err(ApiError::bad_request("BadRequest", message));
     match e.levels.as_deref() {
         None if e.select.is_some() => {
-            bad("The $levels parameter is required when $select is used inside $expand=manager.".into())
+            bad("The $levels parameter is required when $select is used inside $expand=manager."
+                .into())
         }
         None => Ok(()),
         Some(l) if l.eq_ignore_ascii_case("max") => Ok(()),
         Some(l) => match l.parse::<u32>() {
             Ok(1..=1000) => Ok(()),
-            _ => bad(format!("Invalid value '{l}' for $levels: use max or a number from 1 to 1000.")),
+            _ => {
+                bad(format!("Invalid value '{l}' for $levels: use max or a number from 1 to 1000."))
+            }
         },
     }
 }

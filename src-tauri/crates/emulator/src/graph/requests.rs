@@ -605,7 +605,10 @@ pub(crate) async fn post_assignment_request(
 }
 
 fn list_requests(state: &AppState, caller: &Caller, raw: Option<&str>, target: Target) -> R {
-    require_pim(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
+    require_pim(
+        caller,
+        if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ },
+    )?;
     let q = Query::parse(raw)?;
     let filter = odata::checked_filter(
         &q,
@@ -663,7 +666,10 @@ pub(crate) async fn list_assignment_requests(
 }
 
 fn get_request(state: &AppState, caller: &Caller, id: &str, target: Target) -> R {
-    require_pim(caller, if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ })?;
+    require_pim(
+        caller,
+        if target == Target::Eligibility { ELIG_REQ_READ } else { ASSIGN_REQ_READ },
+    )?;
     let s = state.read();
     let list = if target == Target::Eligibility {
         &s.eligibility_requests

@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 use crate::common::{self, id_of};
 
 fn docs(file: &str) -> Vec<Value> {
-    let path =
-        format!("{}/../../../tests/fixtures/graph-docs/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../../tests/fixtures/graph-docs/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -91,7 +90,9 @@ fn differences(path: &str, documented: &Value, served: &Value, out: &mut Vec<Str
     for k in dk.intersection(&sk) {
         let (dv, sv) = (&d[k], &s[k]);
         match (dv, sv) {
-            (Value::Object(_), Value::Object(_)) => differences(&format!("{path}.{k}"), dv, sv, out),
+            (Value::Object(_), Value::Object(_)) => {
+                differences(&format!("{path}.{k}"), dv, sv, out)
+            }
             (Value::Array(da), Value::Array(sa)) => {
                 if let (Some(di), Some(si)) = (da.first(), sa.first()) {
                     differences(&format!("{path}.{k}[]"), di, si, out);
@@ -154,6 +155,9 @@ fn path_of(request: &Value, replace: &[(&str, String)]) -> String {
     path
 }
 
+/// A documented example: its file, its name, and the fields expected.
+type Case<'a> = (&'a str, &'a str, Vec<(&'a str, String)>);
+
 #[tokio::test]
 async fn documented_example_requests_get_answers_of_the_documented_shape() {
     let t = Tenant::demo();
@@ -173,12 +177,8 @@ async fn documented_example_requests_get_answers_of_the_documented_shape() {
         }
         n
     };
-    let deep = t
-        .managers()
-        .keys()
-        .find(|u| depth(u) == 3)
-        .cloned()
-        .expect("a user three managers deep");
+    let deep =
+        t.managers().keys().find(|u| depth(u) == 3).cloned().expect("a user three managers deep");
     let pim_group = t
         .group_assignment_instances()
         .iter()
@@ -196,8 +196,13 @@ async fn documented_example_requests_get_answers_of_the_documented_shape() {
         .iter()
         .find_map(|e| e["initiatedBy"]["user"]["id"].as_str().map(str::to_string))
         .expect("an audit event a user initiated");
-    let cases: Vec<(&str, &str, Vec<(&str, String)>)> = vec![
-        ("role-definitions.json", "Example 1: Retrieve role definitions for the directory provider", vec![]),
+    // (reference file, example, the fields expected)
+    let cases: Vec<Case> = vec![
+        (
+            "role-definitions.json",
+            "Example 1: Retrieve role definitions for the directory provider",
+            vec![],
+        ),
         ("role-instances.json", "list_unifiedroleassignmentscheduleinstance", vec![]),
         ("role-instances.json", "list_unifiedroleeligibilityscheduleinstance", vec![]),
         (
@@ -210,12 +215,24 @@ async fn documented_example_requests_get_answers_of_the_documented_shape() {
             "list_privilegedaccessgroupeligibilityscheduleinstance",
             vec![("2b5ed229-4072-478d-9504-a047ebd4b07d", pim_group.clone())],
         ),
-        ("users.json", "Example 1: Standard users request", vec![("87d349ed-44d7-43e1-9a83-5f2406dee5bd", user.clone())]),
+        (
+            "users.json",
+            "Example 1: Standard users request",
+            vec![("87d349ed-44d7-43e1-9a83-5f2406dee5bd", user.clone())],
+        ),
         ("users.json", "Example 1: Get all users", vec![]),
         ("users.json", "Example 1: Get manager", vec![("{id|userPrincipalName}", user.clone())]),
-        ("users.json", "Example 2: Get manager chain up to the root level", vec![("/me?", format!("/users/{deep}?"))]),
+        (
+            "users.json",
+            "Example 2: Get manager chain up to the root level",
+            vec![("/me?", format!("/users/{deep}?"))],
+        ),
         ("users.json", "Example 11: Get users including their last sign-in time", vec![]),
-        ("groups.json", "Example 1: Get the transitive membership of a group", vec![("02bd9fd6-8f93-4758-87c3-1fb73740a315", member_group.clone())]),
+        (
+            "groups.json",
+            "Example 1: Get the transitive membership of a group",
+            vec![("02bd9fd6-8f93-4758-87c3-1fb73740a315", member_group.clone())],
+        ),
         // Example 2, not 1: Example 1 spells `targetResources[].Type` with a capital T, which the
         // metadata (`targetResource.type`) and Example 2 do not.
         (
@@ -234,7 +251,10 @@ async fn documented_example_requests_get_answers_of_the_documented_shape() {
         // The manager and transitive-member examples show a few of a user's properties (both
         // marked as shortened); a user there is served with the default properties the standard
         // user example documents.
-        if matches!(name, "Example 1: Get manager" | "Example 1: Get the transitive membership of a group") {
+        if matches!(
+            name,
+            "Example 1: Get manager" | "Example 1: Get the transitive membership of a group"
+        ) {
             let (_, _, user) = example("users.json", "Example 1: Standard users request");
             let target = match documented.get_mut("value").and_then(|v| v.get_mut(0)) {
                 Some(first) => first,
@@ -265,11 +285,16 @@ async fn documented_example_requests_get_answers_of_the_documented_shape() {
 
     // getByIds: the documented request body, with ids of this tenant, answers the documented
     // shape (`@odata.type`, id, accountEnabled, displayName) when those are selected…
-    let (request, status, documented) = example("directory-objects.json", "directoryobject_getById");
+    let (request, status, documented) =
+        example("directory-objects.json", "directoryobject_getById");
     let mut body = request["body"].clone();
     body["ids"] = json!([id_of(&t.users()[0]), id_of(&t.users()[1])]);
     let (s, served) = env
-        .post(&tok, &env.graph("/directoryObjects/getByIds?$select=id,accountEnabled,displayName"), &body)
+        .post(
+            &tok,
+            &env.graph("/directoryObjects/getByIds?$select=id,accountEnabled,displayName"),
+            &body,
+        )
         .await;
     assert_eq!(s, status);
     same_shape("getByIds with $select", &documented, &served);

@@ -151,7 +151,11 @@ async fn names_no_invented_code_for_group_derived_activated_or_last_global_admin
     let inner: Value = serde_json::from_str(v["error"]["message"].as_str().unwrap_or_default())
         .expect("PIM's own error as JSON text");
     assert_eq!(inner["errorCode"], "PermissionScopeNotGranted");
-    assert!(inner["message"].as_str().is_some_and(|m| m.contains("RoleEligibilitySchedule.ReadWrite.Directory")));
+    assert!(
+        inner["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("RoleEligibilitySchedule.ReadWrite.Directory"))
+    );
     assert!(v["error"]["innerError"]["request-id"].is_string());
 }
 
@@ -293,20 +297,27 @@ async fn delegated_writes_need_privileged_role_administrator() {
 async fn a_signed_in_person_without_a_directory_role_that_grants_it_cannot_read_pim_or_audits() {
     let t = Tenant::demo();
     let env = common::demo().await;
-    let holds_any = |u: &str| {
-        t.assignment_instances().iter().any(|i| i["principalId"].as_str() == Some(u))
-    };
+    let holds_any =
+        |u: &str| t.assignment_instances().iter().any(|i| i["principalId"].as_str() == Some(u));
     let plain = t.users().iter().map(id_of).find(|u| !holds_any(u)).expect("a user without roles");
     let ga = t
         .assignment_instances()
         .iter()
-        .find(|i| i["roleDefinitionId"] == GA && i["memberType"] == "Direct" && t.user(i["principalId"].as_str().unwrap_or_default()).is_some())
+        .find(|i| {
+            i["roleDefinitionId"] == GA
+                && i["memberType"] == "Direct"
+                && t.user(i["principalId"].as_str().unwrap_or_default()).is_some()
+        })
         .and_then(|i| i["principalId"].as_str())
         .expect("an active Global Administrator")
         .to_string();
     let reads = [
-        format!("/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '{GA}'"),
-        format!("/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId eq '{GA}'"),
+        format!(
+            "/roleManagement/directory/roleEligibilityScheduleInstances?$filter=roleDefinitionId eq '{GA}'"
+        ),
+        format!(
+            "/roleManagement/directory/roleAssignmentScheduleInstances?$filter=roleDefinitionId eq '{GA}'"
+        ),
         "/auditLogs/directoryAudits?$top=1".to_string(),
     ];
     let plain_token = user_token(&env.emu, &env.http, &plain).await;

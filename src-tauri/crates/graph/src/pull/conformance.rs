@@ -67,8 +67,10 @@ fn documented_directory_role_instances_read_as_assignments() {
     let found: Vec<DirectoryInstance> = items(&body);
     assert!(!found.is_empty());
     let first = directory_instance(
-        serde_json::from_value(serde_json::from_str::<Value>(&body).expect("json")["value"][0].clone())
-            .expect("an instance"),
+        serde_json::from_value(
+            serde_json::from_str::<Value>(&body).expect("json")["value"][0].clone(),
+        )
+        .expect("an instance"),
         AssignmentKind::Active,
         "u",
     )
@@ -81,18 +83,23 @@ fn documented_directory_role_instances_read_as_assignments() {
     assert_eq!(first.membership, Membership::Direct);
     assert!(first.start.is_none() && first.end.is_none(), "permanent: both dates null (fact 4)");
     for instance in found {
-        let read = directory_instance(instance, AssignmentKind::Active, "u").expect("every item reads");
+        let read =
+            directory_instance(instance, AssignmentKind::Active, "u").expect("every item reads");
         assert!(read.is_ok(), "the documented items are standing assignments");
     }
 
     let body = response("role-instances.json", "list_unifiedroleeligibilityscheduleinstance");
     let found: Vec<DirectoryInstance> = items(&body);
-    let eligible = directory_instance(found.into_iter().next().expect("one"), AssignmentKind::Eligible, "u")
-        .expect("valid")
-        .expect("an eligibility");
+    let eligible =
+        directory_instance(found.into_iter().next().expect("one"), AssignmentKind::Eligible, "u")
+            .expect("valid")
+            .expect("an eligibility");
     assert_eq!(eligible.principal_id, "071cc716-8147-4397-a5ba-b2105951cc0b");
     assert_eq!(eligible.role_id, "8424c6f0-a189-499e-bbd0-26c1753c96d4");
-    assert_eq!(eligible.start.map(|t| t.to_rfc3339()).as_deref(), Some("2022-04-12T14:44:50.287+00:00"));
+    assert_eq!(
+        eligible.start.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2022-04-12T14:44:50.287+00:00")
+    );
     assert_eq!(eligible.end.map(|t| t.to_rfc3339()).as_deref(), Some("2024-04-10T00:00:00+00:00"));
 }
 
@@ -106,7 +113,11 @@ fn documented_pim_for_groups_instances_read_with_their_group_and_access() {
         let found: Vec<GroupInstance> = items(&body);
         assert!(!found.is_empty(), "{example}");
         for i in &found {
-            assert_eq!(i.group_id.as_deref(), Some("2b5ed229-4072-478d-9504-a047ebd4b07d"), "{example}");
+            assert_eq!(
+                i.group_id.as_deref(),
+                Some("2b5ed229-4072-478d-9504-a047ebd4b07d"),
+                "{example}"
+            );
             assert!(
                 matches!(i.access_id.as_deref(), Some("member") | Some("owner")),
                 "{example}: {:?}",
@@ -132,7 +143,8 @@ fn documented_pim_for_groups_instances_read_with_their_group_and_access() {
 #[test]
 fn documented_get_by_ids_objects_read_as_principals_with_account_state() {
     let body = response("directory-objects.json", "directoryobject_getById");
-    let found: Vec<Principal> = items::<DirectoryObject>(&body).into_iter().filter_map(principal).collect();
+    let found: Vec<Principal> =
+        items::<DirectoryObject>(&body).into_iter().filter_map(principal).collect();
     assert_eq!(found.len(), 2);
     assert_eq!(found[0].kind, PrincipalKind::User, "from `@odata.type`");
     assert_eq!(found[0].display_name, "Trevor Jones");
@@ -162,7 +174,10 @@ fn documented_user_answers_read_as_manager_and_last_sign_in() {
 
 #[test]
 fn documented_role_definitions_read_with_id_name_and_built_in() {
-    let body = response("role-definitions.json", "Example 1: Retrieve role definitions for the directory provider");
+    let body = response(
+        "role-definitions.json",
+        "Example 1: Retrieve role definitions for the directory provider",
+    );
     let roles: Vec<Value> = items(&body);
     assert!(!roles.is_empty());
     let first = &roles[0];
@@ -182,13 +197,19 @@ fn documented_batch_answers_and_errors_read_as_typed_failures() {
         status: 403,
         body: serde_json::value::RawValue::from_string(step("3")["body"].to_string()).ok(),
     };
-    let err = denied.error("https://graph.microsoft.com/v1.0/groups/0e226165-c685-41ce-8bfc-df8360ab325d");
+    let err = denied
+        .error("https://graph.microsoft.com/v1.0/groups/0e226165-c685-41ce-8bfc-df8360ab325d");
     assert_eq!(err.code(), "permissionMissing", "{err}");
     assert!(err.to_string().contains("Authorization_RequestDenied"), "{err}");
     assert_eq!(err.request_id(), Some("93b6f17e-c05d-4f45-ad2a-6665c708d8a0"));
     // The throttling page's 429: its body and its fractional Retry-After.
     let body = response("batch.json", "Sample response (throttled)");
-    let err = GraphError::from_response(429, None, body.as_bytes(), "https://graph.microsoft.com/v1.0/users");
+    let err = GraphError::from_response(
+        429,
+        None,
+        body.as_bytes(),
+        "https://graph.microsoft.com/v1.0/users",
+    );
     assert_eq!(err.code(), "TooManyRequests");
     let retry = docs("batch.json")
         .into_iter()
@@ -202,7 +223,12 @@ fn documented_batch_answers_and_errors_read_as_typed_failures() {
 fn documented_advanced_query_errors_keep_their_codes() {
     for entry in docs("errors.json").into_iter().filter(|e| e["kind"] == "error") {
         let body = entry["body"].to_string();
-        let err = GraphError::from_response(400, None, body.as_bytes(), "https://graph.microsoft.com/v1.0/users");
+        let err = GraphError::from_response(
+            400,
+            None,
+            body.as_bytes(),
+            "https://graph.microsoft.com/v1.0/users",
+        );
         assert_eq!(err.code(), entry["body"]["error"]["code"].as_str().unwrap_or_default());
         assert_eq!(
             err.request_id(),

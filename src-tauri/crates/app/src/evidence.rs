@@ -1157,7 +1157,7 @@ impl App {
                     check(
                         "sealed snapshot",
                         ok,
-                        if ok { format!("{} raw pages hash to {found}", snapshot.requests) } else { format!("the raw pages hash to {found}, the seal says {}", snapshot.raw_sha256) },
+                        if ok { format!("{} raw pages ({} requests) hash to {found}", pages.len(), snapshot.requests) } else { format!("the raw pages hash to {found}, the seal says {}", snapshot.raw_sha256) },
                     );
                 }
                 Err(_) => check("sealed snapshot", false, "the campaign has no snapshot".into()),

@@ -290,3 +290,52 @@ async fn the_schedule_runs_once_at_a_time_per_database() {
     let report = scheduler.run_due().await.expect("runs");
     assert_eq!(report.opened.len(), 1, "{report:?}");
 }
+
+/// `getByIds` answers only default properties unless asked (a documented known issue), so a
+/// client that does not ask loses `accountEnabled` and `userType` — and with them these
+/// recommendations. The strict emulator answers as the service does; this proves they survive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabled_accounts_and_inactive_guests_are_recommended_for_removal_with_the_reason() {
+    let (h, tenant) = harness().await;
+    h.app.definition_create(quarterly(&h.tenant_id, &lead(&tenant))).await.expect("valid");
+    h.clock.set(at(2026, 1, 5, 10));
+    let report = h.app.as_application("scheduler").run_due().await.expect("run");
+    let campaign_id = report.opened.first().expect("opened").clone();
+    let mut items = Vec::new();
+    loop {
+        let query =
+            WorklistQueryDto { offset: items.len() as u32, limit: 1000, ..Default::default() };
+        let page = h.app.worklist(&campaign_id, query).await.expect("page");
+        let done = page.items.is_empty() || items.len() + page.items.len() >= page.total as usize;
+        items.extend(page.items);
+        if done {
+            break;
+        }
+    }
+
+    let disabled: Vec<_> = items.iter().filter(|i| i.account_enabled == Some(false)).collect();
+    assert!(!disabled.is_empty(), "the demo tenant has disabled holders, and the pull sees them");
+    for item in &disabled {
+        assert_eq!(item.recommendation.as_deref(), Some("deny"), "item {}", item.id);
+        assert_eq!(
+            item.recommendation_reason.as_deref(),
+            Some("the account is disabled"),
+            "item {}",
+            item.id
+        );
+    }
+    let guests: Vec<_> = items
+        .iter()
+        .filter(|i| i.recommendation_reason.as_deref().is_some_and(|r| r.starts_with("guest ")))
+        .collect();
+    assert!(!guests.is_empty(), "inactive guests are recommended for removal");
+    for item in &guests {
+        assert_eq!(item.recommendation.as_deref(), Some("deny"), "item {}", item.id);
+        assert!(
+            item.principal_upn.as_deref().is_some_and(|u| u.contains("#EXT#")),
+            "only guests get a guest reason: item {} {:?}",
+            item.id,
+            item.principal_upn
+        );
+    }
+}

@@ -227,6 +227,24 @@ fn gap(
     }
 }
 
+/// A surface's first list the service will not let us read: the surface is a gap in the pull,
+/// not a failed pull (`Err(part)` is the whole part to return); other errors still fail it.
+fn or_unread<T>(
+    read: Result<T, GraphError>,
+    area: GapArea,
+    reason_of: fn(&GraphError) -> Option<GapReason>,
+) -> Result<Result<T, Part>, GraphError> {
+    match read {
+        Ok(found) => Ok(Ok(found)),
+        Err(err) => match reason_of(&err) {
+            Some(reason) => {
+                Ok(Err(Part { gaps: vec![gap(area, None, reason, &err)], ..Part::default() }))
+            }
+            None => Err(err),
+        },
+    }
+}
+
 /// Adds a gap unless the same object already has one for the same reason (the eligibility and
 /// the assignment list of one role or group usually fail together: one line is enough).
 fn push_gap(gaps: &mut Vec<PullGap>, new: PullGap) {
@@ -422,16 +440,11 @@ async fn directory_roles(
     let cloud = client.cloud();
     // rbacapplication-list-roledefinitions.md documents `$filter` and `$expand` only: no `$select`.
     let roles_url = cloud.graph_url("roleManagement/directory/roleDefinitions");
-    let (role_values, mut pages) = match client.get_all(&roles_url).await {
-        Ok(found) => found,
-        Err(err) => match gap_reason(&err) {
-            Some(reason) => {
-                let gaps = vec![gap(GapArea::DirectoryRole, None, reason, &err)];
-                return Ok(Part { gaps, ..Part::default() });
-            }
-            None => return Err(err),
-        },
-    };
+    let (role_values, mut pages) =
+        match or_unread(client.get_all(&roles_url).await, GapArea::DirectoryRole, gap_reason)? {
+            Ok(found) => found,
+            Err(unread) => return Ok(unread),
+        };
     let roles = role_values
         .iter()
         .map(|v| {
@@ -531,16 +544,11 @@ async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<P
     let groups_url = cloud.graph_url(&format!(
         "groups?$select=id,displayName,groupTypes,isAssignableToRole&$top={TOP}"
     ));
-    let (groups, mut pages) = match client.get_all(&groups_url).await {
-        Ok(found) => found,
-        Err(err) => match gap_reason(&err) {
-            Some(reason) => {
-                let gaps = vec![gap(GapArea::PimGroup, None, reason, &err)];
-                return Ok(Part { gaps, ..Part::default() });
-            }
-            None => return Err(err),
-        },
-    };
+    let (groups, mut pages) =
+        match or_unread(client.get_all(&groups_url).await, GapArea::PimGroup, gap_reason)? {
+            Ok(found) => found,
+            Err(unread) => return Ok(unread),
+        };
     let names: HashMap<String, String> = groups
         .iter()
         .filter_map(|g| Some((text(g, "id")?.to_ascii_lowercase(), text(g, "displayName")?)))
@@ -693,16 +701,11 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
     let report = Reporter::new(options, PullStage::AzureRoles);
     let cloud = client.cloud();
     let subs_url = cloud.arm_url("subscriptions?api-version=2022-12-01");
-    let (subs, mut pages) = match client.get_all(&subs_url).await {
-        Ok(found) => found,
-        Err(err) => match arm_gap_reason(&err) {
-            Some(reason) => {
-                let gaps = vec![gap(GapArea::AzureRole, None, reason, &err)];
-                return Ok(Part { gaps, ..Part::default() });
-            }
-            None => return Err(err),
-        },
-    };
+    let (subs, mut pages) =
+        match or_unread(client.get_all(&subs_url).await, GapArea::AzureRole, arm_gap_reason)? {
+            Ok(found) => found,
+            Err(unread) => return Ok(unread),
+        };
     let mut sub_ids: Vec<String> = subs.iter().filter_map(|s| text(s, "id")).collect();
     sub_ids.sort();
     sub_ids.dedup();

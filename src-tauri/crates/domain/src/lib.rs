@@ -16,6 +16,7 @@ pub mod remediation;
 pub mod review;
 pub mod routing;
 pub mod schedule;
+pub mod stage;
 
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,

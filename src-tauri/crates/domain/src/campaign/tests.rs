@@ -40,6 +40,7 @@ fn valid() -> CampaignDefinition {
             end: RecurrenceEnd::Never,
         },
         settings: Settings::default(),
+        stages: vec![],
     }
 }
 

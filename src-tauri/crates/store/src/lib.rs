@@ -13,6 +13,7 @@ pub mod lease;
 mod migrate;
 pub mod population;
 pub mod remediation;
+pub mod stages;
 pub mod tenants;
 pub mod worklist;
 

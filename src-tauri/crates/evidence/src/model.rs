@@ -121,6 +121,13 @@ pub struct DecisionEvent {
     pub source: String,
     /// False when a later decision by the same reviewer replaced it.
     pub stands: bool,
+    /// The stage of the review it was made in (1 for a one-stage review).
+    #[serde(default = "first_stage")]
+    pub stage: u32,
+}
+
+fn first_stage() -> u32 {
+    1
 }
 
 /// An item that went to a fallback reviewer, and why.

@@ -55,8 +55,9 @@ pub const DECISION_COLUMNS: [&str; 22] = [
 ];
 
 /// The columns of `decision-history.csv`: every decision ever recorded, replaced ones included.
-pub const HISTORY_COLUMNS: [&str; 8] = [
+pub const HISTORY_COLUMNS: [&str; 9] = [
     "item_id",
+    "stage",
     "reviewer",
     "decision",
     "decided_by_upn",
@@ -179,6 +180,7 @@ pub(crate) fn write_history_csv(binder: &Binder, out: &mut dyn Write) -> io::Res
         binder.decision_history.iter().map(|e| {
             [
                 e.item_id.to_string().into(),
+                e.stage.to_string().into(),
                 e.reviewer.as_str().into(),
                 e.verdict.as_str().into(),
                 e.by_upn.as_str().into(),

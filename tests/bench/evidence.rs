@@ -74,6 +74,7 @@ fn binder() -> Binder {
             justification: d.justification.clone(),
             source: d.source.clone(),
             stands: true,
+            stage: 1,
         })
         .collect();
     let remediation = items

@@ -35,6 +35,8 @@ const COMMANDS: &[&str] = &[
     "campaign_open",
     "campaign_gaps",
     "campaign_close",
+    "campaign_advance_stage",
+    "campaign_decisions",
     "run_due",
     "worklist",
     "decide",

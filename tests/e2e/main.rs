@@ -3,5 +3,6 @@
 //! runs these; each test saves screenshots under `target/e2e-shots/`.
 
 mod campaign;
+mod decisions;
 mod population;
 mod window;

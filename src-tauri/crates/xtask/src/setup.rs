@@ -25,6 +25,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     "poppler-utils",
+    "qpdf",
     "python3",
     "python3-venv",
 ];

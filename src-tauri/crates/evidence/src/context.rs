@@ -14,10 +14,11 @@ pub(crate) const SINCE_PREVIOUS: &str = "Since the previous campaign";
 pub(crate) fn role_catalogue(w: &mut Writer, b: &Binder) {
     w.section(
         CATALOGUE,
-        "Every role with items in this campaign, critical roles first. A critical role is one \
-         the tenant's interlocks protect (a removal that would leave it with too few holders is \
-         held); a custom role's permissions are listed as its definition in the raw pages \
-         grants them.",
+        "Every role with items in this campaign, critical roles first. The critical roles are \
+         Global Administrator and Privileged Role Administrator: the interlocks hold a removal \
+         that would leave one with too few holders, and the findings judge default outcomes on \
+         them. A custom role's permissions are listed as its definition in the raw pages grants \
+         them.",
     );
     if b.role_catalogue.is_empty() {
         w.paragraph("No role catalogue was recorded for this binder.", 9.0, WARN);
@@ -94,31 +95,30 @@ pub(crate) fn since_previous(w: &mut Writer, b: &Binder) {
     );
     w.field("Its review period", &p.period, Style::Regular);
     let count = |kind: &str| p.changes.iter().filter(|c| c.kind == kind).count();
-    w.field(
-        "Changes",
-        &format!(
-            "{} came back after removal, {} new holders, {} removed by the previous campaign, {} \
-             no longer held, {} held differently",
-            count("came back after removal"),
-            count("new holder"),
-            count("removed by the previous campaign"),
-            count("no longer held"),
-            count("held differently"),
-        ),
-        Style::Regular,
-    );
+    let tally = [
+        "came back after removal",
+        "new holder",
+        "removed by the previous campaign",
+        "no longer held",
+        "held differently",
+    ]
+    .iter()
+    .map(|kind| format!("{}: {}", kind, count(kind)))
+    .collect::<Vec<_>>()
+    .join(" · ");
+    w.field("Changes", &tally, Style::Regular);
     w.gap(6.0);
     if p.changes.is_empty() {
         w.paragraph("The population is the same as at the previous campaign.", 9.0, INK);
         return;
     }
     w.table_start(vec![
-        Col::wrap("Change", 90.0, 2),
+        Col::wrap("Change", 150.0, 2),
         Col::wrap("Principal", 140.0, 2),
-        Col::wrap("Role", 150.0, 2),
-        Col::wrap("Held then", 130.0, 2),
-        Col::wrap("Held now", 130.0, 2),
-        Col::wrap("Items (previous → this)", CONTENT_W - 640.0, 2),
+        Col::wrap("Role", 140.0, 2),
+        Col::wrap("Held then", 110.0, 2),
+        Col::wrap("Held now", 110.0, 2),
+        Col::wrap("Items (previous → this)", CONTENT_W - 650.0, 2),
     ]);
     let list = |v: &[u32]| {
         if v.is_empty() {

@@ -129,8 +129,11 @@ pub(crate) struct Fonts {
     /// The characters each face has drawn so far: the fonts are subset to them.
     used: RefCell<Used>,
     /// Shaped runs by face, direction and text: a name recurs on many rows, shaped once.
-    shaped: RefCell<HashMap<(FaceIx, bool, String), Rc<[Glyph]>>>,
+    shaped: RefCell<HashMap<ShapeKey, Rc<[Glyph]>>>,
 }
+
+/// A shaped run's face, direction (right to left) and text.
+type ShapeKey = (FaceIx, bool, String);
 
 /// One glyph as the shaper placed it; lengths in em.
 #[derive(Clone, Copy, Debug)]
@@ -431,29 +434,33 @@ impl Fonts {
                 }
                 if !line.is_empty() {
                     lines.push(std::mem::take(&mut line));
-                    used = 0.0;
                 }
                 if word_w <= limit {
                     line.push_str(word);
                     used = word_w;
                     continue;
                 }
-                // A word wider than the line: cut it where the next piece would overflow.
+                // A word wider than the line: cut it where the next piece would overflow, after
+                // the last hyphen, dot, slash or at sign if the piece has one (a UPN breaks as
+                // `name@` / `domain`), else between any two characters.
                 let mut start = 0;
                 let mut piece_w = 0.0;
-                let mut cut = 0;
+                let (mut cut, mut soft) = (0, 0);
                 for (at, c) in word.char_indices() {
                     let w = self.pick(style, c).1;
-                    let breakable = at > start && !clings(c) && !is_mark(c);
-                    if breakable {
+                    if at > start && !clings(c) && !is_mark(c) {
                         cut = at;
                     }
                     if piece_w + w > limit && cut > start {
-                        lines.push(word[start..cut].to_string());
-                        start = cut;
+                        let end = if soft > start { soft } else { cut };
+                        lines.push(word[start..end].to_string());
+                        start = end;
                         piece_w = self.em(style, &word[start..at]);
                     }
                     piece_w += w;
+                    if matches!(c, '-' | '.' | '/' | '@' | '_' | ',' | ';') {
+                        soft = at + c.len_utf8();
+                    }
                 }
                 line.push_str(&word[start..]);
                 used = self.em(style, &line);
@@ -484,7 +491,7 @@ fn shape(face: &rustybuzz::Face<'static>, text: &str, rtl: bool) -> Rc<[Glyph]> 
         rustybuzz::Direction::LeftToRight
     });
     let shaped = rustybuzz::shape(face, &[], buffer);
-    let em = f32::from(face.units_per_em().max(1));
+    let em = face.units_per_em().max(1) as f32;
     shaped
         .glyph_infos()
         .iter()

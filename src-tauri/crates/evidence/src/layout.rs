@@ -537,11 +537,13 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// A running header's lines, bottom line first (index 0 sits on the rule), each with its size:
-/// one line shrunk to fit, or, when even `MIN_HEADER_SIZE` is too large, wrapped at that size.
+/// A running header's lines in reading order, each with how many lines sit below it (the last
+/// sits on the rule) and its size: one line shrunk to fit, or, when even `MIN_HEADER_SIZE` is
+/// too large, wrapped at that size.
 fn header_lines(fonts: &Fonts, style: Style, text: &str, max: f32) -> Vec<(usize, (f32, String))> {
     let (size, lines) = shrink_or_wrap(fonts, style, text, 8.0, MIN_HEADER_SIZE, max);
-    lines.into_iter().rev().map(|l| (size, l)).enumerate().collect()
+    let n = lines.len();
+    lines.into_iter().enumerate().map(|(i, l)| (n - 1 - i, (size, l))).collect()
 }
 
 /// `text` on one line at the largest size from `size` down to `min` that fits `max` points;
@@ -597,7 +599,9 @@ struct Cell {
 impl Cell {
     fn lay(fonts: &Fonts, col: &Col, style: Style, text: &str) -> Cell {
         let inner = col.width - 2.0 * PAD;
-        let text = clean_multiline(text);
+        // Line breaks are kept where a cell wraps anyway (a justification's paragraphs); in a
+        // one-line column (a name, a UPN) they are spaces, as a name has no paragraphs.
+        let text = if col.lines > 1 { clean_multiline(text) } else { clean(text) };
         // Most cells fit on one line as they are.
         if !text.contains('\n') && fonts.width(style, &text, TABLE_SIZE) <= inner {
             return Cell { size: TABLE_SIZE, lines: vec![text.into_owned()] };

@@ -137,12 +137,13 @@ fn hostile_strings_are_whole_in_the_pdf_and_defused_in_the_csv() {
     let dump = text(&r.pdf);
     assert!(dump.contains(fixture::FORMULA), "the formula-like name is printed as text");
     assert!(dump.contains("Maximilian Alexander"), "the long name is printed");
-    let plain = poppler("pdftotext", &["-enc", "UTF-8"], &r.pdf);
+    // In drawing order, a wrapped cell's lines follow one another.
+    let raw = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &r.pdf);
     assert!(
-        squeezed(&plain).contains(&squeezed(fixture::LONG_NAME)),
+        squeezed(&raw).contains(&squeezed(fixture::LONG_NAME)),
         "the long name is printed whole, wrapped, never cut"
     );
-    assert!(!plain.contains('…'), "nothing is cut with an ellipsis");
+    assert!(!raw.contains('…'), "nothing is cut with an ellipsis");
     assert!(dump.contains("Line Break Tab"), "control characters become spaces");
 
     let body = r.decisions_csv.strip_prefix("\u{FEFF}".as_bytes()).expect("a byte-order mark");
@@ -275,7 +276,7 @@ fn verify_locates_an_edited_value_in_each_export() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].file, ExportFile::Pdf);
     // The evidence hash printed on the cover changed too, so the cover is the first page to differ.
-    assert!(found[0].location.starts_with("page 1 of 13, text line"), "{}", found[0]);
+    assert!(found[0].location.starts_with("page 1 of 16, text line"), "{}", found[0]);
     assert_eq!(found[0].expected.len(), found[0].found.len(), "{}", found[0]);
 }
 
@@ -338,9 +339,8 @@ fn a_5000_item_binder_paginates_with_the_table_header_on_every_page() {
             rows += page
                 .lines()
                 .filter(|l| {
-                    let mut words = l.split_whitespace();
-                    words.next().is_some_and(|w| w.parse::<u32>().is_ok())
-                        && words.next() == Some("User")
+                    let first = l.split_whitespace().next().and_then(|w| w.parse::<u32>().ok());
+                    first.is_some_and(|n| l.contains(&format!(" user{n}@contoso.example ")))
                 })
                 .count();
         }
@@ -378,7 +378,11 @@ fn devanagari_arabic_and_thai_names_are_shaped_and_extract_as_typed() {
     binder.items[6].decision.as_mut().expect("a decision").justification =
         "Keeps उपयोगकर्ता access; مراجعة سنوية done".into();
     let pdf = render(&binder).pdf;
-    let plain = poppler("pdftotext", &["-enc", "UTF-8"], &pdf);
+    let dump = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &pdf);
+    // pdftotext writes each right-to-left run inside a left-to-right line between an embedding
+    // (U+202B) and a pop (U+202C), its plain-text way of keeping the run's direction: those it
+    // adds are taken off, and no other direction mark may remain.
+    let plain = dump.replace(['\u{202B}', '\u{202C}'], "");
     for name in names {
         assert!(plain.contains(name), "{name} does not extract as typed:\n{}", {
             let first = name.split(' ').next().unwrap_or(name);
@@ -386,19 +390,29 @@ fn devanagari_arabic_and_thai_names_are_shaped_and_extract_as_typed() {
         });
     }
     assert!(
-        plain.contains("Keeps उपयोगकर्ता access; مراجعة سنوية done"),
-        "mixed scripts in one cell"
+        squeezed(&plain).contains(&squeezed("Keeps उपयोगकर्ता access; مراجعة سنوية done")),
+        "mixed scripts in one cell: {:?}",
+        plain.lines().filter(|l| l.contains("Keeps") || l.contains("done")).collect::<Vec<_>>()
     );
     let hidden: Vec<char> = plain.chars().filter(|c| HIDDEN.contains(c)).collect();
     assert!(hidden.is_empty(), "hidden direction marks in the text: {hidden:?}");
-    // Shaped, not drawn a glyph per character: each shaped run carries the typed text.
-    let raw = String::from_utf8_lossy(&pdf);
-    assert!(!raw.is_empty());
+    // Nor does the file itself carry one, in any text a reader may extract.
     let doc = lopdf::Document::load_mem(&pdf).expect("reads back");
+    for page in doc.get_pages().values() {
+        let content = doc.get_page_content(*page);
+        let content = String::from_utf8_lossy(&content);
+        for mark in [
+            "200E", "200F", "061C", "202A", "202B", "202C", "202D", "202E", "2066", "2067", "2068",
+            "2069",
+        ] {
+            assert!(!content.contains(&format!("<FEFF{mark}")), "U+{mark} in an ActualText");
+        }
+    }
+    // Shaped, not drawn a glyph per character: each shaped run carries the typed text.
     let spans = doc
         .get_pages()
         .values()
-        .filter_map(|&p| doc.get_page_content(p).ok())
+        .map(|&p| doc.get_page_content(p))
         .map(|c| String::from_utf8_lossy(&c).matches("/ActualText").count())
         .sum::<usize>();
     assert!(spans >= names.len(), "{spans} shaped runs");
@@ -416,7 +430,8 @@ fn long_hostile_strings_wrap_whole_in_every_table_and_header() {
     b.items[1].role = role.clone();
     b.items[1].decision.as_mut().expect("a decision").justification = justification.clone();
     let r = render(&b);
-    let plain = poppler("pdftotext", &["-enc", "UTF-8"], &r.pdf);
+    // In drawing order, a wrapped cell's lines follow one another.
+    let plain = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &r.pdf);
     let all = squeezed(&plain);
     assert!(!plain.contains('…'), "nothing is cut with an ellipsis");
     for (what, s) in [("UPN", &upn), ("role", &role), ("campaign name", &campaign)] {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use recert_domain::changes::{HeldAccess, changes};
+use recert_domain::changes::{ChangeKind, HeldAccess, changes};
 use recert_domain::remediation::Safety;
 use recert_evidence::model::{ChangeEntry, RoleEntry, SincePrevious};
 use recert_store::Store;
@@ -13,6 +13,7 @@ use recert_store::campaigns::{CampaignRecord, RawPageRecord};
 use recert_store::worklist::ItemRecord;
 use serde_json::Value;
 
+use crate::campaigns::dto::{ChangeKindDto, PopulationChangeDto, SincePreviousDto};
 use crate::error::AppError;
 
 /// A role definition as a raw page states it.
@@ -156,14 +157,9 @@ pub(crate) fn since_previous(
     campaign: &CampaignRecord,
     items: &[ItemRecord],
 ) -> Result<Option<SincePrevious>, AppError> {
-    let previous = store
-        .campaigns(Some(&campaign.definition_id))?
-        .into_iter()
-        .filter(|c| c.occurrence < campaign.occurrence && c.opened_at.is_some())
-        .max_by_key(|c| c.occurrence);
-    let Some(previous) = previous else { return Ok(None) };
-    let before: Vec<HeldAccess> = store.all_items(&previous.id)?.iter().map(held).collect();
-    let now: Vec<HeldAccess> = items.iter().map(held).collect();
+    let Some(previous) = previous_campaign(store, campaign)? else { return Ok(None) };
+    let before = previous_items(store, &previous.id)?;
+    let now: Vec<HeldAccess> = items.iter().map(|i| held(i, false)).collect();
     let found = changes(&before, &now)
         .into_iter()
         .map(|c| ChangeEntry {
@@ -189,7 +185,34 @@ pub(crate) fn since_previous(
     }))
 }
 
-fn held(i: &ItemRecord) -> HeldAccess {
+/// The campaign of the same definition opened before this one, if any.
+fn previous_campaign(
+    store: &Store,
+    campaign: &CampaignRecord,
+) -> Result<Option<CampaignRecord>, AppError> {
+    Ok(store
+        .campaigns(Some(&campaign.definition_id))?
+        .into_iter()
+        .filter(|c| c.occurrence < campaign.occurrence && c.opened_at.is_some())
+        .max_by_key(|c| c.occurrence))
+}
+
+/// The previous campaign's items, each marked removed when a verification found its removal
+/// carried out (verified removed, or reappeared after it was).
+fn previous_items(store: &Store, campaign_id: &str) -> Result<Vec<HeldAccess>, AppError> {
+    use recert_domain::remediation::Verification;
+    let removed: std::collections::HashSet<u32> = store
+        .remediation_actions(campaign_id)?
+        .iter()
+        .filter(|a| {
+            matches!(a.verification, Some(Verification::VerifiedRemoved | Verification::Reappeared))
+        })
+        .map(|a| a.item_id)
+        .collect();
+    Ok(store.all_items(campaign_id)?.iter().map(|i| held(i, removed.contains(&i.id))).collect())
+}
+
+fn held(i: &ItemRecord, removed: bool) -> HeldAccess {
     HeldAccess {
         item: i.id,
         principal_id: i.principal_id.clone(),
@@ -200,5 +223,47 @@ fn held(i: &ItemRecord) -> HeldAccess {
         kind: i.kind.clone(),
         membership: i.membership.clone(),
         outcome: i.outcome.clone().unwrap_or_default(),
+        removed,
+    }
+}
+
+impl crate::App {
+    /// What changed in a campaign's population since the previous campaign of its definition,
+    /// for the campaign page; `None` for the first campaign (or one not opened yet).
+    pub async fn campaign_changes(&self, id: &str) -> Result<Option<SincePreviousDto>, AppError> {
+        let id = id.to_string();
+        self.with_store(move |store| {
+            let campaign = store.campaign(&id)?;
+            if campaign.opened_at.is_none() {
+                return Ok(None);
+            }
+            let items = store.all_items(&id)?;
+            let Some(previous) = previous_campaign(store, &campaign)? else { return Ok(None) };
+            let before = previous_items(store, &previous.id)?;
+            let now: Vec<HeldAccess> = items.iter().map(|i| held(i, false)).collect();
+            let changes = changes(&before, &now)
+                .into_iter()
+                .map(|c| PopulationChangeDto {
+                    kind: match c.kind {
+                        ChangeKind::CameBack => ChangeKindDto::CameBack,
+                        ChangeKind::NotRemoved => ChangeKindDto::NotRemoved,
+                        ChangeKind::New => ChangeKindDto::New,
+                        ChangeKind::Removed => ChangeKindDto::Removed,
+                        ChangeKind::Gone => ChangeKindDto::Gone,
+                        ChangeKind::HeldDifferently => ChangeKindDto::HeldDifferently,
+                    },
+                    principal: c.principal,
+                    role: c.role,
+                    before: c.before,
+                    now: c.now,
+                })
+                .collect();
+            Ok(Some(SincePreviousDto {
+                campaign_id: previous.id,
+                campaign_name: previous.name,
+                changes,
+            }))
+        })
+        .await
     }
 }

@@ -1,8 +1,8 @@
 //! Quarter over quarter: what changed in a campaign's population since the previous campaign of
 //! the same definition — who holds a role now and did not then, who held one then and does not
 //! now (and whether the previous campaign removed it), access that came back after the previous
-//! campaign removed it, and a role held differently (eligible or active, directly or through a
-//! group).
+//! campaign removed it, access whose removal that campaign decided but never carried out, and a
+//! role held differently (eligible or active, directly or through a group).
 //!
 //! Pure: the caller passes both campaigns' items. An assignment is the same across campaigns
 //! when its holder's object id, its role's id and its scope are the same.
@@ -26,13 +26,17 @@ pub struct HeldAccess {
     pub membership: String,
     /// `keep`, `remove` or `exception` once the campaign closed; empty before.
     pub outcome: String,
+    /// The removal was carried out: a verification found it removed at least once.
+    pub removed: bool,
 }
 
 /// What happened to one assignment between the two campaigns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ChangeKind {
-    /// The previous campaign decided to remove it, and it is held again now.
+    /// The previous campaign removed it (verified), and it is held again now.
     CameBack,
+    /// The previous campaign decided to remove it, but no removal was verified: still held.
+    NotRemoved,
     /// Held now, not at the previous campaign.
     New,
     /// Held at the previous campaign, which decided to remove it; not held now.
@@ -48,6 +52,7 @@ impl ChangeKind {
     pub fn label(self) -> &'static str {
         match self {
             ChangeKind::CameBack => "came back after removal",
+            ChangeKind::NotRemoved => "removal not carried out",
             ChangeKind::New => "new holder",
             ChangeKind::Removed => "removed by the previous campaign",
             ChangeKind::Gone => "no longer held",
@@ -88,7 +93,8 @@ pub fn changes(previous: &[HeldAccess], current: &[HeldAccess]) -> Vec<Change> {
             (None, Some(_)) => ChangeKind::New,
             (Some(_), None) if removed => ChangeKind::Removed,
             (Some(_), None) => ChangeKind::Gone,
-            (Some(_), Some(_)) if removed => ChangeKind::CameBack,
+            (Some(w), Some(_)) if removed && w.iter().any(|h| h.removed) => ChangeKind::CameBack,
+            (Some(_), Some(_)) if removed => ChangeKind::NotRemoved,
             (Some(w), Some(i)) if how(w) != how(i) => ChangeKind::HeldDifferently,
             _ => continue,
         };
@@ -142,7 +148,8 @@ fn how(items: &[&HeldAccess]) -> String {
 mod tests {
     use super::*;
 
-    /// `holder role kind membership outcome`, one assignment per line; `-` for no outcome.
+    /// `holder role kind membership outcome`, one assignment per line; `-` for no outcome,
+    /// `removed` for a removal carried out (verified).
     fn items(spec: &str) -> Vec<HeldAccess> {
         spec.lines()
             .map(str::trim)
@@ -159,7 +166,12 @@ mod tests {
                     scope: "/".into(),
                     kind: f[2].into(),
                     membership: f[3].replace('_', " "),
-                    outcome: if f[4] == "-" { String::new() } else { f[4].into() },
+                    outcome: match f[4] {
+                        "-" => String::new(),
+                        "removed" => "remove".into(),
+                        other => other.into(),
+                    },
+                    removed: f[4] == "removed",
                 }
             })
             .collect()
@@ -186,7 +198,7 @@ mod tests {
             ),
             (
                 "removed as decided",
-                "ana GA eligible direct remove",
+                "ana GA eligible direct removed",
                 "",
                 &["Removed ana GA [eligible, direct -> ]"],
             ),
@@ -198,9 +210,21 @@ mod tests {
             ),
             (
                 "came back after a removal",
-                "ana GA eligible direct remove",
+                "ana GA eligible direct removed",
                 "ana GA eligible direct -",
                 &["CameBack ana GA [eligible, direct -> eligible, direct]"],
+            ),
+            (
+                "a removal decided but never carried out",
+                "ana GA eligible direct remove",
+                "ana GA eligible direct -",
+                &["NotRemoved ana GA [eligible, direct -> eligible, direct]"],
+            ),
+            (
+                "gone all the same when the removal was not verified",
+                "ana GA eligible direct remove",
+                "",
+                &["Removed ana GA [eligible, direct -> ]"],
             ),
             (
                 "eligible became active",
@@ -229,7 +253,7 @@ mod tests {
             ),
             (
                 "came back is listed first",
-                "ana GA eligible direct keep\nzed GA eligible direct remove",
+                "ana GA eligible direct keep\nzed GA eligible direct removed",
                 "zed GA eligible direct -\nbob GA eligible direct -",
                 &[
                     "CameBack zed GA [eligible, direct -> eligible, direct]",
@@ -246,7 +270,7 @@ mod tests {
 
     #[test]
     fn ids_match_whatever_their_case_and_items_are_named() {
-        let before = items("ana GA eligible direct remove");
+        let before = items("ana GA eligible direct removed");
         let mut now = items("ana GA eligible direct -");
         now[0].principal_id = now[0].principal_id.to_uppercase();
         now[0].item = 42;

@@ -76,9 +76,10 @@ pub(crate) fn since_previous(w: &mut Writer, b: &Binder) {
     w.section(
         SINCE_PREVIOUS,
         "What changed in the population since the previous campaign of the same definition: \
-         access that came back after that campaign removed it, new holders, holders gone (and \
-         whether that campaign removed them), and roles now held another way. Item numbers are \
-         this campaign's, and the previous campaign's where it had the access.",
+         access that came back after that campaign removed it, access it decided to remove but \
+         no verification found removed, new holders, holders gone (and whether that campaign \
+         removed them), and roles now held another way. Item numbers are this campaign's, and \
+         the previous campaign's where it had the access.",
     );
     let Some(p) = &b.since_previous else {
         w.paragraph(
@@ -97,6 +98,7 @@ pub(crate) fn since_previous(w: &mut Writer, b: &Binder) {
     let count = |kind: &str| p.changes.iter().filter(|c| c.kind == kind).count();
     let tally = [
         "came back after removal",
+        "removal not carried out",
         "new holder",
         "removed by the previous campaign",
         "no longer held",

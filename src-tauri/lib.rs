@@ -184,6 +184,7 @@ pub fn run() {
             commands::campaigns::campaign,
             commands::campaigns::campaign_open,
             commands::campaigns::campaign_gaps,
+            commands::campaigns::campaign_changes,
             commands::campaigns::campaign_close,
             commands::campaigns::run_due,
             commands::worklist::worklist,

@@ -29,6 +29,7 @@ pub const TEST_PACKAGES: &[&str] = &[
     "dbus-bin",
     "xdotool",
     "poppler-utils",
+    "qpdf",
     "python3",
     "python3-venv",
 ];

@@ -5,4 +5,6 @@
 mod campaign;
 mod decisions;
 mod population;
+mod single_instance;
+mod update;
 mod window;

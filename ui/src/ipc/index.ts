@@ -25,6 +25,7 @@ import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
 import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
 import type { SafetyDto } from "./bindings/SafetyDto";
+import type { SincePreviousDto } from "./bindings/SincePreviousDto";
 import type { TenantDto } from "./bindings/TenantDto";
 import type { CheckStateDto } from "./bindings/CheckStateDto";
 import type { TenantCheckDto } from "./bindings/TenantCheckDto";
@@ -58,6 +59,7 @@ export type {
   RoleSummaryDto,
   RunDueDto,
   SafetyDto,
+  SincePreviousDto,
   TenantDto,
   CheckStateDto,
   TenantCheckDto,
@@ -71,6 +73,8 @@ export type {
   WorklistQueryDto,
 };
 export type { AuditChainDto } from "./bindings/AuditChainDto";
+export type { ChangeKindDto } from "./bindings/ChangeKindDto";
+export type { PopulationChangeDto } from "./bindings/PopulationChangeDto";
 export type { AuditEventDto } from "./bindings/AuditEventDto";
 export type { AuditPageDto } from "./bindings/AuditPageDto";
 export type { AuditQueryDto } from "./bindings/AuditQueryDto";
@@ -169,6 +173,8 @@ export const ipc = {
   /** Every decision on an item (or the campaign), every stage's, in the order made. */
   campaignDecisions: (campaignId: string, itemId: number | null) =>
     call<DecisionTrailDto[]>("campaign_decisions", { campaignId, itemId }),
+  /** What changed since the previous campaign of the same definition; null for the first. */
+  campaignChanges: (id: string) => call<SincePreviousDto | null>("campaign_changes", { id }),
   runDue: () => call<RunDueDto>("run_due"),
 
   worklist: (campaignId: string, query: WorklistQueryDto) => call<WorklistPageDto>("worklist", { campaignId, query }),

@@ -103,6 +103,7 @@ pub async fn open_drill(name: &str, latency: Duration, no_response: &str) -> Dri
                     service_principals: true,
                 },
                 exclusions: Vec::new(),
+                pim_groups: Vec::new(),
             },
             reviewers: ReviewersDto {
                 source: "named".into(),

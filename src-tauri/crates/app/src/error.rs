@@ -39,6 +39,8 @@ pub enum ErrorCode {
     /// The pull could not read part of a campaign's scope: narrow the scope, or have a governance
     /// admin accept the gap with a reason (`campaign_gaps` lists them).
     GapNotAccepted,
+    /// A sign-off needs a sign-in of the last five minutes: the window offers one, then retries.
+    FreshSignInRequired,
 }
 
 /// One invalid field of a form, for inline messages.

@@ -58,9 +58,9 @@ impl AuthMethod {
         match self {
             AuthMethod::SignIn => "signed in",
             AuthMethod::RestoredSignIn => "signed in (kept)",
-            AuthMethod::AccessReviews => "signed in (Access Reviews)",
-            AuthMethod::CsvImport => "asserted: CSV import",
-            AuthMethod::DemoActAs => "asserted: demo act-as",
+            AuthMethod::AccessReviews => "Entra reviews",
+            AuthMethod::CsvImport => "asserted: CSV",
+            AuthMethod::DemoActAs => "asserted: act-as",
             AuthMethod::Unrecorded => "not recorded",
         }
     }

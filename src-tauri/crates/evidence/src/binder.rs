@@ -568,17 +568,17 @@ fn decisions(w: &mut Writer, b: &Binder) {
     );
     let cols = vec![
         Col::num("Item", 30.0),
-        Col::text("Principal", 82.0),
-        Col::text("UPN", 94.0),
+        Col::text("Principal", 78.0),
+        Col::text("UPN", 90.0),
         Col::text("Type", 56.0),
         Col::text("Kind", 38.0),
-        Col::text("Membership", 56.0),
-        Col::text("Reviewer", 88.0),
+        Col::text("Membership", 58.0),
+        Col::text("Reviewer", 86.0),
         Col::text("Decision", 42.0),
         Col::text("Decided (UTC)", 80.0),
-        Col::text("Identity", 56.0),
-        Col::text("Justification", 89.0),
-        Col::text("Recommended", 58.0),
+        Col::wrap("Identity", 66.0, 2),
+        Col::text("Justification", 79.0),
+        Col::text("Recommended", 66.0),
     ];
     debug_assert!(cols.iter().map(|c| c.width).sum::<f32>() <= CONTENT_W + 0.5);
     w.table_start(cols);

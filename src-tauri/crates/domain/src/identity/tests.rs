@@ -42,12 +42,12 @@ fn each_way_of_acting_says_whether_anyone_authenticated() {
         })
         .collect();
     expect![[r#"
-        signIn          true  authenticated: interactive sign-in to tenant tid-1 as object oid-7 at 09:00
-        restoredSignIn  true  authenticated earlier: sign-in to tenant tid-1 as object oid-7 restored from the keychain at 09:00
-        accessReviews   true  authenticated: Entra Access Reviews, tenant tid-1 object oid-7 at 09:00
-        csvImport       false asserted: imported from a CSV file by admin@contoso.example, not signed in by the reviewer
-        demoActAs       false asserted: demo tenant "act as", nobody signed in
-        unrecorded      false not recorded (decided before Recert kept it)"#]]
+        signIn          true  signed in                   authenticated: interactive sign-in to tenant tid-1 as object oid-7 at 09:00
+        restoredSignIn  true  signed in (kept)            authenticated earlier: sign-in to tenant tid-1 as object oid-7 restored from the keychain at 09:00
+        accessReviews   true  Entra reviews               authenticated: Entra Access Reviews, tenant tid-1 object oid-7 at 09:00
+        csvImport       false asserted: CSV               asserted: imported from a CSV file by admin@contoso.example, not signed in by the reviewer
+        demoActAs       false asserted: act-as            asserted: demo tenant "act as", nobody signed in
+        unrecorded      false not recorded                not recorded (decided before Recert kept it)"#]]
     .assert_eq(&lines.join("\n"));
 }
 
@@ -94,7 +94,7 @@ fn only_a_sign_in_of_the_last_five_minutes_is_fresh() {
         signIn          09:04 the sign-in is 6 minutes old: sign in again and sign off within five minutes
         signIn          09:00 the sign-in is 10 minutes old: sign in again and sign off within five minutes
         restoredSignIn  09:10 this sign-in was restored from the keychain: sign in again and sign off within five minutes
-        accessReviews   09:10 accessReviews is not an authentication: sign in first
+        accessReviews   09:10 accessReviews identifies reviewers, not signers: sign in and sign off within five minutes
         csvImport             csvImport is not an authentication: sign in first
         demoActAs             acting as a demo user is not an authentication: sign in (on the demo tenant, the demo sign-in) and sign off within five minutes"#]]
     .assert_eq(&lines.join("\n"));

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
+use recert_domain::identity::Authentication;
 use recert_domain::review::{Standing, Verdict};
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -90,6 +91,8 @@ pub struct DecisionContext<'a> {
     /// window, cli, import, bulk, recommendation.
     pub source: &'a str,
     pub at: DateTime<Utc>,
+    /// How the decider was identified: signed in, or only asserted.
+    pub authentication: &'a Authentication,
 }
 
 /// A decision as stored.
@@ -105,6 +108,7 @@ pub struct DecisionRecord {
     pub decided_at: DateTime<Utc>,
     pub source: String,
     pub batch: Option<i64>,
+    pub authentication: Authentication,
 }
 
 /// Per campaign: items, decisions so far, outcomes after close, and items without a reviewer.
@@ -361,12 +365,16 @@ impl Store {
             )));
         }
         let at = format_time(context.at);
+        let auth = context.authentication;
+        let entra = auth.entra();
+        let auth_at = entra.map(|e| format_time(e.at));
         let mut batch = None;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
-                   decided_by_id, decided_by_upn, decided_at, source, batch)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   decided_by_id, decided_by_upn, decided_at, source, batch, auth_method,
+                   auth_tenant, auth_object, auth_at, auth_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5
@@ -383,7 +391,12 @@ impl Store {
                     context.decided_by_upn,
                     at,
                     context.source,
-                    batch
+                    batch,
+                    auth.method().as_str(),
+                    entra.map(|e| e.tenant_id.as_str()),
+                    entra.map(|e| e.object_id.as_str()),
+                    auth_at,
+                    auth.imported_by(),
                 ])?;
                 if batch.is_none() && decisions.len() > 1 {
                     let id = tx.last_insert_rowid();
@@ -405,6 +418,14 @@ impl Store {
                 }
             }
         }
+        // How the decider was identified, in the chain beside the decisions it covers.
+        let authentication = serde_json::json!({
+            "method": auth.method().as_str(),
+            "tenant": entra.map(|e| e.tenant_id.as_str()),
+            "object": entra.map(|e| e.object_id.as_str()),
+            "at": auth_at,
+            "by": auth.imported_by(),
+        });
         // Each decision with its values, so `verify` can replay the table from the chain: the
         // counts alone would let an edited verdict or justification pass.
         let each: Vec<serde_json::Value> = decisions
@@ -427,6 +448,7 @@ impl Store {
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
                 "source": context.source,
+                "authentication": authentication,
                 "decisions": each,
             })
         } else {
@@ -439,6 +461,7 @@ impl Store {
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
                 "source": context.source,
+                "authentication": authentication,
                 "batch": batch,
                 "decisions": each,
             })
@@ -461,7 +484,8 @@ impl Store {
     pub fn decisions(&self, campaign_id: &str) -> Result<Vec<DecisionRecord>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, item_id, reviewer_id, verdict, justification, decided_by_id, decided_by_upn,
-                    decided_at, source, batch
+                    decided_at, source, batch, auth_method, auth_tenant, auth_object, auth_at,
+                    auth_by
              FROM decision WHERE campaign_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
@@ -477,15 +501,36 @@ impl Store {
                     decided_at: DateTime::<Utc>::MIN_UTC,
                     source: row.get(8)?,
                     batch: row.get(9)?,
+                    authentication: Authentication::Unrecorded,
                 },
                 row.get::<_, String>(7)?,
+                (
+                    row.get::<_, String>(10)?,
+                    row.get::<_, Option<String>>(11)?,
+                    row.get::<_, Option<String>>(12)?,
+                    row.get::<_, Option<String>>(13)?,
+                    row.get::<_, Option<String>>(14)?,
+                ),
             ))
         })?;
         rows.map(|row| {
-            let (mut record, at) = row?;
+            let (mut record, at, (method, tenant, object, auth_at, by)) = row?;
             record.decided_at = parse_time("decision", "decided_at", Some(at.clone()))?.ok_or(
                 StoreError::Corrupt { table: "decision", column: "decided_at", value: at },
             )?;
+            let auth_at = parse_time("decision", "auth_at", auth_at)?;
+            record.authentication = Authentication::from_parts(
+                &method,
+                tenant.as_deref(),
+                object.as_deref(),
+                auth_at,
+                by.as_deref(),
+            )
+            .ok_or(StoreError::Corrupt {
+                table: "decision",
+                column: "auth_method",
+                value: method,
+            })?;
             Ok(record)
         })
         .collect()

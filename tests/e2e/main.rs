@@ -4,4 +4,5 @@
 
 mod campaign;
 mod population;
+mod tenants;
 mod window;

@@ -4,5 +4,7 @@
 
 mod campaign;
 mod population;
+mod single_instance;
 mod tenants;
+mod update;
 mod window;

@@ -15,7 +15,7 @@ use crate::window::Window;
 /// The demo tenant's governance admins as Recert bootstraps them from its data: the users who
 /// actively hold Privileged Role Administrator, Global Administrator or Identity Governance
 /// Administrator across the tenant.
-fn demo_admins(tenant: &Tenant) -> std::collections::BTreeSet<String> {
+pub(crate) fn demo_admins(tenant: &Tenant) -> std::collections::BTreeSet<String> {
     const GOVERNING: [&str; 3] = [
         "e8611ab8-c189-46e8-94e1-60213ab1f814",
         "62e90394-69f5-4237-9190-012177145e10",
@@ -41,7 +41,7 @@ fn demo_admins(tenant: &Tenant) -> std::collections::BTreeSet<String> {
 /// A governance admin of the demo tenant who is no break-glass account, and two member users who
 /// hold a directory role directly and are no admins: they become the campaign's fallback
 /// reviewers.
-fn people(tenant: &Tenant) -> (String, String, String) {
+pub(crate) fn people(tenant: &Tenant) -> (String, String, String) {
     let admins = demo_admins(tenant);
     let admin = admins.iter().find(|a| !a.starts_with("breakglass")).expect("a demo admin").clone();
     let holders: std::collections::BTreeSet<&str> = tenant
@@ -67,7 +67,7 @@ fn people(tenant: &Tenant) -> (String, String, String) {
 /// Signs `upn` in as a person does: "Sign in…", the account, then the tenant's login page in its
 /// own window, where the account is picked; back in the main window, they act from now on. The
 /// login page's window can call none of Recert's commands.
-async fn sign_in(window: &Window, upn: &str, shot: &str) {
+pub(crate) async fn sign_in(window: &Window, upn: &str, shot: &str) {
     window.click("#sign-in").await;
     window.wait_for("#sign-in-dialog #sign-in-hint", 10).await;
     window.type_into("#sign-in-hint", upn).await;
@@ -109,7 +109,11 @@ async fn sign_in(window: &Window, upn: &str, shot: &str) {
 
 /// Invokes `command` from the main window as the window's own code could, and returns
 /// `{ "ok": answer }` or `{ "error": code }`.
-async fn invoke(window: &Window, command: &str, args: serde_json::Value) -> serde_json::Value {
+pub(crate) async fn invoke(
+    window: &Window,
+    command: &str,
+    args: serde_json::Value,
+) -> serde_json::Value {
     let script = format!(
         "const done = arguments[arguments.length - 1];
          const ipc = window.__TAURI_INTERNALS__;

@@ -5,5 +5,6 @@
 mod campaign;
 mod population;
 mod single_instance;
+mod tenants;
 mod update;
 mod window;

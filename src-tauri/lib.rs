@@ -144,7 +144,7 @@ pub fn run() {
                     Err(err) => tracing::error!(%err, "the saved tenants could not be read"),
                 }
             });
-            let demo = demo::DemoTenant::start(app.clone(), data_dir.clone());
+            let demo = demo::DemoTenant::new(app.clone(), data_dir.clone());
             scheduler::start(app.clone(), demo.clone());
             tauri_app.manage(updates::Updates::new(tauri_app.handle(), &data_dir));
             updates::start(tauri_app.handle().clone());

@@ -41,6 +41,10 @@ pub struct ScopeDto {
     /// Object ids or UPNs never reviewed (break-glass accounts).
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// Group object ids whose PIM for Groups assignments are read besides the role-assignable
+    /// groups and those found by earlier pulls.
+    #[serde(default)]
+    pub pim_groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "campaign",
     "campaign_open",
     "campaign_gaps",
+    "campaign_changes",
     "campaign_close",
     "run_due",
     "worklist",

@@ -1,5 +1,7 @@
-//! The built-in demo tenant: the emulator started in-process, connected and pulled. It starts in
-//! the background as the window opens; a failed start is not remembered, so "Try again" retries.
+//! The built-in demo tenant: the emulator started in-process, connected and pulled. It starts on
+//! first use (the window opening on it, or the schedule having work on it), not at launch, so a
+//! window working on a real tenant never carries it; a failed start is not remembered, so
+//! "Try again" retries.
 //! Its state is kept in the data directory (`demo-tenant.json`), so the removals applied in one
 //! session — or by a CLI run — are still there after a restart; while a CLI run serves it, the
 //! window uses that server.
@@ -33,7 +35,7 @@ async fn start(app: &App, data_dir: &std::path::Path) -> Result<(Served, TenantD
     let cloud = Cloud::custom(&base_url)
         .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?;
     let tenant = app.connect(TenantConnection {
-        id: "demo".into(),
+        id: DemoTenant::ID.into(),
         name: "Contoso (demo)".into(),
         is_demo: true,
         tenant_guid: tenant_guid.clone(),
@@ -61,17 +63,13 @@ async fn start(app: &App, data_dir: &std::path::Path) -> Result<(Served, TenantD
 }
 
 impl DemoTenant {
-    /// Begins starting the demo tenant in the background.
-    pub fn start(app: App, data_dir: PathBuf) -> DemoTenant {
-        let demo = DemoTenant { app, data_dir, running: Arc::default() };
-        let background = demo.clone();
-        tauri::async_runtime::spawn(async move {
-            if let Err(err) = background.ready().await {
-                tracing::error!(%err, "the demo tenant did not start");
-            }
-        });
-        demo
+    /// The demo tenant, not started yet: [`DemoTenant::ready`] starts it when it is first used.
+    pub fn new(app: App, data_dir: PathBuf) -> DemoTenant {
+        DemoTenant { app, data_dir, running: Arc::default() }
     }
+
+    /// The demo tenant's id in the database, whether or not it runs.
+    pub const ID: &str = "demo";
 
     /// The demo tenant once it is connected and pulled, starting it if it is not running.
     pub async fn ready(&self) -> Result<TenantDto, AppError> {

@@ -144,7 +144,7 @@ pub fn run() {
                     Err(err) => tracing::error!(%err, "the saved tenants could not be read"),
                 }
             });
-            let demo = demo::DemoTenant::start(app.clone(), data_dir.clone());
+            let demo = demo::DemoTenant::new(app.clone(), data_dir.clone());
             scheduler::start(app.clone(), demo.clone());
             tauri_app.manage(updates::Updates::new(tauri_app.handle(), &data_dir));
             updates::start(tauri_app.handle().clone());
@@ -184,6 +184,7 @@ pub fn run() {
             commands::campaigns::campaign,
             commands::campaigns::campaign_open,
             commands::campaigns::campaign_gaps,
+            commands::campaigns::campaign_changes,
             commands::campaigns::campaign_close,
             commands::campaigns::run_due,
             commands::worklist::worklist,

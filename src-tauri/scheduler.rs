@@ -15,11 +15,18 @@ pub fn start(app: recert_app::App, demo: DemoTenant) {
     // may do only what the application may (open, close, apply when due; never decide).
     let app = app.as_application("Recert scheduler");
     tauri::async_runtime::spawn(async move {
-        // Due work on the demo tenant needs it connected; a failed start is retried next round.
-        // The first round waits too, so start-up belongs to the window's own first requests.
+        // Due work on the demo tenant needs it connected: it is started when campaigns are
+        // defined on it (a failed start is retried next round), and never for a machine that
+        // only reviews real tenants. The first round waits too, so start-up belongs to the
+        // window's own first requests.
         loop {
             tokio::time::sleep(EVERY).await;
-            let _ = demo.ready().await;
+            let on_demo = app.definitions(Some(DemoTenant::ID.into())).await;
+            if on_demo.is_ok_and(|definitions| !definitions.is_empty())
+                && let Err(err) = demo.ready().await
+            {
+                tracing::warn!(%err, "the demo tenant did not start for its scheduled work");
+            }
             match app.run_due().await {
                 Ok(report) => {
                     for failure in &report.failed {

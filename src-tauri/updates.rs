@@ -148,17 +148,28 @@ impl Updates {
         match update.download_and_install(|_, _| {}, || {}).await {
             Ok(()) => Ok(version),
             Err(err) => {
-                let message = match &err {
-                    tauri_plugin_updater::Error::Minisign(_) => format!(
-                        "the downloaded Recert {version} does not carry a valid signature of \
-                         Recert's signing key ({err}); it was not installed, and the version \
-                         you have stays as it is"
+                use tauri_plugin_updater::Error as E;
+                let (code, message) = match &err {
+                    E::Minisign(_) | E::Base64(_) | E::SignatureUtf8(_) => (
+                        ErrorCode::UpdateNotInstalled,
+                        format!(
+                            "the downloaded Recert {version} does not carry a valid signature of \
+                             Recert's release key ({err}); it was not installed, and the version \
+                             you have stays as it is"
+                        ),
                     ),
-                    _ => format!("Recert {version} could not be installed: {err}"),
+                    E::Reqwest(_) | E::Network(_) => (
+                        ErrorCode::Unreachable,
+                        format!("Recert {version} could not be downloaded: {err}"),
+                    ),
+                    _ => (
+                        ErrorCode::UpdateNotInstalled,
+                        format!("Recert {version} could not be installed: {err}"),
+                    ),
                 };
                 // The offer stays: a package damaged on the way may arrive whole next time.
                 tracing::error!(%err, "update not installed");
-                Err(AppError::new(ErrorCode::Invalid, message))
+                Err(AppError::new(code, message))
             }
         }
     }

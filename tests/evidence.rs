@@ -500,3 +500,72 @@ async fn a_binder_checks_itself_without_the_database() {
     std::fs::write(&pdf_path, &original).expect("restore");
     assert!(recert_app::evidence::verify_binder(&pdf_path).expect("readable").ok);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_quarter_tells_what_changed_and_the_binder_lists_the_roles_in_scope() {
+    let f = closed_campaign().await;
+    let app = &f.harness.app;
+    // The removal the first quarter decided is carried out and verified; then the tenant is
+    // pulled again and the next quarter opens.
+    app.remediation_apply(
+        &f.campaign,
+        &crate::remediation::quiet(),
+        recert_app::CancellationToken::new(),
+    )
+    .await
+    .expect("apply");
+    app.remediation_verify(&f.campaign).await.expect("verify removals");
+    f.harness.clock.set(at(2026, 3, 25, 12));
+    f.harness.pull().await;
+    f.harness.clock.set(at(2026, 4, 5, 10));
+    let scheduler = app.as_application("scheduler");
+    let next = scheduler.run_due().await.expect("run").opened.remove(0);
+
+    let since = app.campaign_changes(&next).await.expect("changes").expect("a previous campaign");
+    assert_eq!(since.campaign_id, f.campaign);
+    use recert_app::campaigns::dto::ChangeKindDto as K;
+    let removed: Vec<_> = since.changes.iter().filter(|c| c.kind == K::Removed).collect();
+    assert!(!removed.is_empty(), "the access the first quarter removed is gone: {since:?}");
+    assert!(
+        since.changes.iter().all(|c| c.kind != K::CameBack && c.kind != K::NotRemoved),
+        "nothing came back and every removal was carried out: {since:?}"
+    );
+    assert_eq!(app.campaign_changes(&f.campaign).await.expect("changes"), None, "the first");
+
+    // The binder of the next quarter carries the same comparison, and the role catalogue.
+    let out = f.dir.path().join("next");
+    app.evidence_export(&next, paths(&out)).await.expect("export");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("binder.json")).expect("json"))
+            .expect("JSON");
+    let binder = &json["binder"];
+    let changes = binder["since_previous"]["changes"].as_array().expect("changes in the binder");
+    assert_eq!(changes.len(), since.changes.len());
+    assert!(changes.iter().any(|c| c["kind"] == "removed by the previous campaign"));
+    let catalogue = binder["role_catalogue"].as_array().expect("a role catalogue");
+    assert!(!catalogue.is_empty());
+    let tiers: Vec<&str> = catalogue.iter().filter_map(|r| r["tier"].as_str()).collect();
+    let first_other = tiers.iter().position(|t| *t != "critical").unwrap_or(tiers.len());
+    assert!(tiers[first_other..].iter().all(|t| *t != "critical"), "critical first: {tiers:?}");
+    assert!(tiers.contains(&"critical"), "Global Administrator is in scope: {tiers:?}");
+    for role in catalogue {
+        if role["built_in"] == false && role["surface"] == "directoryRole" {
+            // The demo's custom role grants what its definition in the raw pages lists.
+            let permissions = role["permissions"].as_array().expect("permissions");
+            assert!(
+                permissions.iter().any(|p| p == "microsoft.directory/users/password/update"),
+                "{role}"
+            );
+            assert!(role["permissions_source"].as_str().unwrap_or("").starts_with("raw page "));
+        }
+    }
+    let text = std::process::Command::new("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(out.join("binder.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (cargo xtask test installs poppler-utils)");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Role catalogue") && text.contains("Since the previous campaign"));
+    assert!(text.contains("removed by the previous campaign"));
+}

@@ -50,6 +50,7 @@ pub(crate) fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> 
                 service_principals: true,
             },
             exclusions: Vec::new(),
+            pim_groups: Vec::new(),
         },
         reviewers: ReviewersDto {
             source: "named".into(),

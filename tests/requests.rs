@@ -7,9 +7,11 @@
 //! examples); a path the documentation does not cover is not in the table, so a request to it
 //! fails too. ARM rows cite the Azure REST API specification (`arm.json`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use recert_app::CancellationToken;
+use recert_app::dto::{GapAreaDto, GapReasonDto};
+use recert_app::evidence::EvidencePaths;
 use recert_emulator::{Options, RequestRecord, Tenant};
 use recert_tests::Harness;
 
@@ -453,4 +455,127 @@ async fn a_pull_a_remediation_and_its_verification_send_only_documented_requests
         log.iter().filter(|r| r.batch_step).any(|r| r.path.contains("$expand=manager($levels=1;")),
         "each user's manager is read with $levels"
     );
+}
+
+/// The groups whose PIM for Groups lists were asked, from the recorded requests (`$batch` steps
+/// included): the `groupId` each list's `$filter` names, lowercase.
+fn pim_groups_asked(log: &[RequestRecord]) -> BTreeSet<String> {
+    log.iter()
+        .filter(|r| {
+            r.path.contains("/privilegedAccess/group/") && r.path.contains("ScheduleInstances")
+        })
+        .filter_map(|r| {
+            let url = reqwest::Url::parse(&format!("https://h{}", r.path)).ok()?;
+            let filter = url.query_pairs().find(|(k, _)| k == "$filter")?.1.into_owned();
+            let id = filter.strip_prefix("groupId eq '")?.strip_suffix('\'')?;
+            Some(id.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// PIM for Groups without a request storm: the lists are asked for the role-assignable groups and
+/// the groups a definition names, never for every group of the tenant. A named group PIM cannot
+/// govern (dynamic membership) is not asked but reported as not governable: in the pull, the
+/// population view and the binder's population statement, without holding the campaign.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pim_for_groups_is_asked_only_about_role_assignable_and_named_groups() {
+    let tenant = Tenant::demo_at(recert_tests::at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(recert_tests::at(2026, 1, 5, 9));
+    let first = h.pull().await;
+    let id = |g: &serde_json::Value| g["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+    let has_type = |g: &serde_json::Value, t: &str| {
+        g["groupTypes"].as_array().is_some_and(|types| types.iter().any(|x| x == t))
+    };
+    let assignable: BTreeSet<String> =
+        tenant.groups().iter().filter(|g| g["isAssignableToRole"] == true).map(id).collect();
+    let dynamic =
+        tenant.groups().iter().find(|g| has_type(g, "DynamicMembership")).map(id).expect("dynamic");
+    let synced = tenant
+        .groups()
+        .iter()
+        .find(|g| g["onPremisesSyncEnabled"] == true)
+        .map(id)
+        .expect("a group synchronized from on-premises");
+    let plain = tenant
+        .groups()
+        .iter()
+        .map(id)
+        .find(|g| !assignable.contains(g) && *g != dynamic && *g != synced)
+        .expect("a plain group");
+    assert!(assignable.len() < tenant.groups().len(), "the tenant has other groups too");
+
+    // A first pull knows no group yet: it asks the role-assignable ones, and only those.
+    assert_eq!(pim_groups_asked(&h.emulator.request_log()), assignable);
+    let read = first.surfaces.iter().find(|s| s.surface == "pimGroup").expect("a row");
+    let instances = tenant
+        .group_eligibility_instances()
+        .iter()
+        .filter(|i| {
+            i["groupId"].as_str().is_some_and(|g| assignable.contains(&g.to_ascii_lowercase()))
+        })
+        .count();
+    assert_eq!(read.eligible as usize, instances, "every PIM for Groups eligibility was read");
+    assert_eq!(instances, tenant.group_eligibility_instances().len(), "PIM is on those groups");
+    assert!(first.gaps.is_empty(), "nobody named the ungovernable groups: {:?}", first.gaps);
+    assert!(
+        first.notes.iter().any(|n| n.contains("2 dynamic or on-premises")),
+        "the ungovernable groups not asked are counted: {:?}",
+        first.notes
+    );
+
+    // A definition names a plain group and the dynamic one: the next pull asks the plain group
+    // too, and reports the dynamic one without asking it.
+    h.act_as_admin().await;
+    let reviewer =
+        upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass")).expect("a user");
+    let mut named = definition(&h.tenant_id, &["directoryRole", "pimGroup"], &reviewer);
+    named.scope.pim_groups = vec![plain.to_ascii_uppercase(), dynamic.clone()];
+    let created = h.app.definition_create(named).await.expect("a valid definition");
+    h.emulator.clear_request_log();
+    let pull = h.app.pull(&h.tenant_id).await.expect("pull");
+    let mut expected = assignable.clone();
+    expected.insert(plain.clone());
+    assert_eq!(pim_groups_asked(&h.emulator.request_log()), expected);
+    let gaps: Vec<(GapAreaDto, Option<String>, GapReasonDto)> = pull
+        .gaps
+        .iter()
+        .map(|g| (g.area, g.object_id.as_ref().map(|s| s.to_ascii_lowercase()), g.reason))
+        .collect();
+    assert_eq!(
+        gaps,
+        vec![(GapAreaDto::PimGroup, Some(dynamic.clone()), GapReasonDto::NotGovernable)]
+    );
+    assert!(pull.gaps[0].detail.contains("dynamic membership"), "{:?}", pull.gaps[0]);
+    let summary = h.app.role_summary(&h.tenant_id).await.expect("the population view");
+    assert_eq!(summary.gaps, pull.gaps, "the population view lists it");
+
+    // Nothing in it could be under review, so the campaign opens without an acceptance, and the
+    // binder's population statement says the group is not governable.
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("opens");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let json = dir.path().join("binder.json");
+    h.app
+        .evidence_export(
+            &campaign.id,
+            EvidencePaths { pdf: None, csv: None, json: Some(json.clone()) },
+        )
+        .await
+        .expect("export");
+    let binder: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("the binder")).expect("JSON");
+    let lines: Vec<&str> = binder["binder"]["population"]["gaps"]
+        .as_array()
+        .expect("gap lines")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("not governable by PIM")
+                && l.to_ascii_lowercase().contains(&dynamic)),
+        "{lines:?}"
+    );
+    assert!(binder["binder"]["population"]["gap_accepted"].is_null(), "nothing was accepted");
 }

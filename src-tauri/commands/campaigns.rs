@@ -4,6 +4,7 @@
 use recert_app::AppError;
 use recert_app::campaigns::dto::{
     CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, OccurrenceDto, RunDueDto,
+    SincePreviousDto,
 };
 use recert_app::dto::PullGapDto;
 use tauri::State;
@@ -64,6 +65,15 @@ pub async fn campaign_gaps(
     definition_id: String,
 ) -> Result<Vec<PullGapDto>, AppError> {
     shell.acting().campaign_gaps(&definition_id).await
+}
+
+/// What changed since the previous campaign of the same definition.
+#[tauri::command]
+pub async fn campaign_changes(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<Option<SincePreviousDto>, AppError> {
+    shell.acting().campaign_changes(&id).await
 }
 
 #[tauri::command]

@@ -57,6 +57,7 @@ pub async fn removals_5000() -> Vec<(String, f64, String)> {
                     service_principals: true,
                 },
                 exclusions: Vec::new(),
+                pim_groups: Vec::new(),
             },
             reviewers: ReviewersDto {
                 source: "named".into(),

@@ -4,4 +4,6 @@
 
 mod campaign;
 mod population;
+mod single_instance;
+mod update;
 mod window;

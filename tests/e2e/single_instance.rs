@@ -1,7 +1,7 @@
 //! One app per data directory: on a desktop session (a D-Bus session bus, started here for the
-//! test), a second launch on the same data hands over to the running window and exits at once,
-//! without opening the database; a launch on another data directory (a side-by-side install)
-//! runs as an instance of its own.
+//! test), a second launch on the same data hands over to the running window, which comes to the
+//! front with the keyboard focus, and exits at once without opening the database; a launch on
+//! another data directory (a side-by-side install) runs as an instance of its own.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -69,6 +69,30 @@ impl Drop for Bus {
     }
 }
 
+/// Runs xdotool (the virtual display's window tool) and returns what it printed.
+fn xdotool(args: &[&str]) -> String {
+    let out = Command::new("xdotool").args(args).output().expect("xdotool runs (package xdotool)");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The process owning the window that has the keyboard focus.
+fn focused_pid() -> Option<u32> {
+    xdotool(&["getwindowfocus", "getwindowpid"]).parse().ok()
+}
+
+/// The visible window of process `pid`, waiting up to a minute for it to appear.
+fn window_of(pid: u32) -> String {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let found = xdotool(&["search", "--onlyvisible", "--pid", &pid.to_string()]);
+        if let Some(window) = found.lines().next() {
+            return window.to_string();
+        }
+        assert!(Instant::now() < deadline, "process {pid} shows no window");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 /// Waits up to `secs` for `child` to exit; its status, or `None` if it still runs.
 fn exited(child: &mut Child, secs: u64) -> Option<std::process::ExitStatus> {
     let deadline = Instant::now() + Duration::from_secs(secs);
@@ -94,8 +118,30 @@ async fn a_second_launch_on_the_same_data_hands_over_to_the_running_window() {
     .await;
     window.wait_for(".sidebar .nav-item", 60).await;
     let first = bus.wait_for_instances(1);
+    let first_pid = match crate::update::running(&app).as_slice() {
+        [pid] => *pid,
+        found => panic!("one app runs from {}: {found:?}", app.display()),
+    };
 
-    // A second launch on the same data: it hands over and exits successfully.
+    // Another data directory is another instance (a side-by-side install); its window takes the
+    // keyboard focus from the first.
+    let other = tempfile::tempdir().expect("another data dir");
+    let mut beside = Command::new(&app)
+        .env("RECERT_DATA_DIR", other.path())
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("a launch on other data");
+    let both = bus.wait_for_instances(2);
+    assert!(both.contains(&first[0]), "{both:?}");
+    assert!(beside.try_wait().expect("status").is_none(), "it runs beside the first");
+    let beside_window = window_of(beside.id());
+    xdotool(&["windowfocus", "--sync", &beside_window]);
+    assert_eq!(focused_pid(), Some(beside.id()), "the other instance's window has the focus");
+
+    // A second launch on the first one's data: it hands over and exits successfully, and the
+    // first window comes to the front with the focus.
     let mut second = Command::new(&app)
         .env("RECERT_DATA_DIR", data.path())
         .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
@@ -108,23 +154,16 @@ async fn a_second_launch_on_the_same_data_hands_over_to_the_running_window() {
         let _ = second.kill();
     }
     assert!(status.is_some_and(|s| s.success()), "the second launch exits at once: {status:?}");
-    assert_eq!(bus.instances(), first, "still one instance");
-    // The first window is still there and answering.
-    window.click("#nav-campaigns").await;
-
-    // Another data directory is another instance (a side-by-side install).
-    let other = tempfile::tempdir().expect("another data dir");
-    let mut beside = Command::new(&app)
-        .env("RECERT_DATA_DIR", other.path())
-        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("a launch on other data");
-    let both = bus.wait_for_instances(2);
-    assert!(both.contains(&first[0]), "{both:?}");
-    assert!(beside.try_wait().expect("status").is_none(), "it runs beside the first");
+    assert_eq!(bus.instances().len(), 2, "no third instance: {:?}", bus.instances());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while focused_pid() != Some(first_pid) {
+        assert!(Instant::now() < deadline, "the first window did not get the focus back");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let _ = beside.kill();
     let _ = beside.wait();
+    // The first window is still there and answering.
+    window.click("#nav-campaigns").await;
+    window.screenshot("single-instance-focused").await;
     window.close().await;
 }

@@ -58,7 +58,7 @@ fn serve(dir: PathBuf) -> u16 {
 }
 
 /// The processes running `exe` (by /proc/<pid>/exe), the test's own app copy.
-fn running(exe: &Path) -> Vec<u32> {
+pub(crate) fn running(exe: &Path) -> Vec<u32> {
     let mut pids = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };

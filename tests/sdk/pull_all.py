@@ -212,12 +212,19 @@ class Pull:
             lambda: self.client.groups.get(
                 request_configuration=config(
                     GroupsRequestBuilder,
-                    select=["id", "displayName", "groupTypes", "isAssignableToRole"],
+                    select=["id", "displayName", "groupTypes", "isAssignableToRole", "onPremisesSyncEnabled"],
                     top=TOP,
                 )
             )
         )
-        ids = sorted(g.id for g in groups if "DynamicMembership" not in (g.group_types or []))
+        # The same groups Recert asks on a first pull: the role-assignable ones PIM can govern.
+        ids = sorted(
+            g.id
+            for g in groups
+            if g.is_assignable_to_role
+            and "DynamicMembership" not in (g.group_types or [])
+            and not g.on_premises_sync_enabled
+        )
         group = self.client.identity_governance.privileged_access.group
         steps = []
         for gid in ids:

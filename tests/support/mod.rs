@@ -187,6 +187,7 @@ pub fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
                 service_principals: true,
             },
             exclusions: Vec::new(),
+            pim_groups: Vec::new(),
         },
         reviewers: ReviewersDto {
             source: "manager".into(),

@@ -24,6 +24,7 @@ import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
 import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
 import type { SafetyDto } from "./bindings/SafetyDto";
+import type { SincePreviousDto } from "./bindings/SincePreviousDto";
 import type { TenantDto } from "./bindings/TenantDto";
 import type { CheckStateDto } from "./bindings/CheckStateDto";
 import type { TenantCheckDto } from "./bindings/TenantCheckDto";
@@ -62,6 +63,7 @@ export type {
   RoleSummaryDto,
   RunDueDto,
   SafetyDto,
+  SincePreviousDto,
   TenantDto,
   CheckStateDto,
   TenantCheckDto,
@@ -75,6 +77,8 @@ export type {
   WorklistQueryDto,
 };
 export type { AuditChainDto } from "./bindings/AuditChainDto";
+export type { ChangeKindDto } from "./bindings/ChangeKindDto";
+export type { PopulationChangeDto } from "./bindings/PopulationChangeDto";
 export type { AuditEventDto } from "./bindings/AuditEventDto";
 export type { AuditPageDto } from "./bindings/AuditPageDto";
 export type { AuditQueryDto } from "./bindings/AuditQueryDto";
@@ -166,6 +170,8 @@ export const ipc = {
   /** What the latest pull could not read of the definition's scope. */
   campaignGaps: (definitionId: string) => call<PullGapDto[]>("campaign_gaps", { definitionId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
+  /** What changed since the previous campaign of the same definition; null for the first. */
+  campaignChanges: (id: string) => call<SincePreviousDto | null>("campaign_changes", { id }),
   runDue: () => call<RunDueDto>("run_due"),
 
   worklist: (campaignId: string, query: WorklistQueryDto) => call<WorklistPageDto>("worklist", { campaignId, query }),

@@ -49,7 +49,30 @@ export function applyActing(acting: ActingDto): void {
   session.adminsExist = acting.adminsExist;
 }
 
-/** The demo tenant (started by the shell at launch). */
+/** Where the window remembers the tenant it last worked on (this machine only). */
+const LAST_TENANT = "recert.tenant";
+
+/**
+ * Opens the window on the tenant it last worked on while the backend still knows it, else on the
+ * demo tenant. The demo tenant is started only when something uses it, so a window that opens on
+ * a real tenant never starts it.
+ */
+export async function openLastTenant(storage: Pick<Storage, "getItem"> = localStorage): Promise<void> {
+  const last = storage.getItem(LAST_TENANT);
+  if (last && last !== "demo") {
+    const known = await ipc.tenants().then(
+      (items) => items.find((item) => item.tenant.id === last && !item.tenant.isDemo),
+      () => undefined,
+    );
+    if (known) {
+      await useTenant(known.tenant).catch((err: unknown) => (session.tenantError = toAppError(err)));
+      return;
+    }
+  }
+  await connectDemo();
+}
+
+/** The demo tenant, which the shell starts on this first use. */
 export async function connectDemo(): Promise<void> {
   session.tenantError = null;
   try {
@@ -100,6 +123,11 @@ export async function refreshActing(): Promise<void> {
 export async function useTenant(tenant: TenantDto): Promise<void> {
   session.tenant = tenant;
   session.tenantError = null;
+  try {
+    localStorage.setItem(LAST_TENANT, tenant.id);
+  } catch {
+    // A webview without storage opens on the demo tenant next time; nothing else depends on it.
+  }
   applyActing(await ipc.useTenant(tenant.id));
   changed();
 }

@@ -139,6 +139,17 @@ impl std::fmt::Debug for App {
     }
 }
 
+/// A lock file beside the database, as [`App::lock_beside_db`] found it.
+pub(crate) enum BesideDb {
+    /// Locked by this process until the file is dropped; the system unlocks it if the process
+    /// dies, however it ends.
+    Locked(std::fs::File),
+    /// Another process on this machine holds it.
+    Busy,
+    /// The database is in memory: nothing else can share it, so there is nothing to lock.
+    InMemory,
+}
+
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock leaves SQLite consistent (the transaction rolled back), so
     // the data behind a poisoned lock is still good to use.
@@ -274,6 +285,35 @@ impl App {
                 format!("tenant {tenant_id:?} is not connected"),
             )
         })
+    }
+
+    /// Tries the lock file `<database file name><suffix>` beside the database (`what` names it in
+    /// errors). One helper for every such lock (the schedule's, each tenant's apply), so they all
+    /// live beside the database they guard and are opened and locked the same way.
+    pub(crate) fn lock_beside_db(&self, suffix: &str, what: &str) -> Result<BesideDb, AppError> {
+        let Some(db) = &self.db_path else { return Ok(BesideDb::InMemory) };
+        let mut name = db.file_name().unwrap_or_default().to_os_string();
+        name.push(suffix);
+        let path = db.with_file_name(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|err| {
+                AppError::new(
+                    ErrorCode::Storage,
+                    format!("cannot open the {what} {}: {err}", path.display()),
+                )
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(BesideDb::Locked(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(BesideDb::Busy),
+            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
+                ErrorCode::Storage,
+                format!("cannot lock the {what} {}: {err}", path.display()),
+            )),
+        }
     }
 
     /// Runs blocking store work off the async executor.

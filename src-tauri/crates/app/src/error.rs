@@ -39,6 +39,9 @@ pub enum ErrorCode {
     /// The pull could not read part of a campaign's scope: narrow the scope, or have a governance
     /// admin accept the gap with a reason (`campaign_gaps` lists them).
     GapNotAccepted,
+    /// An update was refused or could not be installed (its signature does not match the release
+    /// key, say): the version installed is unchanged.
+    UpdateNotInstalled,
     /// A sign-off needs a sign-in of the last five minutes: the window offers one, then retries.
     FreshSignInRequired,
 }

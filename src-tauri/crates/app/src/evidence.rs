@@ -824,6 +824,8 @@ pub(crate) fn build_binder(
         signatories: Vec::new(),
         findings,
         reviewer_patterns,
+        role_catalogue: crate::binder_context::role_catalogue(store, campaign_id, &items)?,
+        since_previous: crate::binder_context::since_previous(store, &campaign, &items)?,
         version: sign_offs.version,
         sign_offs: sign_offs.entries(),
         corrections: sign_offs.corrections.iter().map(crate::signoff::correction_entry).collect(),

@@ -6,6 +6,7 @@
 
 mod audit;
 mod authority;
+mod binder_context;
 pub mod campaigns;
 mod capture;
 mod context;

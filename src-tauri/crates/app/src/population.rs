@@ -1,5 +1,6 @@
 //! Pulling a tenant's privileged population and summarising it per role.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use recert_domain::{AssignmentKind, Surface, role_counts};
 use recert_graph::{CancellationToken, PullOptions, PullProgress};
 use recert_store::{PageRef, PopulationRows, PullRecord};
 
+use crate::campaigns::parse_definition;
 use crate::context::tenant_dto;
 use crate::dto::{
     PullDto, PullGapDto, PullProgressDto, RoleCountDto, RoleSummaryDto, SurfaceCountDto,
@@ -68,6 +70,26 @@ impl App {
         self.pull_inner(tenant_id, None, CancellationToken::new(), actor.to_string()).await
     }
 
+    /// The groups a pull asks PIM for Groups about besides the role-assignable ones: those named
+    /// in the scope of any of the tenant's definitions, and those earlier pulls found (see
+    /// `recert_graph`'s `pull/groups.rs` for why not every group is asked).
+    async fn pim_groups_to_read(&self, tenant_id: &str) -> Result<Vec<String>, AppError> {
+        let tenant = tenant_id.to_string();
+        self.with_store(move |store| {
+            let mut groups: BTreeSet<String> =
+                store.known_pim_groups(&tenant)?.into_iter().collect();
+            for record in store.definitions(Some(tenant.as_str()))? {
+                // A definition stored before groups could be named has none.
+                if let Ok((_, definition)) = parse_definition(&record.definition) {
+                    groups
+                        .extend(definition.scope.pim_groups.iter().map(|g| g.to_ascii_lowercase()));
+                }
+            }
+            Ok(groups.into_iter().collect())
+        })
+        .await
+    }
+
     async fn pull_inner(
         &self,
         tenant_id: &str,
@@ -89,9 +111,11 @@ impl App {
                 });
             }
         };
+        let pim_groups = self.pim_groups_to_read(tenant_id).await?;
         let options = PullOptions {
             activity_since: Some(started_at - chrono::Duration::days(ACTIVITY_LOOKBACK_DAYS)),
             progress: Some(&sink),
+            pim_groups: &pim_groups,
         };
         let population = recert_graph::pull(&graph, &options).await?;
         // The audit log read in full adds its window to the recorded history; a log the pull

@@ -104,6 +104,10 @@ pub struct CreateArgs {
     /// Principals never reviewed (object ids or UPNs), comma-separated.
     #[arg(long, value_delimiter = ',')]
     exclude: Vec<String>,
+    /// Groups (object ids, comma-separated) whose PIM for Groups assignments are read besides the
+    /// role-assignable ones and those earlier pulls found.
+    #[arg(long, value_delimiter = ',')]
+    pim_groups: Vec<String>,
     #[arg(long, value_enum, default_value = "manager")]
     reviewers: ReviewerSourceArg,
     /// Named reviewers' UPNs, comma-separated (with --reviewers named).
@@ -194,6 +198,7 @@ fn definition(args: CreateArgs) -> Result<DefinitionDto, AppError> {
                 service_principals: !args.no_service_principals,
             },
             exclusions: args.exclude,
+            pim_groups: args.pim_groups,
         },
         reviewers: ReviewersDto {
             source: match args.reviewers {

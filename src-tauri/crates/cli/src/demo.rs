@@ -83,6 +83,7 @@ pub async fn run(
                 service_principals: true,
             },
             exclusions: Vec::new(),
+            pim_groups: Vec::new(),
         },
         reviewers: ReviewersDto {
             source: "manager".into(),

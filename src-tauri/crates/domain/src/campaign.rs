@@ -74,6 +74,21 @@ pub struct Scope {
     pub principal_types: PrincipalTypes,
     /// Principal object ids (or UPNs) never put in front of reviewers, e.g. break-glass accounts.
     pub exclusions: Vec<String>,
+    /// Groups (object ids) whose PIM for Groups assignments the pull reads besides the
+    /// role-assignable ones and those found by earlier pulls: Graph cannot list the groups PIM
+    /// governs, and its documentation asks callers to query onboarded groups only, so a group
+    /// that is neither role-assignable nor seen before is read only when a definition names it.
+    pub pim_groups: Vec<String>,
+}
+
+/// Whether `id` has the shape of an Entra object id: a GUID, 8-4-4-4-12 hex digits.
+fn is_object_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(part, len)| part.len() == len && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A person who can review, as the tenant knows them.
@@ -224,6 +239,16 @@ impl CampaignDefinition {
             && roles.is_empty()
         {
             error("scope.roles", "choose at least one role, or all roles".into());
+        }
+        if !self.scope.pim_groups.is_empty() && !self.scope.surfaces.contains(&Surface::PimGroup) {
+            error(
+                "scope.pimGroups",
+                "groups to read are named for PIM for Groups: add that surface, or name none"
+                    .into(),
+            );
+        }
+        if let Some(bad) = self.scope.pim_groups.iter().find(|id| !is_object_id(id)) {
+            error("scope.pimGroups", format!("{bad:?} is not a group's object id (a GUID)"));
         }
         let types = self.scope.principal_types;
         if !(types.users || types.guests || types.groups || types.service_principals) {

@@ -160,7 +160,9 @@ impl PullGap {
         };
         let detail =
             if self.detail.is_empty() { String::new() } else { format!(" — {}", self.detail) };
-        format!("{}:{what} not read, {}{detail}", self.area.label(), self.reason.phrase())
+        // Nothing in an ungovernable group could be under review: it is not a hole in the read.
+        let verdict = if self.reason.leaves_hole() { "not read, " } else { "" };
+        format!("{}:{what} {verdict}{}{detail}", self.area.label(), self.reason.phrase())
     }
 }
 

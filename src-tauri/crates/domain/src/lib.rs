@@ -6,6 +6,7 @@
 pub mod assignment;
 pub mod authority;
 pub mod campaign;
+pub mod changes;
 pub mod exceptions;
 pub mod findings;
 pub mod gap;

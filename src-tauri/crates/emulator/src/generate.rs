@@ -259,6 +259,7 @@ pub(crate) fn generate(opts: &GenerateOptions) -> Tenant {
     gen_directory_instances(&mut g);
     gen_group_pim(&mut g);
     gen_arm(&mut g, &tenant_id);
+    gen_ungovernable_groups(&mut g);
     g.t
 }
 
@@ -635,16 +636,40 @@ fn push_group_instance(g: &mut Gen, group: &str, role: &str, eligible: bool) {
     }
 }
 
+/// PIM for Groups on role-assignable groups. Graph cannot list the groups PIM governs and asks
+/// callers to query onboarded groups only, so a client finds the groups it has never seen by their
+/// being role-assignable: the generator puts PIM there. When the tenant has fewer role-assignable
+/// groups than it governs, plain groups (never one with a group among its members, which a
+/// role-assignable group cannot have) are made role-assignable — groups created for PIM, holding
+/// no directory role. Their flag is set after the directory roles were handed out, so those stay
+/// as a seed always made them.
 fn gen_group_pim(g: &mut Gen) {
+    let nesting: HashSet<String> = g
+        .t
+        .group_members
+        .iter()
+        .filter(|(_, members)| members.iter().any(|m| g.t.groups.iter().any(|gr| gr["id"] == **m)))
+        .map(|(group, _)| group.clone())
+        .collect();
     let groups: Vec<String> =
-        g.t.groups.iter().filter_map(|gr| gr["id"].as_str().map(str::to_string)).collect();
+        g.t.groups
+            .iter()
+            .filter_map(|gr| gr["id"].as_str().map(str::to_string))
+            .filter(|id| !nesting.contains(id))
+            .collect();
     let users: Vec<String> =
         g.t.users.iter().skip(2).filter_map(|u| u["id"].as_str().map(str::to_string)).collect();
     if users.is_empty() {
         return;
     }
     let governed = groups.len().min(12 + g.opts.users / 200);
-    for group in groups.iter().take(governed) {
+    let governed: Vec<String> = groups.into_iter().take(governed).collect();
+    for group in g.t.groups.iter_mut() {
+        if group["id"].as_str().is_some_and(|id| governed.iter().any(|x| x == id)) {
+            group["isAssignableToRole"] = json!(true);
+        }
+    }
+    for group in governed.iter() {
         for _ in 0..g.rng.range(1, 4) {
             let p = g.rng.pick(&users).clone();
             let access = if g.rng.chance(0.8) { "member" } else { "owner" };
@@ -678,6 +703,51 @@ fn gen_group_pim(g: &mut Gen) {
                 list.push(p);
             }
         }
+    }
+}
+
+/// Two groups PIM for Groups cannot govern: one with dynamic membership, one synchronized from
+/// on-premises. Made last, so everything else a seed makes is as it was before they existed.
+fn gen_ungovernable_groups(g: &mut Gen) {
+    let users: Vec<String> =
+        g.t.users.iter().skip(2).filter_map(|u| u["id"].as_str().map(str::to_string)).collect();
+    if users.is_empty() {
+        return;
+    }
+    let synced = ts(g.now - Duration::hours(g.rng.range(1, 20)));
+    let groups = [
+        json!({
+            "id": g.rng.guid(), "displayName": "All Staff (dynamic)",
+            "description": "Every enabled member account (generated)",
+            "isAssignableToRole": false, "securityEnabled": true, "mailEnabled": false,
+            "mailNickname": "all-staff-dynamic", "groupTypes": ["DynamicMembership"],
+            "membershipRule": "(user.accountEnabled -eq true) and (user.userType -eq \"Member\")",
+            "membershipRuleProcessingState": "On", "onPremisesSyncEnabled": null,
+            "createdDateTime": ts(g.now - g.days(30, 1500)), "visibility": "Public",
+        }),
+        json!({
+            "id": g.rng.guid(), "displayName": "HQ File Share Users (synced)",
+            "description": "Synchronized from the on-premises directory (generated)",
+            "isAssignableToRole": false, "securityEnabled": true, "mailEnabled": false,
+            "mailNickname": "hq-file-share-users", "groupTypes": [], "membershipRule": null,
+            "onPremisesSyncEnabled": true, "onPremisesLastSyncDateTime": synced,
+            "onPremisesSecurityIdentifier": format!("S-1-5-21-{}-{}-{}-{}",
+                g.rng.range(100_000_000, 999_999_999), g.rng.range(100_000_000, 999_999_999),
+                g.rng.range(100_000_000, 999_999_999), g.rng.range(1_000, 99_999)),
+            "createdDateTime": ts(g.now - g.days(30, 1500)), "visibility": "Public",
+        }),
+    ];
+    for group in groups {
+        let id = group["id"].as_str().unwrap_or_default().to_string();
+        let mut members: Vec<String> = Vec::new();
+        for _ in 0..g.rng.range(5, 15) {
+            let u = g.rng.pick(&users).clone();
+            if !members.contains(&u) {
+                members.push(u);
+            }
+        }
+        g.t.group_members.insert(id, members);
+        g.t.groups.push(group);
     }
 }
 

@@ -10,7 +10,9 @@ use printpdf::PdfDocument;
 use crate::EvidenceError;
 use crate::canvas::{INK, MUTED};
 use crate::fonts::{Fonts, Style, clean};
-use crate::layout::{ACCENT, Bar, CONTENT_W, Col, LEFT, PAGE_H, WARN, Writer, percent};
+use crate::layout::{
+    ACCENT, Bar, CONTENT_W, Col, LEFT, PAGE_H, WARN, Writer, fit_lines, percent, shrink_or_wrap,
+};
 use crate::model::{Binder, Item};
 use crate::pdf::pdf_date;
 use crate::tables::evidence_hash;
@@ -57,8 +59,10 @@ pub(crate) fn binder_pdf_sealed(
     cover(&mut w, binder, hash, fingerprint.as_deref());
     findings(&mut w, binder);
     summary(&mut w, binder);
+    crate::context::since_previous(&mut w, binder);
     scope_and_method(&mut w, binder);
     population(&mut w, binder);
+    crate::context::role_catalogue(&mut w, binder);
     decisions(&mut w, binder);
     non_responses(&mut w, binder);
     independence(&mut w, binder);
@@ -110,13 +114,21 @@ fn cover(w: &mut Writer, b: &Binder, hash: &str, fingerprint: Option<&str>) {
         "ACCESS REVIEW EVIDENCE BINDER",
         ACCENT,
     );
+    // The campaign's name whole: on two lines at most at full size, else smaller and wrapped.
     let name = clean(&c.name);
-    let name = fonts.fit(Style::Bold, &name, 24.0, CONTENT_W);
-    page.text(fonts, Style::Bold, 24.0, LEFT, PAGE_H - 110.0, &name, INK);
+    let (size, lines) = fit_lines(fonts, Style::Bold, &name, 24.0, CONTENT_W, 2);
+    let mut y = PAGE_H - 110.0;
+    for line in &lines {
+        page.text(fonts, Style::Bold, size, LEFT, y, line, INK);
+        y -= size * 1.15;
+    }
     let sub = format!("Microsoft Entra Privileged Identity Management · {}", clean(&c.tenant_name));
-    let sub = fonts.fit(Style::Regular, &sub, 12.0, CONTENT_W);
-    page.text(fonts, Style::Regular, 12.0, LEFT, PAGE_H - 130.0, &sub, MUTED);
-    w.y = PAGE_H - 150.0;
+    y += size * 1.15 - 20.0;
+    for line in fonts.wrap(Style::Regular, &sub, 12.0, CONTENT_W) {
+        page.text(fonts, Style::Regular, 12.0, LEFT, y, &line, MUTED);
+        y -= 14.0;
+    }
+    w.y = y - 6.0;
 
     w.field_lines("Campaign", &format!("{} (id {})", c.name, c.id), Style::Regular, 2);
     w.field_lines("Campaign definition", &c.definition_name, Style::Regular, 2);
@@ -563,7 +575,7 @@ fn decisions(w: &mut Writer, b: &Binder) {
         "Every review item with the decision that stands. Identity says how the decider was \
          identified: \"signed in\" when Entra authenticated them (tenant, object id and time in \
          decisions.csv), \"asserted\" when nobody did (a CSV import by an admin, the demo \
-         tenant's act-as). Cut cells end in \"…\"; the full text of every field is in \
+         tenant's act-as). Long cells wrap or are set smaller, never cut; every field is also in \
          decisions.csv, and every earlier decision in decision-history.csv.",
     );
     let cols = vec![
@@ -951,9 +963,12 @@ fn sign_off(w: &mut Writer, b: &Binder, hash: &str, fingerprint: Option<&str>) {
         for (i, (role, name)) in pair.iter().enumerate() {
             let x = LEFT + i as f32 * (col_w + 40.0);
             let role = clean(role);
-            let role = fonts.fit(Style::Bold, &role, 10.0, col_w);
+            let (size, role) = shrink_or_wrap(fonts, Style::Bold, &role, 10.0, 5.0, col_w);
             let page = w.page();
-            page.text(fonts, Style::Bold, 10.0, x, top - 10.0, &role, INK);
+            for (k, line) in role.iter().enumerate() {
+                let y = top - 10.0 - k as f32 * size * 1.2;
+                page.text(fonts, Style::Bold, size, x, y, line, INK);
+            }
             let rows = [("Name", *name), ("Title", ""), ("Date", ""), ("Signature", "")];
             for (j, (label, value)) in rows.iter().enumerate() {
                 // The signature line gets more room above it than the others.
@@ -962,8 +977,12 @@ fn sign_off(w: &mut Writer, b: &Binder, hash: &str, fingerprint: Option<&str>) {
                 page.line((x + 70.0, y - 2.0), (x + col_w, y - 2.0), 0.6, INK);
                 if !value.is_empty() {
                     let value = clean(value);
-                    let value = fonts.fit(Style::Regular, &value, 10.0, col_w - 76.0);
-                    page.text(fonts, Style::Regular, 10.0, x + 74.0, y + 1.0, &value, INK);
+                    let (size, value) =
+                        shrink_or_wrap(fonts, Style::Regular, &value, 10.0, 5.0, col_w - 76.0);
+                    for (k, line) in value.iter().enumerate() {
+                        let y = y + 1.0 + (value.len() - 1 - k) as f32 * size * 1.2;
+                        page.text(fonts, Style::Regular, size, x + 74.0, y, line, INK);
+                    }
                 }
             }
         }

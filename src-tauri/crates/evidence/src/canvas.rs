@@ -15,14 +15,13 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use printpdf::{
-    Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, PdfWarnMsg, Pt, TextItem,
+    Codepoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, PdfWarnMsg, Pt,
+    TextItem,
 };
 
 use crate::EvidenceError;
-use crate::fonts::{FaceIx, Fonts, Style};
+use crate::fonts::{FaceIx, Fonts, Glyph, Run, Style};
 use crate::pdf::fix_document_id;
-use std::borrow::Cow;
-use unicode_bidi::{BidiClass, BidiInfo, Level, bidi_class};
 
 /// An sRGB colour as 0–255 components.
 pub(crate) type Rgb8 = [u8; 3];
@@ -32,6 +31,8 @@ pub(crate) const MUTED: Rgb8 = [0x5f, 0x66, 0x6d];
 
 /// Ends one text piece's list of runs in `Canvas::text`.
 const END_OF_PIECE: u8 = 0xff;
+/// Marks a shaped run in `Canvas::text` (or'd with the face).
+const SHAPED: u8 = 0x40;
 
 pub(crate) struct Canvas {
     pub(crate) width: f32,
@@ -55,8 +56,8 @@ impl Canvas {
         self.text.shrink_to_fit();
     }
 
-    /// Draws `s` with its baseline starting at (`x`, `y`), splitting it into runs by the face
-    /// that has each glyph. The caller has cleaned and fitted `s`.
+    /// Draws `s` with its baseline starting at (`x`, `y`), as `Fonts::runs` lays it out: a
+    /// run per face, complex scripts shaped. The caller has cleaned and wrapped `s`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn text(
         &mut self,
@@ -75,30 +76,38 @@ impl Canvas {
             self.text.extend_from_slice(&v.to_le_bytes());
         }
         self.text.extend_from_slice(&ink);
-        let s = drawn(fonts, style, s);
-        let s = s.as_ref();
+        let runs = fonts.runs(style, s);
         let mut used = fonts.used();
-        let mut run: Option<(FaceIx, usize)> = None;
-        for (at, c) in s.char_indices() {
-            let face = fonts.pick(style, c).0;
-            used.mark(face, c);
+        for run in &runs {
             match run {
-                Some((f, _)) if f == face => {}
-                Some((f, start)) => {
-                    self.run(f, &s[start..at]);
-                    run = Some((face, at));
+                Run::Chars { face, text } => {
+                    for c in text.chars() {
+                        used.mark(*face, c);
+                    }
+                    self.run(*face, text);
                 }
-                None => run = Some((face, at)),
+                Run::Shaped { face, text, glyphs, rtl } => {
+                    for (i, g) in glyphs.iter().enumerate() {
+                        let cluster = cluster_text(text, glyphs, i);
+                        used.mark_glyph(*face, g.id, cluster);
+                    }
+                    // Text extraction puts a right-to-left line back into reading order
+                    // itself, from the order the characters stand on the page: a
+                    // right-to-left run's text is given in that (visual) order.
+                    if *rtl {
+                        let visual: String = text.chars().rev().collect();
+                        self.shaped(*face, &visual, glyphs);
+                    } else {
+                        self.shaped(*face, text, glyphs);
+                    }
+                }
             }
-        }
-        if let Some((f, start)) = run {
-            self.run(f, &s[start..]);
         }
         self.text.push(END_OF_PIECE);
     }
 
     fn run(&mut self, face: FaceIx, s: &str) {
-        // Cells are cut to a column long before this; a longer run is split, not dropped.
+        // Cells are wrapped to a column long before this; a longer run is split, not dropped.
         let mut rest = s;
         while !rest.is_empty() {
             let mut cut = rest.len().min(u16::MAX as usize);
@@ -109,6 +118,25 @@ impl Canvas {
             self.text.extend_from_slice(&(cut as u16).to_le_bytes());
             self.text.extend_from_slice(&rest.as_bytes()[..cut]);
             rest = &rest[cut..];
+        }
+    }
+
+    /// A shaped run: `SHAPED | face`, the text's length and UTF-8, the glyph count, then each
+    /// glyph's id and advance, x and y offsets (em, f32).
+    fn shaped(&mut self, face: FaceIx, text: &str, glyphs: &[Glyph]) {
+        // A shaped run is one word or name; longer ones are not split mid-cluster, so cap
+        // what the u16 lengths can say (never reached by a wrapped cell).
+        let text = &text[..floor_boundary(text, u16::MAX as usize)];
+        let glyphs = &glyphs[..glyphs.len().min(u16::MAX as usize)];
+        self.text.push(SHAPED | face as u8);
+        self.text.extend_from_slice(&(text.len() as u16).to_le_bytes());
+        self.text.extend_from_slice(text.as_bytes());
+        self.text.extend_from_slice(&(glyphs.len() as u16).to_le_bytes());
+        for g in glyphs {
+            self.text.extend_from_slice(&g.id.to_le_bytes());
+            for v in [g.advance, g.dx, g.dy] {
+                self.text.extend_from_slice(&v.to_le_bytes());
+            }
         }
     }
 
@@ -208,18 +236,23 @@ impl Canvas {
                 }
             }
             while bytes[at] != END_OF_PIECE {
-                let face = bytes[at] as FaceIx;
+                let shaped = bytes[at] & SHAPED != 0;
+                let face = (bytes[at] & !SHAPED) as FaceIx;
                 let len = u16::from_le_bytes([bytes[at + 1], bytes[at + 2]]) as usize;
                 let run = std::str::from_utf8(&bytes[at + 3..at + 3 + len]).unwrap_or("");
                 at += 3 + len;
-                if t.font != Some((face, size)) {
-                    t.close(out);
-                    out.push(b'/');
-                    out.extend_from_slice(enc.names.get(face).map_or(&b""[..], Vec::as_slice));
-                    out.push(b' ');
-                    num(out, size);
-                    out.extend_from_slice(b" Tf\n");
-                    t.font = Some((face, size));
+                t.font(out, enc, face, size);
+                if shaped {
+                    let count = u16::from_le_bytes([bytes[at], bytes[at + 1]]) as usize;
+                    at += 2;
+                    let glyphs = (0..count).map(|i| {
+                        let g = at + i * 14;
+                        let id = u16::from_le_bytes([bytes[g], bytes[g + 1]]);
+                        (id, f32_at(g + 2), f32_at(g + 6), f32_at(g + 10))
+                    });
+                    t.shaped(out, enc, face, size, run, glyphs);
+                    at += count * 14;
+                    continue;
                 }
                 t.open(out);
                 out.push(b'(');
@@ -228,12 +261,7 @@ impl Canvas {
                     let (code, width) = enc.code(face, c);
                     advance += width;
                     for b in code.to_be_bytes() {
-                        match b {
-                            b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
-                            b'\r' => out.extend_from_slice(b"\\r"),
-                            b'\n' => out.extend_from_slice(b"\\n"),
-                            _ => out.push(b),
-                        }
+                        escaped(out, b);
                     }
                 }
                 out.push(b')');
@@ -260,6 +288,76 @@ struct TextState {
 }
 
 impl TextState {
+    fn font(&mut self, out: &mut Vec<u8>, enc: &Encoding, face: FaceIx, size: f32) {
+        if self.font != Some((face, size)) {
+            self.close(out);
+            out.push(b'/');
+            out.extend_from_slice(enc.names.get(face).map_or(&b""[..], Vec::as_slice));
+            out.push(b' ');
+            num(out, size);
+            out.extend_from_slice(b" Tf\n");
+            self.font = Some((face, size));
+        }
+    }
+
+    /// A shaped run: its glyphs each where the shaper put it (a `TJ` number moves the pen to
+    /// each glyph's x, a text rise lifts a mark), inside a marked-content span whose
+    /// `ActualText` is the text as typed, so a reader extracts the words, not the glyphs.
+    fn shaped(
+        &mut self,
+        out: &mut Vec<u8>,
+        enc: &Encoding,
+        face: FaceIx,
+        size: f32,
+        text: &str,
+        glyphs: impl Iterator<Item = (u16, f32, f32, f32)>,
+    ) {
+        self.close(out);
+        out.extend_from_slice(b"/Span<</ActualText<FEFF");
+        for unit in text.encode_utf16() {
+            let _ = write!(out, "{unit:04X}");
+        }
+        out.extend_from_slice(b">>>BDC\n");
+        // Where the shaper's pen is, in points; the viewer's is `self.pen`.
+        let mut logical = self.pen;
+        let mut rise = 0.0f32;
+        for (id, advance, dx, dy) in glyphs {
+            let (code, width) = enc.glyph(face, id);
+            let want_rise = (dy * size * 100.0).round() / 100.0;
+            if want_rise != rise {
+                self.close(out);
+                num(out, want_rise);
+                out.extend_from_slice(b" Ts\n");
+                rise = want_rise;
+            }
+            self.open(out);
+            let shift = ((self.pen - (logical + dx * size)) * 1000.0 / size).round();
+            if shift != 0.0 {
+                int(out, shift as i64);
+                self.pen -= shift * size / 1000.0;
+            }
+            out.push(b'(');
+            for b in code.to_be_bytes() {
+                escaped(out, b);
+            }
+            out.push(b')');
+            self.pen += width as f32 * size / 1000.0;
+            logical += advance * size;
+        }
+        // Leave the pen where the shaper's is, for whatever follows on the line.
+        let shift = ((self.pen - logical) * 1000.0 / size).round();
+        if shift != 0.0 {
+            self.open(out);
+            int(out, shift as i64);
+            self.pen -= shift * size / 1000.0;
+        }
+        self.close(out);
+        if rise != 0.0 {
+            out.extend_from_slice(b"0 Ts\n");
+        }
+        out.extend_from_slice(b"EMC\n");
+    }
+
     fn open(&mut self, out: &mut Vec<u8>) {
         if !self.tj {
             out.push(b'[');
@@ -275,26 +373,27 @@ impl TextState {
     }
 }
 
-/// `s` as it is drawn, left to right: right-to-left runs (Arabic, Hebrew) reversed into visual
-/// order by the Unicode bidirectional algorithm in a left-to-right line, so they read right and
-/// extract in typing order; characters no face has become U+FFFD. Most cells need neither and
-/// are borrowed as they are.
-fn drawn<'a>(fonts: &Fonts, style: Style, s: &'a str) -> Cow<'a, str> {
-    let rtl = s.chars().any(|c| matches!(bidi_class(c), BidiClass::R | BidiClass::AL));
-    let missing = s.chars().any(|c| fonts.drawable(style, c) != c);
-    if !rtl && !missing {
-        return Cow::Borrowed(s);
+/// The text of the cluster glyph `i` of a shaped run belongs to.
+fn cluster_text<'a>(text: &'a str, glyphs: &[Glyph], i: usize) -> &'a str {
+    let start = glyphs[i].cluster as usize;
+    // Clusters ascend left to right, or descend for right to left: the cluster ends at the
+    // next larger cluster start of any glyph.
+    let end = glyphs
+        .iter()
+        .map(|g| g.cluster as usize)
+        .filter(|&c| c > start)
+        .min()
+        .unwrap_or(text.len());
+    text.get(start..end).unwrap_or(text)
+}
+
+/// The largest char boundary of `s` at or below `at`.
+fn floor_boundary(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
     }
-    let mut visual = String::with_capacity(s.len());
-    if rtl {
-        let info = BidiInfo::new(s, Some(Level::ltr()));
-        for para in &info.paragraphs {
-            visual.push_str(&info.reorder_line(para, para.range.clone()));
-        }
-    } else {
-        visual.push_str(s);
-    }
-    Cow::Owned(visual.chars().map(|c| fonts.drawable(style, c)).collect())
+    at
 }
 
 /// Writes `v` with at most two decimals, the precision every coordinate here needs.
@@ -311,6 +410,16 @@ fn num(out: &mut Vec<u8>, v: f32) {
         if frac % 10 != 0 {
             out.push(b'0' + (frac % 10) as u8);
         }
+    }
+}
+
+/// One byte of a literal string, escaped where the syntax needs it.
+fn escaped(out: &mut Vec<u8>, b: u8) {
+    match b {
+        b'(' | b')' | b'\\' => out.extend_from_slice(&[b'\\', b]),
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        _ => out.push(b),
     }
 }
 
@@ -341,6 +450,8 @@ fn color(out: &mut Vec<u8>, c: Rgb8) {
 /// the pages use.
 struct Encoding {
     faces: Vec<HashMap<char, (u16, i64)>>,
+    /// The same for the glyphs the shaper chose, by the font's own glyph id.
+    glyphs: Vec<HashMap<u16, (u16, i64)>>,
     /// Each face's resource name.
     names: Vec<Vec<u8>>,
 }
@@ -350,30 +461,50 @@ impl Encoding {
         self.faces.get(face).and_then(|m| m.get(&c)).copied().unwrap_or((0, 0))
     }
 
+    fn glyph(&self, face: FaceIx, id: u16) -> (u16, i64) {
+        self.glyphs.get(face).and_then(|m| m.get(&id)).copied().unwrap_or((0, 0))
+    }
+
     /// printpdf numbers glyphs afresh when it subsets a font, and the numbering is internal to
     /// it. So the document's first page is handed to printpdf with one string per face holding
     /// every character that face draws anywhere; printpdf subsets the fonts for exactly those
     /// glyphs and encodes the strings, and the codes read back from that page's content are
     /// the ones the real pages use. (That page's content is then replaced by the real one.)
-    fn calibration(fonts: &Fonts) -> (Vec<Op>, Vec<Vec<char>>) {
-        let used = fonts.used().chars();
+    /// Shaped glyphs follow each face's characters, as glyph ids with the text each stands for.
+    fn calibration(fonts: &Fonts) -> (Vec<Op>, Calibrated) {
+        let used = fonts.used();
+        let chars = used.chars();
+        let glyphs: Vec<Vec<u16>> =
+            used.glyphs.iter().map(|m| m.keys().copied().collect()).collect();
         let mut ops = vec![Op::StartTextSection];
-        for (face, chars) in used.iter().enumerate() {
-            if chars.is_empty() {
+        for (face, chars) in chars.iter().enumerate() {
+            let shaped = &used.glyphs[face];
+            if chars.is_empty() && shaped.is_empty() {
                 continue;
             }
             let font = PdfFontHandle::External(fonts.face(face).id.clone());
             ops.push(Op::SetFont { font, size: Pt(1.0) });
-            ops.push(Op::ShowText { items: vec![TextItem::Text(chars.iter().collect())] });
+            if !chars.is_empty() {
+                ops.push(Op::ShowText { items: vec![TextItem::Text(chars.iter().collect())] });
+            }
+            if !shaped.is_empty() {
+                let ids = shaped
+                    .iter()
+                    .map(|(&id, text)| Codepoint::with_cid(id, 0.0, text.clone()))
+                    .collect();
+                ops.push(Op::ShowText { items: vec![TextItem::GlyphIds(ids)] });
+            }
         }
         ops.push(Op::EndTextSection);
-        (ops, used)
+        (ops, Calibrated { chars, glyphs })
     }
 
-    /// Reads the codes back from the calibration page's content (`/Id 1 Tf <hex> Tj` per face).
-    fn read(fonts: &Fonts, used: &[Vec<char>], content: &[u8]) -> Result<Encoding, EvidenceError> {
+    /// Reads the codes back from the calibration page's content (`/Id 1 Tf <hex> Tj` per face,
+    /// then `[<hex> …]TJ` for its shaped glyphs): each face's codes in the order drawn.
+    fn read(fonts: &Fonts, used: &Calibrated, content: &[u8]) -> Result<Encoding, EvidenceError> {
         let wrong = |what: &str| EvidenceError::Write(format!("font encoding: {what}"));
-        let mut faces: Vec<HashMap<char, (u16, i64)>> = vec![HashMap::new(); used.len()];
+        let n = used.chars.len();
+        let mut codes: Vec<Vec<u16>> = vec![Vec::new(); n];
         let mut face: Option<FaceIx> = None;
         let mut at = 0;
         while at < content.len() {
@@ -384,7 +515,7 @@ impl Encoding {
                         .position(|b| b.is_ascii_whitespace())
                         .map_or(content.len(), |n| at + n);
                     let name = &content[at + 1..end];
-                    face = (0..used.len()).find(|&f| fonts.face(f).id.0.as_bytes() == name);
+                    face = (0..n).find(|&f| fonts.face(f).id.0.as_bytes() == name);
                     at = end;
                 }
                 b'<' => {
@@ -398,24 +529,38 @@ impl Encoding {
                         .copied()
                         .filter(u8::is_ascii_hexdigit)
                         .collect();
-                    let codes = hex::decode(&hex).map_err(|e| wrong(&e.to_string()))?;
+                    let bytes = hex::decode(&hex).map_err(|e| wrong(&e.to_string()))?;
                     let f = face.ok_or_else(|| wrong("text before a font"))?;
-                    let chars = &used[f];
-                    if codes.len() != chars.len() * 2 {
-                        return Err(wrong("a code per character"));
-                    }
-                    for (c, code) in chars.iter().zip(codes.chunks(2)) {
-                        let code = u16::from_be_bytes([code[0], code[1]]);
-                        faces[f].insert(*c, (code, fonts.face(f).pdf_width(*c)));
-                    }
+                    codes[f].extend(bytes.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])));
                     at = end + 1;
                 }
                 _ => at += 1,
             }
         }
-        let names = (0..used.len()).map(|f| fonts.face(f).id.0.clone().into_bytes()).collect();
-        Ok(Encoding { faces, names })
+        let mut faces: Vec<HashMap<char, (u16, i64)>> = vec![HashMap::new(); n];
+        let mut glyphs: Vec<HashMap<u16, (u16, i64)>> = vec![HashMap::new(); n];
+        for f in 0..n {
+            let (chars, ids) = (&used.chars[f], &used.glyphs[f]);
+            if codes[f].len() != chars.len() + ids.len() {
+                return Err(wrong("a code per character and glyph"));
+            }
+            let face = fonts.face(f);
+            for (c, code) in chars.iter().zip(&codes[f]) {
+                faces[f].insert(*c, (*code, face.pdf_width(*c)));
+            }
+            for (id, code) in ids.iter().zip(&codes[f][chars.len()..]) {
+                glyphs[f].insert(*id, (*code, face.pdf_glyph_width(*id)));
+            }
+        }
+        let names = (0..n).map(|f| fonts.face(f).id.0.clone().into_bytes()).collect();
+        Ok(Encoding { faces, glyphs, names })
     }
+}
+
+/// What the calibration page draws, per face: its characters, then its shaped glyph ids.
+struct Calibrated {
+    chars: Vec<Vec<char>>,
+    glyphs: Vec<Vec<u16>>,
 }
 
 /// Builds the file: printpdf embeds the fonts and writes the structure, with the pages'
@@ -473,7 +618,9 @@ pub(crate) fn save_with(
         .collect();
     let mut warnings: Vec<PdfWarnMsg> = Vec::new();
     let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
+    let info = doc.metadata.info.clone();
     let mut lopdf = doc.with_pages(blank).to_lopdf_document(&options, &mut warnings);
+    crate::pdfa::conform(&mut lopdf, &info)?;
 
     let content_ids: Vec<lopdf::ObjectId> = lopdf
         .get_pages()
@@ -497,7 +644,7 @@ pub(crate) fn save_with(
                 .map_err(|e| EvidenceError::Write(format!("calibration page: {e}")))?;
             Encoding::read(fonts, &used, &stream.content)?
         }
-        None => Encoding { faces: Vec::new(), names: Vec::new() },
+        None => Encoding { faces: Vec::new(), glyphs: Vec::new(), names: Vec::new() },
     };
 
     let page_ids: Vec<lopdf::ObjectId> = lopdf.get_pages().values().copied().collect();
@@ -524,7 +671,7 @@ pub(crate) fn save_with(
     if let Some(sealed) = seal(&pages_sha256(streams.iter().map(Vec::as_slice))) {
         embedded.push(sealed);
     }
-    embed(&mut lopdf, embedded)?;
+    embed(&mut lopdf, embedded, &crate::pdfa::pdf_date(&info.creation_date))?;
     for (id, content) in content_ids.into_iter().zip(streams) {
         let mut dict = lopdf::Dictionary::new();
         dict.set("Filter", "FlateDecode");
@@ -541,7 +688,11 @@ pub(crate) fn save_with(
 
 /// Embeds the files: each an `EmbeddedFile` stream with a file specification naming its
 /// relationship, listed in the catalog's `EmbeddedFiles` name tree (sorted by name) and `AF`.
-fn embed(doc: &mut lopdf::Document, mut files: Vec<Embedded>) -> Result<(), EvidenceError> {
+fn embed(
+    doc: &mut lopdf::Document,
+    mut files: Vec<Embedded>,
+    date: &str,
+) -> Result<(), EvidenceError> {
     use lopdf::{Object, StringFormat};
     if files.is_empty() {
         return Ok(());
@@ -556,7 +707,10 @@ fn embed(doc: &mut lopdf::Document, mut files: Vec<Embedded>) -> Result<(), Evid
             ("Filter", lopdf::Object::from("FlateDecode")),
             (
                 "Params",
-                lopdf::Object::from(dict(vec![("Size", lopdf::Object::from(f.size as i64))])),
+                lopdf::Object::from(dict(vec![
+                    ("Size", lopdf::Object::from(f.size as i64)),
+                    ("ModDate", Object::String(date.as_bytes().to_vec(), StringFormat::Literal)),
+                ])),
             ),
         ]);
         file_dict.set("Length", f.deflated.len() as i64);

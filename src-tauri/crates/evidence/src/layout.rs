@@ -29,6 +29,10 @@ pub(crate) const TABLE_SIZE: f32 = 8.0;
 const ROW_H: f32 = 11.5;
 const LINE_H: f32 = 9.6;
 const PAD: f32 = 3.0;
+/// The smallest size a cell is set in to keep to its column's lines.
+const MIN_CELL_SIZE: f32 = 6.0;
+/// The smallest size a running header is set in before it wraps.
+const MIN_HEADER_SIZE: f32 = 5.5;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Align {
@@ -43,7 +47,9 @@ pub(crate) struct Col {
     pub(crate) width: f32,
     pub(crate) align: Align,
     pub(crate) style: Style,
-    /// How many lines a cell may wrap to; 1 cuts it with an ellipsis.
+    /// How many lines a cell is expected to take: a cell that needs more at the table's size
+    /// is set smaller (down to `MIN_CELL_SIZE`) if that fits it in as many; otherwise it wraps
+    /// on at the table's size. Nothing is ever cut.
     pub(crate) lines: usize,
 }
 
@@ -177,7 +183,7 @@ impl<'a> Writer<'a> {
     /// Wrapped text across the content width.
     pub(crate) fn paragraph(&mut self, text: &str, size: f32, ink: Rgb8) {
         let text = clean_multiline(text);
-        let lines = self.fonts.wrap(Style::Regular, &text, size, CONTENT_W, usize::MAX);
+        let lines = self.fonts.wrap(Style::Regular, &text, size, CONTENT_W);
         for line in lines {
             self.ensure(size * 1.4);
             let (fonts, y) = (self.fonts, self.y);
@@ -191,22 +197,31 @@ impl<'a> Writer<'a> {
         self.field_lines(label, value, style, 40);
     }
 
-    /// `field` with at most `max_lines` lines of value, the last cut with an ellipsis.
-    pub(crate) fn field_lines(&mut self, label: &str, value: &str, style: Style, max_lines: usize) {
+    /// `field` for a value expected on at most `lines` lines: a longer one is set smaller if
+    /// that keeps it to them, else it wraps on. The whole value is always printed.
+    pub(crate) fn field_lines(&mut self, label: &str, value: &str, style: Style, lines: usize) {
         const LABEL_W: f32 = 170.0;
         const SIZE: f32 = 9.0;
+        let fonts = self.fonts;
         let value = clean_multiline(value);
         let value = if value.trim().is_empty() { "—".into() } else { value };
-        let lines = self.fonts.wrap(style, &value, SIZE, CONTENT_W - LABEL_W, max_lines);
+        let (size, lines) = fit_lines(fonts, style, &value, SIZE, CONTENT_W - LABEL_W, lines);
+        let label = fonts.wrap(Style::Bold, &clean(label), SIZE, LABEL_W - 8.0);
         self.ensure(SIZE * 1.45);
-        let (fonts, y) = (self.fonts, self.y);
-        let label = self.fonts.fit(Style::Bold, label, SIZE, LABEL_W - 8.0).into_owned();
-        self.page().text(fonts, Style::Bold, SIZE, LEFT, y - SIZE, &clean(&label), MUTED);
+        let (top, start_page) = (self.y, self.pages.len());
+        for (i, line) in label.iter().enumerate() {
+            let y = top - SIZE - i as f32 * SIZE * 1.3;
+            self.page().text(fonts, Style::Bold, SIZE, LEFT, y, line, MUTED);
+        }
+        let label_bottom = top - label.len() as f32 * SIZE * 1.3 - SIZE * 0.15;
         for line in lines {
-            self.ensure(SIZE * 1.45);
-            let (fonts, y) = (self.fonts, self.y);
-            self.page().text(fonts, style, SIZE, LEFT + LABEL_W, y - SIZE, &line, INK);
-            self.y -= SIZE * 1.45;
+            self.ensure(size * 1.45);
+            let y = self.y;
+            self.page().text(fonts, style, size, LEFT + LABEL_W, y - size, &line, INK);
+            self.y -= size * 1.45;
+        }
+        if self.pages.len() == start_page {
+            self.y = self.y.min(label_bottom);
         }
     }
 
@@ -235,19 +250,18 @@ impl<'a> Writer<'a> {
         page.rect(LEFT, y - ROW_H - 2.0, width, ROW_H + 2.0, HEAD_FILL);
         let mut x = LEFT;
         for col in &cols {
-            let title = fonts.fit(Style::Bold, col.title, TABLE_SIZE, col.width - 2.0 * PAD);
+            let inner = col.width - 2.0 * PAD;
+            let size = fonts.shrink(Style::Bold, col.title, TABLE_SIZE, 4.0, inner);
             let base = y - 9.0;
             match col.align {
-                Align::Left => {
-                    page.text(fonts, Style::Bold, TABLE_SIZE, x + PAD, base, &title, INK)
-                }
+                Align::Left => page.text(fonts, Style::Bold, size, x + PAD, base, col.title, INK),
                 Align::Right => page.text_right(
                     fonts,
                     Style::Bold,
-                    TABLE_SIZE,
+                    size,
                     x + col.width - PAD,
                     base,
-                    &title,
+                    col.title,
                     INK,
                 ),
             }
@@ -276,11 +290,16 @@ impl<'a> Writer<'a> {
         table.row = 0;
         let width: f32 = table.cols.iter().map(|c| c.width).sum();
         let (fonts, y) = (self.fonts, self.y);
-        let text = fonts.fit(Style::Bold, text, TABLE_SIZE + 0.5, width - 2.0 * PAD);
+        let size = TABLE_SIZE + 0.5;
+        let lines = fonts.wrap(Style::Bold, text, size, width - 2.0 * PAD);
+        let height = ROW_H + 1.0 + (lines.len().max(1) - 1) as f32 * LINE_H;
         let page = self.page();
-        page.rect(LEFT, y - ROW_H - 1.0, width, ROW_H + 1.0, BAND_FILL);
-        page.text(fonts, Style::Bold, TABLE_SIZE + 0.5, LEFT + PAD, y - 9.0, &text, ACCENT);
-        self.y -= ROW_H + 1.0;
+        page.rect(LEFT, y - height, width, height, BAND_FILL);
+        for (i, line) in lines.iter().enumerate() {
+            let base = y - 9.0 - i as f32 * LINE_H;
+            page.text(fonts, Style::Bold, size, LEFT + PAD, base, line, ACCENT);
+        }
+        self.y -= height;
     }
 
     /// One row; each cell is cleaned and cut or wrapped to its column.
@@ -296,25 +315,55 @@ impl<'a> Writer<'a> {
     fn table_row_styled(&mut self, cells: &[&str], style: Option<Style>) {
         let Some(table) = self.table.as_ref() else { return };
         let fonts = self.fonts;
-        // Wrapped cells need their lines before the row's height is known.
-        let wrapped: Vec<Option<Vec<String>>> = table
+        // Every cell's lines first: the row's height follows from them.
+        let mut laid: Vec<Cell> = table
             .cols
             .iter()
             .zip(cells)
-            .map(|(col, cell)| {
-                (col.lines > 1).then(|| {
-                    let cell = clean_multiline(cell);
-                    let style = style.unwrap_or(col.style);
-                    fonts.wrap(style, &cell, TABLE_SIZE, col.width - 2.0 * PAD, col.lines)
-                })
-            })
+            .map(|(col, cell)| Cell::lay(fonts, col, style.unwrap_or(col.style), cell))
             .collect();
-        let lines = wrapped.iter().flatten().map(Vec::len).max().unwrap_or(1).max(1);
-        let height = ROW_H + (lines - 1) as f32 * LINE_H;
-        self.ensure(height);
+        let height = laid.iter().map(Cell::height).fold(ROW_H, f32::max);
+        // A row taller than a page (a justification of thousands of words) goes on over as
+        // many pages as it needs; any other row starts on the page it fits on whole.
+        let page_room = TOP - BOTTOM - 2.0 * (ROW_H + 2.0);
+        if height <= page_room {
+            self.ensure(height);
+        } else {
+            self.ensure(ROW_H * 3.0);
+        }
+        let first_page = self.pages.len() - 1;
+        // The row's stripe follows it onto the next page.
+        let zebra = match self.table.as_mut() {
+            Some(table) => {
+                table.row += 1;
+                table.row % 2 == 0
+            }
+            None => false,
+        };
+        let first_top = self.y;
+        let mut first_height = height;
+        let mut first = true;
+        loop {
+            let room = self.y - BOTTOM;
+            let chunk: Vec<Cell> = laid.iter_mut().map(|c| c.take(room)).collect();
+            let h = chunk.iter().map(Cell::height).fold(ROW_H, f32::max);
+            self.draw_row(&chunk, style, h, zebra);
+            if first {
+                first_height = h;
+                first = false;
+            }
+            if laid.iter().all(|c| c.lines.is_empty()) {
+                break;
+            }
+            self.ensure(f32::MAX);
+        }
+        self.last_row = (first_page, first_top, first_height);
+    }
+
+    /// Draws one row's cells (or the part of them on this page) `height` points tall.
+    fn draw_row(&mut self, cells: &[Cell], style: Option<Style>, height: f32, zebra: bool) {
+        let fonts = self.fonts;
         let Some(table) = self.table.as_mut() else { return };
-        let zebra = table.row % 2 == 1;
-        table.row += 1;
         let cols = std::mem::take(&mut table.cols);
         let y = self.y;
         let width: f32 = cols.iter().map(|c| c.width).sum();
@@ -326,40 +375,22 @@ impl<'a> Writer<'a> {
             page.line((LEFT, y), (LEFT + width, y), 0.6, INK);
         }
         let mut x = LEFT;
-        for ((col, cell), wrapped) in cols.iter().zip(cells).zip(&wrapped) {
+        for (col, cell) in cols.iter().zip(cells) {
             let style = style.unwrap_or(col.style);
-            let inner = col.width - 2.0 * PAD;
-            let base = y - 8.4;
-            match wrapped {
-                Some(lines) => {
-                    for (i, line) in lines.iter().enumerate() {
-                        let yy = base - i as f32 * LINE_H;
-                        page.text(fonts, style, TABLE_SIZE, x + PAD, yy, line, INK);
-                    }
-                }
-                None => {
-                    let cell = clean(cell);
-                    let cell = fonts.fit(style, &cell, TABLE_SIZE, inner);
-                    match col.align {
-                        Align::Left => {
-                            page.text(fonts, style, TABLE_SIZE, x + PAD, base, &cell, INK)
-                        }
-                        Align::Right => page.text_right(
-                            fonts,
-                            style,
-                            TABLE_SIZE,
-                            x + col.width - PAD,
-                            base,
-                            &cell,
-                            INK,
-                        ),
+            let base = y - 1.6 - cell.size * 0.85;
+            for (i, line) in cell.lines.iter().enumerate() {
+                let yy = base - i as f32 * cell.line_h();
+                match col.align {
+                    Align::Left => page.text(fonts, style, cell.size, x + PAD, yy, line, INK),
+                    Align::Right => {
+                        let right = x + col.width - PAD;
+                        page.text_right(fonts, style, cell.size, right, yy, line, INK)
                     }
                 }
             }
             x += col.width;
         }
         self.y -= height;
-        self.last_row = (self.pages.len() - 1, y, height);
         if let Some(table) = self.table.as_mut() {
             table.cols = cols;
         }
@@ -431,8 +462,8 @@ impl<'a> Writer<'a> {
         let scale = scale.max(1);
         for bar in bars {
             let label = clean(&bar.label);
-            let label = fonts.fit(Style::Regular, &label, 8.5, label_w - 6.0);
-            page.text(fonts, Style::Regular, 8.5, x, y - 9.0, &label, INK);
+            let size = fonts.shrink(Style::Regular, &label, 8.5, 4.0, label_w - 6.0);
+            page.text(fonts, Style::Regular, size, x, y - 9.0, &label, INK);
             // A faint track shows the full scale, so a short bar reads as a share, not a glitch.
             page.rect(x + label_w, y - BAR_H - 1.0, bar_w, BAR_H, ZEBRA);
             let share = bar.value as f32 / scale as f32;
@@ -465,8 +496,8 @@ impl<'a> Writer<'a> {
             page.rect(x, y - TILE_H, w, TILE_H, BAND_FILL);
             page.rect(x, y - TILE_H, 3.0, TILE_H, *color);
             page.text(fonts, Style::Bold, 17.0, x + 12.0, y - 22.0, value, *color);
-            let caption = fonts.fit(Style::Regular, caption, 8.5, w - 16.0);
-            page.text(fonts, Style::Regular, 8.5, x + 12.0, y - 37.0, &caption, MUTED);
+            let size = fonts.shrink(Style::Regular, caption, 8.5, 4.0, w - 16.0);
+            page.text(fonts, Style::Regular, size, x + 12.0, y - 37.0, caption, MUTED);
         }
         self.y -= TILE_H + 14.0;
     }
@@ -483,20 +514,116 @@ impl<'a> Writer<'a> {
         for (i, page) in self.pages.iter_mut().enumerate() {
             let section = self.page_sections.get(i).map(String::as_str).unwrap_or("");
             if i > 0 {
-                let right = fonts.fit(Style::Bold, section, 8.0, CONTENT_W * 0.45);
-                let left = fonts.fit(Style::Regular, &left_header, 8.0, CONTENT_W * 0.5);
-                page.text(fonts, Style::Regular, 8.0, LEFT, HEADER_RULE + 6.0, &left, MUTED);
-                page.text_right(fonts, Style::Bold, 8.0, RIGHT, HEADER_RULE + 6.0, &right, MUTED);
+                let section = clean(section);
+                let (left_w, right_w) = (CONTENT_W * 0.5, CONTENT_W * 0.45);
+                for (j, line) in header_lines(fonts, Style::Regular, &left_header, left_w) {
+                    let y = HEADER_RULE + 6.0 + j as f32 * line.0 * 1.2;
+                    page.text(fonts, Style::Regular, line.0, LEFT, y, &line.1, MUTED);
+                }
+                for (j, line) in header_lines(fonts, Style::Bold, &section, right_w) {
+                    let y = HEADER_RULE + 6.0 + j as f32 * line.0 * 1.2;
+                    page.text_right(fonts, Style::Bold, line.0, RIGHT, y, &line.1, MUTED);
+                }
                 page.line((LEFT, HEADER_RULE), (RIGHT, HEADER_RULE), 0.5, RULE);
             }
             page.line((LEFT, FOOTER_RULE), (RIGHT, FOOTER_RULE), 0.5, RULE);
-            let note = fonts.fit(Style::Regular, &footer_note, 7.5, CONTENT_W * 0.75);
-            page.text(fonts, Style::Regular, 7.5, LEFT, FOOTER_RULE - 11.0, &note, MUTED);
+            let size = fonts.shrink(Style::Regular, &footer_note, 7.5, 4.0, CONTENT_W * 0.75);
+            page.text(fonts, Style::Regular, size, LEFT, FOOTER_RULE - 11.0, &footer_note, MUTED);
             let number = format!("Page {} of {}", i + 1, total);
             page.text_right(fonts, Style::Regular, 8.0, RIGHT, FOOTER_RULE - 11.0, &number, INK);
             page.shrink();
         }
         self.pages
+    }
+}
+
+/// A running header's lines in reading order, each with how many lines sit below it (the last
+/// sits on the rule) and its size: one line shrunk to fit, or, when even `MIN_HEADER_SIZE` is
+/// too large, wrapped at that size.
+fn header_lines(fonts: &Fonts, style: Style, text: &str, max: f32) -> Vec<(usize, (f32, String))> {
+    let (size, lines) = shrink_or_wrap(fonts, style, text, 8.0, MIN_HEADER_SIZE, max);
+    let n = lines.len();
+    lines.into_iter().enumerate().map(|(i, l)| (n - 1 - i, (size, l))).collect()
+}
+
+/// `text` on one line at the largest size from `size` down to `min` that fits `max` points;
+/// when even `min` is too large, wrapped at `min`.
+pub(crate) fn shrink_or_wrap(
+    fonts: &Fonts,
+    style: Style,
+    text: &str,
+    size: f32,
+    min: f32,
+    max: f32,
+) -> (f32, Vec<String>) {
+    let size = fonts.shrink(style, text, size, min, max);
+    if fonts.width(style, text, size) <= max {
+        (size, vec![text.to_string()])
+    } else {
+        (size, fonts.wrap(style, text, size, max))
+    }
+}
+
+/// `text` wrapped to `max` points at `size`, or, when that takes more than `lines` lines, at
+/// the largest smaller size (down to `MIN_CELL_SIZE`) that keeps it to `lines`; failing that,
+/// at `size` on as many lines as it needs.
+pub(crate) fn fit_lines(
+    fonts: &Fonts,
+    style: Style,
+    text: &str,
+    size: f32,
+    max: f32,
+    lines: usize,
+) -> (f32, Vec<String>) {
+    let wrapped = fonts.wrap(style, text, size, max);
+    if wrapped.len() <= lines.max(1) {
+        return (size, wrapped);
+    }
+    let mut smaller = size - 0.5;
+    while smaller >= MIN_CELL_SIZE {
+        let at = fonts.wrap(style, text, smaller, max);
+        if at.len() <= lines.max(1) {
+            return (smaller, at);
+        }
+        smaller -= 0.5;
+    }
+    (size, wrapped)
+}
+
+/// One table cell laid out: its lines and the size they are set in.
+struct Cell {
+    size: f32,
+    lines: Vec<String>,
+}
+
+impl Cell {
+    fn lay(fonts: &Fonts, col: &Col, style: Style, text: &str) -> Cell {
+        let inner = col.width - 2.0 * PAD;
+        // Line breaks are kept where a cell wraps anyway (a justification's paragraphs); in a
+        // one-line column (a name, a UPN) they are spaces, as a name has no paragraphs.
+        let text = if col.lines > 1 { clean_multiline(text) } else { clean(text) };
+        // Most cells fit on one line as they are.
+        if !text.contains('\n') && fonts.width(style, &text, TABLE_SIZE) <= inner {
+            return Cell { size: TABLE_SIZE, lines: vec![text.into_owned()] };
+        }
+        let (size, lines) = fit_lines(fonts, style, &text, TABLE_SIZE, inner, col.lines);
+        Cell { size, lines }
+    }
+
+    fn line_h(&self) -> f32 {
+        LINE_H * self.size / TABLE_SIZE
+    }
+
+    fn height(&self) -> f32 {
+        ROW_H + (self.lines.len().max(1) - 1) as f32 * self.line_h()
+    }
+
+    /// The first lines that fit in `room` points, taken out of this cell.
+    fn take(&mut self, room: f32) -> Cell {
+        let fit =
+            (((room - ROW_H) / self.line_h()).floor().max(0.0) as usize + 1).min(self.lines.len());
+        let rest = self.lines.split_off(fit);
+        Cell { size: self.size, lines: std::mem::replace(&mut self.lines, rest) }
     }
 }
 

@@ -10,10 +10,12 @@
 
 mod binder;
 mod canvas;
+mod context;
 mod fonts;
 mod layout;
 pub mod model;
 mod pdf;
+mod pdfa;
 mod read;
 mod register;
 pub mod seal;

@@ -262,6 +262,12 @@ pub struct Binder {
     /// The rubber-stamp measures per reviewer behind the findings.
     #[serde(default)]
     pub reviewer_patterns: Vec<ReviewerPattern>,
+    /// Each role in scope with its tier and, for a custom role, the permissions it grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_catalogue: Vec<RoleEntry>,
+    /// What changed since the previous campaign of the same definition; `None` for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_previous: Option<SincePrevious>,
     /// This binder's version: 1 until a sign-off, then one more at the first change to the
     /// campaign's record after each signed version.
     #[serde(default = "first_version")]
@@ -301,6 +307,49 @@ pub struct CorrectionEntry {
     pub by: String,
     pub at: String,
     pub note: String,
+}
+
+/// One role in the campaign's scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleEntry {
+    pub surface: String,
+    pub role: String,
+    pub role_id: String,
+    /// `critical` (the tenant's critical roles, whose holders the interlocks protect) or
+    /// `privileged`.
+    pub tier: String,
+    /// Built in (Microsoft's), or custom (the tenant's own).
+    pub built_in: bool,
+    /// For a custom role, each action it allows, as its definition lists them.
+    pub permissions: Vec<String>,
+    /// Where the permissions were read: the raw page they came from, or why there are none.
+    pub permissions_source: String,
+    /// Items of this role in the campaign.
+    pub items: u32,
+}
+
+/// The changes since the previous campaign of the same definition.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SincePrevious {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub period: String,
+    pub changes: Vec<ChangeEntry>,
+}
+
+/// One assignment that changed between the two campaigns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeEntry {
+    /// e.g. `came back after removal`, `new holder`.
+    pub kind: String,
+    pub principal: String,
+    pub role: String,
+    pub scope: String,
+    /// How it was held then and now (`eligible, direct`); empty where it was not held.
+    pub before: String,
+    pub now: String,
+    pub previous_items: Vec<u32>,
+    pub items: Vec<u32>,
 }
 
 /// One computed auditor finding and the rows behind it.

@@ -59,8 +59,8 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
             for (i, line) in header_lines.iter().enumerate() {
                 let y = PAGE_H - MARGIN - 40.0 - i as f32 * 14.0;
                 let line = clean(line);
-                let line = f.fit(regular, &line, 9.0, PAGE_W - 2.0 * MARGIN);
-                page.text(f, regular, 9.0, MARGIN, y, &line, INK);
+                let size = f.shrink(regular, &line, 9.0, 4.0, PAGE_W - 2.0 * MARGIN);
+                page.text(f, regular, size, MARGIN, y, &line, INK);
             }
         }
         let mut y = top - ROW_H;
@@ -71,8 +71,10 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
         }
         for row in &report.rows[start..end] {
             y -= ROW_H;
+            // Set smaller rather than cut, so every role name is whole.
             let role = clean(&row.role);
-            page.text(f, regular, 9.0, col_x[0], y, &f.fit(regular, &role, 9.0, role_width), INK);
+            let size = f.shrink(regular, &role, 9.0, 3.0, role_width);
+            page.text(f, regular, size, col_x[0], y, &role, INK);
             for (edge, n) in [(col_x[1] + 50.0, row.eligible), (col_x[2] + 50.0, row.active)] {
                 page.text_right(f, regular, 9.0, edge, y, &n.to_string(), INK);
             }

@@ -126,13 +126,24 @@ fn thai_and_hebrew_names_are_drawn_and_a_script_no_face_has_is_marked_not_boxed(
     assert!(!plain.contains("ሰላም"));
 }
 
+/// `s` without any whitespace: wrapped text compared with what was typed.
+fn squeezed(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
 #[test]
-fn hostile_strings_are_cut_in_the_pdf_and_defused_in_the_csv() {
+fn hostile_strings_are_whole_in_the_pdf_and_defused_in_the_csv() {
     let r = render(&fixture::binder());
     let dump = text(&r.pdf);
     assert!(dump.contains(fixture::FORMULA), "the formula-like name is printed as text");
     assert!(dump.contains("Maximilian Alexander"), "the long name is printed");
-    assert!(!dump.contains("Keeper of the Break-Glass"), "…but cut in tables");
+    // In drawing order, a wrapped cell's lines follow one another.
+    let raw = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &r.pdf);
+    assert!(
+        squeezed(&raw).contains(&squeezed(fixture::LONG_NAME)),
+        "the long name is printed whole, wrapped, never cut"
+    );
+    assert!(!raw.contains('…'), "nothing is cut with an ellipsis");
     assert!(dump.contains("Line Break Tab"), "control characters become spaces");
 
     let body = r.decisions_csv.strip_prefix("\u{FEFF}".as_bytes()).expect("a byte-order mark");
@@ -265,7 +276,7 @@ fn verify_locates_an_edited_value_in_each_export() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].file, ExportFile::Pdf);
     // The evidence hash printed on the cover changed too, so the cover is the first page to differ.
-    assert!(found[0].location.starts_with("page 1 of 13, text line"), "{}", found[0]);
+    assert!(found[0].location.starts_with("page 1 of 16, text line"), "{}", found[0]);
     assert_eq!(found[0].expected.len(), found[0].found.len(), "{}", found[0]);
 }
 
@@ -328,9 +339,8 @@ fn a_5000_item_binder_paginates_with_the_table_header_on_every_page() {
             rows += page
                 .lines()
                 .filter(|l| {
-                    let mut words = l.split_whitespace();
-                    words.next().is_some_and(|w| w.parse::<u32>().is_ok())
-                        && words.next() == Some("User")
+                    let first = l.split_whitespace().next().and_then(|w| w.parse::<u32>().ok());
+                    first.is_some_and(|n| l.contains(&format!(" user{n}@contoso.example ")))
                 })
                 .count();
         }
@@ -346,4 +356,170 @@ fn an_empty_binder_renders_and_verifies() {
     let r = render(&b);
     assert!(r.pdf.starts_with(b"%PDF-"));
     assert_eq!(verify_exports(&b, &exports(&r)).expect("verifies"), vec![]);
+}
+
+/// Characters that change how text reads without being seen: direction marks, embeddings,
+/// overrides and isolates.
+const HIDDEN: &[char] = &[
+    '\u{200E}', '\u{200F}', '\u{061C}', '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}',
+    '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}',
+];
+
+#[test]
+fn devanagari_arabic_and_thai_names_are_shaped_and_extract_as_typed() {
+    let mut binder = fixture::binder();
+    // Conjuncts, a vowel sign drawn before its consonant, Arabic joining and a lam-alef
+    // ligature, Thai marks stacked over their consonant.
+    let names =
+        ["अमित सिंह", "प्रिया क्षत्रिय", "محمد العلي", "سلام الأحمد", "สมชาย ศรีสุข", "हिन्दी and English"];
+    for (item, name) in binder.items.iter_mut().zip(names) {
+        item.principal_name = name.to_string();
+    }
+    binder.items[6].decision.as_mut().expect("a decision").justification =
+        "Keeps उपयोगकर्ता access; مراجعة سنوية done".into();
+    let pdf = render(&binder).pdf;
+    let dump = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &pdf);
+    // pdftotext writes each right-to-left run inside a left-to-right line between an embedding
+    // (U+202B) and a pop (U+202C), its plain-text way of keeping the run's direction: those it
+    // adds are taken off, and no other direction mark may remain.
+    let plain = dump.replace(['\u{202B}', '\u{202C}'], "");
+    for name in names {
+        assert!(plain.contains(name), "{name} does not extract as typed:\n{}", {
+            let first = name.split(' ').next().unwrap_or(name);
+            plain.lines().filter(|l| l.contains(first)).collect::<Vec<_>>().join("\n")
+        });
+    }
+    assert!(
+        squeezed(&plain).contains(&squeezed("Keeps उपयोगकर्ता access; مراجعة سنوية done")),
+        "mixed scripts in one cell: {:?}",
+        plain.lines().filter(|l| l.contains("Keeps") || l.contains("done")).collect::<Vec<_>>()
+    );
+    let hidden: Vec<char> = plain.chars().filter(|c| HIDDEN.contains(c)).collect();
+    assert!(hidden.is_empty(), "hidden direction marks in the text: {hidden:?}");
+    // Nor does the file itself carry one, in any text a reader may extract.
+    let doc = lopdf::Document::load_mem(&pdf).expect("reads back");
+    for page in doc.get_pages().values() {
+        let content = doc.get_page_content(*page);
+        let content = String::from_utf8_lossy(&content);
+        for mark in [
+            "200E", "200F", "061C", "202A", "202B", "202C", "202D", "202E", "2066", "2067", "2068",
+            "2069",
+        ] {
+            assert!(!content.contains(&format!("<FEFF{mark}")), "U+{mark} in an ActualText");
+        }
+    }
+    // Shaped, not drawn a glyph per character: each shaped run carries the typed text.
+    let spans = doc
+        .get_pages()
+        .values()
+        .map(|&p| doc.get_page_content(p))
+        .map(|c| String::from_utf8_lossy(&c).matches("/ActualText").count())
+        .sum::<usize>();
+    assert!(spans >= names.len(), "{spans} shaped runs");
+}
+
+#[test]
+fn long_hostile_strings_wrap_whole_in_every_table_and_header() {
+    let mut b = fixture::binder();
+    let upn = format!("{}@{}.example", "very.long.user.principal.name".repeat(6), "sub".repeat(30));
+    let role = format!("Custom Role {} Administrator", "With A Very Long Name ".repeat(12));
+    let justification = (0..1500).map(|i| format!("word{i}")).collect::<Vec<_>>().join(" ");
+    let campaign = format!("Quarterly review {} end", "of every privileged role ".repeat(10));
+    b.campaign.name = campaign.clone();
+    b.items[0].principal_upn = upn.clone();
+    b.items[1].role = role.clone();
+    b.items[1].decision.as_mut().expect("a decision").justification = justification.clone();
+    let r = render(&b);
+    // In drawing order, a wrapped cell's lines follow one another.
+    let plain = poppler("pdftotext", &["-raw", "-enc", "UTF-8"], &r.pdf);
+    let all = squeezed(&plain);
+    assert!(!plain.contains('…'), "nothing is cut with an ellipsis");
+    for (what, s) in [("UPN", &upn), ("role", &role), ("campaign name", &campaign)] {
+        assert!(all.contains(&squeezed(s)), "the {what} is not whole in the PDF");
+    }
+    // A justification longer than a page goes on over pages, every word of it printed once.
+    for i in [0, 700, 1499] {
+        assert_eq!(
+            plain.split_whitespace().filter(|w| *w == format!("word{i}")).count(),
+            1,
+            "word{i}"
+        );
+    }
+    // The running header on every page after the cover holds the campaign name whole.
+    let pages: Vec<&str> = plain.split('\u{c}').filter(|p| !p.trim().is_empty()).collect();
+    for (i, page) in pages.iter().enumerate().skip(1) {
+        assert!(squeezed(page).contains(&squeezed(&campaign)), "page {}: header cut", i + 1);
+    }
+    let csv = String::from_utf8(r.decisions_csv.clone()).expect("UTF-8");
+    for s in [&upn, &role, &justification] {
+        assert!(csv.contains(s.as_str()), "the CSV has the whole text");
+    }
+}
+
+#[test]
+fn the_binder_is_a_pdfa3_file_with_metadata_output_intent_and_associated_files() {
+    use lopdf::Object;
+    let r = render(&fixture::binder());
+    assert!(r.pdf.starts_with(b"%PDF-1.7\n%"), "PDF 1.7 header with a binary comment");
+    let doc = lopdf::Document::load_mem(&r.pdf).expect("reads back");
+    let catalog = doc.catalog().expect("a catalog");
+    let metadata = catalog
+        .get(b"Metadata")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_object(id))
+        .and_then(Object::as_stream)
+        .expect("XMP metadata in the catalog");
+    assert!(metadata.dict.get(b"Filter").is_err(), "the metadata stream is not filtered");
+    let xmp = String::from_utf8(metadata.content.clone()).expect("UTF-8 XMP");
+    assert!(xmp.contains("<pdfaid:part>3</pdfaid:part>"), "{xmp}");
+    assert!(xmp.contains("<pdfaid:conformance>B</pdfaid:conformance>"), "{xmp}");
+    assert!(xmp.contains("Access review evidence binder: Privileged roles Q1 2026"), "{xmp}");
+    let intents = catalog.get(b"OutputIntents").and_then(Object::as_array).expect("intents");
+    let intent = intents[0].as_dict().expect("an output intent");
+    assert_eq!(intent.get(b"S").and_then(Object::as_name).ok(), Some(&b"GTS_PDFA1"[..]));
+    let profile = intent
+        .get(b"DestOutputProfile")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_object(id))
+        .and_then(Object::as_stream)
+        .expect("an ICC profile");
+    let mut icc = profile.clone();
+    let _ = icc.decompress();
+    assert_eq!(&icc.content[12..24], b"mntrRGB XYZ ", "an RGB display profile");
+    // The information dictionary says what the XMP says.
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(Object::as_reference)
+        .and_then(|id| doc.get_dictionary(id))
+        .expect("an information dictionary");
+    let created = info.get(b"CreationDate").and_then(Object::as_str).expect("a creation date");
+    assert_eq!(created, b"D:20260331120000+00'00'");
+    assert!(xmp.contains("<xmp:CreateDate>2026-03-31T12:00:00+00:00</xmp:CreateDate>"));
+    for key in [&b"Trapped"[..], b"GTS_PDFXVersion", b"Identifier"] {
+        assert!(info.get(key).is_err(), "{} is not PDF/A metadata", String::from_utf8_lossy(key));
+    }
+    // Every attachment is an associated file of the document, with its relationship.
+    let af = catalog.get(b"AF").and_then(Object::as_array).expect("an AF array");
+    assert!(af.len() >= 4, "the CSVs and the JSON are attached");
+    for spec in af {
+        let spec = doc.dereference(spec).and_then(|(_, o)| o.as_dict()).expect("a file spec");
+        assert!(spec.get(b"AFRelationship").is_ok() && spec.get(b"UF").is_ok());
+        let file = spec
+            .get(b"EF")
+            .and_then(Object::as_dict)
+            .and_then(|ef| ef.get(b"F"))
+            .and_then(Object::as_reference)
+            .and_then(|id| doc.get_object(id))
+            .and_then(Object::as_stream)
+            .expect("an embedded file");
+        assert!(file.dict.get(b"Subtype").is_ok(), "a MIME type");
+        let params = file.dict.get(b"Params").and_then(Object::as_dict).expect("params");
+        assert!(params.get(b"ModDate").is_ok(), "a modification date");
+    }
+    // qpdf finds no structural error.
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    file.write_all(&r.pdf).expect("written");
+    let out = Command::new("qpdf").arg("--check").arg(file.path()).output().expect("qpdf runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }

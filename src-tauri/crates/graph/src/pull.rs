@@ -28,6 +28,9 @@ use sha2::{Digest, Sha256};
 use crate::client::BATCH_LIMIT;
 use crate::{GraphClient, GraphError, RawBatchResponse, RawPage};
 
+/// PIM for Groups: which groups are asked, and their instances.
+mod groups;
+
 /// Everything a pull found, with the raw pages that prove it.
 #[derive(Debug, Default)]
 pub struct Population {
@@ -118,11 +121,18 @@ pub struct PullOptions<'a> {
     pub activity_since: Option<DateTime<Utc>>,
     /// Called as partitions finish; must be quick.
     pub progress: Option<&'a (dyn Fn(PullProgress) + Send + Sync)>,
+    /// Groups whose PIM for Groups instances are read besides the role-assignable ones (object
+    /// ids): those named in a campaign definition's scope and those an earlier pull found
+    /// holding PIM assignments. See `pull/groups.rs` for why not every group is asked.
+    pub pim_groups: &'a [String],
 }
 
 impl std::fmt::Debug for PullOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PullOptions").field("activity_since", &self.activity_since).finish()
+        f.debug_struct("PullOptions")
+            .field("activity_since", &self.activity_since)
+            .field("pim_groups", &self.pim_groups.len())
+            .finish()
     }
 }
 
@@ -536,159 +546,6 @@ async fn directory_roles(
     Ok(part)
 }
 
-/// PIM for Groups: v1.0 cannot list the groups PIM governs, so every group PIM can govern (not
-/// dynamic) is asked, two `$batch` steps per group (eligibility, assignment).
-async fn pim_groups(client: &GraphClient, options: &PullOptions<'_>) -> Result<Part, GraphError> {
-    let report = Reporter::new(options, PullStage::PimGroups);
-    let cloud = client.cloud();
-    let groups_url = cloud.graph_url(&format!(
-        "groups?$select=id,displayName,groupTypes,isAssignableToRole&$top={TOP}"
-    ));
-    let (groups, mut pages) =
-        match or_unread(client.get_all(&groups_url).await, GapArea::PimGroup, gap_reason)? {
-            Ok(found) => found,
-            Err(unread) => return Ok(unread),
-        };
-    let names: HashMap<String, String> = groups
-        .iter()
-        .filter_map(|g| Some((text(g, "id")?.to_ascii_lowercase(), text(g, "displayName")?)))
-        .collect();
-    let mut ids: Vec<String> = groups
-        .iter()
-        .filter(|g| {
-            !g.get("groupTypes")
-                .and_then(Value::as_array)
-                .is_some_and(|types| types.iter().any(|t| t.as_str() == Some("DynamicMembership")))
-        })
-        .filter_map(|g| text(g, "id"))
-        .collect();
-    ids.sort();
-    let base = "/identityGovernance/privilegedAccess/group";
-    let steps: Vec<(String, AssignmentKind, String)> = ids
-        .iter()
-        .flat_map(|id| {
-            let filter = format!("$filter=groupId eq '{id}'");
-            [
-                (
-                    format!("{base}/eligibilityScheduleInstances?{filter}"),
-                    AssignmentKind::Eligible,
-                    id.clone(),
-                ),
-                (
-                    format!("{base}/assignmentScheduleInstances?{filter}"),
-                    AssignmentKind::Active,
-                    id.clone(),
-                ),
-            ]
-        })
-        .collect();
-    let chunks: Vec<Vec<(String, AssignmentKind, String)>> =
-        steps.chunks(BATCH_LIMIT).map(<[_]>::to_vec).collect();
-    report.add(chunks.len());
-    type Read = Result<Fetched<GroupInstance, AssignmentKind>, PullGap>;
-    let names = &names;
-    let results: Vec<Vec<Read>> = stream::iter(chunks)
-        .map(|chunk| {
-            let report = &report;
-            async move {
-                let urls: Vec<String> = chunk.iter().map(|(u, _, _)| u.clone()).collect();
-                let answers = client.batch_get_raw(&urls).await?;
-                let mut out = Vec::new();
-                for (answer, (url, kind, group)) in answers.into_iter().zip(&chunk) {
-                    match client.batch_list_as(&answer).await {
-                        Ok((items, pages)) => {
-                            out.push(Ok((items, pages, *kind, cloud.graph_url(url))));
-                        }
-                        Err(err) => match gap_reason(&err) {
-                            Some(reason) => out.push(Err(gap(
-                                GapArea::PimGroup,
-                                Some((
-                                    group,
-                                    names.get(&group.to_ascii_lowercase()).map(String::as_str),
-                                )),
-                                reason,
-                                &err,
-                            ))),
-                            None => return Err(err),
-                        },
-                    }
-                }
-                report.tick();
-                Ok::<_, GraphError>(out)
-            }
-        })
-        .buffered(FAN_OUT)
-        .try_collect()
-        .await?;
-    let mut part = Part {
-        roles: vec![
-            RoleDefinition {
-                surface: Surface::PimGroup,
-                id: "member".into(),
-                display_name: "Group member".into(),
-                is_built_in: true,
-            },
-            RoleDefinition {
-                surface: Surface::PimGroup,
-                id: "owner".into(),
-                display_name: "Group owner".into(),
-                is_built_in: true,
-            },
-        ],
-        ..Part::default()
-    };
-    for read in results.into_iter().flatten() {
-        let (items, step_pages, kind, url) = match read {
-            Ok(fetched) => fetched,
-            Err(gap) => {
-                push_gap(&mut part.gaps, gap);
-                continue;
-            }
-        };
-        for item in items {
-            let missing =
-                |f: &str| malformed(&url, format!("a PIM for Groups instance has no `{f}`"));
-            let principal_id = filled(item.principal_id).ok_or_else(|| missing("principalId"))?;
-            let group_id = filled(item.group_id).ok_or_else(|| missing("groupId"))?;
-            let access = filled(item.access_id).ok_or_else(|| missing("accessId"))?.to_lowercase();
-            let start = parse_time(item.start_date_time.as_deref());
-            if equals(&item.assignment_type, "activated") {
-                let activation = Activation {
-                    surface: Surface::PimGroup,
-                    role_id: access,
-                    scope: group_id,
-                    principal_id,
-                    at: start.unwrap_or_default(),
-                };
-                part.activated(item.id, activation);
-                continue;
-            }
-            let membership = if equals(&item.member_type, "group") {
-                Membership::Group
-            } else {
-                Membership::Direct
-            };
-            part.assignments.push(Assignment {
-                surface: Surface::PimGroup,
-                source_id: filled(item.id).ok_or_else(|| missing("id"))?,
-                role_id: access,
-                scope: group_id,
-                principal_kind: PrincipalKind::Unknown,
-                principal_name: principal_id.clone(),
-                principal_upn: None,
-                principal_id,
-                kind,
-                membership,
-                start,
-                end: parse_time(item.end_date_time.as_deref()),
-            });
-        }
-        pages.extend(step_pages);
-    }
-    part.pages = pages;
-    Ok(part)
-}
-
 /// The role GUID at the end of an ARM role definition id: the same role in every subscription.
 fn arm_role_guid(id: &str) -> String {
     id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase()
@@ -1071,7 +928,7 @@ pub async fn pull(
     let assignments_and_directory = async {
         let (directory, groups, azure, sign_in) = futures_util::try_join!(
             directory_roles(client, options),
-            pim_groups(client, options),
+            groups::pim_groups(client, options),
             azure_roles(client, options),
             sign_in_readable(client),
         )?;

@@ -493,6 +493,24 @@ impl Store {
         let rows = stmt.query_map([tenant_id], |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
+
+    /// The groups Recert has seen PIM for Groups govern in this tenant (object ids, lowercase,
+    /// sorted): holding assignments in the latest pull, activated in any recorded activation, or
+    /// left unread or ungovernable by the latest pull. A pull asks these again, so a group stays
+    /// read (or stays reported) once found, even when it is not role-assignable.
+    pub fn known_pim_groups(&self, tenant_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT lower(scope) FROM assignment WHERE tenant_id = ?1 AND surface = 'pimGroup'
+             UNION SELECT lower(scope) FROM activation_event
+                 WHERE tenant_id = ?1 AND surface = 'pimGroup' AND scope <> ''
+             UNION SELECT lower(object_id) FROM pull_gap
+                 WHERE pull_id = (SELECT MAX(id) FROM pull WHERE tenant_id = ?1)
+                   AND area = 'pimGroup' AND object_id IS NOT NULL
+             ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
 }
 
 #[cfg(test)]
@@ -615,6 +633,8 @@ mod tests {
         assert_eq!(stored[0].body_length, 12);
         let population = store.population("t").expect("read").expect("pulled");
         assert_eq!(population.assignments, assignments.to_vec());
+        // The groups a next pull asks again: one holding an assignment, one it could not read.
+        assert_eq!(store.known_pim_groups("t").expect("read"), vec!["g1", "g2"]);
 
         // The next pull replaces all of it, pages included — but not the recorded history.
         store.replace_population("t", &pull(), &roles, &[]).expect("second pull");

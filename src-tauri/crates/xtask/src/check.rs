@@ -10,8 +10,9 @@ use std::time::Instant;
 use crate::setup;
 use crate::shell::{cmd, step};
 
-/// What the check needs on the building machine: debootstrap, and the window test's tools.
-const CHECK_PACKAGES: &[&str] = &["debootstrap", "xvfb", "xauth", "webkit2gtk-driver"];
+/// What the check needs on the building machine: debootstrap, minisign (the signatures are
+/// checked the way the README tells users to), and the window test's tools.
+const CHECK_PACKAGES: &[&str] = &["debootstrap", "minisign", "xvfb", "xauth", "webkit2gtk-driver"];
 
 /// Where the clean system's packages come from.
 const MIRROR: &str = "http://deb.debian.org/debian";
@@ -97,13 +98,76 @@ fn window_test(root: &Path, launcher: &Path, what: &str, shot: &str) -> Result<(
     )
 }
 
-pub fn check(root: &Path, bundle: &Path) -> Result<(), String> {
+/// The public key the packages must verify against (base64 of a minisign public key file, as
+/// `tauri.conf.json` holds it): `plugins.updater.pubkey`.
+fn configured_pubkey(root: &Path) -> Result<String, String> {
+    let config = std::fs::read_to_string(root.join("tauri.conf.json"))
+        .map_err(|err| format!("cannot read tauri.conf.json: {err}"))?;
+    config
+        .lines()
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("\"pubkey\":")?;
+            Some(rest.trim().trim_end_matches(',').trim_matches('"').to_string())
+        })
+        .ok_or_else(|| "tauri.conf.json has no plugins.updater.pubkey".into())
+}
+
+/// Checks every package's `.sig` with minisign against `pubkey`, as the README's "Check what you
+/// install" does: decode the key and the signature (both base64), then `minisign -V`.
+fn verify_signatures(work: &Path, bundle: &Path, pubkey: &str) -> Result<(), String> {
+    let dir = work.join("signatures");
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let decode = |text: &str, out: &Path| -> Result<(), String> {
+        let b64 = dir.join("input.b64");
+        std::fs::write(&b64, text.trim()).map_err(|e| e.to_string())?;
+        let decoded = cmd("base64", &["-d"]).arg(&b64).output().map_err(|e| e.to_string())?;
+        if !decoded.status.success() {
+            return Err(format!("{} is not base64", out.display()));
+        }
+        std::fs::write(out, decoded.stdout).map_err(|e| e.to_string())
+    };
+    let public = dir.join("recert.pub");
+    decode(pubkey, &public)?;
+    let mut checked = 0;
+    for (kind, ext) in [("deb", "deb"), ("rpm", "rpm"), ("appimage", "AppImage")] {
+        let Some(package) = find(&bundle.join(kind), ext) else { continue };
+        let mut sig = package.clone().into_os_string();
+        sig.push(".sig");
+        let sig = std::fs::read_to_string(&sig)
+            .map_err(|err| format!("{} has no .sig: {err}", package.display()))?;
+        let minisig = dir.join(format!("package.{ext}.minisig"));
+        decode(&sig, &minisig)?;
+        step(
+            &format!("check the signature of {}", package.display()),
+            cmd("minisign", &["-V", "-p"])
+                .arg(&public)
+                .arg("-m")
+                .arg(&package)
+                .arg("-x")
+                .arg(&minisig),
+        )?;
+        checked += 1;
+    }
+    if checked == 0 {
+        return Err("no package to check".into());
+    }
+    Ok(())
+}
+
+/// `pubkey`: the key the packages were signed for, when not the configured release key (a key
+/// made for the check).
+pub fn check(root: &Path, bundle: &Path, pubkey: Option<&str>) -> Result<(), String> {
     let started = Instant::now();
     setup::system_packages(CHECK_PACKAGES)?;
+    let pubkey = match pubkey {
+        Some(key) => key.to_string(),
+        None => configured_pubkey(root)?,
+    };
     let work = root.join("target/dist-check");
     remove_root(&work)?;
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let deb = find(&bundle.join("deb"), "deb").ok_or("no .deb was built")?;
+    verify_signatures(&work, bundle, &pubkey)?;
 
     // A clean Debian 12: the minimal base, then the package with what it depends on, from
     // Debian's archive (with its updates and security fixes, as an installed machine has).

@@ -10,12 +10,15 @@ use crate::shell::{cmd, repo_root, step};
 pub const USAGE: &str = "usage: cargo xtask dist [--release-notes FILE] [--base-url URL] [--check]
 
   Builds the release packages with Tauri's bundler (.deb and .rpm, and the AppImage where the
-  bundler's AppImage tools can be had), signs each for the updater with the key in
-  TAURI_SIGNING_PRIVATE_KEY (and TAURI_SIGNING_PRIVATE_KEY_PASSWORD), and writes
+  bundler's AppImage tools can be had), signs each for the updater with the release key in
+  TAURI_SIGNING_PRIVATE_KEY (the key or its file) or TAURI_SIGNING_PRIVATE_KEY_PATH (its file),
+  with its password in TAURI_SIGNING_PRIVATE_KEY_PASSWORD, and writes
   target/release/bundle/latest.json, the update manifest, naming the packages at --base-url
   (where you will publish them; default: file names only, for a manifest you edit).
   --release-notes FILE puts the file's text in the manifest (the app shows it before installing).
-  --check installs the packages on a clean Debian 12 made for the purpose and starts them there.
+  --check checks each package's signature with minisign, installs the .deb on a clean Debian 12
+  made for the purpose and starts it there; without a release key it signs with a key made for
+  the check (the packages are then not for publishing).
   On Windows and macOS the same command builds MSI/NSIS or the dmg (see README, Install).";
 
 #[derive(Default)]
@@ -112,7 +115,7 @@ pub fn artifacts(bundle: &Path) -> Vec<Artifact> {
 
 /// Signs every package the bundler left without a `.sig` (it signs the updater's own formats),
 /// so that each one published can be checked against the release key.
-fn sign_unsigned(tauri: &Path, bundle: &Path) -> Result<(), String> {
+fn sign_unsigned(tauri: &Path, bundle: &Path, key: &SigningKey) -> Result<(), String> {
     for (dir, ext) in [("appimage", "AppImage"), ("deb", "deb"), ("rpm", "rpm")] {
         let Ok(entries) = std::fs::read_dir(bundle.join(dir)) else { continue };
         for path in entries.flatten().map(|e| e.path()) {
@@ -122,17 +125,76 @@ fn sign_unsigned(tauri: &Path, bundle: &Path) -> Result<(), String> {
                 continue;
             }
             let mut sign = cmd(tauri, &["signer", "sign"]);
-            // `signer sign` takes the key itself, or its file through the _PATH variable.
-            if let Some(key) = std::env::var_os("TAURI_SIGNING_PRIVATE_KEY")
-                && Path::new(&key).is_file()
-            {
-                sign.env_remove("TAURI_SIGNING_PRIVATE_KEY")
-                    .env("TAURI_SIGNING_PRIVATE_KEY_PATH", key);
-            }
+            key.apply(&mut sign);
             step(&format!("sign {}", path.display()), sign.arg(&path))?;
         }
     }
     Ok(())
+}
+
+/// The release key the packages are signed with, as the bundler and `tauri signer sign` take it:
+/// the key itself in `TAURI_SIGNING_PRIVATE_KEY`, its password in
+/// `TAURI_SIGNING_PRIVATE_KEY_PASSWORD`.
+pub struct SigningKey {
+    key: String,
+    password: String,
+    /// Made for one `--check` run: the packages it signs are not for publishing.
+    throwaway: bool,
+}
+
+/// What `dist` says when no release key is given.
+const NO_KEY: &str = "no release key: set TAURI_SIGNING_PRIVATE_KEY to the private key (or the \
+    path of its file), or TAURI_SIGNING_PRIVATE_KEY_PATH to its file, and \
+    TAURI_SIGNING_PRIVATE_KEY_PASSWORD to its password (empty for a key made without one). The \
+    packages are signed with it for the updater, and the app accepts only packages signed by the \
+    key whose public half is plugins.updater.pubkey in tauri.conf.json. A releaser makes the pair \
+    once with `ui/node_modules/.bin/tauri signer generate -w <file outside the repository>` and \
+    puts the public key it prints in tauri.conf.json (see README, Install: the release key). \
+    `cargo xtask dist --check` alone runs without one, with a key made for the check";
+
+impl SigningKey {
+    /// The release key from the environment: `TAURI_SIGNING_PRIVATE_KEY` (the key, or the path
+    /// of its file) or `TAURI_SIGNING_PRIVATE_KEY_PATH` (its file); `None` when neither is set.
+    pub fn from_env() -> Result<Option<SigningKey>, String> {
+        let given = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let key =
+            match (given("TAURI_SIGNING_PRIVATE_KEY"), given("TAURI_SIGNING_PRIVATE_KEY_PATH")) {
+                (Some(key), _) if !Path::new(key.trim()).is_file() => key,
+                (Some(path), _) | (None, Some(path)) => std::fs::read_to_string(path.trim())
+                    .map_err(|err| format!("cannot read the release key file {path}: {err}"))?,
+                (None, None) => return Ok(None),
+            };
+        let password = std::env::var("TAURI_SIGNING_PRIVATE_KEY_PASSWORD").unwrap_or_default();
+        Ok(Some(SigningKey { key: key.trim().to_string(), password, throwaway: false }))
+    }
+
+    /// A key pair made for one `--check` run under `dir` (never the release key); the public
+    /// half is returned beside it, base64 as `tauri.conf.json` holds it.
+    pub fn throwaway(tauri: &Path, dir: &Path) -> Result<(SigningKey, String), String> {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let file = dir.join("check.key");
+        step(
+            "make a signing key for this check only",
+            cmd(tauri, &["signer", "generate", "--ci", "--password", "", "--write-keys"])
+                .arg(&file),
+        )?;
+        let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| e.to_string());
+        let key = read(&file)?;
+        let public = read(&dir.join("check.key.pub"))?;
+        Ok((
+            SigningKey { key: key.trim().into(), password: String::new(), throwaway: true },
+            public,
+        ))
+    }
+
+    /// Gives the key to a bundler or signer command (the key itself, never a path).
+    pub fn apply(&self, command: &mut std::process::Command) {
+        command
+            .env("TAURI_SIGNING_PRIVATE_KEY", &self.key)
+            .env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", &self.password)
+            .env_remove("TAURI_SIGNING_PRIVATE_KEY_PATH");
+    }
 }
 
 /// The update manifest in Tauri's static format.
@@ -177,13 +239,10 @@ fn now_rfc3339() -> String {
 pub fn dist(args: &[String]) -> Result<(), String> {
     let args = parse(args)?;
     let root = repo_root();
-    if std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_none() {
-        return Err("TAURI_SIGNING_PRIVATE_KEY is not set: the packages are signed for the \
-                    updater with the project's private key (its public half is in \
-                    tauri.conf.json). Set it to the key (or the key file's path) and \
-                    TAURI_SIGNING_PRIVATE_KEY_PASSWORD to its password; a new pair comes from \
-                    `npx --prefix ui tauri signer generate`"
-            .into());
+    // Said before anything is built: a release without its key is no release.
+    let release_key = SigningKey::from_env()?;
+    if release_key.is_none() && !args.check {
+        return Err(NO_KEY.into());
     }
     let notes = match &args.notes {
         Some(path) => std::fs::read_to_string(path)
@@ -194,20 +253,28 @@ pub fn dist(args: &[String]) -> Result<(), String> {
     setup::node()?;
     setup::npm_ci(&root)?;
     let tauri = root.join("ui/node_modules/.bin/tauri");
+    let (key, check_pubkey) = match release_key {
+        Some(key) => (key, None),
+        None => {
+            let (key, public) = SigningKey::throwaway(&tauri, &root.join("target/dist-check-key"))?;
+            println!(
+                "\nxtask: {NO_KEY}.\nThis check signs with a key made for it: the packages it \
+                 builds are for the check, not for publishing."
+            );
+            (key, Some(public))
+        }
+    };
     let bundle = root.join("target/release/bundle");
     let _ = std::fs::remove_dir_all(&bundle);
     // The bundler runs the UI build (beforeBuildCommand) and the release build itself.
-    step(
-        "build and bundle .deb and .rpm",
-        cmd(&tauri, &["build", "--ci", "--bundles", "deb,rpm"]).current_dir(&root),
-    )?;
+    let mut build = cmd(&tauri, &["build", "--ci", "--bundles", "deb,rpm"]);
+    key.apply(&mut build);
+    step("build and bundle .deb and .rpm", build.current_dir(&root))?;
     // The AppImage needs linuxdeploy, which the bundler downloads from the AppImage project's
     // releases: where that cannot be reached, the .deb and .rpm still ship.
-    let appimage = cmd(&tauri, &["build", "--ci", "--bundles", "appimage"])
-        .current_dir(&root)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
+    let mut build = cmd(&tauri, &["build", "--ci", "--bundles", "appimage"]);
+    key.apply(&mut build);
+    let appimage = build.current_dir(&root).status().map(|s| s.success()).unwrap_or(false);
     if !appimage {
         println!(
             "\nxtask: no AppImage: the bundler could not get its AppImage tools (linuxdeploy) \
@@ -216,7 +283,7 @@ pub fn dist(args: &[String]) -> Result<(), String> {
         );
     }
 
-    sign_unsigned(&tauri, &bundle)?;
+    sign_unsigned(&tauri, &bundle, &key)?;
     let version = version(&root)?;
     let found = artifacts(&bundle);
     if found.is_empty() {
@@ -247,8 +314,11 @@ pub fn dist(args: &[String]) -> Result<(), String> {
     }
     std::fs::write(bundle.join("SHA256SUMS"), sums).map_err(|e| e.to_string())?;
     println!("  {}  (the update manifest)", path.display());
+    if key.throwaway {
+        println!("  (signed with the check's own key, not the release key: not for publishing)");
+    }
     if args.check {
-        crate::check::check(&root, &bundle)?;
+        crate::check::check(&root, &bundle, check_pubkey.as_deref())?;
     }
     Ok(())
 }

@@ -13,8 +13,9 @@ pub const RUN_PACKAGES: &[&str] =
 /// .rpm itself).
 pub const DIST_PACKAGES: &[&str] = RUN_PACKAGES;
 
-/// Plus what the gates need: a virtual display and the WebDriver for WebKitGTK, PDF tools for the
-/// evidence checks, and venv support for the Python SDK check.
+/// Plus what the gates need: a virtual display and the WebDriver for WebKitGTK, a D-Bus session
+/// bus and a window tool (to see which window has the focus) for the single-instance test, PDF tools for the evidence checks, and venv support for the
+/// Python SDK check.
 pub const TEST_PACKAGES: &[&str] = &[
     "libwebkit2gtk-4.1-dev",
     "build-essential",
@@ -24,7 +25,11 @@ pub const TEST_PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    "dbus-daemon",
+    "dbus-bin",
+    "xdotool",
     "poppler-utils",
+    "qpdf",
     "python3",
     "python3-venv",
 ];

@@ -36,7 +36,7 @@ export function describe(d: DefinitionDto): { label: string; text: string }[] {
   const fallback = d.reviewers.fallback.map((r) => r.displayName || r.upn).join(", ");
   const justify = [d.settings.justificationOnApprove && "approvals", d.settings.justificationOnDeny && "denials"].filter(Boolean).join(" and ");
   return [
-    { label: "Scope", text: `${kinds} assignments of ${roles} on ${d.scope.surfaces.map(surfaceLabel).join(", ")}; ${principals}` + (d.scope.exclusions.length ? `; ${d.scope.exclusions.length} excluded` : "") },
+    { label: "Scope", text: `${kinds} assignments of ${roles} on ${d.scope.surfaces.map(surfaceLabel).join(", ")}; ${principals}` + (d.scope.exclusions.length ? `; ${d.scope.exclusions.length} excluded` : "") + (d.scope.pimGroups.length ? `; ${d.scope.pimGroups.length} more group${d.scope.pimGroups.length === 1 ? "" : "s"} read for PIM for Groups` : "") },
     { label: "Reviewers", text: `${source}; fallback ${fallback || "none"}; ${d.reviewers.rule === "allMustApprove" ? "all reviewers must approve" : "the first decision counts"}` },
     { label: "Schedule", text: `${recurrenceLabel(d.schedule.recurrence)} from ${d.schedule.start.replace("T", " ")} (${d.schedule.timeZone}), ${d.schedule.durationDays} days each` },
     { label: "Rules", text: `Justification for ${justify || "nothing"}; ${d.settings.recommendations ? `recommendations over ${d.settings.lookBackDays} days` : "no recommendations"}; no response: ${noResponseLabel(d.settings.noResponse)}; ${d.settings.autoApply ? "removals applied automatically" : "removals applied by hand"}, within ${d.settings.remediationDeadlineDays} days` },

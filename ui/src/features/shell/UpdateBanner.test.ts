@@ -58,13 +58,14 @@ describe("UpdateBanner", () => {
   it("explains a refused package and keeps the offer", async () => {
     backend.updateStatus.mockResolvedValue(available);
     backend.updateInstall.mockRejectedValue({
-      code: "invalid",
+      code: "updateNotInstalled",
       message: "the downloaded Recert 0.2.0 does not carry a valid signature; it was not installed",
     });
     render(UpdateBanner);
     await fireEvent.click(await screen.findByText("Install and restart"));
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("valid signature");
+    expect(alert.textContent).toContain("Nothing was changed");
     expect(screen.getByText("Install and restart")).toBeTruthy();
   });
 

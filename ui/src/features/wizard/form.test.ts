@@ -32,6 +32,7 @@ describe("toDefinition / fromDefinition", () => {
       kinds: "eligible" as const,
       guests: false,
       exclusions: "breakglass1@contoso.com\n breakglass2@contoso.com, breakglass1@contoso.com",
+      pimGroups: "0f8fad5b-d9cb-469f-a165-70867728950e\n",
       reviewerSource: "named" as const,
       named: [{ id: "n1", upn: "n@c", displayName: "N" }],
       fallback: [{ id: "f1", upn: "f@c", displayName: "F" }],
@@ -46,6 +47,7 @@ describe("toDefinition / fromDefinition", () => {
     expect(dto.tenantId).toBe("demo");
     expect(dto.scope.exclusions).toEqual(["breakglass1@contoso.com", "breakglass2@contoso.com"]);
     expect(dto.scope.principalTypes).toEqual({ users: true, guests: false, groups: true, servicePrincipals: true });
+    expect(dto.scope.pimGroups).toEqual(["0f8fad5b-d9cb-469f-a165-70867728950e"]);
     expect(dto.schedule).toMatchObject({ timeZone: "Europe/Berlin", recurrence: "quarterly", end: "afterCount", endCount: 6, endDate: null });
     const back = fromDefinition(dto);
     expect(toDefinition(back, "demo")).toEqual(dto);
@@ -55,6 +57,10 @@ describe("toDefinition / fromDefinition", () => {
     const dto = toDefinition(form, "demo");
     expect(dto.scope.roleIds).toEqual([]);
     expect(dto.reviewers.named).toEqual([]);
+  });
+  it("names groups for PIM for Groups only when that surface is in scope", () => {
+    const form = { ...defaultForm(new Date(), "UTC"), pimGroups: "0f8fad5b-d9cb-469f-a165-70867728950e" };
+    expect(toDefinition(form, "demo").scope.pimGroups).toEqual([]);
   });
 });
 

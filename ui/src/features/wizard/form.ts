@@ -21,6 +21,8 @@ export interface WizardForm {
   servicePrincipals: boolean;
   /** One object id or UPN per line (or comma-separated). */
   exclusions: string;
+  /** PIM for Groups: group object ids to read besides the role-assignable ones, one per line. */
+  pimGroups: string;
   reviewerSource: ReviewerSource;
   named: ReviewerDto[];
   fallback: ReviewerDto[];
@@ -65,6 +67,7 @@ export function defaultForm(now: Date, timeZone: string): WizardForm {
     groups: true,
     servicePrincipals: true,
     exclusions: "",
+    pimGroups: "",
     reviewerSource: "manager",
     named: [],
     fallback: [],
@@ -120,6 +123,8 @@ export function toDefinition(form: WizardForm, tenantId: string): DefinitionDto 
         servicePrincipals: form.servicePrincipals,
       },
       exclusions: parseList(form.exclusions),
+      // Named groups are read only for PIM for Groups; without that surface none are kept.
+      pimGroups: form.surfaces.includes("pimGroup") ? parseList(form.pimGroups) : [],
     },
     reviewers: {
       source: form.reviewerSource,
@@ -161,6 +166,7 @@ export function fromDefinition(d: DefinitionDto): WizardForm {
     groups: d.scope.principalTypes.groups,
     servicePrincipals: d.scope.principalTypes.servicePrincipals,
     exclusions: d.scope.exclusions.join("\n"),
+    pimGroups: d.scope.pimGroups.join("\n"),
     reviewerSource: d.reviewers.source as ReviewerSource,
     named: d.reviewers.named.map((r) => ({ ...r })),
     fallback: d.reviewers.fallback.map((r) => ({ ...r })),

@@ -17,4 +17,9 @@ kinds: string, principalTypes: PrincipalTypesDto,
 /**
  * Object ids or UPNs never reviewed (break-glass accounts).
  */
-exclusions: Array<string>, };
+exclusions: Array<string>, 
+/**
+ * Group object ids whose PIM for Groups assignments are read besides the role-assignable
+ * groups and those found by earlier pulls.
+ */
+pimGroups: Array<string>, };

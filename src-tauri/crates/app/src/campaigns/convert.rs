@@ -131,6 +131,7 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
                 service_principals: dto.scope.principal_types.service_principals,
             },
             exclusions: dto.scope.exclusions.clone(),
+            pim_groups: dto.scope.pim_groups.iter().map(|g| g.trim().to_string()).collect(),
         },
         reviewers: ReviewerPolicy {
             source,
@@ -196,6 +197,7 @@ pub fn definition_dto(id: &str, tenant_id: &str, d: &CampaignDefinition) -> Defi
                 service_principals: d.scope.principal_types.service_principals,
             },
             exclusions: d.scope.exclusions.clone(),
+            pim_groups: d.scope.pim_groups.clone(),
         },
         reviewers: ReviewersDto {
             source: source.to_string(),
@@ -238,6 +240,7 @@ pub fn default_settings() -> SettingsDto {
                 kinds: KindSelection::Both,
                 principal_types: PrincipalTypes::ALL,
                 exclusions: Vec::new(),
+                pim_groups: Vec::new(),
             },
             reviewers: ReviewerPolicy {
                 source: ReviewerSource::Manager,

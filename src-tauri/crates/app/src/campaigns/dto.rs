@@ -41,6 +41,10 @@ pub struct ScopeDto {
     /// Object ids or UPNs never reviewed (break-glass accounts).
     #[serde(default)]
     pub exclusions: Vec<String>,
+    /// Group object ids whose PIM for Groups assignments are read besides the role-assignable
+    /// groups and those found by earlier pulls.
+    #[serde(default)]
+    pub pim_groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -284,4 +288,45 @@ pub struct RunDueDto {
     pub missed: Vec<String>,
     /// Definitions whose due work failed, with the reason; the others still ran.
     pub failed: Vec<String>,
+}
+
+/// What happened to one assignment since the previous campaign of the same definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ChangeKindDto {
+    /// The previous campaign removed it (verified), and it is held again.
+    CameBack,
+    /// The previous campaign decided to remove it, but no removal was verified: still held.
+    NotRemoved,
+    New,
+    /// Removed as the previous campaign decided.
+    Removed,
+    /// No longer held, without the previous campaign removing it.
+    Gone,
+    /// Held another way: eligible or active, directly or through a group.
+    HeldDifferently,
+}
+
+/// One assignment that changed since the previous campaign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PopulationChangeDto {
+    pub kind: ChangeKindDto,
+    pub principal: String,
+    pub role: String,
+    /// How it was held then and now (`eligible, direct`); empty where it was not held.
+    pub before: String,
+    pub now: String,
+}
+
+/// The changes since the previous campaign of the same definition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SincePreviousDto {
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub changes: Vec<PopulationChangeDto>,
 }

@@ -29,6 +29,7 @@ use dto::{
 pub(crate) use open::{directory, principal_by_upn, separation};
 
 use crate::authority::Acting;
+use crate::context::BesideDb;
 use crate::dto::PullGapDto;
 use crate::error::FieldErrorDto;
 use crate::{App, AppError, ErrorCode};
@@ -428,32 +429,14 @@ impl App {
     /// this machine. The lock is the system's: it goes away with the process that holds it,
     /// however that process ends. `None` for a database in memory (nothing else can share it).
     fn schedule_lock(&self) -> Result<Option<std::fs::File>, AppError> {
-        let Some(db) = &self.db_path else { return Ok(None) };
-        let mut name = db.file_name().unwrap_or_default().to_os_string();
-        name.push(".schedule.lock");
-        let path = db.with_file_name(name);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|err| {
-                AppError::new(
-                    ErrorCode::Storage,
-                    format!("cannot open the schedule lock {}: {err}", path.display()),
-                )
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) => Err(AppError::new(
+        match self.lock_beside_db(".schedule.lock", "schedule lock")? {
+            BesideDb::Locked(file) => Ok(Some(file)),
+            BesideDb::InMemory => Ok(None),
+            BesideDb::Busy => Err(AppError::new(
                 ErrorCode::Conflict,
                 "the schedule is being run by another Recert process on this machine (the \
                  window's scheduler or recert-cli run-due); this run did nothing, the next will \
                  pick up whatever is still due",
-            )),
-            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
-                ErrorCode::Storage,
-                format!("cannot lock {}: {err}", path.display()),
             )),
         }
     }

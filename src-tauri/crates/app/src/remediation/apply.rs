@@ -31,7 +31,7 @@ use super::{
     complete_if_done, directory, load_safety, plan_dto, removal_target, safety_from, storage,
     target_of,
 };
-use crate::context::lock;
+use crate::context::{BesideDb, lock};
 use crate::{App, AppError, ErrorCode};
 
 /// Attempts per action before it is recorded as failed (each one preceded by a re-read).
@@ -208,24 +208,10 @@ impl App {
     /// the database is in memory (nothing else can share it). The lock is the system's: it goes
     /// away with the process that holds it, however that process ends.
     async fn lock_file(&self, tenant_id: &str) -> Result<Option<std::fs::File>, AppError> {
-        let Some(db) = &self.db_path else { return Ok(None) };
-        let mut name = db.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".apply-{tenant_id}.lock"));
-        let path = db.with_file_name(name);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|err| {
-                AppError::new(
-                    ErrorCode::Storage,
-                    format!("cannot open the apply lock {}: {err}", path.display()),
-                )
-            })?;
-        match file.try_lock() {
-            Ok(()) => Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) => {
+        match self.lock_beside_db(&format!(".apply-{tenant_id}.lock"), "apply lock")? {
+            BesideDb::Locked(file) => Ok(Some(file)),
+            BesideDb::InMemory => Ok(None),
+            BesideDb::Busy => {
                 let (tenant, now) = (tenant_id.to_string(), self.now());
                 let who = self
                     .with_store(move |s| Ok(s.apply_lease(&tenant, now)?))
@@ -240,10 +226,6 @@ impl App {
                     ),
                 ))
             }
-            Err(std::fs::TryLockError::Error(err)) => Err(AppError::new(
-                ErrorCode::Storage,
-                format!("cannot lock {}: {err}", path.display()),
-            )),
         }
     }
 

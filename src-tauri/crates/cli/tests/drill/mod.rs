@@ -92,6 +92,7 @@ pub async fn closed_drill(name: &str, latency: Duration) -> Drill {
                     service_principals: true,
                 },
                 exclusions: Vec::new(),
+                pim_groups: Vec::new(),
             },
             reviewers: ReviewersDto {
                 source: "named".into(),

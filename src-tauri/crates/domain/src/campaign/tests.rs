@@ -24,6 +24,7 @@ fn valid() -> CampaignDefinition {
             kinds: KindSelection::Both,
             principal_types: PrincipalTypes::ALL,
             exclusions: vec![],
+            pim_groups: vec![],
         },
         reviewers: ReviewerPolicy {
             source: ReviewerSource::Manager,
@@ -130,6 +131,30 @@ fn each_field() {
         |d| d.scope.roles = RoleSelection::Listed(vec![]),
         expect![[r#"
         scope.roles: choose at least one role, or all roles
+    "#]],
+    );
+    check(
+        |d| {
+            d.scope.surfaces.push(Surface::PimGroup);
+            d.scope.pim_groups = vec!["0f8fad5b-d9cb-469f-a165-70867728950e".into()];
+        },
+        expect![[r#"
+        ok
+    "#]],
+    );
+    check(
+        |d| d.scope.pim_groups = vec!["0f8fad5b-d9cb-469f-a165-70867728950e".into()],
+        expect![[r#"
+        scope.pimGroups: groups to read are named for PIM for Groups: add that surface, or name none
+    "#]],
+    );
+    check(
+        |d| {
+            d.scope.surfaces.push(Surface::PimGroup);
+            d.scope.pim_groups = vec!["Finance admins".into()];
+        },
+        expect![[r#"
+        scope.pimGroups: "Finance admins" is not a group's object id (a GUID)
     "#]],
     );
     check(

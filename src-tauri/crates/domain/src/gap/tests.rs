@@ -93,6 +93,16 @@ fn each_gap_reads_as_one_line() {
             gap(GapArea::AzureRole, Some("/subscriptions/s1"), GapReason::PartialScope),
             "Azure resource roles: /subscriptions/s1 not read, readable only below the subscription",
         ),
+        (
+            PullGap {
+                area: GapArea::PimGroup,
+                object_id: Some("g2".into()),
+                object_name: Some("All staff (dynamic)".into()),
+                reason: GapReason::NotGovernable,
+                detail: "dynamic membership".into(),
+            },
+            "PIM for Groups: All staff (dynamic) (g2) not governable by PIM — dynamic membership",
+        ),
     ];
     for (g, line) in cases {
         assert_eq!(g.describe(), line);

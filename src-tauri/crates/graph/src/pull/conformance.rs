@@ -104,6 +104,25 @@ fn documented_directory_role_instances_read_as_assignments() {
 }
 
 #[test]
+fn documented_groups_read_with_what_decides_whether_pim_for_groups_is_asked() {
+    let body = response("groups.json", "Example 1: Get a list of groups");
+    let found: Vec<groups::ListedGroup> = items(&body);
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].id.as_deref(), Some("45b7d2e7-b882-4a80-ba97-10b7a63b8fa4"));
+    assert_eq!(found[0].group_types.as_deref(), Some(&["Unified".to_string()][..]));
+    // `isAssignableToRole` and `onPremisesSyncEnabled` are `null` in the example: read as "no".
+    for group in &found {
+        assert_eq!(group.is_assignable_to_role, None);
+        assert_eq!(group.on_premises_sync_enabled, None);
+        assert_eq!(group.ungovernable(), None, "a Microsoft 365 or security group is governable");
+    }
+    let chosen = groups::choose(&found, &[]);
+    assert!(chosen.ids.is_empty() && chosen.gaps.is_empty(), "neither is role-assignable");
+    let named = groups::choose(&found, &["D7797254-3084-44D0-99C9-A3B5AB149538".to_string()]);
+    assert_eq!(named.ids, vec!["d7797254-3084-44d0-99c9-a3b5ab149538".to_string()]);
+}
+
+#[test]
 fn documented_pim_for_groups_instances_read_with_their_group_and_access() {
     for (example, assignment) in [
         ("list_privilegedaccessgroupassignmentscheduleinstance", true),

@@ -64,6 +64,7 @@ async fn an_exception_has_an_owner_an_expiry_and_a_control_and_comes_back_once_e
     let text = pdf_text(files.pdf.as_deref().expect("pdf"));
     assert!(text.contains("Exceptions register"), "the page");
     assert!(text.contains("2026-03-31"), "the expiry on the page");
+    crate::keep(files.pdf.as_deref().expect("pdf"), "exceptions-binder.pdf");
     let pdf = std::fs::read(files.pdf.as_deref().expect("pdf")).expect("pdf");
     let binder = recert_evidence::read_binder(&pdf).expect("a binder");
     let csv = String::from_utf8(
@@ -92,4 +93,5 @@ async fn an_exception_has_an_owner_an_expiry_and_a_control_and_comes_back_once_e
     h.app.evidence_export(&next, files.clone()).await.expect("export");
     let text = pdf_text(files.pdf.as_deref().expect("pdf"));
     assert!(text.contains("exception expired"), "the population statement says it came back");
+    crate::keep(files.pdf.as_deref().expect("pdf"), "next-quarter-binder.pdf");
 }

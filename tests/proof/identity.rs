@@ -76,7 +76,29 @@ async fn every_decision_says_whether_its_decider_signed_in_or_was_only_asserted(
         assert!(text.contains(words), "the PDF shows {words:?}");
     }
 
+    crate::keep(files.pdf.as_deref().expect("pdf"), "identity-binder.pdf");
     // And `verify` re-renders it all from the store.
     let report = o.h.app.verify(&o.campaign, files).await.expect("verify");
     assert!(report.ok, "{:?}", report.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>());
+
+    // Turning the act-as decision into a sign-in behind Recert's back is named: the audit chain
+    // recorded how its decider was identified.
+    let db = rusqlite::Connection::open(o.dir.path().join("recert.db")).expect("the file");
+    db.execute(
+        "UPDATE decision SET auth_method = 'signIn', auth_tenant = ?2, auth_object = ?3,
+           auth_at = '2026-01-05T10:00:00.000Z' WHERE item_id = ?1",
+        rusqlite::params![acted, tid, o.reviewer.id.to_ascii_lowercase()],
+    )
+    .expect("tamper");
+    let report = o.h.app.verify(&o.campaign, paths(&o, "out")).await.expect("verify");
+    let named: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    assert!(
+        named.iter().any(|d| d.contains("authentication") && d.contains("demoActAs")),
+        "{named:?}"
+    );
 }

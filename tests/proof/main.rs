@@ -101,3 +101,11 @@ pub fn csv_rows(path: &std::path::Path) -> Vec<std::collections::BTreeMap<String
         })
         .collect()
 }
+
+/// Keeps a copy of `file` under `target/evidence-proof/` as `name`, for a person to render and
+/// read (the temp dir goes with the test).
+pub fn keep(file: &std::path::Path, name: &str) {
+    let dir = recert_tests::repo_root().join("target").join("evidence-proof");
+    std::fs::create_dir_all(&dir).expect("the folder");
+    std::fs::copy(file, dir.join(name)).expect("a copy");
+}

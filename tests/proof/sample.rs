@@ -47,4 +47,5 @@ async fn the_same_seed_draws_the_same_sample_and_each_trace_cites_its_sealed_pag
         assert!(text.contains(hash.as_str()), "item {item}'s page hash is on its sheet");
     }
     assert!(text.contains("value["), "the offset in the page");
+    crate::keep(std::path::Path::new(&a.path), "sample-seed-42.pdf");
 }

@@ -109,6 +109,7 @@ async fn owner_and_compliance_sign_each_version_after_a_fresh_sign_in() {
     let text = pdf_text(v2.pdf.as_deref().expect("pdf"));
     assert!(text.contains("2, signed off in Recert by campaign owner; started by a correction"));
     assert!(text.contains("named the wrong rota"), "the correction is in the binder");
+    crate::keep(v2.pdf.as_deref().expect("pdf"), "signed-binder-v2.pdf");
 
     // Both binders verify: version 1 as of its own cut.
     for files in [v1, v2] {

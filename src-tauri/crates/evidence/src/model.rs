@@ -262,6 +262,12 @@ pub struct Binder {
     /// The rubber-stamp measures per reviewer behind the findings.
     #[serde(default)]
     pub reviewer_patterns: Vec<ReviewerPattern>,
+    /// Each role in scope with its tier and, for a custom role, the permissions it grants.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub role_catalogue: Vec<RoleEntry>,
+    /// What changed since the previous campaign of the same definition; `None` for the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_previous: Option<SincePrevious>,
     /// This binder's version: 1 until a sign-off, then one more at the first change to the
     /// campaign's record after each signed version.
     #[serde(default = "first_version")]
@@ -272,12 +278,35 @@ pub struct Binder {
     /// Corrections recorded after a sign-off, each starting a version.
     #[serde(default)]
     pub corrections: Vec<CorrectionEntry>,
-    /// Each role in scope with its tier and, for a custom role, the permissions it grants.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub role_catalogue: Vec<RoleEntry>,
-    /// What changed since the previous campaign of the same definition; `None` for the first.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub since_previous: Option<SincePrevious>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// One sign-off recorded in Recert: who signed which version as what, when, how they were
+/// authenticated, and the statement they confirmed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOffEntry {
+    pub version: u32,
+    /// "Campaign owner" or "Compliance".
+    pub capacity: String,
+    pub signer_name: String,
+    pub signer_upn: String,
+    pub signer_id: String,
+    pub at: String,
+    pub authentication: String,
+    pub statement: String,
+}
+
+/// A correction to the campaign's record after a sign-off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionEntry {
+    /// The version the correction starts.
+    pub version: u32,
+    pub by: String,
+    pub at: String,
+    pub note: String,
 }
 
 /// One role in the campaign's scope.
@@ -321,35 +350,6 @@ pub struct ChangeEntry {
     pub now: String,
     pub previous_items: Vec<u32>,
     pub items: Vec<u32>,
-}
-
-fn first_version() -> u32 {
-    1
-}
-
-/// One sign-off recorded in Recert: who signed which version as what, when, how they were
-/// authenticated, and the statement they confirmed.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SignOffEntry {
-    pub version: u32,
-    /// "Campaign owner" or "Compliance".
-    pub capacity: String,
-    pub signer_name: String,
-    pub signer_upn: String,
-    pub signer_id: String,
-    pub at: String,
-    pub authentication: String,
-    pub statement: String,
-}
-
-/// A correction to the campaign's record after a sign-off.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CorrectionEntry {
-    /// The version the correction starts.
-    pub version: u32,
-    pub by: String,
-    pub at: String,
-    pub note: String,
 }
 
 /// One computed auditor finding and the rows behind it.

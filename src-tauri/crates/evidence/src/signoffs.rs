@@ -54,13 +54,14 @@ pub(crate) fn recorded(w: &mut Writer, b: &Binder) {
     } else {
         w.table_start(vec![
             Col::num("Version", 44.0),
-            Col::text("Signed as", 90.0),
+            Col::wrap("Signed as", 90.0, 2),
             Col::wrap("Signer", 170.0, 2),
             Col::text("Signed (UTC)", 110.0),
             Col::wrap("How the signer was authenticated", CONTENT_W - 414.0, 3),
         ]);
         for s in &b.sign_offs {
-            let signer = format!("{} <{}> (object {})", s.signer_name, s.signer_upn, s.signer_id);
+            // The object id is in the authentication beside it.
+            let signer = format!("{} <{}>", s.signer_name, s.signer_upn);
             let as_what = if s.version == version {
                 s.capacity.clone()
             } else {

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use recert_app::dto::TenantSettingsDto;
 use recert_app::{App, ErrorCode};
 use recert_emulator::{Emulator, Faults, Options, Tenant};
+use recert_tests::login::sign_in_on_page;
 use recert_tests::{Harness, fixed_now};
 
 fn settings(emu: &Emulator, auth: &str, client_id: String) -> TenantSettingsDto {
@@ -19,58 +20,6 @@ fn settings(emu: &Emulator, auth: &str, client_id: String) -> TenantSettingsDto 
         client_id: Some(client_id),
         certificate_path: None,
     }
-}
-
-/// Plays the person at the login page: pick the first account, follow the redirect home.
-async fn browse(emu: &Emulator, url: String) -> Result<(), String> {
-    let cert = reqwest::Certificate::from_der(&emu.certificate_der().ok_or("no TLS")?)
-        .map_err(|e| e.to_string())?;
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .tls_certs_merge([cert])
-        .build()
-        .map_err(|e| e.to_string())?;
-    let html = browser
-        .get(&url)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?
-        .text()
-        .await
-        .map_err(|e| e.to_string())?;
-    let start = html.find("class=\"user\" href=\"").ok_or("no account to pick")? + 19;
-    let end = start + html[start..].find('"').ok_or("no link end")?;
-    let link = html[start..end].replace("&amp;", "&");
-    // As a browser does: the link is relative to the page's own URL.
-    let pick = reqwest::Url::parse(&url).and_then(|u| u.join(&link)).map_err(|e| e.to_string())?;
-    let picked = browser.get(pick).send().await.map_err(|e| e.to_string())?;
-    let home = picked
-        .headers()
-        .get("location")
-        .ok_or("no redirect")?
-        .to_str()
-        .map_err(|e| e.to_string())?
-        .to_string();
-    reqwest::get(home).await.map_err(|e| e.to_string())?;
-    Ok(())
-}
-
-/// A whole interactive sign-in: Recert opens the login page, the person picks the first account
-/// on it (the suggested one when there is a hint), and Recert redeems the answer.
-async fn sign_in_on_page(
-    app: &App,
-    emu: &Emulator,
-    tenant: &str,
-    hint: Option<&str>,
-) -> recert_app::dto::SignedInDto {
-    let (opened, page) = tokio::sync::oneshot::channel();
-    let sign_in = app.sign_in_interactive_as(tenant, hint, move |url| {
-        opened.send(url.to_string()).map_err(|_| "nobody is at the browser".to_string())
-    });
-    let person = async { browse(emu, page.await.map_err(|e| e.to_string())?).await };
-    let (identity, browsed) = tokio::join!(sign_in, person);
-    browsed.expect("the person picked an account");
-    identity.expect("signed in")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

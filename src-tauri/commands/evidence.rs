@@ -1,6 +1,9 @@
 //! Commands for the evidence binder: export it (PDF, CSV, JSON) into the campaign's evidence
 //! folder under the data directory, and verify what is there.
 
+use recert_app::dto::{
+    ExceptionDto, ExceptionTermsDto, SampleDto, SignOffCapacityDto, SignOffStatusDto,
+};
 use recert_app::evidence::{EvidenceExportDto, EvidencePaths, VerifyReportDto};
 use recert_app::{AppError, ErrorCode};
 use tauri::State;
@@ -57,4 +60,91 @@ pub async fn evidence_open_folder(
             format!("cannot open {} in the file manager: {err}", folder.display()),
         )
     })
+}
+
+/// The campaign's binder version, its sign-offs and corrections.
+#[tauri::command]
+pub async fn sign_off_status(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+) -> Result<SignOffStatusDto, AppError> {
+    shell.acting().sign_off_status(&campaign_id).await
+}
+
+/// Signs the closed campaign's binder as the person acting now, who must have signed in within
+/// five minutes (`freshSignInRequired` otherwise: the window signs them in and asks again).
+#[tauri::command]
+pub async fn sign_off(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    capacity: SignOffCapacityDto,
+) -> Result<SignOffStatusDto, AppError> {
+    shell.acting().sign_off(&campaign_id, capacity).await
+}
+
+/// Records a correction to a campaign's record (a new binder version after a sign-off).
+#[tauri::command]
+pub async fn correct_campaign(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    note: String,
+) -> Result<SignOffStatusDto, AppError> {
+    shell.acting().correct_campaign(&campaign_id, &note).await
+}
+
+/// The campaign's exceptions register.
+#[tauri::command]
+pub async fn exceptions(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+) -> Result<Vec<ExceptionDto>, AppError> {
+    shell.acting().exceptions(&campaign_id).await
+}
+
+/// Records an exception's owner, expiry and compensating control.
+#[tauri::command]
+pub async fn register_exception(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_id: u32,
+    terms: ExceptionTermsDto,
+) -> Result<Vec<ExceptionDto>, AppError> {
+    shell.acting().register_exception(&campaign_id, item_id, terms).await
+}
+
+/// Draws the auditor's sample (with `seed` when given, else a new one) and writes its trace
+/// sheets into the campaign's evidence folder.
+#[tauri::command]
+pub async fn evidence_sample(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    size: u32,
+    seed: Option<String>,
+) -> Result<SampleDto, AppError> {
+    let seed = match seed.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<u64>().map_err(|_| {
+            AppError::new(
+                ErrorCode::Invalid,
+                "the seed is a whole number, as printed with a sample",
+            )
+        })?),
+        None => None,
+    };
+    let folder = shell
+        .evidence_paths(&campaign_id, [true, false, false])
+        .pdf
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .ok_or_else(|| {
+            AppError::new(ErrorCode::NotFound, "this campaign has no evidence folder")
+        })?;
+    let app = shell.acting();
+    // The file is named after the seed, which is only known once drawn when none is given.
+    let seed = seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(1)
+    });
+    let pdf = folder.join(format!("sample-{seed}.pdf"));
+    app.evidence_sample(&campaign_id, size, Some(seed), pdf).await
 }

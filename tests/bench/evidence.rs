@@ -65,6 +65,8 @@ fn binder() -> Binder {
                     justification: "Still needed for the quarterly close and the on-call rota"
                         .into(),
                     source: if id % 4 == 0 { "bulk" } else { "window" }.into(),
+                    identity: "signed in".into(),
+                    authentication: format!("authenticated: interactive sign-in as r-{}", id % 400),
                 }),
                 recommendation: "approve".into(),
                 recommendation_reason: "activated in the last 90 days".into(),
@@ -86,6 +88,8 @@ fn binder() -> Binder {
             source: d.source.clone(),
             stands: true,
             stage: 1,
+            identity: d.identity.clone(),
+            authentication: d.authentication.clone(),
         })
         .collect();
     let remediation = items

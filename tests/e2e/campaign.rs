@@ -41,7 +41,7 @@ pub(crate) fn demo_admins(tenant: &Tenant) -> std::collections::BTreeSet<String>
 /// A governance admin of the demo tenant who is no break-glass account, and two member users who
 /// hold a directory role directly and are no admins: they become the campaign's fallback
 /// reviewers.
-fn people(tenant: &Tenant) -> (String, String, String) {
+pub(crate) fn people(tenant: &Tenant) -> (String, String, String) {
     let admins = demo_admins(tenant);
     let admin = admins.iter().find(|a| !a.starts_with("breakglass")).expect("a demo admin").clone();
     let holders: std::collections::BTreeSet<&str> = tenant
@@ -393,6 +393,13 @@ async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_ho
     window.click("#verify-evidence").await;
     window.wait_for("#verify-result[data-ok=\"true\"]", 60).await;
     window.screenshot("23-evidence").await;
+    // The owner signs the binder off in the window after signing in again (a sign-off needs a
+    // sign-in of the last five minutes); compliance is still to sign.
+    sign_in(&window, &admin, "23a").await;
+    window.wait_for("#sign-off-campaignOwner", 30).await;
+    window.click("#sign-off-campaignOwner").await;
+    window.wait_for_text("#sign-off-version", "still needs: compliance", 30).await;
+    window.screenshot("23b-signed-off-by-owner").await;
     let folder = std::fs::read_dir(window.data_dir().join("evidence"))
         .expect("the evidence folder")
         .filter_map(Result::ok)

@@ -6,5 +6,6 @@ mod campaign;
 mod decisions;
 mod population;
 mod single_instance;
+mod tenants;
 mod update;
 mod window;

@@ -1,6 +1,8 @@
 //! Test support shared by the scenario tests, the window E2E tests and the benchmarks: an emulator
 //! tenant, an app on a private database with a fixed clock, and what the tenant should contain.
 
+pub mod login;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

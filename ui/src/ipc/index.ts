@@ -35,6 +35,11 @@ import type { TenantSettingsDto } from "./bindings/TenantSettingsDto";
 import type { UpdateStatusDto } from "./bindings/UpdateStatusDto";
 import type { DeviceCodeDto } from "./bindings/DeviceCodeDto";
 import type { VerifyReportDto } from "./bindings/VerifyReportDto";
+import type { SignOffCapacityDto } from "./bindings/SignOffCapacityDto";
+import type { SignOffStatusDto } from "./bindings/SignOffStatusDto";
+import type { SampleDto } from "./bindings/SampleDto";
+import type { ExceptionDto } from "./bindings/ExceptionDto";
+import type { ExceptionTermsDto } from "./bindings/ExceptionTermsDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
 import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
 
@@ -83,6 +88,10 @@ export type { ErrorCode } from "./bindings/ErrorCode";
 export type { HeldItemDto } from "./bindings/HeldItemDto";
 export type { RemediationActionDto } from "./bindings/RemediationActionDto";
 export type { FieldErrorDto } from "./bindings/FieldErrorDto";
+export type { AuthenticationDto } from "./bindings/AuthenticationDto";
+export type { AuthMethodDto } from "./bindings/AuthMethodDto";
+export type { SignOffCapacityDto, SignOffStatusDto, SampleDto, ExceptionDto, ExceptionTermsDto };
+export type { SignOffDto } from "./bindings/SignOffDto";
 export type { ItemReviewerDto } from "./bindings/ItemReviewerDto";
 export type { ReviewerDto } from "./bindings/ReviewerDto";
 export type { ReviewerProgressDto } from "./bindings/ReviewerProgressDto";
@@ -190,6 +199,22 @@ export const ipc = {
   evidenceVerify: (campaignId: string) => call<VerifyReportDto>("evidence_verify", { campaignId }),
   /** Shows the campaign's evidence folder in the file manager. */
   evidenceOpenFolder: (campaignId: string) => call<void>("evidence_open_folder", { campaignId }),
+  /** The binder's version, its sign-offs and corrections. */
+  signOffStatus: (campaignId: string) => call<SignOffStatusDto>("sign_off_status", { campaignId }),
+  /** Signs the binder as the person acting (needs a sign-in of the last five minutes). */
+  signOff: (campaignId: string, capacity: SignOffCapacityDto) =>
+    call<SignOffStatusDto>("sign_off", { campaignId, capacity }),
+  /** Records a correction to the campaign's record (a new binder version after a sign-off). */
+  correctCampaign: (campaignId: string, note: string) =>
+    call<SignOffStatusDto>("correct_campaign", { campaignId, note }),
+  /** Draws the auditor's sample (a new seed when none) and writes its trace sheets. */
+  evidenceSample: (campaignId: string, size: number, seed: string | null) =>
+    call<SampleDto>("evidence_sample", { campaignId, size, seed }),
+  /** The campaign's exceptions register. */
+  exceptions: (campaignId: string) => call<ExceptionDto[]>("exceptions", { campaignId }),
+  /** Records an exception's owner, expiry and compensating control. */
+  registerException: (campaignId: string, itemId: number, terms: ExceptionTermsDto) =>
+    call<ExceptionDto[]>("register_exception", { campaignId, itemId, terms }),
 
   /** The removal plan (made on first call after close) with the journal so far. */
   remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),

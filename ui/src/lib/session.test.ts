@@ -31,6 +31,15 @@ const nobody = (tenantId: string): ActingDto => ({
   tenantId,
   person: null,
   signedIn: false,
+  authentication: {
+    method: "unrecorded",
+    authenticated: false,
+    tenantId: null,
+    objectId: null,
+    at: null,
+    importedBy: null,
+    detail: "nobody is signed in",
+  },
   role: "nobody",
   adminsExist: true,
 });

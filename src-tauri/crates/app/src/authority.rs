@@ -11,6 +11,7 @@
 use std::collections::BTreeSet;
 
 use recert_domain::authority::{self, Action, ActiveRole, Refusal, Role};
+use recert_domain::identity::{Authentication, EntraIdentity};
 use recert_domain::{AssignmentKind, PrincipalKind};
 use recert_store::{AdminRecord, AdminSource, NewAdmin, Store, TenantKind};
 
@@ -23,8 +24,9 @@ use crate::{App, AppError, ErrorCode};
 /// Who acts on one tenant in this session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Actor {
-    /// A person: signed in (an ID token), or chosen on the demo tenant (`signed_in` false).
-    Person { identity: IdentityDto, signed_in: bool },
+    /// A person: signed in (an ID token), or chosen on the demo tenant (an asserted identity),
+    /// with how they were identified: what their decisions and sign-offs record.
+    Person { identity: IdentityDto, authentication: Authentication },
     /// The tenant's app-only credential, unattended, named so in the audit log.
     Application(String),
 }
@@ -46,6 +48,8 @@ pub(crate) struct Acting {
     pub label: String,
     pub person: Option<IdentityDto>,
     pub role: Role,
+    /// How the person was identified; `Unrecorded` for the application and for nobody.
+    pub authentication: Authentication,
 }
 
 impl Acting {
@@ -86,7 +90,11 @@ fn role_dto(role: Role) -> ActingRoleDto {
 }
 
 /// A user of the tenant as last pulled, by UPN or object id.
-fn user_by_upn(store: &Store, tenant_id: &str, upn: &str) -> Result<IdentityDto, AppError> {
+pub(crate) fn user_by_upn(
+    store: &Store,
+    tenant_id: &str,
+    upn: &str,
+) -> Result<IdentityDto, AppError> {
     let tenant = store.tenant(tenant_id)?;
     let principal = crate::campaigns::principal_by_upn(store, tenant_id, upn)?
         .filter(|p| p.kind == PrincipalKind::User)
@@ -136,26 +144,40 @@ impl App {
     /// `store`, so callers already inside a store task pass theirs.
     pub(crate) fn acting_on(&self, store: &Store, tenant_id: &str) -> Result<Acting, AppError> {
         match &self.mode {
-            Mode::Application(label) => {
-                Ok(Acting { label: label.clone(), person: None, role: Role::Application })
-            }
+            Mode::Application(label) => Ok(Acting {
+                label: label.clone(),
+                person: None,
+                role: Role::Application,
+                authentication: Authentication::Unrecorded,
+            }),
             Mode::People => {
                 let actor = lock(&self.people).get(tenant_id).cloned();
                 match actor {
-                    Some(Actor::Person { identity, .. }) => {
+                    Some(Actor::Person { identity, authentication }) => {
                         let role = if store.is_admin(tenant_id, &identity.id)? {
                             Role::GovernanceAdmin
                         } else {
                             Role::Person
                         };
-                        Ok(Acting { label: identity.upn.clone(), person: Some(identity), role })
+                        Ok(Acting {
+                            label: identity.upn.clone(),
+                            person: Some(identity),
+                            role,
+                            authentication,
+                        })
                     }
-                    Some(Actor::Application(label)) => {
-                        Ok(Acting { label, person: None, role: Role::Application })
-                    }
-                    None => {
-                        Ok(Acting { label: self.actor.clone(), person: None, role: Role::Nobody })
-                    }
+                    Some(Actor::Application(label)) => Ok(Acting {
+                        label,
+                        person: None,
+                        role: Role::Application,
+                        authentication: Authentication::Unrecorded,
+                    }),
+                    None => Ok(Acting {
+                        label: self.actor.clone(),
+                        person: None,
+                        role: Role::Nobody,
+                        authentication: Authentication::Unrecorded,
+                    }),
                 }
             }
         }
@@ -175,14 +197,18 @@ impl App {
         Ok(acting)
     }
 
-    /// Records the person who signed in to `tenant_id` (from their ID token): they act there from
-    /// now on, replacing anyone chosen before.
+    /// Records the person who signed in to `tenant_id` (from their ID token, issued for the
+    /// Entra tenant `tid`): they act there from now on, replacing anyone chosen before. `fresh`
+    /// says they authenticated just now (browser or device code) rather than from the keychain's
+    /// refresh token; a restore never hides the fresh sign-in of the same person in this session.
     pub(crate) fn signed_in_as(
         &self,
         tenant_id: &str,
+        tid: &str,
         oid: &str,
         upn: Option<&str>,
         name: Option<&str>,
+        fresh: bool,
     ) {
         let upn = upn.unwrap_or(oid).to_string();
         let identity = IdentityDto {
@@ -191,8 +217,26 @@ impl App {
             upn,
             tenant_id: tenant_id.to_string(),
         };
-        lock(&self.people)
-            .insert(tenant_id.to_string(), Actor::Person { identity, signed_in: true });
+        let entra = EntraIdentity {
+            tenant_id: tid.to_ascii_lowercase(),
+            object_id: identity.id.clone(),
+            at: self.now(),
+        };
+        let mut people = lock(&self.people);
+        let kept = matches!(
+            people.get(tenant_id),
+            Some(Actor::Person { identity: same, authentication: Authentication::SignIn(_) })
+                if !fresh && same.id == identity.id
+        );
+        if kept {
+            return;
+        }
+        let authentication = if fresh {
+            Authentication::SignIn(entra)
+        } else {
+            Authentication::RestoredSignIn(entra)
+        };
+        people.insert(tenant_id.to_string(), Actor::Person { identity, authentication });
     }
 
     /// Nobody acts on `tenant_id` any more (sign-out).
@@ -211,9 +255,11 @@ impl App {
             {
                 self.signed_in_as(
                     tenant_id,
+                    &identity.tid,
                     &identity.oid,
                     identity.upn.as_deref(),
                     identity.name.as_deref(),
+                    false,
                 );
             }
         }
@@ -224,11 +270,12 @@ impl App {
             let acting = app.acting_on(store, &tenant)?;
             let signed_in = matches!(
                 lock(&app.people).get(&tenant),
-                Some(Actor::Person { signed_in: true, .. })
+                Some(Actor::Person { authentication, .. }) if authentication.is_authenticated()
             );
             Ok(ActingDto {
                 tenant_id: tenant.clone(),
                 signed_in: signed_in && acting.person.is_some(),
+                authentication: crate::signoff::authentication_dto(&acting.authentication),
                 person: acting.person,
                 role: role_dto(acting.role),
                 admins_exist: store.admin_count(&tenant)? > 0,
@@ -255,8 +302,10 @@ impl App {
                 user_by_upn(store, &tenant, &who)
             })
             .await?;
-        lock(&self.people)
-            .insert(tenant_id.to_string(), Actor::Person { identity, signed_in: false });
+        lock(&self.people).insert(
+            tenant_id.to_string(),
+            Actor::Person { identity, authentication: Authentication::DemoActAs },
+        );
         self.acting(tenant_id).await
     }
 
@@ -264,7 +313,10 @@ impl App {
     /// out instead). The window calls it when it leaves the tenant.
     pub fn stop_acting(&self, tenant_id: &str) {
         let mut people = lock(&self.people);
-        if matches!(people.get(tenant_id), Some(Actor::Person { signed_in: false, .. })) {
+        if matches!(
+            people.get(tenant_id),
+            Some(Actor::Person { authentication: Authentication::DemoActAs, .. })
+        ) {
             people.remove(tenant_id);
         }
     }

@@ -343,6 +343,8 @@ pub struct ActingDto {
     pub person: Option<crate::campaigns::dto::IdentityDto>,
     /// Whether `person` signed in (rather than being chosen with "Act as" on the demo tenant).
     pub signed_in: bool,
+    /// How the person was identified: a sign-off needs a sign-in of the last five minutes.
+    pub authentication: AuthenticationDto,
     pub role: ActingRoleDto,
     /// Whether the tenant has any governance admin; without one, a holder of a governing
     /// directory role bootstraps the first.
@@ -377,4 +379,148 @@ pub struct AdminDto {
     pub added_by: String,
     /// RFC 3339 UTC.
     pub added_at: String,
+}
+
+/// How a person was identified when they acted (`recert_domain::identity::AuthMethod`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AuthMethodDto {
+    /// Signed in interactively in this session.
+    SignIn,
+    /// A sign-in restored from the keychain: authenticated earlier.
+    RestoredSignIn,
+    /// Decided in Entra Access Reviews with the reviewer's Entra identity.
+    AccessReviews,
+    /// Imported from a CSV file by a governance admin: asserted, not authenticated.
+    CsvImport,
+    /// The demo tenant's "act as": asserted, not authenticated.
+    DemoActAs,
+    /// Recorded before Recert kept it, or nobody (the application, no one signed in).
+    Unrecorded,
+}
+
+/// How a person was identified, with what proves it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuthenticationDto {
+    pub method: AuthMethodDto,
+    /// Entra vouched for the person (a sign-in), rather than someone asserting who they are.
+    pub authenticated: bool,
+    /// The ID token's Entra tenant and object id, and when (RFC 3339), for a sign-in.
+    pub tenant_id: Option<String>,
+    pub object_id: Option<String>,
+    pub at: Option<String>,
+    /// The admin who imported a CSV line.
+    pub imported_by: Option<String>,
+    /// One line for a reader.
+    pub detail: String,
+}
+
+/// What a signer signs a campaign's binder as (`recert_domain::signoff::Capacity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum SignOffCapacityDto {
+    /// A governance admin who answers for the review.
+    CampaignOwner,
+    /// A second person who took no part in the review's decisions.
+    Compliance,
+}
+
+/// One sign-off of a binder version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignOffDto {
+    pub version: u32,
+    pub capacity: SignOffCapacityDto,
+    pub signer_upn: String,
+    pub signer_name: String,
+    pub signer_id: String,
+    /// RFC 3339.
+    pub signed_at: String,
+    pub authentication: AuthenticationDto,
+    pub statement: String,
+}
+
+/// A correction recorded after a sign-off: what changed and why, by whom.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CorrectionDto {
+    /// The binder version the correction starts.
+    pub version: u32,
+    pub by: String,
+    pub at: String,
+    pub note: String,
+}
+
+/// A campaign's binder version and its sign-offs, for the evidence view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SignOffStatusDto {
+    pub campaign_id: String,
+    /// The binder's version now: a change after a sign-off starts the next.
+    pub version: u32,
+    /// Every sign-off, of every version, in the order recorded.
+    pub sign_offs: Vec<SignOffDto>,
+    pub corrections: Vec<CorrectionDto>,
+    /// The capacities the current version still lacks.
+    pub missing: Vec<SignOffCapacityDto>,
+    /// The campaign's review is over, so it may be signed.
+    pub signable: bool,
+    /// The statement a signer confirms.
+    pub statement: String,
+}
+
+/// What a governance admin records for one exception.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExceptionTermsDto {
+    /// Who answers for it: a user of the tenant, by UPN.
+    pub owner: String,
+    /// YYYY-MM-DD, after today and at most a year away.
+    pub expires_on: String,
+    /// What compensates for the access meanwhile.
+    pub control: String,
+}
+
+/// One exception of a campaign's register.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ExceptionDto {
+    pub item_id: u32,
+    pub principal: String,
+    pub role: String,
+    pub reason: String,
+    pub owner: Option<String>,
+    pub expires_on: Option<String>,
+    pub control: Option<String>,
+    /// "no terms", "current" or "expired".
+    pub standing: String,
+}
+
+/// An auditor's sample: the seed that draws it again, the items, and the trace sheets' file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SampleDto {
+    pub campaign_id: String,
+    /// Decimal: give it again (`--seed`) to draw the same sample.
+    pub seed: String,
+    pub size: u32,
+    /// Items the sample was drawn from.
+    pub population: u32,
+    /// The drawn items, ascending.
+    pub items: Vec<u32>,
+    /// Per drawn item, the SHA-256 of the sealed raw page it was read from ("" when none).
+    pub page_sha256: Vec<String>,
+    /// The trace sheets (one PDF) and its SHA-256.
+    pub path: String,
+    pub sha256: String,
 }

@@ -42,6 +42,8 @@ pub enum ErrorCode {
     /// An update was refused or could not be installed (its signature does not match the release
     /// key, say): the version installed is unchanged.
     UpdateNotInstalled,
+    /// A sign-off needs a sign-in of the last five minutes: the window offers one, then retries.
+    FreshSignInRequired,
 }
 
 /// One invalid field of a form, for inline messages.

@@ -35,12 +35,7 @@ fn opt(t: Option<DateTime<Utc>>) -> String {
     t.map(utc).unwrap_or_default()
 }
 
-const GENERATOR: &str = concat!("Recert ", env!("CARGO_PKG_VERSION"));
-
-const SIGN_OFF: &str = "By signing, I confirm that this review was performed as described in this binder: the \
-population was complete as extracted, each decision was made by the named reviewer or by a governance \
-admin acting for them, and the removals listed were carried out and verified, or are listed as \
-exceptions with their reason and owner.";
+pub(crate) const GENERATOR: &str = concat!("Recert ", env!("CARGO_PKG_VERSION"));
 
 /// Where each export was written and its SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -356,6 +351,7 @@ fn held_exceptions(
             principal: item.principal_upn.clone().unwrap_or_else(|| item.principal_name.clone()),
             role: item.role_name.clone(),
             reason,
+            ..ExceptionEntry::default()
         });
     }
     exceptions.sort_by_key(|e| e.item_id);
@@ -421,6 +417,7 @@ fn unmade_exceptions(
             principal: item.principal_upn.clone().unwrap_or_else(|| item.principal_name.clone()),
             role: item.role_name.clone(),
             reason,
+            ..ExceptionEntry::default()
         });
     }
     exceptions.sort_by_key(|e| e.item_id);
@@ -451,6 +448,7 @@ pub(crate) fn build_binder(
     let mut decisions = store.decisions(campaign_id)?;
     decisions.truncate(crate::record::chain_decisions(&campaign_events).len());
     let as_of = crate::record::campaign_as_of(&campaign_events, audit_seq);
+    let sign_offs = crate::signoff::SignOffRecord::of(&campaign_events);
     let closed_by_cut = campaign_events.iter().any(|e| e.kind == "campaign.closed");
     let names: HashMap<String, String> = items
         .iter()
@@ -493,6 +491,8 @@ pub(crate) fn build_binder(
                     at: utc(d.decided_at),
                     justification: d.justification.clone(),
                     source: d.source.clone(),
+                    identity: d.authentication.method().label().into(),
+                    authentication: d.authentication.describe(utc),
                 }),
                 recommendation: i.recommendation.clone().unwrap_or_default(),
                 recommendation_reason: i.recommendation_reason.clone().unwrap_or_default(),
@@ -521,6 +521,8 @@ pub(crate) fn build_binder(
             source: d.source.clone(),
             stands: last_of.get(&(d.item_id, d.reviewer_id.as_str())) == Some(&d.id),
             stage: d.stage,
+            identity: d.authentication.method().label().into(),
+            authentication: d.authentication.describe(utc),
         })
         .collect();
     let mut reroutes = Vec::new();
@@ -607,6 +609,7 @@ pub(crate) fn build_binder(
             principal: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
             role: i.role_name.clone(),
             reason: i.outcome_reason.clone().unwrap_or_default(),
+            ..ExceptionEntry::default()
         })
         .collect();
     let roles = record["roles"]
@@ -731,6 +734,7 @@ pub(crate) fn build_binder(
     let holds = store.remediation_holds(campaign_id)?;
     held_exceptions(&items, &remediation_events, &holds, &mut exceptions);
     unmade_exceptions(&items, &remediation_events, &mut exceptions);
+    crate::exceptions::fill_terms(&mut exceptions, &campaign_events, generated_at);
     let head_hash =
         upto.last().map(|e| e.hash.clone()).unwrap_or_else(|| recert_store::audit::GENESIS.into());
     let subjects =
@@ -792,6 +796,22 @@ pub(crate) fn build_binder(
                 )
             }),
             pages: store.snapshot_page_count(campaign_id)?,
+            returning: record["returningExceptions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    let text = |k: &str| r[k].as_str().unwrap_or("?").to_string();
+                    format!(
+                        "{} · {}: exception expired {} (campaign {}, item {})",
+                        text("principal"),
+                        text("role"),
+                        text("expiredOn"),
+                        text("campaign"),
+                        r["item"].as_u64().unwrap_or(0)
+                    )
+                })
+                .collect(),
         },
         items: binder_items,
         decision_history,
@@ -810,12 +830,15 @@ pub(crate) fn build_binder(
             notes,
         },
         audit: AuditInfo { head_hash, events: upto.len() as u64, campaign_events, chain_intact },
-        sign_off_statement: SIGN_OFF.into(),
+        sign_off_statement: crate::signoff::STATEMENT.into(),
         signatories: Vec::new(),
         findings,
         reviewer_patterns,
         role_catalogue: crate::binder_context::role_catalogue(store, campaign_id, &items)?,
         since_previous: crate::binder_context::since_previous(store, &campaign, &items)?,
+        version: sign_offs.version,
+        sign_offs: sign_offs.entries(),
+        corrections: sign_offs.corrections.iter().map(crate::signoff::correction_entry).collect(),
     })
 }
 

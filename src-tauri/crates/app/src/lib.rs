@@ -13,10 +13,13 @@ mod context;
 pub mod dto;
 mod error;
 pub mod evidence;
+mod exceptions;
 mod population;
 mod record;
 pub mod remediation;
+mod sample;
 mod signing;
+mod signoff;
 mod tenants;
 pub mod updates;
 

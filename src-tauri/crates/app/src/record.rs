@@ -33,6 +33,9 @@ pub(crate) struct ChainDecision {
     pub decided_by: String,
     pub decided_by_id: Option<String>,
     pub source: String,
+    /// How the decider was identified, as `method · tenant · object · at · by`; `None` in
+    /// events written before decisions recorded it.
+    pub authentication: Option<String>,
 }
 
 /// The campaign's fields as its events up to some point tell them.
@@ -117,6 +120,7 @@ pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecis
             decided_by: str_of(&p["decidedBy"]).unwrap_or_else(|| e.actor.clone()),
             decided_by_id: str_of(&p["decidedById"]),
             source: str_of(&p["source"]).unwrap_or_default(),
+            authentication: p.get("authentication").map(authentication_line),
         };
         if let Some(each) = p["decisions"].as_array() {
             for d in each {
@@ -142,6 +146,33 @@ pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecis
         }
     }
     out
+}
+
+/// How a decider was identified, as one comparable line, from the chain's JSON.
+fn authentication_line(v: &Value) -> String {
+    ["method", "tenant", "object", "at", "by"]
+        .iter()
+        .map(|k| v[*k].as_str().unwrap_or("-"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The same line from a stored decision.
+fn stored_authentication(a: &recert_domain::identity::Authentication) -> String {
+    let e = a.entra();
+    // As the store writes times into the chain: milliseconds.
+    let at = e.map(|e| e.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    [
+        Some(a.method().as_str()),
+        e.map(|e| e.tenant_id.as_str()),
+        e.map(|e| e.object_id.as_str()),
+        at.as_deref(),
+        a.imported_by(),
+    ]
+    .iter()
+    .map(|v| v.unwrap_or("-"))
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
 
 /// The campaign's life as its events up to `upto` (inclusive) tell it.
@@ -236,6 +267,9 @@ fn compare_decisions(
             differ("decider's id", &row.decided_by_id, id);
         }
         differ("source", &row.source, &event.source);
+        if let Some(authentication) = &event.authentication {
+            differ("authentication", &stored_authentication(&row.authentication), authentication);
+        }
         if time_of(&event.at) != Some(row.decided_at) {
             differ("time", &crate::evidence::utc(row.decided_at), &event.at);
         }

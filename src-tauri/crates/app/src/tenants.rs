@@ -364,16 +364,19 @@ impl App {
             AppError::new(ErrorCode::SignInFailed, format!("cannot open the browser: {err}"))
         })?;
         let identity = pending.finish(BROWSER_SIGN_IN_TIMEOUT).await?;
-        Ok(self.person_signed_in(tenant_id, identity))
+        Ok(self.person_signed_in(tenant_id, identity, true))
     }
 
-    /// The person an ID token names acts on the tenant from now on.
-    fn person_signed_in(&self, tenant_id: &str, identity: Identity) -> SignedInDto {
+    /// The person an ID token names acts on the tenant from now on; `fresh` when they just
+    /// authenticated, not restored from the keychain.
+    fn person_signed_in(&self, tenant_id: &str, identity: Identity, fresh: bool) -> SignedInDto {
         self.signed_in_as(
             tenant_id,
+            &identity.tid,
             &identity.oid,
             identity.upn.as_deref(),
             identity.name.as_deref(),
+            fresh,
         );
         identity_dto(identity)
     }
@@ -392,14 +395,17 @@ impl App {
             message: code.message.clone(),
         });
         let identity = public.finish_device_code(&code).await?;
-        Ok(self.person_signed_in(tenant_id, identity))
+        Ok(self.person_signed_in(tenant_id, identity, true))
     }
 
     /// Who is signed in to the tenant, restoring the sign-in from the keychain if needed: they
     /// act on it from now on.
     pub async fn signed_in(&self, tenant_id: &str) -> Result<Option<SignedInDto>, AppError> {
         let (_, public) = self.public_client(tenant_id)?;
-        Ok(public.restore().await?.map(|identity| self.person_signed_in(tenant_id, identity)))
+        Ok(public
+            .restore()
+            .await?
+            .map(|identity| self.person_signed_in(tenant_id, identity, false)))
     }
 
     /// Signs out: forgets the tokens in memory and in the keychain, and nobody acts on the tenant

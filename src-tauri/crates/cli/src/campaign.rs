@@ -38,6 +38,33 @@ pub enum CampaignCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Sign the closed campaign's binder as its owner or as compliance, after signing in again.
+    SignOff(crate::signoff::SignOffArgs),
+    /// The binder's version, its sign-offs and corrections, and what it still lacks.
+    SignOffs { campaign: String },
+    /// Record a correction to the campaign's record (governance admins; after a sign-off it
+    /// starts a new version of the binder, signed again).
+    Correct {
+        campaign: String,
+        #[arg(long)]
+        note: String,
+    },
+    /// The campaign's exceptions register.
+    Exceptions { campaign: String },
+    /// Record an exception's owner, expiry and compensating control (governance admins).
+    Exception {
+        campaign: String,
+        item: u32,
+        /// Who answers for it (a UPN of the tenant).
+        #[arg(long)]
+        owner: String,
+        /// YYYY-MM-DD, at most a year away.
+        #[arg(long)]
+        expires: String,
+        /// What compensates for the access meanwhile.
+        #[arg(long)]
+        control: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -359,6 +386,20 @@ pub async fn run(
                     closed.id, o.keep, o.remove, o.exception
                 );
             });
+        }
+        CampaignCommand::SignOff(args) => crate::signoff::sign_off(args, session, json).await?,
+        CampaignCommand::SignOffs { campaign } => {
+            crate::signoff::status(&campaign, session, json).await?
+        }
+        CampaignCommand::Correct { campaign, note } => {
+            crate::signoff::correct(&campaign, &note, session, json).await?
+        }
+        CampaignCommand::Exceptions { campaign } => {
+            crate::exceptions::list(&campaign, session, json).await?
+        }
+        CampaignCommand::Exception { campaign, item, owner, expires, control } => {
+            let terms = recert_app::dto::ExceptionTermsDto { owner, expires_on: expires, control };
+            crate::exceptions::register(&campaign, item, terms, session, json).await?
         }
     }
     Ok(())

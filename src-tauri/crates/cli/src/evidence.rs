@@ -10,8 +10,12 @@ use recert_app::{AppError, ErrorCode};
 use crate::session::Session;
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct EvidenceArgs {
-    campaign: String,
+    #[command(subcommand)]
+    command: Option<EvidenceCommand>,
+    /// The campaign whose binder to write.
+    campaign: Option<String>,
     /// The PDF binder.
     #[arg(long)]
     pdf: Option<PathBuf>,
@@ -24,12 +28,24 @@ pub struct EvidenceArgs {
     json_file: Option<PathBuf>,
 }
 
+#[derive(clap::Subcommand, Debug)]
+pub enum EvidenceCommand {
+    /// Draw the auditor's reproducible sample and write a trace sheet per item.
+    Sample(crate::sample::SampleArgs),
+}
+
 pub async fn export(args: EvidenceArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
-    session.act_on_campaign(&args.campaign).await?;
+    if let Some(EvidenceCommand::Sample(sample)) = args.command {
+        return crate::sample::run(sample, session, json).await;
+    }
+    let Some(campaign) = args.campaign else {
+        return Err(AppError::new(ErrorCode::Invalid, "name the campaign whose evidence to write"));
+    };
+    session.act_on_campaign(&campaign).await?;
     let result = session
         .app
         .evidence_export(
-            &args.campaign,
+            &campaign,
             EvidencePaths { pdf: args.pdf, csv: args.csv, json: args.json_file },
         )
         .await?;

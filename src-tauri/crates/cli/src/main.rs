@@ -9,8 +9,11 @@ mod capture;
 mod demo;
 mod emulator;
 mod evidence;
+mod exceptions;
 mod remediation;
+mod sample;
 mod session;
+mod signoff;
 mod tenant;
 
 use std::path::PathBuf;

@@ -120,7 +120,7 @@ impl Session {
         }
         if let Ok(url) = std::env::var(DEMO_URL) {
             let der = certificate(DEMO_CERT).map_err(|err| unreachable(&url, err))?;
-            self.app.connect(external_demo(&url, der).await?)?;
+            self.connect_demo_tenant(external_demo(&url, der).await?)?;
             self.external_demo = true;
             return Ok(());
         }
@@ -135,13 +135,13 @@ impl Session {
         let emulator = match served {
             Served::Here(emulator) => emulator,
             Served::Elsewhere { base_url, certificate_der, .. } => {
-                self.app.connect(external_demo(&base_url, certificate_der).await?)?;
+                self.connect_demo_tenant(external_demo(&base_url, certificate_der).await?)?;
                 self.external_demo = true;
                 return Ok(());
             }
         };
         let (client_id, secret) = emulator.app_client();
-        self.app.connect(TenantConnection {
+        self.connect_demo_tenant(TenantConnection {
             id: DEMO.into(),
             name: emulator.tenant_name(),
             is_demo: true,
@@ -220,6 +220,29 @@ impl Session {
             self.app.act_unattended(tenant_id)?;
         }
         Ok(())
+    }
+
+    /// `--as` names a demo user for this run.
+    pub fn acts_as_demo_user(&self) -> bool {
+        self.as_user.is_some()
+    }
+
+    /// Connects the demo tenant and lets its people sign in through its public client, as the
+    /// window does (its reads stay app-only).
+    fn connect_demo_tenant(&self, connection: TenantConnection) -> Result<(), AppError> {
+        let (cloud, guid, root) = (
+            connection.cloud.clone(),
+            connection.tenant_guid.clone(),
+            connection.extra_root.clone(),
+        );
+        self.app.connect(connection)?;
+        self.app.allow_people_sign_in(
+            DEMO,
+            cloud,
+            &guid,
+            recert_emulator::DEMO_PUBLIC_CLIENT_ID,
+            root.as_deref(),
+        )
     }
 
     /// [`Session::act`] on the tenant of `campaign_id`.

@@ -173,6 +173,45 @@ fn define_open_decide_import_close_export_verify() {
     cli.ok(&["evidence", &campaign, "--pdf", pdf.to_str().expect("path")]);
     let verified = cli.json(&["verify", &campaign, "--pdf", pdf.to_str().expect("path")]);
     assert_eq!(verified["ok"], true, "{verified}");
+
+    // Sign-off needs a fresh sign-in: acting as the owner is none, and is refused for it.
+    let (ok, _, stderr) =
+        cli.run(&["--as", &admin, "campaign", "sign-off", &campaign, "--capacity", "owner"]);
+    assert!(!ok && stderr.contains("freshSignInRequired"), "{stderr}");
+    assert!(stderr.contains("not an authentication"), "{stderr}");
+    let status = cli.json(&["campaign", "sign-offs", &campaign]);
+    assert_eq!(status["version"], 1, "{status}");
+    assert_eq!(status["missing"], serde_json::json!(["campaignOwner", "compliance"]), "{status}");
+
+    // The auditor's sample: the seed printed, the same seed the same items.
+    let out = |name: &str| dir.path().join(name).to_str().expect("path").to_string();
+    let a = cli.json(&[
+        "evidence",
+        "sample",
+        &campaign,
+        "--size",
+        "3",
+        "--seed",
+        "7",
+        "--out",
+        &out("a.pdf"),
+    ]);
+    let b = cli.json(&[
+        "evidence",
+        "sample",
+        &campaign,
+        "--size",
+        "3",
+        "--seed",
+        "7",
+        "--out",
+        &out("b.pdf"),
+    ]);
+    assert_eq!(a["seed"], "7", "{a}");
+    assert_eq!(a["items"], b["items"], "the same seed draws the same items: {a} {b}");
+    assert_eq!(a["items"].as_array().map(Vec::len), Some(3), "{a}");
+    let text = cli.ok(&["evidence", "sample", &campaign, "--size", "3", "--out", &out("c.pdf")]);
+    assert!(text.contains("--seed"), "a drawn seed is printed to draw it again: {text}");
     let first = cli.json(&["run-due"]);
     let second = cli.json(&["run-due"]);
     assert_eq!(

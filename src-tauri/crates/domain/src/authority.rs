@@ -65,10 +65,17 @@ pub enum Action {
     Pull,
     /// Export the evidence binder.
     Export,
+    /// Sign off a closed campaign's binder (as its owner or as compliance; `signoff.rs` says
+    /// which person may sign as which).
+    SignOff,
+    /// Record a correction to a campaign's record after its sign-off (a new binder version).
+    Correct,
+    /// Record an exception's owner, expiry and compensating control in the register.
+    RegisterException,
 }
 
 impl Action {
-    pub const ALL: [Action; 15] = [
+    pub const ALL: [Action; 18] = [
         Action::Define,
         Action::Open,
         Action::AcceptGap,
@@ -84,6 +91,9 @@ impl Action {
         Action::DecideForReviewer,
         Action::Pull,
         Action::Export,
+        Action::SignOff,
+        Action::Correct,
+        Action::RegisterException,
     ];
 
     /// In words, for refusals and the architecture notes.
@@ -106,13 +116,19 @@ impl Action {
             Action::DecideForReviewer => "decide for a reviewer",
             Action::Pull => "pull the tenant",
             Action::Export => "export evidence",
+            Action::SignOff => "sign off a campaign",
+            Action::Correct => "correct a signed-off campaign",
+            Action::RegisterException => "register an exception's owner, expiry and control",
         }
     }
 
     /// Only governance admins may, when the tenant has any (the application where the unattended
     /// policy allows it).
     fn admin_only(self) -> bool {
-        !matches!(self, Action::Decide | Action::Verify | Action::Pull | Action::Export)
+        !matches!(
+            self,
+            Action::Decide | Action::Verify | Action::Pull | Action::Export | Action::SignOff
+        )
     }
 
     /// What an unattended run (no person behind it) may do: keep the schedule, send and verify

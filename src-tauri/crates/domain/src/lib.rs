@@ -7,16 +7,20 @@ pub mod assignment;
 pub mod authority;
 pub mod campaign;
 pub mod changes;
+pub mod exceptions;
 pub mod findings;
 pub mod gap;
 pub mod history;
+pub mod identity;
 pub mod population;
 pub mod principal;
 pub mod recommendation;
 pub mod remediation;
 pub mod review;
 pub mod routing;
+pub mod sample;
 pub mod schedule;
+pub mod signoff;
 pub mod stage;
 
 pub use assignment::{

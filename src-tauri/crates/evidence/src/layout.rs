@@ -343,9 +343,17 @@ impl<'a> Writer<'a> {
         let first_top = self.y;
         let mut first_height = height;
         let mut first = true;
+        // A row going on over a page repeats its first cell (the item number), so the part on
+        // the next page says whose it is.
+        let key = laid.first().and_then(|c| c.lines.first().cloned());
         loop {
             let room = self.y - BOTTOM;
-            let chunk: Vec<Cell> = laid.iter_mut().map(|c| c.take(room)).collect();
+            let mut chunk: Vec<Cell> = laid.iter_mut().map(|c| c.take(room)).collect();
+            if let (false, Some(key), Some(cell)) = (first, &key, chunk.first_mut())
+                && cell.lines.is_empty()
+            {
+                cell.lines.push(key.clone());
+            }
             let h = chunk.iter().map(Cell::height).fold(ROW_H, f32::max);
             self.draw_row(&chunk, style, h, zebra);
             if first {

@@ -17,18 +17,23 @@ pub mod model;
 mod pdf;
 mod pdfa;
 mod read;
+mod register;
 pub mod seal;
+mod signoffs;
 mod tables;
+pub mod trace;
 mod verify;
 
 pub use binder::binder_pdf;
 pub use pdf::population_pdf;
 pub use read::{BinderCheck, BinderFile, check_binder, read_binder};
+pub use register::{EXCEPTION_COLUMNS, EXCEPTIONS_CSV, exceptions_csv};
 pub use tables::{
     BINDER_JSON, BINDER_PDF, DECISION_COLUMNS, DECISIONS_CSV, FORMAT, HISTORY_COLUMNS, HISTORY_CSV,
     POPULATION_INDEX, POPULATION_PAGES, REMEDIATION_COLUMNS, REMEDIATION_CSV, SEAL_JSON,
     binder_json, decision_history_csv, decisions_csv, evidence_hash, remediation_csv,
 };
+pub use trace::{SourcePage, TraceSample, TraceSheet, trace_pdf};
 pub use verify::{
     Attachment, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer, Sinks, Written,
     WrittenFile, render_all, verify_exports, verify_exports_with, write_all, write_all_with,

@@ -68,6 +68,10 @@ pub struct PopulationStatement {
     /// answer is one page): what `raw_sha256` covers and the binder attaches.
     #[serde(default)]
     pub pages: u32,
+    /// Access that came back for review because its exception in an earlier campaign of the
+    /// definition expired. (Left out of the JSON when empty.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub returning: Vec<String>,
 }
 
 /// The decision that stands for an item.
@@ -82,6 +86,13 @@ pub struct DecisionInfo {
     pub justification: String,
     /// window, cli, import, bulk, recommendation.
     pub source: String,
+    /// How the decider was identified, in a few words: "signed in", or "asserted" with how
+    /// ("CSV import", "demo act-as"), so an asserted identity never reads as an authenticated one.
+    #[serde(default)]
+    pub identity: String,
+    /// What proves it: the Entra tenant and object id and the sign-in's time, or who imported it.
+    #[serde(default)]
+    pub authentication: String,
 }
 
 /// One review item with everything the auditor samples.
@@ -124,6 +135,11 @@ pub struct DecisionEvent {
     /// The stage of the review it was made in (1 for a one-stage review).
     #[serde(default = "first_stage")]
     pub stage: u32,
+    /// As [`DecisionInfo::identity`] and [`DecisionInfo::authentication`].
+    #[serde(default)]
+    pub identity: String,
+    #[serde(default)]
+    pub authentication: String,
 }
 
 fn first_stage() -> u32 {
@@ -187,6 +203,17 @@ pub struct ExceptionEntry {
     pub principal: String,
     pub role: String,
     pub reason: String,
+    /// The register's terms, once a governance admin recorded them: who answers for the
+    /// exception, until when (YYYY-MM-DD), and what compensates meanwhile. Empty until then.
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub expires_on: String,
+    #[serde(default)]
+    pub control: String,
+    /// "no terms", "current" or "expired", as of the binder's generation.
+    #[serde(default)]
+    pub standing: String,
 }
 
 /// Whether the campaign kept to its schedule.
@@ -248,6 +275,45 @@ pub struct Binder {
     /// What changed since the previous campaign of the same definition; `None` for the first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub since_previous: Option<SincePrevious>,
+    /// This binder's version: 1 until a sign-off, then one more at the first change to the
+    /// campaign's record after each signed version.
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// The sign-offs recorded in Recert by the export's cut, of every version.
+    #[serde(default)]
+    pub sign_offs: Vec<SignOffEntry>,
+    /// Corrections recorded after a sign-off, each starting a version.
+    #[serde(default)]
+    pub corrections: Vec<CorrectionEntry>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// One sign-off recorded in Recert: who signed which version as what, when, how they were
+/// authenticated, and the statement they confirmed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignOffEntry {
+    pub version: u32,
+    /// "Campaign owner" or "Compliance".
+    pub capacity: String,
+    pub signer_name: String,
+    pub signer_upn: String,
+    pub signer_id: String,
+    pub at: String,
+    pub authentication: String,
+    pub statement: String,
+}
+
+/// A correction to the campaign's record after a sign-off.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionEntry {
+    /// The version the correction starts.
+    pub version: u32,
+    pub by: String,
+    pub at: String,
+    pub note: String,
 }
 
 /// One role in the campaign's scope.

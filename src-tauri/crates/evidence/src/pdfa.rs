@@ -67,12 +67,16 @@ pub(crate) fn conform(
         ("CreationDate", text(&pdf_date)),
         ("ModDate", text(&pdf_date)),
     ]);
-    let info_id = doc.add_object(info_dict);
-    if let Ok(Object::Reference(old)) = doc.trailer.get(b"Info") {
-        let old = *old;
-        doc.objects.remove(&old);
+    // In place of printpdf's, under the same object number.
+    match doc.trailer.get(b"Info").and_then(Object::as_reference) {
+        Ok(id) => {
+            doc.objects.insert(id, Object::Dictionary(info_dict));
+        }
+        Err(_) => {
+            let id = doc.add_object(info_dict);
+            doc.trailer.set("Info", Object::Reference(id));
+        }
     }
-    doc.trailer.set("Info", Object::Reference(info_id));
     Ok(())
 }
 

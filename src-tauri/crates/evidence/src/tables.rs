@@ -29,7 +29,7 @@ pub const POPULATION_INDEX: &str = "population-pages-index.csv";
 pub const FORMAT: &str = "recert-evidence-binder/1";
 
 /// The columns of `decisions.csv`, in order.
-pub const DECISION_COLUMNS: [&str; 22] = [
+pub const DECISION_COLUMNS: [&str; 24] = [
     "item_id",
     "surface",
     "role",
@@ -48,6 +48,8 @@ pub const DECISION_COLUMNS: [&str; 22] = [
     "decided_at",
     "justification",
     "decision_source",
+    "decided_by_identity",
+    "decided_by_authentication",
     "recommendation",
     "recommendation_reason",
     "outcome",
@@ -55,7 +57,7 @@ pub const DECISION_COLUMNS: [&str; 22] = [
 ];
 
 /// The columns of `decision-history.csv`: every decision ever recorded, replaced ones included.
-pub const HISTORY_COLUMNS: [&str; 9] = [
+pub const HISTORY_COLUMNS: [&str; 11] = [
     "item_id",
     "stage",
     "reviewer",
@@ -65,6 +67,8 @@ pub const HISTORY_COLUMNS: [&str; 9] = [
     "justification",
     "source",
     "stands",
+    "decided_by_identity",
+    "decided_by_authentication",
 ];
 
 /// The columns of `remediation.csv`.
@@ -93,7 +97,7 @@ fn defuse(cell: &str) -> Cow<'_, str> {
 
 /// Writes a CSV: UTF-8 with a byte-order mark (so spreadsheets do not read CJK names as
 /// Latin-1), CRLF line ends as RFC 4180 asks, every cell defused.
-fn write_csv<'a, R>(
+pub(crate) fn write_csv<'a, R>(
     out: &mut dyn Write,
     header: &[&str],
     rows: impl Iterator<Item = R>,
@@ -118,7 +122,7 @@ where
 }
 
 /// A CSV rendered into memory.
-fn csv_bytes(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Vec<u8> {
+pub(crate) fn csv_bytes(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Vec<u8> {
     let mut out = Vec::with_capacity(1 << 16);
     // Writing into a Vec cannot fail; an error would only shorten the file, which
     // `verify_exports` would then report.
@@ -152,6 +156,8 @@ fn decision_row(item: &Item) -> Vec<Cow<'_, str>> {
         s(d.map(|d| &d.at)),
         s(d.map(|d| &d.justification)),
         s(d.map(|d| &d.source)),
+        s(d.map(|d| &d.identity)),
+        s(d.map(|d| &d.authentication)),
         item.recommendation.as_str().into(),
         item.recommendation_reason.as_str().into(),
         item.outcome.as_str().into(),
@@ -188,6 +194,8 @@ pub(crate) fn write_history_csv(binder: &Binder, out: &mut dyn Write) -> io::Res
                 e.justification.as_str().into(),
                 e.source.as_str().into(),
                 if e.stands { "yes" } else { "no" }.into(),
+                e.identity.as_str().into(),
+                e.authentication.as_str().into(),
             ]
         }),
     )

@@ -219,6 +219,22 @@ pub fn write_all_with(
     let evidence_hash =
         one(ExportFile::Json, sinks.json, &|out| write_binder_json(binder, csvs.clone(), out))?;
     if let Some(sink) = sinks.pdf {
+        // The exceptions register rides in the PDF only: its rows are in the JSON already.
+        let register = crate::register::exceptions_csv(binder);
+        digests.insert(
+            crate::register::EXCEPTIONS_CSV.into(),
+            hex::encode(sha2::Sha256::digest(&register)),
+        );
+        embedded.push(Embedded {
+            name: crate::register::EXCEPTIONS_CSV.into(),
+            mime: "text/csv",
+            description: "The exceptions register: each exception with its owner, reason, \
+                          expiry and compensating control"
+                .into(),
+            relationship: "Data",
+            deflated: crate::canvas::deflate(&register),
+            size: register.len() as u64,
+        });
         for a in &options.attachments {
             digests.insert(a.name.clone(), hex::encode(sha2::Sha256::digest(&a.bytes)));
             embedded.push(Embedded {

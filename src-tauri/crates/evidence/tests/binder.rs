@@ -34,6 +34,14 @@ fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
     String::from_utf8(out.stdout).expect("poppler writes UTF-8")
 }
 
+/// What poppler says on reading `pdf` (it repairs a damaged file silently but for this).
+fn reader_complaints(pdf: &[u8]) -> String {
+    let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
+    file.write_all(pdf).expect("the PDF is written");
+    let out = Command::new("pdfinfo").arg(file.path()).output().expect("pdfinfo runs");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn text(pdf: &[u8]) -> String {
     poppler("pdftotext", &["-layout", "-enc", "UTF-8"], pdf)
 }
@@ -450,6 +458,8 @@ fn long_hostile_strings_wrap_whole_in_every_table_and_header() {
     for (i, page) in pages.iter().enumerate().skip(1) {
         assert!(squeezed(page).contains(&squeezed(&campaign)), "page {}: header cut", i + 1);
     }
+    // A long campaign name once made poppler rebuild the file's cross-reference table.
+    assert_eq!(reader_complaints(&r.pdf), "", "poppler reads the file as written");
     let csv = String::from_utf8(r.decisions_csv.clone()).expect("UTF-8");
     for s in [&upn, &role, &justification] {
         assert!(csv.contains(s.as_str()), "the CSV has the whole text");
@@ -517,6 +527,7 @@ fn the_binder_is_a_pdfa3_file_with_metadata_output_intent_and_associated_files()
         let params = file.dict.get(b"Params").and_then(Object::as_dict).expect("params");
         assert!(params.get(b"ModDate").is_ok(), "a modification date");
     }
+    assert_eq!(reader_complaints(&r.pdf), "", "poppler reads the file as written");
     // qpdf finds no structural error.
     let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
     file.write_all(&r.pdf).expect("written");

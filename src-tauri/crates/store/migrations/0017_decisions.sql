@@ -20,12 +20,21 @@ CREATE TABLE decision_new (
     source         TEXT NOT NULL,
     batch          INTEGER,
     stage          INTEGER NOT NULL DEFAULT 1 CHECK (stage BETWEEN 1 AND 3),
+    auth_method    TEXT NOT NULL DEFAULT 'unrecorded'
+                       CHECK (auth_method IN ('signIn', 'restoredSignIn', 'accessReviews',
+                                              'csvImport', 'demoActAs', 'unrecorded')),
+    auth_tenant    TEXT,
+    auth_object    TEXT,
+    auth_at        TEXT,
+    auth_by        TEXT,
     FOREIGN KEY (campaign_id, item_id) REFERENCES item(campaign_id, id)
 ) STRICT;
 INSERT INTO decision_new (id, campaign_id, item_id, reviewer_id, verdict, justification,
-    decided_by_id, decided_by_upn, decided_at, source, batch)
+    decided_by_id, decided_by_upn, decided_at, source, batch, auth_method, auth_tenant,
+    auth_object, auth_at, auth_by)
 SELECT id, campaign_id, item_id, reviewer_id, verdict, justification, decided_by_id,
-    decided_by_upn, decided_at, source, batch FROM decision;
+    decided_by_upn, decided_at, source, batch, auth_method, auth_tenant, auth_object, auth_at,
+    auth_by FROM decision;
 DROP TABLE decision;
 ALTER TABLE decision_new RENAME TO decision;
 CREATE INDEX decision_item ON decision (campaign_id, item_id, reviewer_id, id);

@@ -13,6 +13,7 @@ pub mod lease;
 mod migrate;
 pub mod population;
 pub mod remediation;
+pub mod signoff;
 pub mod stages;
 pub mod tenants;
 pub mod worklist;
@@ -28,6 +29,7 @@ pub use connections::{AuthMethod, ConnectionRecord};
 pub use directory::{PageRef, PopulationRows, StoredPage};
 pub use lease::LeaseHolder;
 pub use population::{PopulationRecord, PullRecord};
+pub use signoff::CampaignEvent;
 pub use tenants::{TenantKind, TenantRecord};
 
 #[derive(Debug, thiserror::Error)]

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
+use recert_domain::identity::Authentication;
 use recert_domain::review::{Standing, Verdict};
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
@@ -100,6 +101,8 @@ pub struct DecisionContext<'a> {
     /// window, cli, import, bulk, recommendation.
     pub source: &'a str,
     pub at: DateTime<Utc>,
+    /// How the decider was identified: signed in, or only asserted.
+    pub authentication: &'a Authentication,
 }
 
 /// A decision as stored.
@@ -118,6 +121,7 @@ pub struct DecisionRecord {
     pub batch: Option<i64>,
     /// The stage of the review it was made in (1 for a one-stage review).
     pub stage: u32,
+    pub authentication: Authentication,
 }
 
 /// Per campaign: items, decisions so far, outcomes after close, and items without a reviewer.
@@ -384,12 +388,16 @@ impl Store {
             )));
         }
         let at = format_time(context.at);
+        let auth = context.authentication;
+        let entra = auth.entra();
+        let auth_at = entra.map(|e| format_time(e.at));
         let mut batch = None;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
-                   decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage,
+                   auth_method, auth_tenant, auth_object, auth_at, auth_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?;
             let mut update = tx.prepare_cached(
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
@@ -408,7 +416,12 @@ impl Store {
                     context.source,
                     batch,
                     decision.verdict.until().map(|d| d.to_string()),
-                    decision.stage
+                    decision.stage,
+                    auth.method().as_str(),
+                    entra.map(|e| e.tenant_id.as_str()),
+                    entra.map(|e| e.object_id.as_str()),
+                    auth_at,
+                    auth.imported_by(),
                 ])?;
                 if batch.is_none() && decisions.len() > 1 {
                     let id = tx.last_insert_rowid();
@@ -431,6 +444,14 @@ impl Store {
                 }
             }
         }
+        // How the decider was identified, in the chain beside the decisions it covers.
+        let authentication = serde_json::json!({
+            "method": auth.method().as_str(),
+            "tenant": entra.map(|e| e.tenant_id.as_str()),
+            "object": entra.map(|e| e.object_id.as_str()),
+            "at": auth_at,
+            "by": auth.imported_by(),
+        });
         // Each decision with its values, so `verify` can replay the table from the chain: the
         // counts alone would let an edited verdict or justification pass.
         let each: Vec<serde_json::Value> = decisions
@@ -454,6 +475,7 @@ impl Store {
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
                 "source": context.source,
+                "authentication": authentication,
                 "decisions": each,
             })
         } else {
@@ -470,6 +492,7 @@ impl Store {
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
                 "source": context.source,
+                "authentication": authentication,
                 "batch": batch,
                 "decisions": each,
             })
@@ -493,7 +516,8 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT id, item_id, reviewer_id,
                     CASE WHEN keep_until IS NULL THEN verdict ELSE verdict || ':' || keep_until END,
-                    justification, decided_by_id, decided_by_upn, decided_at, source, batch, stage
+                    justification, decided_by_id, decided_by_upn, decided_at, source, batch,
+                    auth_method, auth_tenant, auth_object, auth_at, auth_by, stage
              FROM decision WHERE campaign_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
@@ -509,16 +533,37 @@ impl Store {
                     decided_at: DateTime::<Utc>::MIN_UTC,
                     source: row.get(8)?,
                     batch: row.get(9)?,
-                    stage: row.get(10)?,
+                    stage: row.get(15)?,
+                    authentication: Authentication::Unrecorded,
                 },
                 row.get::<_, String>(7)?,
+                (
+                    row.get::<_, String>(10)?,
+                    row.get::<_, Option<String>>(11)?,
+                    row.get::<_, Option<String>>(12)?,
+                    row.get::<_, Option<String>>(13)?,
+                    row.get::<_, Option<String>>(14)?,
+                ),
             ))
         })?;
         rows.map(|row| {
-            let (mut record, at) = row?;
+            let (mut record, at, (method, tenant, object, auth_at, by)) = row?;
             record.decided_at = parse_time("decision", "decided_at", Some(at.clone()))?.ok_or(
                 StoreError::Corrupt { table: "decision", column: "decided_at", value: at },
             )?;
+            let auth_at = parse_time("decision", "auth_at", auth_at)?;
+            record.authentication = Authentication::from_parts(
+                &method,
+                tenant.as_deref(),
+                object.as_deref(),
+                auth_at,
+                by.as_deref(),
+            )
+            .ok_or(StoreError::Corrupt {
+                table: "decision",
+                column: "auth_method",
+                value: method,
+            })?;
             Ok(record)
         })
         .collect()

@@ -100,7 +100,7 @@ fn window_test(root: &Path, launcher: &Path, what: &str, shot: &str) -> Result<(
 
 /// The public key the packages must verify against (base64 of a minisign public key file, as
 /// `tauri.conf.json` holds it): `plugins.updater.pubkey`.
-fn configured_pubkey(root: &Path) -> Result<String, String> {
+pub fn configured_pubkey(root: &Path) -> Result<String, String> {
     let config = std::fs::read_to_string(root.join("tauri.conf.json"))
         .map_err(|err| format!("cannot read tauri.conf.json: {err}"))?;
     config
@@ -117,15 +117,7 @@ fn configured_pubkey(root: &Path) -> Result<String, String> {
 fn verify_signatures(work: &Path, bundle: &Path, pubkey: &str) -> Result<(), String> {
     let dir = work.join("signatures");
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let decode = |text: &str, out: &Path| -> Result<(), String> {
-        let b64 = dir.join("input.b64");
-        std::fs::write(&b64, text.trim()).map_err(|e| e.to_string())?;
-        let decoded = cmd("base64", &["-d"]).arg(&b64).output().map_err(|e| e.to_string())?;
-        if !decoded.status.success() {
-            return Err(format!("{} is not base64", out.display()));
-        }
-        std::fs::write(out, decoded.stdout).map_err(|e| e.to_string())
-    };
+    let decode = |text: &str, out: &Path| crate::dist::decode_base64(text, out);
     let public = dir.join("recert.pub");
     decode(pubkey, &public)?;
     let mut checked = 0;

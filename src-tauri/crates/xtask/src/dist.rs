@@ -229,6 +229,18 @@ pub fn manifest(
     )
 }
 
+/// Writes the bytes of base64 `text` to `out` (with coreutils' `base64`: xtask uses std only).
+pub fn decode_base64(text: &str, out: &Path) -> Result<(), String> {
+    let input = out.with_extension("b64");
+    std::fs::write(&input, text.trim()).map_err(|e| e.to_string())?;
+    let decoded = cmd("base64", &["-d"]).arg(&input).output().map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&input);
+    if !decoded.status.success() {
+        return Err(format!("what was to become {} is not base64", out.display()));
+    }
+    std::fs::write(out, decoded.stdout).map_err(|e| e.to_string())
+}
+
 fn now_rfc3339() -> String {
     cmd("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"])
         .output()
@@ -313,7 +325,15 @@ pub fn dist(args: &[String]) -> Result<(), String> {
         }
     }
     std::fs::write(bundle.join("SHA256SUMS"), sums).map_err(|e| e.to_string())?;
+    // The public half of the key the packages are signed with, published beside them: what
+    // `minisign -V -p recert.pub` checks them against (README, "Check what you install").
+    let public = match &check_pubkey {
+        Some(key) => key.clone(),
+        None => crate::check::configured_pubkey(&root)?,
+    };
+    decode_base64(&public, &bundle.join("recert.pub"))?;
     println!("  {}  (the update manifest)", path.display());
+    println!("  {}  (the public key)", bundle.join("recert.pub").display());
     if key.throwaway {
         println!("  (signed with the check's own key, not the release key: not for publishing)");
     }
@@ -348,6 +368,15 @@ mod tests {
              \"linux-x86_64-deb\": {\n      \"signature\": \"c2ln\",\n      \"url\": \
              \"https://intranet.example/recert/Recert_0.2.0_amd64.deb\"\n    }\n  }\n}\n"
         );
+    }
+
+    #[test]
+    fn writes_the_bytes_a_base64_key_stands_for() {
+        let out = std::env::temp_dir().join(format!("xtask-key-{}.pub", std::process::id()));
+        decode_base64("dW50cnVzdGVkIGNvbW1lbnQ6IG1pbmlzaWdu\n", &out).expect("decoded");
+        assert_eq!(std::fs::read_to_string(&out).expect("written"), "untrusted comment: minisign");
+        assert!(decode_base64("not base64!", &out).is_err(), "garbage is refused");
+        let _ = std::fs::remove_file(&out);
     }
 
     #[test]

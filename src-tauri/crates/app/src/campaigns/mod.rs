@@ -11,6 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignDefinition, CampaignState, NoResponse};
+use recert_domain::identity::Authentication;
 use recert_domain::review::{self, Verdict};
 use recert_domain::schedule::Occurrence;
 use recert_domain::{AssignmentKind, Membership, PrincipalKind};
@@ -753,11 +754,19 @@ impl App {
                 let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
                 return Err(AppError::new(code, format!("nothing was recorded: {shown}{tail}")));
             }
+            // An imported line names its reviewer; nobody signed in as them: the decision
+            // records the file and the admin who imported it, never the admin's own sign-in.
+            let authentication = if source == "import" {
+                Authentication::CsvImport { by: decider.upn.clone() }
+            } else {
+                acting.authentication.clone()
+            };
             let context = DecisionContext {
                 decided_by_id: &decider.id,
                 decided_by_upn: &decider.upn,
                 source: if new.len() > 1 && source == "window" { "bulk" } else { source },
                 at: now,
+                authentication: &authentication,
             };
             let batch = store.record_decisions(&id, &new, &context)?;
             let answered: Vec<(ItemRecord, Verdict)> =

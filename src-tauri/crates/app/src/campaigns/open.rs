@@ -353,7 +353,12 @@ impl App {
         let definition = definition.clone();
         let actor = acting.label.clone();
         let accept_gap = accept_gap.map(str::to_string);
+        let (definition_id, occurrence_index) = (record.id.clone(), occurrence.index);
         self.with_store(move |store| {
+            // Exceptions of earlier campaigns of this definition: an expired one brings its access
+            // back for review, even past the scope's exclusions.
+            let past = crate::exceptions::past_exceptions(store, &definition_id, occurrence_index)?;
+            let mut returning = Vec::new();
             let gaps = store.pull_gaps(&tenant_id)?;
             let holes = blocking(&gaps, &definition.scope.surfaces);
             let accepted = check_open(&holes, accept_gap.as_deref()).map_err(|refusal| {
@@ -415,7 +420,24 @@ impl App {
                 if !in_scope(&definition, a, holder) {
                     continue;
                 }
-                if excluded(&definition, holder) {
+                let held = recert_domain::exceptions::Held {
+                    surface: a.surface.as_str(),
+                    role_id: &a.role_id,
+                    scope: &a.scope,
+                    principal_id: &holder.id,
+                    kind: a.kind.as_str(),
+                };
+                let back = recert_domain::exceptions::returning(&past, &held, now.date_naive());
+                if let Some(e) = back {
+                    returning.push(serde_json::json!({
+                        "principal": holder.upn.as_deref().unwrap_or(&holder.id),
+                        "role": role,
+                        "campaign": e.campaign_id,
+                        "item": e.item_id,
+                        "expiredOn": e.terms.as_ref().map(|t| t.expires_on.to_string()),
+                    }));
+                }
+                if back.is_none() && excluded(&definition, holder) {
                     let name = format!(
                         "{} ({})",
                         holder.display_name,
@@ -516,6 +538,7 @@ impl App {
                     "surface": surface, "role": role, "eligible": e, "active": a, "inScope": scope,
                 })).collect::<Vec<_>>(),
                 "excluded": excluded_names,
+                "returningExceptions": returning,
                 "gaps": gaps.iter().map(|g| g.describe()).collect::<Vec<_>>(),
                 "gapAccepted": gap_accepted.as_ref().map(|a| serde_json::json!({
                     "by": actor, "reason": a.reason, "gaps": a.gaps,

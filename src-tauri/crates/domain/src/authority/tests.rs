@@ -52,6 +52,9 @@ fn who_may_do_what_with_admins() {
         DecideForReviewer   yes             admin only      person only     sign in
         Pull                yes             yes             yes             sign in
         Export              yes             yes             yes             sign in
+        SignOff             yes             yes             person only     sign in
+        Correct             yes             admin only      person only     sign in
+        RegisterException   yes             admin only      person only     sign in
     "#]]
     .assert_eq(&table(true));
 }
@@ -77,6 +80,9 @@ fn without_an_admin_nobody_holds_the_keys() {
         DecideForReviewer   no admin        no admin        person only     sign in
         Pull                yes             yes             yes             sign in
         Export              yes             yes             yes             sign in
+        SignOff             yes             yes             person only     sign in
+        Correct             no admin        no admin        person only     sign in
+        RegisterException   no admin        no admin        person only     sign in
     "#]]
     .assert_eq(&table(false));
 }

@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "campaign_gaps",
     "campaign_changes",
     "campaign_close",
+    "campaign_advance_stage",
+    "campaign_decisions",
     "run_due",
     "worklist",
     "decide",

@@ -186,6 +186,8 @@ pub fn run() {
             commands::campaigns::campaign_gaps,
             commands::campaigns::campaign_changes,
             commands::campaigns::campaign_close,
+            commands::campaigns::campaign_advance_stage,
+            commands::campaigns::campaign_decisions,
             commands::campaigns::run_due,
             commands::worklist::worklist,
             commands::worklist::decide,

@@ -76,6 +76,7 @@ pub(crate) fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> 
             end_count: None,
         },
         settings,
+        stages: Vec::new(),
     }
 }
 

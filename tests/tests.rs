@@ -2,6 +2,7 @@
 //! database and a fixed clock. One binary, one module per capability.
 
 mod campaigns;
+mod decisions;
 mod evidence;
 mod gaps;
 mod population;

@@ -3,8 +3,8 @@
 
 use recert_app::AppError;
 use recert_app::campaigns::dto::{
-    CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, OccurrenceDto, RunDueDto,
-    SincePreviousDto,
+    CampaignDetailDto, CampaignDto, DecisionTrailDto, DefinitionDto, DefinitionSummaryDto,
+    OccurrenceDto, RunDueDto, SincePreviousDto,
 };
 use recert_app::dto::PullGapDto;
 use tauri::State;
@@ -83,6 +83,26 @@ pub async fn campaign_close(
     reason: Option<String>,
 ) -> Result<CampaignDto, AppError> {
     shell.acting().campaign_close(&id, reason.filter(|r| !r.trim().is_empty())).await
+}
+
+/// Moves a multi-stage review to its next stage now (a governance admin; the schedule does it
+/// when a stage's days are over).
+#[tauri::command]
+pub async fn campaign_advance_stage(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<CampaignDto, AppError> {
+    shell.acting().campaign_advance_stage(&id).await
+}
+
+/// Every decision on an item, every stage's, for the reviewer of a later stage.
+#[tauri::command]
+pub async fn campaign_decisions(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_id: Option<u32>,
+) -> Result<Vec<DecisionTrailDto>, AppError> {
+    shell.acting().campaign_decisions(&campaign_id, item_id).await
 }
 
 #[tauri::command]

@@ -25,7 +25,7 @@ pub async fn decide(
     justification: String,
 ) -> Result<DecisionResultDto, AppError> {
     let verdict = Verdict::parse(&verdict).ok_or_else(|| {
-        AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not approve or deny"))
+        AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not a decision (approve, deny, dontKnow, convertToEligible, approveUntil:YYYY-MM-DD)"))
     })?;
     shell.acting().decide(&campaign_id, item_ids, verdict, justification, "window").await
 }

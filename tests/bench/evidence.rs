@@ -87,6 +87,7 @@ fn binder() -> Binder {
             justification: d.justification.clone(),
             source: d.source.clone(),
             stands: true,
+            stage: 1,
             identity: d.identity.clone(),
             authentication: d.authentication.clone(),
         })

@@ -75,6 +75,7 @@ pub async fn removals_5000() -> Vec<(String, f64, String)> {
                 end_count: None,
             },
             settings,
+            stages: Vec::new(),
         })
         .await
         .expect("a definition");

@@ -3,6 +3,7 @@
 //! runs these; each test saves screenshots under `target/e2e-shots/`.
 
 mod campaign;
+mod decisions;
 mod population;
 mod single_instance;
 mod tenants;

@@ -209,5 +209,6 @@ pub fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
             end_count: None,
         },
         settings: default_settings(),
+        stages: Vec::new(),
     }
 }

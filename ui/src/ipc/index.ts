@@ -10,6 +10,7 @@ import type { AuditQueryDto } from "./bindings/AuditQueryDto";
 import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
+import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { DefinitionDto } from "./bindings/DefinitionDto";
 import type { DefinitionSummaryDto } from "./bindings/DefinitionSummaryDto";
 import type { EvidenceExportDto } from "./bindings/EvidenceExportDto";
@@ -98,6 +99,11 @@ export type { RoleCountDto } from "./bindings/RoleCountDto";
 export type { ScheduleDto } from "./bindings/ScheduleDto";
 export type { ScopeDto } from "./bindings/ScopeDto";
 export type { SettingsDto } from "./bindings/SettingsDto";
+export type { VerdictDto } from "./bindings/VerdictDto";
+export type { OutcomeDto } from "./bindings/OutcomeDto";
+export type { ChangeDto } from "./bindings/ChangeDto";
+export type { StageDto } from "./bindings/StageDto";
+export type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 
 /** Invokes a command; a rejection is always an AppError, whatever the backend threw. */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -116,7 +122,8 @@ export function toAppError(err: unknown): AppError {
   return { code: "invalid", message: String(err), fields: [] };
 }
 
-export type Verdict = "approve" | "deny";
+/** A decision as the backend takes it: "approve until" carries its date (`approveUntil:2027-06-30`). */
+export type Verdict = "approve" | "deny" | "dontKnow" | "convertToEligible" | `approveUntil:${string}`;
 
 export const ipc = {
   demoTenant: () => call<TenantDto>("demo_tenant"),
@@ -170,6 +177,11 @@ export const ipc = {
   /** What the latest pull could not read of the definition's scope. */
   campaignGaps: (definitionId: string) => call<PullGapDto[]>("campaign_gaps", { definitionId }),
   campaignClose: (id: string, reason: string | null) => call<CampaignDto>("campaign_close", { id, reason }),
+  /** Moves a multi-stage review to its next stage now. */
+  campaignAdvanceStage: (id: string) => call<CampaignDto>("campaign_advance_stage", { id }),
+  /** Every decision on an item (or the campaign), every stage's, in the order made. */
+  campaignDecisions: (campaignId: string, itemId: number | null) =>
+    call<DecisionTrailDto[]>("campaign_decisions", { campaignId, itemId }),
   /** What changed since the previous campaign of the same definition; null for the first. */
   campaignChanges: (id: string) => call<SincePreviousDto | null>("campaign_changes", { id }),
   runDue: () => call<RunDueDto>("run_due"),

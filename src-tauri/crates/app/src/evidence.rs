@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
+use recert_domain::remediation::change::Change;
 use recert_evidence::model::{
     AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Finding, Item,
     PopulationStatement, RemediationEntry, Reroute, ReviewerPattern, ReviewerStat, RoleCount,
@@ -282,7 +283,15 @@ fn remediation_log(
             item_id: item,
             principal: action.principal_name,
             role: action.role_name,
-            action: format!("remove the {} assignment", action.kind),
+            action: match (action.change, action.new_end) {
+                (Change::Convert, Some(end)) => {
+                    format!("convert the active assignment to eligible until {}", utc(end))
+                }
+                (Change::SetEnd, Some(end)) => {
+                    format!("set the {} assignment's end to {}", action.kind, utc(end))
+                }
+                _ => format!("remove the {} assignment", action.kind),
+            },
             request_id: if finished.is_some() {
                 action.request_id.unwrap_or_default()
             } else {
@@ -511,6 +520,7 @@ pub(crate) fn build_binder(
             justification: d.justification.clone(),
             source: d.source.clone(),
             stands: last_of.get(&(d.item_id, d.reviewer_id.as_str())) == Some(&d.id),
+            stage: d.stage,
             identity: d.authentication.method().label().into(),
             authentication: d.authentication.describe(utc),
         })

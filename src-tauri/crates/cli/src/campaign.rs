@@ -221,6 +221,7 @@ fn definition(args: CreateArgs) -> Result<DefinitionDto, AppError> {
             end_count,
         },
         settings,
+        stages: Vec::new(),
     })
 }
 
@@ -465,7 +466,7 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
                 truncate(i.principal_upn.as_deref().unwrap_or(&i.principal_name), 34),
                 truncate(&i.role_name, 30),
                 i.kind,
-                i.decision.as_deref().unwrap_or("—"),
+                i.decision.map_or("—", |d| d.as_str()),
                 i.recommendation.as_deref().unwrap_or("—"),
                 reviewers
             );
@@ -483,16 +484,25 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum VerdictArg {
-    Approve,
-    Deny,
+/// A decision as typed: `approve`, `deny`, `dont-know`, `convert` (to eligible), or
+/// `approve-until:YYYY-MM-DD`.
+fn verdict_arg(s: &str) -> Result<Verdict, String> {
+    Verdict::parse(&s.replace("dont-know", "dontKnow").replace("approve-until", "approveUntil"))
+        .ok_or_else(|| {
+            format!(
+                "{s:?} is not a decision: approve, deny, dont-know, convert or \
+                 approve-until:YYYY-MM-DD"
+            )
+        })
 }
 
 #[derive(Args, Debug)]
 pub struct DecideArgs {
     campaign: String,
-    verdict: VerdictArg,
+    /// approve, deny, dont-know, convert (an active assignment to eligible), or
+    /// approve-until:YYYY-MM-DD.
+    #[arg(value_parser = verdict_arg)]
+    verdict: Verdict,
     /// Item numbers, as the worklist shows them.
     #[arg(required = true)]
     items: Vec<u32>,
@@ -510,12 +520,10 @@ async fn decider(session: &mut Session, campaign: &str) -> Result<String, AppErr
 
 pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
     let who = decider(session, &args.campaign).await?;
-    let verdict = match args.verdict {
-        VerdictArg::Approve => Verdict::Approve,
-        VerdictArg::Deny => Verdict::Deny,
-    };
-    let result =
-        session.app.decide(&args.campaign, args.items, verdict, args.justification, "cli").await?;
+    let result = session
+        .app
+        .decide(&args.campaign, args.items, args.verdict, args.justification, "cli")
+        .await?;
     print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())
 }

@@ -105,6 +105,7 @@ pub async fn run(
             end_count: None,
         },
         settings: default_settings(),
+        stages: Vec::new(),
     };
     let created = app.definition_create(definition).await?;
     let campaign = app.campaign_open(&created.definition.id).await?;

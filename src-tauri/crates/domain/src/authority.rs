@@ -102,8 +102,10 @@ impl Action {
             Action::Define => "define campaigns",
             Action::Open => "open campaigns",
             Action::AcceptGap => "accept a gap in a campaign's population",
-            Action::Close => "close campaigns",
-            Action::RunDue => "run the schedule (open, close, auto-apply what is due)",
+            Action::Close => "close campaigns (or move a review to its next stage)",
+            Action::RunDue => {
+                "run the schedule (open, move stages on, close, auto-apply what is due)"
+            }
             Action::Apply => "apply removals",
             Action::Verify => "verify removals",
             Action::DecideHold => "confirm or keep held removals",

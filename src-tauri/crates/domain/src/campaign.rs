@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::schedule::Schedule;
+use crate::stage::{self, Stage};
 use crate::{AssignmentKind, Surface};
 
 /// Which roles a campaign covers.
@@ -186,6 +187,8 @@ pub struct Settings {
     pub auto_apply: bool,
     /// Days after close by which removals must be done and verified.
     pub remediation_deadline_days: u32,
+    /// How long the eligible assignment lasts that "convert to eligible" makes.
+    pub convert_eligible_days: u32,
 }
 
 impl Default for Settings {
@@ -198,6 +201,7 @@ impl Default for Settings {
             no_response: NoResponse::Keep,
             auto_apply: false,
             remediation_deadline_days: 14,
+            convert_eligible_days: 180,
         }
     }
 }
@@ -211,6 +215,8 @@ pub struct CampaignDefinition {
     pub reviewers: ReviewerPolicy,
     pub schedule: Schedule,
     pub settings: Settings,
+    /// The stages after the first (the first is `reviewers`); empty for a one-stage review.
+    pub stages: Vec<Stage>,
 }
 
 /// One problem with one field of a definition, in words a form can show beside the field.
@@ -292,8 +298,17 @@ impl CampaignDefinition {
                 "the remediation deadline must be between 1 and 365 days".into(),
             );
         }
+        if !(1..=3650).contains(&self.settings.convert_eligible_days) {
+            error(
+                "settings.convertEligibleDays",
+                "a converted assignment must stay eligible between 1 and 3650 days".into(),
+            );
+        }
         for (field, message) in self.schedule.problems() {
             error(field, message);
+        }
+        for problem in stage::problems(&self.stages, self.schedule.duration_days) {
+            error(problem.field, problem.message);
         }
         if errors.is_empty() { Ok(()) } else { Err(errors) }
     }

@@ -60,7 +60,8 @@ pub struct MadeDecision {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemovalState {
     pub item: u32,
-    /// `verified-removed`, `still-present`, `reappeared`, or `None` before any verification.
+    /// `verified-removed`, `still-present`, `reappeared`, `verified-changed`, `not-changed`, or
+    /// `None` before any verification.
     pub verified: Option<String>,
     /// A named admin kept the access instead (an exception with a reason).
     pub kept: bool,
@@ -425,7 +426,11 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
     let unverified: Vec<u32> = facts
         .removals
         .iter()
-        .filter(|r| !r.kept && r.verified.as_deref() != Some("verified-removed"))
+        // A conversion or a new end verified as asked is verified too.
+        .filter(|r| {
+            !r.kept
+                && !matches!(r.verified.as_deref(), Some("verified-removed" | "verified-changed"))
+        })
         .map(|r| r.item)
         .collect();
     out.push(Finding {

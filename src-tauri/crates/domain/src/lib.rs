@@ -21,6 +21,7 @@ pub mod routing;
 pub mod sample;
 pub mod schedule;
 pub mod signoff;
+pub mod stage;
 
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,

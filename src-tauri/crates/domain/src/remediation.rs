@@ -12,6 +12,8 @@ use chrono::{DateTime, Utc};
 
 use crate::{Assignment, AssignmentKind, Membership, PrincipalKind, Surface};
 
+pub mod change;
+
 /// Global Administrator's role template id (the same in every tenant).
 pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
 /// Privileged Role Administrator's role template id.
@@ -149,8 +151,12 @@ pub enum Verification {
     VerifiedRemoved,
     /// Still there (e.g. through a group, or the removal did not take).
     StillPresent,
-    /// Verified removed once, present again now.
+    /// Verified removed (or converted) once, present again now.
     Reappeared,
+    /// A conversion or a new end: re-read and found as asked.
+    VerifiedChanged,
+    /// A conversion or a new end: re-read and not found as asked.
+    NotChanged,
 }
 
 impl Verification {
@@ -159,13 +165,26 @@ impl Verification {
             Verification::VerifiedRemoved => "verified-removed",
             Verification::StillPresent => "still-present",
             Verification::Reappeared => "reappeared",
+            Verification::VerifiedChanged => "verified-changed",
+            Verification::NotChanged => "not-changed",
         }
     }
 
     pub fn parse(s: &str) -> Option<Verification> {
-        [Verification::VerifiedRemoved, Verification::StillPresent, Verification::Reappeared]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Verification::VerifiedRemoved,
+            Verification::StillPresent,
+            Verification::Reappeared,
+            Verification::VerifiedChanged,
+            Verification::NotChanged,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
+    /// Whether the re-read found what the action asked for.
+    pub fn verified(self) -> bool {
+        matches!(self, Verification::VerifiedRemoved | Verification::VerifiedChanged)
     }
 }
 
@@ -515,7 +534,7 @@ fn removes(t: &Target, a: &Assignment, dir: &Directory) -> bool {
 
 /// The protected-principal interlock for one target: the principal itself, or a protected
 /// member of the group whose assignment would be removed.
-fn protection(t: &Target, dir: &Directory, safety: &Safety) -> Option<Hold> {
+pub(crate) fn protection(t: &Target, dir: &Directory, safety: &Safety) -> Option<Hold> {
     let upn = t.principal_upn.as_deref().or(dir.upns.get(&t.principal_id).map(|s| &**s));
     if safety.protects(&t.principal_id, upn) {
         return Some(Hold::Protected { via_member: None });
@@ -596,7 +615,7 @@ pub fn recheck(
 /// and kept by a named person. A removal that was not made and not kept is an open exception.
 pub fn settled(state: ActionState, verification: Option<Verification>, kept: bool) -> bool {
     kept || (matches!(state, ActionState::Succeeded | ActionState::Failed)
-        && verification == Some(Verification::VerifiedRemoved))
+        && verification.is_some_and(Verification::verified))
 }
 
 /// What a named admin decides about a removal that was not made.

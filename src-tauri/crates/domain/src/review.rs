@@ -1,31 +1,120 @@
 //! Decisions and outcomes: who may decide an item, the justification rules, how several
 //! reviewers' decisions combine, and what each item becomes at close.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::Membership;
 use crate::campaign::{MultiReviewerRule, NoResponse, Settings};
 use crate::routing::Separation;
+use crate::{AssignmentKind, Membership, PrincipalKind};
 
+/// A reviewer's decision on one item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {
     Approve,
     Deny,
+    /// The reviewer cannot judge it: the item goes on to the next stage (or to the fallback
+    /// reviewers) with the reviewer's note. Never an outcome on its own.
+    DontKnow,
+    /// Keep the access, but not standing: the active assignment is removed and an eligible one
+    /// for the same principal, role and scope is made in its place (active assignments only).
+    ConvertToEligible,
+    /// Keep the access until the end of this day (UTC); the tenant ends it then, so the next
+    /// campaign does not have to remove it.
+    ApproveUntil(NaiveDate),
 }
 
 impl Verdict {
+    /// The stable name used in storage, exports and the UI (the date of `ApproveUntil` is kept
+    /// beside it, see [`Verdict::until`]).
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Approve => "approve",
             Verdict::Deny => "deny",
+            Verdict::DontKnow => "dontKnow",
+            Verdict::ConvertToEligible => "convertToEligible",
+            Verdict::ApproveUntil(_) => "approveUntil",
         }
     }
 
+    /// The end date an `ApproveUntil` sets.
+    pub fn until(self) -> Option<NaiveDate> {
+        match self {
+            Verdict::ApproveUntil(date) => Some(date),
+            _ => None,
+        }
+    }
+
+    /// The verdict as one word people can type back: `approveUntil:2027-06-30` for a dated one.
+    pub fn encode(self) -> String {
+        match self {
+            Verdict::ApproveUntil(date) => format!("approveUntil:{date}"),
+            other => other.as_str().to_string(),
+        }
+    }
+
+    /// The stored name and date back into a verdict.
+    pub fn from_parts(name: &str, until: Option<NaiveDate>) -> Option<Verdict> {
+        match (name, until) {
+            ("approveUntil", Some(date)) => Some(Verdict::ApproveUntil(date)),
+            ("approveUntil", None) | (_, Some(_)) => None,
+            _ => Verdict::parse(name).filter(|v| v.until().is_none()),
+        }
+    }
+
+    /// What people type (CLI, CSV import): the stored names, a few plain words, and
+    /// `approveUntil:YYYY-MM-DD` or `approve until YYYY-MM-DD` for a dated approval.
     pub fn parse(s: &str) -> Option<Verdict> {
-        match s.to_ascii_lowercase().as_str() {
+        let lower = s.trim().to_ascii_lowercase();
+        for prefix in ["approveuntil:", "approveuntil ", "approve until ", "keep until "] {
+            if let Some(date) = lower.strip_prefix(prefix) {
+                return NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d")
+                    .ok()
+                    .map(Verdict::ApproveUntil);
+            }
+        }
+        match lower.as_str() {
             "approve" | "approved" | "keep" => Some(Verdict::Approve),
             "deny" | "denied" | "remove" => Some(Verdict::Deny),
+            "dontknow" | "don't know" | "dont know" | "dont-know" | "unknown" => {
+                Some(Verdict::DontKnow)
+            }
+            "converttoeligible" | "convert to eligible" | "convert" | "eligible" => {
+                Some(Verdict::ConvertToEligible)
+            }
             _ => None,
+        }
+    }
+
+    /// The verdict in words, for messages and the evidence.
+    pub fn describe(self) -> String {
+        match self {
+            Verdict::Approve => "approve".into(),
+            Verdict::Deny => "deny".into(),
+            Verdict::DontKnow => "answer \"don't know\"".into(),
+            Verdict::ConvertToEligible => "convert to eligible".into(),
+            Verdict::ApproveUntil(date) => format!("approve until {date}"),
+        }
+    }
+
+    /// Whether the verdict decides the item (everything but "don't know").
+    pub fn decides(self) -> bool {
+        self != Verdict::DontKnow
+    }
+
+    /// Whether the access stays in some form (approved, time-boxed, or made eligible).
+    pub fn keeps(self) -> bool {
+        matches!(self, Verdict::Approve | Verdict::ApproveUntil(_) | Verdict::ConvertToEligible)
+    }
+
+    /// How much access the verdict takes away, for combining reviewers who must all agree: the
+    /// most restrictive stands (deny, then convert, then the earliest end date, then approve).
+    fn restriction(self) -> (u8, Option<std::cmp::Reverse<NaiveDate>>) {
+        match self {
+            Verdict::Deny => (4, None),
+            Verdict::ConvertToEligible => (3, None),
+            Verdict::ApproveUntil(date) => (2, Some(std::cmp::Reverse(date))),
+            Verdict::Approve => (1, None),
+            Verdict::DontKnow => (0, None),
         }
     }
 }
@@ -38,18 +127,44 @@ pub enum DecisionError {
     NotAReviewer,
     /// Nobody decides on their own access, governance admins included.
     OwnAccess,
+    /// "Don't know" routes the item on with the reviewer's note, so the note is required.
+    NoteRequired,
+    /// Only a standing active assignment can be converted to an eligible one.
+    NotActive,
+    /// Entra does not make service principals eligible for a role: convert is not offered.
+    ServicePrincipalNotEligible,
+    /// The end date of "approve until" must be after today.
+    UntilNotFuture(NaiveDate),
+    /// The same person decided this item in an earlier stage: a later stage is a second pair
+    /// of eyes, so it must be someone else's.
+    DecidedInEarlierStage,
 }
 
 impl std::fmt::Display for DecisionError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DecisionError::JustificationRequired(v) => {
-                write!(f, "this campaign requires a justification to {}", v.as_str())
+                write!(f, "this campaign requires a justification to {}", v.describe())
             }
             DecisionError::NotAReviewer => f.write_str(
                 "only the item's reviewer, or a governance admin acting for them, may decide it",
             ),
             DecisionError::OwnAccess => f.write_str("nobody may decide on their own access"),
+            DecisionError::NoteRequired => f.write_str(
+                "say what you do not know: the note goes with the item to whoever reviews it next",
+            ),
+            DecisionError::NotActive => {
+                f.write_str("only an active assignment can be converted to eligible")
+            }
+            DecisionError::ServicePrincipalNotEligible => {
+                f.write_str("a service principal cannot be made eligible for a role")
+            }
+            DecisionError::UntilNotFuture(date) => {
+                write!(f, "the end date {date} is not after today")
+            }
+            DecisionError::DecidedInEarlierStage => f.write_str(
+                "you decided this item in an earlier stage: a later stage needs another reviewer",
+            ),
         }
     }
 }
@@ -62,12 +177,50 @@ pub fn check_justification(
     verdict: Verdict,
     justification: &str,
 ) -> Result<(), DecisionError> {
+    let empty = justification.trim().is_empty();
+    if verdict == Verdict::DontKnow && empty {
+        return Err(DecisionError::NoteRequired);
+    }
+    // Converting and time-boxing keep the access (in a narrower form): they follow the rule for
+    // approvals.
     let required = match verdict {
-        Verdict::Approve => settings.justification_on_approve,
+        Verdict::Approve | Verdict::ConvertToEligible | Verdict::ApproveUntil(_) => {
+            settings.justification_on_approve
+        }
         Verdict::Deny => settings.justification_on_deny,
+        Verdict::DontKnow => false,
     };
-    if required && justification.trim().is_empty() {
-        Err(DecisionError::JustificationRequired(verdict))
+    if required && empty { Err(DecisionError::JustificationRequired(verdict)) } else { Ok(()) }
+}
+
+/// Whether `verdict` fits the item: convert only a standing active assignment of a person or a
+/// group, and "approve until" only to a day after `today`.
+pub fn check_fits(
+    verdict: Verdict,
+    kind: AssignmentKind,
+    principal: PrincipalKind,
+    today: NaiveDate,
+) -> Result<(), DecisionError> {
+    match verdict {
+        Verdict::ConvertToEligible if kind != AssignmentKind::Active => {
+            Err(DecisionError::NotActive)
+        }
+        Verdict::ConvertToEligible if principal == PrincipalKind::ServicePrincipal => {
+            Err(DecisionError::ServicePrincipalNotEligible)
+        }
+        Verdict::ApproveUntil(date) if date <= today => Err(DecisionError::UntilNotFuture(date)),
+        _ => Ok(()),
+    }
+}
+
+/// Separation of duties across stages: whoever decided the item in an earlier stage (directly or
+/// as an admin acting for a reviewer) does not decide it again in a later one.
+pub fn check_stage_separation(
+    actor_id: &str,
+    earlier_deciders: &[&str],
+) -> Result<(), DecisionError> {
+    if earlier_deciders.iter().any(|d| d.eq_ignore_ascii_case(actor_id)) {
+        Err(DecisionError::DecidedInEarlierStage)
     } else {
         Ok(())
     }
@@ -119,24 +272,33 @@ pub enum Outcome {
     Remove,
     /// Cannot be removed automatically; a person must act.
     Exception,
+    /// The standing active assignment becomes an eligible one for the same role and scope.
+    Convert,
+    /// Kept, with its end set to the date the reviewer chose.
+    KeepUntil,
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 5] =
+        [Outcome::Keep, Outcome::Remove, Outcome::Exception, Outcome::Convert, Outcome::KeepUntil];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Keep => "keep",
             Outcome::Remove => "remove",
             Outcome::Exception => "exception",
+            Outcome::Convert => "convert",
+            Outcome::KeepUntil => "keepUntil",
         }
     }
 
     pub fn parse(s: &str) -> Option<Outcome> {
-        match s {
-            "keep" => Some(Outcome::Keep),
-            "remove" => Some(Outcome::Remove),
-            "exception" => Some(Outcome::Exception),
-            _ => None,
-        }
+        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    /// Whether the outcome asks remediation to change the tenant.
+    pub fn changes_tenant(self) -> bool {
+        matches!(self, Outcome::Remove | Outcome::Convert | Outcome::KeepUntil)
     }
 }
 
@@ -147,12 +309,17 @@ pub enum OutcomeReason {
     Denied,
     /// All must approve and one reviewer denied.
     DeniedByOne,
+    /// The reviewer (all of them, when all must agree) converted it to eligible.
+    Converted,
+    /// The reviewer approved it until a date (the earliest, when all must agree).
+    ApprovedUntil(NaiveDate),
     /// Nobody (or not everyone) decided; the campaign's default applied. With the default
     /// `Recommendation`, it means there was no recommendation to follow, and access was kept.
     NoResponse(NoResponse),
     /// Nobody decided and the default follows the recommendation.
     FollowedRecommendation(Verdict),
-    /// Removal was due, but the access comes through a group: a person must change the group.
+    /// Removal (or a change) was due, but the access comes through a group: a person must change
+    /// the group.
     ViaGroup,
 }
 
@@ -162,6 +329,8 @@ impl OutcomeReason {
             OutcomeReason::Approved => "approved",
             OutcomeReason::Denied => "denied",
             OutcomeReason::DeniedByOne => "deniedByOne",
+            OutcomeReason::Converted => "converted",
+            OutcomeReason::ApprovedUntil(_) => "approvedUntil",
             OutcomeReason::NoResponse(_) => "noResponse",
             OutcomeReason::FollowedRecommendation(_) => "followedRecommendation",
             OutcomeReason::ViaGroup => "viaGroup",
@@ -175,6 +344,12 @@ impl OutcomeReason {
             OutcomeReason::DeniedByOne => {
                 "denied by one of the reviewers (all must approve)".into()
             }
+            OutcomeReason::Converted => {
+                "converted to eligible by the reviewer: no standing access".into()
+            }
+            OutcomeReason::ApprovedUntil(date) => {
+                format!("approved by the reviewer until {date}: the access ends then")
+            }
             OutcomeReason::NoResponse(NoResponse::Keep) => {
                 "no response; the campaign's default is to keep access".into()
             }
@@ -185,7 +360,7 @@ impl OutcomeReason {
                 "no response, and no recommendation to follow: access kept".into()
             }
             OutcomeReason::FollowedRecommendation(v) => {
-                format!("no response; followed the recommendation to {}", v.as_str())
+                format!("no response; followed the recommendation to {}", v.describe())
             }
             OutcomeReason::ViaGroup => {
                 "removal due, but the access comes through a group membership: change the group"
@@ -195,27 +370,38 @@ impl OutcomeReason {
     }
 }
 
+fn reason_of(verdict: Verdict) -> OutcomeReason {
+    match verdict {
+        Verdict::Deny => OutcomeReason::Denied,
+        Verdict::ConvertToEligible => OutcomeReason::Converted,
+        Verdict::ApproveUntil(date) => OutcomeReason::ApprovedUntil(date),
+        Verdict::Approve | Verdict::DontKnow => OutcomeReason::Approved,
+    }
+}
+
 /// The verdict that stands for the item, or `None` when the reviewers have not (all) decided.
 ///
 /// Only the item's reviewers count; an item without reviewers (every fallback was the holder)
 /// counts the decisions that governance admins made on it. A reviewer's standing verdict is
 /// their latest, so a changed decision counts as changed; under `FirstDecides` the reviewer who
-/// decided first (ties broken by the reviewers' order) is the one whose verdict stands.
+/// decided first (ties broken by the reviewers' order) is the one whose verdict stands. "Don't
+/// know" decides nothing: it is passed over as if the reviewer had not answered.
 pub fn combined_verdict(
     rule: MultiReviewerRule,
     reviewers: &[String],
     standing: &[Standing],
 ) -> Option<(Verdict, OutcomeReason)> {
     let rank = |s: &Standing| reviewers.iter().position(|r| *r == s.reviewer_id);
-    let counted: Vec<&Standing> =
-        standing.iter().filter(|s| reviewers.is_empty() || rank(s).is_some()).collect();
+    let counted: Vec<&Standing> = standing
+        .iter()
+        .filter(|s| s.verdict.decides())
+        .filter(|s| reviewers.is_empty() || rank(s).is_some())
+        .collect();
     match rule {
-        MultiReviewerRule::FirstDecides => {
-            counted.iter().min_by_key(|s| (s.first_at, rank(s))).map(|s| match s.verdict {
-                Verdict::Approve => (Verdict::Approve, OutcomeReason::Approved),
-                Verdict::Deny => (Verdict::Deny, OutcomeReason::Denied),
-            })
-        }
+        MultiReviewerRule::FirstDecides => counted
+            .iter()
+            .min_by_key(|s| (s.first_at, rank(s)))
+            .map(|s| (s.verdict, reason_of(s.verdict))),
         MultiReviewerRule::AllMustApprove => {
             let all_decided = if reviewers.is_empty() {
                 !counted.is_empty()
@@ -229,7 +415,12 @@ pub fn combined_verdict(
                     if several { OutcomeReason::DeniedByOne } else { OutcomeReason::Denied },
                 ))
             } else if all_decided {
-                Some((Verdict::Approve, OutcomeReason::Approved))
+                // Everyone kept it in some form: the narrowest form stands.
+                counted
+                    .iter()
+                    .map(|s| s.verdict)
+                    .max_by_key(|v| v.restriction())
+                    .map(|v| (v, reason_of(v)))
             } else {
                 None
             }
@@ -237,30 +428,69 @@ pub fn combined_verdict(
     }
 }
 
-/// What the item becomes at close.
+/// The verdict of a multi-stage review: the last stage's decision that decided something stands
+/// (a later stage sees the earlier decisions and overrides them; "don't know" passes it on).
+/// `stages` holds each stage's combined verdict in order, `None` where it decided nothing.
+pub fn staged_verdict(
+    stages: &[Option<(Verdict, OutcomeReason)>],
+) -> Option<(Verdict, OutcomeReason)> {
+    stages.iter().rev().flatten().find(|(v, _)| v.decides()).cloned()
+}
+
+/// What an item becomes from the verdict that stands (or the no-response default), its kind and
+/// how it is held.
+pub fn resolve_verdict(
+    decided: Option<(Verdict, OutcomeReason)>,
+    no_response: NoResponse,
+    recommendation: Option<Verdict>,
+    kind: AssignmentKind,
+    membership: Membership,
+) -> (Outcome, OutcomeReason) {
+    let (verdict, reason) = decided.unwrap_or(match no_response {
+        NoResponse::Keep => (Verdict::Approve, OutcomeReason::NoResponse(NoResponse::Keep)),
+        NoResponse::Remove => (Verdict::Deny, OutcomeReason::NoResponse(NoResponse::Remove)),
+        NoResponse::Recommendation => match recommendation.filter(|v| v.decides()) {
+            Some(v) => (v, OutcomeReason::FollowedRecommendation(v)),
+            // Without a recommendation there is nothing to follow: keep, and say so.
+            None => (Verdict::Approve, OutcomeReason::NoResponse(NoResponse::Recommendation)),
+        },
+    });
+    match (verdict, membership) {
+        (Verdict::Approve | Verdict::DontKnow, _) => (Outcome::Keep, reason),
+        // A grant that comes through a group is changed at the group: a person must act.
+        (
+            Verdict::Deny | Verdict::ConvertToEligible | Verdict::ApproveUntil(_),
+            Membership::Group,
+        ) => (Outcome::Exception, OutcomeReason::ViaGroup),
+        (Verdict::Deny, Membership::Direct) => (Outcome::Remove, reason),
+        (Verdict::ConvertToEligible, Membership::Direct) if kind == AssignmentKind::Active => {
+            (Outcome::Convert, reason)
+        }
+        // Already eligible: there is nothing standing to convert; the access is kept as it is.
+        (Verdict::ConvertToEligible, Membership::Direct) => {
+            (Outcome::Keep, OutcomeReason::Approved)
+        }
+        (Verdict::ApproveUntil(_), Membership::Direct) => (Outcome::KeepUntil, reason),
+    }
+}
+
+/// What the item becomes at close, for a one-stage review.
 pub fn resolve(
     rule: MultiReviewerRule,
     reviewers: &[String],
     standing: &[Standing],
     no_response: NoResponse,
     recommendation: Option<Verdict>,
+    kind: AssignmentKind,
     membership: Membership,
 ) -> (Outcome, OutcomeReason) {
-    let (verdict, reason) =
-        combined_verdict(rule, reviewers, standing).unwrap_or(match no_response {
-            NoResponse::Keep => (Verdict::Approve, OutcomeReason::NoResponse(NoResponse::Keep)),
-            NoResponse::Remove => (Verdict::Deny, OutcomeReason::NoResponse(NoResponse::Remove)),
-            NoResponse::Recommendation => match recommendation {
-                Some(v) => (v, OutcomeReason::FollowedRecommendation(v)),
-                // Without a recommendation there is nothing to follow: keep, and say so.
-                None => (Verdict::Approve, OutcomeReason::NoResponse(NoResponse::Recommendation)),
-            },
-        });
-    match (verdict, membership) {
-        (Verdict::Approve, _) => (Outcome::Keep, reason),
-        (Verdict::Deny, Membership::Direct) => (Outcome::Remove, reason),
-        (Verdict::Deny, Membership::Group) => (Outcome::Exception, OutcomeReason::ViaGroup),
-    }
+    resolve_verdict(
+        combined_verdict(rule, reviewers, standing),
+        no_response,
+        recommendation,
+        kind,
+        membership,
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The Azure Resource Manager subset for Azure resource roles: subscriptions, resource groups, role
 //! definitions, eligibility/assignment schedule instances (with `atScope()`, `principalId eq`,
-//! `asTarget()`), and `AdminRemove`/`AdminAssign` schedule requests. Paths are relative to `{base}/arm`.
+//! `asTarget()`), and `AdminRemove`, `AdminAssign` (with the end its `scheduleInfo` asks
+//! for) and `AdminUpdate`/`AdminExtend` (a new end) schedule requests. Paths are relative to `{base}/arm`.
 
 use std::sync::Arc;
 
@@ -310,6 +311,44 @@ fn list_instances(
     Ok(crate::http::json_response(StatusCode::OK, out))
 }
 
+/// The end a request's `scheduleInfo.expiration` asks for: a date-time for `AfterDateTime`, now
+/// plus the duration for `AfterDuration`, null for `NoExpiration` or no schedule at all.
+fn arm_end(p: &serde_json::Map<String, Value>) -> Result<Value, ApiError> {
+    let invalid = |what: &str| {
+        arm_error(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequestContent",
+            format!("The request content was invalid: {what}."),
+        )
+    };
+    let Some(exp) = p.get("scheduleInfo").and_then(|i| i.get("expiration")) else {
+        return Ok(Value::Null);
+    };
+    let kind = exp.get("type").and_then(Value::as_str).unwrap_or("NoExpiration");
+    match kind.to_ascii_lowercase().as_str() {
+        "noexpiration" => Ok(Value::Null),
+        "afterdatetime" => {
+            let end = exp
+                .get("endDateTime")
+                .and_then(Value::as_str)
+                .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+                .ok_or_else(|| invalid("scheduleInfo.expiration.endDateTime"))?;
+            Ok(json!(end.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string()))
+        }
+        "afterduration" => {
+            let text = exp.get("duration").and_then(Value::as_str).unwrap_or_default();
+            let days = text
+                .strip_prefix('P')
+                .and_then(|d| d.strip_suffix('D'))
+                .and_then(|d| d.parse::<i64>().ok())
+                .ok_or_else(|| invalid("scheduleInfo.expiration.duration"))?;
+            let end = chrono::Utc::now() + chrono::Duration::days(days);
+            Ok(json!(end.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
+        }
+        _ => Err(invalid("scheduleInfo.expiration.type")),
+    }
+}
+
 fn schedule_request(
     state: &AppState,
     caller: &Caller,
@@ -421,8 +460,9 @@ fn schedule_request(
                 "RoleAssignmentScheduleInstances"
             };
             let iname = uuid::Uuid::new_v4().to_string();
+            let end = arm_end(p)?;
             let mut props = json!({ "scope": scope, "roleDefinitionId": role, "principalId": principal, "principalType": "User",
-                "status": "Provisioned", "startDateTime": now, "endDateTime": null, "memberType": "Direct", "createdOn": now });
+                "status": "Provisioned", "startDateTime": now, "endDateTime": end, "memberType": "Direct", "createdOn": now });
             if !eligible {
                 props["assignmentType"] = json!("Assigned");
             }
@@ -430,6 +470,28 @@ fn schedule_request(
                 "type": format!("Microsoft.Authorization/{kind}") });
             if let Value::Object(m) = item {
                 set.push(m);
+            }
+            "Provisioned"
+        }
+        "adminupdate" | "adminextend" => {
+            // A new end for the assignment at exactly this scope, from scheduleInfo.
+            let exact: Vec<usize> = set
+                .items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| matches(i, true))
+                .map(|(n, _)| n)
+                .collect();
+            if exact.is_empty() {
+                return Err(arm_error(
+                    StatusCode::BAD_REQUEST,
+                    "RoleAssignmentDoesNotExist",
+                    "The Role assignment does not exist.",
+                ));
+            }
+            let end = arm_end(p)?;
+            for n in exact {
+                set.items[n].set("endDateTime", end.clone());
             }
             "Provisioned"
         }

@@ -97,6 +97,23 @@ impl Inst {
     pub(crate) fn get(&self, key: &str) -> &str {
         self.props.get(key).and_then(Value::as_str).unwrap_or_default()
     }
+
+    /// Changes a property (under `properties` for ARM objects) and the cached serialisation.
+    /// Only properties that no index is built on may change this way.
+    pub(crate) fn set(&mut self, key: &str, value: Value) {
+        match self.props.get_mut("properties").and_then(Value::as_object_mut) {
+            Some(arm) => {
+                arm.insert(key.into(), value);
+            }
+            None => {
+                self.props.insert(key.into(), value);
+            }
+        }
+        let mut json = serde_json::to_string(&Value::Object(self.props.clone()))
+            .unwrap_or_else(|_| "{}".into());
+        json.pop();
+        self.json_open = json;
+    }
 }
 
 /// One instance collection with its indexes (positions into `items`).

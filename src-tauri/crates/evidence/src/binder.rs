@@ -17,6 +17,8 @@ use crate::model::{Binder, Item};
 use crate::pdf::pdf_date;
 use crate::tables::evidence_hash;
 
+mod stages;
+
 const GREEN: [u8; 3] = [0x2e, 0x7d, 0x32];
 const RED: [u8; 3] = [0xb7, 0x1c, 0x1c];
 const AMBER: [u8; 3] = [0xc7, 0x7c, 0x02];
@@ -64,6 +66,7 @@ pub(crate) fn binder_pdf_sealed(
     population(&mut w, binder);
     crate::context::role_catalogue(&mut w, binder);
     decisions(&mut w, binder);
+    stages::stages(&mut w, binder);
     non_responses(&mut w, binder);
     independence(&mut w, binder);
     reviewer_stats(&mut w, binder);
@@ -336,10 +339,12 @@ fn counts(b: &Binder) -> Counts {
 }
 
 fn verdict_color(v: &str) -> [u8; 3] {
-    match v {
-        "approve" | "keep" | "succeeded" | "verified-removed" => GREEN,
-        "deny" | "remove" | "failed" | "still-present" | "reappeared" => RED,
-        "exception" | "skipped" => AMBER,
+    // "approveUntil:2027-06-30" colours as its verdict.
+    match v.split(':').next().unwrap_or(v) {
+        "approve" | "keep" | "succeeded" | "verified-removed" | "verified-changed" => GREEN,
+        "approveUntil" | "keepUntil" | "convertToEligible" | "convert" => GREEN,
+        "deny" | "remove" | "failed" | "still-present" | "reappeared" | "not-changed" => RED,
+        "exception" | "skipped" | "dontKnow" => AMBER,
         "no response" | "pending" | "not verified" => GREY,
         _ => BLUE,
     }

@@ -132,11 +132,18 @@ pub struct DecisionEvent {
     pub source: String,
     /// False when a later decision by the same reviewer replaced it.
     pub stands: bool,
+    /// The stage of the review it was made in (1 for a one-stage review).
+    #[serde(default = "first_stage")]
+    pub stage: u32,
     /// As [`DecisionInfo::identity`] and [`DecisionInfo::authentication`].
     #[serde(default)]
     pub identity: String,
     #[serde(default)]
     pub authentication: String,
+}
+
+fn first_stage() -> u32 {
+    1
 }
 
 /// An item that went to a fallback reviewer, and why.

@@ -57,8 +57,9 @@ pub const DECISION_COLUMNS: [&str; 24] = [
 ];
 
 /// The columns of `decision-history.csv`: every decision ever recorded, replaced ones included.
-pub const HISTORY_COLUMNS: [&str; 10] = [
+pub const HISTORY_COLUMNS: [&str; 11] = [
     "item_id",
+    "stage",
     "reviewer",
     "decision",
     "decided_by_upn",
@@ -185,6 +186,7 @@ pub(crate) fn write_history_csv(binder: &Binder, out: &mut dyn Write) -> io::Res
         binder.decision_history.iter().map(|e| {
             [
                 e.item_id.to_string().into(),
+                e.stage.to_string().into(),
                 e.reviewer.as_str().into(),
                 e.verdict.as_str().into(),
                 e.by_upn.as_str().into(),

@@ -7,6 +7,7 @@
 //! secret or certificate) and developers (Azure CLI). Errors are typed ([`GraphError`]) and carry
 //! request ids.
 
+pub mod change;
 mod client;
 pub mod cloud;
 mod credential;

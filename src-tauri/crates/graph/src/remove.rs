@@ -35,6 +35,9 @@ pub enum Sent {
     Accepted { request_id: Option<String>, status: Option<String> },
     /// `RoleAssignmentDoesNotExist`: verify by re-reading; gone is success.
     DoesNotExist(GraphError),
+    /// `RoleAssignmentExists` (to a request that creates one): verify by re-reading; there is
+    /// success.
+    Exists(GraphError),
     /// The tenant refuses for a reason a person must handle (a policy rule, a request already
     /// pending): not worth resending.
     Refused { code: String, error: GraphError },
@@ -56,13 +59,13 @@ fn quote(s: &str) -> String {
     s.replace('\'', "''")
 }
 
-fn arm_scope(scope: &str) -> String {
+pub(crate) fn arm_scope(scope: &str) -> String {
     format!("/{}", scope.trim_matches('/'))
 }
 
 /// The full ARM role definition id for a role GUID at a scope: under the scope's subscription,
 /// or tenant-level for management-group scopes.
-fn arm_role_definition(scope: &str, role_guid: &str) -> String {
+pub(crate) fn arm_role_definition(scope: &str, role_guid: &str) -> String {
     let parts: Vec<&str> = scope.trim_matches('/').split('/').collect();
     match parts.as_slice() {
         [first, sub, ..] if first.eq_ignore_ascii_case("subscriptions") => {
@@ -109,7 +112,11 @@ pub fn removal_body(target: &RemovalTarget, justification: &str, ticket: &str) -
 
 /// Method and URL of the removal request. ARM requests are named by `key` (a GUID), so every
 /// attempt of one action addresses the same request.
-fn request_url(cloud: &Cloud, target: &RemovalTarget, key: &str) -> (reqwest::Method, String) {
+pub(crate) fn request_url(
+    cloud: &Cloud,
+    target: &RemovalTarget,
+    key: &str,
+) -> (reqwest::Method, String) {
     let graph = |path: &str| (reqwest::Method::POST, cloud.graph_url(path));
     let arm = |collection: &str| {
         (
@@ -146,7 +153,17 @@ pub async fn send_removal(
     body: &Value,
 ) -> Sent {
     let (method, url) = request_url(client.cloud(), target, key);
-    match client.write_once(method, &url, body).await {
+    send(client, method, &url, body).await
+}
+
+/// Sends one schedule request, once, and sorts its answer.
+pub(crate) async fn send(
+    client: &GraphClient,
+    method: reqwest::Method,
+    url: &str,
+    body: &Value,
+) -> Sent {
+    match client.write_once(method, url, body).await {
         Ok(value) => {
             let props = value.get("properties").unwrap_or(&value);
             let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
@@ -158,6 +175,9 @@ pub async fn send_removal(
         Err((error, retry_after)) => match &error {
             GraphError::Service { code, .. } if code == "RoleAssignmentDoesNotExist" => {
                 Sent::DoesNotExist(error)
+            }
+            GraphError::Service { code, .. } if code == "RoleAssignmentExists" => {
+                Sent::Exists(error)
             }
             GraphError::Service { status: 400 | 409, code, .. }
                 if REFUSALS.iter().any(|r| r.eq_ignore_ascii_case(code)) =>

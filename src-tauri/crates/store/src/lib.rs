@@ -14,6 +14,7 @@ mod migrate;
 pub mod population;
 pub mod remediation;
 pub mod signoff;
+pub mod stages;
 pub mod tenants;
 pub mod worklist;
 

@@ -27,6 +27,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0010_pull_gaps.sql",
     "0012_evidence_record.sql",
     "0016_decision_authentication.sql",
+    "0017_decisions.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

@@ -4,6 +4,7 @@
 //! illegal steps (e.g. resubmitting a finished action) are refused.
 
 use chrono::{DateTime, Utc};
+use recert_domain::remediation::change::{Change, FirstStep};
 use recert_domain::remediation::{ActionState, Verification};
 use rusqlite::{OptionalExtension, Transaction, params};
 
@@ -27,6 +28,11 @@ pub struct NewAction {
     /// The request body as JSON text.
     pub request_body: String,
     pub idempotency_key: String,
+    pub change: Change,
+    /// The end a conversion's eligibility gets, or a new end's date.
+    pub new_end: Option<DateTime<Utc>>,
+    /// A conversion's first step: the eligibility's request body and the key naming it.
+    pub first: Option<(String, String)>,
 }
 
 /// One item held back.
@@ -77,6 +83,21 @@ pub struct ActionRecord {
     pub retries: u32,
     /// After a re-plan: the live assignment's end it now expects (`Some(None)`: no end).
     pub replanned_end: Option<Option<DateTime<Utc>>>,
+    pub change: Change,
+    /// The end a conversion's eligibility gets, or a new end's date.
+    pub new_end: Option<DateTime<Utc>>,
+    /// A conversion's first step.
+    pub first: Option<FirstStepRecord>,
+}
+
+/// A conversion's first step as journaled: the eligibility's request and how far it got.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstStepRecord {
+    pub body: String,
+    pub key: String,
+    pub state: FirstStep,
+    pub request_id: Option<String>,
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// A removal still pending (planned or submitted) in some campaign of a tenant: what the
@@ -147,15 +168,23 @@ const ACTION_COLUMNS: &str = "item_id, endpoint, surface, kind, source_id, role_
      scope, principal_id, principal_name, why, state, state_code, state_reason, request_body, \
      idempotency_key, attempts, request_id, request_status, last_error, planned_at, submitted_at, \
      finished_at, verification, verification_note, verified_at, kept_by_id, kept_by_upn, kept_at, \
-     kept_reason, retries, replanned, replanned_end";
+     kept_reason, retries, replanned, replanned_end, change, new_end, first_body, first_key, \
+     first_state, first_request_id, first_at";
 
 fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table: "remediation_action", column, value }
 }
 
 /// An action's row: the record with its text-typed columns still to parse (state and times,
-/// then the keeper's id, UPN, time and reason, then the re-planned end).
-type RawAction = (ActionRecord, [Option<String>; 6], [Option<String>; 4], (bool, Option<String>));
+/// then the keeper's id, UPN, time and reason, then the re-planned end, then the change, its
+/// new end and its first step's body, key, state, request id and time).
+type RawAction = (
+    ActionRecord,
+    [Option<String>; 6],
+    [Option<String>; 4],
+    (bool, Option<String>),
+    [Option<String>; 7],
+);
 
 fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
     let record = ActionRecord {
@@ -188,18 +217,48 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
         kept: None,
         retries: row.get(30)?,
         replanned_end: None,
+        change: Change::Remove,
+        new_end: None,
+        first: None,
     };
     Ok((
         record,
         [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?],
         [row.get(26)?, row.get(27)?, row.get(28)?, row.get(29)?],
         (row.get(31)?, row.get(32)?),
+        [
+            row.get(33)?,
+            row.get(34)?,
+            row.get(35)?,
+            row.get(36)?,
+            row.get(37)?,
+            row.get(38)?,
+            row.get(39)?,
+        ],
     ))
 }
 
 fn finish_action(raw: RawAction) -> Result<ActionRecord> {
-    let (mut a, [state, planned, submitted, finished, verification, verified], kept, replanned) =
-        raw;
+    let (
+        mut a,
+        [state, planned, submitted, finished, verification, verified],
+        kept,
+        replanned,
+        [change, new_end, first_body, first_key, first_state, first_request_id, first_at],
+    ) = raw;
+    let change = change.unwrap_or_default();
+    a.change = Change::parse(&change).ok_or_else(|| corrupt("change", change.clone()))?;
+    a.new_end = parse_time("remediation_action", "new_end", new_end)?;
+    if let (Some(body), Some(key)) = (first_body, first_key) {
+        let state = first_state.unwrap_or_else(|| "planned".into());
+        a.first = Some(FirstStepRecord {
+            body,
+            key,
+            state: FirstStep::parse(&state).ok_or_else(|| corrupt("first_state", state.clone()))?,
+            request_id: first_request_id,
+            at: parse_time("remediation_action", "first_at", first_at)?,
+        });
+    }
     if let [Some(by_id), Some(by_upn), Some(at), Some(reason)] = kept {
         let at = parse_time("remediation_action", "kept_at", Some(at))?.unwrap_or_default();
         a.kept = Some(Kept { by_id, by_upn, at, reason });
@@ -280,8 +339,9 @@ fn insert_action(tx: &Transaction<'_>, campaign_id: &str, a: &NewAction, now: &s
     tx.execute(
         "INSERT INTO remediation_action (campaign_id, item_id, endpoint, surface, kind, source_id,
            role_id, role_name, scope, principal_id, principal_name, why, state, request_body,
-           idempotency_key, planned_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'planned', ?13, ?14, ?15)",
+           idempotency_key, planned_at, change, new_end, first_body, first_key, first_state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'planned', ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19, ?20)",
         params![
             campaign_id,
             a.item_id,
@@ -297,7 +357,12 @@ fn insert_action(tx: &Transaction<'_>, campaign_id: &str, a: &NewAction, now: &s
             a.why,
             a.request_body,
             a.idempotency_key,
-            now
+            now,
+            a.change.as_str(),
+            a.new_end.map(format_time),
+            a.first.as_ref().map(|f| f.0.as_str()),
+            a.first.as_ref().map(|f| f.1.as_str()),
+            a.first.as_ref().map(|_| FirstStep::Planned.as_str())
         ],
     )?;
     Ok(())
@@ -411,6 +476,12 @@ impl Store {
                 "held": per_code,
                 // Which items, so `verify` can replay the journal and the holds from the chain.
                 "actionItems": actions.iter().map(|a| a.item_id).collect::<Vec<_>>(),
+                // What each change that is not a removal does, with its end.
+                "changes": actions.iter().filter(|a| a.change != Change::Remove).map(|a| serde_json::json!({
+                    "item": a.item_id,
+                    "change": a.change.as_str(),
+                    "newEnd": a.new_end.map(format_time),
+                })).collect::<Vec<_>>(),
                 "holds": holds.iter().map(|h| serde_json::json!({ "item": h.item_id, "code": h.code, "confirmable": h.confirmable })).collect::<Vec<_>>(),
                 "safety": serde_json::from_str::<serde_json::Value>(safety).unwrap_or_default(),
             }),
@@ -594,6 +665,60 @@ impl Store {
         Ok(attempt)
     }
 
+    /// Journals a conversion's first step moving to `state` (submitted before its request is
+    /// sent, verified after the eligibility was re-read and found), with its audit event.
+    pub fn remediation_first_step(
+        &mut self,
+        campaign_id: &str,
+        item_id: u32,
+        state: FirstStep,
+        request_id: Option<&str>,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
+        let before = action_in(&tx, campaign_id, item_id)?;
+        let Some(first) = &before.first else {
+            return Err(StoreError::Conflict(format!("action {item_id} is not a conversion")));
+        };
+        if before.state.is_final() || first.state == FirstStep::Verified {
+            return Err(StoreError::Conflict(format!(
+                "action {item_id}'s eligibility step is already {}",
+                if before.state.is_final() { before.state.as_str() } else { "verified" }
+            )));
+        }
+        tx.execute(
+            "UPDATE remediation_action SET first_state = ?3,
+               first_request_id = COALESCE(?4, first_request_id), first_at = ?5
+             WHERE campaign_id = ?1 AND item_id = ?2",
+            params![campaign_id, item_id, state.as_str(), request_id, format_time(now)],
+        )?;
+        event(
+            &tx,
+            campaign_id,
+            match state {
+                FirstStep::Submitted => "remediation.eligibilitySubmitted",
+                FirstStep::Verified => "remediation.eligibilityVerified",
+                FirstStep::Planned => "remediation.eligibilityPlanned",
+            },
+            actor,
+            now,
+            serde_json::json!({
+                "item": item_id,
+                "endpoint": before.endpoint,
+                "role": before.role_id,
+                "scope": before.scope,
+                "principal": before.principal_id,
+                "key": first.key,
+                "requestId": request_id,
+                "newEnd": before.new_end.map(format_time),
+            }),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Journals an action's result. Only a planned or submitted action can finish, once.
     pub fn remediation_finished(
         &mut self,
@@ -725,6 +850,8 @@ impl Store {
         let count = |v: Verification| results.iter().filter(|r| r.1 == v).count();
         let flagged: Vec<serde_json::Value> = results
             .iter()
+            // Everything but a plain removal verified as such is named, so the evidence can say
+            // what each re-read showed (a conversion's or a new end's verification included).
             .filter(|r| r.1 != Verification::VerifiedRemoved)
             .map(|(item, v, note)| serde_json::json!({ "item": item, "verification": v.as_str(), "note": note }))
             .collect();
@@ -741,6 +868,8 @@ impl Store {
                 "verifiedRemoved": count(Verification::VerifiedRemoved),
                 "stillPresent": count(Verification::StillPresent),
                 "reappeared": count(Verification::Reappeared),
+                "verifiedChanged": count(Verification::VerifiedChanged),
+                "notChanged": count(Verification::NotChanged),
                 "flagged": flagged,
             }),
         )?;
@@ -758,9 +887,9 @@ fn open_exception(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Resu
             a.state.as_str()
         )));
     }
-    if a.verification == Some(Verification::VerifiedRemoved) {
+    if a.verification.is_some_and(Verification::verified) {
         return Err(StoreError::Conflict(format!(
-            "item {item_id}'s access is verified removed: nothing to resolve"
+            "item {item_id}'s change is verified: nothing to resolve"
         )));
     }
     if let Some(kept) = &a.kept {
@@ -802,6 +931,9 @@ impl Store {
              JOIN campaign c ON c.id = a.campaign_id
              JOIN campaign_definition d ON d.id = c.definition_id
              WHERE d.tenant_id = ?1 AND a.state IN ('planned', 'submitted')
+               -- A conversion keeps the person a holder (eligible) and a new end takes nothing
+               -- away now: only removals lower a role's holders.
+               AND a.change = 'remove'
              ORDER BY a.campaign_id, a.item_id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
@@ -965,6 +1097,9 @@ mod tests {
             why: "denied".into(),
             request_body: "{}".into(),
             idempotency_key: format!("k{item_id}"),
+            change: Change::Remove,
+            new_end: None,
+            first: None,
         }
     }
 
@@ -1030,6 +1165,71 @@ mod tests {
                 "remediation.submitted",
                 "remediation.submitted",
                 "remediation.attemptFailed",
+                "remediation.succeeded",
+                "remediation.verified"
+            ]
+        );
+        assert!(s.verify_chain().expect("read").is_ok());
+    }
+
+    #[test]
+    fn a_conversion_journals_its_eligibility_step_before_the_removal() {
+        let mut s = store();
+        let end = now() + chrono::Duration::days(180);
+        let convert = NewAction {
+            change: Change::Convert,
+            new_end: Some(end),
+            first: Some(("{\"action\":\"adminAssign\"}".into(), "k1-eligibility".into())),
+            ..action(1, "s1")
+        };
+        let set_end = NewAction { change: Change::SetEnd, new_end: Some(end), ..action(2, "s2") };
+        s.record_remediation_plan("c", &[convert, set_end], &[], "{}", "me", now()).expect("plan");
+        assert!(
+            s.pending_removals("t").expect("pending").is_empty(),
+            "neither takes a holder away: the interlocks do not count them as removals"
+        );
+        let err = s.remediation_first_step("c", 2, FirstStep::Submitted, None, "me", now());
+        assert!(err.is_err(), "a new end has no eligibility step");
+        s.remediation_first_step("c", 1, FirstStep::Submitted, None, "me", now()).expect("sent");
+        s.remediation_first_step("c", 1, FirstStep::Submitted, None, "me", now())
+            .expect("resent after a crash, under the same key");
+        s.remediation_first_step("c", 1, FirstStep::Verified, Some("req-1"), "me", now())
+            .expect("verified");
+        let err = s.remediation_first_step("c", 1, FirstStep::Submitted, None, "me", now());
+        assert!(err.is_err(), "a verified eligibility is never sent again");
+        let actions = s.remediation_actions("c").expect("actions");
+        let a = &actions[0];
+        assert_eq!(a.change, Change::Convert);
+        assert_eq!(a.new_end.map(|e| e.timestamp()), Some(end.timestamp()));
+        let first = a.first.as_ref().expect("a first step");
+        assert_eq!(
+            (first.state, first.key.as_str(), first.request_id.as_deref()),
+            (FirstStep::Verified, "k1-eligibility", Some("req-1"))
+        );
+        assert_eq!((actions[1].change, actions[1].first.is_none()), (Change::SetEnd, true));
+        s.remediation_submitted("c", 1, "me", now()).expect("then the removal");
+        s.remediation_finished("c", 1, &done(ActionState::Succeeded), "me", now()).expect("done");
+        s.record_verifications(
+            "c",
+            &[(1, Verification::VerifiedChanged, "eligible, no standing assignment".into())],
+            "me",
+            now(),
+        )
+        .expect("verify");
+        let kinds: Vec<String> = s
+            .audit_events(Some("campaign/c"))
+            .expect("events")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "remediation.planned",
+                "remediation.eligibilitySubmitted",
+                "remediation.eligibilitySubmitted",
+                "remediation.eligibilityVerified",
+                "remediation.submitted",
                 "remediation.succeeded",
                 "remediation.verified"
             ]

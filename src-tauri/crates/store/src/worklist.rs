@@ -19,7 +19,8 @@ pub struct WorklistFilter {
     /// Only items this reviewer (object id) is assigned.
     pub reviewer_id: Option<String>,
     pub role_id: Option<String>,
-    /// `approve`, `deny`, or `undecided`.
+    /// A verdict's stored name (`approve`, `deny`, `dontKnow`, `convertToEligible`,
+    /// `approveUntil`), or `undecided`.
     pub decision: Option<String>,
     /// `approve` or `deny`.
     pub recommendation: Option<String>,
@@ -40,6 +41,8 @@ pub struct ReviewerOfItem {
     pub name: String,
     pub reroute_reason: Option<String>,
     pub conflict: Option<String>,
+    /// The stage of the review they review the item in.
+    pub stage: u32,
 }
 
 /// A review item as stored.
@@ -65,12 +68,17 @@ pub struct ItemRecord {
     pub recommendation: Option<String>,
     pub recommendation_code: Option<String>,
     pub recommendation_reason: Option<String>,
+    /// The standing verdict as [`Verdict::encode`] writes it (`approveUntil:2027-06-30`).
     pub verdict: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by_upn: Option<String>,
     pub outcome: Option<String>,
     pub outcome_code: Option<String>,
     pub outcome_reason: Option<String>,
+    /// The end date (YYYY-MM-DD) a `keepUntil` outcome sets.
+    pub outcome_until: Option<String>,
+    /// The last stage of the review that took the item (1 for a one-stage review).
+    pub stage: u32,
     pub reviewers: Vec<ReviewerOfItem>,
 }
 
@@ -81,6 +89,8 @@ pub struct NewDecision {
     pub reviewer_id: String,
     pub verdict: Verdict,
     pub justification: String,
+    /// The stage of the review it is made in.
+    pub stage: u32,
 }
 
 /// Who decided and how, shared by every decision of one call.
@@ -101,6 +111,7 @@ pub struct DecisionRecord {
     pub id: i64,
     pub item_id: u32,
     pub reviewer_id: String,
+    /// As [`Verdict::encode`] writes it: the end date of "approve until" is part of it.
     pub verdict: String,
     pub justification: String,
     pub decided_by_id: String,
@@ -108,6 +119,8 @@ pub struct DecisionRecord {
     pub decided_at: DateTime<Utc>,
     pub source: String,
     pub batch: Option<i64>,
+    /// The stage of the review it was made in (1 for a one-stage review).
+    pub stage: u32,
     pub authentication: Authentication,
 }
 
@@ -121,6 +134,8 @@ pub struct ItemCounts {
     pub keep: u32,
     pub remove: u32,
     pub exception: u32,
+    pub convert: u32,
+    pub keep_until: u32,
     pub unrouted: u32,
 }
 
@@ -140,13 +155,17 @@ pub struct ItemOutcome {
     pub outcome: String,
     pub code: String,
     pub reason: String,
+    /// The end date (YYYY-MM-DD) of a `keepUntil` outcome.
+    pub until: Option<String>,
 }
 
 const ITEM_COLUMNS: &str = "i.id, i.surface, i.kind, i.source_id, i.role_id, i.role_name, i.scope, \
      i.principal_id, i.principal_kind, i.principal_name, i.principal_upn, i.user_type, \
      i.account_enabled, i.membership, i.start_at, i.end_at, i.last_activation, i.recommendation, \
-     i.recommendation_code, i.recommendation_reason, i.verdict, i.decided_at, i.decided_by_upn, \
-     i.outcome, i.outcome_code, i.outcome_reason";
+     i.recommendation_code, i.recommendation_reason, \
+     CASE WHEN i.keep_until IS NULL THEN i.verdict ELSE i.verdict || ':' || i.keep_until END, \
+     i.decided_at, i.decided_by_upn, \
+     i.outcome, i.outcome_code, i.outcome_reason, i.outcome_until, i.stage";
 
 fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Option<String>; 5])> {
     let record = ItemRecord {
@@ -176,6 +195,8 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Opti
         outcome: row.get(23)?,
         outcome_code: row.get(24)?,
         outcome_reason: row.get(25)?,
+        outcome_until: row.get(26)?,
+        stage: row.get(27)?,
         reviewers: Vec::new(),
     };
     Ok((record, [row.get(14)?, row.get(15)?, row.get(16)?, row.get(21)?, None]))
@@ -303,8 +324,8 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         let mut reviewers: HashMap<u32, Vec<ReviewerOfItem>> = HashMap::new();
         let mut stmt = self.conn.prepare(
-            "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict
-             FROM item_reviewer WHERE campaign_id = ?1 ORDER BY item_id, reviewer_upn",
+            "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict, stage
+             FROM item_reviewer WHERE campaign_id = ?1 ORDER BY item_id, stage, reviewer_upn",
         )?;
         for row in stmt.query_map([campaign_id], |row| {
             Ok((
@@ -315,6 +336,7 @@ impl Store {
                     name: row.get(3)?,
                     reroute_reason: row.get(4)?,
                     conflict: row.get(5)?,
+                    stage: row.get(6)?,
                 },
             ))
         })? {
@@ -329,8 +351,8 @@ impl Store {
 
     fn attach_reviewers(&self, campaign_id: &str, items: &mut [ItemRecord]) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict
-             FROM item_reviewer WHERE campaign_id = ?1 AND item_id = ?2 ORDER BY reviewer_upn",
+            "SELECT reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict, stage
+             FROM item_reviewer WHERE campaign_id = ?1 AND item_id = ?2 ORDER BY stage, reviewer_upn",
         )?;
         for item in items {
             item.reviewers = stmt
@@ -341,6 +363,7 @@ impl Store {
                         name: row.get(2)?,
                         reroute_reason: row.get(3)?,
                         conflict: row.get(4)?,
+                        stage: row.get(5)?,
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
@@ -372,12 +395,12 @@ impl Store {
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
-                   decided_by_id, decided_by_upn, decided_at, source, batch, auth_method,
-                   auth_tenant, auth_object, auth_at, auth_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                   decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage,
+                   auth_method, auth_tenant, auth_object, auth_at, auth_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )?;
             let mut update = tx.prepare_cached(
-                "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5
+                "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
             )?;
             for decision in decisions {
@@ -392,6 +415,8 @@ impl Store {
                     at,
                     context.source,
                     batch,
+                    decision.verdict.until().map(|d| d.to_string()),
+                    decision.stage,
                     auth.method().as_str(),
                     entra.map(|e| e.tenant_id.as_str()),
                     entra.map(|e| e.object_id.as_str()),
@@ -408,7 +433,8 @@ impl Store {
                     decision.item_id,
                     decision.verdict.as_str(),
                     at,
-                    context.decided_by_upn
+                    context.decided_by_upn,
+                    decision.verdict.until().map(|d| d.to_string())
                 ])?;
                 if changed == 0 {
                     return Err(StoreError::NotFound {
@@ -434,8 +460,9 @@ impl Store {
                 serde_json::json!({
                     "item": d.item_id,
                     "reviewer": d.reviewer_id,
-                    "verdict": d.verdict.as_str(),
+                    "verdict": d.verdict.encode(),
                     "justification": d.justification,
+                    "stage": d.stage,
                 })
             })
             .collect();
@@ -443,7 +470,7 @@ impl Store {
             serde_json::json!({
                 "item": one.item_id,
                 "reviewer": one.reviewer_id,
-                "verdict": one.verdict.as_str(),
+                "verdict": one.verdict.encode(),
                 "justification": one.justification,
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
@@ -452,11 +479,15 @@ impl Store {
                 "decisions": each,
             })
         } else {
-            let approve = decisions.iter().filter(|d| d.verdict == Verdict::Approve).count();
+            let count =
+                |name: &str| decisions.iter().filter(|d| d.verdict.as_str() == name).count();
             serde_json::json!({
                 "items": decisions.iter().map(|d| d.item_id).collect::<Vec<_>>(),
-                "approve": approve,
-                "deny": decisions.len() - approve,
+                "approve": count("approve"),
+                "deny": count("deny"),
+                "dontKnow": count("dontKnow"),
+                "convertToEligible": count("convertToEligible"),
+                "approveUntil": count("approveUntil"),
                 "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
                 "decidedBy": context.decided_by_upn,
                 "decidedById": context.decided_by_id,
@@ -483,9 +514,10 @@ impl Store {
     /// Every decision of the campaign in the order made.
     pub fn decisions(&self, campaign_id: &str) -> Result<Vec<DecisionRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, item_id, reviewer_id, verdict, justification, decided_by_id, decided_by_upn,
-                    decided_at, source, batch, auth_method, auth_tenant, auth_object, auth_at,
-                    auth_by
+            "SELECT id, item_id, reviewer_id,
+                    CASE WHEN keep_until IS NULL THEN verdict ELSE verdict || ':' || keep_until END,
+                    justification, decided_by_id, decided_by_upn, decided_at, source, batch,
+                    auth_method, auth_tenant, auth_object, auth_at, auth_by, stage
              FROM decision WHERE campaign_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
@@ -501,6 +533,7 @@ impl Store {
                     decided_at: DateTime::<Utc>::MIN_UTC,
                     source: row.get(8)?,
                     batch: row.get(9)?,
+                    stage: row.get(15)?,
                     authentication: Authentication::Unrecorded,
                 },
                 row.get::<_, String>(7)?,
@@ -571,7 +604,8 @@ impl Store {
         let before = change_state(&tx, campaign_id, CampaignState::Closed, reason, now)?;
         {
             let mut update = tx.prepare_cached(
-                "UPDATE item SET outcome = ?3, outcome_code = ?4, outcome_reason = ?5
+                "UPDATE item SET outcome = ?3, outcome_code = ?4, outcome_reason = ?5,
+                   outcome_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
             )?;
             for outcome in outcomes {
@@ -580,7 +614,8 @@ impl Store {
                     outcome.item_id,
                     outcome.outcome,
                     outcome.code,
-                    outcome.reason
+                    outcome.reason,
+                    outcome.until
                 ])?;
             }
         }
@@ -599,6 +634,8 @@ impl Store {
                     "keep": count("keep"),
                     "remove": count("remove"),
                     "exception": count("exception"),
+                    "convert": count("convert"),
+                    "keepUntil": count("keepUntil"),
                     "noResponse": outcomes.iter().filter(|o| o.code == "noResponse" || o.code == "followedRecommendation").count(),
                     "outcomes": outcome_groups(outcomes),
                 }),
@@ -630,6 +667,8 @@ impl Store {
                     SUM(outcome = 'keep'),
                     SUM(outcome = 'remove'),
                     SUM(outcome = 'exception'),
+                    SUM(outcome = 'convert'),
+                    SUM(outcome = 'keepUntil'),
                     SUM(NOT EXISTS (SELECT 1 FROM item_reviewer r WHERE r.campaign_id = i.campaign_id AND r.item_id = i.id))
              FROM item i WHERE campaign_id = ?1",
             [campaign_id],
@@ -643,7 +682,9 @@ impl Store {
                     keep: n(4)?,
                     remove: n(5)?,
                     exception: n(6)?,
-                    unrouted: n(7)?,
+                    convert: n(7)?,
+                    keep_until: n(8)?,
+                    unrouted: n(9)?,
                 })
             },
         )?)

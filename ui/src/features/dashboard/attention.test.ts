@@ -6,7 +6,7 @@ import { attention, behind, sortCampaigns, stillToAct } from "./attention";
 const campaign = (over: Partial<CampaignDto>): CampaignDto => ({
   id: "c1", definitionId: "d", name: "Q1", tenantId: "demo", state: "open", stateReason: null,
   periodStart: "2026-01-01T00:00:00Z", periodEnd: "2026-01-21T00:00:00Z", openedAt: null, closedAt: null,
-  items: 100, decided: 40, approved: 30, denied: 10, unrouted: 0, overdue: false, ...over,
+  items: 100, decided: 40, approved: 30, denied: 10, unrouted: 0, overdue: false, stage: 1, stages: 1, ...over,
 });
 
 const now = new Date("2026-01-16T00:00:00Z");

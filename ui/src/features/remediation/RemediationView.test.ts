@@ -60,8 +60,9 @@ function plan(hold: HeldItemDto, ...more: HeldItemDto[]): RemediationPlanDto {
     counts: {
       actions: 1, planned: 1, submitted: 0, succeeded: 0, failed: 0, skipped: 0, held: all.length,
       awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0, exceptions: 0,
+      verifiedChanged: 0, notChanged: 0, conversions: 0, endChanges: 0,
     },
-    roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, held: 1 }],
+    roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, convert: 0, setEnd: 0, held: 1 }],
     people: [],
     actions: [],
     held: all,
@@ -146,7 +147,7 @@ describe("RemediationView", () => {
 
   it("lets an admin re-plan a drifted removal and keep another's access with a reason", async () => {
     const action = (itemId: number, code: string): RemediationActionDto => ({
-      itemId, surface: "directoryRole", kind: "eligible", endpoint: "directoryEligibility",
+      itemId, change: "remove", newEnd: null, eligibility: null, surface: "directoryRole", kind: "eligible", endpoint: "directoryEligibility",
       request: "roleEligibilityScheduleRequests adminRemove", roleId: "r-ua", roleName: "User Administrator", scope: "/",
       principalId: `u-${itemId}`, principalName: `Holder ${itemId}`, principalUpn: null, why: "denied", state: "skipped",
       stateCode: code, stateReason: `${code} at the moment of removal`, attempts: 0, requestId: null, requestStatus: null,

@@ -7,6 +7,9 @@ export type ReviewerSource = "manager" | "named" | "self";
 export type Recurrence = "none" | "monthly" | "quarterly" | "semiAnnual" | "annual";
 export type EndRule = "never" | "onDate" | "afterCount";
 export type NoResponse = "keep" | "remove" | "recommendation";
+/** Who reviews in a second stage, if any: governance admins, or the holders' managers. */
+export type SecondStage = "none" | "governanceAdmins" | "manager";
+export type Takes = "all" | "approved" | "denied" | "dontKnow";
 
 export interface WizardForm {
   name: string;
@@ -42,6 +45,13 @@ export interface WizardForm {
   noResponse: NoResponse;
   autoApply: boolean;
   remediationDeadlineDays: number;
+  /** How long a "convert to eligible" decision makes the access eligible. */
+  convertEligibleDays: number;
+  secondStage: SecondStage;
+  /** Which of the first stage's items the second stage reviews. */
+  secondStageTakes: Takes;
+  /** The second stage's days, taken from the end of the review window. */
+  secondStageDays: number;
 }
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -86,6 +96,10 @@ export function defaultForm(now: Date, timeZone: string): WizardForm {
     noResponse: "keep",
     autoApply: false,
     remediationDeadlineDays: 14,
+    convertEligibleDays: 180,
+    secondStage: "none",
+    secondStageTakes: "dontKnow",
+    secondStageDays: 4,
   };
 }
 
@@ -149,7 +163,22 @@ export function toDefinition(form: WizardForm, tenantId: string): DefinitionDto 
       noResponse: form.noResponse,
       autoApply: form.autoApply,
       remediationDeadlineDays: num(form.remediationDeadlineDays),
+      convertEligibleDays: num(form.convertEligibleDays),
     },
+    stages:
+      form.secondStage === "none"
+        ? []
+        : [
+            {
+              reviewers: form.secondStage,
+              named: [],
+              roleOwners: [],
+              fallback: form.fallback.map((r) => ({ ...r })),
+              rule: "firstDecides",
+              durationDays: num(form.secondStageDays),
+              takes: form.secondStageTakes,
+            },
+          ],
   };
 }
 
@@ -185,6 +214,10 @@ export function fromDefinition(d: DefinitionDto): WizardForm {
     noResponse: d.settings.noResponse as NoResponse,
     autoApply: d.settings.autoApply,
     remediationDeadlineDays: d.settings.remediationDeadlineDays,
+    convertEligibleDays: d.settings.convertEligibleDays,
+    secondStage: (d.stages[0]?.reviewers as SecondStage | undefined) ?? "none",
+    secondStageTakes: (d.stages[0]?.takes as Takes | undefined) ?? "dontKnow",
+    secondStageDays: d.stages[0]?.durationDays ?? 4,
   };
 }
 
@@ -224,7 +257,7 @@ export function autoApplyRisk(form: WizardForm): boolean {
 /** Which wizard section a backend field path belongs to, for jumping to the first problem. */
 export function sectionOf(field: string): "basics" | "scope" | "reviewers" | "schedule" | "settings" {
   if (field.startsWith("scope.")) return "scope";
-  if (field.startsWith("reviewers.")) return "reviewers";
+  if (field.startsWith("reviewers.") || field.startsWith("stages")) return "reviewers";
   if (field.startsWith("schedule.")) return "schedule";
   if (field.startsWith("settings.")) return "settings";
   return "basics";
@@ -255,6 +288,7 @@ export function scheduleOnly(d: DefinitionDto): DefinitionDto {
     name: "preview",
     scope: { ...d.scope, surfaces: ["directoryRole"], roleIds: [], principalTypes: { users: true, guests: true, groups: true, servicePrincipals: true } },
     reviewers: { source: "manager", named: [], fallback: [preview], rule: "firstDecides" },
-    settings: { ...d.settings, lookBackDays: 90, remediationDeadlineDays: 14 },
+    settings: { ...d.settings, lookBackDays: 90, remediationDeadlineDays: 14, convertEligibleDays: 180 },
+    stages: [],
   };
 }

@@ -1,6 +1,7 @@
 // Unit tests of the worklist's decision rules and undo.
 import { describe, expect, it } from "vitest";
-import { needsDialog, needsJustification, undoPlan } from "./decisions";
+import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undoPlan } from "./decisions";
+import type { IdentityDto, ItemDto } from "../../ipc";
 
 const rules = { justificationOnApprove: false, justificationOnDeny: true };
 
@@ -8,11 +9,49 @@ describe("justification", () => {
   it("follows the campaign's rules per verdict", () => {
     expect(needsJustification(rules, "deny")).toBe(true);
     expect(needsJustification(rules, "approve")).toBe(false);
+    expect(needsJustification(rules, "convertToEligible")).toBe(false);
+    expect(needsJustification({ ...rules, justificationOnApprove: true }, "approveUntil")).toBe(true);
   });
-  it("asks before bulk decisions even without a required reason", () => {
+  it("always asks for the note of a \"don't know\"", () => {
+    expect(needsJustification({ justificationOnApprove: false, justificationOnDeny: false }, "dontKnow")).toBe(true);
+  });
+  it("asks before bulk decisions, for a required reason, and for the date of approve-until", () => {
     expect(needsDialog(rules, "approve", 1)).toBe(false);
     expect(needsDialog(rules, "approve", 3)).toBe(true);
     expect(needsDialog(rules, "deny", 1)).toBe(true);
+    expect(needsDialog(rules, "convertToEligible", 1)).toBe(false);
+    expect(needsDialog(rules, "approveUntil", 1)).toBe(true);
+  });
+});
+
+describe("verdicts", () => {
+  it("carry the date of approve-until and show it", () => {
+    expect(toVerdict("approveUntil", "2027-06-30")).toBe("approveUntil:2027-06-30");
+    expect(toVerdict("convertToEligible", "2027-06-30")).toBe("convertToEligible");
+    expect(decisionLabel("approveUntil", "2027-06-30")).toBe("Until 2027-06-30");
+    expect(decisionLabel("dontKnow", null)).toBe("Don't know");
+    expect(decisionLabel(null, null)).toBe("Undecided");
+  });
+  it("convert only a standing active assignment of a person or a group", () => {
+    expect(fits({ kind: "active", principalType: "user", membership: "direct" }, "convertToEligible")).toBe(true);
+    expect(fits({ kind: "eligible", principalType: "user", membership: "direct" }, "convertToEligible")).toBe(false);
+    expect(fits({ kind: "active", principalType: "servicePrincipal", membership: "direct" }, "convertToEligible")).toBe(false);
+    expect(fits({ kind: "eligible", principalType: "user", membership: "direct" }, "approveUntil")).toBe(true);
+  });
+  it("show on the row before the list reloads, and are sent again as they were", () => {
+    const me = { upn: "ann@contoso.com" } as IdentityDto;
+    const row = applied({ id: 1, decision: null, decisionUntil: null } as unknown as ItemDto, "approveUntil:2027-01-31", me, "t");
+    expect([row.decision, row.decisionUntil, row.decidedBy]).toEqual(["approveUntil", "2027-01-31", "ann@contoso.com"]);
+    expect(held(row)).toBe("approveUntil:2027-01-31");
+  });
+  it("are confirmed in words", () => {
+    expect(toastFor("approve", 1)).toBe("Approved 1 item.");
+    expect(toastFor("deny", 3)).toBe("Denied 3 items.");
+    expect(toastFor("convertToEligible", 1)).toBe("Convert to eligible: 1 item.");
+    expect(toastFor("approveUntil:2027-06-30", 2)).toBe("Until 2027-06-30: 2 items.");
+  });
+  it("end tomorrow at the earliest", () => {
+    expect(tomorrow(new Date(2026, 11, 31, 15))).toBe("2027-01-01");
   });
 });
 
@@ -20,6 +59,10 @@ describe("undoPlan", () => {
   it("re-decides each item back to its previous verdict", () => {
     expect(undoPlan({ verdict: "deny", before: [{ id: 1, decision: "approve" }, { id: 2, decision: "deny" }, { id: 3, decision: "approve" }] }))
       .toEqual([{ verdict: "approve", ids: [1, 3] }]);
+  });
+  it("restores the new decisions too, dates included", () => {
+    expect(undoPlan({ verdict: "convertToEligible", before: [{ id: 1, decision: "approveUntil:2027-06-30" }, { id: 2, decision: "dontKnow" }] }))
+      .toEqual([{ verdict: "approveUntil:2027-06-30", ids: [1] }, { verdict: "dontKnow", ids: [2] }]);
   });
   it("cannot withdraw a first decision", () => {
     expect(undoPlan({ verdict: "approve", before: [{ id: 1, decision: "deny" }, { id: 2, decision: null }] })).toBeNull();

@@ -132,7 +132,7 @@ const item = (id: number): ItemDto => ({
   id, surface: "directoryRole", kind: "eligible", roleId: "r", roleName: "Role", scope: "/", principalId: `p${id}`,
   principalType: "user", principalName: `P ${id}`, principalUpn: null, accountEnabled: null, membership: "direct",
   start: null, end: null, lastActivation: null, recommendation: null, recommendationReason: null, decision: null,
-  decidedAt: null, decidedBy: null, outcome: null, outcomeReason: null, reviewers: [],
+  decidedAt: null, decidedBy: null, outcome: null, outcomeReason: null, reviewers: [], decisionUntil: null, stage: 1,
 });
 
 describe("PageCache", () => {

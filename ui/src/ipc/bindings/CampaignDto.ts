@@ -8,4 +8,8 @@ state: string, stateReason: string | null, periodStart: string, periodEnd: strin
 /**
  * Items no reviewer could be found for: a governance admin must decide them.
  */
-unrouted: number, overdue: boolean, };
+unrouted: number, overdue: boolean, 
+/**
+ * The stage the review is in, of `stages` (1 of 1 for a one-stage review).
+ */
+stage: number, stages: number, };

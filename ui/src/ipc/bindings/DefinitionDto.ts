@@ -3,8 +3,13 @@ import type { ReviewersDto } from "./ReviewersDto";
 import type { ScheduleDto } from "./ScheduleDto";
 import type { ScopeDto } from "./ScopeDto";
 import type { SettingsDto } from "./SettingsDto";
+import type { StageDto } from "./StageDto";
 
 /**
  * A campaign definition as the wizard and the CLI write it.
  */
-export type DefinitionDto = { id: string, tenantId: string, name: string, description: string, scope: ScopeDto, reviewers: ReviewersDto, schedule: ScheduleDto, settings: SettingsDto, };
+export type DefinitionDto = { id: string, tenantId: string, name: string, description: string, scope: ScopeDto, reviewers: ReviewersDto, schedule: ScheduleDto, settings: SettingsDto, 
+/**
+ * The stages after the first (whose reviewers are `reviewers`); empty for one stage.
+ */
+stages: Array<StageDto>, };

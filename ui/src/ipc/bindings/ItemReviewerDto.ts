@@ -8,4 +8,8 @@ reroutedBecause: string | null,
 /**
  * A conflict of interest routing could not avoid (the reviewer holds the same role).
  */
-conflict: string | null, };
+conflict: string | null, 
+/**
+ * The stage of the review they review the item in.
+ */
+stage: number, };

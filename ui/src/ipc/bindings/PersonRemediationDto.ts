@@ -9,6 +9,14 @@ export type PersonRemediationDto = { principalId: string, principalName: string,
  */
 remove: Array<string>, 
 /**
+ * "Role: eligible until …", one per conversion.
+ */
+convert: Array<string>, 
+/**
+ * "Role (kind): ends …", one per new end.
+ */
+setEnd: Array<string>, 
+/**
  * "Role (kind): why held", one per held item.
  */
 held: Array<string>, };

@@ -3,4 +3,12 @@
 /**
  * Per role: how many removals and how many held back.
  */
-export type RoleRemediationDto = { roleId: string, roleName: string, remove: number, held: number, };
+export type RoleRemediationDto = { roleId: string, roleName: string, remove: number, 
+/**
+ * Standing active assignments made eligible.
+ */
+convert: number, 
+/**
+ * Assignments given a new end.
+ */
+setEnd: number, held: number, };

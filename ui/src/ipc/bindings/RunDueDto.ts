@@ -3,7 +3,11 @@
 /**
  * What a scheduler run did.
  */
-export type RunDueDto = { opened: Array<string>, closed: Array<string>, missed: Array<string>, 
+export type RunDueDto = { 
+/**
+ * Campaigns moved to their next stage (once per stage).
+ */
+advanced: Array<string>, opened: Array<string>, closed: Array<string>, missed: Array<string>, 
 /**
  * Definitions whose due work failed, with the reason; the others still ran.
  */

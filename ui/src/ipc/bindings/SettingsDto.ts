@@ -4,4 +4,9 @@ export type SettingsDto = { justificationOnApprove: boolean, justificationOnDeny
 /**
  * `keep`, `remove` or `recommendation`.
  */
-noResponse: string, autoApply: boolean, remediationDeadlineDays: number, };
+noResponse: string, autoApply: boolean, remediationDeadlineDays: number, 
+/**
+ * How long the eligible assignment lasts that "convert to eligible" makes (definitions
+ * stored before it read as 180).
+ */
+convertEligibleDays: number, };

@@ -9,7 +9,8 @@ export type WorklistQueryDto = {
  */
 reviewer: string | null, roleId: string | null, 
 /**
- * `approve`, `deny` or `undecided`.
+ * A verdict's name (`approve`, `deny`, `dontKnow`, `convertToEligible`, `approveUntil`)
+ * or `undecided`.
  */
 decision: string | null, recommendation: string | null, kind: string | null, membership: string | null, unrouted: boolean, search: string | null, offset: number, 
 /**

@@ -8,9 +8,11 @@ use recert_domain::campaign::{
     ReviewerPolicy, ReviewerRef, ReviewerSource, RoleSelection, Scope, Settings,
 };
 use recert_domain::schedule::{Recurrence, RecurrenceEnd, Schedule};
+use recert_domain::stage::{RoleOwners, Stage, StageReviewers, Takes};
 
 use super::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto, SettingsDto,
+    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, RoleOwnersDto, ScheduleDto,
+    ScopeDto, SettingsDto, StageDto,
 };
 
 fn reviewer(dto: &ReviewerDto) -> ReviewerRef {
@@ -113,6 +115,53 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
         );
         NoResponse::Keep
     });
+    let mut stages = Vec::new();
+    for stage in &dto.stages {
+        let reviewers = match stage.reviewers.as_str() {
+            "manager" => StageReviewers::Manager,
+            "named" => StageReviewers::Named(stage.named.iter().map(reviewer).collect()),
+            "roleOwners" => StageReviewers::RoleOwners(
+                stage
+                    .role_owners
+                    .iter()
+                    .map(|r| RoleOwners {
+                        role_id: r.role_id.clone(),
+                        owners: r.owners.iter().map(reviewer).collect(),
+                    })
+                    .collect(),
+            ),
+            "governanceAdmins" => StageReviewers::GovernanceAdmins,
+            "self" => {
+                error("stages.reviewers", "self-review can only be the first stage".into());
+                StageReviewers::Manager
+            }
+            other => {
+                error(
+                    "stages.reviewers",
+                    format!("{other:?} is not manager, named, roleOwners or governanceAdmins"),
+                );
+                StageReviewers::Manager
+            }
+        };
+        let rule = MultiReviewerRule::parse(&stage.rule).unwrap_or_else(|| {
+            error("stages.rule", format!("{:?} is not firstDecides or allMustApprove", stage.rule));
+            MultiReviewerRule::FirstDecides
+        });
+        let takes = Takes::parse(&stage.takes).unwrap_or_else(|| {
+            error(
+                "stages.takes",
+                format!("{:?} is not all, approved, denied or dontKnow", stage.takes),
+            );
+            Takes::All
+        });
+        stages.push(Stage {
+            reviewers,
+            fallback: stage.fallback.iter().map(reviewer).collect(),
+            rule,
+            duration_days: stage.duration_days,
+            takes,
+        });
+    }
     let definition = CampaignDefinition {
         name: dto.name.clone(),
         description: dto.description.clone(),
@@ -153,7 +202,9 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
             no_response,
             auto_apply: dto.settings.auto_apply,
             remediation_deadline_days: dto.settings.remediation_deadline_days,
+            convert_eligible_days: dto.settings.convert_eligible_days,
         },
+        stages,
     };
     if let Err(more) = definition.validate() {
         // Parse errors already name the field; skip the domain's duplicate for the same field.
@@ -222,7 +273,35 @@ pub fn definition_dto(id: &str, tenant_id: &str, d: &CampaignDefinition) -> Defi
             no_response: d.settings.no_response.as_str().to_string(),
             auto_apply: d.settings.auto_apply,
             remediation_deadline_days: d.settings.remediation_deadline_days,
+            convert_eligible_days: d.settings.convert_eligible_days,
         },
+        stages: d.stages.iter().map(stage_dto).collect(),
+    }
+}
+
+fn stage_dto(s: &Stage) -> StageDto {
+    let (named, role_owners) = match &s.reviewers {
+        StageReviewers::Named(named) => (named.iter().map(reviewer_dto).collect(), Vec::new()),
+        StageReviewers::RoleOwners(roles) => (
+            Vec::new(),
+            roles
+                .iter()
+                .map(|r| RoleOwnersDto {
+                    role_id: r.role_id.clone(),
+                    owners: r.owners.iter().map(reviewer_dto).collect(),
+                })
+                .collect(),
+        ),
+        _ => (Vec::new(), Vec::new()),
+    };
+    StageDto {
+        reviewers: s.reviewers.as_str().to_string(),
+        named,
+        role_owners,
+        fallback: s.fallback.iter().map(reviewer_dto).collect(),
+        rule: s.rule.as_str().to_string(),
+        duration_days: s.duration_days,
+        takes: s.takes.as_str().to_string(),
     }
 }
 
@@ -255,6 +334,7 @@ pub fn default_settings() -> SettingsDto {
                 end: RecurrenceEnd::Never,
             },
             settings: Settings::default(),
+            stages: Vec::new(),
         },
     )
     .settings

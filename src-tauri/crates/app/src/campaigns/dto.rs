@@ -91,6 +91,43 @@ pub struct SettingsDto {
     pub no_response: String,
     pub auto_apply: bool,
     pub remediation_deadline_days: u32,
+    /// How long the eligible assignment lasts that "convert to eligible" makes (definitions
+    /// stored before it read as 180).
+    #[serde(default = "convert_eligible_days")]
+    pub convert_eligible_days: u32,
+}
+
+fn convert_eligible_days() -> u32 {
+    180
+}
+
+/// A stage after the first: its reviewers, its days of the review window and which of the
+/// previous stage's items it takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct StageDto {
+    /// `manager`, `named`, `roleOwners` or `governanceAdmins`.
+    pub reviewers: String,
+    #[serde(default)]
+    pub named: Vec<ReviewerDto>,
+    #[serde(default)]
+    pub role_owners: Vec<RoleOwnersDto>,
+    pub fallback: Vec<ReviewerDto>,
+    /// `firstDecides` or `allMustApprove`.
+    pub rule: String,
+    pub duration_days: u32,
+    /// `all`, `approved`, `denied` or `dontKnow`.
+    pub takes: String,
+}
+
+/// The owners of one role, for a `roleOwners` stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RoleOwnersDto {
+    pub role_id: String,
+    pub owners: Vec<ReviewerDto>,
 }
 
 /// A campaign definition as the wizard and the CLI write it.
@@ -108,6 +145,9 @@ pub struct DefinitionDto {
     pub reviewers: ReviewersDto,
     pub schedule: ScheduleDto,
     pub settings: SettingsDto,
+    /// The stages after the first (whose reviewers are `reviewers`); empty for one stage.
+    #[serde(default)]
+    pub stages: Vec<StageDto>,
 }
 
 /// One scheduled window, for the wizard's preview and the dashboard.
@@ -162,6 +202,9 @@ pub struct CampaignDto {
     /// Items no reviewer could be found for: a governance admin must decide them.
     pub unrouted: u32,
     pub overdue: bool,
+    /// The stage the review is in, of `stages` (1 of 1 for a one-stage review).
+    pub stage: u32,
+    pub stages: u32,
 }
 
 /// A campaign with its reviewers' progress.
@@ -183,6 +226,10 @@ pub struct OutcomeCountsDto {
     pub keep: u32,
     pub remove: u32,
     pub exception: u32,
+    /// Standing active assignments made eligible.
+    pub convert: u32,
+    /// Kept with a new end date.
+    pub keep_until: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
@@ -196,6 +243,84 @@ pub struct ItemReviewerDto {
     pub rerouted_because: Option<String>,
     /// A conflict of interest routing could not avoid (the reviewer holds the same role).
     pub conflict: Option<String>,
+    /// The stage of the review they review the item in.
+    pub stage: u32,
+}
+
+/// A reviewer's decision, as the worklist shows it and the window sends it back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum VerdictDto {
+    Approve,
+    Deny,
+    DontKnow,
+    ConvertToEligible,
+    ApproveUntil,
+}
+
+impl VerdictDto {
+    /// The stored name (`item.verdict`, `decision.verdict`) back into its enum.
+    pub fn parse(name: &str) -> Option<VerdictDto> {
+        let name = name.split(':').next().unwrap_or_default();
+        [
+            VerdictDto::Approve,
+            VerdictDto::Deny,
+            VerdictDto::DontKnow,
+            VerdictDto::ConvertToEligible,
+            VerdictDto::ApproveUntil,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictDto::Approve => "approve",
+            VerdictDto::Deny => "deny",
+            VerdictDto::DontKnow => "dontKnow",
+            VerdictDto::ConvertToEligible => "convertToEligible",
+            VerdictDto::ApproveUntil => "approveUntil",
+        }
+    }
+}
+
+/// What an item became at close.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum OutcomeDto {
+    Keep,
+    Remove,
+    Exception,
+    Convert,
+    KeepUntil,
+}
+
+impl OutcomeDto {
+    /// The stored name (`keep`, `remove`, `exception`, `convert`, `keepUntil`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeDto::Keep => "keep",
+            OutcomeDto::Remove => "remove",
+            OutcomeDto::Exception => "exception",
+            OutcomeDto::Convert => "convert",
+            OutcomeDto::KeepUntil => "keepUntil",
+        }
+    }
+}
+
+impl From<recert_domain::review::Outcome> for OutcomeDto {
+    fn from(o: recert_domain::review::Outcome) -> OutcomeDto {
+        use recert_domain::review::Outcome;
+        match o {
+            Outcome::Keep => OutcomeDto::Keep,
+            Outcome::Remove => OutcomeDto::Remove,
+            Outcome::Exception => OutcomeDto::Exception,
+            Outcome::Convert => OutcomeDto::Convert,
+            Outcome::KeepUntil => OutcomeDto::KeepUntil,
+        }
+    }
 }
 
 /// One row of the worklist with the facts a reviewer needs.
@@ -220,11 +345,15 @@ pub struct ItemDto {
     pub last_activation: Option<String>,
     pub recommendation: Option<String>,
     pub recommendation_reason: Option<String>,
-    pub decision: Option<String>,
+    pub decision: Option<VerdictDto>,
+    /// The end date (YYYY-MM-DD) of an "approve until" decision.
+    pub decision_until: Option<String>,
     pub decided_at: Option<String>,
     pub decided_by: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<OutcomeDto>,
     pub outcome_reason: Option<String>,
+    /// The last stage of the review that took the item.
+    pub stage: u32,
     pub reviewers: Vec<ItemReviewerDto>,
 }
 
@@ -236,7 +365,8 @@ pub struct WorklistQueryDto {
     /// Only items this reviewer (object id or UPN) is assigned; "My reviews".
     pub reviewer: Option<String>,
     pub role_id: Option<String>,
-    /// `approve`, `deny` or `undecided`.
+    /// A verdict's name (`approve`, `deny`, `dontKnow`, `convertToEligible`, `approveUntil`)
+    /// or `undecided`.
     pub decision: Option<String>,
     pub recommendation: Option<String>,
     pub kind: Option<String>,
@@ -283,11 +413,30 @@ pub struct DecisionResultDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct RunDueDto {
+    /// Campaigns moved to their next stage (once per stage).
+    pub advanced: Vec<String>,
     pub opened: Vec<String>,
     pub closed: Vec<String>,
     pub missed: Vec<String>,
     /// Definitions whose due work failed, with the reason; the others still ran.
     pub failed: Vec<String>,
+}
+
+/// One decision of the record: who decided what on an item, in which stage, why and when. A
+/// later stage's reviewer sees the earlier ones; the binder lists them all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DecisionTrailDto {
+    pub item_id: u32,
+    pub stage: u32,
+    /// As stored: `approve`, `deny`, `dontKnow`, `convertToEligible`, `approveUntil:YYYY-MM-DD`.
+    pub verdict: String,
+    pub justification: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    /// window, bulk, cli, import, recommendation.
+    pub source: String,
 }
 
 /// What happened to one assignment since the previous campaign of the same definition.

@@ -4,16 +4,17 @@
 mod convert;
 pub mod dto;
 mod open;
+mod stages;
 
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use recert_domain::Membership;
 use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignDefinition, CampaignState, NoResponse};
 use recert_domain::identity::Authentication;
 use recert_domain::review::{self, Verdict};
 use recert_domain::schedule::Occurrence;
+use recert_domain::{AssignmentKind, Membership, PrincipalKind};
 use recert_store::Store;
 use recert_store::campaigns::{CampaignRecord, DefinitionRecord};
 use recert_store::worklist::{
@@ -104,11 +105,21 @@ fn item_dto(item: ItemRecord) -> ItemDto {
         last_activation: item.last_activation.map(rfc3339),
         recommendation: item.recommendation,
         recommendation_reason: item.recommendation_reason,
-        decision: item.verdict,
+        decision: item.verdict.as_deref().and_then(dto::VerdictDto::parse),
+        decision_until: item
+            .verdict
+            .as_deref()
+            .and_then(|v| v.split_once(':'))
+            .map(|(_, until)| until.to_string()),
         decided_at: item.decided_at.map(rfc3339),
         decided_by: item.decided_by_upn,
-        outcome: item.outcome,
+        outcome: item
+            .outcome
+            .as_deref()
+            .and_then(recert_domain::review::Outcome::parse)
+            .map(dto::OutcomeDto::from),
         outcome_reason: item.outcome_reason,
+        stage: item.stage,
         reviewers: item
             .reviewers
             .into_iter()
@@ -116,14 +127,16 @@ fn item_dto(item: ItemRecord) -> ItemDto {
                 id: r.id,
                 upn: r.upn,
                 display_name: r.name,
-                rerouted_because: r.reroute_reason.map(|code| {
-                    recert_domain::routing::RerouteReason::parse(&code)
-                        .map_or(code, |r| r.describe().to_string())
+                rerouted_because: r.reroute_reason.map(|code| match code.as_str() {
+                    "dontKnow" => "the reviewer before answered \"don't know\"".to_string(),
+                    _ => recert_domain::routing::RerouteReason::parse(&code)
+                        .map_or(code, |r| r.describe().to_string()),
                 }),
                 conflict: r.conflict.map(|code| {
                     recert_domain::routing::Conflict::parse(&code)
                         .map_or(code, |c| c.describe().to_string())
                 }),
+                stage: r.stage,
             })
             .collect(),
     }
@@ -153,6 +166,8 @@ fn campaign_dto(
         denied: counts.denied,
         unrouted: counts.unrouted,
         overdue: record.state == CampaignState::Open && now > record.period_end,
+        stage: store.campaign_stage(&record.id)?,
+        stages: parse_definition(&record.definition).map_or(1, |(d, _)| d.stages.len() as u32 + 1),
     })
 }
 
@@ -281,6 +296,8 @@ impl App {
                 keep: counts.keep,
                 remove: counts.remove,
                 exception: counts.exception,
+                convert: counts.convert,
+                keep_until: counts.keep_until,
             };
             Ok(CampaignDetailDto { campaign, definition, reviewers, snapshot_sha256, outcomes })
         })
@@ -378,13 +395,13 @@ impl App {
                     ));
                 }
                 let (dto, definition) = parse_definition(&record.definition)?;
-                let standing = store.standing_decisions(&id)?;
+                let by_stage = stages::standing_by_stage(&store.decisions(&id)?);
+                let item_stages = store.item_stages(&id)?;
                 let outcomes: Vec<ItemOutcome> = store
                     .all_items(&id)?
                     .into_iter()
                     .map(|item| {
-                        let reviewers: Vec<String> =
-                            item.reviewers.iter().map(|r| r.id.clone()).collect();
+                        let in_stage = item_stages.get(&item.id).copied().unwrap_or(1);
                         let recommendation = match definition.settings.no_response {
                             NoResponse::Recommendation => {
                                 item.recommendation.as_deref().and_then(Verdict::parse)
@@ -396,19 +413,29 @@ impl App {
                         } else {
                             Membership::Group
                         };
-                        let (outcome, why) = review::resolve(
-                            definition.reviewers.rule,
-                            &reviewers,
-                            standing.get(&item.id).map_or(&[][..], Vec::as_slice),
+                        let kind =
+                            AssignmentKind::parse(&item.kind).unwrap_or(AssignmentKind::Eligible);
+                        // The last stage's decision that decided something stands.
+                        let (outcome, why) = review::resolve_verdict(
+                            stages::item_verdict(&definition, &item, in_stage, &by_stage),
                             definition.settings.no_response,
                             recommendation,
+                            kind,
                             membership,
                         );
+                        let until = match (outcome, &why) {
+                            (
+                                review::Outcome::KeepUntil,
+                                review::OutcomeReason::ApprovedUntil(d),
+                            ) => Some(d.to_string()),
+                            _ => None,
+                        };
                         ItemOutcome {
                             item_id: item.id,
                             outcome: outcome.as_str().into(),
                             code: why.code().into(),
                             reason: why.describe(),
+                            until,
                         }
                     })
                     .collect();
@@ -449,6 +476,12 @@ impl App {
         let _schedule = self.schedule_lock()?;
         let now = self.now();
         let mut report = RunDueDto::default();
+        for advanced in self.advance_due_stages(now).await {
+            match advanced {
+                Ok(id) => report.advanced.push(id),
+                Err(err) => report.failed.push(err),
+            }
+        }
         let app = self.clone();
         let (definitions, open) = self
             .with_store(move |store| {
@@ -647,19 +680,41 @@ impl App {
             let separation = open::separation(store, &dto.tenant_id)?;
             let ids: Vec<u32> = decisions.iter().map(|d| d.0).collect();
             let items = store.items(&id, &ids)?;
-            let standing = store.standing_decisions(&id)?;
+            // Decisions are taken in the campaign's current stage, on the items in it, by its
+            // reviewers; whoever decided an item in an earlier stage does not decide it again.
+            let stage_now = store.campaign_stage(&id)?;
+            let item_stages = store.item_stages(&id)?;
+            let log = store.decisions(&id)?;
+            let by_stage = stages::standing_by_stage(&log);
             let mut problems = Vec::new();
+            let mut forbidden = false;
             let mut new = Vec::with_capacity(items.len());
             for (item, (item_id, verdict, justification)) in items.iter().zip(&decisions) {
-                let reviewers: Vec<String> = item.reviewers.iter().map(|r| r.id.clone()).collect();
-                let decided: Vec<&str> = standing
-                    .get(item_id)
+                if item_stages.get(item_id).copied().unwrap_or(1) != stage_now {
+                    forbidden = true;
+                    problems.push(format!(
+                        "item {item_id}: it did not go on to stage {stage_now}; its earlier \
+                         decision stands"
+                    ));
+                    continue;
+                }
+                let reviewers = stages::reviewers_in(item, stage_now);
+                let decided: Vec<&str> = by_stage
+                    .get(&(*item_id, stage_now))
                     .map(|s| s.iter().map(|x| x.reviewer_id.as_str()).collect())
                     .unwrap_or_default();
+                let earlier = stages::earlier_deciders(&log, *item_id, stage_now);
+                let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
                 let undecided: Vec<&str> =
                     reviewers.iter().map(String::as_str).filter(|r| !decided.contains(r)).collect();
+                let kind = AssignmentKind::parse(&item.kind).unwrap_or(AssignmentKind::Eligible);
+                let principal = PrincipalKind::parse(&item.principal_kind);
                 let check =
                     review::check_justification(&definition.settings, *verdict, justification)
+                        .and_then(|()| {
+                            review::check_fits(*verdict, kind, principal, now.date_naive())
+                        })
+                        .and_then(|()| review::check_stage_separation(&decider.id, &earlier))
                         .and_then(|()| {
                             review::acting_for(
                                 &decider.id,
@@ -677,16 +732,23 @@ impl App {
                         reviewer_id: acting_for.unwrap_or(&decider.id).to_string(),
                         verdict: *verdict,
                         justification: justification.trim().to_string(),
+                        stage: stage_now,
                     }),
-                    Err(err) => problems.push(format!("item {item_id}: {err}")),
+                    Err(err) => {
+                        // Who may decide is a refusal; a missing note or a verdict that does
+                        // not fit the item is a form to correct.
+                        forbidden |= matches!(
+                            err,
+                            review::DecisionError::NotAReviewer
+                                | review::DecisionError::OwnAccess
+                                | review::DecisionError::DecidedInEarlierStage
+                        );
+                        problems.push(format!("item {item_id}: {err}"))
+                    }
                 }
             }
             if !problems.is_empty() {
-                let code = if problems.iter().all(|p| p.contains("justification")) {
-                    ErrorCode::Invalid
-                } else {
-                    ErrorCode::Forbidden
-                };
+                let code = if !forbidden { ErrorCode::Invalid } else { ErrorCode::Forbidden };
                 let shown = problems.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
                 let more = problems.len().saturating_sub(5);
                 let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
@@ -707,6 +769,17 @@ impl App {
                 authentication: &authentication,
             };
             let batch = store.record_decisions(&id, &new, &context)?;
+            let answered: Vec<(ItemRecord, Verdict)> =
+                items.iter().cloned().zip(decisions.iter().map(|d| d.1)).collect();
+            stages::route_dont_know(
+                store,
+                &id,
+                &definition,
+                stage_now,
+                &answered,
+                &acting.label,
+                now,
+            )?;
             Ok(DecisionResultDto {
                 recorded: new.len() as u32,
                 batch: (new.len() > 1).then_some(batch),

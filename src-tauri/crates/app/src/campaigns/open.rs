@@ -126,6 +126,19 @@ pub(crate) fn resolve_reviewers(store: &Store, dto: &mut DefinitionDto) -> Resul
     for reviewer in &mut dto.reviewers.named {
         fill("reviewers.named", reviewer)?;
     }
+    for stage in &mut dto.stages {
+        for reviewer in &mut stage.named {
+            fill("stages.named", reviewer)?;
+        }
+        for reviewer in &mut stage.fallback {
+            fill("stages.fallback", reviewer)?;
+        }
+        for role in &mut stage.role_owners {
+            for reviewer in &mut role.owners {
+                fill("stages.roleOwners", reviewer)?;
+            }
+        }
+    }
     if missing.is_empty() {
         Ok(())
     } else {
@@ -187,6 +200,9 @@ pub(crate) fn parse_decisions_csv(text: &str) -> Result<Vec<(u32, Verdict, Strin
         ));
     };
     let justification_col = column(&["justification", "reason", "comment"]);
+    // "approveUntil" with its date in a column of its own, or written in the decision itself
+    // (`approveUntil:2027-06-30`).
+    let until_col = column(&["until", "endDate", "keepUntil"]);
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for (index, record) in reader.records().enumerate() {
@@ -205,10 +221,18 @@ pub(crate) fn parse_decisions_csv(text: &str) -> Result<Vec<(u32, Verdict, Strin
         let decision = record.get(decision_col).unwrap_or_default();
         let justification =
             justification_col.and_then(|c| record.get(c)).unwrap_or_default().to_string();
-        match (item.parse::<u32>(), Verdict::parse(decision)) {
+        let until = until_col.and_then(|c| record.get(c)).unwrap_or_default();
+        let verdict = match Verdict::parse(decision) {
+            None if !until.is_empty() => Verdict::parse(&format!("{decision}:{until}")),
+            parsed => parsed,
+        };
+        match (item.parse::<u32>(), verdict) {
             (Ok(item), Some(verdict)) => out.push((item, verdict, justification)),
             (Err(_), _) => problems.push(format!("line {line}: {item:?} is not an item number")),
-            (_, None) => problems.push(format!("line {line}: {decision:?} is not approve or deny")),
+            (_, None) => problems.push(format!(
+                "line {line}: {decision:?} is not approve, deny, dontKnow, convertToEligible or \
+                 approveUntil with a date (YYYY-MM-DD)"
+            )),
         }
     }
     if !problems.is_empty() {

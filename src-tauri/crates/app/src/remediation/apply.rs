@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use recert_domain::authority::Action;
 use recert_domain::campaign::CampaignState;
+use recert_domain::remediation::change::Change;
 use recert_domain::remediation::{
     self, ActionState, Directory, Endpoint, Hold, Live, LiveInstance, Target,
 };
@@ -25,6 +26,8 @@ use recert_graph::{CancellationToken, GraphClient, GraphError};
 use recert_store::Store;
 use recert_store::remediation::{ActionRecord, Finish, PendingRemoval};
 use recert_store::worklist::ItemRecord;
+
+mod steps;
 
 use super::dto::{RemediationPlanDto, RemediationProgressDto};
 use super::{
@@ -455,6 +458,17 @@ impl Run<'_> {
         let target = self.removal_target(&a)?;
         let snapshot = self.snapshot_target(&a)?;
         let body: serde_json::Value = serde_json::from_str(&a.request_body).map_err(storage)?;
+        match a.change {
+            Change::Remove => {}
+            Change::SetEnd => return self.apply_set_end(a, live, &target, &snapshot, &body).await,
+            // The eligibility first, verified; then the removal below, re-read afresh.
+            Change::Convert => {
+                if !self.first_step(&mut a, &target).await? {
+                    return Ok(());
+                }
+                live = self.reread(&target).await;
+            }
+        }
         let mut read_failures = 0;
         loop {
             let instances = match live {
@@ -474,7 +488,9 @@ impl Run<'_> {
             };
             match remediation::check_live(&snapshot, &instances) {
                 Live::Gone => {
-                    let (code, reason) = if a.state == ActionState::Submitted {
+                    let (code, reason) = if a.change == Change::Convert {
+                        ("converted", steps::converted(&a))
+                    } else if a.state == ActionState::Submitted {
                         ("removed", "removed: confirmed by re-reading the tenant".to_string())
                     } else {
                         ("alreadyGone", "already gone before Recert's request".to_string())
@@ -519,7 +535,12 @@ impl Run<'_> {
                         request_id.as_deref().unwrap_or("?"),
                         status.as_deref().unwrap_or("?")
                     );
-                    return self.finish(&a, done("removed", reason, request_id, status)).await;
+                    let (code, reason) = if a.change == Change::Convert {
+                        ("converted", format!("{}; {reason}", steps::converted(&a)))
+                    } else {
+                        ("removed", reason)
+                    };
+                    return self.finish(&a, done(code, reason, request_id, status)).await;
                 }
                 Sent::Refused { code, error } => {
                     let reason = format!("the tenant refused the removal: {error}");
@@ -540,7 +561,7 @@ impl Run<'_> {
                         .finish(&a, failed(error.code().to_string().as_str(), reason, &error))
                         .await;
                 }
-                Sent::DoesNotExist(error) => {
+                Sent::DoesNotExist(error) | Sent::Exists(error) => {
                     // "Already gone" is verified by re-reading, never retried blindly.
                     self.attempt_failed(&mut a, &error).await?;
                     live = self.reread(&target).await;
@@ -605,7 +626,10 @@ impl Run<'_> {
         let targets =
             chunk.iter().map(|a| self.snapshot_target(a)).collect::<Result<Vec<_>, _>>()?;
         let mut live: HashMap<String, Vec<Assignment>> = HashMap::new();
-        for t in &targets {
+        for (a, t) in chunk.iter().zip(&targets) {
+            if a.change != Change::Remove {
+                continue;
+            }
             let key = t.role_id.to_ascii_lowercase();
             let critical =
                 safety.critical_roles.iter().any(|c| c.role_id.eq_ignore_ascii_case(&t.role_id));
@@ -627,6 +651,10 @@ impl Run<'_> {
             .iter()
             .zip(&targets)
             .map(|(a, t)| {
+                if a.change != Change::Remove {
+                    // A change keeps the person a holder: only the protected list holds it.
+                    return remediation::change::change_hold(t, &self.directory, &safety);
+                }
                 let holders =
                     live.get(&t.role_id.to_ascii_lowercase()).map_or(&[][..], Vec::as_slice);
                 remediation::recheck(

@@ -4,12 +4,42 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+/// What an action does to its assignment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ChangeDto {
+    /// Removes it.
+    Remove,
+    /// Makes it eligible (a new eligibility, verified, then the active assignment removed).
+    Convert,
+    /// Gives it a new end.
+    SetEnd,
+}
+
+impl From<recert_domain::remediation::change::Change> for ChangeDto {
+    fn from(c: recert_domain::remediation::change::Change) -> ChangeDto {
+        use recert_domain::remediation::change::Change;
+        match c {
+            Change::Remove => ChangeDto::Remove,
+            Change::Convert => ChangeDto::Convert,
+            Change::SetEnd => ChangeDto::SetEnd,
+        }
+    }
+}
+
 /// One removal action as the journal has it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct RemediationActionDto {
     pub item_id: u32,
+    /// Remove, convert to eligible, or set a new end.
+    pub change: ChangeDto,
+    /// The end the conversion's eligibility gets, or the assignment's new end.
+    pub new_end: Option<String>,
+    /// A conversion's eligibility step: planned, submitted or verified.
+    pub eligibility: Option<String>,
     pub surface: String,
     pub kind: String,
     /// directoryEligibility, directoryAssignment, groupEligibility, groupAssignment,
@@ -36,7 +66,7 @@ pub struct RemediationActionDto {
     pub last_error: Option<String>,
     pub submitted_at: Option<String>,
     pub finished_at: Option<String>,
-    /// verified-removed, still-present, reappeared.
+    /// verified-removed, still-present, reappeared, verified-changed, not-changed.
     pub verification: Option<String>,
     pub verification_note: Option<String>,
     pub verified_at: Option<String>,
@@ -87,6 +117,10 @@ pub struct RoleRemediationDto {
     pub role_id: String,
     pub role_name: String,
     pub remove: u32,
+    /// Standing active assignments made eligible.
+    pub convert: u32,
+    /// Assignments given a new end.
+    pub set_end: u32,
     pub held: u32,
 }
 
@@ -100,6 +134,10 @@ pub struct PersonRemediationDto {
     pub principal_upn: Option<String>,
     /// "Role (kind): why", one per removal.
     pub remove: Vec<String>,
+    /// "Role: eligible until …", one per conversion.
+    pub convert: Vec<String>,
+    /// "Role (kind): ends …", one per new end.
+    pub set_end: Vec<String>,
     /// "Role (kind): why held", one per held item.
     pub held: Vec<String>,
 }
@@ -119,6 +157,14 @@ pub struct RemediationCountsDto {
     pub verified_removed: u32,
     pub still_present: u32,
     pub reappeared: u32,
+    /// Conversions and new ends re-read as asked.
+    pub verified_changed: u32,
+    /// Conversions and new ends re-read and not found as asked.
+    pub not_changed: u32,
+    /// Actions that convert to eligible.
+    pub conversions: u32,
+    /// Actions that set a new end.
+    pub end_changes: u32,
     pub overdue: u32,
     /// Removals not made and not resolved yet (see `RemediationActionDto::exception`).
     pub exceptions: u32,

@@ -4,6 +4,7 @@
 //! Remediating → Completed when every removal is verified removed or kept by a named person.
 
 mod apply;
+mod change;
 pub mod dto;
 
 pub use apply::ApplyOptions;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
 use recert_domain::campaign::CampaignState;
+use recert_domain::remediation::change::Change;
 use recert_domain::remediation::{
     self, ActionState, CriticalRole, Directory, Endpoint, Hold, LiveInstance, Safety, Step, Target,
     Verification,
@@ -187,6 +189,9 @@ fn new_action(
         why,
         request_body: body.to_string(),
         idempotency_key: idempotency_key(campaign_id, item.id, &item.source_id, 0),
+        change: Change::Remove,
+        new_end: None,
+        first: None,
     }
 }
 
@@ -194,7 +199,7 @@ fn new_action(
 /// through a group (so the preview names the group).
 fn due(item: &ItemRecord) -> bool {
     match item.outcome.as_deref() {
-        Some("remove") => true,
+        Some("remove" | "convert" | "keepUntil") => true,
         Some("exception") => item.outcome_code.as_deref() == Some("viaGroup"),
         _ => false,
     }
@@ -244,14 +249,43 @@ fn ensure_plan(
     let population =
         store.population(&definition.tenant_id)?.map(|p| p.assignments).unwrap_or_default();
     let dir = directory(store, &definition.tenant_id)?;
-    let planned = remediation::plan(&targets, &population, &dir, &safety, &BTreeSet::new());
+    // Removals go through the planner (critical roles count what they take away); conversions
+    // and new ends keep the access, so only the protected list and group membership hold them.
+    let (removals, changes): (Vec<usize>, Vec<usize>) = (0..items.len())
+        .partition(|i| change::change_of(&items[*i]).is_none_or(|c| c == Change::Remove));
+    let removal_targets: Vec<Target> = removals.iter().map(|i| targets[*i].clone()).collect();
+    let mut steps: Vec<(usize, Step)> = removals
+        .iter()
+        .copied()
+        .zip(remediation::plan(&removal_targets, &population, &dir, &safety, &BTreeSet::new()))
+        .map(|(i, p)| (i, p.step))
+        .collect();
+    for i in changes {
+        let t = &targets[i];
+        steps.push((
+            i,
+            match remediation::change::change_hold(t, &dir, &safety) {
+                Some(hold) => Step::Hold(hold),
+                None => Step::Remove(Endpoint::of(t.surface, t.kind)),
+            },
+        ));
+    }
+    steps.sort_by_key(|(i, _)| *i);
+    let eligible_days = definition.settings.convert_eligible_days;
     let mut actions = Vec::new();
     let mut holds = Vec::new();
-    for ((item, target), p) in items.iter().zip(&targets).zip(planned) {
-        match p.step {
-            Step::Remove(endpoint) => {
-                actions.push(new_action(campaign_id, &record.name, item, endpoint))
-            }
+    for (i, step) in steps {
+        let (item, target) = (&items[i], &targets[i]);
+        match step {
+            Step::Remove(endpoint) => actions.push(change::new_change_action(
+                campaign_id,
+                &record.name,
+                item,
+                endpoint,
+                change::change_of(item).unwrap_or(Change::Remove),
+                now,
+                eligible_days,
+            )?),
             Step::Hold(hold) => holds.push(NewHold {
                 item_id: item.id,
                 code: hold.code().into(),
@@ -311,37 +345,59 @@ fn plan_dto(
             Some(Verification::VerifiedRemoved) => counts.verified_removed += 1,
             Some(Verification::StillPresent) => counts.still_present += 1,
             Some(Verification::Reappeared) => counts.reappeared += 1,
+            Some(Verification::VerifiedChanged) => counts.verified_changed += 1,
+            Some(Verification::NotChanged) => counts.not_changed += 1,
             None => {}
         }
+        counts.conversions += u32::from(a.change == Change::Convert);
+        counts.end_changes += u32::from(a.change == Change::SetEnd);
+        let new_end = a.new_end.map(rfc3339);
         let settled = remediation::settled(a.state, a.verification, a.kept.is_some());
         let exception = a.state.can_retry() && !settled;
         let action_overdue = overdue && !settled;
         counts.overdue += u32::from(action_overdue);
         counts.exceptions += u32::from(exception);
         let upn = items.get(&a.item_id).and_then(|i| i.principal_upn.clone());
-        roles
-            .entry((a.role_name.clone(), a.role_id.clone()))
-            .or_insert_with(|| RoleRemediationDto {
+        let role = roles.entry((a.role_name.clone(), a.role_id.clone())).or_insert_with(|| {
+            RoleRemediationDto {
                 role_id: a.role_id.clone(),
                 role_name: a.role_name.clone(),
                 ..Default::default()
-            })
-            .remove += 1;
-        people
+            }
+        });
+        match a.change {
+            Change::Remove => role.remove += 1,
+            Change::Convert => role.convert += 1,
+            Change::SetEnd => role.set_end += 1,
+        }
+        let person = people
             .entry((a.principal_name.to_lowercase(), a.principal_id.clone()))
             .or_insert_with(|| PersonRemediationDto {
                 principal_id: a.principal_id.clone(),
                 principal_name: a.principal_name.clone(),
                 principal_upn: upn.clone(),
                 ..Default::default()
-            })
-            .remove
-            .push(format!("{} ({}): {}", a.role_name, a.kind, a.why));
+            });
+        let until = new_end.clone().unwrap_or_default();
+        match a.change {
+            Change::Remove => {
+                person.remove.push(format!("{} ({}): {}", a.role_name, a.kind, a.why))
+            }
+            Change::Convert => person
+                .convert
+                .push(format!("{}: active made eligible until {until} ({})", a.role_name, a.why)),
+            Change::SetEnd => person
+                .set_end
+                .push(format!("{} ({}): ends {until} ({})", a.role_name, a.kind, a.why)),
+        }
         actions.push(RemediationActionDto {
             item_id: a.item_id,
+            change: a.change.into(),
+            new_end,
+            eligibility: a.first.as_ref().map(|f| f.state.as_str().to_string()),
             surface: a.surface,
             kind: a.kind,
-            request: Endpoint::parse(&a.endpoint).map_or("", |e| e.describe()).to_string(),
+            request: Endpoint::parse(&a.endpoint).map_or(String::new(), |e| a.change.describe(e)),
             endpoint: a.endpoint,
             role_id: a.role_id,
             role_name: a.role_name,
@@ -838,14 +894,16 @@ impl App {
             .await?
             .into_iter()
             .filter(|a| matches!(a.state, ActionState::Succeeded | ActionState::Failed))
-            .filter(|a| !only_unverified || a.verification != Some(Verification::VerifiedRemoved))
+            .filter(|a| !only_unverified || !a.verification.is_some_and(Verification::verified))
             .collect();
         if actions.is_empty() {
             return Ok(());
         }
-        let targets = actions.iter().map(action_target).collect::<Result<Vec<_>, _>>()?;
+        let (removals, changes): (Vec<ActionRecord>, Vec<ActionRecord>) =
+            actions.into_iter().partition(|a| a.change == Change::Remove);
+        let targets = removals.iter().map(action_target).collect::<Result<Vec<_>, _>>()?;
         let lives = remove::read_live(client, &targets).await;
-        let results: Vec<(u32, Verification, String)> = actions
+        let mut results: Vec<(u32, Verification, String)> = removals
             .iter()
             .zip(lives)
             .filter_map(|(a, live)| {
@@ -854,6 +912,11 @@ impl App {
                 Some((a.item_id, verification, note))
             })
             .collect();
+        let changes = changes
+            .into_iter()
+            .map(|a| action_target(&a).map(|t| (a, t)))
+            .collect::<Result<Vec<_>, _>>()?;
+        results.extend(change::verify_changes(client, &changes).await);
         let id = campaign_id.to_string();
         let actor = actor.to_string();
         let now = self.now();

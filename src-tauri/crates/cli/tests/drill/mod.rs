@@ -1,7 +1,10 @@
 //! A remediation drill the CLI tests share: the demo tenant served by an emulator that outlives
-//! every CLI run (`RECERT_DEMO_URL`), a database on disk, and a closed campaign in which nobody
-//! answered, so hundreds of removals are due; the test's own app acts as the demo tenant's first
+//! every CLI run (`RECERT_DEMO_URL`), a database on disk, and a campaign — closed with nobody
+//! having answered, so hundreds of removals are due, or still open for the test to decide; the test's own app acts as the demo tenant's first
 //! governance admin. Plus how to read the emulator's request log for removals.
+
+// Each test binary that includes the drill uses a part of it.
+#![allow(dead_code)]
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -40,6 +43,14 @@ pub struct Drill {
 
 /// The drill, with `latency` on every request so that runs can be cut or overlapped mid-way.
 pub async fn closed_drill(name: &str, latency: Duration) -> Drill {
+    let drill = open_drill(name, latency, "remove").await;
+    drill.app.campaign_close(&drill.campaign, None).await.expect("close");
+    drill
+}
+
+/// The drill's campaign still open, with `no_response` (`keep`, `remove`) for what nobody
+/// decides: the test decides before it closes.
+pub async fn open_drill(name: &str, latency: Duration, no_response: &str) -> Drill {
     let emulator = Emulator::start(Tenant::demo(), Options { latency, ..Options::default() })
         .await
         .expect("the emulator starts");
@@ -72,7 +83,7 @@ pub async fn closed_drill(name: &str, latency: Duration) -> Drill {
         .expect("a user")
         .to_string();
     let mut settings = default_settings();
-    settings.no_response = "remove".into();
+    settings.no_response = no_response.into();
     settings.recommendations = false;
     let who = ReviewerDto { id: String::new(), upn: reviewer, display_name: String::new() };
     let created = app
@@ -110,11 +121,11 @@ pub async fn closed_drill(name: &str, latency: Duration) -> Drill {
                 end_count: None,
             },
             settings,
+            stages: Vec::new(),
         })
         .await
         .expect("a definition");
     let campaign = app.campaign_open(&created.definition.id).await.expect("open").id;
-    app.campaign_close(&campaign, None).await.expect("close");
     Drill { emulator, app, dir, cert, campaign }
 }
 

@@ -41,6 +41,7 @@ fn valid() -> CampaignDefinition {
             end: RecurrenceEnd::Never,
         },
         settings: Settings::default(),
+        stages: vec![],
     }
 }
 

@@ -264,6 +264,7 @@ fn check_outcome(
         &standing,
         no_response,
         Verdict::parse(recommendation),
+        AssignmentKind::Active,
         membership,
     );
     assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome), "round trip");
@@ -639,4 +640,202 @@ fn a_member_of_the_holder_group_decides_on_their_own_access() {
         decides for bob
     "#]],
     );
+}
+
+#[test]
+fn verdicts_are_read_as_people_type_them_and_stored_as_they_are() {
+    let mut out = String::new();
+    for typed in [
+        "approve",
+        "Deny",
+        "dontKnow",
+        "don't know",
+        "convert",
+        "convertToEligible",
+        "approveUntil:2027-06-30",
+        "approve until 2027-06-30",
+        "approveUntil:2027-02-30",
+        "approveUntil",
+        "maybe",
+    ] {
+        let got = match Verdict::parse(typed) {
+            Some(v) => {
+                assert_eq!(Verdict::parse(&v.encode()), Some(v), "encode round trip");
+                assert_eq!(Verdict::from_parts(v.as_str(), v.until()), Some(v), "store round trip");
+                format!("{} until={:?} ({})", v.as_str(), v.until(), v.describe())
+            }
+            None => "not a decision".into(),
+        };
+        writeln!(out, "{typed:<26} -> {got}").expect("write");
+    }
+    assert_eq!(Verdict::from_parts("approveUntil", None), None, "a dated approval needs its date");
+    assert_eq!(
+        Verdict::from_parts("approve", Some(date(30))),
+        None,
+        "only approveUntil has a date"
+    );
+    expect![[r#"
+        approve                    -> approve until=None (approve)
+        Deny                       -> deny until=None (deny)
+        dontKnow                   -> dontKnow until=None (answer "don't know")
+        don't know                 -> dontKnow until=None (answer "don't know")
+        convert                    -> convertToEligible until=None (convert to eligible)
+        convertToEligible          -> convertToEligible until=None (convert to eligible)
+        approveUntil:2027-06-30    -> approveUntil until=Some(2027-06-30) (approve until 2027-06-30)
+        approve until 2027-06-30   -> approveUntil until=Some(2027-06-30) (approve until 2027-06-30)
+        approveUntil:2027-02-30    -> not a decision
+        approveUntil               -> not a decision
+        maybe                      -> not a decision
+    "#]]
+    .assert_eq(&out);
+}
+
+fn date(d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 6, d).expect("a date")
+}
+
+#[test]
+fn new_verdicts_follow_the_rules_for_notes_and_fit_the_item() {
+    let settings = Settings {
+        justification_on_approve: true,
+        justification_on_deny: false,
+        ..Settings::default()
+    };
+    let lenient = Settings { justification_on_approve: false, ..settings.clone() };
+    let today = date(10);
+    let mut out = String::new();
+    for verdict in [
+        Verdict::DontKnow,
+        Verdict::ConvertToEligible,
+        Verdict::ApproveUntil(date(10)),
+        Verdict::ApproveUntil(date(11)),
+    ] {
+        for (kind, principal) in [
+            (AssignmentKind::Active, PrincipalKind::User),
+            (AssignmentKind::Eligible, PrincipalKind::User),
+            (AssignmentKind::Active, PrincipalKind::ServicePrincipal),
+        ] {
+            let fits = match check_fits(verdict, kind, principal, today) {
+                Ok(()) => "fits".to_string(),
+                Err(e) => e.to_string(),
+            };
+            writeln!(
+                out,
+                "{:<24} {:<8} {:<16} -> {fits}",
+                verdict.encode(),
+                kind.as_str(),
+                principal.as_str()
+            )
+            .expect("write");
+        }
+        let note = |s: &Settings| match check_justification(s, verdict, "") {
+            Ok(()) => "ok".to_string(),
+            Err(e) => e.to_string(),
+        };
+        writeln!(out, "  no note, required on approve -> {}", note(&settings)).expect("write");
+        writeln!(out, "  no note, nothing required    -> {}", note(&lenient)).expect("write");
+    }
+    expect![[r#"
+        dontKnow                 active   user             -> fits
+        dontKnow                 eligible user             -> fits
+        dontKnow                 active   servicePrincipal -> fits
+          no note, required on approve -> say what you do not know: the note goes with the item to whoever reviews it next
+          no note, nothing required    -> say what you do not know: the note goes with the item to whoever reviews it next
+        convertToEligible        active   user             -> fits
+        convertToEligible        eligible user             -> only an active assignment can be converted to eligible
+        convertToEligible        active   servicePrincipal -> a service principal cannot be made eligible for a role
+          no note, required on approve -> this campaign requires a justification to convert to eligible
+          no note, nothing required    -> ok
+        approveUntil:2026-06-10  active   user             -> the end date 2026-06-10 is not after today
+        approveUntil:2026-06-10  eligible user             -> the end date 2026-06-10 is not after today
+        approveUntil:2026-06-10  active   servicePrincipal -> the end date 2026-06-10 is not after today
+          no note, required on approve -> this campaign requires a justification to approve until 2026-06-10
+          no note, nothing required    -> ok
+        approveUntil:2026-06-11  active   user             -> fits
+        approveUntil:2026-06-11  eligible user             -> fits
+        approveUntil:2026-06-11  active   servicePrincipal -> fits
+          no note, required on approve -> this campaign requires a justification to approve until 2026-06-11
+          no note, nothing required    -> ok
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn nobody_decides_an_item_again_in_a_later_stage() {
+    assert_eq!(check_stage_separation("carol", &[]), Ok(()));
+    assert_eq!(check_stage_separation("carol", &["bob"]), Ok(()));
+    assert_eq!(
+        check_stage_separation("Bob", &["carol", "bob"]),
+        Err(DecisionError::DecidedInEarlierStage),
+        "the manager who decided in stage 1 is not the second pair of eyes in stage 2"
+    );
+}
+
+/// The new verdicts at close, by kind and membership: what each becomes.
+#[test]
+fn new_verdicts_at_close() {
+    let mut out = String::new();
+    let cases = [
+        ("bob dontKnow 09:00", FirstDecides),
+        ("bob dontKnow 09:00, carol deny 10:00", FirstDecides),
+        ("bob convert 09:00", FirstDecides),
+        ("bob approveUntil:2026-06-30 09:00", FirstDecides),
+        ("bob approve 09:00, carol convert 10:00", AllMustApprove),
+        ("bob approveUntil:2026-09-30 09:00, carol approveUntil:2026-06-30 10:00", AllMustApprove),
+        ("bob convert 09:00, carol approveUntil:2026-06-30 10:00", AllMustApprove),
+        ("bob convert 09:00, carol deny 10:00", AllMustApprove),
+        ("bob dontKnow 09:00, carol approve 10:00", AllMustApprove),
+    ];
+    for (decisions, rule) in cases {
+        let standing = standing(decisions);
+        let reviewers = ids("bob carol");
+        for (kind, membership) in [
+            (AssignmentKind::Active, DIRECT),
+            (AssignmentKind::Eligible, DIRECT),
+            (AssignmentKind::Active, GROUP),
+        ] {
+            let (outcome, reason) =
+                resolve(rule, &reviewers, &standing, Remove, None, kind, membership);
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome), "round trip");
+            writeln!(
+                out,
+                "{:<14} {decisions:<72} {:<8} {:<6} -> {} ({})",
+                rule.as_str(),
+                kind.as_str(),
+                if membership == DIRECT { "direct" } else { "group" },
+                outcome.as_str(),
+                reason.code()
+            )
+            .expect("write");
+        }
+    }
+    expect![[r#"
+        firstDecides   bob dontKnow 09:00                                                       active   direct -> remove (noResponse)
+        firstDecides   bob dontKnow 09:00                                                       eligible direct -> remove (noResponse)
+        firstDecides   bob dontKnow 09:00                                                       active   group  -> exception (viaGroup)
+        firstDecides   bob dontKnow 09:00, carol deny 10:00                                     active   direct -> remove (denied)
+        firstDecides   bob dontKnow 09:00, carol deny 10:00                                     eligible direct -> remove (denied)
+        firstDecides   bob dontKnow 09:00, carol deny 10:00                                     active   group  -> exception (viaGroup)
+        firstDecides   bob convert 09:00                                                        active   direct -> convert (converted)
+        firstDecides   bob convert 09:00                                                        eligible direct -> keep (approved)
+        firstDecides   bob convert 09:00                                                        active   group  -> exception (viaGroup)
+        firstDecides   bob approveUntil:2026-06-30 09:00                                        active   direct -> keepUntil (approvedUntil)
+        firstDecides   bob approveUntil:2026-06-30 09:00                                        eligible direct -> keepUntil (approvedUntil)
+        firstDecides   bob approveUntil:2026-06-30 09:00                                        active   group  -> exception (viaGroup)
+        allMustApprove bob approve 09:00, carol convert 10:00                                   active   direct -> convert (converted)
+        allMustApprove bob approve 09:00, carol convert 10:00                                   eligible direct -> keep (approved)
+        allMustApprove bob approve 09:00, carol convert 10:00                                   active   group  -> exception (viaGroup)
+        allMustApprove bob approveUntil:2026-09-30 09:00, carol approveUntil:2026-06-30 10:00   active   direct -> keepUntil (approvedUntil)
+        allMustApprove bob approveUntil:2026-09-30 09:00, carol approveUntil:2026-06-30 10:00   eligible direct -> keepUntil (approvedUntil)
+        allMustApprove bob approveUntil:2026-09-30 09:00, carol approveUntil:2026-06-30 10:00   active   group  -> exception (viaGroup)
+        allMustApprove bob convert 09:00, carol approveUntil:2026-06-30 10:00                   active   direct -> convert (converted)
+        allMustApprove bob convert 09:00, carol approveUntil:2026-06-30 10:00                   eligible direct -> keep (approved)
+        allMustApprove bob convert 09:00, carol approveUntil:2026-06-30 10:00                   active   group  -> exception (viaGroup)
+        allMustApprove bob convert 09:00, carol deny 10:00                                      active   direct -> remove (deniedByOne)
+        allMustApprove bob convert 09:00, carol deny 10:00                                      eligible direct -> remove (deniedByOne)
+        allMustApprove bob convert 09:00, carol deny 10:00                                      active   group  -> exception (viaGroup)
+        allMustApprove bob dontKnow 09:00, carol approve 10:00                                  active   direct -> remove (noResponse)
+        allMustApprove bob dontKnow 09:00, carol approve 10:00                                  eligible direct -> remove (noResponse)
+        allMustApprove bob dontKnow 09:00, carol approve 10:00                                  active   group  -> exception (viaGroup)
+    "#]].assert_eq(&out);
 }

@@ -1,4 +1,5 @@
-//! Schedule requests: `adminRemove` (and `adminAssign`, `selfActivate`) on directory roles and
+//! Schedule requests: `adminRemove`, `adminAssign`, `adminUpdate`/`adminExtend` (a new end for
+//! the direct, standing assignment, from `scheduleInfo`) and `selfActivate` on directory roles and
 //! PIM for Groups. Error codes are only those Microsoft names for PIM requests (the
 //! privilegedAccess request page's error table: `RoleNotFound`, `SubjectNotFound`,
 //! `PendingRoleAssignmentRequest`, `RoleAssignmentExists`, `RoleAssignmentDoesNotExist`,
@@ -514,8 +515,61 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
             }
             req
         }
-        "admindeactivate" | "selfdeactivate" | "adminupdate" | "adminextend" | "adminrenew"
-        | "selfextend" | "selfrenew" => {
+        "adminupdate" | "adminextend" => {
+            // The documented adminExtend example (PIM for Groups) sends the new schedule in
+            // scheduleInfo; scheduleInfo is Required on these requests. The direct, standing
+            // assignment of the principal gets the new end; nothing else changes.
+            if body.get("scheduleInfo").is_none_or(Value::is_null) {
+                return Err(ApiError::bad_request(
+                    "BadRequest",
+                    "The request is missing the required property 'scheduleInfo'.",
+                ));
+            }
+            let set = if target == Target::Eligibility { &s.eligibility } else { &s.assignments };
+            let direct: Vec<u32> = matching(set, &principal, &role, &scope)
+                .into_iter()
+                .filter(|p| {
+                    let i = &set.items[*p as usize];
+                    i.get("memberType").eq_ignore_ascii_case("Direct")
+                        && !i.get("assignmentType").eq_ignore_ascii_case("Activated")
+                })
+                .collect();
+            if direct.is_empty() {
+                return Err(pim_error(
+                    "RoleAssignmentDoesNotExist",
+                    "The Role assignment does not exist.",
+                ));
+            }
+            let (_, end) = schedule_dates(&body)?;
+            let schedule_key = if target == Target::Eligibility {
+                "roleEligibilityScheduleId"
+            } else {
+                "roleAssignmentScheduleId"
+            };
+            let target_schedule = set.items[direct[0] as usize].get(schedule_key).to_string();
+            let action_name = if lower == "adminupdate" { "adminUpdate" } else { "adminExtend" };
+            let req =
+                build_request(&body, caller, action_name, "Provisioned", Some(target_schedule));
+            if !validation_only {
+                let set = if target == Target::Eligibility {
+                    &mut s.eligibility
+                } else {
+                    &mut s.assignments
+                };
+                for p in &direct {
+                    set.items[*p as usize]
+                        .set("endDateTime", end.clone().map(Value::String).unwrap_or(Value::Null));
+                }
+                let activity = if target == Target::Eligibility {
+                    "Update eligible member in role in PIM completed"
+                } else {
+                    "Update member in role in PIM completed"
+                };
+                audit(&mut s, caller, activity, &role, &principal);
+            }
+            req
+        }
+        "admindeactivate" | "selfdeactivate" | "adminrenew" | "selfextend" | "selfrenew" => {
             return Err(ApiError::bad_request(
                 "BadRequest",
                 format!("The action '{action}' is not supported by this tenant."),
@@ -546,6 +600,8 @@ fn action_case(lower: &str) -> &'static str {
     match lower {
         "adminremove" => "adminRemove",
         "adminassign" => "adminAssign",
+        "adminupdate" => "adminUpdate",
+        "adminextend" => "adminExtend",
         "selfactivate" => "selfActivate",
         _ => "unknownFutureValue",
     }
@@ -807,6 +863,38 @@ fn handle_group_request(state: &AppState, caller: &Caller, body: &str, eligibili
                 map.entry(group.to_ascii_lowercase())
                     .or_default()
                     .push(principal.to_ascii_lowercase());
+            }
+            "Provisioned"
+        }
+        "adminupdate" | "adminextend" => {
+            // As the documented adminExtend example: the new end comes in scheduleInfo, and the
+            // direct, standing membership (or ownership) gets it.
+            if body.get("scheduleInfo").is_none_or(Value::is_null) {
+                return Err(ApiError::bad_request(
+                    "BadRequest",
+                    "The request is missing the required property 'scheduleInfo'.",
+                ));
+            }
+            let direct: Vec<u32> = found
+                .iter()
+                .copied()
+                .filter(|p| {
+                    let i = &set.items[*p as usize];
+                    !i.get("assignmentType").eq_ignore_ascii_case("activated")
+                        && i.get("memberType").eq_ignore_ascii_case("direct")
+                })
+                .collect();
+            if direct.is_empty() {
+                return Err(pim_error(
+                    "RoleAssignmentDoesNotExist",
+                    "The Role assignment does not exist.",
+                ));
+            }
+            let (_, end) = schedule_dates(&body)?;
+            let set = if eligibility { &mut s.group_eligibility } else { &mut s.group_assignments };
+            for p in direct {
+                set.items[p as usize]
+                    .set("endDateTime", end.clone().map(Value::String).unwrap_or(Value::Null));
             }
             "Provisioned"
         }

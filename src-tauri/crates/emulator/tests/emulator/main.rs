@@ -11,3 +11,4 @@ mod home;
 mod login;
 mod requests;
 mod roles;
+mod schedules;

@@ -1,0 +1,117 @@
+//! Decisions that fit privileged access, in the window on the demo tenant: a governance admin
+//! opens a review of directory roles, finds a standing active Global Administrator in the
+//! worklist and decides "convert to eligible" with the `c` key; at close the campaign page counts
+//! the conversion, the remediation preview shows it beside removals, and applying and verifying
+//! it shows the standing assignment made eligible, verified by re-reading the tenant. Each screen
+//! is saved as a screenshot.
+
+use recert_emulator::Tenant;
+use serde_json::json;
+
+use crate::campaign::{demo_admins, invoke, sign_in};
+use crate::window::Window;
+
+const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_it_applied() {
+    let tenant = Tenant::demo();
+    let admins = demo_admins(&tenant);
+    let admin = admins.iter().find(|a| !a.starts_with("breakglass")).expect("a demo admin").clone();
+    let window = Window::open().await;
+    window.wait_for("#status-tenant .dot.ok", 60).await;
+    sign_in(&window, &admin, "d01").await;
+    window.wait_for_text("#acting-role", "Governance admin", 10).await;
+
+    // A review of directory roles, the admin as the fallback reviewer (deciding for reviewers).
+    let created = invoke(
+        &window,
+        "definition_create",
+        json!({ "definition": {
+            "tenantId": "demo", "name": "Standing access review",
+            "scope": { "surfaces": ["directoryRole"], "roleIds": [GA], "kinds": "active",
+                       "principalTypes": { "users": true, "guests": true, "groups": true, "servicePrincipals": true },
+                       "exclusions": [] },
+            "reviewers": { "source": "manager", "named": [], "fallback": [{ "upn": admin }], "rule": "firstDecides" },
+            "schedule": { "start": "2026-01-01T09:00", "timeZone": "UTC", "durationDays": 14,
+                          "recurrence": "none", "end": "never" },
+            "settings": { "justificationOnApprove": false, "justificationOnDeny": true, "recommendations": false,
+                          "lookBackDays": 90, "noResponse": "keep", "autoApply": false,
+                          "remediationDeadlineDays": 14, "convertEligibleDays": 180 } } }),
+    )
+    .await;
+    let definition = created["ok"]["definition"]["id"].as_str().expect("a definition").to_string();
+    let campaign = invoke(&window, "campaign_open", json!({ "definitionId": definition })).await;
+    let campaign = campaign["ok"]["id"].as_str().expect("an open campaign").to_string();
+    let all =
+        invoke(&window, "worklist", json!({ "campaignId": campaign, "query": { "limit": 1000 } }))
+            .await;
+    let me = invoke(&window, "acting", json!({ "tenantId": "demo" })).await["ok"]["person"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let target = all["ok"]["items"]
+        .as_array()
+        .and_then(|items| {
+            items.iter().find(|i| {
+                i["kind"] == "active"
+                    && i["membership"] == "direct"
+                    && i["principalType"] == "user"
+                    && i["principalId"] != me.as_str()
+                    && !i["principalUpn"].as_str().unwrap_or_default().starts_with("breakglass")
+            })
+        })
+        .expect("a standing Global Administrator")
+        .clone();
+    let upn = target["principalUpn"].as_str().unwrap_or_default().to_string();
+
+    // The worklist: find the person, move to the row and press c.
+    window.click("#nav-campaigns").await;
+    window.click("#campaign-table tbody tr button.link").await;
+    window.click("#open-worklist").await;
+    window.wait_for("#worklist #worklist-grid .row.item", 30).await;
+    window.type_into("#worklist-search", &upn).await;
+    let row = format!("#worklist-grid .row.item[data-item-id=\"{}\"]", target["id"]);
+    window.wait_for(&row, 30).await;
+    window.click(&format!("{row} .two")).await;
+    window.wait_for("#detail-convert", 10).await;
+    window.screenshot("d02-worklist-standing-global-admin").await;
+    window.type_into("#worklist-grid", "c").await;
+    window.wait_for_text("#toast", "Convert to eligible", 10).await;
+    window.wait_for_text(&format!("{row} .decision"), "Convert to eligible", 10).await;
+    window.screenshot("d03-worklist-converted").await;
+
+    // Closed: the campaign counts the conversion.
+    window.click("#worklist .crumbs button:nth-of-type(2)").await;
+    window.wait_for("#close-early", 30).await;
+    window.click("#close-early").await;
+    window.type_into("#close-reason", "Standing access reviewed").await;
+    window.click("#confirm-close").await;
+    window.wait_for("#campaign-state [data-state=\"closed\"]", 30).await;
+    window.wait_for_text("#outcome-convert", "1", 10).await;
+    window.screenshot("d04-campaign-closed-with-conversion").await;
+
+    // The remediation preview shows the conversion beside removals; applied and verified.
+    window.click("#open-remediation").await;
+    window.wait_for_text("#rem-conversions", "1", 30).await;
+    let people = window.text("#remediation").await;
+    assert!(people.contains("eligible until"), "the preview names the new end: {people}");
+    window.screenshot("d05-remediation-preview-conversion").await;
+    window.click("#apply-removals").await;
+    window.click("#confirm-apply").await;
+    window.wait_for_text("#rem-succeeded", "1", 60).await;
+    window.click("#verify-removals").await;
+    window.wait_for_text("#rem-verified", "1", 60).await;
+    window.screenshot("d06-remediation-converted-and-verified").await;
+    let plan = invoke(&window, "remediation_plan", json!({ "campaignId": campaign })).await;
+    let action = plan["ok"]["actions"]
+        .as_array()
+        .and_then(|a| a.iter().find(|a| a["itemId"] == target["id"]))
+        .expect("the conversion")
+        .clone();
+    assert_eq!(action["change"], "convert", "{action}");
+    assert_eq!(action["state"], "succeeded", "{action}");
+    assert_eq!(action["verification"], "verified-changed", "{action}");
+    assert_eq!(action["eligibility"], "verified", "{action}");
+    window.close().await;
+}

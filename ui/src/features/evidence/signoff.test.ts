@@ -1,3 +1,5 @@
+// The sign-off panel's wording: who signed which binder version, what is still missing, and
+// when a fresh sign-in is needed first.
 import { describe, expect, it } from "vitest";
 import type { SignOffDto, SignOffStatusDto } from "../../ipc";
 import { needsFreshSignIn, signOffRows, versionLine } from "./signoff";

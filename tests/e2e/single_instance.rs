@@ -118,7 +118,7 @@ async fn a_second_launch_on_the_same_data_hands_over_to_the_running_window() {
     .await;
     window.wait_for(".sidebar .nav-item", 60).await;
     let first = bus.wait_for_instances(1);
-    let first_pid = match crate::update::running(&app).as_slice() {
+    let first_pid = match running_on(&app, data.path()).as_slice() {
         [pid] => *pid,
         found => panic!("one app runs from {}: {found:?}", app.display()),
     };
@@ -166,4 +166,17 @@ async fn a_second_launch_on_the_same_data_hands_over_to_the_running_window() {
     window.click("#nav-campaigns").await;
     window.screenshot("single-instance-focused").await;
     window.close().await;
+}
+
+/// The processes of `exe` working on `data`: another test's window that outlived its test must
+/// not be taken for this one's.
+fn running_on(exe: &std::path::Path, data: &std::path::Path) -> Vec<u32> {
+    let wanted = format!("RECERT_DATA_DIR={}", data.display());
+    crate::update::running(exe)
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|var| var == wanted.as_bytes()))
+        })
+        .collect()
 }

@@ -229,10 +229,21 @@ impl Window {
         }
     }
 
-    /// Clicks the first element matching `css`, waiting up to 30 s for it to appear.
+    /// Clicks the first element matching `css`, waiting up to 30 s for it to appear. A list that
+    /// re-renders (a search narrowing the worklist, say) can replace the element between finding
+    /// and clicking it; the click then goes to the element that matches now.
     pub async fn click(&self, css: &str) {
-        let element = self.wait_for(css, 30).await;
-        element.click().await.unwrap_or_else(|err| panic!("cannot click {css}: {err}"));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let element = self.wait_for(css, 30).await;
+            match element.click().await {
+                Ok(()) => return,
+                Err(err) if Instant::now() < deadline && is_stale(&err.to_string()) => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => panic!("cannot click {css}: {err}"),
+            }
+        }
     }
 
     /// Types `text` into the element matching `css` (sent as key presses).
@@ -274,4 +285,11 @@ impl Window {
     pub async fn close(self) {
         let _ = self.client.close().await;
     }
+}
+
+/// Whether a WebDriver error says the element left the page (WebKitGTK names the node "not found";
+/// the standard error is "stale element reference").
+fn is_stale(err: &str) -> bool {
+    err.contains("stale element")
+        || (err.contains("Node with identifier") && err.contains("not found"))
 }

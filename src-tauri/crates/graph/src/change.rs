@@ -2,7 +2,11 @@
 //! (`adminAssign` on the eligibility requests, ARM `AdminAssign`) and a new end (`adminUpdate`,
 //! ARM `AdminUpdate`), each with the `scheduleInfo` the documented examples send
 //! (`startDateTime`, `expiration` `afterDateTime` with its `endDateTime`). Sent exactly once like
-//! removals; the caller re-reads before any further attempt.
+//! removals; the caller re-reads before any further attempt. Documentation they rest on:
+//! unifiedroleeligibilityschedulerequest-post and unifiedroleassignmentschedulerequest-post
+//! (graph-docs `role-requests.json`: the adminAssign and adminExtend examples),
+//! privilegedaccessgroup-post-eligibilityschedulerequests (`group-pim.json`), and the ARM
+//! 2020-10-01 roleEligibilityScheduleRequests / roleAssignmentScheduleRequests spec (`arm.json`).
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};

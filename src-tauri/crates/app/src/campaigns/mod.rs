@@ -4,6 +4,7 @@
 mod convert;
 pub mod dto;
 mod open;
+pub mod preview;
 mod stages;
 
 use std::collections::{BTreeSet, HashMap};

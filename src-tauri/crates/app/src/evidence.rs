@@ -90,6 +90,16 @@ pub struct EvidencePaths {
     pub json: Option<PathBuf>,
 }
 
+/// An item's reviewers as the binder lists them: by UPN, with their stage when a later stage
+/// of the review took the item (a reviewer routed in two stages is listed in each).
+fn stage_reviewers(item: &recert_store::worklist::ItemRecord) -> Vec<String> {
+    let staged = item.reviewers.iter().any(|r| r.stage > 1);
+    item.reviewers
+        .iter()
+        .map(|r| if staged { format!("{} (stage {})", r.upn, r.stage) } else { r.upn.clone() })
+        .collect()
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let stem = path
         .file_stem()
@@ -482,7 +492,7 @@ pub(crate) fn build_binder(
                 principal_type,
                 kind: i.kind.clone(),
                 membership: i.membership.clone(),
-                reviewers: i.reviewers.iter().map(|r| r.upn.clone()).collect(),
+                reviewers: stage_reviewers(i),
                 decision: latest.get(&i.id).map(|d| DecisionInfo {
                     verdict: d.verdict.clone(),
                     by_upn: d.decided_by_upn.clone(),
@@ -864,7 +874,13 @@ fn auditor_findings(
                 role: i.role_name.clone(),
                 holder_id: i.principal_id.clone(),
                 holder: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
-                reviewers: i.reviewers.iter().map(|r| r.id.clone()).collect(),
+                reviewers: {
+                    // Once per reviewer, whatever the stages they were routed to it in.
+                    let mut ids: Vec<String> = i.reviewers.iter().map(|r| r.id.clone()).collect();
+                    ids.sort();
+                    ids.dedup();
+                    ids
+                },
                 recommendation: i.recommendation.clone(),
                 outcome: if closed { i.outcome.clone() } else { None },
             })

@@ -703,9 +703,11 @@ impl Store {
     /// them) decided.
     pub fn reviewer_progress(&self, campaign_id: &str) -> Result<Vec<ReviewerProgress>> {
         let mut stmt = self.conn.prepare(
-            "SELECT r.reviewer_id, r.reviewer_upn, r.reviewer_name, COUNT(*),
-                    SUM(EXISTS (SELECT 1 FROM decision d WHERE d.campaign_id = r.campaign_id
-                                AND d.item_id = r.item_id AND d.reviewer_id = r.reviewer_id))
+            // An item counts once for a reviewer routed to it in two stages.
+            "SELECT r.reviewer_id, r.reviewer_upn, r.reviewer_name, COUNT(DISTINCT r.item_id),
+                    COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM decision d
+                                WHERE d.campaign_id = r.campaign_id AND d.item_id = r.item_id
+                                AND d.reviewer_id = r.reviewer_id) THEN r.item_id END)
              FROM item_reviewer r WHERE r.campaign_id = ?1
              GROUP BY r.reviewer_id ORDER BY r.reviewer_upn",
         )?;

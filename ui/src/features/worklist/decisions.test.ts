@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undoPlan } from "./decisions";
 import type { IdentityDto, ItemDto } from "../../ipc";
+import { formatDay } from "../../lib/format";
 
 const rules = { justificationOnApprove: false, justificationOnDeny: true };
 
@@ -28,7 +29,10 @@ describe("verdicts", () => {
   it("carry the date of approve-until and show it", () => {
     expect(toVerdict("approveUntil", "2027-06-30")).toBe("approveUntil:2027-06-30");
     expect(toVerdict("convertToEligible", "2027-06-30")).toBe("convertToEligible");
-    expect(decisionLabel("approveUntil", "2027-06-30")).toBe("Until 2027-06-30");
+    // The date in the user's locale, the same calendar day wherever they are.
+    expect(decisionLabel("approveUntil", "2027-06-30")).toBe(`Until ${formatDay("2027-06-30")}`);
+    expect(formatDay("2027-06-30", "en-GB")).toBe("30 Jun 2027");
+    expect(formatDay("2027-06-30", "de-DE")).toBe("30.06.2027");
     expect(decisionLabel("dontKnow", null)).toBe("Don't know");
     expect(decisionLabel(null, null)).toBe("Undecided");
   });
@@ -48,7 +52,7 @@ describe("verdicts", () => {
     expect(toastFor("approve", 1)).toBe("Approved 1 item.");
     expect(toastFor("deny", 3)).toBe("Denied 3 items.");
     expect(toastFor("convertToEligible", 1)).toBe("Convert to eligible: 1 item.");
-    expect(toastFor("approveUntil:2027-06-30", 2)).toBe("Until 2027-06-30: 2 items.");
+    expect(toastFor("approveUntil:2027-06-30", 2)).toBe(`Until ${formatDay("2027-06-30")}: 2 items.`);
   });
   it("end tomorrow at the earliest", () => {
     expect(tomorrow(new Date(2026, 11, 31, 15))).toBe("2027-01-01");

@@ -3,6 +3,7 @@
 // decision shows on the rows before the list reloads, and how the last decision is undone by
 // re-deciding.
 import type { IdentityDto, ItemDto, SettingsDto, Verdict, VerdictDto } from "../../ipc";
+import { formatDay } from "../../lib/format";
 
 type Rules = Pick<SettingsDto, "justificationOnApprove" | "justificationOnDeny">;
 
@@ -50,7 +51,7 @@ const LABELS: Record<VerdictDto, string> = {
 /** The decision as a row or the detail pane shows it. */
 export function decisionLabel(decision: VerdictDto | null, until: string | null): string {
   if (!decision) return "Undecided";
-  return decision === "approveUntil" && until ? `Until ${until}` : LABELS[decision];
+  return decision === "approveUntil" && until ? `Until ${formatDay(until)}` : LABELS[decision];
 }
 
 /** The badge's colour class: kept in some form, removed, or passed on. */

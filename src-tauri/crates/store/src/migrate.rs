@@ -28,7 +28,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0012_evidence_record.sql",
     "0016_decision_authentication.sql",
     "0017_decisions.sql",
-    "0018_item_search.sql",
+    "0018_worklist.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

@@ -373,6 +373,25 @@ impl Store {
         Ok((items, total))
     }
 
+    /// How many items match the filter, per role name and recommendation (`None`: none made),
+    /// in role name order: what accepting the recommendations would decide.
+    pub fn recommendation_counts(
+        &self,
+        campaign_id: &str,
+        filter: &WorklistFilter,
+    ) -> Result<Vec<(String, Option<String>, u32)>> {
+        let plan = self.search_plan(campaign_id, filter)?;
+        let (from, clause, values) = filter_sql(campaign_id, filter, plan);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT i.role_name, i.recommendation, COUNT(*) FROM {from} WHERE {clause}
+             GROUP BY i.role_name, i.recommendation ORDER BY i.role_name, i.recommendation"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Items by id, with their reviewers, in the order asked; unknown ids are an error.
     pub fn items(&self, campaign_id: &str, ids: &[u32]) -> Result<Vec<ItemRecord>> {
         let mut stmt = self.conn.prepare_cached(&format!(
@@ -654,7 +673,8 @@ impl Store {
     /// Per item, each reviewer's standing verdict with the time of their first decision.
     pub fn standing_decisions(&self, campaign_id: &str) -> Result<HashMap<u32, Vec<Standing>>> {
         let mut out: HashMap<u32, Vec<Standing>> = HashMap::new();
-        for decision in self.decisions(campaign_id)? {
+        let log = self.decisions(campaign_id)?;
+        for decision in withdraw::standing_rows(&log) {
             let verdict = Verdict::parse(&decision.verdict).ok_or_else(|| StoreError::Corrupt {
                 table: "decision",
                 column: "verdict",
@@ -664,7 +684,7 @@ impl Store {
             match standing.iter_mut().find(|s| s.reviewer_id == decision.reviewer_id) {
                 Some(existing) => existing.verdict = verdict,
                 None => standing.push(Standing {
-                    reviewer_id: decision.reviewer_id,
+                    reviewer_id: decision.reviewer_id.clone(),
                     verdict,
                     first_at: decision.decided_at,
                 }),
@@ -822,6 +842,10 @@ fn outcome_groups(outcomes: &[ItemOutcome]) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+mod withdraw;
+
+pub use withdraw::{UNDECIDED, Withdrawal, standing_rows};
 
 #[cfg(test)]
 mod tests;

@@ -247,7 +247,7 @@ fn search_combines_with_the_other_filters() {
 fn a_database_from_before_the_index_is_searched_through_it_once_migrated() {
     let conn = rusqlite::Connection::open_in_memory().expect("a database");
     let (last, earlier) = crate::migrate::MIGRATIONS.split_last().expect("migrations");
-    assert_eq!(last.0, "0018_item_search.sql", "this test seeds the schema the index migrates");
+    assert_eq!(last.0, "0018_worklist.sql", "this test seeds the schema the index migrates");
     for (_, sql) in earlier {
         conn.execute_batch(sql).expect("an earlier migration");
     }
@@ -270,4 +270,91 @@ fn a_database_from_before_the_index_is_searched_through_it_once_migrated() {
     let filter = WorklistFilter { search: Some("OLDER".into()), ..Default::default() };
     let (items, total) = store.worklist_by("c", &filter, 0, 10, Plan::Indexed).expect("a page");
     assert_eq!((items.iter().map(|i| i.id).collect::<Vec<_>>(), total), (vec![1], 1));
+}
+
+fn context(by: &str) -> DecisionContext<'_> {
+    DecisionContext {
+        decided_by_id: by,
+        decided_by_upn: by,
+        source: "window",
+        at: chrono::DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z").expect("time").to_utc(),
+        authentication: &Authentication::DemoActAs,
+    }
+}
+
+fn decide(store: &mut Store, item: u32, reviewer: &str, verdict: Verdict) {
+    let decision = NewDecision {
+        item_id: item,
+        reviewer_id: reviewer.into(),
+        verdict,
+        justification: String::new(),
+        stage: 1,
+    };
+    store.record_decisions("c", &[decision], &context(reviewer)).expect("decided");
+}
+
+fn withdraw(store: &mut Store, item: u32, reviewer: &str) -> Result<()> {
+    let w = Withdrawal {
+        item_id: item,
+        reviewer_id: reviewer.into(),
+        justification: "Undo".into(),
+        stage: 1,
+    };
+    store.withdraw_decisions("c", &[w], &context(reviewer))
+}
+
+fn shown(store: &Store, item: u32) -> (Option<String>, Option<String>) {
+    let i = store.items("c", &[item]).expect("item").remove(0);
+    (i.verdict, i.decided_by_upn)
+}
+
+#[test]
+fn an_item_returned_to_undecided_shows_the_decision_still_standing_or_none() {
+    let mut store = seeded();
+    decide(&mut store, 1, "bob", Verdict::Approve);
+    withdraw(&mut store, 1, "bob").expect("taken back");
+    assert_eq!(shown(&store, 1), (None, None), "nothing stands: the item is undecided again");
+    let undecided = WorklistFilter { decision: Some("undecided".into()), ..Default::default() };
+    let (items, _) = store.worklist("c", &undecided, 0, 100).expect("page");
+    assert!(items.iter().any(|i| i.id == 1), "it is back in the undecided list");
+    assert!(store.standing_decisions("c").expect("standing").get(&1).is_none());
+    let log = store.decisions("c").expect("log");
+    assert_eq!(
+        log.iter().map(|d| d.verdict.as_str()).collect::<Vec<_>>(),
+        ["approve", "undecided"],
+        "the log keeps the decision and its return"
+    );
+    assert!(standing_rows(&log).is_empty());
+
+    // Taking back what is not there is refused, and changes nothing.
+    let err = withdraw(&mut store, 1, "bob").expect_err("nothing to take back");
+    assert!(err.to_string().contains("no decision of bob stands"), "{err}");
+    assert_eq!(store.decisions("c").expect("log").len(), 2);
+
+    // Deciding again counts again; with two reviewers, taking one back shows the other's.
+    decide(&mut store, 1, "carol", Verdict::Deny);
+    decide(&mut store, 1, "bob", Verdict::Approve);
+    withdraw(&mut store, 1, "bob").expect("taken back");
+    assert_eq!(shown(&store, 1), (Some("deny".into()), Some("carol".into())));
+    let standing = store.standing_decisions("c").expect("standing");
+    assert_eq!(
+        standing[&1].iter().map(|s| s.reviewer_id.as_str()).collect::<Vec<_>>(),
+        ["carol"],
+        "only carol's decision stands"
+    );
+    // The audit event names each decision taken back.
+    let events = store.audit_events(None).expect("events");
+    let last = events.last().expect("an event");
+    assert_eq!(last.kind, "decision.withdrawn");
+    assert!(last.payload.contains("\"verdict\":\"undecided\""), "{}", last.payload);
+}
+
+#[test]
+fn a_closed_campaign_takes_nothing_back() {
+    let mut store = seeded();
+    decide(&mut store, 2, "bob", Verdict::Deny);
+    store.conn.execute("UPDATE campaign SET state = 'closed' WHERE id = 'c'", []).expect("close");
+    let err = withdraw(&mut store, 2, "bob").expect_err("closed");
+    assert!(err.to_string().contains("only be taken back while it is open"), "{err}");
+    assert_eq!(shown(&store, 2).0.as_deref(), Some("deny"));
 }

@@ -1,3 +1,5 @@
+-- The worklist at scale: an index for its search, and a decision taken back.
+
 -- The worklist's search as an index made for substrings: FTS5 with the trigram tokenizer over the
 -- same lowercased text (name, UPN, role) that `item.search_text` holds, so a search of three
 -- characters or more that few items match reads those items' trigrams instead of scanning every
@@ -41,3 +43,42 @@ CREATE TRIGGER item_search_delete AFTER DELETE ON item BEGIN
     DELETE FROM item_search WHERE rowid =
         ((SELECT key FROM item_search_campaign WHERE campaign_id = old.campaign_id) << 32) | old.id;
 END;
+
+-- A reviewer may return an item to undecided while the campaign is open: the decision log
+-- records it as a row of its own (verdict `undecided`), so the history keeps what was decided
+-- and taken back, and the decision that stands is the reviewer's latest row that is not one.
+-- The log is rebuilt for the new value (a CHECK cannot be altered in place).
+CREATE TABLE decision_new (
+    id             INTEGER PRIMARY KEY,
+    campaign_id    TEXT NOT NULL,
+    item_id        INTEGER NOT NULL,
+    reviewer_id    TEXT NOT NULL,
+    verdict        TEXT NOT NULL CHECK (verdict IN
+                       ('approve', 'deny', 'dontKnow', 'convertToEligible', 'approveUntil',
+                        'undecided')),
+    keep_until     TEXT CHECK ((verdict = 'approveUntil') = (keep_until IS NOT NULL)),
+    justification  TEXT NOT NULL,
+    decided_by_id  TEXT NOT NULL,
+    decided_by_upn TEXT NOT NULL,
+    decided_at     TEXT NOT NULL,
+    source         TEXT NOT NULL,
+    batch          INTEGER,
+    stage          INTEGER NOT NULL DEFAULT 1 CHECK (stage BETWEEN 1 AND 3),
+    auth_method    TEXT NOT NULL DEFAULT 'unrecorded'
+                       CHECK (auth_method IN ('signIn', 'restoredSignIn', 'accessReviews',
+                                              'csvImport', 'demoActAs', 'unrecorded')),
+    auth_tenant    TEXT,
+    auth_object    TEXT,
+    auth_at        TEXT,
+    auth_by        TEXT,
+    FOREIGN KEY (campaign_id, item_id) REFERENCES item(campaign_id, id)
+) STRICT;
+INSERT INTO decision_new (id, campaign_id, item_id, reviewer_id, verdict, keep_until,
+    justification, decided_by_id, decided_by_upn, decided_at, source, batch, stage, auth_method,
+    auth_tenant, auth_object, auth_at, auth_by)
+SELECT id, campaign_id, item_id, reviewer_id, verdict, keep_until, justification, decided_by_id,
+    decided_by_upn, decided_at, source, batch, stage, auth_method, auth_tenant, auth_object,
+    auth_at, auth_by FROM decision;
+DROP TABLE decision;
+ALTER TABLE decision_new RENAME TO decision;
+CREATE INDEX decision_item ON decision (campaign_id, item_id, reviewer_id, id);

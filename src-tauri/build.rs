@@ -41,6 +41,8 @@ const COMMANDS: &[&str] = &[
     "run_due",
     "worklist",
     "decide",
+    "withdraw_decisions",
+    "accept_preview",
     "accept_recommendations",
     "evidence_export",
     "evidence_verify",

@@ -191,6 +191,8 @@ pub fn run() {
             commands::campaigns::run_due,
             commands::worklist::worklist,
             commands::worklist::decide,
+            commands::worklist::withdraw_decisions,
+            commands::worklist::accept_preview,
             commands::worklist::accept_recommendations,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,

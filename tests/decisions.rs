@@ -627,3 +627,113 @@ async fn three_stages_keep_each_stage_reviewer_and_verify_replays_them() {
         assert!(problems.iter().any(|p| p.contains(named)), "{sql}: {problems:?}");
     }
 }
+
+/// A reviewer returns an item to undecided while the campaign is open: the item is undecided
+/// again (in the list's "undecided" filter and at close), the log keeps the decision and its
+/// return, nobody else takes a reviewer's decision back but a governance admin, and `verify`
+/// replays the record from the audit chain without a difference, before and after the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let admins = h.admins().await;
+    h.act_as(&admins[0]).await;
+    let lead = recert_tests::lead(&tenant);
+    let created = h
+        .app
+        .definition_create(recert_tests::quarterly(&h.tenant_id, &lead))
+        .await
+        .expect("a definition");
+    let id = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+    let all = items(&h, &id).await;
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let item = all
+        .iter()
+        .find(|i| {
+            i.reviewers.len() == 1
+                && !admins.iter().any(|a| lower(a) == lower(&i.reviewers[0].upn))
+                && i.principal_upn
+                    .as_deref()
+                    .is_some_and(|u| !admins.iter().any(|a| lower(a) == lower(u)))
+        })
+        .expect("an item a manager reviews")
+        .clone();
+    let reviewer = item.reviewers[0].upn.clone();
+    let one = |list: Vec<ItemDto>| list.into_iter().find(|i| i.id == item.id).expect("the item");
+
+    h.act_as(&reviewer).await;
+    h.app
+        .decide(&id, vec![item.id], Verdict::Approve, String::new(), "window")
+        .await
+        .expect("approve");
+    let back =
+        h.app.withdraw(&id, vec![item.id], "Undo".into(), "window").await.expect("take back");
+    assert_eq!(back.recorded, 1);
+    let now = one(items(&h, &id).await);
+    assert_eq!((now.decision, now.decided_by.clone()), (None, None), "undecided again");
+    let undecided = h
+        .app
+        .worklist(
+            &id,
+            WorklistQueryDto {
+                decision: Some("undecided".into()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("undecided items");
+    assert!(undecided.items.iter().any(|i| i.id == item.id), "in the undecided list again");
+    let again = h
+        .app
+        .withdraw(&id, vec![item.id], String::new(), "window")
+        .await
+        .expect_err("nothing left");
+    assert_eq!(again.code, ErrorCode::Conflict, "{}", again.message);
+    assert!(again.message.contains("no decision in its stage"), "{}", again.message);
+
+    // Someone who is neither its reviewer nor an admin takes nothing back.
+    h.app.decide(&id, vec![item.id], Verdict::Deny, "left".into(), "window").await.expect("deny");
+    let outsider = all
+        .iter()
+        .flat_map(|i| i.reviewers.iter())
+        .map(|r| r.upn.clone())
+        .find(|u| lower(u) != lower(&reviewer) && !admins.iter().any(|a| lower(a) == lower(u)))
+        .expect("another reviewer");
+    h.act_as(&outsider).await;
+    let refused =
+        h.app.withdraw(&id, vec![item.id], String::new(), "window").await.expect_err("not theirs");
+    assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
+    // A governance admin takes the reviewer's decision back for them.
+    h.act_as(&admins[0]).await;
+    h.app
+        .withdraw(&id, vec![item.id], "asked by the reviewer".into(), "window")
+        .await
+        .expect("admin");
+    assert_eq!(one(items(&h, &id).await).decision, None);
+
+    let trail = h.app.campaign_decisions(&id, Some(item.id)).await.expect("trail");
+    assert_eq!(
+        trail.iter().map(|t| t.verdict.as_str()).collect::<Vec<_>>(),
+        ["approve", "undecided", "deny", "undecided"],
+        "the log keeps every decision and every return"
+    );
+    let report =
+        h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
+    // Nothing is exported yet: every other check is the replay of the record.
+    let replayed = |r: &recert_app::evidence::VerifyReportDto| {
+        r.checks.iter().filter(|c| c.name != "export").all(|c| c.ok)
+    };
+    assert!(replayed(&report), "the record replays while open: {:?}", report.checks);
+
+    // At the close the item is an unanswered one, and the record still replays.
+    h.clock.set(at(2026, 1, 30, 9));
+    h.app.run_due().await.expect("the schedule closes it");
+    let closed = one(items(&h, &id).await);
+    assert_eq!(closed.decision, None, "no decision stands at the close");
+    let report =
+        h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
+    assert!(replayed(&report), "the record replays after the close: {:?}", report.checks);
+}

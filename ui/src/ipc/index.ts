@@ -9,6 +9,8 @@ import type { AuditPageDto } from "./bindings/AuditPageDto";
 import type { AuditQueryDto } from "./bindings/AuditQueryDto";
 import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
+import type { AcceptPreviewDto } from "./bindings/AcceptPreviewDto";
+import type { AcceptRoleDto } from "./bindings/AcceptRoleDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { DefinitionDto } from "./bindings/DefinitionDto";
@@ -49,6 +51,8 @@ export type {
   AppError,
   CampaignDetailDto,
   CampaignDto,
+  AcceptPreviewDto,
+  AcceptRoleDto,
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,
@@ -190,6 +194,12 @@ export const ipc = {
   /** Decides as the person acting on the campaign's tenant: the window never names the decider. */
   decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string) =>
     call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification }),
+  /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
+  withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
+    call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** What accepting the recommendations would decide, in all and per role. */
+  acceptPreview: (campaignId: string, query: WorklistQueryDto) =>
+    call<AcceptPreviewDto>("accept_preview", { campaignId, query }),
   acceptRecommendations: (campaignId: string, query: WorklistQueryDto) =>
     call<DecisionResultDto>("accept_recommendations", { campaignId, query }),
 

@@ -467,10 +467,12 @@ pub(crate) fn build_binder(
         .collect();
     let upn = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
 
-    // The decision that stands per item is the latest one recorded for it.
+    // The decision that stands per item is the latest one recorded for it and not taken back
+    // (returned to undecided); the history below still lists every row.
+    let standing = recert_store::worklist::standing_rows(&decisions);
     let mut latest: HashMap<u32, &recert_store::worklist::DecisionRecord> = HashMap::new();
     let mut last_of: HashMap<(u32, &str), i64> = HashMap::new();
-    for d in &decisions {
+    for d in &standing {
         latest.insert(d.item_id, d);
         last_of.insert((d.item_id, d.reviewer_id.as_str()), d.id);
     }
@@ -560,13 +562,13 @@ pub(crate) fn build_binder(
     }
     let mut by_reviewer: BTreeMap<String, Vec<&recert_store::worklist::DecisionRecord>> =
         BTreeMap::new();
-    for d in &decisions {
+    for d in &standing {
         by_reviewer.entry(d.decided_by_upn.clone()).or_default().push(d);
     }
     let mut progress = store.reviewer_progress(campaign_id)?;
     // Decided as of the cut: by the decisions recorded by then.
     let decided_pairs: std::collections::HashSet<(u32, &str)> =
-        decisions.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
+        standing.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
     for p in &mut progress {
         p.decided = items
             .iter()
@@ -887,6 +889,8 @@ fn auditor_findings(
             .collect(),
         decisions: decisions
             .iter()
+            // A return to undecided is no decision of its own.
+            .filter(|d| !d.is_withdrawal())
             .map(|d| f::MadeDecision {
                 item: d.item_id,
                 by_id: d.decided_by_id.clone(),

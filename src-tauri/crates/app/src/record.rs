@@ -110,7 +110,9 @@ fn show(v: Option<&str>) -> String {
 pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecision> {
     let mut out = Vec::new();
     for e in campaign_events {
-        if e.kind != "decision.recorded" && e.kind != "decision.bulk" {
+        // A return to undecided is a row of the decision log too, with its own event.
+        if !matches!(e.kind.as_str(), "decision.recorded" | "decision.bulk" | "decision.withdrawn")
+        {
             continue;
         }
         let p: Value = serde_json::from_str(&e.payload).unwrap_or_default();
@@ -294,6 +296,25 @@ fn compare_decisions(
     Ok(c)
 }
 
+/// The decision each item shows as the chain tells it: the latest one still standing, each
+/// reviewer's latest per stage standing unless it returned the item to undecided.
+fn standing_in_chain(chain: &[ChainDecision]) -> HashMap<u32, &ChainDecision> {
+    let mut per: HashMap<(u32, Option<&str>, u32), (usize, &ChainDecision)> = HashMap::new();
+    for (n, d) in chain.iter().enumerate() {
+        per.insert((d.item, d.reviewer.as_deref(), d.stage.unwrap_or(1)), (n, d));
+    }
+    let mut latest: HashMap<u32, (usize, &ChainDecision)> = HashMap::new();
+    for (n, d) in per.into_values() {
+        if d.verdict.as_deref() == Some(recert_store::worklist::UNDECIDED) {
+            continue;
+        }
+        if latest.get(&d.item).is_none_or(|(m, _)| *m < n) {
+            latest.insert(d.item, (n, d));
+        }
+    }
+    latest.into_iter().map(|(item, (_, d))| (item, d)).collect()
+}
+
 fn compare_items(
     store: &Store,
     campaign_id: &str,
@@ -304,10 +325,7 @@ fn compare_items(
     let mut items_cmp = Comparison::new("items");
     let mut outcomes_cmp = Comparison::new("outcomes");
     let items = store.all_items(campaign_id)?;
-    let mut latest: HashMap<u32, &ChainDecision> = HashMap::new();
-    for d in chain {
-        latest.insert(d.item, d);
-    }
+    let latest = standing_in_chain(chain);
     for i in &items {
         let event = latest.get(&i.id);
         let chain_verdict = event.and_then(|d| d.verdict.clone());

@@ -792,6 +792,16 @@ impl Store {
         )?)
     }
 
+    /// The items whose outcome at close was an exception (access through a group, a principal
+    /// that cannot be removed here), by id.
+    pub fn exception_items(&self, campaign_id: &str) -> Result<Vec<u32>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id FROM item WHERE campaign_id = ?1 AND outcome = 'exception' ORDER BY id",
+        )?;
+        let rows = stmt.query_map([campaign_id], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<u32>>>()?)
+    }
+
     /// Decision progress of a campaign: (items, decided).
     pub fn progress(&self, campaign_id: &str) -> Result<(u32, u32)> {
         Ok(self.conn.query_row(

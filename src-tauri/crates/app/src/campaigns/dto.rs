@@ -205,6 +205,8 @@ pub struct CampaignDto {
     /// The stage the review is in, of `stages` (1 of 1 for a one-stage review).
     pub stage: u32,
     pub stages: u32,
+    /// Its unfinished removals in the words every view uses (zero before its close).
+    pub tally: crate::remediation::dto::TallyDto,
 }
 
 /// A campaign with its reviewers' progress.

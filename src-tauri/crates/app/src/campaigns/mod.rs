@@ -169,6 +169,7 @@ fn campaign_dto(
         overdue: record.state == CampaignState::Open && now > record.period_end,
         stage: store.campaign_stage(&record.id)?,
         stages: parse_definition(&record.definition).map_or(1, |(d, _)| d.stages.len() as u32 + 1),
+        tally: crate::remediation::campaign_tally(store, &record.id)?,
     })
 }
 
@@ -249,17 +250,42 @@ impl App {
         .await
     }
 
+    /// Every campaign of every tenant (the CLI's list), or those of one definition.
     pub async fn campaigns(
         &self,
+        definition_id: Option<String>,
+    ) -> Result<Vec<CampaignDto>, AppError> {
+        self.campaigns_where(None, definition_id).await
+    }
+
+    /// The campaigns of one tenant only: a window works on one tenant at a time and shows
+    /// nothing of another (the demo tenant's campaigns never appear under a real one).
+    pub async fn tenant_campaigns(
+        &self,
+        tenant_id: &str,
+        definition_id: Option<String>,
+    ) -> Result<Vec<CampaignDto>, AppError> {
+        self.campaigns_where(Some(tenant_id.to_string()), definition_id).await
+    }
+
+    async fn campaigns_where(
+        &self,
+        tenant_id: Option<String>,
         definition_id: Option<String>,
     ) -> Result<Vec<CampaignDto>, AppError> {
         let now = self.now();
         self.with_store(move |store| {
             let tenants: HashMap<String, String> =
                 store.definitions(None)?.into_iter().map(|d| (d.id, d.tenant_id)).collect();
+            let wanted = |c: &&CampaignRecord| {
+                tenant_id
+                    .as_deref()
+                    .is_none_or(|t| tenants.get(&c.definition_id).map(String::as_str) == Some(t))
+            };
             store
                 .campaigns(definition_id.as_deref())?
                 .iter()
+                .filter(wanted)
                 .map(|c| {
                     campaign_dto(
                         store,

@@ -14,6 +14,7 @@ pub mod dto;
 mod error;
 pub mod evidence;
 mod exceptions;
+mod pdf_record;
 mod population;
 mod record;
 pub mod remediation;

@@ -28,6 +28,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0012_evidence_record.sql",
     "0016_decision_authentication.sql",
     "0017_decisions.sql",
+    "0019_export_renderer.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

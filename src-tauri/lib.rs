@@ -31,6 +31,11 @@ impl Shell {
         &self.app
     }
 
+    /// The tenant the window works on, once it chose one.
+    pub fn window_tenant(&self) -> Option<String> {
+        self.window_tenant.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// Makes `tenant_id` the window's tenant; returns the one it left, if another.
     pub fn switch_tenant(&self, tenant_id: &str) -> Option<String> {
         let mut current =
@@ -169,6 +174,7 @@ pub fn run() {
             commands::tenant::act_as,
             commands::tenant::stop_acting,
             commands::tenant::find_person,
+            commands::tenant::search_people,
             commands::tenant::sign_in,
             commands::tenant::sign_in_device_code,
             commands::tenant::sign_out,
@@ -191,10 +197,14 @@ pub fn run() {
             commands::campaigns::run_due,
             commands::worklist::worklist,
             commands::worklist::decide,
+            commands::worklist::withdraw_decisions,
+            commands::worklist::accept_preview,
             commands::worklist::accept_recommendations,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,
             commands::evidence::evidence_open_folder,
+            commands::evidence::evidence_save_copy,
+            commands::evidence::campaign_evidence,
             commands::evidence::sign_off_status,
             commands::evidence::sign_off,
             commands::evidence::correct_campaign,
@@ -210,6 +220,8 @@ pub fn run() {
             commands::remediation::remediation_verify,
             commands::remediation::remediation_safety,
             commands::remediation::set_remediation_safety,
+            commands::remediation::protection_suggestions,
+            commands::remediation::dismiss_protection_suggestion,
             commands::audit::audit_log,
             commands::audit::audit_kinds,
             commands::audit::audit_chain,

@@ -343,3 +343,24 @@ async fn disabled_accounts_and_inactive_guests_are_recommended_for_removal_with_
         );
     }
 }
+
+// See: issue 20 ("a demo campaign appears under a real tenant").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_lists_its_own_campaigns_only() {
+    let (h, tenant) = harness().await;
+    h.app.connect(recert_tests::connection(&h.emulator, "second")).expect("a second tenant");
+    let created =
+        h.app.definition_create(quarterly(&h.tenant_id, &lead(&tenant))).await.expect("valid");
+    let opened = h.app.campaign_open(&created.definition.id).await.expect("open");
+
+    let here = h.app.tenant_campaigns(&h.tenant_id, None).await.expect("this tenant's");
+    assert_eq!(here.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), [opened.id.as_str()]);
+    let there = h.app.tenant_campaigns("second", None).await.expect("the other tenant's");
+    assert!(there.is_empty(), "the first tenant's campaign is not the second's: {there:?}");
+    assert_eq!(
+        h.app.campaigns(None).await.expect("every tenant's").len(),
+        1,
+        "the unfiltered list (the CLI's) still has every campaign"
+    );
+    assert_eq!(opened.tally, Default::default(), "an open campaign has nothing held or kept yet");
+}

@@ -569,3 +569,70 @@ async fn the_next_quarter_tells_what_changed_and_the_binder_lists_the_roles_in_s
     assert!(text.contains("Role catalogue") && text.contains("Since the previous campaign"));
     assert!(text.contains("removed by the previous campaign"));
 }
+
+// See: issue 20 ("the same counts on the campaign page, the remediation screen, the dashboard and
+// the binder").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_campaign_the_remediation_screen_and_the_binder_count_exceptions_alike() {
+    let f = closed_campaign().await;
+    let app = &f.harness.app;
+    let plan = app.remediation_plan(&f.campaign).await.expect("the plan");
+    let listed = app.campaigns(None).await.expect("the list");
+    let campaign = listed.iter().find(|c| c.id == f.campaign).expect("the campaign");
+    assert_eq!(campaign.tally, plan.tally, "the campaign page and the remediation screen agree");
+    assert_eq!(
+        plan.tally.held,
+        plan.held.iter().filter(|h| h.confirmed_by.is_none()).count() as u32,
+        "held: every hold nobody confirmed"
+    );
+    let out = f.dir.path().join("out");
+    app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let binder: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("binder.json")).expect("the JSON"))
+            .expect("JSON");
+    let exceptions = binder["exceptions"].as_array().map_or(0, Vec::len);
+    assert_eq!(exceptions as u32, plan.tally.exceptions, "the binder's register has as many");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_of_the_evidence_is_saved_to_any_folder_as_it_is_or_as_one_zip() {
+    let f = closed_campaign().await;
+    let app = &f.harness.app;
+    let out = f.dir.path().join("out");
+    app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let evidence = app.campaign_evidence(&f.campaign, out.clone()).await.expect("the evidence");
+    assert!(evidence.present, "{evidence:?}");
+    assert_eq!(evidence.exports.len(), 1, "one export so far: {evidence:?}");
+    assert_eq!(evidence.exports[0].files.len(), 5, "{evidence:?}");
+    assert!(evidence.exports[0].files.iter().all(|f| std::path::Path::new(&f.path).exists()));
+    let chosen = f.dir.path().join("for the auditor");
+    std::fs::create_dir_all(&chosen).expect("a folder");
+
+    let copied = app
+        .evidence_save_copy(&f.campaign, out.clone(), chosen.clone(), false)
+        .await
+        .expect("a copy");
+    assert_eq!(copied.files, 5, "{copied:?}");
+    let pdf = std::fs::read(out.join("binder.pdf")).expect("the PDF");
+    let copy = std::path::Path::new(&copied.path).join("binder.pdf");
+    assert_eq!(std::fs::read(copy).expect("the copy"), pdf, "copied byte for byte");
+
+    let zipped =
+        app.evidence_save_copy(&f.campaign, out.clone(), chosen.clone(), true).await.expect("zip");
+    assert!(zipped.path.ends_with("-evidence.zip"), "{zipped:?}");
+    let zip = std::fs::read(&zipped.path).expect("the zip");
+    assert!(zip.starts_with(b"PK"), "a zip file");
+    // Stored, not compressed: the PDF's bytes are in it whole, so its hash still matches.
+    assert!(zip.windows(pdf.len()).any(|w| w == pdf.as_slice()), "the PDF is in the zip whole");
+
+    let err = app
+        .evidence_save_copy(&f.campaign, out, f.dir.path().join("nowhere"), true)
+        .await
+        .expect_err("no such folder");
+    assert_eq!(err.fields.len(), 1, "a folder that is not there is the form's field: {err:?}");
+    let err = app
+        .evidence_save_copy(&f.campaign, f.dir.path().join("empty"), chosen, true)
+        .await
+        .expect_err("nothing exported there");
+    assert!(err.fields.is_empty() && err.message.contains("export first"), "{err:?}");
+}

@@ -517,3 +517,69 @@ async fn apply_completes_and_verifies_with_30_percent_of_requests_throttled_or_f
     assert!(last.actions.iter().filter(|a| a.state == "succeeded").count() >= accepted.len());
     assert!(last.actions.iter().any(|a| a.attempts > 1), "some removals needed a second attempt");
 }
+
+// See: issue 20 ("first run protects break-glass accounts").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn break_glass_accounts_are_suggested_for_protection_until_protected_or_dismissed() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let break_glass = upn_of(&tenant, "breakglass");
+    assert_eq!(break_glass.len(), 2, "the demo tenant has two break-glass accounts");
+    let suggested = h.app.protection_suggestions(&h.tenant_id).await.expect("suggestions");
+    let upns: Vec<&str> = suggested.iter().filter_map(|s| s.upn.as_deref()).collect();
+    assert_eq!(upns, break_glass, "the break-glass accounts and nobody else: {suggested:?}");
+    assert!(
+        suggested[0].reasons.iter().any(|r| r == "named for emergency access")
+            && suggested[0].reasons[0] == "permanent active Global Administrator outside PIM",
+        "{suggested:?}"
+    );
+
+    // Only a governance admin dismisses one, with a reason; the other is protected.
+    let reviewer = upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass"));
+    let admins = h.admins().await;
+    if let Some(someone) = reviewer.filter(|u| !admins.contains(u)) {
+        h.act_as(&someone).await;
+        let err = h
+            .app
+            .dismiss_protection_suggestion(&h.tenant_id, &suggested[0].principal_id, "test")
+            .await
+            .expect_err("not an admin");
+        assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
+    }
+    h.act_as_admin().await;
+    let err = h
+        .app
+        .dismiss_protection_suggestion(&h.tenant_id, &suggested[0].principal_id, "  ")
+        .await
+        .expect_err("no reason");
+    assert_eq!(err.fields.len(), 1, "{err:?}");
+    let left = h
+        .app
+        .dismiss_protection_suggestion(
+            &h.tenant_id,
+            &suggested[0].principal_id,
+            "a test account, not emergency access",
+        )
+        .await
+        .expect("dismissed");
+    assert_eq!(left.len(), 1, "{left:?}");
+    let mut safety = h.app.remediation_safety(&h.tenant_id).await.expect("safety");
+    safety.protected_principals.push(left[0].principal_id.clone());
+    h.app.set_remediation_safety(&h.tenant_id, safety).await.expect("protected");
+    let none = h.app.protection_suggestions(&h.tenant_id).await.expect("suggestions");
+    assert!(none.is_empty(), "{none:?}");
+    let audit = h
+        .app
+        .audit_log(recert_app::dto::AuditQueryDto {
+            search: Some("dismissedSuggestions".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log");
+    assert!(
+        audit.events.iter().any(|e| e.details.contains("a test account, not emergency access")),
+        "the dismissal is audited with its reason"
+    );
+}

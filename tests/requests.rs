@@ -395,6 +395,9 @@ async fn a_pull_a_remediation_and_its_verification_send_only_documented_requests
     let pull = h.pull().await;
     assert!(pull.eligible + pull.active > 0, "the pull found assignments");
     let after_pull = h.emulator.request_log().len();
+    // The people picker asks the tenant for what the pulled directory does not hold.
+    let nobody = h.app.search_people(&h.tenant_id, "zq no such person").await.expect("searched");
+    assert!(nobody.is_empty(), "{nobody:?}");
     h.act_as_admin().await;
     let reviewer =
         upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass")).expect("a user");
@@ -451,6 +454,10 @@ async fn a_pull_a_remediation_and_its_verification_send_only_documented_requests
         assert!(sent(needle), "no request to {needle} was recorded: {seen:#?}");
     }
     assert!(log.iter().any(|r| r.batch_step), "$batch steps are recorded one by one");
+    assert!(
+        log.iter().any(|r| r.path.starts_with("/graph/v1.0/users?") && r.path.contains("$search=")),
+        "the people search asked the tenant with $search"
+    );
     assert!(
         log.iter().filter(|r| r.batch_step).any(|r| r.path.contains("$expand=manager($levels=1;")),
         "each user's manager is read with $levels"

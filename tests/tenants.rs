@@ -181,3 +181,47 @@ async fn progress_is_reported_and_a_cancelled_pull_stores_nothing() {
     let err = harness.app.role_summary(&harness.tenant_id).await.expect_err("nothing stored");
     assert_eq!(err.code, ErrorCode::NotPulled);
 }
+
+// See: issue 20 ("a people picker that searches the tenant's users by name, UPN or mail").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_people_picker_finds_users_by_name_upn_or_mail_in_the_pull_then_in_the_tenant() {
+    let tenant = Tenant::demo();
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.pull().await;
+    let mut searched = false;
+    let pulled: Vec<(String, String, Option<String>)> = {
+        let mut out = Vec::new();
+        for u in tenant.users() {
+            let (Some(upn), Some(name)) =
+                (u["userPrincipalName"].as_str(), u["displayName"].as_str())
+            else {
+                continue;
+            };
+            let mail = u["mail"].as_str().map(str::to_string);
+            let known = h.app.find_person(&h.tenant_id, upn).await.is_ok();
+            out.push((upn.to_string(), name.to_string(), mail.filter(|_| known)));
+            if !known && !searched {
+                searched = true;
+                // A user the pull did not keep (no role, manages nobody who has one): the tenant
+                // itself answers, through Graph's $search.
+                let hits = h.app.search_people(&h.tenant_id, name).await.expect("searched");
+                let hit = hits.iter().find(|p| p.upn == upn).expect("found in the tenant");
+                assert!(!hit.in_directory, "{hit:?}");
+            }
+        }
+        out
+    };
+    let (upn, name, _) =
+        pulled.iter().find(|(upn, ..)| !upn.contains("#EXT#")).expect("a member user");
+    let first = name.split_whitespace().next().expect("a name");
+    let by_name = h.app.search_people(&h.tenant_id, first).await.expect("by name");
+    assert!(by_name.iter().any(|p| &p.upn == upn && p.in_directory), "{by_name:?}");
+    let local = upn.split('@').next().expect("a local part");
+    let by_upn = h.app.search_people(&h.tenant_id, local).await.expect("by UPN");
+    assert!(by_upn.iter().any(|p| &p.upn == upn), "{by_upn:?}");
+    if let Some((upn, _, Some(mail))) = pulled.iter().find(|(.., mail)| mail.is_some()) {
+        let by_mail = h.app.search_people(&h.tenant_id, mail).await.expect("by mail");
+        assert!(by_mail.iter().any(|p| &p.upn == upn), "{by_mail:?}");
+    }
+    assert!(h.app.search_people(&h.tenant_id, "  ").await.expect("blank").is_empty());
+}

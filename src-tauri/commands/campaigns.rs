@@ -33,15 +33,23 @@ pub async fn definitions(
     shell: State<'_, Shell>,
     tenant_id: Option<String>,
 ) -> Result<Vec<DefinitionSummaryDto>, AppError> {
-    shell.acting().definitions(tenant_id).await
+    // The window's lists show its tenant's definitions only, whatever it asked.
+    match tenant_id.or_else(|| shell.window_tenant()) {
+        Some(tenant) => shell.acting().definitions(Some(tenant)).await,
+        None => Ok(Vec::new()),
+    }
 }
 
+/// The campaigns of the window's tenant only (none before it chose one).
 #[tauri::command]
 pub async fn campaigns(
     shell: State<'_, Shell>,
     definition_id: Option<String>,
 ) -> Result<Vec<CampaignDto>, AppError> {
-    shell.acting().campaigns(definition_id).await
+    match shell.window_tenant() {
+        Some(tenant) => shell.acting().tenant_campaigns(&tenant, definition_id).await,
+        None => Ok(Vec::new()),
+    }
 }
 
 #[tauri::command]

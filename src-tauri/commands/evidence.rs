@@ -54,12 +54,51 @@ pub async fn evidence_open_folder(
             "nothing has been exported for this campaign yet: export first",
         ));
     }
+    // Not a field error: the message says what failed and what to do instead.
     open::that_detached(folder).map_err(|err| {
+        let what = if err.kind() == std::io::ErrorKind::NotFound {
+            "no file manager is installed".to_string()
+        } else {
+            format!("the file manager did not start ({err})")
+        };
         AppError::new(
             ErrorCode::Invalid,
-            format!("cannot open {} in the file manager: {err}", folder.display()),
+            format!("{what}: copy the path {} instead", folder.display()),
         )
     })
+}
+
+/// The campaign's evidence folder and every export of it, newest first.
+#[tauri::command]
+pub async fn campaign_evidence(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+) -> Result<recert_app::CampaignEvidenceDto, AppError> {
+    let paths = shell.evidence_paths(&campaign_id, [true, false, false]);
+    let folder =
+        paths.pdf.as_deref().and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+    let folder = folder.ok_or_else(|| {
+        AppError::new(ErrorCode::NotFound, "this campaign has no evidence folder")
+    })?;
+    shell.acting().campaign_evidence(&campaign_id, folder).await
+}
+
+/// Saves a copy of the campaign's evidence folder into `folder`, as it is or as one zip. The
+/// source is worked out here from the campaign id; the destination is the person's choice.
+#[tauri::command]
+pub async fn evidence_save_copy(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    folder: String,
+    zip: bool,
+) -> Result<recert_app::SavedEvidenceDto, AppError> {
+    let paths = shell.evidence_paths(&campaign_id, [true, false, false]);
+    let source =
+        paths.pdf.as_deref().and_then(std::path::Path::parent).map(std::path::Path::to_path_buf);
+    let source = source.ok_or_else(|| {
+        AppError::new(ErrorCode::NotFound, "this campaign has no evidence folder yet")
+    })?;
+    shell.acting().evidence_save_copy(&campaign_id, source, folder.into(), zip).await
 }
 
 /// The campaign's binder version, its sign-offs and corrections.

@@ -19,13 +19,14 @@ pub async fn remediation_plan(
     shell.acting().remediation_plan(&campaign_id).await
 }
 
+/// Confirms held removals (one, or a whole group after the count was typed): all or none.
 #[tauri::command]
 pub async fn remediation_confirm_held(
     shell: State<'_, Shell>,
     campaign_id: String,
-    item_id: u32,
+    item_ids: Vec<u32>,
 ) -> Result<RemediationPlanDto, AppError> {
-    shell.acting().remediation_confirm_held(&campaign_id, item_id).await
+    shell.acting().remediation_confirm_holds(&campaign_id, item_ids).await
 }
 
 #[tauri::command]
@@ -101,4 +102,25 @@ pub async fn set_remediation_safety(
     safety: SafetyDto,
 ) -> Result<(), AppError> {
     shell.acting().set_remediation_safety(&tenant_id, safety).await
+}
+
+/// Accounts of the tenant's last pull that look like emergency access, suggested for the
+/// protected list with why.
+#[tauri::command]
+pub async fn protection_suggestions(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<Vec<recert_app::ProtectionSuggestionDto>, AppError> {
+    shell.acting().protection_suggestions(&tenant_id).await
+}
+
+/// Dismisses a protection suggestion with a reason (a governance admin; audited).
+#[tauri::command]
+pub async fn dismiss_protection_suggestion(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    principal_id: String,
+    reason: String,
+) -> Result<Vec<recert_app::ProtectionSuggestionDto>, AppError> {
+    shell.acting().dismiss_protection_suggestion(&tenant_id, &principal_id, &reason).await
 }

@@ -120,6 +120,17 @@ pub async fn find_person(
     shell.acting().find_person(&tenant_id, &upn).await
 }
 
+/// The people pickers' search: users whose name, UPN or mail matches `term`, from the pulled
+/// directory first, then the tenant itself; never changes who acts.
+#[tauri::command]
+pub async fn search_people(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    term: String,
+) -> Result<Vec<recert_app::PersonDto>, AppError> {
+    shell.acting().search_people(&tenant_id, &term).await
+}
+
 /// Signs a person in with the authorization-code flow. On the demo tenant the login page opens
 /// in a window of the app: it is served by the built-in emulator, whose certificate only Recert
 /// trusts. On real tenants it opens in the system browser, as Microsoft asks of desktop apps.

@@ -350,7 +350,7 @@ async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_ho
     assert!(window.client.find(Locator::Css("#apply-removals")).await.is_err(), "no Apply");
     assert!(window.client.find(Locator::Css("#held form.confirm")).await.is_err(), "no Confirm");
     window.screenshot("18-remediation-not-an-admin").await;
-    let confirm = json!({ "campaignId": campaign, "itemId": target["id"] });
+    let confirm = json!({ "campaignId": campaign, "itemIds": [target["id"]] });
     assert_eq!(
         invoke(&window, "remediation_confirm_held", confirm.clone()).await["error"],
         "forbidden"

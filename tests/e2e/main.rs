@@ -9,3 +9,4 @@ mod single_instance;
 mod tenants;
 mod update;
 mod window;
+mod worklist;

@@ -9,14 +9,19 @@ import type { AuditPageDto } from "./bindings/AuditPageDto";
 import type { AuditQueryDto } from "./bindings/AuditQueryDto";
 import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
+import type { AcceptPreviewDto } from "./bindings/AcceptPreviewDto";
+import type { AcceptRoleDto } from "./bindings/AcceptRoleDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
+import type { CampaignEvidenceDto } from "./bindings/CampaignEvidenceDto";
 import type { DefinitionDto } from "./bindings/DefinitionDto";
 import type { DefinitionSummaryDto } from "./bindings/DefinitionSummaryDto";
 import type { EvidenceExportDto } from "./bindings/EvidenceExportDto";
 import type { IdentityDto } from "./bindings/IdentityDto";
 import type { ItemDto } from "./bindings/ItemDto";
 import type { OccurrenceDto } from "./bindings/OccurrenceDto";
+import type { PersonDto } from "./bindings/PersonDto";
+import type { ProtectionSuggestionDto } from "./bindings/ProtectionSuggestionDto";
 import type { PullDto } from "./bindings/PullDto";
 import type { PullGapDto } from "./bindings/PullGapDto";
 import type { PullProgressDto } from "./bindings/PullProgressDto";
@@ -24,6 +29,7 @@ import type { RemediationPlanDto } from "./bindings/RemediationPlanDto";
 import type { RemediationProgressDto } from "./bindings/RemediationProgressDto";
 import type { RoleSummaryDto } from "./bindings/RoleSummaryDto";
 import type { RunDueDto } from "./bindings/RunDueDto";
+import type { SavedEvidenceDto } from "./bindings/SavedEvidenceDto";
 import type { SafetyDto } from "./bindings/SafetyDto";
 import type { SincePreviousDto } from "./bindings/SincePreviousDto";
 import type { TenantDto } from "./bindings/TenantDto";
@@ -49,6 +55,8 @@ export type {
   AppError,
   CampaignDetailDto,
   CampaignDto,
+  AcceptPreviewDto,
+  AcceptRoleDto,
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,
@@ -78,6 +86,9 @@ export type {
   WorklistQueryDto,
 };
 export type { AuditChainDto } from "./bindings/AuditChainDto";
+export type { CampaignEvidenceDto, PersonDto, ProtectionSuggestionDto, SavedEvidenceDto };
+export type { ExportRecordDto } from "./bindings/ExportRecordDto";
+export type { TallyDto } from "./bindings/TallyDto";
 export type { ChangeKindDto } from "./bindings/ChangeKindDto";
 export type { PopulationChangeDto } from "./bindings/PopulationChangeDto";
 export type { AuditEventDto } from "./bindings/AuditEventDto";
@@ -149,6 +160,8 @@ export const ipc = {
   stopActing: (tenantId: string) => call<ActingDto>("stop_acting", { tenantId }),
   /** A user of the tenant by UPN, for forms that name people; never changes who acts. */
   findPerson: (tenantId: string, upn: string) => call<IdentityDto>("find_person", { tenantId, upn }),
+  /** Users whose name, UPN or mail matches `term`: the pulled directory first, then the tenant. */
+  searchPeople: (tenantId: string, term: string) => call<PersonDto[]>("search_people", { tenantId, term }),
   /** Interactive sign-in: a window of the app on the demo tenant, the system browser otherwise. */
   signIn: (tenantId: string, loginHint: string | null) => call<ActingDto>("sign_in", { tenantId, loginHint }),
   /** Device-code sign-in: `onCode` hears the code to type, then the call waits for the person. */
@@ -190,6 +203,12 @@ export const ipc = {
   /** Decides as the person acting on the campaign's tenant: the window never names the decider. */
   decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string) =>
     call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification }),
+  /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
+  withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
+    call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** What accepting the recommendations would decide, in all and per role. */
+  acceptPreview: (campaignId: string, query: WorklistQueryDto) =>
+    call<AcceptPreviewDto>("accept_preview", { campaignId, query }),
   acceptRecommendations: (campaignId: string, query: WorklistQueryDto) =>
     call<DecisionResultDto>("accept_recommendations", { campaignId, query }),
 
@@ -197,6 +216,11 @@ export const ipc = {
   evidenceExport: (campaignId: string, formats: { pdf: boolean; csv: boolean; json: boolean }) =>
     call<EvidenceExportDto>("evidence_export", { campaignId, ...formats }),
   evidenceVerify: (campaignId: string) => call<VerifyReportDto>("evidence_verify", { campaignId }),
+  /** Where the campaign's evidence is kept and every export of it, newest first. */
+  campaignEvidence: (campaignId: string) => call<CampaignEvidenceDto>("campaign_evidence", { campaignId }),
+  /** Saves a copy of the campaign's evidence folder into `folder`, as it is or as one zip. */
+  evidenceSaveCopy: (campaignId: string, folder: string, zip: boolean) =>
+    call<SavedEvidenceDto>("evidence_save_copy", { campaignId, folder, zip }),
   /** Shows the campaign's evidence folder in the file manager. */
   evidenceOpenFolder: (campaignId: string) => call<void>("evidence_open_folder", { campaignId }),
   /** The binder's version, its sign-offs and corrections. */
@@ -218,8 +242,9 @@ export const ipc = {
 
   /** The removal plan (made on first call after close) with the journal so far. */
   remediationPlan: (campaignId: string) => call<RemediationPlanDto>("remediation_plan", { campaignId }),
-  remediationConfirmHeld: (campaignId: string, itemId: number) =>
-    call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemId }),
+  /** Confirms held removals (one, or a whole group): all or none. */
+  remediationConfirmHeld: (campaignId: string, itemIds: number[]) =>
+    call<RemediationPlanDto>("remediation_confirm_held", { campaignId, itemIds }),
   /** Keeps the access of held removals (all or none), with the keeper's reason. */
   remediationKeepHeld: (campaignId: string, itemIds: number[], reason: string) =>
     call<RemediationPlanDto>("remediation_keep_held", { campaignId, itemIds, reason }),
@@ -236,6 +261,11 @@ export const ipc = {
   remediationVerify: (campaignId: string) => call<RemediationPlanDto>("remediation_verify", { campaignId }),
   remediationSafety: (tenantId: string) => call<SafetyDto>("remediation_safety", { tenantId }),
   setRemediationSafety: (tenantId: string, safety: SafetyDto) => call<void>("set_remediation_safety", { tenantId, safety }),
+  /** Accounts of the last pull that look like emergency access, suggested for protection with why. */
+  protectionSuggestions: (tenantId: string) => call<ProtectionSuggestionDto[]>("protection_suggestions", { tenantId }),
+  /** Dismisses a protection suggestion with a reason (a governance admin; audited). */
+  dismissProtectionSuggestion: (tenantId: string, principalId: string, reason: string) =>
+    call<ProtectionSuggestionDto[]>("dismiss_protection_suggestion", { tenantId, principalId, reason }),
 
   /** One page of the audit log, newest first, with how many events match the filters. */
   auditLog: (query: AuditQueryDto) => call<AuditPageDto>("audit_log", { query }),

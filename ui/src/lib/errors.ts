@@ -26,7 +26,11 @@ const EXPLAINED: Record<ErrorCode, Explained> = {
   freshSignInRequired: { title: "Sign in again to sign off", hint: "A sign-off needs a sign-in of the last five minutes (on the demo tenant, the demo sign-in): sign in, then sign off." },
 };
 
-export function explain(error: Pick<AppError, "code">): Explained {
+/** An `invalid` refusal that names no field is no form error: its message says what failed. */
+const NOT_A_FIELD: Explained = { title: "Not done", hint: "Nothing was changed: the message above says what failed and what to do instead." };
+
+export function explain(error: Pick<AppError, "code"> & { fields?: AppError["fields"] }): Explained {
+  if (error.code === "invalid" && !(error.fields && error.fields.length > 0)) return NOT_A_FIELD;
   return EXPLAINED[error.code] ?? { title: "Something went wrong", hint: "Retry the action." };
 }
 

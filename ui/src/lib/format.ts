@@ -1,4 +1,5 @@
 // Display formats: local times, relative due dates, counts and percentages.
+import { surfaceWord } from "./words";
 
 /** An RFC 3339 UTC time in the user's local time zone, with date and time. */
 export function formatLocal(rfc3339: string | null | undefined, locale?: string): string {
@@ -14,6 +15,15 @@ export function formatDate(rfc3339: string | null | undefined, locale?: string):
   const date = new Date(rfc3339);
   if (Number.isNaN(date.getTime())) return rfc3339;
   return date.toLocaleDateString(locale, { dateStyle: "medium" });
+}
+
+/** A calendar day (YYYY-MM-DD, as an "approve until" date is kept) in the user's locale, the
+ *  same day wherever they are. */
+export function formatDay(ymd: string | null | undefined, locale?: string): string {
+  if (!ymd) return "—";
+  const date = new Date(`${ymd}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return ymd;
+  return date.toLocaleDateString(locale, { dateStyle: "medium", timeZone: "UTC" });
 }
 
 const DAY = 86_400_000;
@@ -48,14 +58,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString()} ${n === 1 ? one : many}`;
 }
 
-const SURFACES: Record<string, string> = {
-  directoryRole: "Entra roles",
-  pimGroup: "PIM for Groups",
-  azureRole: "Azure resource roles",
-};
-
-export function surfaceLabel(surface: string): string {
-  return SURFACES[surface] ?? surface;
+/** Where assignments live, in the words every view uses ("Entra roles"; one: "Entra role"). */
+export function surfaceLabel(surface: string, one = false): string {
+  return surfaceWord(surface, !one);
 }
 
 const STATES: Record<string, string> = {

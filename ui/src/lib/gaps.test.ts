@@ -20,7 +20,7 @@ describe("gaps", () => {
       gap("pimGroup", "g1", null, "notFound"),
     ];
     expect(byArea(gaps).map((g) => [g.label, g.gaps.map((x) => x.objectId)])).toEqual([
-      ["PIM for Groups", ["g2", "g1"]],
+      ["PIM groups", ["g2", "g1"]],
       ["Azure roles", [null]],
     ]);
   });

@@ -3,7 +3,7 @@ import type { PullGapDto } from "../ipc";
 
 const AREAS: Record<PullGapDto["area"], string> = {
   directoryRole: "Entra roles",
-  pimGroup: "PIM for Groups",
+  pimGroup: "PIM groups",
   azureRole: "Azure roles",
   activationHistory: "Activation history",
   signInActivity: "Last sign-in",

@@ -9,6 +9,11 @@ describe("errors", () => {
     expect(explain({ code: "forbidden" }).hint).toMatch(/reviewer|admin/);
     expect(explain({ code: "notPulled" }).title).toMatch(/pulled/);
   });
+  it("speaks of highlighted fields only when the refusal names a field", () => {
+    expect(explain({ code: "invalid", fields: [{ field: "name", message: "give it a name" }] }).hint).toMatch(/highlighted fields/);
+    expect(explain({ code: "invalid", fields: [] }).hint).not.toMatch(/field/);
+    expect(explain({ code: "invalid" }).hint).not.toMatch(/field/);
+  });
   it("collects per-field messages, joining repeats", () => {
     const messages = fieldMessages({
       code: "invalid",

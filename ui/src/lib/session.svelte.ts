@@ -10,6 +10,7 @@ export type Route =
   | { name: "campaigns" }
   | { name: "campaign"; id: string }
   | { name: "remediation"; id: string }
+  | { name: "evidence"; id: string }
   | { name: "wizard" }
   | { name: "worklist"; campaignId: string; mine: boolean }
   | { name: "reviews" }

@@ -1,7 +1,7 @@
 //! Reading the audit log: filtered pages for the viewer, the kinds of event to filter by, and the
 //! chain's verification. Nothing here writes: events are written by the store with each change.
 
-use recert_store::{AuditEvent, AuditFilter};
+use recert_store::{AuditEvent, AuditFilter, Store};
 
 use crate::dto::{AuditChainDto, AuditEventDto, AuditPageDto, AuditQueryDto};
 use crate::{App, AppError, ErrorCode};
@@ -16,7 +16,8 @@ fn seq(value: i64) -> Result<u32, AppError> {
     })
 }
 
-fn event_dto(event: AuditEvent) -> Result<AuditEventDto, AppError> {
+fn event_dto(store: &Store, event: AuditEvent) -> Result<AuditEventDto, AppError> {
+    let (subject_name, item_name) = names(store, &event.subject, &event.payload);
     Ok(AuditEventDto {
         seq: seq(event.seq)?,
         at: event.at,
@@ -25,7 +26,42 @@ fn event_dto(event: AuditEvent) -> Result<AuditEventDto, AppError> {
         subject: event.subject,
         details: event.payload,
         hash: event.hash,
+        subject_name,
+        item_name,
     })
+}
+
+/// The names a person reads beside an event's ids: its subject's, and the review item its details
+/// name. What no longer exists (or never had a name) stays an id.
+fn names(store: &Store, subject: &str, payload: &str) -> (Option<String>, Option<String>) {
+    let Some((area, id)) = subject.split_once('/') else { return (None, None) };
+    let subject_name = match area {
+        "campaign" => store.campaign(id).ok().map(|c| c.name),
+        "definition" => store
+            .definitions(None)
+            .ok()
+            .and_then(|all| all.into_iter().find(|d| d.id == id))
+            .and_then(|d| crate::campaigns::parse_definition(&d.definition).ok())
+            .map(|(dto, _)| dto.name),
+        "tenant" => store.tenant(id).ok().map(|t| t.name),
+        _ => None,
+    };
+    let item = serde_json::from_str::<serde_json::Value>(payload)
+        .ok()
+        .and_then(|p| p.get("item").and_then(serde_json::Value::as_u64))
+        .and_then(|n| u32::try_from(n).ok());
+    let item_name = match (area, item) {
+        ("campaign", Some(item)) => {
+            store.items(id, &[item]).ok().and_then(|mut items| items.pop()).map(|i| {
+                match &i.principal_upn {
+                    Some(upn) => format!("{} ({upn}) · {}", i.principal_name, i.role_name),
+                    None => format!("{} · {}", i.principal_name, i.role_name),
+                }
+            })
+        }
+        _ => None,
+    };
+    (subject_name.filter(|n| !n.is_empty() && n != id), item_name)
 }
 
 /// Blank fields do not filter: the window sends what its inputs hold.
@@ -47,13 +83,19 @@ impl App {
             n => n.min(MAX_LIMIT),
         };
         let offset = query.offset;
-        let page =
-            self.with_store(move |store| Ok(store.audit_page(&filter, offset, limit)?)).await?;
-        Ok(AuditPageDto {
-            events: page.events.into_iter().map(event_dto).collect::<Result<_, _>>()?,
-            total: page.total,
-            offset,
+        self.with_store(move |store| {
+            let page = store.audit_page(&filter, offset, limit)?;
+            Ok(AuditPageDto {
+                events: page
+                    .events
+                    .into_iter()
+                    .map(|e| event_dto(store, e))
+                    .collect::<Result<_, _>>()?,
+                total: page.total,
+                offset,
+            })
         })
+        .await
     }
 
     /// Every kind of event in the log, sorted.

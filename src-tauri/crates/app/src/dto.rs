@@ -304,6 +304,10 @@ pub struct AuditEventDto {
     /// The event's details as the JSON that was hashed.
     pub details: String,
     pub hash: String,
+    /// The subject's name beside its id (the campaign's, the definition's, the tenant's).
+    pub subject_name: Option<String>,
+    /// The review item the details name (`item`), as "holder (UPN) · role".
+    pub item_name: Option<String>,
 }
 
 /// One page of the audit log, newest first.

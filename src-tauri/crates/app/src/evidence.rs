@@ -92,6 +92,16 @@ pub struct EvidencePaths {
     pub json: Option<PathBuf>,
 }
 
+/// An item's reviewers as the binder lists them: by UPN, with their stage when a later stage
+/// of the review took the item (a reviewer routed in two stages is listed in each).
+fn stage_reviewers(item: &recert_store::worklist::ItemRecord) -> Vec<String> {
+    let staged = item.reviewers.iter().any(|r| r.stage > 1);
+    item.reviewers
+        .iter()
+        .map(|r| if staged { format!("{} (stage {})", r.upn, r.stage) } else { r.upn.clone() })
+        .collect()
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let stem = path
         .file_stem()
@@ -471,10 +481,12 @@ pub(crate) fn build_binder(
         .collect();
     let upn = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
 
-    // The decision that stands per item is the latest one recorded for it.
+    // The decision that stands per item is the latest one recorded for it and not taken back
+    // (returned to undecided); the history below still lists every row.
+    let standing = recert_store::worklist::standing_rows(&decisions);
     let mut latest: HashMap<u32, &recert_store::worklist::DecisionRecord> = HashMap::new();
     let mut last_of: HashMap<(u32, &str), i64> = HashMap::new();
-    for d in &decisions {
+    for d in &standing {
         latest.insert(d.item_id, d);
         last_of.insert((d.item_id, d.reviewer_id.as_str()), d.id);
     }
@@ -496,7 +508,7 @@ pub(crate) fn build_binder(
                 principal_type,
                 kind: i.kind.clone(),
                 membership: i.membership.clone(),
-                reviewers: i.reviewers.iter().map(|r| r.upn.clone()).collect(),
+                reviewers: stage_reviewers(i),
                 decision: latest.get(&i.id).map(|d| DecisionInfo {
                     verdict: d.verdict.clone(),
                     by_upn: d.decided_by_upn.clone(),
@@ -564,13 +576,13 @@ pub(crate) fn build_binder(
     }
     let mut by_reviewer: BTreeMap<String, Vec<&recert_store::worklist::DecisionRecord>> =
         BTreeMap::new();
-    for d in &decisions {
+    for d in &standing {
         by_reviewer.entry(d.decided_by_upn.clone()).or_default().push(d);
     }
     let mut progress = store.reviewer_progress(campaign_id)?;
     // Decided as of the cut: by the decisions recorded by then.
     let decided_pairs: std::collections::HashSet<(u32, &str)> =
-        decisions.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
+        standing.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
     for p in &mut progress {
         p.decided = items
             .iter()
@@ -878,20 +890,32 @@ fn auditor_findings(
                 role: i.role_name.clone(),
                 holder_id: i.principal_id.clone(),
                 holder: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
-                reviewers: i
-                    .reviewers
-                    .iter()
-                    .map(|r| f::Person {
-                        id: r.id.clone(),
-                        name: if r.upn.trim().is_empty() { r.name.clone() } else { r.upn.clone() },
-                    })
-                    .collect(),
+                reviewers: {
+                    // Once per reviewer, whatever the stages they were routed to it in.
+                    let mut people: Vec<f::Person> = i
+                        .reviewers
+                        .iter()
+                        .map(|r| f::Person {
+                            id: r.id.clone(),
+                            name: if r.upn.trim().is_empty() {
+                                r.name.clone()
+                            } else {
+                                r.upn.clone()
+                            },
+                        })
+                        .collect();
+                    people.sort_by(|a, b| a.id.cmp(&b.id));
+                    people.dedup_by(|a, b| a.id == b.id);
+                    people
+                },
                 recommendation: i.recommendation.clone(),
                 outcome: if closed { i.outcome.clone() } else { None },
             })
             .collect(),
         decisions: decisions
             .iter()
+            // A return to undecided is no decision of its own.
+            .filter(|d| !d.is_withdrawal())
             .map(|d| f::MadeDecision {
                 item: d.item_id,
                 by_id: d.decided_by_id.clone(),

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod authority;
 pub mod campaign;
 pub mod changes;
+pub mod emergency;
 pub mod exceptions;
 pub mod findings;
 pub mod gap;
@@ -22,6 +23,7 @@ pub mod sample;
 pub mod schedule;
 pub mod signoff;
 pub mod stage;
+pub mod tally;
 
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,

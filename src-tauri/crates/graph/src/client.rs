@@ -394,7 +394,17 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(T, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None).await
+        self.send(reqwest::Method::GET, url, None, false).await
+    }
+
+    /// As [`GraphClient::get_as`], with the `ConsistencyLevel: eventual` header that advanced
+    /// queries (`$search`, `$count=true`) need (user-list.md: "This header and `$count` are
+    /// required when using `$search`").
+    pub async fn get_eventual_as<T: DeserializeOwned + Send + 'static>(
+        &self,
+        url: &str,
+    ) -> Result<(T, Vec<u8>), GraphError> {
+        self.send(reqwest::Method::GET, url, None, true).await
     }
 
     /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
@@ -411,7 +421,7 @@ impl GraphClient {
     ) -> Result<(T, Vec<u8>), GraphError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
-        self.send(reqwest::Method::POST, url, Some(bytes)).await
+        self.send(reqwest::Method::POST, url, Some(bytes), false).await
     }
 
     /// Sends one write (a removal request) exactly once: never retried here, whatever the answer
@@ -454,6 +464,7 @@ impl GraphClient {
         method: reqwest::Method,
         url: &str,
         body: Option<Vec<u8>>,
+        eventual: bool,
     ) -> Result<(T, Vec<u8>), GraphError> {
         let pacer = self.pacer(url);
         let mut attempt = 0;
@@ -462,7 +473,7 @@ impl GraphClient {
             let permit = pacer.acquire(&self.cancel).await?;
             let outcome = tokio::select! {
                 _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
-                outcome = self.exchange(method.clone(), url, body.as_deref()) => outcome,
+                outcome = self.exchange(method.clone(), url, body.as_deref(), eventual) => outcome,
             };
             // The slot is the service's, not ours: it is given back before the answer is parsed,
             // so a large page being read does not keep the next request from going out.
@@ -513,7 +524,7 @@ impl GraphClient {
         url: &str,
         body: Option<&[u8]>,
     ) -> Result<(T, Vec<u8>), (GraphError, Option<Duration>)> {
-        let answer = self.exchange(method, url, body).await?;
+        let answer = self.exchange(method, url, body, false).await?;
         decode(url, answer).map_err(|err| (err, None))
     }
 
@@ -524,6 +535,7 @@ impl GraphClient {
         method: reqwest::Method,
         url: &str,
         body: Option<&[u8]>,
+        eventual: bool,
     ) -> Result<Answer, (GraphError, Option<Duration>)> {
         let token = self.bearer(url).await.map_err(|err| (err, None))?;
         self.sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -547,6 +559,9 @@ impl GraphClient {
             .header("client-request-id", &client_request_id);
         if let Some(body) = body {
             request = request.header("Content-Type", "application/json").body(body.to_vec());
+        }
+        if eventual {
+            request = request.header("ConsistencyLevel", "eventual");
         }
         let response = request
             .send()

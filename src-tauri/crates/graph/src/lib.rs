@@ -13,6 +13,7 @@ pub mod cloud;
 mod credential;
 mod error;
 pub mod holders;
+pub mod people;
 pub mod preflight;
 pub mod pull;
 pub mod remove;

@@ -549,30 +549,51 @@ impl Store {
         confirmer_upn: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let mut conn = self.durable()?;
-        let tx = conn.transaction()?;
-        let reason = undecided_hold(&tx, campaign_id, action.item_id, "confirmed")?;
-        let stamp = format_time(now);
-        tx.execute(
-            "UPDATE remediation_hold SET confirmed_by_id = ?3, confirmed_by_upn = ?4, confirmed_at = ?5
-             WHERE campaign_id = ?1 AND item_id = ?2",
-            params![campaign_id, action.item_id, confirmer_id, confirmer_upn, stamp],
-        )?;
-        insert_action(&tx, campaign_id, action, &stamp)?;
-        event(
-            &tx,
+        self.confirm_remediation_holds(
             campaign_id,
-            "remediation.confirmed",
+            std::slice::from_ref(action),
+            confirmer_id,
             confirmer_upn,
             now,
-            serde_json::json!({
-                "item": action.item_id,
-                "confirmedBy": { "id": confirmer_id, "upn": confirmer_upn },
-                "hold": reason,
-                "role": action.role_name,
-                "principal": action.principal_name,
-            }),
-        )?;
+        )
+    }
+
+    /// A named admin confirms several held removals at once (a whole group of them, after typing
+    /// how many): each joins the journal as planned with its own audit event. All or nothing.
+    pub fn confirm_remediation_holds(
+        &mut self,
+        campaign_id: &str,
+        actions: &[NewAction],
+        confirmer_id: &str,
+        confirmer_upn: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut conn = self.durable()?;
+        let tx = conn.transaction()?;
+        let stamp = format_time(now);
+        for action in actions {
+            let reason = undecided_hold(&tx, campaign_id, action.item_id, "confirmed")?;
+            tx.execute(
+                "UPDATE remediation_hold SET confirmed_by_id = ?3, confirmed_by_upn = ?4, confirmed_at = ?5
+                 WHERE campaign_id = ?1 AND item_id = ?2",
+                params![campaign_id, action.item_id, confirmer_id, confirmer_upn, stamp],
+            )?;
+            insert_action(&tx, campaign_id, action, &stamp)?;
+            event(
+                &tx,
+                campaign_id,
+                "remediation.confirmed",
+                confirmer_upn,
+                now,
+                serde_json::json!({
+                    "item": action.item_id,
+                    "confirmedBy": { "id": confirmer_id, "upn": confirmer_upn },
+                    "hold": reason,
+                    "role": action.role_name,
+                    "principal": action.principal_name,
+                }),
+            )?;
+        }
         tx.commit()?;
         Ok(())
     }

@@ -26,6 +26,8 @@ function event(seq: number, over: Partial<AuditEventDto> = {}): AuditEventDto {
     subject: "campaign/q1",
     details: JSON.stringify({ items: [seq], approve: 1, why: "still on call" }),
     hash: `hash-${seq}`.padEnd(64, "0"),
+    subjectName: null,
+    itemName: null,
     ...over,
   };
 }
@@ -156,5 +158,17 @@ describe("AuditView", () => {
     const alert = await screen.findByRole("alert");
     expect(alert.dataset.code).toBe("storage");
     expect(alert.textContent).toContain("database is locked");
+  });
+
+  it("shows names beside ids: the subject's, and the review item's", async () => {
+    backend.auditLog.mockResolvedValue({
+      events: [event(1, { kind: "remediation.confirmed", details: JSON.stringify({ item: 7 }), subjectName: "Quarterly Q1", itemName: "Megan Bowen (megan@contoso.com) · Global Administrator" })],
+      total: 1, offset: 0,
+    });
+    render(AuditView, {});
+    const row = await screen.findByText("Megan Bowen (megan@contoso.com) · Global Administrator");
+    expect(row).toBeTruthy();
+    expect(document.querySelector('#audit-table tr[data-seq="1"] .subject-name')?.textContent).toBe("Quarterly Q1");
+    expect(document.querySelector('#audit-table tr[data-seq="1"] .subject-id')?.textContent).toBe("q1");
   });
 });

@@ -1,12 +1,13 @@
 // Unit tests of the dashboard's attention list and campaign ordering.
 import { describe, expect, it } from "vitest";
 import type { CampaignDetailDto, CampaignDto, RemediationPlanDto } from "../../ipc";
-import { attention, behind, sortCampaigns, stillToAct } from "./attention";
+import { attention, behind, mostlyUnanswered, sortCampaigns, stillToAct } from "./attention";
 
 const campaign = (over: Partial<CampaignDto>): CampaignDto => ({
   id: "c1", definitionId: "d", name: "Q1", tenantId: "demo", state: "open", stateReason: null,
   periodStart: "2026-01-01T00:00:00Z", periodEnd: "2026-01-21T00:00:00Z", openedAt: null, closedAt: null,
-  items: 100, decided: 40, approved: 30, denied: 10, unrouted: 0, overdue: false, stage: 1, stages: 1, ...over,
+  items: 100, decided: 40, approved: 30, denied: 10, unrouted: 0, overdue: false, stage: 1, stages: 1,
+  tally: { exceptions: 0, held: 0, kept: 0, needsPerson: 0 }, ...over,
 });
 
 const now = new Date("2026-01-16T00:00:00Z");
@@ -26,7 +27,7 @@ describe("attention", () => {
     const campaigns = [
       campaign({ id: "a", name: "A", unrouted: 3 }),
       campaign({ id: "b", name: "B", overdue: true, periodEnd: "2026-01-10T00:00:00Z" }),
-      campaign({ id: "c", name: "C", state: "closed", overdue: false }),
+      campaign({ id: "c", name: "C", state: "closed", overdue: false, decided: 90 }),
     ];
     const details = new Map<string, CampaignDetailDto>([
       ["a", { campaign: campaigns[0]!, reviewers: [{ id: "1", upn: "slow@c", displayName: "Slow", assigned: 50, decided: 5 }] } as unknown as CampaignDetailDto],
@@ -63,11 +64,27 @@ describe("ordering", () => {
 
 describe("remediation attention", () => {
   it("raises held removals first and notes closed campaigns with removals to apply", () => {
-    const closed = campaign({ id: "x", name: "X", state: "closed" });
-    const remediating = campaign({ id: "y", name: "Y", state: "remediating" });
+    const closed = campaign({ id: "x", name: "X", state: "closed", decided: 100 });
+    const remediating = campaign({ id: "y", name: "Y", state: "remediating", decided: 100 });
     const details = new Map([["x", { outcomes: { keep: 1, remove: 4, exception: 0 } } as unknown as CampaignDetailDto]]);
     const plans = new Map([["y", { counts: { actions: 5, planned: 3, submitted: 0, succeeded: 2, failed: 0, skipped: 0, held: 2, awaitingConfirmation: 1, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0 } } as RemediationPlanDto]]);
     const list = attention([closed, remediating], details, now, plans);
     expect(list.map((a) => `${a.campaignId}:${a.kind}`)).toEqual(["y:held", "x:toApply", "y:toApply"]);
+  });
+});
+
+describe("mostlyUnanswered", () => {
+  it("flags a campaign that closed with most items never decided, and only that", () => {
+    const flag = mostlyUnanswered(campaign({ state: "closed", items: 876, decided: 300 }));
+    expect(flag?.kind).toBe("unanswered");
+    expect(flag?.severity).toBe("high");
+    expect(flag?.text).toContain("66% of its items unanswered (576 of 876)");
+    expect(mostlyUnanswered(campaign({ state: "completed", items: 10, decided: 5 }))).toBeNull();
+    expect(mostlyUnanswered(campaign({ state: "open", items: 10, decided: 0 }))).toBeNull();
+    expect(mostlyUnanswered(campaign({ state: "closed", items: 0, decided: 0 }))).toBeNull();
+  });
+  it("is on the dashboard's list", () => {
+    const list = attention([campaign({ id: "q", state: "remediating", items: 10, decided: 2 })], new Map(), now);
+    expect(list.map((a) => a.kind)).toContain("unanswered");
   });
 });

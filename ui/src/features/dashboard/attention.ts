@@ -7,7 +7,7 @@ export type Severity = "high" | "medium";
 
 export interface Attention {
   severity: Severity;
-  kind: "overdue" | "behind" | "unrouted" | "endingSoon" | "toApply" | "held" | "failed" | "removalsOverdue";
+  kind: "overdue" | "behind" | "unrouted" | "endingSoon" | "toApply" | "held" | "failed" | "removalsOverdue" | "unanswered";
   campaignId: string;
   campaignName: string;
   text: string;
@@ -40,6 +40,8 @@ export function attention(
         });
       }
     }
+    const unanswered = mostlyUnanswered(c);
+    if (unanswered) out.push(unanswered);
     if (c.state !== "open") continue;
     const undecided = c.items - c.decided;
     const base = { campaignId: c.id, campaignName: c.name };
@@ -90,6 +92,18 @@ export function attention(
   }
   const rank = (a: Attention) => (a.severity === "high" ? 0 : 1);
   return out.sort((a, b) => rank(a) - rank(b) || b.weight - a.weight);
+}
+
+/** A campaign that closed with most of its items never decided: its reviewers did not review, and
+ *  the no-response default decided for them — a lead looks at why before the next one opens. */
+export function mostlyUnanswered(c: CampaignDto): Attention | null {
+  if (!["closed", "remediating", "completed"].includes(c.state) || c.items === 0) return null;
+  const unanswered = c.items - c.decided;
+  if (unanswered * 2 <= c.items) return null;
+  return {
+    campaignId: c.id, campaignName: c.name, severity: "high", kind: "unanswered", weight: unanswered,
+    text: `Closed with ${Math.round((100 * unanswered) / c.items)}% of its items unanswered (${unanswered.toLocaleString()} of ${c.items.toLocaleString()}): the no-response default decided them`,
+  };
 }
 
 /** Held removals waiting for a named person, failed removals, and removals past their deadline. */

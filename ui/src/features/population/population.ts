@@ -41,7 +41,7 @@ export function formatLocal(rfc3339: string, locale?: string): string {
 
 const STAGES: Record<string, string> = {
   directoryRoles: "Entra roles",
-  pimGroups: "PIM for Groups",
+  pimGroups: "PIM groups",
   azureRoles: "Azure roles",
   activity: "Activations",
   principals: "Principals",

@@ -62,9 +62,18 @@ function plan(hold: HeldItemDto, ...more: HeldItemDto[]): RemediationPlanDto {
       awaitingConfirmation: waiting, verifiedRemoved: 0, stillPresent: 0, reappeared: 0, overdue: 0, exceptions: 0,
       verifiedChanged: 0, notChanged: 0, conversions: 0, endChanges: 0,
     },
+    tally: { exceptions: all.length, held: all.length, kept: all.filter((h) => h.keptBy).length, needsPerson: waiting },
     roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, convert: 0, setEnd: 0, held: 1 }],
     people: [],
-    actions: [],
+    // The one removal still to apply (the held one is not an action until it is confirmed).
+    actions: [{
+      itemId: 9, change: "remove", newEnd: null, eligibility: null, surface: "directoryRole", kind: "eligible", endpoint: "directoryEligibility",
+      request: "roleEligibilityScheduleRequests adminRemove", roleId: "r-ua", roleName: "User Administrator", scope: "/",
+      principalId: "u-9", principalName: "Holder 9", principalUpn: null, why: "denied", state: "planned",
+      stateCode: null, stateReason: null, attempts: 0, requestId: null, requestStatus: null,
+      lastError: null, submittedAt: null, finishedAt: null, verification: null, verificationNote: null, verifiedAt: null,
+      overdue: false, exception: false, keptBy: null, keptAt: null, keptReason: null, retries: 0,
+    }],
     held: all,
   };
 }
@@ -169,5 +178,39 @@ describe("RemediationView", () => {
     await fireEvent.input(screen.getByLabelText("Why does the access stay?"), { target: { value: "break-glass, kept by design" } });
     await fireEvent.click(screen.getByRole("button", { name: "Keep access" }));
     await waitFor(() => expect(backend.remediationResolve).toHaveBeenCalledWith("q1", [12], "keep", "break-glass, kept by design"));
+  });
+
+  it("confirms a whole group after its count is typed, says inline why Apply waits, and marks one's own access", async () => {
+    const own = { ...held, itemId: 8, principalId: admin.id, principalName: admin.displayName };
+    const others = [9, 10, 11].map((itemId) => ({ ...held, itemId, principalId: `u-${itemId}`, principalName: `Holder ${itemId}` }));
+    backend.remediationPlan.mockResolvedValue(plan(held, own, ...others));
+    backend.remediationConfirmHeld.mockResolvedValue(plan(held, own, ...others));
+    render(RemediationView, { id: "q1" });
+
+    expect(await screen.findByText(/Apply waits for 5 held removals to be confirmed or kept \(1 of them your own access/)).toBeTruthy();
+    expect(document.querySelector('#held li[data-item-id="8"] .badge.own')?.textContent).toBe("Needs another admin");
+    const confirm = screen.getByRole("button", { name: "Confirm 4 removals" }) as HTMLButtonElement;
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/type 4$/), { target: { value: "3" } });
+    expect(confirm.disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText(/type 4$/), { target: { value: "4" } });
+    expect(confirm.disabled).toBe(false);
+    await fireEvent.click(confirm);
+    await waitFor(() => expect(backend.remediationConfirmHeld).toHaveBeenCalledWith("q1", [7, 9, 10, 11]));
+  });
+
+  it("narrows the list by search and lists every role in the apply dialog on request", async () => {
+    const others = [9, 10].map((itemId) => ({ ...held, itemId, principalId: `u-${itemId}`, principalName: `Holder ${itemId}`, keptBy: admin.upn, keptReason: "x" }));
+    const roles = Array.from({ length: 9 }, (_, i) => ({ roleId: `r${i}`, roleName: `Role ${i}`, remove: 1, convert: 0, setEnd: 0, held: 0 }));
+    backend.remediationPlan.mockResolvedValue({ ...plan({ ...held, keptBy: admin.upn, keptReason: "x" }, ...others), roles });
+    render(RemediationView, { id: "q1" });
+    await fireEvent.input(await screen.findByLabelText("Search held removals"), { target: { value: "holder 10" } });
+    expect(screen.getByText("1 of 3 shown")).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: /Apply 1 removal/ }));
+    const listed = () => [...document.querySelectorAll("#apply-roles li")].map((li) => li.textContent);
+    expect(listed()).toHaveLength(6);
+    await fireEvent.click(screen.getByRole("button", { name: "and 3 more" }));
+    expect(listed()).toHaveLength(9);
+    expect(listed()).toContain("Role 8: 1 removal");
   });
 });

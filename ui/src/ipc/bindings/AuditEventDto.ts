@@ -23,4 +23,12 @@ subject: string,
 /**
  * The event's details as the JSON that was hashed.
  */
-details: string, hash: string, };
+details: string, hash: string, 
+/**
+ * The subject's name beside its id (the campaign's, the definition's, the tenant's).
+ */
+subjectName: string | null, 
+/**
+ * The review item the details name (`item`), as "holder (UPN) · role".
+ */
+itemName: string | null, };

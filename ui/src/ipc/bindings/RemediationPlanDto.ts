@@ -4,6 +4,7 @@ import type { PersonRemediationDto } from "./PersonRemediationDto";
 import type { RemediationActionDto } from "./RemediationActionDto";
 import type { RemediationCountsDto } from "./RemediationCountsDto";
 import type { RoleRemediationDto } from "./RoleRemediationDto";
+import type { TallyDto } from "./TallyDto";
 
 /**
  * The plan and the journal of one campaign: the preview before applying, the record after.
@@ -12,4 +13,8 @@ export type RemediationPlanDto = { campaignId: string, campaignName: string, cam
 /**
  * Removals must be done and verified by then (close + the campaign's deadline days).
  */
-deadline: string | null, overdue: boolean, autoApply: boolean, counts: RemediationCountsDto, roles: Array<RoleRemediationDto>, people: Array<PersonRemediationDto>, actions: Array<RemediationActionDto>, held: Array<HeldItemDto>, };
+deadline: string | null, overdue: boolean, autoApply: boolean, counts: RemediationCountsDto, 
+/**
+ * The four words' counts, as every view shows them.
+ */
+tally: TallyDto, roles: Array<RoleRemediationDto>, people: Array<PersonRemediationDto>, actions: Array<RemediationActionDto>, held: Array<HeldItemDto>, };

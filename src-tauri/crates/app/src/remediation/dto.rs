@@ -170,6 +170,22 @@ pub struct RemediationCountsDto {
     pub exceptions: u32,
 }
 
+/// A campaign's unfinished removals in the words every view uses (`recert_domain::tally`):
+/// the same four counts on the campaign page, the remediation screen, the dashboard and the binder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct TallyDto {
+    /// Items whose access stays although the review said remove, or that still wait: each once.
+    pub exceptions: u32,
+    /// Removals the safety rules held back and nobody confirmed since.
+    pub held: u32,
+    /// Held or not-made removals whose access a named admin decided stays.
+    pub kept: u32,
+    /// Held removals waiting for an admin's confirmation, and removals not made nobody resolved.
+    pub needs_person: u32,
+}
+
 /// The plan and the journal of one campaign: the preview before applying, the record after.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -184,6 +200,8 @@ pub struct RemediationPlanDto {
     pub overdue: bool,
     pub auto_apply: bool,
     pub counts: RemediationCountsDto,
+    /// The four words' counts, as every view shows them.
+    pub tally: TallyDto,
     pub roles: Vec<RoleRemediationDto>,
     pub people: Vec<PersonRemediationDto>,
     pub actions: Vec<RemediationActionDto>,

@@ -6,6 +6,9 @@
 mod apply;
 mod change;
 pub mod dto;
+mod tally;
+
+pub(crate) use tally::campaign_tally;
 
 pub use apply::ApplyOptions;
 pub use recert_domain::remediation::Resolution;
@@ -481,6 +484,7 @@ fn plan_dto(
         overdue,
         auto_apply,
         counts,
+        tally: campaign_tally(store, campaign_id)?,
         roles: roles.into_values().collect(),
         people: people.into_values().collect(),
         actions,
@@ -683,21 +687,44 @@ impl App {
         campaign_id: &str,
         item_id: u32,
     ) -> Result<RemediationPlanDto, AppError> {
+        self.remediation_confirm_holds(campaign_id, vec![item_id]).await
+    }
+
+    /// The governance admin acting confirms several held removals at once (the window's "confirm
+    /// all N" of one group): all or none, each audited as its own confirmation and re-checked
+    /// against live state when it is applied. Nobody confirms the removal of their own access.
+    pub async fn remediation_confirm_holds(
+        &self,
+        campaign_id: &str,
+        item_ids: Vec<u32>,
+    ) -> Result<RemediationPlanDto, AppError> {
+        if item_ids.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::Invalid,
+                "name at least one held item to confirm",
+            ));
+        }
         let id = campaign_id.to_string();
         let app = self.clone();
         let now = self.now();
         self.with_store(move |store| {
-            let (mut items, acting) =
-                items_to_decide(&app, store, &id, &[item_id], Action::DecideHold, "confirms", now)?;
-            let item = items
-                .pop()
-                .ok_or_else(|| AppError::new(ErrorCode::NotFound, format!("no item {item_id}")))?;
+            let (items, acting) =
+                items_to_decide(&app, store, &id, &item_ids, Action::DecideHold, "confirms", now)?;
             let confirmer = acting.person()?;
             let record = store.campaign(&id)?;
-            let target = target_of(&item)?;
-            let action =
-                new_action(&id, &record.name, &item, Endpoint::of(target.surface, target.kind));
-            store.confirm_remediation_hold(&id, &action, &confirmer.id, &confirmer.upn, now)?;
+            let actions = items
+                .iter()
+                .map(|item| {
+                    let target = target_of(item)?;
+                    Ok(new_action(
+                        &id,
+                        &record.name,
+                        item,
+                        Endpoint::of(target.surface, target.kind),
+                    ))
+                })
+                .collect::<Result<Vec<_>, AppError>>()?;
+            store.confirm_remediation_holds(&id, &actions, &confirmer.id, &confirmer.upn, now)?;
             plan_dto(store, &id, now)
         })
         .await

@@ -4,6 +4,7 @@
 
 mod campaign;
 mod decisions;
+mod exceptions;
 mod population;
 mod single_instance;
 mod tenants;

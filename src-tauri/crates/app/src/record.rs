@@ -712,6 +712,8 @@ fn compare_exports(
             ("chain head", &r.audit_head, &p["auditHead"]),
             ("signature", &r.signature, &p["signature"]),
             ("signing key", &r.signing_key, &p["signingKey"]),
+            ("generator", &r.generator, &p["generator"]),
+            ("renderer version", &r.renderer, &p["renderer"]),
         ] {
             if chain.as_str() != table.as_deref() && !(chain.is_null() && table.is_none()) {
                 c.differences.push(format!("{which}: its {field} differs from the audit chain's"));

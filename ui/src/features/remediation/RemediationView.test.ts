@@ -211,6 +211,6 @@ describe("RemediationView", () => {
     expect(listed()).toHaveLength(6);
     await fireEvent.click(screen.getByRole("button", { name: "and 3 more" }));
     expect(listed()).toHaveLength(9);
-    expect(listed()).toContain("Role 8: 1");
+    expect(listed()).toContain("Role 8: 1 removal");
   });
 });

@@ -120,7 +120,7 @@ impl Store {
             )?;
             for w in withdrawals {
                 let before = read(&mut log, w.item_id)?;
-                if standing_of(&before).get(&(w.reviewer_id.as_str(), w.stage)).is_none() {
+                if !standing_of(&before).contains_key(&(w.reviewer_id.as_str(), w.stage)) {
                     return Err(StoreError::Conflict(format!(
                         "item {}: no decision of {} stands in stage {} to take back",
                         w.item_id, w.reviewer_id, w.stage

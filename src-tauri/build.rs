@@ -44,6 +44,7 @@ const COMMANDS: &[&str] = &[
     "decide",
     "withdraw_decisions",
     "accept_preview",
+    "item_facts",
     "accept_recommendations",
     "evidence_export",
     "evidence_verify",

@@ -199,6 +199,7 @@ pub fn run() {
             commands::worklist::decide,
             commands::worklist::withdraw_decisions,
             commands::worklist::accept_preview,
+            commands::worklist::item_facts,
             commands::worklist::accept_recommendations,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,

@@ -45,6 +45,16 @@ pub async fn withdraw_decisions(
     shell.acting().withdraw(&campaign_id, item_ids, justification, "window").await
 }
 
+/// More facts about one item for the detail pane (last sign-in, who else holds the role).
+#[tauri::command]
+pub async fn item_facts(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_id: u32,
+) -> Result<recert_app::campaigns::ItemFactsDto, AppError> {
+    shell.acting().item_facts(&campaign_id, item_id).await
+}
+
 /// What accepting the recommendations would decide, per role, before the reviewer confirms.
 #[tauri::command]
 pub async fn accept_preview(

@@ -11,6 +11,7 @@ import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
 import type { AcceptPreviewDto } from "./bindings/AcceptPreviewDto";
 import type { AcceptRoleDto } from "./bindings/AcceptRoleDto";
+import type { ItemFactsDto } from "./bindings/ItemFactsDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { CampaignEvidenceDto } from "./bindings/CampaignEvidenceDto";
@@ -57,6 +58,7 @@ export type {
   CampaignDto,
   AcceptPreviewDto,
   AcceptRoleDto,
+  ItemFactsDto,
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,
@@ -206,6 +208,8 @@ export const ipc = {
   /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
   withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
     call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** More about one item for the detail pane: the holder's last sign-in, who else holds the role. */
+  itemFacts: (campaignId: string, itemId: number) => call<ItemFactsDto>("item_facts", { campaignId, itemId }),
   /** What accepting the recommendations would decide, in all and per role. */
   acceptPreview: (campaignId: string, query: WorklistQueryDto) =>
     call<AcceptPreviewDto>("accept_preview", { campaignId, query }),

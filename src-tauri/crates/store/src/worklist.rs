@@ -392,6 +392,48 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Who else holds the item's role in the campaign (at any scope): how many other holders, and
+    /// the names of the first `limit` of them in name order.
+    pub fn other_holders(
+        &self,
+        campaign_id: &str,
+        item_id: u32,
+        limit: u32,
+    ) -> Result<(u32, Vec<String>)> {
+        let (role_id, principal_id): (String, String) = self.conn.query_row(
+            "SELECT role_id, principal_id FROM item WHERE campaign_id = ?1 AND id = ?2",
+            params![campaign_id, item_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT principal_name, principal_id FROM item
+             WHERE campaign_id = ?1 AND role_id = ?2 AND principal_id <> ?3
+             ORDER BY principal_name, principal_id",
+        )?;
+        let names: Vec<String> = stmt
+            .query_map(params![campaign_id, role_id, principal_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let count = names.len() as u32;
+        Ok((count, names.into_iter().take(limit as usize).collect()))
+    }
+
+    /// The holder's last sign-in as the tenant's latest pull read it.
+    pub fn last_sign_in(
+        &self,
+        tenant_id: &str,
+        principal_id: &str,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let raw: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT last_sign_in FROM principal WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, principal_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        parse_time("principal", "last_sign_in", raw.flatten())
+    }
+
     /// Items by id, with their reviewers, in the order asked; unknown ids are an error.
     pub fn items(&self, campaign_id: &str, ids: &[u32]) -> Result<Vec<ItemRecord>> {
         let mut stmt = self.conn.prepare_cached(&format!(

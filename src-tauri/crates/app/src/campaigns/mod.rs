@@ -3,6 +3,8 @@
 
 mod accept;
 mod convert;
+mod facts;
+pub use facts::ItemFactsDto;
 pub mod dto;
 mod open;
 mod stages;

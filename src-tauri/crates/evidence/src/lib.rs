@@ -42,7 +42,8 @@ pub use verify::{
 /// The binder PDF's layout version, recorded with each export. The same Binder drawn by the
 /// same version gives the same bytes, so `verify` re-renders a PDF of this version and compares;
 /// a PDF drawn by another version is checked by its seal and record instead. Bump it whenever
-/// the PDF drawn for a Binder changes (`renderer_version_names_the_layout` fails until then).
+/// the PDF drawn for a Binder changes: a layout change shows as a change to the binder test's
+/// expected text (`tests/expected/`), and a review of that change is where the bump belongs.
 pub const RENDERER: &str = "recert-binder-pdf/1";
 
 #[derive(Debug, thiserror::Error)]

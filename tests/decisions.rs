@@ -6,6 +6,7 @@
 
 use recert_app::CancellationToken;
 use recert_app::campaigns::dto::{ItemDto, OutcomeDto, VerdictDto, WorklistQueryDto};
+use recert_app::evidence::EvidencePaths;
 use recert_app::remediation::dto::{ChangeDto, SafetyDto};
 use recert_app::{ErrorCode, Verdict};
 use recert_emulator::{Options, Tenant};
@@ -448,4 +449,291 @@ async fn two_stages_managers_then_governance_with_dont_know() {
         "both stages of a"
     );
     assert!(trail.iter().any(|t| t.item_id == a.id && t.justification.contains("what this role")));
+}
+
+/// A three-stage review: a named reviewer in stage 1, the same reviewer and another in stage 2,
+/// the Global Administrator role's owners in stage 3. A reviewer routed in two stages keeps a
+/// reviewer record in each; a role without owners goes to the fallback reviewer saying so; and
+/// `verify` replays the stages (the reviewers each stage added, each item's and each decision's
+/// stage) from the audit chain, so the record verifies and exports, and an edited stage is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_stages_keep_each_stage_reviewer_and_verify_replays_them() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let db = dir.path().join("recert.db");
+    let h = Harness::start_with_db(tenant.clone(), Options::default(), Some(&db)).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let admins = h.admins().await;
+    h.act_as(&admins[0]).await;
+    let people: Vec<String> = upn_of(&tenant, "")
+        .into_iter()
+        .filter(|u| !u.starts_with("breakglass") && !u.contains("#EXT#"))
+        .filter(|u| !admins.iter().any(|a| a.eq_ignore_ascii_case(u)))
+        .take(4)
+        .collect();
+    let [x, y, z, lead] = [&people[0], &people[1], &people[2], &people[3]];
+    let who = |upn: &str| recert_app::campaigns::dto::ReviewerDto {
+        id: String::new(),
+        upn: upn.to_string(),
+        display_name: String::new(),
+    };
+    let mut dto = recert_tests::quarterly(&h.tenant_id, lead);
+    dto.name = "Three-stage review".into();
+    dto.settings.no_response = "keep".into();
+    dto.schedule.duration_days = 14;
+    dto.reviewers.source = "named".into();
+    dto.reviewers.named = vec![who(x)];
+    let stage =
+        |reviewers: &str, named: Vec<_>, owners: Vec<_>| recert_app::campaigns::dto::StageDto {
+            reviewers: reviewers.into(),
+            named,
+            role_owners: owners,
+            fallback: vec![who(lead)],
+            rule: "firstDecides".into(),
+            duration_days: 3,
+            takes: "all".into(),
+        };
+    dto.stages = vec![
+        stage("named", vec![who(x), who(y)], Vec::new()),
+        stage(
+            "roleOwners",
+            Vec::new(),
+            vec![recert_app::campaigns::dto::RoleOwnersDto {
+                role_id: GA.into(),
+                owners: vec![who(z)],
+            }],
+        ),
+    ];
+    let created = h.app.definition_create(dto).await.expect("a three-stage definition");
+    let id = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+
+    // Items X reviews in stage 1 and nobody of the four holds: one of Global Administrator, one
+    // of another role.
+    let all = items(&h, &id).await;
+    let theirs = |i: &&ItemDto| {
+        i.reviewers.iter().any(|r| r.upn.eq_ignore_ascii_case(x))
+            && !people
+                .iter()
+                .any(|p| i.principal_upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(p)))
+    };
+    let ga = all.iter().filter(theirs).find(|i| i.role_id == GA).expect("a GA item").clone();
+    let other = all.iter().filter(theirs).find(|i| i.role_id != GA).expect("another").clone();
+    // Stage 1: X does not know the GA item.
+    h.act_as(x).await;
+    h.app
+        .decide(&id, vec![ga.id], Verdict::DontKnow, "not sure what it is for".into(), "window")
+        .await
+        .expect("X answers in stage 1");
+
+    h.act_as(&admins[0]).await;
+    h.app.campaign_advance_stage(&id).await.expect("to stage 2");
+    let now = items(&h, &id).await;
+    let find = |list: &[ItemDto], n: u32| list.iter().find(|i| i.id == n).expect("item").clone();
+    let stages_of = |i: &ItemDto| -> Vec<(u32, String)> {
+        let mut v: Vec<_> =
+            i.reviewers.iter().map(|r| (r.stage, r.upn.to_ascii_lowercase())).collect();
+        v.sort();
+        v
+    };
+    let (lx, ly) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+    assert_eq!(
+        stages_of(&find(&now, other.id)),
+        vec![(1, lx.clone()), (2, lx.clone()), (2, ly.clone())],
+        "X keeps their stage-1 record beside the stage-2 one"
+    );
+    // Stage 2: X decided the GA item in stage 1, so Y decides it; X approves the other item.
+    h.act_as(x).await;
+    let refused = h
+        .app
+        .decide(&id, vec![ga.id], Verdict::Approve, "fine".into(), "window")
+        .await
+        .expect_err("X decided it in stage 1");
+    assert_eq!(refused.code, ErrorCode::Forbidden);
+    h.app
+        .decide(&id, vec![other.id], Verdict::Approve, "needed".into(), "window")
+        .await
+        .expect("X decides in stage 2");
+    h.act_as(y).await;
+    h.app
+        .decide(&id, vec![ga.id], Verdict::Approve, "security says yes".into(), "window")
+        .await
+        .expect("Y decides in stage 2");
+
+    h.act_as(&admins[0]).await;
+    h.app.campaign_advance_stage(&id).await.expect("to stage 3");
+    let now = items(&h, &id).await;
+    let ga_now = find(&now, ga.id);
+    assert!(
+        ga_now.reviewers.iter().any(|r| r.stage == 3 && r.upn.eq_ignore_ascii_case(z)),
+        "the role's owner reviews it in stage 3: {:?}",
+        ga_now.reviewers
+    );
+    let other_now = find(&now, other.id);
+    let fallback = other_now
+        .reviewers
+        .iter()
+        .find(|r| r.stage == 3)
+        .unwrap_or_else(|| panic!("a stage-3 reviewer: {:?}", other_now.reviewers));
+    assert!(fallback.upn.eq_ignore_ascii_case(lead), "{fallback:?}");
+    assert!(
+        fallback.rerouted_because.as_deref().is_some_and(|r| r.contains("no owners")),
+        "a role without owners says so: {fallback:?}"
+    );
+    h.act_as(z).await;
+    h.app
+        .decide(&id, vec![ga.id], Verdict::Deny, "no standing GA".into(), "window")
+        .await
+        .expect("Z decides in stage 3");
+
+    h.act_as(&admins[0]).await;
+    h.clock.set(at(2026, 1, 19, 10));
+    h.app.campaign_close(&id, None).await.expect("close");
+    let trail = h.app.campaign_decisions(&id, Some(ga.id)).await.expect("the decisions");
+    let staged: Vec<(u32, &str)> = trail.iter().map(|t| (t.stage, t.verdict.as_str())).collect();
+    assert_eq!(staged, vec![(1, "dontKnow"), (2, "approve"), (3, "deny")]);
+
+    // The record replays, stages and all, and exports.
+    let report = h.app.verify(&id, EvidencePaths::default()).await.expect("verify");
+    let failed: Vec<String> = report
+        .checks
+        .iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .collect();
+    let record: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| c.name.ends_with("against the audit chain"))
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(record.contains(&"stages against the audit chain"), "{record:?}");
+    assert!(failed.iter().all(|f| !f.contains("against the audit chain")), "{failed:?}");
+    let out = dir.path().join("out");
+    let json = EvidencePaths { json: Some(out.join("binder.json")), ..EvidencePaths::default() };
+    h.app.evidence_export(&id, json).await.expect("a three-stage review exports");
+
+    // Edited behind Recert's back, one after the other, each is named.
+    for (sql, named) in [
+        ("UPDATE decision SET stage = 1 WHERE stage = 2", "the table says stage \"1\""),
+        ("DELETE FROM item_reviewer WHERE stage = 3", "in stage 3, the table does not"),
+        ("UPDATE item SET stage = 1 WHERE stage = 3", "the table says stage 1,"),
+    ] {
+        let conn = rusqlite::Connection::open(&db).expect("open the file");
+        conn.execute_batch(sql).expect("edit");
+        let report = h.app.verify(&id, EvidencePaths::default()).await.expect("verify");
+        let problems: Vec<String> =
+            report.checks.iter().filter(|c| !c.ok).map(|c| c.detail.clone()).collect();
+        assert!(problems.iter().any(|p| p.contains(named)), "{sql}: {problems:?}");
+    }
+}
+
+/// A reviewer returns an item to undecided while the campaign is open: the item is undecided
+/// again (in the list's "undecided" filter and at close), the log keeps the decision and its
+/// return, nobody else takes a reviewer's decision back but a governance admin, and `verify`
+/// replays the record from the audit chain without a difference, before and after the close.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let admins = h.admins().await;
+    h.act_as(&admins[0]).await;
+    let lead = recert_tests::lead(&tenant);
+    let created = h
+        .app
+        .definition_create(recert_tests::quarterly(&h.tenant_id, &lead))
+        .await
+        .expect("a definition");
+    let id = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+    let all = items(&h, &id).await;
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let item = all
+        .iter()
+        .find(|i| {
+            i.reviewers.len() == 1
+                && !admins.iter().any(|a| lower(a) == lower(&i.reviewers[0].upn))
+                && i.principal_upn
+                    .as_deref()
+                    .is_some_and(|u| !admins.iter().any(|a| lower(a) == lower(u)))
+        })
+        .expect("an item a manager reviews")
+        .clone();
+    let reviewer = item.reviewers[0].upn.clone();
+    let one = |list: Vec<ItemDto>| list.into_iter().find(|i| i.id == item.id).expect("the item");
+
+    h.act_as(&reviewer).await;
+    h.app
+        .decide(&id, vec![item.id], Verdict::Approve, String::new(), "window")
+        .await
+        .expect("approve");
+    let back =
+        h.app.withdraw(&id, vec![item.id], "Undo".into(), "window").await.expect("take back");
+    assert_eq!(back.recorded, 1);
+    let now = one(items(&h, &id).await);
+    assert_eq!((now.decision, now.decided_by.clone()), (None, None), "undecided again");
+    let undecided = h
+        .app
+        .worklist(
+            &id,
+            WorklistQueryDto {
+                decision: Some("undecided".into()),
+                limit: 1000,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("undecided items");
+    assert!(undecided.items.iter().any(|i| i.id == item.id), "in the undecided list again");
+    let again = h
+        .app
+        .withdraw(&id, vec![item.id], String::new(), "window")
+        .await
+        .expect_err("nothing left");
+    assert_eq!(again.code, ErrorCode::Conflict, "{}", again.message);
+    assert!(again.message.contains("no decision in its stage"), "{}", again.message);
+
+    // Someone who is neither its reviewer nor an admin takes nothing back.
+    h.app.decide(&id, vec![item.id], Verdict::Deny, "left".into(), "window").await.expect("deny");
+    let outsider = all
+        .iter()
+        .flat_map(|i| i.reviewers.iter())
+        .map(|r| r.upn.clone())
+        .find(|u| lower(u) != lower(&reviewer) && !admins.iter().any(|a| lower(a) == lower(u)))
+        .expect("another reviewer");
+    h.act_as(&outsider).await;
+    let refused =
+        h.app.withdraw(&id, vec![item.id], String::new(), "window").await.expect_err("not theirs");
+    assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
+    // A governance admin takes the reviewer's decision back for them.
+    h.act_as(&admins[0]).await;
+    h.app
+        .withdraw(&id, vec![item.id], "asked by the reviewer".into(), "window")
+        .await
+        .expect("admin");
+    assert_eq!(one(items(&h, &id).await).decision, None);
+
+    let trail = h.app.campaign_decisions(&id, Some(item.id)).await.expect("trail");
+    assert_eq!(
+        trail.iter().map(|t| t.verdict.as_str()).collect::<Vec<_>>(),
+        ["approve", "undecided", "deny", "undecided"],
+        "the log keeps every decision and every return"
+    );
+    let report =
+        h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
+    // Nothing is exported yet: every other check is the replay of the record.
+    let replayed = |r: &recert_app::evidence::VerifyReportDto| {
+        r.checks.iter().filter(|c| c.name != "export").all(|c| c.ok)
+    };
+    assert!(replayed(&report), "the record replays while open: {:?}", report.checks);
+
+    // At the close the item is an unanswered one, and the record still replays.
+    h.clock.set(at(2026, 1, 30, 9));
+    h.app.run_due().await.expect("the schedule closes it");
+    let closed = one(items(&h, &id).await);
+    assert_eq!(closed.decision, None, "no decision stands at the close");
+    let report =
+        h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
+    assert!(replayed(&report), "the record replays after the close: {:?}", report.checks);
 }

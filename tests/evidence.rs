@@ -636,3 +636,64 @@ async fn a_copy_of_the_evidence_is_saved_to_any_folder_as_it_is_or_as_one_zip() 
         .expect_err("nothing exported there");
     assert!(err.fields.is_empty() && err.message.contains("export first"), "{err:?}");
 }
+
+/// Records `pdf` as the PDF of another export of the latest export's cut, drawn by the layout
+/// version `renderer` (`None`: made before versions were recorded), through the store's own API
+/// as an earlier Recert would have recorded it; its other files as the latest export has them.
+fn record_earlier_export(db: &std::path::Path, campaign: &str, pdf: &[u8], renderer: Option<&str>) {
+    use sha2::Digest;
+    let mut store = recert_store::Store::open(db).expect("the database");
+    let mut record = store.exports(campaign).expect("the exports").pop().expect("an export");
+    let mut files: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&record.files).expect("the files' hashes");
+    files.insert("pdf".into(), hex::encode(sha2::Sha256::digest(pdf)));
+    record.files = serde_json::to_string(&files).expect("JSON");
+    record.renderer = renderer.map(str::to_string);
+    store.record_export(&record).expect("the export is recorded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_binder_drawn_by_an_earlier_renderer_is_checked_by_its_record_not_drawn_again() {
+    let f = closed_campaign().await;
+    let out = f.dir.path().join("out");
+    f.harness.app.evidence_export(&f.campaign, paths(&out)).await.expect("export");
+    let pdf_path = out.join("binder.pdf");
+    let today = std::fs::read(&pdf_path).expect("the PDF");
+    // The same pages and attachments in a file laid out otherwise, as an earlier renderer's
+    // binder is: drawing it again today would not give its bytes.
+    let earlier = edit_pdf(&today, None, None);
+    assert_ne!(earlier, today, "the file differs from today's rendering");
+    std::fs::write(&pdf_path, &earlier).expect("write");
+    record_earlier_export(&f.db, &f.campaign, &earlier, Some("recert-binder-pdf/0"));
+    let report = f.harness.app.verify(&f.campaign, paths(&out)).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+    let files = report.checks.iter().find(|c| c.name == "export files").expect("the files' check");
+    assert!(
+        files
+            .detail
+            .contains("made by renderer version recert-binder-pdf/0 and is not re-rendered"),
+        "{}",
+        files.detail
+    );
+
+    // Its record still catches a change: a page drawn over, in a file of that version.
+    let changed = edit_pdf(&earlier, None, Some(1));
+    std::fs::write(&pdf_path, &changed).expect("write");
+    record_earlier_export(&f.db, &f.campaign, &changed, Some("recert-binder-pdf/0"));
+    let problems = failed(&f.harness.app.verify(&f.campaign, paths(&out)).await.expect("verify"));
+    assert!(
+        problems.iter().any(|p| p.contains("binder.pdf") && p.contains("pages were changed")),
+        "{problems:?}"
+    );
+
+    // An export from before versions were recorded: drawn again first, and as that differs,
+    // checked by its record, which holds.
+    std::fs::write(&pdf_path, &earlier).expect("write");
+    record_earlier_export(&f.db, &f.campaign, &earlier, None);
+    let report = f.harness.app.verify(&f.campaign, paths(&out)).await.expect("verify");
+    assert!(report.ok, "{:?}", failed(&report));
+    assert!(
+        report.checks.iter().any(|c| c.detail.contains("did not record its version")),
+        "{report:?}"
+    );
+}

@@ -1,7 +1,10 @@
-//! Commands for reviewing: worklist pages, decisions (one or many) and accepting recommendations,
-//! made by the person acting on the campaign's tenant — never by one the window names.
+//! Commands for reviewing: worklist pages, decisions (one or many), returning items to undecided
+//! and accepting recommendations, made by the person acting on the campaign's tenant — never by
+//! one the window names.
 
-use recert_app::campaigns::dto::{DecisionResultDto, WorklistPageDto, WorklistQueryDto};
+use recert_app::campaigns::dto::{
+    AcceptPreviewDto, DecisionResultDto, WorklistPageDto, WorklistQueryDto,
+};
 use recert_app::{AppError, ErrorCode, Verdict};
 use tauri::State;
 
@@ -28,6 +31,38 @@ pub async fn decide(
         AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not a decision (approve, deny, dontKnow, convertToEligible, approveUntil:YYYY-MM-DD)"))
     })?;
     shell.acting().decide(&campaign_id, item_ids, verdict, justification, "window").await
+}
+
+/// Returns items to undecided: the acting person's decision on each (or, for a governance admin,
+/// the one made for a reviewer) is taken back while the campaign is open.
+#[tauri::command]
+pub async fn withdraw_decisions(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_ids: Vec<u32>,
+    justification: String,
+) -> Result<DecisionResultDto, AppError> {
+    shell.acting().withdraw(&campaign_id, item_ids, justification, "window").await
+}
+
+/// More facts about one item for the detail pane (last sign-in, who else holds the role).
+#[tauri::command]
+pub async fn item_facts(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    item_id: u32,
+) -> Result<recert_app::campaigns::ItemFactsDto, AppError> {
+    shell.acting().item_facts(&campaign_id, item_id).await
+}
+
+/// What accepting the recommendations would decide, per role, before the reviewer confirms.
+#[tauri::command]
+pub async fn accept_preview(
+    shell: State<'_, Shell>,
+    campaign_id: String,
+    query: WorklistQueryDto,
+) -> Result<AcceptPreviewDto, AppError> {
+    shell.acting().accept_preview(&campaign_id, query).await
 }
 
 #[tauri::command]

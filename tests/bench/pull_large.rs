@@ -56,7 +56,9 @@ pub async fn large_pull() -> Vec<(String, f64, String)> {
             }
         }
     };
+    // Pulled as a scheduled job does: the application itself, nobody signed in.
     let pull = app
+        .as_application("large-pull benchmark")
         .pull_with_progress("large", &sink, recert_app::CancellationToken::new())
         .await
         .expect("the pull succeeds");

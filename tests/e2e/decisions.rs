@@ -1,9 +1,10 @@
 //! Decisions that fit privileged access, in the window on the demo tenant: a governance admin
-//! opens a review of directory roles, finds a standing active Global Administrator in the
-//! worklist and decides "convert to eligible" with the `c` key; at close the campaign page counts
-//! the conversion, the remediation preview shows it beside removals, and applying and verifying
-//! it shows the standing assignment made eligible, verified by re-reading the tenant. Each screen
-//! is saved as a screenshot.
+//! opens a two-stage review of directory roles (the campaign page and the worklist show the
+//! stage), finds a standing active Global Administrator in the worklist and decides "convert to
+//! eligible" with the `c` key; at close the campaign page counts the conversion, the remediation
+//! preview shows it beside removals and offers to apply "1 conversion", and applying and
+//! verifying it shows the standing assignment converted, verified as changed by re-reading the
+//! tenant, in words and a local date. Each screen is saved as a screenshot.
 
 use recert_emulator::Tenant;
 use serde_json::json;
@@ -37,7 +38,9 @@ async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_
                           "recurrence": "none", "end": "never" },
             "settings": { "justificationOnApprove": false, "justificationOnDeny": true, "recommendations": false,
                           "lookBackDays": 90, "noResponse": "keep", "autoApply": false,
-                          "remediationDeadlineDays": 14, "convertEligibleDays": 180 } } }),
+                          "remediationDeadlineDays": 14, "convertEligibleDays": 180 },
+            "stages": [{ "reviewers": "governanceAdmins", "fallback": [{ "upn": admin }],
+                         "rule": "firstDecides", "durationDays": 4, "takes": "dontKnow" }] } }),
     )
     .await;
     let definition = created["ok"]["definition"]["id"].as_str().expect("a definition").to_string();
@@ -68,6 +71,7 @@ async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_
     // The worklist: find the person, move to the row and press c.
     window.click("#nav-campaigns").await;
     window.click("#campaign-table tbody tr button.link").await;
+    window.wait_for_text("#campaign-stage", "stage 1 of 2", 30).await;
     window.click("#open-worklist").await;
     window.wait_for("#worklist #worklist-grid .row.item", 30).await;
     window.type_into("#worklist-search", &upn).await;
@@ -75,6 +79,7 @@ async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_
     window.wait_for(&row, 30).await;
     window.click(&format!("{row} .two")).await;
     window.wait_for("#detail-convert", 10).await;
+    window.wait_for_text("#detail-stage", "1 of 2", 10).await;
     window.screenshot("d02-worklist-standing-global-admin").await;
     window.type_into("#worklist-grid", "c").await;
     window.wait_for_text("#toast", "Convert to eligible", 10).await;
@@ -96,12 +101,18 @@ async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_
     window.wait_for_text("#rem-conversions", "1", 30).await;
     let people = window.text("#remediation").await;
     assert!(people.contains("eligible until"), "the preview names the new end: {people}");
+    window.wait_for_text("#apply-removals", "Apply 1 conversion", 10).await;
     window.screenshot("d05-remediation-preview-conversion").await;
     window.click("#apply-removals").await;
     window.click("#confirm-apply").await;
     window.wait_for_text("#rem-succeeded", "1", 60).await;
     window.click("#verify-removals").await;
     window.wait_for_text("#rem-verified", "1", 60).await;
+    let journal = format!("#rem-actions-table tr[data-item-id=\"{}\"]", target["id"]);
+    window.wait_for_text(&journal, "Verified changed as asked", 30).await;
+    let line = window.text(&journal).await;
+    assert!(line.contains("Converted") && line.contains("eligible until"), "{line}");
+    assert!(!line.contains("verified-changed"), "words, not codes: {line}");
     window.screenshot("d06-remediation-converted-and-verified").await;
     let plan = invoke(&window, "remediation_plan", json!({ "campaignId": campaign })).await;
     let action = plan["ok"]["actions"]
@@ -113,5 +124,7 @@ async fn an_admin_converts_a_standing_global_administrator_to_eligible_and_sees_
     assert_eq!(action["state"], "succeeded", "{action}");
     assert_eq!(action["verification"], "verified-changed", "{action}");
     assert_eq!(action["eligibility"], "verified", "{action}");
+    let end = action["newEnd"].as_str().expect("the eligibility's end");
+    assert!(!line.contains(end) && !line.contains(&end[..10]), "a local date, not {end}: {line}");
     window.close().await;
 }

@@ -5,8 +5,10 @@
 mod admin;
 mod campaign;
 mod decisions;
+mod exceptions;
 mod population;
 mod single_instance;
 mod tenants;
 mod update;
 mod window;
+mod worklist;

@@ -42,7 +42,7 @@ async fn the_check_button_lists_each_check_with_its_result() {
 }
 
 /// Runs `recert-cli` on `data` and returns its standard output.
-fn cli(data: &std::path::Path, args: &[&str]) -> String {
+pub(crate) fn cli(data: &std::path::Path, args: &[&str]) -> String {
     let binary = repo_root().join("target/debug/recert-cli");
     assert!(binary.exists(), "{} is built (cargo build -p recert-cli)", binary.display());
     let out = Command::new(&binary)

@@ -9,6 +9,9 @@ import type { AuditPageDto } from "./bindings/AuditPageDto";
 import type { AuditQueryDto } from "./bindings/AuditQueryDto";
 import type { CampaignDetailDto } from "./bindings/CampaignDetailDto";
 import type { CampaignDto } from "./bindings/CampaignDto";
+import type { AcceptPreviewDto } from "./bindings/AcceptPreviewDto";
+import type { AcceptRoleDto } from "./bindings/AcceptRoleDto";
+import type { ItemFactsDto } from "./bindings/ItemFactsDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { CampaignEvidenceDto } from "./bindings/CampaignEvidenceDto";
@@ -54,6 +57,9 @@ export type {
   AppError,
   CampaignDetailDto,
   CampaignDto,
+  AcceptPreviewDto,
+  AcceptRoleDto,
+  ItemFactsDto,
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,
@@ -203,6 +209,14 @@ export const ipc = {
   /** Decides as the person acting on the campaign's tenant: the window never names the decider. */
   decide: (campaignId: string, itemIds: number[], verdict: Verdict, justification: string) =>
     call<DecisionResultDto>("decide", { campaignId, itemIds, verdict, justification }),
+  /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
+  withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
+    call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** More about one item for the detail pane: the holder's last sign-in, who else holds the role. */
+  itemFacts: (campaignId: string, itemId: number) => call<ItemFactsDto>("item_facts", { campaignId, itemId }),
+  /** What accepting the recommendations would decide, in all and per role. */
+  acceptPreview: (campaignId: string, query: WorklistQueryDto) =>
+    call<AcceptPreviewDto>("accept_preview", { campaignId, query }),
   acceptRecommendations: (campaignId: string, query: WorklistQueryDto) =>
     call<DecisionResultDto>("accept_recommendations", { campaignId, query }),
 

@@ -17,6 +17,15 @@ export function formatDate(rfc3339: string | null | undefined, locale?: string):
   return date.toLocaleDateString(locale, { dateStyle: "medium" });
 }
 
+/** A calendar day (YYYY-MM-DD, as an "approve until" date is kept) in the user's locale, the
+ *  same day wherever they are. */
+export function formatDay(ymd: string | null | undefined, locale?: string): string {
+  if (!ymd) return "—";
+  const date = new Date(`${ymd}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return ymd;
+  return date.toLocaleDateString(locale, { dateStyle: "medium", timeZone: "UTC" });
+}
+
 const DAY = 86_400_000;
 
 /** "due in 3 days", "due today", "2 days overdue" relative to `now`. */

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use recert_domain::assignment::Surface;
 use recert_domain::authority::Action;
+use recert_domain::campaign::KindSelection;
 use recert_domain::remediation::change::Change;
 use recert_evidence::model::{
     AuditInfo, Binder, CampaignInfo, DecisionEvent, DecisionInfo, ExceptionEntry, Finding, Item,
@@ -90,6 +92,16 @@ pub struct EvidencePaths {
     pub json: Option<PathBuf>,
 }
 
+/// An item's reviewers as the binder lists them: by UPN, with their stage when a later stage
+/// of the review took the item (a reviewer routed in two stages is listed in each).
+fn stage_reviewers(item: &recert_store::worklist::ItemRecord) -> Vec<String> {
+    let staged = item.reviewers.iter().any(|r| r.stage > 1);
+    item.reviewers
+        .iter()
+        .map(|r| if staged { format!("{} (stage {})", r.upn, r.stage) } else { r.upn.clone() })
+        .collect()
+}
+
 fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let stem = path
         .file_stem()
@@ -124,7 +136,15 @@ fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
     };
     vec![
         line("Campaign definition", d.name.clone()),
-        line("Surfaces", d.scope.surfaces.join(", ")),
+        line(
+            "Surfaces",
+            d.scope
+                .surfaces
+                .iter()
+                .map(|s| Surface::parse(s).map_or_else(|| s.clone(), |s| s.label().to_string()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         line(
             "Roles",
             if d.scope.role_ids.is_empty() {
@@ -133,7 +153,11 @@ fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
                 d.scope.role_ids.join(", ")
             },
         ),
-        line("Assignment kinds", d.scope.kinds.clone()),
+        line(
+            "Assignment kinds",
+            KindSelection::parse(&d.scope.kinds)
+                .map_or_else(|| d.scope.kinds.clone(), |k| k.label().to_string()),
+        ),
         line(
             "Principal types",
             [
@@ -457,10 +481,12 @@ pub(crate) fn build_binder(
         .collect();
     let upn = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
 
-    // The decision that stands per item is the latest one recorded for it.
+    // The decision that stands per item is the latest one recorded for it and not taken back
+    // (returned to undecided); the history below still lists every row.
+    let standing = recert_store::worklist::standing_rows(&decisions);
     let mut latest: HashMap<u32, &recert_store::worklist::DecisionRecord> = HashMap::new();
     let mut last_of: HashMap<(u32, &str), i64> = HashMap::new();
-    for d in &decisions {
+    for d in &standing {
         latest.insert(d.item_id, d);
         last_of.insert((d.item_id, d.reviewer_id.as_str()), d.id);
     }
@@ -482,7 +508,7 @@ pub(crate) fn build_binder(
                 principal_type,
                 kind: i.kind.clone(),
                 membership: i.membership.clone(),
-                reviewers: i.reviewers.iter().map(|r| r.upn.clone()).collect(),
+                reviewers: stage_reviewers(i),
                 decision: latest.get(&i.id).map(|d| DecisionInfo {
                     verdict: d.verdict.clone(),
                     by_upn: d.decided_by_upn.clone(),
@@ -550,13 +576,13 @@ pub(crate) fn build_binder(
     }
     let mut by_reviewer: BTreeMap<String, Vec<&recert_store::worklist::DecisionRecord>> =
         BTreeMap::new();
-    for d in &decisions {
+    for d in &standing {
         by_reviewer.entry(d.decided_by_upn.clone()).or_default().push(d);
     }
     let mut progress = store.reviewer_progress(campaign_id)?;
     // Decided as of the cut: by the decisions recorded by then.
     let decided_pairs: std::collections::HashSet<(u32, &str)> =
-        decisions.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
+        standing.iter().map(|d| (d.item_id, d.reviewer_id.as_str())).collect();
     for p in &mut progress {
         p.decided = items
             .iter()
@@ -864,13 +890,32 @@ fn auditor_findings(
                 role: i.role_name.clone(),
                 holder_id: i.principal_id.clone(),
                 holder: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
-                reviewers: i.reviewers.iter().map(|r| r.id.clone()).collect(),
+                reviewers: {
+                    // Once per reviewer, whatever the stages they were routed to it in.
+                    let mut people: Vec<f::Person> = i
+                        .reviewers
+                        .iter()
+                        .map(|r| f::Person {
+                            id: r.id.clone(),
+                            name: if r.upn.trim().is_empty() {
+                                r.name.clone()
+                            } else {
+                                r.upn.clone()
+                            },
+                        })
+                        .collect();
+                    people.sort_by(|a, b| a.id.cmp(&b.id));
+                    people.dedup_by(|a, b| a.id == b.id);
+                    people
+                },
                 recommendation: i.recommendation.clone(),
                 outcome: if closed { i.outcome.clone() } else { None },
             })
             .collect(),
         decisions: decisions
             .iter()
+            // A return to undecided is no decision of its own.
+            .filter(|d| !d.is_withdrawal())
             .map(|d| f::MadeDecision {
                 item: d.item_id,
                 by_id: d.decided_by_id.clone(),
@@ -1117,6 +1162,12 @@ impl App {
                 audit_head,
                 signature: written.seal.as_ref().map(|s| s.signature.clone()),
                 signing_key: written.seal.as_ref().map(|s| s.public_key.clone()),
+                generator: Some(binder.generator.clone()),
+                renderer: written
+                    .files
+                    .iter()
+                    .any(|f| f.file == ExportFile::Pdf)
+                    .then(|| recert_evidence::RENDERER.to_string()),
             };
             store.record_export(&record)?;
             Ok(EvidenceExportDto {
@@ -1231,11 +1282,16 @@ impl App {
                 (Some(head), _) => check("export's cut", false, format!("export {} was cut at event {} with head {head}, which the chain no longer holds", export.id, export.audit_seq)),
                 (None, _) => {}
             }
-            let binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
+            let mut binder = build_binder(store, &id, export.generated_at, export.audit_seq)?;
+            // The binder names the Recert that made it: rebuilt as that one named it.
+            if let Some(generator) = &export.generator {
+                binder.generator = generator.clone();
+            }
             let options = (
                 population_attachments(store, &id)?,
                 export.signing_key.clone().zip(export.signature.clone()),
                 export.audit_seq,
+                export.renderer.clone(),
             );
             let evidence_hash = recert_evidence::evidence_hash(&binder);
             if evidence_hash == export.evidence_hash {
@@ -1254,7 +1310,7 @@ impl App {
             Ok((checks, Some((binder, options)), export.generated_at))
         })
         .await?;
-        let Some((binder, (attachments, recorded, audit_seq))) = binder else {
+        let Some((binder, (attachments, recorded, audit_seq, renderer))) = binder else {
             let ok = checks.iter().all(|c| c.ok);
             return Ok(VerifyReportDto { campaign_id: campaign_id.to_string(), ok, checks });
         };
@@ -1279,17 +1335,32 @@ impl App {
                 }
             }
             if given > 0 {
-                let signer = match recorded {
-                    Some((public_key, signature)) => Signer::Recorded { public_key, signature },
-                    None => Signer::None,
-                };
-                let options = PdfOptions { attachments, signer, audit_seq };
-                let mismatches = verify_exports_with(&binder, &exports, options)?;
+                // The CSVs and the JSON are rendered again and compared; the PDF as its
+                // renderer version allows (see pdf_record).
+                let data = Exports { pdf: None, ..exports };
+                let mut mismatches = verify_exports_with(
+                    &binder,
+                    &data,
+                    PdfOptions { audit_seq, ..Default::default() },
+                )?;
+                let mut how = String::new();
+                if let Some(pdf) = exports.pdf {
+                    let pdf = crate::pdf_record::check_pdf(
+                        &binder,
+                        pdf,
+                        renderer.as_deref(),
+                        &attachments,
+                        recorded.as_ref(),
+                        audit_seq,
+                    )?;
+                    mismatches.extend(pdf.mismatches);
+                    how = format!("; {}", pdf.how);
+                }
                 if mismatches.is_empty() {
                     check(
                         "export files",
                         true,
-                        format!("{given} file(s) match the export of {}", utc(generated_at)),
+                        format!("{given} file(s) match the export of {}{how}", utc(generated_at)),
                     );
                 } else {
                     for m in mismatches {

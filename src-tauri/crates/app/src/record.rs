@@ -16,6 +16,8 @@ use serde_json::Value;
 
 use crate::AppError;
 
+mod stages;
+
 /// How many differences of one kind are spelled out before the rest are counted.
 const SHOWN: usize = 20;
 
@@ -30,6 +32,8 @@ pub(crate) struct ChainDecision {
     pub reviewer: Option<String>,
     pub verdict: Option<String>,
     pub justification: Option<String>,
+    /// The stage of the review it was made in; `None` in events written before stages.
+    pub stage: Option<u32>,
     pub decided_by: String,
     pub decided_by_id: Option<String>,
     pub source: String,
@@ -106,7 +110,9 @@ fn show(v: Option<&str>) -> String {
 pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecision> {
     let mut out = Vec::new();
     for e in campaign_events {
-        if e.kind != "decision.recorded" && e.kind != "decision.bulk" {
+        // A return to undecided is a row of the decision log too, with its own event.
+        if !matches!(e.kind.as_str(), "decision.recorded" | "decision.bulk" | "decision.withdrawn")
+        {
             continue;
         }
         let p: Value = serde_json::from_str(&e.payload).unwrap_or_default();
@@ -117,6 +123,7 @@ pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecis
             reviewer: None,
             verdict: None,
             justification: None,
+            stage: None,
             decided_by: str_of(&p["decidedBy"]).unwrap_or_else(|| e.actor.clone()),
             decided_by_id: str_of(&p["decidedById"]),
             source: str_of(&p["source"]).unwrap_or_default(),
@@ -129,6 +136,7 @@ pub(crate) fn chain_decisions(campaign_events: &[&AuditEvent]) -> Vec<ChainDecis
                     reviewer: str_of(&d["reviewer"]),
                     verdict: str_of(&d["verdict"]),
                     justification: str_of(&d["justification"]),
+                    stage: u32_of(&d["stage"]),
                     ..base(item)
                 });
             }
@@ -262,6 +270,9 @@ fn compare_decisions(
         if let Some(justification) = &event.justification {
             differ("justification", &row.justification, justification);
         }
+        if let Some(stage) = event.stage {
+            differ("stage", &row.stage.to_string(), &stage.to_string());
+        }
         differ("decided by", &row.decided_by_upn, &event.decided_by);
         if let Some(id) = &event.decided_by_id {
             differ("decider's id", &row.decided_by_id, id);
@@ -285,19 +296,36 @@ fn compare_decisions(
     Ok(c)
 }
 
+/// The decision each item shows as the chain tells it: the latest one still standing, each
+/// reviewer's latest per stage standing unless it returned the item to undecided.
+fn standing_in_chain(chain: &[ChainDecision]) -> HashMap<u32, &ChainDecision> {
+    let mut per: HashMap<(u32, Option<&str>, u32), (usize, &ChainDecision)> = HashMap::new();
+    for (n, d) in chain.iter().enumerate() {
+        per.insert((d.item, d.reviewer.as_deref(), d.stage.unwrap_or(1)), (n, d));
+    }
+    let mut latest: HashMap<u32, (usize, &ChainDecision)> = HashMap::new();
+    for (n, d) in per.into_values() {
+        if d.verdict.as_deref() == Some(recert_store::worklist::UNDECIDED) {
+            continue;
+        }
+        if latest.get(&d.item).is_none_or(|(m, _)| *m < n) {
+            latest.insert(d.item, (n, d));
+        }
+    }
+    latest.into_iter().map(|(item, (_, d))| (item, d)).collect()
+}
+
 fn compare_items(
     store: &Store,
     campaign_id: &str,
     campaign_events: &[&AuditEvent],
     chain: &[ChainDecision],
+    stage_chain: &stages::ChainStages,
 ) -> Result<(Comparison, Comparison), AppError> {
     let mut items_cmp = Comparison::new("items");
     let mut outcomes_cmp = Comparison::new("outcomes");
     let items = store.all_items(campaign_id)?;
-    let mut latest: HashMap<u32, &ChainDecision> = HashMap::new();
-    for d in chain {
-        latest.insert(d.item, d);
-    }
+    let latest = standing_in_chain(chain);
     for i in &items {
         let event = latest.get(&i.id);
         let chain_verdict = event.and_then(|d| d.verdict.clone());
@@ -330,13 +358,15 @@ fn compare_items(
         }
     }
     // The rows fixed at opening (holder, role, reviewers, recommendation) against the digest
-    // sealed in the opening's event.
+    // sealed in the opening's event; reviewers a later stage or a "don't know" added are
+    // replayed from their own events (`stages`).
     let opened = campaign_events
         .iter()
         .find(|e| e.kind == "campaign.opened")
         .and_then(|e| serde_json::from_str::<Value>(&e.payload).ok());
     if let Some(sealed) = opened.as_ref().and_then(|p| str_of(&p["itemsSha256"])) {
-        let found = sealed_items_sha256(items.iter().map(SealedItem::of_record));
+        let opened: Vec<_> = items.iter().map(|i| stage_chain.as_opened(i)).collect();
+        let found = sealed_items_sha256(opened.iter().map(SealedItem::of_record));
         if found != sealed {
             items_cmp.differences.push(format!(
                 "the items' holder, role, scope, reviewers or recommendation changed since the \
@@ -682,6 +712,8 @@ fn compare_exports(
             ("chain head", &r.audit_head, &p["auditHead"]),
             ("signature", &r.signature, &p["signature"]),
             ("signing key", &r.signing_key, &p["signingKey"]),
+            ("generator", &r.generator, &p["generator"]),
+            ("renderer version", &r.renderer, &p["renderer"]),
         ] {
             if chain.as_str() != table.as_deref() && !(chain.is_null() && table.is_none()) {
                 c.differences.push(format!("{which}: its {field} differs from the audit chain's"));
@@ -740,10 +772,17 @@ pub(crate) fn replay(
         events.iter().filter(|e| e.subject == subject).collect();
     let chain = chain_decisions(&campaign_events);
     let decisions = compare_decisions(store, campaign_id, &chain)?;
-    let (items, outcomes) = compare_items(store, campaign_id, &campaign_events, &chain)?;
+    let stage_chain = stages::chain_stages(&campaign_events);
+    let (items, outcomes) =
+        compare_items(store, campaign_id, &campaign_events, &chain, &stage_chain)?;
+    let staged = stages::compare_stages(
+        store.campaign_stage(campaign_id)?,
+        &store.all_items(campaign_id)?,
+        &stage_chain,
+    );
     let campaign = compare_campaign(store, campaign_id, &campaign_events)?;
     let (remediation, holds) = compare_remediation(store, campaign_id, &campaign_events)?;
     let exports = compare_exports(store, campaign_id, &campaign_events)?;
     let settings = compare_settings(store, events)?;
-    Ok(vec![campaign, decisions, items, outcomes, holds, remediation, exports, settings])
+    Ok(vec![campaign, decisions, staged, items, outcomes, holds, remediation, exports, settings])
 }

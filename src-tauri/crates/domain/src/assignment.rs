@@ -28,6 +28,15 @@ impl Surface {
     pub fn parse(s: &str) -> Option<Surface> {
         Surface::ALL.into_iter().find(|surface| surface.as_str() == s)
     }
+
+    /// What a reader calls it, for documents meant for people (the binder, its CSVs).
+    pub fn label(self) -> &'static str {
+        match self {
+            Surface::DirectoryRole => "Entra role",
+            Surface::PimGroup => "PIM group",
+            Surface::AzureRole => "Azure role",
+        }
+    }
 }
 
 /// Whether the principal may activate the role (eligible) or holds it now (active).

@@ -41,6 +41,15 @@ impl KindSelection {
         }
     }
 
+    /// What a reader calls it, for documents meant for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            KindSelection::Eligible => "eligible only",
+            KindSelection::Active => "active only",
+            KindSelection::Both => "eligible and active",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<KindSelection> {
         match s {
             "eligible" => Some(KindSelection::Eligible),

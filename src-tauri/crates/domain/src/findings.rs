@@ -33,12 +33,20 @@ pub struct ReviewedItem {
     /// The holder's object id and UPN (or name).
     pub holder_id: String,
     pub holder: String,
-    /// Object ids of the reviewers it was routed to.
-    pub reviewers: Vec<String>,
+    /// The reviewers it was routed to.
+    pub reviewers: Vec<Person>,
     /// `approve` or `deny`, when a recommendation was made.
     pub recommendation: Option<String>,
     /// `keep`, `remove` or `exception` once closed.
     pub outcome: Option<String>,
+}
+
+/// A person by object id (what decisions are checked against) and by the name a reader knows
+/// them by (UPN, else display name): findings name people, never bare object ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
 }
 
 /// One decision recorded (every one, including those later replaced).
@@ -268,15 +276,13 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
 
     // Non-response: the rate, and the reviewers who decided none of what they were sent.
     let decided_by: BTreeSet<&str> = facts.decisions.iter().map(|d| d.by_id.as_str()).collect();
-    let mut silent: BTreeSet<&str> = BTreeSet::new();
-    let mut upn_of: HashMap<&str, &str> = HashMap::new();
-    for d in &facts.decisions {
-        upn_of.insert(&d.by_id, &d.by);
-    }
+    // A silent reviewer decided nothing, so only the routing knows their name.
+    let mut silent: BTreeMap<&str, &str> = BTreeMap::new();
     for i in &facts.items {
         for r in &i.reviewers {
-            if !decided_by.contains(r.as_str()) {
-                silent.insert(r);
+            if !decided_by.contains(r.id.as_str()) {
+                let name = if r.name.trim().is_empty() { &r.id } else { &r.name };
+                silent.insert(&r.id, name);
             }
         }
     }
@@ -290,7 +296,12 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
             silent.len()
         ),
         items: undecided.clone(),
-        people: silent.iter().map(|s| upn_of.get(s).copied().unwrap_or(s).to_string()).collect(),
+        people: silent
+            .values()
+            .map(|s| s.to_string())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
     });
 
     // Default outcomes on critical roles: nobody decided, and the default settled it.
@@ -351,8 +362,8 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
     let mut reviewing: BTreeMap<&str, &str> = BTreeMap::new();
     for i in &facts.items {
         for r in &i.reviewers {
-            if let Some(name) = critical_holders.get(r.as_str()) {
-                reviewing.insert(r, name);
+            if let Some(name) = critical_holders.get(r.id.as_str()) {
+                reviewing.insert(&r.id, name);
             }
         }
     }
@@ -365,7 +376,7 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
         .items
         .iter()
         .filter(|i| {
-            i.reviewers.iter().any(|r| reviewing.contains_key(r.as_str()))
+            i.reviewers.iter().any(|r| reviewing.contains_key(r.id.as_str()))
                 || stands.get(&i.id).is_some_and(|d| reviewing.contains_key(d.by_id.as_str()))
         })
         .map(|i| i.id)
@@ -392,7 +403,7 @@ pub fn findings(facts: &ReviewFacts) -> Findings {
     let mut reviews: BTreeSet<(&str, &str, u32)> = BTreeSet::new();
     for i in &facts.items {
         for r in &i.reviewers {
-            reviews.insert((r.as_str(), i.holder_id.as_str(), i.id));
+            reviews.insert((r.id.as_str(), i.holder_id.as_str(), i.id));
         }
         if let Some(d) = stands.get(&i.id) {
             reviews.insert((d.by_id.as_str(), i.holder_id.as_str(), i.id));

@@ -37,8 +37,15 @@ pub enum Reason {
     ActivatedRecently {
         last_activation: DateTime<Utc>,
     },
-    /// Standing (active) access: no activation is needed to use it, so use is unknown.
+    /// Standing (active) access with an end: no activation is needed to use it, so use is
+    /// unknown, but it ends on its own.
     StandingAccess,
+    /// Permanent standing (active) access: its use cannot be measured and it never ends, so it is
+    /// not recommended for approval but for a person's review. `convertible` where the holder can
+    /// be made eligible instead (a person or a group; Entra makes no service principal eligible).
+    PermanentStanding {
+        convertible: bool,
+    },
 }
 
 impl Reason {
@@ -50,6 +57,7 @@ impl Reason {
             Reason::UsageUnknown { .. } => "usageUnknown",
             Reason::ActivatedRecently { .. } => "activatedRecently",
             Reason::StandingAccess => "standingAccess",
+            Reason::PermanentStanding { .. } => "permanentStanding",
         }
     }
 
@@ -120,14 +128,37 @@ impl Reason {
             Reason::StandingAccess => {
                 "standing access: it needs no activation, so its use cannot be measured".into()
             }
+            Reason::PermanentStanding { convertible: true } => {
+                "review standing access: permanent and active, it needs no activation, so its use \
+                 cannot be measured; converting it to eligible keeps the role for when it is needed"
+                    .into()
+            }
+            Reason::PermanentStanding { convertible: false } => {
+                "review standing access: permanent and active, it needs no activation, so its use \
+                 cannot be measured; an application cannot be made eligible, so confirm it still \
+                 needs the role"
+                    .into()
+            }
         }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recommendation {
-    pub verdict: Verdict,
+    /// The verdict recommended; `None` when the item needs a person's review and no verdict is
+    /// suggested to accept as it is.
+    pub verdict: Option<Verdict>,
     pub reason: Reason,
+}
+
+/// How a recommendation without a verdict is stored and shown.
+pub const REVIEW: &str = "review";
+
+impl Recommendation {
+    /// What it suggests as stored: a verdict's name, or [`REVIEW`].
+    pub fn suggestion(&self) -> &'static str {
+        self.verdict.map_or(REVIEW, |v| v.as_str())
+    }
 }
 
 /// The recommendation for one assignment at `now`. `last_activation` is the holder's latest
@@ -142,7 +173,7 @@ pub fn recommend(
     look_back_days: u32,
     now: DateTime<Utc>,
 ) -> Recommendation {
-    let deny = |reason| Recommendation { verdict: Verdict::Deny, reason };
+    let deny = |reason| Recommendation { verdict: Some(Verdict::Deny), reason };
     if holder.account_enabled == Some(false) {
         return deny(Reason::AccountDisabled);
     }
@@ -160,12 +191,12 @@ pub fn recommend(
             let cutoff = now - Duration::days(i64::from(look_back_days));
             match (last_activation, history_since) {
                 (Some(at), _) if at >= cutoff => Recommendation {
-                    verdict: Verdict::Approve,
+                    verdict: Some(Verdict::Approve),
                     reason: Reason::ActivatedRecently { last_activation: at },
                 },
                 // Nothing recorded to judge by: no claim either way.
                 (other, None) => Recommendation {
-                    verdict: Verdict::Approve,
+                    verdict: Some(Verdict::Approve),
                     reason: Reason::UsageUnknown { last_activation: other },
                 },
                 (other, Some(since)) => deny(Reason::NotActivated {
@@ -176,9 +207,17 @@ pub fn recommend(
                 }),
             }
         }
-        AssignmentKind::Active => {
-            Recommendation { verdict: Verdict::Approve, reason: Reason::StandingAccess }
+        // Access that ends on its own may be approved; permanent standing access is for a
+        // person to look at, never approved by accepting recommendations in bulk.
+        AssignmentKind::Active if assignment.end.is_some() => {
+            Recommendation { verdict: Some(Verdict::Approve), reason: Reason::StandingAccess }
         }
+        AssignmentKind::Active => Recommendation {
+            verdict: None,
+            reason: Reason::PermanentStanding {
+                convertible: holder.kind != crate::PrincipalKind::ServicePrincipal,
+            },
+        },
     }
 }
 

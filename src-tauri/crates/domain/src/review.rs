@@ -138,6 +138,8 @@ pub enum DecisionError {
     /// The same person decided this item in an earlier stage: a later stage is a second pair
     /// of eyes, so it must be someone else's.
     DecidedInEarlierStage,
+    /// A return to undecided needs a decision standing in the item's stage to take back.
+    NothingToWithdraw,
 }
 
 impl std::fmt::Display for DecisionError {
@@ -165,6 +167,9 @@ impl std::fmt::Display for DecisionError {
             DecisionError::DecidedInEarlierStage => f.write_str(
                 "you decided this item in an earlier stage: a later stage needs another reviewer",
             ),
+            DecisionError::NothingToWithdraw => {
+                f.write_str("it has no decision in its stage to return to undecided")
+            }
         }
     }
 }
@@ -255,6 +260,36 @@ pub fn acting_for<'a>(
     let target =
         reviewers.iter().find(|r| undecided.contains(&r.as_str())).or_else(|| reviewers.first());
     Ok(target.map(String::as_str))
+}
+
+/// Whose decision a return to undecided by `actor_id` takes back: their own, when they are a
+/// reviewer of the item (or a governance admin who decided an item without reviewers); for a
+/// governance admin acting for the reviewers, the decision made last of those standing
+/// (`decided`, oldest first). Taking a decision back is deciding again: the same people may do it,
+/// and nobody on their own access.
+pub fn withdrawal_for<'a>(
+    actor_id: &'a str,
+    holder_id: &str,
+    reviewers: &[String],
+    decided: &[&'a str],
+    is_governance_admin: bool,
+    separation: &Separation,
+) -> Result<&'a str, DecisionError> {
+    let is_reviewer = reviewers.iter().any(|r| r == actor_id);
+    if !is_reviewer && separation.is_own(actor_id, holder_id) {
+        return Err(DecisionError::OwnAccess);
+    }
+    if is_reviewer || decided.contains(&actor_id) {
+        return if decided.contains(&actor_id) {
+            Ok(actor_id)
+        } else {
+            Err(DecisionError::NothingToWithdraw)
+        };
+    }
+    if !is_governance_admin {
+        return Err(DecisionError::NotAReviewer);
+    }
+    decided.last().copied().ok_or(DecisionError::NothingToWithdraw)
 }
 
 /// A reviewer's decision as it stands (the latest of theirs), with the time of their first.

@@ -32,6 +32,9 @@ pub enum RerouteReason {
     MemberOfGroup,
     /// The holder reviews the reviewer's same role: one side of the pair goes to the fallback.
     Reciprocal,
+    /// Nobody is named for the item: a later stage reviewed by role owners, for a role without
+    /// owners listed.
+    NoOwners,
 }
 
 impl RerouteReason {
@@ -45,6 +48,7 @@ impl RerouteReason {
             RerouteReason::HolderDisabled => "holderDisabled",
             RerouteReason::MemberOfGroup => "memberOfGroup",
             RerouteReason::Reciprocal => "reciprocal",
+            RerouteReason::NoOwners => "noOwners",
         }
     }
 
@@ -58,6 +62,7 @@ impl RerouteReason {
             RerouteReason::HolderDisabled,
             RerouteReason::MemberOfGroup,
             RerouteReason::Reciprocal,
+            RerouteReason::NoOwners,
         ]
         .into_iter()
         .find(|r| r.as_str() == s)
@@ -84,6 +89,9 @@ impl RerouteReason {
             RerouteReason::Reciprocal => {
                 "the holder reviews the reviewer's same role: nobody reviews someone who reviews \
                  them back"
+            }
+            RerouteReason::NoOwners => {
+                "nobody is named to review the role in this stage: it has no owners listed"
             }
         }
     }
@@ -189,6 +197,8 @@ pub fn route(
                 }
             }
         }
+        // An empty list is a stage's role owners for a role without owners: nobody to exclude.
+        ReviewerSource::Named(named) if named.is_empty() => Err(RerouteReason::NoOwners),
         ReviewerSource::Named(named) => {
             let others: Vec<ReviewerRef> = named.iter().filter(|r| !own(r)).cloned().collect();
             if !others.is_empty() {

@@ -205,13 +205,40 @@ fn contents(w: &mut Writer) {
 
 // ---- auditor findings -------------------------------------------------------------------------
 
-/// Item numbers as a short list: the first few, then how many more (every one is in the
-/// section the row links to, and in the CSVs).
-fn item_list(items: &[u32]) -> String {
-    const SHOWN: usize = 40;
-    let mut out = items.iter().take(SHOWN).map(u32::to_string).collect::<Vec<_>>().join(", ");
-    if items.len() > SHOWN {
-        out.push_str(&format!(" and {} more", items.len() - SHOWN));
+/// A finding's items and people as a reader takes them in: a handful of each, then how many
+/// more and the section that lists every one (the row links to it; the CSVs have them too).
+fn behind(items: &[u32], people: &[String], section: &str) -> String {
+    const ITEMS_SHOWN: usize = 12;
+    const PEOPLE_SHOWN: usize = 5;
+    let mut parts = Vec::new();
+    let mut cut = Vec::new();
+    // Reviewer statistics lists the people; their items are each in the decisions table.
+    let items_in = if section == "Reviewer statistics" { "Decisions by role" } else { section };
+    if !items.is_empty() {
+        let shown: Vec<String> = items.iter().take(ITEMS_SHOWN).map(u32::to_string).collect();
+        let mut part =
+            format!("item{} {}", if items.len() == 1 { "" } else { "s" }, shown.join(", "));
+        if items.len() > ITEMS_SHOWN {
+            part.push_str(&format!(" and {} more", items.len() - ITEMS_SHOWN));
+            cut.push(items_in);
+        }
+        parts.push(part);
+    }
+    if !people.is_empty() {
+        let mut part = people.iter().take(PEOPLE_SHOWN).cloned().collect::<Vec<_>>().join(", ");
+        if people.len() > PEOPLE_SHOWN {
+            part.push_str(&format!(" and {} more", people.len() - PEOPLE_SHOWN));
+            cut.push(section);
+        }
+        parts.push(part);
+    }
+    if parts.is_empty() {
+        return "—".into();
+    }
+    let mut out = parts.join("; ");
+    cut.dedup();
+    if !cut.is_empty() {
+        out.push_str(&format!(" (all listed in {})", cut.join(" and ")));
     }
     out
 }
@@ -252,14 +279,7 @@ fn findings(w: &mut Writer, b: &Binder) {
         ),
     ]);
     for f in &b.findings {
-        let mut behind = Vec::new();
-        if !f.items.is_empty() {
-            behind.push(format!("items {}", item_list(&f.items)));
-        }
-        if !f.people.is_empty() {
-            behind.push(f.people.join(", "));
-        }
-        let behind = if behind.is_empty() { "—".to_string() } else { behind.join("; ") };
+        let behind = behind(&f.items, &f.people, &f.section);
         w.table_row(&[
             if f.raised { "RAISED" } else { "clear" },
             &f.title,
@@ -388,13 +408,13 @@ fn summary(w: &mut Writer, b: &Binder) {
         .by_kind
         .iter()
         .map(|((surface, kind), v)| Bar {
-            label: format!("{surface} · {kind}"),
+            label: format!("{} · {kind}", crate::model::surface_words(surface)),
             value: *v,
             color: if kind == "active" { TEAL } else { BLUE },
         })
         .collect();
     let top = w.y;
-    let h1 = w.bar_chart(LEFT, half, "Population by surface and kind", &population, c.total);
+    let h1 = w.bar_chart(LEFT, half, "Population by kind of access", &population, c.total);
     let h2 = w.bar_chart(right_x, half, "Decisions", &bars(&c.verdicts), c.total);
     w.y = top - h1.max(h2) - 10.0;
 
@@ -542,7 +562,7 @@ fn population(w: &mut Writer, b: &Binder) {
         e += u64::from(r.eligible);
         a += u64::from(r.active);
         w.table_row(&[
-            &r.surface,
+            crate::model::surface_words(&r.surface),
             &r.role,
             &r.eligible.to_string(),
             &r.active.to_string(),
@@ -612,7 +632,7 @@ fn decisions(w: &mut Writer, b: &Binder) {
             w.table_band(&format!(
                 "{} · {} · {} item{}",
                 item.role,
-                item.surface,
+                crate::model::surface_words(&item.surface),
                 n,
                 if n == 1 { "" } else { "s" }
             ));

@@ -29,6 +29,9 @@ pub(crate) type Rgb8 = [u8; 3];
 pub(crate) const INK: Rgb8 = [0x1f, 0x23, 0x28];
 pub(crate) const MUTED: Rgb8 = [0x5f, 0x66, 0x6d];
 
+/// Characters below this are encoded from a table rather than a map (see `Encoding::dense`).
+const DENSE: usize = 0x0800;
+
 /// Ends one text piece's list of runs in `Canvas::text`.
 const END_OF_PIECE: u8 = 0xff;
 /// Marks a shaped run in `Canvas::text` (or'd with the face).
@@ -450,6 +453,9 @@ fn color(out: &mut Vec<u8>, c: Rgb8) {
 /// the pages use.
 struct Encoding {
     faces: Vec<HashMap<char, (u16, i64)>>,
+    /// `faces` again for the characters below `DENSE` (nearly all a binder draws), indexed by
+    /// the character: millions of cells are encoded character by character.
+    dense: Vec<Vec<Option<(u16, i64)>>>,
     /// The same for the glyphs the shaper chose, by the font's own glyph id.
     glyphs: Vec<HashMap<u16, (u16, i64)>>,
     /// Each face's resource name.
@@ -458,6 +464,9 @@ struct Encoding {
 
 impl Encoding {
     fn code(&self, face: FaceIx, c: char) -> (u16, i64) {
+        if let Some(Some(hit)) = self.dense.get(face).and_then(|d| d.get(c as usize)) {
+            return *hit;
+        }
         self.faces.get(face).and_then(|m| m.get(&c)).copied().unwrap_or((0, 0))
     }
 
@@ -553,7 +562,17 @@ impl Encoding {
             }
         }
         let names = (0..n).map(|f| fonts.face(f).id.0.clone().into_bytes()).collect();
-        Ok(Encoding { faces, glyphs, names })
+        let dense = faces
+            .iter()
+            .map(|m| {
+                let mut d = vec![None; DENSE];
+                for (&c, &hit) in m.iter().filter(|(c, _)| (**c as usize) < DENSE) {
+                    d[c as usize] = Some(hit);
+                }
+                d
+            })
+            .collect();
+        Ok(Encoding { faces, dense, glyphs, names })
     }
 }
 
@@ -644,7 +663,9 @@ pub(crate) fn save_with(
                 .map_err(|e| EvidenceError::Write(format!("calibration page: {e}")))?;
             Encoding::read(fonts, &used, &stream.content)?
         }
-        None => Encoding { faces: Vec::new(), glyphs: Vec::new(), names: Vec::new() },
+        None => {
+            Encoding { faces: Vec::new(), dense: Vec::new(), glyphs: Vec::new(), names: Vec::new() }
+        }
     };
 
     let page_ids: Vec<lopdf::ObjectId> = lopdf.get_pages().values().copied().collect();

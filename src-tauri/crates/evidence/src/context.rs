@@ -44,7 +44,12 @@ pub(crate) fn role_catalogue(w: &mut Writer, b: &Binder) {
         Col { lines: 12, ..Col::mono("Permissions granted (custom roles)", CONTENT_W - 398.0) },
     ]);
     for r in &b.role_catalogue {
-        let permissions = if r.built_in {
+        let group = r.surface == "pimGroup";
+        let permissions = if group {
+            "a PIM group's membership or ownership: the group has no role definition; what it \
+             grants follows from the roles and resources it is given"
+                .to_string()
+        } else if r.built_in {
             "built in: Microsoft's definition".to_string()
         } else if r.permissions.is_empty() {
             format!("none recorded ({})", r.permissions_source)
@@ -54,8 +59,14 @@ pub(crate) fn role_catalogue(w: &mut Writer, b: &Binder) {
         w.table_row(&[
             &r.tier,
             &r.role,
-            &r.surface,
-            if r.built_in { "built in" } else { "custom" },
+            crate::model::surface_words(&r.surface),
+            if group {
+                "group"
+            } else if r.built_in {
+                "built in"
+            } else {
+                "custom"
+            },
             &r.items.to_string(),
             &permissions,
         ]);

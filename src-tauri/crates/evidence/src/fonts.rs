@@ -32,8 +32,9 @@ const DEVANAGARI_FONT: &[u8] = include_bytes!("../fonts/NotoSansDevanagari-Regul
 const THAI_FONT: &[u8] = include_bytes!("../fonts/NotoSansThai-Regular.ttf");
 
 /// Characters below this get their advance from a table built once per face: table cells are
-/// mostly Latin, and a cmap lookup per character would dominate a 100,000-row binder.
-const TABLE_CHARS: usize = 0x0800;
+/// mostly Latin, and a cmap lookup per character would dominate a 100,000-row binder. It
+/// reaches past Devanagari and Thai, whose names would otherwise be looked up in every face.
+const TABLE_CHARS: usize = 0x1000;
 
 /// One embedded face.
 pub(crate) struct Face {
@@ -130,7 +131,13 @@ pub(crate) struct Fonts {
     used: RefCell<Used>,
     /// Shaped runs by face, direction and text: a name recurs on many rows, shaped once.
     shaped: RefCell<HashMap<ShapeKey, Rc<[Glyph]>>>,
+    /// `find` for characters above the faces' tables (CJK, Hangul), by style and character:
+    /// each miss would look the character up in one face after another.
+    found: RefCell<HashMap<(u8, char), Found>>,
 }
+
+/// The face that draws a character and its advance in em, if any face has it.
+type Found = Option<(FaceIx, f32)>;
 
 /// A shaped run's face, direction (right to left) and text.
 type ShapeKey = (FaceIx, bool, String);
@@ -260,7 +267,12 @@ impl Fonts {
 
     fn new(faces: Vec<Face>) -> Fonts {
         let used = RefCell::new(Used::new(faces.len()));
-        Fonts { faces, used, shaped: RefCell::new(HashMap::new()) }
+        Fonts {
+            faces,
+            used,
+            shaped: RefCell::new(HashMap::new()),
+            found: RefCell::new(HashMap::new()),
+        }
     }
 
     /// The record of characters drawn, to add to.
@@ -290,6 +302,20 @@ impl Fonts {
     }
 
     fn find(&self, style: Style, c: char) -> Option<(FaceIx, f32)> {
+        if (c as usize) < TABLE_CHARS {
+            return self.search(style, c);
+        }
+        let key = (style as u8, c);
+        if let Some(&hit) = self.found.borrow().get(&key) {
+            return hit;
+        }
+        let hit = self.search(style, c);
+        self.found.borrow_mut().insert(key, hit);
+        hit
+    }
+
+    /// The style's own face, else the first fallback, that has `c`.
+    fn search(&self, style: Style, c: char) -> Option<(FaceIx, f32)> {
         let first = match style {
             Style::Regular => REGULAR,
             Style::Bold => BOLD,
@@ -388,8 +414,14 @@ impl Fonts {
         parts
     }
 
+    /// Whether `s` measures as the sum of its characters (no complex script to shape), so
+    /// its width at any size is its width in em times the size.
+    pub(crate) fn is_plain(s: &str) -> bool {
+        s.chars().all(|c| (c as u32) < 0x0590 || !is_complex(c))
+    }
+
     /// Width of `s` in em, as drawn.
-    fn em(&self, style: Style, s: &str) -> f32 {
+    pub(crate) fn em(&self, style: Style, s: &str) -> f32 {
         // Only shaped runs measure differently from their characters one by one.
         if s.chars().all(|c| (c as u32) < 0x0590 || !is_complex(c)) {
             return s.chars().map(|c| self.pick(style, c).1).sum();

@@ -583,6 +583,9 @@ pub(crate) fn fit_lines(
     max: f32,
     lines: usize,
 ) -> (f32, Vec<String>) {
+    if lines <= 1 && !text.contains('\n') && Fonts::is_plain(text) {
+        return fit_one_line(fonts, style, text, size, max);
+    }
     let wrapped = fonts.wrap(style, text, size, max);
     if wrapped.len() <= lines.max(1) {
         return (size, wrapped);
@@ -596,6 +599,41 @@ pub(crate) fn fit_lines(
         smaller -= 0.5;
     }
     (size, wrapped)
+}
+
+/// `fit_lines` for a one-line column and plain text, measured once rather than wrapped at every
+/// size tried: the same lines and size. `wrap` keeps a paragraph whole exactly when its width in
+/// em is at most `max / size`; only within rounding of that (where wrapping word by word might
+/// still fit it, its widths summed in another order) is it asked.
+fn fit_one_line(
+    fonts: &Fonts,
+    style: Style,
+    text: &str,
+    size: f32,
+    max: f32,
+) -> (f32, Vec<String>) {
+    let em = fonts.em(style, text);
+    let one_line = |at: f32| -> Option<Vec<String>> {
+        let limit = max / at;
+        if em <= limit {
+            return Some(vec![text.to_string()]);
+        }
+        if em > limit * (1.0 + 1e-4) {
+            return None;
+        }
+        Some(fonts.wrap(style, text, at, max)).filter(|l| l.len() <= 1)
+    };
+    if let Some(lines) = one_line(size) {
+        return (size, lines);
+    }
+    let mut smaller = size - 0.5;
+    while smaller >= MIN_CELL_SIZE {
+        if let Some(lines) = one_line(smaller) {
+            return (smaller, lines);
+        }
+        smaller -= 0.5;
+    }
+    (size, fonts.wrap(style, text, size, max))
 }
 
 /// One table cell laid out: its lines and the size they are set in.

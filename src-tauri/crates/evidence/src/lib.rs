@@ -26,7 +26,7 @@ mod verify;
 
 pub use binder::binder_pdf;
 pub use pdf::population_pdf;
-pub use read::{BinderCheck, BinderFile, check_binder, read_binder};
+pub use read::{BinderCheck, BinderFile, check_binder, read_binder, verify_pdf_record};
 pub use register::{EXCEPTION_COLUMNS, EXCEPTIONS_CSV, exceptions_csv};
 pub use tables::{
     BINDER_JSON, BINDER_PDF, DECISION_COLUMNS, DECISIONS_CSV, FORMAT, HISTORY_COLUMNS, HISTORY_CSV,
@@ -38,6 +38,13 @@ pub use verify::{
     Attachment, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer, Sinks, Written,
     WrittenFile, render_all, verify_exports, verify_exports_with, write_all, write_all_with,
 };
+
+/// The binder PDF's layout version, recorded with each export. The same Binder drawn by the
+/// same version gives the same bytes, so `verify` re-renders a PDF of this version and compares;
+/// a PDF drawn by another version is checked by its seal and record instead. Bump it whenever
+/// the PDF drawn for a Binder changes: a layout change shows as a change to the binder test's
+/// expected text (`tests/expected/`), and a review of that change is where the bump belongs.
+pub const RENDERER: &str = "recert-binder-pdf/1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {

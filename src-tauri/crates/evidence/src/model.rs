@@ -393,3 +393,15 @@ pub struct Signatory {
     /// Pre-printed name; empty for a line to fill in by hand.
     pub name: String,
 }
+
+/// A surface in the words a reader uses ("Entra role", "PIM group", "Azure role"), for the PDF
+/// and the CSVs; the JSON keeps the stored value (`directoryRole`, `pimGroup`, `azureRole`).
+/// A value this does not know is shown as it is rather than guessed at.
+pub fn surface_words(surface: &str) -> &str {
+    match surface {
+        "directoryRole" => "Entra role",
+        "pimGroup" => "PIM group",
+        "azureRole" => "Azure role",
+        other => other,
+    }
+}

@@ -8,8 +8,11 @@ use std::io::Read;
 
 use sha2::{Digest, Sha256};
 
+use crate::EvidenceError;
+use crate::model::Binder;
 use crate::seal::Seal;
 use crate::tables::{BINDER_JSON, SEAL_JSON};
+use crate::verify::{ExportFile, Mismatch, PdfOptions, Signer, Sinks, write_all};
 
 /// A binder PDF's parts.
 #[derive(Clone, Debug, Default)]
@@ -177,4 +180,84 @@ pub fn check_binder(file: &BinderFile) -> (Vec<BinderCheck>, Option<Seal>) {
         );
     }
     (checks, Some(seal))
+}
+
+/// Checks a binder PDF drawn by another renderer version (today's layout would draw it
+/// differently, so it is not rendered again) by its record instead: the checks of
+/// `check_binder` (signature, pages and every attachment as sealed), and what the seal states
+/// against what `binder` renders to now — the evidence hash, each attachment's SHA-256, the
+/// campaign, the cut and the signing key. Empty means the PDF is the record's.
+pub fn verify_pdf_record(
+    binder: &Binder,
+    pdf: &[u8],
+    options: PdfOptions<'_>,
+) -> Result<Vec<Mismatch>, EvidenceError> {
+    let mismatch = |location: String, expected: String, found: String| Mismatch {
+        file: ExportFile::Pdf,
+        location,
+        expected,
+        found,
+    };
+    let file = match read_binder(pdf) {
+        Ok(file) => file,
+        Err(e) => return Ok(vec![mismatch(e, String::new(), String::new())]),
+    };
+    let (checks, seal) = check_binder(&file);
+    let mut out: Vec<Mismatch> = checks
+        .into_iter()
+        .filter(|c| !c.ok)
+        .map(|c| mismatch(format!("{}: {}", c.name, c.detail), String::new(), String::new()))
+        .collect();
+    let Some(seal) = seal else { return Ok(out) };
+
+    // What the record renders to now: the CSVs and the JSON (hashed, not kept), the
+    // exceptions register and the raw pages.
+    let mut nowhere = [std::io::sink(), std::io::sink(), std::io::sink(), std::io::sink()];
+    let [a, b, c, d] = &mut nowhere;
+    let written = write_all(
+        binder,
+        Sinks {
+            pdf: None,
+            decisions_csv: Some(a),
+            history_csv: Some(b),
+            remediation_csv: Some(c),
+            json: Some(d),
+        },
+    )?;
+    let mut expected: BTreeMap<String, String> =
+        written.files.iter().map(|f| (f.file.name().to_string(), f.sha256.clone())).collect();
+    let register = crate::register::exceptions_csv(binder);
+    expected.insert(crate::EXCEPTIONS_CSV.into(), hex::encode(Sha256::digest(&register)));
+    for a in &options.attachments {
+        expected.insert(a.name.clone(), hex::encode(Sha256::digest(&a.bytes)));
+    }
+    let mut stated = |what: &str, record: &str, sealed: &str| {
+        if record != sealed {
+            out.push(mismatch(
+                format!("the seal's {what} differs from the record's"),
+                record.to_string(),
+                sealed.to_string(),
+            ));
+        }
+    };
+    stated("evidence hash", &written.evidence_hash, &seal.evidence_hash);
+    stated("campaign", &binder.campaign.id, &seal.campaign_id);
+    stated("generation time", &binder.generated_at, &seal.generated_at);
+    stated("audit chain head", &binder.audit.head_hash, &seal.audit_head);
+    stated("audit cut", &options.audit_seq.to_string(), &seal.audit_seq.to_string());
+    if let Signer::Recorded { public_key, signature } = &options.signer {
+        stated("signing key", public_key, &seal.public_key);
+        stated("signature", signature, &seal.signature);
+    }
+    for (name, sha) in &expected {
+        stated(&format!("SHA-256 of {name}"), sha, seal.attachments.get(name).map_or("", |s| s));
+    }
+    for name in seal.attachments.keys().filter(|n| !expected.contains_key(*n)) {
+        out.push(mismatch(
+            format!("{name} is sealed but not in the record"),
+            String::new(),
+            name.clone(),
+        ));
+    }
+    Ok(out)
 }

@@ -139,7 +139,7 @@ fn decision_row(item: &Item) -> Vec<Cow<'_, str>> {
     let s = opt;
     vec![
         item.id.to_string().into(),
-        item.surface.as_str().into(),
+        crate::model::surface_words(&item.surface).into(),
         item.role.as_str().into(),
         item.scope.as_str().into(),
         item.principal_name.as_str().into(),

@@ -97,7 +97,13 @@ fn sheet(w: &mut Writer, s: &TraceSheet) {
     w.field("Role and scope", &format!("{} at {}", s.role, s.scope), Style::Regular);
     w.field(
         "Assignment",
-        &format!("{} {} ({}), {}", s.surface, s.kind, s.membership, s.source_id),
+        &format!(
+            "{} {} ({}), {}",
+            crate::model::surface_words(&s.surface),
+            s.kind,
+            s.membership,
+            s.source_id
+        ),
         Style::Regular,
     );
     w.heading("Read from");

@@ -355,7 +355,7 @@ fn a_5000_item_binder_paginates_with_the_table_header_on_every_page() {
     }
     assert!(decision_pages > 100, "{decision_pages} pages of decisions");
     assert_eq!(rows, 5000, "every item is printed once");
-    assert!(dump.contains("Global Administrator · directoryRole · 1250 items (continued)"));
+    assert!(dump.contains("Global Administrator · Entra role · 1250 items (continued)"));
 }
 
 #[test]

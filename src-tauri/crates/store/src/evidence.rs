@@ -22,9 +22,15 @@ pub struct ExportRecord {
     /// Hex Ed25519 signature over the export's signed statement, and the public key (hex).
     pub signature: Option<String>,
     pub signing_key: Option<String>,
+    /// The Recert that made the export (`Recert 0.1.0`), which the binder's JSON names; `None`
+    /// for exports made before it was recorded.
+    pub generator: Option<String>,
+    /// The binder PDF layout's version (`recert_evidence::RENDERER`) that drew the PDF; `None`
+    /// for exports made before it was recorded.
+    pub renderer: Option<String>,
 }
 
-const EXPORT_COLUMNS: &str = "id, campaign_id, generated_at, actor, audit_seq, evidence_hash, files, audit_head, signature, signing_key";
+const EXPORT_COLUMNS: &str = "id, campaign_id, generated_at, actor, audit_seq, evidence_hash, files, audit_head, signature, signing_key, generator, renderer";
 
 fn export_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ExportRecord, String)> {
     Ok((
@@ -39,6 +45,8 @@ fn export_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ExportRecord, S
             audit_head: row.get(7)?,
             signature: row.get(8)?,
             signing_key: row.get(9)?,
+            generator: row.get(10)?,
+            renderer: row.get(11)?,
         },
         row.get(2)?,
     ))
@@ -57,8 +65,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.execute(
             "INSERT INTO evidence_export (campaign_id, generated_at, actor, audit_seq, evidence_hash,
-               files, audit_head, signature, signing_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+               files, audit_head, signature, signing_key, generator, renderer)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 record.campaign_id,
                 format_time(record.generated_at),
@@ -68,7 +76,9 @@ impl Store {
                 record.files,
                 record.audit_head,
                 record.signature,
-                record.signing_key
+                record.signing_key,
+                record.generator,
+                record.renderer
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -86,6 +96,8 @@ impl Store {
                     "auditHead": record.audit_head,
                     "signature": record.signature,
                     "signingKey": record.signing_key,
+                    "generator": record.generator,
+                    "renderer": record.renderer,
                     "files": serde_json::from_str::<serde_json::Value>(&record.files).unwrap_or_default(),
                 }),
             },

@@ -28,6 +28,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0012_evidence_record.sql",
     "0016_decision_authentication.sql",
     "0017_decisions.sql",
+    "0018_worklist.sql",
+    "0020_stage_reviewers.sql",
+    // After 0020: databases migrated to 0020 already exist, and versions count the list.
+    "0019_export_renderer.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

@@ -34,10 +34,10 @@ fn insert_reviewers(
     stage: u32,
     reviewers: &[StageReviewer],
 ) -> Result<()> {
-    // A reviewer of an earlier stage who reviews again keeps one row, now of this stage: their
-    // earlier decisions keep their own stage in the decision log.
+    // A reviewer of an earlier stage who reviews again gets a row of this stage beside the
+    // earlier one: each stage keeps who reviewed the item in it.
     let mut insert = tx.prepare_cached(
-        "INSERT OR REPLACE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
+        "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
            reviewer_name, reroute_reason, conflict, stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for r in reviewers {

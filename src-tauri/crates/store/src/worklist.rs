@@ -211,8 +211,48 @@ fn finish_item(raw: (ItemRecord, [Option<String>; 5])) -> Result<ItemRecord> {
     Ok(item)
 }
 
-/// Builds the WHERE clause and its parameters for a filter.
-fn filter_sql(campaign_id: &str, filter: &WorklistFilter) -> (String, Vec<String>) {
+/// Below this share of a campaign's items (one in 16) a search is answered from the trigram index:
+/// reading the few matching items by key beats scanning every item. Above it the scan in the
+/// worklist's own order is cheaper (a page stops at its end), and the index would only add work.
+const SELECTIVE: u32 = 16;
+
+/// How a search's words are found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// Each word as a substring of the item's text, item after item in the worklist's order.
+    Scan,
+    /// The items the trigram index names for the words of three characters or more.
+    Indexed,
+}
+
+/// A search's words, lowercased: matching is case-insensitive in every script, not only ASCII,
+/// because the text is lowercased the same way when stored.
+fn search_words(filter: &WorklistFilter) -> Vec<String> {
+    filter.search.iter().flat_map(|s| s.split_whitespace()).map(str::to_lowercase).collect()
+}
+
+/// The words of three characters or more as one FTS5 query, or `None` without any. Each is a
+/// quoted string there (a `"` doubled), so FTS5 operators, `*`, `:` or parentheses typed by a user
+/// are only characters, and a quoted trigram string matches exactly where the text holds it.
+fn match_query(words: &[String]) -> Option<String> {
+    let long: Vec<String> = words
+        .iter()
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect();
+    (!long.is_empty()).then(|| long.join(" AND "))
+}
+
+/// The rowids of one campaign's items in the index: `key << 32 | id`.
+const CAMPAIGN_ROWIDS: &str = "s.rowid >= (SELECT key << 32 FROM item_search_campaign WHERE campaign_id = ?1) \
+     AND s.rowid < (SELECT (key + 1) << 32 FROM item_search_campaign WHERE campaign_id = ?1)";
+
+/// Builds the FROM and WHERE clauses and their parameters for a filter.
+fn filter_sql(
+    campaign_id: &str,
+    filter: &WorklistFilter,
+    plan: Plan,
+) -> (String, String, Vec<String>) {
     let mut clauses = vec!["i.campaign_id = ?1".to_string()];
     let mut values = vec![campaign_id.to_string()];
     fn bind(clauses: &mut Vec<String>, values: &mut Vec<String>, clause: &str, value: String) {
@@ -252,16 +292,26 @@ fn filter_sql(campaign_id: &str, filter: &WorklistFilter) -> (String, Vec<String
                 .into(),
         );
     }
-    for word in filter.search.iter().flat_map(|s| s.split_whitespace()) {
-        // LIKE with an escape so `%` and `_` typed by a user match themselves; the column is
-        // lowercased at insert, so lowercasing the word makes the match case-insensitive for
-        // every script, not only ASCII.
-        let escaped =
-            word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-        values.push(format!("%{escaped}%"));
-        clauses.push(format!("i.search_text LIKE ?{} ESCAPE '\\'", values.len()));
+    let words = search_words(filter);
+    let query = match_query(&words).filter(|_| plan == Plan::Indexed);
+    let from = match query {
+        Some(query) => {
+            bind(&mut clauses, &mut values, "s.item_search MATCH $", query);
+            clauses.push(CAMPAIGN_ROWIDS.into());
+            // The index's few items first, each read by its key (CROSS JOIN keeps that order).
+            "item_search s CROSS JOIN item i ON i.campaign_id = ?1 AND i.id = (s.rowid & 4294967295)"
+        }
+        None => "item i",
+    };
+    for word in words {
+        // The words the index did not answer (all of them when scanning, else those under three
+        // characters, which have no trigram): a plain substring test on the text the worklist's
+        // order index covers, no pattern, so `%` and `_` are only characters.
+        if from == "item i" || word.chars().count() < 3 {
+            bind(&mut clauses, &mut values, "instr(i.search_text, $) > 0", word);
+        }
     }
-    (clauses.join(" AND "), values)
+    (from.to_string(), clauses.join(" AND "), values)
 }
 
 impl Store {
@@ -273,14 +323,46 @@ impl Store {
         offset: u32,
         limit: u32,
     ) -> Result<(Vec<ItemRecord>, u32)> {
-        let (clause, values) = filter_sql(campaign_id, filter);
-        let total: u32 = self.conn.query_row(
-            &format!("SELECT COUNT(*) FROM item i WHERE {clause}"),
-            params_from_iter(values.iter()),
+        let plan = self.search_plan(campaign_id, filter)?;
+        self.worklist_by(campaign_id, filter, offset, limit, plan)
+    }
+
+    /// Whether the trigram index answers this search: only when few items match it, which the
+    /// index tells by counting at most the share that makes it worth it.
+    fn search_plan(&self, campaign_id: &str, filter: &WorklistFilter) -> Result<Plan> {
+        let Some(query) = match_query(&search_words(filter)) else { return Ok(Plan::Scan) };
+        // Item ids run from 1 to the campaign's size.
+        let size: u32 = self.conn.query_row(
+            "SELECT coalesce(max(id), 0) FROM item WHERE campaign_id = ?1",
+            [campaign_id],
             |row| row.get(0),
         )?;
+        let enough = size / SELECTIVE;
+        let hits: u32 = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM (SELECT 1 FROM item_search s WHERE s.item_search MATCH ?2 \
+             AND {CAMPAIGN_ROWIDS} LIMIT ?3)"
+            ))?
+            .query_row(params![campaign_id, query, enough + 1], |row| row.get(0))?;
+        Ok(if hits <= enough { Plan::Indexed } else { Plan::Scan })
+    }
+
+    fn worklist_by(
+        &self,
+        campaign_id: &str,
+        filter: &WorklistFilter,
+        offset: u32,
+        limit: u32,
+        plan: Plan,
+    ) -> Result<(Vec<ItemRecord>, u32)> {
+        let (from, clause, values) = filter_sql(campaign_id, filter, plan);
+        let total: u32 = self
+            .conn
+            .prepare_cached(&format!("SELECT COUNT(*) FROM {from} WHERE {clause}"))?
+            .query_row(params_from_iter(values.iter()), |row| row.get(0))?;
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM item i WHERE {clause} ORDER BY i.role_name, i.principal_name, i.id
+            "SELECT {ITEM_COLUMNS} FROM {from} WHERE {clause} ORDER BY i.role_name, i.principal_name, i.id
              LIMIT {limit} OFFSET {offset}"
         ))?;
         let mut items = stmt
@@ -289,6 +371,67 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         self.attach_reviewers(campaign_id, &mut items)?;
         Ok((items, total))
+    }
+
+    /// How many items match the filter, per role name and recommendation (`None`: none made),
+    /// in role name order: what accepting the recommendations would decide.
+    pub fn recommendation_counts(
+        &self,
+        campaign_id: &str,
+        filter: &WorklistFilter,
+    ) -> Result<Vec<(String, Option<String>, u32)>> {
+        let plan = self.search_plan(campaign_id, filter)?;
+        let (from, clause, values) = filter_sql(campaign_id, filter, plan);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT i.role_name, i.recommendation, COUNT(*) FROM {from} WHERE {clause}
+             GROUP BY i.role_name, i.recommendation ORDER BY i.role_name, i.recommendation"
+        ))?;
+        let rows = stmt.query_map(params_from_iter(values.iter()), |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Who else holds the item's role in the campaign (at any scope): how many other holders, and
+    /// the names of the first `limit` of them in name order.
+    pub fn other_holders(
+        &self,
+        campaign_id: &str,
+        item_id: u32,
+        limit: u32,
+    ) -> Result<(u32, Vec<String>)> {
+        let (role_id, principal_id): (String, String) = self.conn.query_row(
+            "SELECT role_id, principal_id FROM item WHERE campaign_id = ?1 AND id = ?2",
+            params![campaign_id, item_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT principal_name, principal_id FROM item
+             WHERE campaign_id = ?1 AND role_id = ?2 AND principal_id <> ?3
+             ORDER BY principal_name, principal_id",
+        )?;
+        let names: Vec<String> = stmt
+            .query_map(params![campaign_id, role_id, principal_id], |row| row.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let count = names.len() as u32;
+        Ok((count, names.into_iter().take(limit as usize).collect()))
+    }
+
+    /// The holder's last sign-in as the tenant's latest pull read it.
+    pub fn last_sign_in(
+        &self,
+        tenant_id: &str,
+        principal_id: &str,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let raw: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT last_sign_in FROM principal WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, principal_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        parse_time("principal", "last_sign_in", raw.flatten())
     }
 
     /// Items by id, with their reviewers, in the order asked; unknown ids are an error.
@@ -572,7 +715,8 @@ impl Store {
     /// Per item, each reviewer's standing verdict with the time of their first decision.
     pub fn standing_decisions(&self, campaign_id: &str) -> Result<HashMap<u32, Vec<Standing>>> {
         let mut out: HashMap<u32, Vec<Standing>> = HashMap::new();
-        for decision in self.decisions(campaign_id)? {
+        let log = self.decisions(campaign_id)?;
+        for decision in withdraw::standing_rows(&log) {
             let verdict = Verdict::parse(&decision.verdict).ok_or_else(|| StoreError::Corrupt {
                 table: "decision",
                 column: "verdict",
@@ -582,7 +726,7 @@ impl Store {
             match standing.iter_mut().find(|s| s.reviewer_id == decision.reviewer_id) {
                 Some(existing) => existing.verdict = verdict,
                 None => standing.push(Standing {
-                    reviewer_id: decision.reviewer_id,
+                    reviewer_id: decision.reviewer_id.clone(),
                     verdict,
                     first_at: decision.decided_at,
                 }),
@@ -713,9 +857,11 @@ impl Store {
     /// them) decided.
     pub fn reviewer_progress(&self, campaign_id: &str) -> Result<Vec<ReviewerProgress>> {
         let mut stmt = self.conn.prepare(
-            "SELECT r.reviewer_id, r.reviewer_upn, r.reviewer_name, COUNT(*),
-                    SUM(EXISTS (SELECT 1 FROM decision d WHERE d.campaign_id = r.campaign_id
-                                AND d.item_id = r.item_id AND d.reviewer_id = r.reviewer_id))
+            // An item counts once for a reviewer routed to it in two stages.
+            "SELECT r.reviewer_id, r.reviewer_upn, r.reviewer_name, COUNT(DISTINCT r.item_id),
+                    COUNT(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM decision d
+                                WHERE d.campaign_id = r.campaign_id AND d.item_id = r.item_id
+                                AND d.reviewer_id = r.reviewer_id) THEN r.item_id END)
              FROM item_reviewer r WHERE r.campaign_id = ?1
              GROUP BY r.reviewer_id ORDER BY r.reviewer_upn",
         )?;
@@ -750,3 +896,10 @@ fn outcome_groups(outcomes: &[ItemOutcome]) -> Vec<serde_json::Value> {
         })
         .collect()
 }
+
+mod withdraw;
+
+pub use withdraw::{UNDECIDED, Withdrawal, standing_rows};
+
+#[cfg(test)]
+mod tests;

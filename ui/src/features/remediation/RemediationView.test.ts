@@ -65,7 +65,15 @@ function plan(hold: HeldItemDto, ...more: HeldItemDto[]): RemediationPlanDto {
     tally: { exceptions: all.length, held: all.length, kept: all.filter((h) => h.keptBy).length, needsPerson: waiting },
     roles: [{ roleId: "r-pra", roleName: "Privileged Role Administrator", remove: 1, convert: 0, setEnd: 0, held: 1 }],
     people: [],
-    actions: [],
+    // The one removal still to apply (the held one is not an action until it is confirmed).
+    actions: [{
+      itemId: 9, change: "remove", newEnd: null, eligibility: null, surface: "directoryRole", kind: "eligible", endpoint: "directoryEligibility",
+      request: "roleEligibilityScheduleRequests adminRemove", roleId: "r-ua", roleName: "User Administrator", scope: "/",
+      principalId: "u-9", principalName: "Holder 9", principalUpn: null, why: "denied", state: "planned",
+      stateCode: null, stateReason: null, attempts: 0, requestId: null, requestStatus: null,
+      lastError: null, submittedAt: null, finishedAt: null, verification: null, verificationNote: null, verifiedAt: null,
+      overdue: false, exception: false, keptBy: null, keptAt: null, keptReason: null, retries: 0,
+    }],
     held: all,
   };
 }
@@ -203,6 +211,6 @@ describe("RemediationView", () => {
     expect(listed()).toHaveLength(6);
     await fireEvent.click(screen.getByRole("button", { name: "and 3 more" }));
     expect(listed()).toHaveLength(9);
-    expect(listed()).toContain("Role 8: 1");
+    expect(listed()).toContain("Role 8: 1 removal");
   });
 });

@@ -1,7 +1,8 @@
 // Unit tests of the worklist's decision rules and undo.
 import { describe, expect, it } from "vitest";
-import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undoPlan } from "./decisions";
+import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undecidedToast, undoneToast, undoPlan, type LastAction } from "./decisions";
 import type { IdentityDto, ItemDto } from "../../ipc";
+import { formatDay } from "../../lib/format";
 
 const rules = { justificationOnApprove: false, justificationOnDeny: true };
 
@@ -28,7 +29,10 @@ describe("verdicts", () => {
   it("carry the date of approve-until and show it", () => {
     expect(toVerdict("approveUntil", "2027-06-30")).toBe("approveUntil:2027-06-30");
     expect(toVerdict("convertToEligible", "2027-06-30")).toBe("convertToEligible");
-    expect(decisionLabel("approveUntil", "2027-06-30")).toBe("Until 2027-06-30");
+    // The date in the user's locale, the same calendar day wherever they are.
+    expect(decisionLabel("approveUntil", "2027-06-30")).toBe(`Until ${formatDay("2027-06-30")}`);
+    expect(formatDay("2027-06-30", "en-GB")).toBe("30 Jun 2027");
+    expect(formatDay("2027-06-30", "de-DE")).toBe("30.06.2027");
     expect(decisionLabel("dontKnow", null)).toBe("Don't know");
     expect(decisionLabel(null, null)).toBe("Undecided");
   });
@@ -48,7 +52,7 @@ describe("verdicts", () => {
     expect(toastFor("approve", 1)).toBe("Approved 1 item.");
     expect(toastFor("deny", 3)).toBe("Denied 3 items.");
     expect(toastFor("convertToEligible", 1)).toBe("Convert to eligible: 1 item.");
-    expect(toastFor("approveUntil:2027-06-30", 2)).toBe("Until 2027-06-30: 2 items.");
+    expect(toastFor("approveUntil:2027-06-30", 2)).toBe(`Until ${formatDay("2027-06-30")}: 2 items.`);
   });
   it("end tomorrow at the earliest", () => {
     expect(tomorrow(new Date(2026, 11, 31, 15))).toBe("2027-01-01");
@@ -56,15 +60,32 @@ describe("verdicts", () => {
 });
 
 describe("undoPlan", () => {
-  it("re-decides each item back to its previous verdict", () => {
-    expect(undoPlan({ verdict: "deny", before: [{ id: 1, decision: "approve" }, { id: 2, decision: "deny" }, { id: 3, decision: "approve" }] }))
-      .toEqual([{ verdict: "approve", ids: [1, 3] }]);
+  it("gives changed items their earlier decision back, grouped by it", () => {
+    const items = [
+      { id: 1, before: "approve", now: "deny" },
+      { id: 2, before: "deny", now: "deny" },
+      { id: 3, before: "approve", now: "deny" },
+      { id: 4, before: "approveUntil:2027-06-30", now: "deny" },
+    ] as LastAction["items"];
+    expect(undoPlan({ items })).toEqual([{ verdict: "approve", ids: [1, 3] }, { verdict: "approveUntil:2027-06-30", ids: [4] }]);
   });
-  it("restores the new decisions too, dates included", () => {
-    expect(undoPlan({ verdict: "convertToEligible", before: [{ id: 1, decision: "approveUntil:2027-06-30" }, { id: 2, decision: "dontKnow" }] }))
-      .toEqual([{ verdict: "approveUntil:2027-06-30", ids: [1] }, { verdict: "dontKnow", ids: [2] }]);
+  it("returns items that had no decision to undecided, first", () => {
+    const items = [
+      { id: 1, before: "deny", now: "approve" },
+      { id: 2, before: null, now: "approve" },
+      { id: 3, before: null, now: "deny" },
+    ] as LastAction["items"];
+    expect(undoPlan({ items })).toEqual([{ verdict: null, ids: [2, 3] }, { verdict: "deny", ids: [1] }]);
   });
-  it("cannot withdraw a first decision", () => {
-    expect(undoPlan({ verdict: "approve", before: [{ id: 1, decision: "deny" }, { id: 2, decision: null }] })).toBeNull();
+  it("undoes a return to undecided by deciding again", () => {
+    expect(undoPlan({ items: [{ id: 5, before: "dontKnow", now: null }] })).toEqual([{ verdict: "dontKnow", ids: [5] }]);
+  });
+  it("says what it did in words that fit the legend line", () => {
+    expect(undoneToast([{ verdict: null, ids: [1, 2] }])).toBe("Undone: 2 items undecided again.");
+    expect(undoneToast([{ verdict: null, ids: [1] }, { verdict: "deny", ids: [2] }])).toBe("Undone: 2 items as before.");
+    expect(undecidedToast(1)).toBe("1 item undecided again.");
+    for (const text of [undoneToast([{ verdict: "approve", ids: Array.from({ length: 10000 }, (_, i) => i) }]), undecidedToast(10000)]) {
+      expect(text.length).toBeLessThanOrEqual(40);
+    }
   });
 });

@@ -1,8 +1,9 @@
 // Deciding from the worklist: the decisions a reviewer can make (approve, deny, "don't know",
 // convert to eligible, approve until a date), when a note or a date must be asked for, how a
-// decision shows on the rows before the list reloads, and how the last decision is undone by
-// re-deciding.
+// decision shows on the rows before the list reloads, and how the last action is undone: items
+// that had no decision return to undecided, the others get their earlier decision again.
 import type { IdentityDto, ItemDto, SettingsDto, Verdict, VerdictDto } from "../../ipc";
+import { formatDay } from "../../lib/format";
 
 type Rules = Pick<SettingsDto, "justificationOnApprove" | "justificationOnDeny">;
 
@@ -10,8 +11,8 @@ type Rules = Pick<SettingsDto, "justificationOnApprove" | "justificationOnDeny">
 export type Choice = VerdictDto;
 
 /** The verdict's name, without the date of "approve until". */
-export function verdictName(v: Verdict | string): VerdictDto {
-  return v.split(":")[0] as VerdictDto;
+export function verdictName(v: Verdict | string): VerdictDto | "undecided" {
+  return v.split(":")[0] as VerdictDto | "undecided";
 }
 
 /** The verdict to send: "approve until" carries its date (YYYY-MM-DD). */
@@ -47,19 +48,29 @@ const LABELS: Record<VerdictDto, string> = {
   approveUntil: "Approved until",
 };
 
-/** The decision as a row or the detail pane shows it. */
-export function decisionLabel(decision: VerdictDto | null, until: string | null): string {
-  if (!decision) return "Undecided";
-  return decision === "approveUntil" && until ? `Until ${until}` : LABELS[decision];
+/** The decision as a row or the detail pane shows it ("undecided" in the log: taken back). */
+export function decisionLabel(decision: VerdictDto | "undecided" | null, until: string | null): string {
+  if (!decision || decision === "undecided") return decision ? "Back to undecided" : "Undecided";
+  return decision === "approveUntil" && until ? `Until ${formatDay(until)}` : LABELS[decision];
 }
 
 /** The badge's colour class: kept in some form, removed, or passed on. */
-export function badgeClass(decision: VerdictDto | null): string {
+export function badgeClass(decision: VerdictDto | "undecided" | null): string {
   switch (decision) {
+    case "undecided": return "";
     case "deny": return "deny";
     case "dontKnow": return "warn";
     case null: return "";
     default: return "approve";
+  }
+}
+
+/** A recommendation's badge: a verdict to accept, or standing access for a person to review. */
+export function recommendationBadge(recommendation: string): { label: string; cls: string } {
+  switch (recommendation) {
+    case "approve": return { label: "Approve", cls: "approve" };
+    case "deny": return { label: "Deny", cls: "deny" };
+    default: return { label: "Review", cls: "warn" };
   }
 }
 
@@ -88,7 +99,8 @@ export function toastFor(verdict: Verdict, n: number): string {
 }
 
 /** The row as it looks once the decision is recorded. */
-export function applied(item: ItemDto, verdict: Verdict, by: IdentityDto, at: string): ItemDto {
+export function applied(item: ItemDto, verdict: Verdict | null, by: IdentityDto, at: string): ItemDto {
+  if (verdict === null) return { ...item, decision: null, decisionUntil: null, decidedBy: null, decidedAt: null };
   const [name, until] = verdict.split(":");
   return { ...item, decision: name as VerdictDto, decisionUntil: until ?? null, decidedBy: by.upn, decidedAt: at };
 }
@@ -99,26 +111,49 @@ export function held(item: Pick<ItemDto, "decision" | "decisionUntil"> | undefin
   return item.decision === "approveUntil" ? `approveUntil:${item.decisionUntil ?? ""}` : item.decision;
 }
 
+/** The last thing done to the list: each item with the decision it had before and has now
+ *  (`null`: undecided). A decision, a bulk decision, accepted recommendations or a return to
+ *  undecided. */
 export interface LastAction {
-  verdict: Verdict;
-  /** Each item with the decision it had before. */
-  before: { id: number; decision: Verdict | null }[];
+  items: { id: number; before: Verdict | null; now: Verdict | null }[];
 }
 
 export const UNDO_JUSTIFICATION = "Undo: restored the previous decision";
 
+/** One step of an undo: re-decide these items, or (`verdict` null) return them to undecided. */
+export interface UndoStep {
+  verdict: Verdict | null;
+  ids: number[];
+}
+
 /**
- * The re-decisions that restore the state before `last`, grouped by verdict; null when an item
- * had no decision before (a decision cannot be withdrawn, only changed).
+ * The steps that restore the state before `last`: items that had no decision go back to
+ * undecided (the decision is taken back, audited), the others get their earlier decision again.
+ * Items the action did not change need nothing.
  */
-export function undoPlan(last: LastAction): { verdict: Verdict; ids: number[] }[] | null {
-  const groups = new Map<Verdict, number[]>();
-  for (const b of last.before) {
-    if (!b.decision) return null;
-    if (b.decision === last.verdict) continue;
-    groups.set(b.decision, [...(groups.get(b.decision) ?? []), b.id]);
+export function undoPlan(last: LastAction): UndoStep[] {
+  const groups = new Map<Verdict | null, number[]>();
+  for (const i of last.items) {
+    if (i.before === i.now) continue;
+    groups.set(i.before, [...(groups.get(i.before) ?? []), i.id]);
   }
-  return [...groups].map(([verdict, ids]) => ({ verdict, ids }));
+  // Taking decisions back first: it never needs a justification dialog.
+  return [...groups].map(([verdict, ids]) => ({ verdict, ids })).sort((a, b) => (a.verdict === null ? -1 : b.verdict === null ? 1 : 0));
+}
+
+/** What the toast says once an undo is done; short enough for the legend line. */
+export function undoneToast(steps: UndoStep[]): string {
+  const n = steps.reduce((sum, s) => sum + s.ids.length, 0);
+  const back = steps.filter((s) => s.verdict === null).reduce((sum, s) => sum + s.ids.length, 0);
+  const items = `${n} item${n === 1 ? "" : "s"}`;
+  if (n === 0) return "Nothing to undo.";
+  if (back === n) return `Undone: ${items} undecided again.`;
+  return `Undone: ${items} as before.`;
+}
+
+/** What the toast says after items are returned to undecided. */
+export function undecidedToast(n: number): string {
+  return `${n} item${n === 1 ? "" : "s"} undecided again.`;
 }
 
 /** Tomorrow, as the earliest end "approve until" accepts (YYYY-MM-DD, local). */

@@ -129,7 +129,7 @@ describe("filters", () => {
 });
 
 const item = (id: number): ItemDto => ({
-  id, surface: "directoryRole", kind: "eligible", roleId: "r", roleName: "Role", scope: "/", principalId: `p${id}`,
+  id, surface: "directoryRole", kind: "eligible", sourceId: `s${id}`, roleId: "r", roleName: "Role", scope: "/", principalId: `p${id}`,
   principalType: "user", principalName: `P ${id}`, principalUpn: null, accountEnabled: null, membership: "direct",
   start: null, end: null, lastActivation: null, recommendation: null, recommendationReason: null, decision: null,
   decidedAt: null, decidedBy: null, outcome: null, outcomeReason: null, reviewers: [], decisionUntil: null, stage: 1,

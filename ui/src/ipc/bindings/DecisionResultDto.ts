@@ -4,4 +4,8 @@ export type DecisionResultDto = { recorded: number,
 /**
  * Set for bulk decisions; ties them together in the evidence.
  */
-batch: bigint | null, };
+batch: bigint | null, 
+/**
+ * The items decided (or returned to undecided), so the window can undo exactly them.
+ */
+itemIds: Array<number>, };

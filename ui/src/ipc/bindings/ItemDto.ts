@@ -6,7 +6,11 @@ import type { VerdictDto } from "./VerdictDto";
 /**
  * One row of the worklist with the facts a reviewer needs.
  */
-export type ItemDto = { id: number, surface: string, kind: string, roleId: string, roleName: string, scope: string, principalId: string, principalType: string, principalName: string, principalUpn: string | null, accountEnabled: boolean | null, membership: string, start: string | null, end: string | null, lastActivation: string | null, recommendation: string | null, recommendationReason: string | null, decision: VerdictDto | null, 
+export type ItemDto = { id: number, surface: string, kind: string, 
+/**
+ * The assignment's (schedule instance's) id in the tenant.
+ */
+sourceId: string, roleId: string, roleName: string, scope: string, principalId: string, principalType: string, principalName: string, principalUpn: string | null, accountEnabled: boolean | null, membership: string, start: string | null, end: string | null, lastActivation: string | null, recommendation: string | null, recommendationReason: string | null, decision: VerdictDto | null, 
 /**
  * The end date (YYYY-MM-DD) of an "approve until" decision.
  */

@@ -333,6 +333,8 @@ pub struct ItemDto {
     pub id: u32,
     pub surface: String,
     pub kind: String,
+    /// The assignment's (schedule instance's) id in the tenant.
+    pub source_id: String,
     pub role_id: String,
     pub role_name: String,
     pub scope: String,
@@ -408,6 +410,31 @@ pub struct DecisionResultDto {
     pub recorded: u32,
     /// Set for bulk decisions; ties them together in the evidence.
     pub batch: Option<i64>,
+    /// The items decided (or returned to undecided), so the window can undo exactly them.
+    pub item_ids: Vec<u32>,
+}
+
+/// What "accept recommendations" would decide over a worklist's undecided items, before the
+/// reviewer confirms: approvals and denials in all and per role, and what it leaves undecided
+/// (no recommendation, or standing access recommended for a person's review).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AcceptPreviewDto {
+    pub approve: u32,
+    pub deny: u32,
+    pub left_undecided: u32,
+    pub roles: Vec<AcceptRoleDto>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AcceptRoleDto {
+    pub role_name: String,
+    pub approve: u32,
+    pub deny: u32,
+    pub left_undecided: u32,
 }
 
 /// What a scheduler run did.

@@ -1,11 +1,15 @@
 //! Campaign use cases: defining, scheduling (opening when due, closing at the deadline, recording
 //! missed windows), opening with a sealed snapshot, the worklist, decisions and the close.
 
+mod accept;
 mod convert;
+mod facts;
+pub use facts::ItemFactsDto;
 pub mod dto;
 mod open;
 pub mod preview;
 mod stages;
+mod withdraw;
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -18,9 +22,7 @@ use recert_domain::schedule::Occurrence;
 use recert_domain::{AssignmentKind, Membership, PrincipalKind};
 use recert_store::Store;
 use recert_store::campaigns::{CampaignRecord, DefinitionRecord};
-use recert_store::worklist::{
-    DecisionContext, ItemOutcome, ItemRecord, NewDecision, WorklistFilter,
-};
+use recert_store::worklist::{DecisionContext, ItemOutcome, ItemRecord, NewDecision};
 
 pub use convert::default_settings;
 use dto::{
@@ -92,6 +94,7 @@ fn item_dto(item: ItemRecord) -> ItemDto {
         id: item.id,
         surface: item.surface,
         kind: item.kind,
+        source_id: item.source_id,
         role_id: item.role_id,
         role_name: item.role_name,
         scope: item.scope,
@@ -591,22 +594,7 @@ impl App {
     ) -> Result<WorklistPageDto, AppError> {
         let id = campaign_id.to_string();
         self.with_store(move |store| {
-            let reviewer_id = match query.reviewer.as_deref() {
-                Some(r) if r.contains('@') => {
-                    Some(open::reviewer_id_by_upn(store, &id, r)?.unwrap_or_else(|| r.to_string()))
-                }
-                other => other.map(str::to_string),
-            };
-            let filter = WorklistFilter {
-                reviewer_id,
-                role_id: query.role_id,
-                decision: query.decision,
-                recommendation: query.recommendation,
-                kind: query.kind,
-                membership: query.membership,
-                unrouted: query.unrouted,
-                search: query.search.filter(|s| !s.trim().is_empty()),
-            };
+            let filter = accept::worklist_filter(store, &id, &query)?;
             let limit = match query.limit {
                 0 => 200,
                 n => n.min(1000),
@@ -634,37 +622,6 @@ impl App {
         let decisions: Vec<(u32, Verdict, String)> =
             item_ids.into_iter().map(|id| (id, verdict, justification.clone())).collect();
         self.record(campaign_id, decisions, source).await
-    }
-
-    /// Decides every item matching `query` that has a recommendation, as recommended.
-    pub async fn accept_recommendations(
-        &self,
-        campaign_id: &str,
-        query: WorklistQueryDto,
-    ) -> Result<DecisionResultDto, AppError> {
-        let mut decisions = Vec::new();
-        let mut offset = 0;
-        loop {
-            let page = self
-                .worklist(campaign_id, WorklistQueryDto { offset, limit: 1000, ..query.clone() })
-                .await?;
-            for item in &page.items {
-                if let (Some(v), Some(reason)) = (
-                    item.recommendation.as_deref().and_then(Verdict::parse),
-                    &item.recommendation_reason,
-                ) {
-                    decisions.push((item.id, v, format!("Accepted the recommendation: {reason}")));
-                }
-            }
-            offset += page.items.len() as u32;
-            if page.items.is_empty() || offset >= page.total {
-                break;
-            }
-        }
-        if decisions.is_empty() {
-            return Ok(DecisionResultDto { recorded: 0, batch: None });
-        }
-        self.record(campaign_id, decisions, "recommendation").await
     }
 
     /// Imports decisions from CSV (`item,decision,justification` with a header row). Every line is
@@ -810,6 +767,7 @@ impl App {
             Ok(DecisionResultDto {
                 recorded: new.len() as u32,
                 batch: (new.len() > 1).then_some(batch),
+                item_ids: new.iter().map(|d| d.item_id).collect(),
             })
         })
         .await

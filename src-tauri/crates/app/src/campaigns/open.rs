@@ -493,7 +493,7 @@ impl App {
                     start_at: a.start,
                     end_at: a.end,
                     last_activation,
-                    recommendation: recommendation.as_ref().map(|r| r.verdict.as_str().to_string()),
+                    recommendation: recommendation.as_ref().map(|r| r.suggestion().to_string()),
                     recommendation_code: recommendation
                         .as_ref()
                         .map(|r| r.reason.code().to_string()),

@@ -26,7 +26,8 @@ pub(crate) fn standing_by_stage(
     decisions: &[DecisionRecord],
 ) -> HashMap<(u32, u32), Vec<Standing>> {
     let mut out: HashMap<(u32, u32), Vec<Standing>> = HashMap::new();
-    for d in decisions {
+    // Decisions taken back (returned to undecided) no longer count.
+    for d in recert_store::worklist::standing_rows(decisions) {
         let Some(verdict) = Verdict::parse(&d.verdict) else { continue };
         let standing = out.entry((d.item_id, d.stage)).or_default();
         match standing.iter_mut().find(|s| s.reviewer_id == d.reviewer_id) {

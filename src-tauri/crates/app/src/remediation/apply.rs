@@ -341,6 +341,7 @@ impl App {
             directory: dir,
             population,
             accepted,
+            concurrency: options.concurrency.max(1),
             total: pending.len() as u32,
             done: AtomicU32::new(0),
             progress,
@@ -394,6 +395,8 @@ struct Run<'a> {
     population: Vec<Assignment>,
     /// Per confirmed item: the holder count the admin accepted when confirming it.
     accepted: HashMap<u32, u32>,
+    /// Actions applied at once within a chunk.
+    concurrency: usize,
     total: u32,
     done: AtomicU32,
     progress: &'a (dyn Fn(RemediationProgressDto) + Send + Sync),
@@ -732,10 +735,14 @@ impl Run<'_> {
         let targets =
             chunk.iter().map(|a| self.removal_target(a)).collect::<Result<Vec<_>, _>>()?;
         let lives = remove::read_live(&self.client, &targets).await;
-        let results = futures_util::future::join_all(
-            chunk.into_iter().zip(lives).map(|(a, live)| self.apply_one(a, live)),
-        )
-        .await;
+        // At most `concurrency` actions at once: with one, a conversion's two steps follow each
+        // other, so an interrupted run leaves at most one action between them.
+        let results: Vec<Result<(), AppError>> =
+            futures_util::stream::iter(chunk.into_iter().zip(lives))
+                .map(|(a, live)| self.apply_one(a, live))
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
         results.into_iter().collect()
     }
 }

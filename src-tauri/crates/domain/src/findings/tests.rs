@@ -19,7 +19,7 @@ fn item(id: u32, role_id: &str, holder: &str, reviewer: &str, rec: &str) -> Revi
         role: if is_critical_role(role_id) { "Global Administrator" } else { "Reader" }.into(),
         holder_id: holder.into(),
         holder: format!("{holder}@contoso"),
-        reviewers: vec![reviewer.into()],
+        reviewers: vec![Person { id: reviewer.into(), name: format!("{reviewer}@contoso") }],
         recommendation: (!rec.is_empty()).then(|| rec.to_string()),
         outcome: Some("keep".into()),
     }
@@ -114,7 +114,7 @@ fn a_review_that_crosses_every_limit() {
     check(
         &facts,
         expect![[r#"
-            RAISED Non-response rate: 1 of 9 (11.1%) items had no decision at close; 1 reviewer(s) decided none of their items | items [9] | people ["erin"]
+            RAISED Non-response rate: 1 of 9 (11.1%) items had no decision at close; 1 reviewer(s) decided none of their items | items [9] | people ["erin@contoso"]
             RAISED Default outcomes on critical roles: 1 of 2 (50.0%) items on Global or Privileged Role Administrator were settled by the default, not by a reviewer | items [9] | people []
             RAISED Rubber-stamping measures per reviewer: 1 of 3 reviewers crossed a limit (bulk over 50%, agreement with the recommendation over 95%, median under 10 s, one justification over 50%; judged from 5 decisions up) | items [10, 11, 12, 13, 14, 15] | people ["carol@contoso"]
             RAISED Reviewers who hold Global or Privileged Role Administrator: 1 reviewer(s) hold Global or Privileged Role Administrator themselves, reviewing 1 item(s) | items [2] | people ["ann@contoso"]

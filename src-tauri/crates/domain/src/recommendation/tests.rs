@@ -85,7 +85,7 @@ fn check(
     );
     expect.assert_eq(&format!(
         "{} {}: {}\n",
-        got.verdict.as_str(),
+        got.suggestion(),
         got.reason.code(),
         got.reason.describe()
     ));
@@ -177,7 +177,7 @@ fn standing_access_is_kept() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
     check(
@@ -186,7 +186,7 @@ fn standing_access_is_kept() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
 }
@@ -227,7 +227,7 @@ fn disabled_accounts_are_removed_whatever_their_use() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
 }
@@ -240,7 +240,7 @@ fn guests_must_have_signed_in_within_90_days() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
     check(
@@ -259,7 +259,7 @@ fn guests_must_have_signed_in_within_90_days() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
     check(
@@ -317,7 +317,7 @@ fn guests_must_have_signed_in_within_90_days() {
         None,
         90,
         expect![[r#"
-            approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+            review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
         "#]],
     );
 }
@@ -392,7 +392,7 @@ fn recommendations_state_the_history_they_rest_on() {
         );
         let line = format!(
             "{} {}: {}",
-            got.verdict.as_str(),
+            got.suggestion(),
             got.reason.code(),
             got.reason.describe_at(at(NOW))
         );
@@ -416,4 +416,41 @@ fn a_short_history_never_claims_the_longer_look_back() {
         assert!(!words.contains(&format!("in the last {look_back} days")), "{words}");
         assert!(words.contains("since 2026-03-25") && words.contains("(7 of the"), "{words}");
     }
+}
+
+#[test]
+fn permanent_standing_access_is_for_review_never_approval() {
+    // holder, end of the active assignment -> what is recommended.
+    let app =
+        Principal { kind: PrincipalKind::ServicePrincipal, user_type: None, ..holder("member on") };
+    let cases = [
+        ("member", holder("member on"), None),
+        ("group", holder("group ?"), None),
+        ("application", app.clone(), None),
+        ("member", holder("member on"), Some("2026-06-30 00:00:00")),
+        ("application", app, Some("2026-06-30 00:00:00")),
+        ("disabled member", holder("member off"), None),
+        ("inactive guest", holder("guest on signed-in 2025-10-01 00:00:00"), None),
+    ];
+    let mut out = String::new();
+    for (who, principal, end) in cases {
+        let a = Assignment { end: end.map(at), ..assignment(AssignmentKind::Active) };
+        let got = recommend(&a, &principal, None, Some(at("2020-01-01 00:00:00")), 90, at(NOW));
+        let ends = end.map_or("permanent".to_string(), |e| format!("until {}", &e[..10]));
+        out.push_str(&format!(
+            "{who:<15} active {ends:<16} -> {} {}: {}\n",
+            got.suggestion(),
+            got.reason.code(),
+            got.reason.describe()
+        ));
+    }
+    expect![[r#"
+        member          active permanent        -> review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
+        group           active permanent        -> review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; converting it to eligible keeps the role for when it is needed
+        application     active permanent        -> review permanentStanding: review standing access: permanent and active, it needs no activation, so its use cannot be measured; an application cannot be made eligible, so confirm it still needs the role
+        member          active until 2026-06-30 -> approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        application     active until 2026-06-30 -> approve standingAccess: standing access: it needs no activation, so its use cannot be measured
+        disabled member active permanent        -> deny accountDisabled: the account is disabled
+        inactive guest  active permanent        -> deny guestInactive: guest who last signed in on 2025-10-01 (over 90 days ago)
+    "#]].assert_eq(&out);
 }

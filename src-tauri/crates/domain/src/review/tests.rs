@@ -839,3 +839,49 @@ fn new_verdicts_at_close() {
         allMustApprove bob dontKnow 09:00, carol approve 10:00                                  active   group  -> exception (viaGroup)
     "#]].assert_eq(&out);
 }
+
+#[test]
+fn who_may_return_an_item_to_undecided() {
+    // actor, holder, reviewers, reviewers whose decision stands (oldest first), admin.
+    let cases = [
+        ("bob", "alice", "bob", "bob", false),
+        ("bob", "alice", "bob", "", false),
+        ("bob", "alice", "bob carol", "carol", false),
+        ("mallory", "alice", "bob", "bob", false),
+        ("gov", "alice", "bob carol", "carol bob", true),
+        ("gov", "alice", "bob carol", "", true),
+        ("gov", "alice", "", "gov", true),
+        ("alice", "alice", "bob", "bob", true),
+        ("alice", "ops", "bob", "bob", true),
+        ("alice", "alice", "alice", "alice", false),
+    ];
+    let mut out = String::new();
+    for (actor, holder, reviewers, decided, admin) in cases {
+        let reviewers = ids(reviewers);
+        let decided = ids(decided);
+        let decided: Vec<&str> = decided.iter().map(String::as_str).collect();
+        let got = match withdrawal_for(actor, holder, &reviewers, &decided, admin, &separation()) {
+            Ok(whose) => format!("takes back {whose}'s decision"),
+            Err(e) => format!("refused: {e}"),
+        };
+        let role = if admin { "admin" } else { "person" };
+        writeln!(
+            out,
+            "{actor:<7} ({role:<6}) on {holder:<5}'s item, decided by [{}] -> {got}",
+            decided.join(" ")
+        )
+        .expect("write");
+    }
+    expect![[r#"
+        bob     (person) on alice's item, decided by [bob] -> takes back bob's decision
+        bob     (person) on alice's item, decided by [] -> refused: it has no decision in its stage to return to undecided
+        bob     (person) on alice's item, decided by [carol] -> refused: it has no decision in its stage to return to undecided
+        mallory (person) on alice's item, decided by [bob] -> refused: only the item's reviewer, or a governance admin acting for them, may decide it
+        gov     (admin ) on alice's item, decided by [carol bob] -> takes back bob's decision
+        gov     (admin ) on alice's item, decided by [] -> refused: it has no decision in its stage to return to undecided
+        gov     (admin ) on alice's item, decided by [gov] -> takes back gov's decision
+        alice   (admin ) on alice's item, decided by [bob] -> refused: nobody may decide on their own access
+        alice   (admin ) on ops  's item, decided by [bob] -> refused: nobody may decide on their own access
+        alice   (person) on alice's item, decided by [alice] -> takes back alice's decision
+    "#]].assert_eq(&out);
+}

@@ -264,6 +264,15 @@ fn named_reviewers() {
         carol (fallback, selfReview: the reviewer would have reviewed their own access)
     "#]],
     );
+    // Nobody named (a role-owners stage for a role without owners): the fallback reviews, and
+    // says why.
+    check(
+        "named | fallback carol",
+        "alice",
+        expect![[r#"
+        carol (fallback, noOwners: nobody is named to review the role in this stage: it has no owners listed)
+    "#]],
+    );
     // Named reviewers review groups and service principals too.
     check(
         "named bob | fallback carol",

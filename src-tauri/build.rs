@@ -29,6 +29,7 @@ const COMMANDS: &[&str] = &[
     "admin_remove",
     "admin_bootstrap",
     "definition_check",
+    "definition_preview",
     "definition_create",
     "definitions",
     "campaigns",

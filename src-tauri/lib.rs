@@ -184,6 +184,7 @@ pub fn run() {
             commands::admins::admin_remove,
             commands::admins::admin_bootstrap,
             commands::campaigns::definition_check,
+            commands::campaigns::definition_preview,
             commands::campaigns::definition_create,
             commands::campaigns::definitions,
             commands::campaigns::campaigns,

@@ -364,3 +364,30 @@ async fn a_tenant_lists_its_own_campaigns_only() {
     );
     assert_eq!(opened.tally, Default::default(), "an open campaign has nothing held or kept yet");
 }
+
+// See: issue 20 ("a routing preview before opening ... the count in scope matches what opens").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preview_routes_what_opening_takes_and_counts_the_critical_roles_left() {
+    let (h, tenant) = harness().await;
+    let mut definition = quarterly(&h.tenant_id, &lead(&tenant));
+    definition.settings.no_response = "remove".into();
+    let preview = h.app.definition_preview(definition.clone()).await.expect("a preview");
+    assert!(preview.items > 0 && preview.pulled_at.is_some(), "{preview:?}");
+    assert!(preview.reviewer_count as usize >= preview.reviewers.len(), "{preview:?}");
+    assert!(
+        preview.reviewers.windows(2).all(|w| w[0].items >= w[1].items),
+        "the busiest reviewers first"
+    );
+    let share = f64::from(preview.fallback_items) / f64::from(preview.items);
+    assert!((preview.fallback_share - share).abs() < 1e-9, "{preview:?}");
+    assert!(preview.removes_on_no_response);
+    assert!(!preview.critical.is_empty(), "the default critical roles are previewed");
+    for c in &preview.critical {
+        assert_eq!(c.left + c.removable, c.holders, "{c:?}");
+    }
+
+    let created = h.app.definition_create(definition).await.expect("valid");
+    let opened = h.app.campaign_open(&created.definition.id).await.expect("open");
+    assert_eq!(opened.items, preview.items, "the count in scope is what opens");
+    assert_eq!(opened.unrouted, preview.unrouted, "and so are the items nobody may review");
+}

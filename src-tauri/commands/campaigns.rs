@@ -20,6 +20,15 @@ pub fn definition_check(
     shell.acting().definition_check(&definition)
 }
 
+/// Previews a definition against the tenant's last pull: items, routing, critical roles.
+#[tauri::command]
+pub async fn definition_preview(
+    shell: State<'_, Shell>,
+    definition: DefinitionDto,
+) -> Result<recert_app::campaigns::preview::DefinitionPreviewDto, AppError> {
+    shell.acting().definition_preview(definition).await
+}
+
 #[tauri::command]
 pub async fn definition_create(
     shell: State<'_, Shell>,

@@ -2,6 +2,7 @@
 //! and WebKitWebDriver under Xvfb. `cargo xtask test` builds the app, installs the driver and
 //! runs these; each test saves screenshots under `target/e2e-shots/`.
 
+mod admin;
 mod campaign;
 mod decisions;
 mod exceptions;

@@ -16,6 +16,7 @@ import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { CampaignEvidenceDto } from "./bindings/CampaignEvidenceDto";
 import type { DefinitionDto } from "./bindings/DefinitionDto";
+import type { DefinitionPreviewDto } from "./bindings/DefinitionPreviewDto";
 import type { DefinitionSummaryDto } from "./bindings/DefinitionSummaryDto";
 import type { EvidenceExportDto } from "./bindings/EvidenceExportDto";
 import type { IdentityDto } from "./bindings/IdentityDto";
@@ -88,6 +89,7 @@ export type {
   WorklistQueryDto,
 };
 export type { AuditChainDto } from "./bindings/AuditChainDto";
+export type { DefinitionPreviewDto };
 export type { CampaignEvidenceDto, PersonDto, ProtectionSuggestionDto, SavedEvidenceDto };
 export type { ExportRecordDto } from "./bindings/ExportRecordDto";
 export type { TallyDto } from "./bindings/TallyDto";
@@ -182,6 +184,8 @@ export const ipc = {
   adminBootstrap: (tenantId: string) => call<AdminDto[]>("admin_bootstrap", { tenantId }),
 
   definitionCheck: (definition: DefinitionDto) => call<OccurrenceDto[]>("definition_check", { definition }),
+  /** The definition against the tenant's last pull: items, routing, critical roles if nobody answers. */
+  definitionPreview: (definition: DefinitionDto) => call<DefinitionPreviewDto>("definition_preview", { definition }),
   definitionCreate: (definition: DefinitionDto) => call<DefinitionSummaryDto>("definition_create", { definition }),
   definitions: (tenantId?: string) => call<DefinitionSummaryDto[]>("definitions", { tenantId: tenantId ?? null }),
   campaigns: (definitionId?: string) => call<CampaignDto[]>("campaigns", { definitionId: definitionId ?? null }),

@@ -7,6 +7,7 @@ mod facts;
 pub use facts::ItemFactsDto;
 pub mod dto;
 mod open;
+pub mod preview;
 mod stages;
 mod withdraw;
 

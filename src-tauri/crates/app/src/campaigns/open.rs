@@ -284,7 +284,11 @@ pub(crate) fn campaign_record(
     }
 }
 
-fn in_scope(definition: &CampaignDefinition, a: &Assignment, holder: &Principal) -> bool {
+pub(super) fn in_scope(
+    definition: &CampaignDefinition,
+    a: &Assignment,
+    holder: &Principal,
+) -> bool {
     let scope = &definition.scope;
     let types = scope.principal_types;
     let type_ok = match holder.kind {
@@ -300,7 +304,7 @@ fn in_scope(definition: &CampaignDefinition, a: &Assignment, holder: &Principal)
     scope.surfaces.contains(&a.surface) && role_ok && scope.kinds.includes(a.kind) && type_ok
 }
 
-fn excluded(definition: &CampaignDefinition, holder: &Principal) -> bool {
+pub(super) fn excluded(definition: &CampaignDefinition, holder: &Principal) -> bool {
     definition.scope.exclusions.iter().any(|x| {
         x.eq_ignore_ascii_case(&holder.id)
             || holder.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(x))

@@ -661,7 +661,15 @@ async fn a_binder_drawn_by_an_earlier_renderer_is_checked_by_its_record_not_draw
     let today = std::fs::read(&pdf_path).expect("the PDF");
     // The same pages and attachments in a file laid out otherwise, as an earlier renderer's
     // binder is: drawing it again today would not give its bytes.
-    let earlier = edit_pdf(&today, None, None);
+    let earlier = {
+        let mut doc = lopdf::Document::load_mem(&today).expect("a PDF");
+        // An object no page refers to, as another writer might leave: the same pages and
+        // attachments, other bytes.
+        doc.add_object(lopdf::dictionary! { "Earlier" => "layout" });
+        let mut out = Vec::new();
+        doc.save_to(&mut out).expect("saved");
+        out
+    };
     assert_ne!(earlier, today, "the file differs from today's rendering");
     std::fs::write(&pdf_path, &earlier).expect("write");
     record_earlier_export(&f.db, &f.campaign, &earlier, Some("recert-binder-pdf/0"));

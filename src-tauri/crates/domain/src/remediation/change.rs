@@ -156,7 +156,7 @@ pub fn verify_convert(
             Verification::VerifiedChanged,
             format!(
                 "eligible {}, no standing active assignment",
-                e.end.map_or("with no end".into(), |end| format!("until {}", end.to_rfc3339()))
+                e.end.map_or("with no end".into(), |end| format!("until {}", in_words(&end)))
             ),
         ),
         (false, None) => (
@@ -184,13 +184,13 @@ pub fn verify_end(live: &[LiveInstance], new_end: DateTime<Utc>) -> (Verificatio
         return (Verification::NotChanged, "the assignment is no longer in the tenant".into());
     }
     match standing.iter().find(|i| i.end.map(|e| e.timestamp()) == Some(new_end.timestamp())) {
-        Some(_) => (Verification::VerifiedChanged, format!("ends {}", new_end.to_rfc3339())),
+        Some(_) => (Verification::VerifiedChanged, format!("ends {}", in_words(&new_end))),
         None => (
             Verification::NotChanged,
             format!(
                 "ends {}, not {}",
-                standing[0].end.map_or("never".into(), |e| e.to_rfc3339()),
-                new_end.to_rfc3339()
+                standing[0].end.map_or("never".into(), |e| in_words(&e)),
+                in_words(&new_end)
             ),
         ),
     }
@@ -203,3 +203,8 @@ pub fn fits(change: Change, kind: AssignmentKind) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// A time as a verification or the journal says it to a person: "5 June 2027, 17:33 UTC".
+pub fn in_words(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%-d %B %Y, %H:%M UTC").to_string()
+}

@@ -18,6 +18,7 @@ use super::{MAX_ATTEMPTS, Run, cancelled, done, failed, failed_text, skipped};
 use crate::AppError;
 use crate::remediation::change::eligibility_target;
 use crate::remediation::storage;
+use recert_domain::remediation::change::in_words;
 
 /// How many times one run tries to make a conversion's eligibility before leaving it for a
 /// person (the active assignment stays meanwhile).
@@ -27,7 +28,7 @@ const FIRST_STEP_TRIES: u32 = 6;
 pub(super) fn converted(a: &ActionRecord) -> String {
     format!(
         "converted: eligible until {}, the standing active assignment removed",
-        a.new_end.map_or("no end".into(), |e| e.to_rfc3339())
+        a.new_end.map_or("no end".into(), |e| in_words(&e))
     )
 }
 
@@ -234,8 +235,7 @@ impl Run<'_> {
                     && i.end.map(|e| e.timestamp()) == Some(end.timestamp())
             });
             if set {
-                let reason =
-                    format!("ends {}: confirmed by re-reading the tenant", end.to_rfc3339());
+                let reason = format!("ends {}: confirmed by re-reading the tenant", in_words(&end));
                 return self.finish(&a, done("endSet", reason, a.request_id.clone(), None)).await;
             }
             match remediation::check_live(snapshot, &instances) {
@@ -271,7 +271,7 @@ impl Run<'_> {
                     }
                     let reason = format!(
                         "end set to {} (request {}, status {})",
-                        end.to_rfc3339(),
+                        in_words(&end),
                         request_id.as_deref().unwrap_or("?"),
                         status.as_deref().unwrap_or("?")
                     );

@@ -89,15 +89,15 @@ fn conversions_and_new_ends_are_verified_by_re_reading() {
         writeln!(out, "end 30th: [{assignment}] -> {} ({note})", v.as_str()).expect("write");
     }
     expect![[r#"
-        convert: active [] eligible [direct 30] -> verified-changed (eligible until 2026-06-30T00:00:00+00:00, no standing active assignment)
+        convert: active [] eligible [direct 30] -> verified-changed (eligible until 30 June 2026, 00:00 UTC, no standing active assignment)
         convert: active [] eligible [] -> not-changed (the active assignment is gone but no eligibility was found: the person holds neither)
         convert: active [direct] eligible [direct 30] -> still-present (the standing active assignment is still present)
         convert: active [direct] eligible [direct 30] -> reappeared (a standing active assignment is present again after the conversion was verified)
-        convert: active [direct activated] eligible [direct 30] -> verified-changed (eligible until 2026-06-30T00:00:00+00:00, no standing active assignment)
-        convert: active [group] eligible [direct 30] -> verified-changed (eligible until 2026-06-30T00:00:00+00:00, no standing active assignment)
-        end 30th: [direct 30] -> verified-changed (ends 2026-06-30T00:00:00+00:00)
-        end 30th: [direct 29] -> not-changed (ends 2026-06-29T00:00:00+00:00, not 2026-06-30T00:00:00+00:00)
-        end 30th: [direct] -> not-changed (ends never, not 2026-06-30T00:00:00+00:00)
+        convert: active [direct activated] eligible [direct 30] -> verified-changed (eligible until 30 June 2026, 00:00 UTC, no standing active assignment)
+        convert: active [group] eligible [direct 30] -> verified-changed (eligible until 30 June 2026, 00:00 UTC, no standing active assignment)
+        end 30th: [direct 30] -> verified-changed (ends 30 June 2026, 00:00 UTC)
+        end 30th: [direct 29] -> not-changed (ends 29 June 2026, 00:00 UTC, not 30 June 2026, 00:00 UTC)
+        end 30th: [direct] -> not-changed (ends never, not 30 June 2026, 00:00 UTC)
         end 30th: [] -> not-changed (the assignment is no longer in the tenant)
         end 30th: [group 30] -> not-changed (the assignment is no longer in the tenant)
     "#]]

@@ -41,15 +41,15 @@ afterEach(() => {
 
 describe("EvidenceView", () => {
   it("lists the exported files and saves a copy as one zip into the folder typed", async () => {
-    backend.evidenceSaveCopy.mockResolvedValue({ path: "/home/me/audit/q1-evidence.zip", files: 5 });
+    backend.evidenceSaveCopy.mockResolvedValue({ path: "/srv/audit/q1-evidence.zip", files: 5 });
     render(EvidenceView, { id: "q1" });
     expect((await screen.findAllByText("binder.pdf")).length).toBeGreaterThan(0);
     expect(document.querySelector("#evidence-files li[data-name=\"binder.pdf\"]")).toBeTruthy();
     expect(screen.getByText("/data/evidence/q1")).toBeTruthy();
-    await fireEvent.input(screen.getByLabelText("Into the folder"), { target: { value: " /home/me/audit " } });
+    await fireEvent.input(screen.getByLabelText("Into the folder"), { target: { value: " /srv/audit " } });
     await fireEvent.click(screen.getByRole("button", { name: "Save as one zip" }));
-    await waitFor(() => expect(backend.evidenceSaveCopy).toHaveBeenCalledWith("q1", "/home/me/audit", true));
-    expect(await screen.findByText("/home/me/audit/q1-evidence.zip")).toBeTruthy();
+    await waitFor(() => expect(backend.evidenceSaveCopy).toHaveBeenCalledWith("q1", "/srv/audit", true));
+    expect(await screen.findByText("/srv/audit/q1-evidence.zip")).toBeTruthy();
   });
 
   it("highlights a folder that is not there, and says what failed otherwise", async () => {

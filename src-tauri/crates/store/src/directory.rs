@@ -135,7 +135,17 @@ impl Store {
                    start_at, end_at, pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
-            for a in rows.assignments {
+            // In key order: a hundred thousand inserts in random key order each walk the
+            // primary-key index to a different page; in order they append.
+            let mut assignments: Vec<&Assignment> = rows.assignments.iter().collect();
+            assignments.sort_unstable_by(|a, b| {
+                (a.surface.as_str(), a.kind.as_str(), a.source_id.as_str()).cmp(&(
+                    b.surface.as_str(),
+                    b.kind.as_str(),
+                    b.source_id.as_str(),
+                ))
+            });
+            for a in assignments {
                 insert.execute(params![
                     tenant_id,
                     a.surface.as_str(),
@@ -222,7 +232,11 @@ impl Store {
                    scope, principal_id, at, first_pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            for r in rows.recorded {
+            // In key order, as the assignments; stable, so that of two events with one id the
+            // first is still the one kept.
+            let mut recorded: Vec<&RecordedActivation> = rows.recorded.iter().collect();
+            recorded.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+            for r in recorded {
                 let a = &r.activation;
                 insert.execute(params![
                     tenant_id,

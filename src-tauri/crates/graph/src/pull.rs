@@ -25,7 +25,7 @@ use futures_util::{StreamExt, TryStreamExt, stream};
 use recert_domain::history::RecordedActivation;
 use recert_domain::{
     Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Membership, Principal,
-    PrincipalKind, PullGap, RoleDefinition, Surface, UserType,
+    PrincipalKind, PullGap, RoleDefinition, ScopeName, Surface, UserType,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -35,6 +35,8 @@ use crate::{GraphClient, GraphError, RawBatchResponse, RawPage};
 
 /// PIM for Groups: which groups are asked, and their instances.
 mod groups;
+/// The names of administrative units and subscriptions assignments are scoped to.
+mod scopes;
 
 /// Everything a pull found, with the raw pages that prove it.
 #[derive(Debug, Default)]
@@ -48,6 +50,8 @@ pub struct Population {
     /// instance), for the history Recert appends to and never replaces.
     pub recorded: Vec<RecordedActivation>,
     pub principals: Vec<Principal>,
+    /// The names of the administrative units and subscriptions assignments are made at.
+    pub scope_names: Vec<ScopeName>,
     /// Transitive members of the groups that hold roles.
     pub group_members: Vec<GroupMember>,
     pub pages: Vec<RawPage>,
@@ -416,6 +420,7 @@ struct AuditInitiator {
 #[derive(Default)]
 struct Part {
     roles: Vec<RoleDefinition>,
+    scope_names: Vec<ScopeName>,
     assignments: Vec<Assignment>,
     activations: Vec<Activation>,
     recorded: Vec<RecordedActivation>,
@@ -501,6 +506,7 @@ async fn directory_roles(
                     id: text(v, "id")?,
                     display_name: text(v, "displayName")?,
                     is_built_in: v.get("isBuiltIn").and_then(Value::as_bool).unwrap_or(false),
+                    permissions: Some(entra_permissions(v)),
                 })
             };
             role()
@@ -593,6 +599,32 @@ async fn directory_roles(
     }
     part.pages = pages;
     Ok(part)
+}
+
+/// What an Entra role allows: every `rolePermissions[].allowedResourceActions` entry
+/// (rbacapplication-list-roledefinitions.md shows them in the list's answer, no `$select` needed).
+fn entra_permissions(role: &Value) -> Vec<String> {
+    strings_under(role.get("rolePermissions"), "allowedResourceActions")
+}
+
+/// What an Azure role allows: `properties.permissions[].actions` of the role definitions list;
+/// `None` when the answer has no permissions block.
+fn azure_permissions(props: &Value) -> Option<Vec<String>> {
+    props.get("permissions")?;
+    Some(strings_under(props.get("permissions"), "actions"))
+}
+
+/// The strings of `key` in each object of an array, in order, each once.
+fn strings_under(list: Option<&Value>, key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in list.and_then(Value::as_array).into_iter().flatten() {
+        for s in entry.get(key).and_then(Value::as_array).into_iter().flatten() {
+            if let Some(s) = s.as_str().filter(|s| !out.iter().any(|o| o == s)) {
+                out.push(s.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The role GUID at the end of an ARM role definition id: the same role in every subscription.
@@ -695,12 +727,17 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
             let props = item.get("properties").unwrap_or(&Value::Null);
             let Some(kind) = kind else {
                 let Some(name) = text(item, "name") else { continue };
-                roles.entry(name.to_ascii_lowercase()).or_insert_with(|| RoleDefinition {
-                    surface: Surface::AzureRole,
-                    id: name.to_ascii_lowercase(),
-                    display_name: text(props, "roleName").unwrap_or(name),
-                    is_built_in: is(props, "type", "BuiltInRole"),
-                });
+                let role =
+                    roles.entry(name.to_ascii_lowercase()).or_insert_with(|| RoleDefinition {
+                        surface: Surface::AzureRole,
+                        id: name.to_ascii_lowercase(),
+                        display_name: text(props, "roleName").unwrap_or(name),
+                        is_built_in: is(props, "type", "BuiltInRole"),
+                        permissions: None,
+                    });
+                if role.permissions.is_none() {
+                    role.permissions = azure_permissions(props);
+                }
                 continue;
             };
             let missing =
@@ -723,6 +760,7 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
                     id: role_id.clone(),
                     display_name: name.to_string(),
                     is_built_in: is(&expanded["roleDefinition"], "type", "BuiltInRole"),
+                    permissions: None,
                 });
             }
             let start = time(props, "startDateTime");
@@ -764,6 +802,7 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
         }
     }
     part.roles = roles.into_values().collect();
+    part.scope_names = scopes::subscription_names(sub_names);
     part.pages = pages;
     Ok(part)
 }
@@ -1002,15 +1041,21 @@ pub async fn pull(
         };
         let (parts, early) =
             futures_util::try_join!(parts, early_steps(client, receiver, &managers_report))?;
-        let found = principals(client, options, &parts, early, &managers_report).await?;
-        Ok::<_, GraphError>((parts, found))
+        let units = scopes::unit_ids(&parts[0].assignments);
+        let (found, units) = futures_util::try_join!(
+            principals(client, options, &parts, early, &managers_report),
+            scopes::unit_names(client, units),
+        )?;
+        Ok::<_, GraphError>((parts, (found, units)))
     };
-    let ((parts, found), activity) =
+    let ((parts, (found, units)), activity) =
         futures_util::try_join!(assignments_and_directory, activity(client, options))?;
     let mut population = Population::default();
+    let (unit_names, unit_pages, unit_notes) = units;
     let mut instance_activations = Vec::new();
     for part in parts {
         population.roles.extend(part.roles);
+        population.scope_names.extend(part.scope_names);
         population.assignments.extend(part.assignments);
         instance_activations.extend(part.activations);
         population.recorded.extend(part.recorded);
@@ -1024,6 +1069,9 @@ pub async fn pull(
     population.recorded.extend(activity.recorded);
     population.activations = merge_activations(activity.activations, instance_activations);
     population.pages.extend(found.pages);
+    population.pages.extend(unit_pages);
+    population.notes.extend(unit_notes);
+    population.scope_names.extend(unit_names);
     population.notes.extend(found.notes);
     population.gaps.extend(found.gaps);
     population.group_members = found.group_members;

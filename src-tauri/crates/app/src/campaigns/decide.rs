@@ -31,6 +31,7 @@ impl App {
             };
             let (items, total) = store.worklist(&id, &filter, query.offset, limit)?;
             Ok(WorklistPageDto {
+                roles: super::facts::page_roles(store, &id, &items)?,
                 items: items.into_iter().map(item_dto).collect(),
                 total,
                 offset: query.offset,

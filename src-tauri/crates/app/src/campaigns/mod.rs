@@ -7,7 +7,7 @@ mod convert;
 mod decide;
 mod derive;
 mod facts;
-pub use facts::ItemFactsDto;
+pub use facts::{ItemFactsDto, RoleFactDto, RoleTierDto};
 pub mod dto;
 mod open;
 pub mod preview;

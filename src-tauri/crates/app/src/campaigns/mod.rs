@@ -155,7 +155,7 @@ fn campaign_dto(
         definition_id: record.definition_id.clone(),
         name: record.name.clone(),
         tenant_id: tenant_id.to_string(),
-        state: record.state.as_str().to_string(),
+        state: record.state,
         state_reason: record.state_reason.clone(),
         period_start: rfc3339(record.period_start),
         period_end: rfc3339(record.period_end),

@@ -47,7 +47,7 @@ pub(super) fn plan_dto(
     Ok(RemediationPlanDto {
         campaign_id: record.id.clone(),
         campaign_name: record.name.clone(),
-        campaign_state: record.state.as_str().into(),
+        campaign_state: record.state,
         planned_at: rfc3339(plan.planned_at),
         deadline: deadline.map(rfc3339),
         overdue,

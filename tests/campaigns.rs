@@ -64,7 +64,7 @@ async fn a_whole_quarter_from_definition_to_close() {
     assert!(again.opened.is_empty() && again.missed.is_empty(), "idempotent: {again:?}");
     let campaign_id = report.opened[0].clone();
     let detail = h.app.campaign(&campaign_id).await.expect("detail");
-    assert_eq!(detail.campaign.state, "open");
+    assert_eq!(detail.campaign.state.as_str(), "open");
     assert!(detail.campaign.name.ends_with("Q1 2026"), "{}", detail.campaign.name);
     assert!(detail.campaign.items > 0, "{:?}", detail.campaign);
     assert_eq!(detail.snapshot_sha256.as_deref().map(str::len), Some(64), "the snapshot is sealed");
@@ -211,7 +211,7 @@ async fn a_whole_quarter_from_definition_to_close() {
     let report = scheduler.run_due().await.expect("run");
     assert_eq!(report.closed, vec![campaign_id.clone()], "{report:?}");
     let closed = h.app.campaign(&campaign_id).await.expect("detail");
-    assert_eq!(closed.campaign.state, "closed");
+    assert_eq!(closed.campaign.state.as_str(), "closed");
     let o = &closed.outcomes;
     assert_eq!(o.keep + o.remove + o.exception, closed.campaign.items, "every item has an outcome");
     let denied = h
@@ -257,8 +257,8 @@ async fn a_whole_quarter_from_definition_to_close() {
     let report = scheduler.run_due().await.expect("catch up");
     assert_eq!(report.missed.len(), 1, "{report:?}");
     assert_eq!(report.opened.len(), 1, "{report:?}");
-    let states: Vec<String> =
-        h.app.campaigns(None).await.expect("list").into_iter().map(|c| c.state).collect();
+    let states: Vec<&str> =
+        h.app.campaigns(None).await.expect("list").into_iter().map(|c| c.state.as_str()).collect();
     assert_eq!(states, ["open", "missed", "closed"], "newest first");
 }
 

@@ -293,7 +293,7 @@ async fn a_binder_exported_at_close_still_verifies_after_remediation() {
     .expect("apply");
     app.remediation_verify(&f.campaign).await.expect("verify removals");
     let state = app.campaign(&f.campaign).await.expect("detail").campaign.state;
-    assert_ne!(state, "closed", "remediation moved the campaign on");
+    assert_ne!(state.as_str(), "closed", "remediation moved the campaign on");
 
     let report = app.verify(&f.campaign, paths(&at_close)).await.expect("verify");
     assert!(report.ok, "{:?}", failed(&report));

@@ -202,7 +202,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     )
     .await;
     let plan = h.app.remediation_plan(&id).await.expect("plan");
-    assert_eq!(plan.campaign_state, "closed");
+    assert_eq!(plan.campaign_state.as_str(), "closed");
     let held = |code: &str| plan.held.iter().filter(|x| x.code == code).collect::<Vec<_>>();
     let protected = held("protectedPrincipal");
     assert!(
@@ -242,7 +242,11 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     );
     assert_eq!(applied.counts.failed, 0);
     assert_eq!(applied.counts.verified_removed, applied.counts.succeeded, "{:?}", applied.counts);
-    assert_eq!(applied.campaign_state, "remediating", "held removals still wait for confirmation");
+    assert_eq!(
+        applied.campaign_state.as_str(),
+        "remediating",
+        "held removals still wait for confirmation"
+    );
 
     let log = h.emulator.mutation_log();
     let accepted = assert_at_most_once(&log);
@@ -393,7 +397,7 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let verified = h.app.remediation_verify(&id).await.expect("verify");
     assert_eq!(verified.counts.reappeared, 0);
     assert_eq!(verified.counts.still_present, 0);
-    assert_eq!(verified.campaign_state, "completed", "every held removal is decided");
+    assert_eq!(verified.campaign_state.as_str(), "completed", "every held removal is decided");
     for x in &rest {
         assert!(
             !h.emulator

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod decisions;
+mod edge;
 mod evidence;
 mod gaps;
 mod population;

@@ -94,3 +94,92 @@ fn every_command_is_declared_and_granted_to_the_main_window_only() {
     assert_eq!(declared, registered, "build.rs declares exactly the registered commands");
     assert_eq!(granted, registered, "the main window is granted exactly the registered commands");
 }
+
+/// The functions of a Rust source outside its tests, as (first line, name, lines): a function
+/// runs from its `fn` line to the `}` at the same indentation (rustfmt's layout); a test module
+/// (`#[cfg(test)]`) ends what counts.
+fn functions(text: &str) -> Vec<(usize, String, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim() == "#[cfg(test)]" {
+            break;
+        }
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let Some(at) = body.find("fn ") else { continue };
+        let before = &body[..at];
+        let qualifiers = before
+            .split_whitespace()
+            .all(|w| w.starts_with("pub") || matches!(w, "async" | "const" | "unsafe" | "extern"));
+        if !qualifiers || !body[at + 3..].starts_with(|c: char| c.is_alphabetic() || c == '_') {
+            continue;
+        }
+        let name: String =
+            body[at + 3..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        // A declaration without a body (in a trait) ends with `;` before any `{`.
+        let opens = lines[i..].iter().position(|l| l.trim_end().ends_with('{'));
+        let declares = lines[i..].iter().position(|l| l.trim_end().ends_with(';'));
+        if opens.is_none() || declares.is_some_and(|d| Some(d) < opens) {
+            continue;
+        }
+        if line.trim_end().ends_with('}') {
+            out.push((i + 1, name, 1));
+            continue;
+        }
+        let close = format!("{indent}}}");
+        if let Some(end) = lines[i + 1..].iter().position(|l| *l == close) {
+            out.push((i + 1, name, end + 2));
+        }
+    }
+    out
+}
+
+#[test]
+fn no_production_function_runs_over_120_lines_in_the_app_store_and_graph() {
+    let root = repo_root();
+    let mut rust = Vec::new();
+    for krate in ["app", "store", "graph"] {
+        files(&root.join("src-tauri/crates").join(krate).join("src"), &[".rs"], &mut rust);
+    }
+    assert!(rust.len() > 20, "the walk found the sources ({} files)", rust.len());
+    let mut long = Vec::new();
+    let mut counted = 0;
+    for path in rust.iter().filter(|p| !p.ends_with("tests.rs")) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for (line, name, length) in functions(&text) {
+            counted += 1;
+            if length > 120 {
+                let file = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+                long.push(format!("{file}:{line} {name}: {length} lines"));
+            }
+        }
+    }
+    assert!(counted > 300, "the walk found the functions ({counted})");
+    assert!(long.is_empty(), "split these functions (120 lines at most): {long:#?}");
+}
+
+#[test]
+fn no_app_file_runs_over_700_lines() {
+    let root = repo_root();
+    let mut rust = Vec::new();
+    files(&root.join("src-tauri/crates/app/src"), &[".rs"], &mut rust);
+    assert!(rust.len() > 20, "the walk found the sources ({} files)", rust.len());
+    let long: Vec<String> = rust
+        .iter()
+        .filter_map(|path| {
+            let lines = std::fs::read_to_string(path).unwrap_or_default().lines().count();
+            (lines > 700).then(|| {
+                format!("{}: {lines} lines", path.strip_prefix(&root).unwrap_or(path).display())
+            })
+        })
+        .collect();
+    assert!(long.is_empty(), "split these files (700 lines at most): {long:#?}");
+}
+
+#[test]
+fn the_function_walk_measures_bodies_and_skips_declarations_and_tests() {
+    let text = "trait T {\n    fn declared(&self) -> u32;\n}\n\npub(crate) async fn two<T>(\n    a: T,\n) -> T {\n    let f = |x| {\n        x\n    };\n    f(a)\n}\n\nfn one() {}\n\n#[cfg(test)]\nmod tests {\n    fn ignored() {\n    }\n}\n";
+    let found = functions(text);
+    assert_eq!(found, vec![(5, "two".to_string(), 8), (14, "one".to_string(), 1)]);
+}

@@ -457,7 +457,7 @@ async fn a_break_glass_account_protected_after_close_is_never_removed() {
         h.emulator.mutation_log().iter().all(|m| addressed(m).is_none()),
         "no request was sent"
     );
-    assert_eq!(applied.campaign_state, "remediating", "it does not end quietly");
+    assert_eq!(applied.campaign_state.as_str(), "remediating", "it does not end quietly");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

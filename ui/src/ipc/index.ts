@@ -117,6 +117,7 @@ export type { ReviewerProgressDto } from "./bindings/ReviewerProgressDto";
 export type { RoleCountDto } from "./bindings/RoleCountDto";
 export type { ScheduleDto } from "./bindings/ScheduleDto";
 export type { ScopeDto } from "./bindings/ScopeDto";
+export type { CampaignState } from "./bindings/CampaignState";
 export type { SettingsDto } from "./bindings/SettingsDto";
 export type { VerdictDto } from "./bindings/VerdictDto";
 export type { OutcomeDto } from "./bindings/OutcomeDto";
@@ -133,12 +134,15 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+/** A rejection as an AppError. One that is not an AppError did not come from Recert's use cases
+ * (Tauri could not decode the command's arguments, say): the window and the backend disagree, so
+ * it is an internal error, never a form for the person to correct. */
 export function toAppError(err: unknown): AppError {
   if (typeof err === "object" && err !== null && "code" in err && "message" in err) {
     const e = err as Partial<AppError> & { code: AppError["code"]; message: string };
     return { code: e.code, message: e.message, fields: Array.isArray(e.fields) ? e.fields : [] };
   }
-  return { code: "invalid", message: String(err), fields: [] };
+  return { code: "internal", message: String(err), fields: [] };
 }
 
 /** A decision as the backend takes it: "approve until" carries its date (`approveUntil:2027-06-30`). */
@@ -226,7 +230,7 @@ export const ipc = {
 
   /** Writes the binder into the campaign's evidence folder (beside the database). */
   evidenceExport: (campaignId: string, formats: { pdf: boolean; csv: boolean; json: boolean }) =>
-    call<EvidenceExportDto>("evidence_export", { campaignId, ...formats }),
+    call<EvidenceExportDto>("evidence_export", { campaignId, pdf: formats.pdf, csv: formats.csv, json: formats.json }),
   evidenceVerify: (campaignId: string) => call<VerifyReportDto>("evidence_verify", { campaignId }),
   /** Where the campaign's evidence is kept and every export of it, newest first. */
   campaignEvidence: (campaignId: string) => call<CampaignEvidenceDto>("campaign_evidence", { campaignId }),

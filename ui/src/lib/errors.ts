@@ -23,6 +23,7 @@ const EXPLAINED: Record<ErrorCode, Explained> = {
   forbidden: { title: "Not allowed for this identity", hint: "Act as the item's reviewer, or a governance admin, and retry." },
   updateNotInstalled: { title: "Nothing was changed", hint: "The version you have is still installed. If the signature did not match, tell whoever publishes Recert's releases here." },
   gapNotAccepted: { title: "Part of the scope could not be read", hint: "Narrow the campaign's scope, or have a governance admin accept the gap with a reason." },
+  internal: { title: "Recert failed", hint: "Nothing was changed. This is a fault in Recert, not in what you entered: restart it, and report the message above if it happens again." },
   freshSignInRequired: { title: "Sign in again to sign off", hint: "A sign-off needs a sign-in of the last five minutes (on the demo tenant, the demo sign-in): sign in, then sign off." },
 };
 

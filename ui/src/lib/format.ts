@@ -1,4 +1,5 @@
 // Display formats: local times, relative due dates, counts and percentages.
+import type { CampaignState } from "../ipc/bindings/CampaignState";
 import { surfaceWord } from "./words";
 
 /** An RFC 3339 UTC time in the user's local time zone, with date and time. */
@@ -63,16 +64,30 @@ export function surfaceLabel(surface: string, one = false): string {
   return surfaceWord(surface, !one);
 }
 
-const STATES: Record<string, string> = {
-  scheduled: "Scheduled",
-  open: "Open",
-  closed: "Closed",
-  remediating: "Remediating",
-  completed: "Completed",
-  cancelled: "Cancelled",
-  missed: "Missed",
-};
+/** A campaign's state in words. The switch is exhaustive: a state the backend adds to
+ * `CampaignState` fails the typecheck here until the window says how to show it. */
+export function stateLabel(state: CampaignState): string {
+  switch (state) {
+    case "scheduled":
+      return "Scheduled";
+    case "open":
+      return "Open";
+    case "closed":
+      return "Closed";
+    case "remediating":
+      return "Remediating";
+    case "completed":
+      return "Completed";
+    case "cancelled":
+      return "Cancelled";
+    case "missed":
+      return "Missed";
+    default:
+      return unhandled(state);
+  }
+}
 
-export function stateLabel(state: string): string {
-  return STATES[state] ?? state;
+/** The `never` check of an exhaustive switch over a backend enum. */
+export function unhandled(value: never): never {
+  throw new Error(`a value the window does not handle: ${String(value)}`);
 }

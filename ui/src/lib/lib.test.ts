@@ -1,6 +1,7 @@
 // Unit tests of the shared helpers: error explanations, display formats, the theme.
 import { describe, expect, it } from "vitest";
 import { explain, fieldMessages } from "./errors";
+import { toAppError } from "../ipc";
 import { dueIn, elapsed, percent, plural } from "./format";
 import { applyTheme, loadTheme } from "./theme";
 
@@ -13,6 +14,14 @@ describe("errors", () => {
     expect(explain({ code: "invalid", fields: [{ field: "name", message: "give it a name" }] }).hint).toMatch(/highlighted fields/);
     expect(explain({ code: "invalid", fields: [] }).hint).not.toMatch(/field/);
     expect(explain({ code: "invalid" }).hint).not.toMatch(/field/);
+  });
+  it("shows a rejection that is no AppError (arguments Tauri could not decode) as an internal error", () => {
+    const e = toAppError("invalid args `campaignId` for command `campaign`: missing field `campaignId`");
+    expect(e.code).toBe("internal");
+    expect(e.fields).toEqual([]);
+    expect(explain(e).title).toMatch(/Recert failed/);
+    expect(explain(e).hint).not.toMatch(/highlighted|correct/i);
+    expect(toAppError({ code: "conflict", message: "closed" }).code).toBe("conflict");
   });
   it("collects per-field messages, joining repeats", () => {
     const messages = fieldMessages({

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     UpdateNotInstalled,
     /// A sign-off needs a sign-in of the last five minutes: the window offers one, then retries.
     FreshSignInRequired,
+    /// Recert itself failed, not the caller's input: the window takes a rejection that is no
+    /// `AppError` (arguments Tauri could not decode, a command the backend does not know) as this.
+    Internal,
 }
 
 /// One invalid field of a form, for inline messages.

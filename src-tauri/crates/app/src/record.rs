@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::AppError;
 
+mod remediation;
 mod stages;
 
 /// How many differences of one kind are spelled out before the rest are counted.
@@ -466,213 +467,6 @@ fn compare_campaign(
     Ok(c)
 }
 
-/// The remediation journal and the holds replayed from the chain.
-fn compare_remediation(
-    store: &Store,
-    campaign_id: &str,
-    campaign_events: &[&AuditEvent],
-) -> Result<(Comparison, Comparison), AppError> {
-    let mut journal = Comparison::new("remediation");
-    let mut holds_cmp = Comparison::new("holds");
-    // Per item: state, request id, verification, kept by.
-    #[derive(Default, Clone)]
-    struct Replayed {
-        state: String,
-        request_id: Option<String>,
-        verification: Option<String>,
-        kept_by: Option<String>,
-    }
-    #[derive(Default, Clone)]
-    struct Hold {
-        code: String,
-        confirmed_by: Option<String>,
-        kept_by: Option<String>,
-        kept_reason: Option<String>,
-    }
-    let mut actions: BTreeMap<u32, Replayed> = BTreeMap::new();
-    let mut holds: BTreeMap<u32, Hold> = BTreeMap::new();
-    let mut planned_with_items = None;
-    for e in campaign_events {
-        if !e.kind.starts_with("remediation.") {
-            continue;
-        }
-        let p: Value = serde_json::from_str(&e.payload).unwrap_or_default();
-        let item = u32_of(&p["item"]);
-        match (e.kind.as_str(), item) {
-            ("remediation.planned", _) => {
-                let listed = p["actionItems"].as_array().is_some();
-                planned_with_items = Some(listed);
-                for i in p["actionItems"].as_array().into_iter().flatten().filter_map(u32_of) {
-                    actions.insert(i, Replayed { state: "planned".into(), ..Default::default() });
-                }
-                for h in p["holds"].as_array().into_iter().flatten() {
-                    if let Some(i) = u32_of(&h["item"]) {
-                        holds.insert(
-                            i,
-                            Hold {
-                                code: str_of(&h["code"]).unwrap_or_default(),
-                                ..Default::default()
-                            },
-                        );
-                    }
-                }
-            }
-            ("remediation.confirmed", Some(i)) => {
-                actions.insert(i, Replayed { state: "planned".into(), ..Default::default() });
-                holds.entry(i).or_default().confirmed_by =
-                    str_of(&p["confirmedBy"]["upn"]).or_else(|| Some(e.actor.clone()));
-            }
-            ("remediation.kept", Some(i)) => {
-                let h = holds.entry(i).or_default();
-                h.kept_by = str_of(&p["keptBy"]["upn"]).or_else(|| Some(e.actor.clone()));
-                h.kept_reason = str_of(&p["reason"]);
-            }
-            ("remediation.submitted", Some(i)) => {
-                actions.entry(i).or_default().state = "submitted".into();
-            }
-            ("remediation.succeeded" | "remediation.failed" | "remediation.skipped", Some(i)) => {
-                let a = actions.entry(i).or_default();
-                a.state = e.kind.trim_start_matches("remediation.").to_string();
-                if let Some(id) = str_of(&p["requestId"]) {
-                    a.request_id = Some(id);
-                }
-            }
-            ("remediation.retried" | "remediation.replanned", Some(i)) => {
-                let a = actions.entry(i).or_default();
-                a.state = "planned".into();
-                a.verification = None;
-            }
-            ("remediation.exceptionKept", Some(i)) => {
-                actions.entry(i).or_default().kept_by =
-                    str_of(&p["keptBy"]["upn"]).or_else(|| Some(e.actor.clone()));
-            }
-            ("remediation.verified", _) => {
-                let flagged: HashMap<u32, String> = p["flagged"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|f| Some((u32_of(&f["item"])?, str_of(&f["verification"])?)))
-                    .collect();
-                for i in p["items"].as_array().into_iter().flatten().filter_map(u32_of) {
-                    let v = flagged.get(&i).cloned().unwrap_or_else(|| "verified-removed".into());
-                    actions.entry(i).or_default().verification = Some(v);
-                }
-            }
-            _ => {}
-        }
-    }
-    let table = store.remediation_actions(campaign_id)?;
-    if planned_with_items == Some(true) || planned_with_items.is_none() {
-        for a in &table {
-            let Some(r) = actions.get(&a.item_id) else {
-                journal.differences.push(format!(
-                    "item {}: the journal holds a removal that no audit event planned",
-                    a.item_id
-                ));
-                continue;
-            };
-            let which = format!("item {}'s removal", a.item_id);
-            if a.state.as_str() != r.state {
-                journal.differences.push(format!(
-                    "{which}: the journal says {:?}, the audit chain {:?}",
-                    a.state.as_str(),
-                    r.state
-                ));
-            }
-            if r.request_id.is_some() && a.request_id != r.request_id {
-                journal.differences.push(format!(
-                    "{which}: the journal says request {}, the audit chain {}",
-                    show(a.request_id.as_deref()),
-                    show(r.request_id.as_deref())
-                ));
-            }
-            let verification = a.verification.map(|v| v.as_str().to_string());
-            if verification != r.verification {
-                journal.differences.push(format!(
-                    "{which}: the journal says verification {}, the audit chain {}",
-                    show(verification.as_deref()),
-                    show(r.verification.as_deref())
-                ));
-            }
-            let kept = a.kept.as_ref().map(|k| k.by_upn.clone());
-            if kept != r.kept_by {
-                journal.differences.push(format!(
-                    "{which}: the journal says kept by {}, the audit chain {}",
-                    show(kept.as_deref()),
-                    show(r.kept_by.as_deref())
-                ));
-            }
-        }
-        for item in actions.keys() {
-            if !table.iter().any(|a| a.item_id == *item) {
-                journal.differences.push(format!(
-                    "item {item}: the audit chain journals a removal the table no longer holds"
-                ));
-            }
-        }
-        journal.compared = format!("{} removals match their audit events", table.len());
-    } else {
-        journal.compared = "planned before the plan event listed its removals: not replayed".into();
-    }
-
-    let table_holds = store.remediation_holds(campaign_id)?;
-    if planned_with_items == Some(true) {
-        for h in &table_holds {
-            let Some(r) = holds.get(&h.item_id) else {
-                holds_cmp
-                    .differences
-                    .push(format!("item {}: a hold no audit event planned", h.item_id));
-                continue;
-            };
-            let which = format!("item {}'s hold", h.item_id);
-            if h.code != r.code {
-                holds_cmp.differences.push(format!(
-                    "{which}: the table says {:?}, the plan event {:?}",
-                    h.code, r.code
-                ));
-            }
-            if h.confirmed_by_upn != r.confirmed_by {
-                holds_cmp.differences.push(format!(
-                    "{which}: the table says confirmed by {}, the audit chain {}",
-                    show(h.confirmed_by_upn.as_deref()),
-                    show(r.confirmed_by.as_deref())
-                ));
-            }
-            let kept = h.kept.as_ref().map(|k| k.by_upn.clone());
-            if kept != r.kept_by {
-                holds_cmp.differences.push(format!(
-                    "{which}: the table says kept by {}, the audit chain {}",
-                    show(kept.as_deref()),
-                    show(r.kept_by.as_deref())
-                ));
-            }
-            let reason = h.kept.as_ref().map(|k| k.reason.clone());
-            if kept.is_some() && reason != r.kept_reason {
-                holds_cmp.differences.push(format!(
-                    "{which}: the table says kept because {}, the audit chain {}",
-                    show(reason.as_deref()),
-                    show(r.kept_reason.as_deref())
-                ));
-            }
-        }
-        for item in holds.keys() {
-            if !table_holds.iter().any(|h| h.item_id == *item) {
-                holds_cmp.differences.push(format!(
-                    "item {item}: the plan event holds it, the table no longer does"
-                ));
-            }
-        }
-        holds_cmp.compared = format!("{} holds match their audit events", table_holds.len());
-    } else {
-        holds_cmp.compared = if planned_with_items.is_none() {
-            "no remediation plan yet".into()
-        } else {
-            "planned before the plan event listed its holds: not replayed".into()
-        };
-    }
-    Ok((journal, holds_cmp))
-}
-
 fn compare_exports(
     store: &Store,
     campaign_id: &str,
@@ -781,7 +575,8 @@ pub(crate) fn replay(
         &stage_chain,
     );
     let campaign = compare_campaign(store, campaign_id, &campaign_events)?;
-    let (remediation, holds) = compare_remediation(store, campaign_id, &campaign_events)?;
+    let (remediation, holds) =
+        remediation::compare_remediation(store, campaign_id, &campaign_events)?;
     let exports = compare_exports(store, campaign_id, &campaign_events)?;
     let settings = compare_settings(store, events)?;
     Ok(vec![campaign, decisions, staged, items, outcomes, holds, remediation, exports, settings])

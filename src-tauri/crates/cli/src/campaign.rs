@@ -312,7 +312,7 @@ pub async fn run(
                 if let Some(sha) = &detail.snapshot_sha256 {
                     println!("  snapshot SHA-256 {sha}");
                 }
-                if c.state != "open" {
+                if c.state != recert_app::campaigns::dto::CampaignState::Open {
                     let o = &detail.outcomes;
                     println!(
                         "  outcomes: {} keep, {} remove, {} exceptions",

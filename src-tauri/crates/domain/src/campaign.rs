@@ -324,7 +324,9 @@ impl CampaignDefinition {
 }
 
 /// Where one campaign occurrence is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum CampaignState {
     Scheduled,
     Open,

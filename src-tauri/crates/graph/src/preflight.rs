@@ -9,7 +9,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{GraphClient, GraphError};
+use crate::{Cloud, GraphClient, GraphError};
 
 /// Global Administrator's template id, the role whose holders a probe of the instance lists
 /// filters on (a documented `$filter` on `roleDefinitionId`) to keep the answer small.
@@ -230,7 +230,19 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
         },
     ));
 
-    // Permissions, from the token: `roles` (application) or `scp` (delegated).
+    permission_checks(&claims, delegated, &mut out.checks);
+    let role_names = read_checks(client, &cloud, delegated, oid.as_deref(), &mut out).await;
+    // The person's own directory roles: reading needs a reader role, removing needs Privileged
+    // Role Administrator (or Global Administrator), held actively.
+    if delegated && let Some(oid) = &oid {
+        out.checks.push(role_check(client, oid, &role_names).await);
+    }
+    azure_checks(client, &cloud, delegated, &mut out.checks).await;
+    out
+}
+
+/// Permissions, from the token: `roles` (application) or `scp` (delegated).
+fn permission_checks(claims: &Value, delegated: bool, checks: &mut Vec<Check>) {
     let granted: Vec<String> = if delegated {
         claims
             .get("scp")
@@ -251,7 +263,7 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
         let has = |p: &str| granted.iter().any(|g| g.eq_ignore_ascii_case(p));
         let by =
             std::iter::once(needed.permission).chain(needed.also.iter().copied()).find(|p| has(p));
-        out.checks.push(match by {
+        checks.push(match by {
             Some(p) => {
                 pass("permission", needed.permission, format!("granted ({p}): {}", needed.why))
             }
@@ -268,8 +280,17 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
             ),
         });
     }
+}
 
-    // Reads: the role definitions (any Graph read proves the tenant reachable), PIM (P2).
+/// Reads: the role definitions (any Graph read proves the tenant reachable), PIM (P2), PIM for
+/// Groups, sign-in activity (P1) and the audit log. Returns the role names by lower-cased id.
+async fn read_checks(
+    client: &GraphClient,
+    cloud: &Cloud,
+    delegated: bool,
+    oid: Option<&str>,
+    out: &mut Preflight,
+) -> std::collections::HashMap<String, String> {
     let definitions = cloud.graph_url("/roleManagement/directory/roleDefinitions");
     let mut role_names = std::collections::HashMap::new();
     match client.get_as::<Listed>(&definitions).await {
@@ -314,7 +335,7 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
             }
         });
     }
-    if let Some(oid) = &oid {
+    if let Some(oid) = oid {
         for (name, path) in [
             ("Read PIM for Groups eligibilities", "eligibilityScheduleInstances"),
             ("Read PIM for Groups assignments", "assignmentScheduleInstances"),
@@ -358,46 +379,56 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
             fail("read", "Read the audit log (activation history)", err.to_string(), fix)
         }
     });
+    role_names
+}
 
-    // The person's own directory roles: reading needs a reader role, removing needs Privileged
-    // Role Administrator (or Global Administrator), held actively.
-    if delegated && let Some(oid) = &oid {
-        let check = match crate::holders::active_roles(client, oid).await {
-            Ok(roles) => {
-                let mut names: Vec<String> = roles
-                    .iter()
-                    .map(|(id, _)| {
-                        role_names.get(&id.to_ascii_lowercase()).cloned().unwrap_or(id.clone())
-                    })
-                    .collect();
-                names.sort();
-                names.dedup();
-                let governs = roles.iter().any(|(id, _)| {
-                    id.eq_ignore_ascii_case(PRIVILEGED_ROLE_ADMINISTRATOR)
-                        || id.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
-                });
-                let held = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-                if governs {
-                    pass("role", "Directory role for removals", format!("active roles: {held}"))
-                } else {
-                    fail(
-                        "role",
-                        "Directory role for removals",
-                        format!("active roles: {held}"),
-                        "Hold Privileged Role Administrator actively (assign it, or activate \
-                         it in PIM) before applying removals; Global Reader is enough for pulls",
-                    )
-                }
+/// The person's active directory roles, named, and whether one of them allows removals.
+async fn role_check(
+    client: &GraphClient,
+    oid: &str,
+    role_names: &std::collections::HashMap<String, String>,
+) -> Check {
+    match crate::holders::active_roles(client, oid).await {
+        Ok(roles) => {
+            let mut names: Vec<String> = roles
+                .iter()
+                .map(|(id, _)| {
+                    role_names.get(&id.to_ascii_lowercase()).cloned().unwrap_or(id.clone())
+                })
+                .collect();
+            names.sort();
+            names.dedup();
+            let governs = roles.iter().any(|(id, _)| {
+                id.eq_ignore_ascii_case(PRIVILEGED_ROLE_ADMINISTRATOR)
+                    || id.eq_ignore_ascii_case(GLOBAL_ADMINISTRATOR)
+            });
+            let held = if names.is_empty() { "none".to_string() } else { names.join(", ") };
+            if governs {
+                pass("role", "Directory role for removals", format!("active roles: {held}"))
+            } else {
+                fail(
+                    "role",
+                    "Directory role for removals",
+                    format!("active roles: {held}"),
+                    "Hold Privileged Role Administrator actively (assign it, or activate \
+                     it in PIM) before applying removals; Global Reader is enough for pulls",
+                )
             }
-            Err(err) => {
-                let fix = read_fix(&err, delegated);
-                fail("role", "Directory role for removals", err.to_string(), fix)
-            }
-        };
-        out.checks.push(check);
+        }
+        Err(err) => {
+            let fix = read_fix(&err, true);
+            fail("role", "Directory role for removals", err.to_string(), fix)
+        }
     }
+}
 
-    // Azure Resource Manager: a token for it, the subscriptions visible, each one's PIM lists.
+/// Azure Resource Manager: a token for it, the subscriptions visible, each one's PIM lists.
+async fn azure_checks(
+    client: &GraphClient,
+    cloud: &Cloud,
+    delegated: bool,
+    checks: &mut Vec<Check>,
+) {
     let subscriptions = cloud.arm_url("subscriptions?api-version=2022-12-01");
     match client.get_as::<Listed>(&subscriptions).await {
         Err(err) => {
@@ -412,9 +443,9 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
                      campaigns"
                 }
             };
-            out.checks.push(fail("azure", "Azure Resource Manager", err.to_string(), fix));
+            checks.push(fail("azure", "Azure Resource Manager", err.to_string(), fix));
         }
-        Ok((listed, _)) if listed.value.is_empty() => out.checks.push(fail(
+        Ok((listed, _)) if listed.value.is_empty() => checks.push(fail(
             "azure",
             "Azure Resource Manager",
             "no subscription is visible to this identity",
@@ -434,7 +465,7 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
                      ?api-version=2020-10-01&$filter=atScope()",
                     id.trim_start_matches('/')
                 ));
-                out.checks.push(match client.get_as::<Listed>(&url).await {
+                checks.push(match client.get_as::<Listed>(&url).await {
                     Ok(_) => pass("azure", name, "PIM role instances readable"),
                     Err(err) => fail(
                         "azure",
@@ -449,7 +480,6 @@ pub async fn preflight(client: &GraphClient) -> Preflight {
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -627,6 +627,90 @@ fn strings_under(list: Option<&Value>, key: &str) -> Vec<String> {
     out
 }
 
+/// One ARM item of a subscription's partition: a role definition (`kind` none), or a schedule
+/// instance made an assignment or, when activated, an activation; an instance already seen in
+/// another subscription is kept once.
+fn arm_item(
+    item: &Value,
+    kind: Option<AssignmentKind>,
+    url: &str,
+    roles: &mut BTreeMap<String, RoleDefinition>,
+    seen: &mut BTreeSet<String>,
+    part: &mut Part,
+) -> Result<(), GraphError> {
+    let props = item.get("properties").unwrap_or(&Value::Null);
+    let Some(kind) = kind else {
+        let Some(name) = text(item, "name") else { return Ok(()) };
+        let role = roles.entry(name.to_ascii_lowercase()).or_insert_with(|| RoleDefinition {
+            surface: Surface::AzureRole,
+            id: name.to_ascii_lowercase(),
+            display_name: text(props, "roleName").unwrap_or(name),
+            is_built_in: is(props, "type", "BuiltInRole"),
+            permissions: None,
+        });
+        if role.permissions.is_none() {
+            role.permissions = azure_permissions(props);
+        }
+        return Ok(());
+    };
+    let missing = |f: &str| malformed(url, format!("an ARM schedule instance has no `{f}`"));
+    let id = text(item, "id").ok_or_else(|| missing("id"))?;
+    if !seen.insert(id.to_ascii_lowercase()) {
+        return Ok(());
+    }
+    let principal_id = text(props, "principalId").ok_or_else(|| missing("principalId"))?;
+    let role_def = text(props, "roleDefinitionId").ok_or_else(|| missing("roleDefinitionId"))?;
+    let role_id = arm_role_guid(&role_def);
+    let scope = text(props, "scope").ok_or_else(|| missing("scope"))?;
+    let expanded = props.get("expandedProperties").unwrap_or(&Value::Null);
+    if let Some(name) = expanded.pointer("/roleDefinition/displayName").and_then(Value::as_str) {
+        roles.entry(role_id.clone()).or_insert_with(|| RoleDefinition {
+            surface: Surface::AzureRole,
+            id: role_id.clone(),
+            display_name: name.to_string(),
+            is_built_in: is(&expanded["roleDefinition"], "type", "BuiltInRole"),
+            permissions: None,
+        });
+    }
+    let start = time(props, "startDateTime");
+    if is(props, "assignmentType", "Activated") {
+        let activation = Activation {
+            surface: Surface::AzureRole,
+            role_id,
+            scope,
+            principal_id,
+            at: start.unwrap_or_default(),
+        };
+        part.activated(Some(id), activation);
+        return Ok(());
+    }
+    part.assignments.push(Assignment {
+        surface: Surface::AzureRole,
+        source_id: id,
+        role_id,
+        scope,
+        principal_kind: principal_kind(
+            props.get("principalType").and_then(Value::as_str).unwrap_or_default(),
+        ),
+        principal_name: expanded
+            .pointer("/principal/displayName")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| principal_id.clone()),
+        principal_upn: None,
+        principal_id,
+        kind,
+        membership: if is(props, "memberType", "Group") {
+            Membership::Group
+        } else {
+            Membership::Direct
+        },
+        start,
+        end: time(props, "endDateTime"),
+    });
+    Ok(())
+}
+
 /// The role GUID at the end of an ARM role definition id: the same role in every subscription.
 fn arm_role_guid(id: &str) -> String {
     id.rsplit('/').next().unwrap_or(id).to_ascii_lowercase()
@@ -724,81 +808,7 @@ async fn azure_roles(client: &GraphClient, options: &PullOptions<'_>) -> Result<
         };
         pages.extend(partition_pages);
         for item in &items {
-            let props = item.get("properties").unwrap_or(&Value::Null);
-            let Some(kind) = kind else {
-                let Some(name) = text(item, "name") else { continue };
-                let role =
-                    roles.entry(name.to_ascii_lowercase()).or_insert_with(|| RoleDefinition {
-                        surface: Surface::AzureRole,
-                        id: name.to_ascii_lowercase(),
-                        display_name: text(props, "roleName").unwrap_or(name),
-                        is_built_in: is(props, "type", "BuiltInRole"),
-                        permissions: None,
-                    });
-                if role.permissions.is_none() {
-                    role.permissions = azure_permissions(props);
-                }
-                continue;
-            };
-            let missing =
-                |f: &str| malformed(&url, format!("an ARM schedule instance has no `{f}`"));
-            let id = text(item, "id").ok_or_else(|| missing("id"))?;
-            if !seen.insert(id.to_ascii_lowercase()) {
-                continue;
-            }
-            let principal_id = text(props, "principalId").ok_or_else(|| missing("principalId"))?;
-            let role_def =
-                text(props, "roleDefinitionId").ok_or_else(|| missing("roleDefinitionId"))?;
-            let role_id = arm_role_guid(&role_def);
-            let scope = text(props, "scope").ok_or_else(|| missing("scope"))?;
-            let expanded = props.get("expandedProperties").unwrap_or(&Value::Null);
-            if let Some(name) =
-                expanded.pointer("/roleDefinition/displayName").and_then(Value::as_str)
-            {
-                roles.entry(role_id.clone()).or_insert_with(|| RoleDefinition {
-                    surface: Surface::AzureRole,
-                    id: role_id.clone(),
-                    display_name: name.to_string(),
-                    is_built_in: is(&expanded["roleDefinition"], "type", "BuiltInRole"),
-                    permissions: None,
-                });
-            }
-            let start = time(props, "startDateTime");
-            if is(props, "assignmentType", "Activated") {
-                let activation = Activation {
-                    surface: Surface::AzureRole,
-                    role_id,
-                    scope,
-                    principal_id,
-                    at: start.unwrap_or_default(),
-                };
-                part.activated(Some(id), activation);
-                continue;
-            }
-            part.assignments.push(Assignment {
-                surface: Surface::AzureRole,
-                source_id: id,
-                role_id,
-                scope,
-                principal_kind: principal_kind(
-                    props.get("principalType").and_then(Value::as_str).unwrap_or_default(),
-                ),
-                principal_name: expanded
-                    .pointer("/principal/displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| principal_id.clone()),
-                principal_upn: None,
-                principal_id,
-                kind,
-                membership: if is(props, "memberType", "Group") {
-                    Membership::Group
-                } else {
-                    Membership::Direct
-                },
-                start,
-                end: time(props, "endDateTime"),
-            });
+            arm_item(item, kind, &url, &mut roles, &mut seen, &mut part)?;
         }
     }
     part.roles = roles.into_values().collect();
@@ -1222,6 +1232,52 @@ async fn user_steps(
     Ok(out)
 }
 
+/// The transitive members of the groups in `holders` (groups holding directory or Azure roles),
+/// so "via group X" can be shown; a group whose members cannot be read is a gap in the surface
+/// it holds a role of.
+async fn group_members(
+    client: &GraphClient,
+    parts: &[Part],
+    holders: &[String],
+    principals: &BTreeMap<String, Principal>,
+    report: &Reporter<'_>,
+) -> Result<(Vec<GroupMember>, Vec<RawPage>, Vec<PullGap>), GraphError> {
+    let assignments = || parts.iter().flat_map(|p| p.assignments.iter());
+    let mut pages = Vec::new();
+    let mut group_members = Vec::new();
+    let mut gaps = Vec::new();
+    let urls: Vec<String> = holders
+        .iter()
+        // group-list-transitivemembers.md states `$search`, `$count`, `$filter` and
+        // shows `$select`; `$top` is not stated, so the service's page size applies.
+        .map(|g| format!("/groups/{g}/transitiveMembers?$select=id"))
+        .collect();
+    let answers = batched(client, urls, report).await?;
+    for (group, answer) in holders.iter().zip(answers) {
+        let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
+            Ok(found) => found,
+            Err(err) => {
+                let Some(reason) = gap_reason(&err) else { return Err(err) };
+                // Who reaches a role through this group is unknown: a hole in that surface.
+                let surface = assignments()
+                    .find(|a| a.principal_id.eq_ignore_ascii_case(group))
+                    .map_or(Surface::DirectoryRole, |a| a.surface);
+                let name = principals.get(group).map(|p| p.display_name.as_str());
+                push_gap(&mut gaps, gap(GapArea::of(surface), Some((group, name)), reason, &err));
+                continue;
+            }
+        };
+        pages.extend(member_pages);
+        for member in members.into_iter().filter_map(|m| filled(m.id)) {
+            group_members.push(GroupMember {
+                group_id: group.clone(),
+                member_id: member.to_ascii_lowercase(),
+            });
+        }
+    }
+    Ok((group_members, pages, gaps))
+}
+
 /// Resolves everyone holding something (and the groups PIM for Groups governs), the members of
 /// groups holding directory or Azure roles, and each user's manager and last sign-in.
 ///
@@ -1282,8 +1338,6 @@ async fn principals(
         let resolved_steps = user_steps(client, resolved_users, select, managers_report);
         let members = async {
             let mut pages = Vec::new();
-            let mut group_members = Vec::new();
-            let mut gaps = Vec::new();
             // Members of the groups that hold directory or Azure roles, so "via group X" can be
             // shown.
             let holders: BTreeSet<String> = assignments()
@@ -1292,38 +1346,9 @@ async fn principals(
                 .filter(|id| principals.get(id).is_some_and(|p| p.kind == PrincipalKind::Group))
                 .collect();
             let holders: Vec<String> = holders.into_iter().collect();
-            let urls: Vec<String> = holders
-                .iter()
-                // group-list-transitivemembers.md states `$search`, `$count`, `$filter` and
-                // shows `$select`; `$top` is not stated, so the service's page size applies.
-                .map(|g| format!("/groups/{g}/transitiveMembers?$select=id"))
-                .collect();
-            let answers = batched(client, urls, &members_report).await?;
-            for (group, answer) in holders.iter().zip(answers) {
-                let (members, member_pages) = match client.batch_list_as::<IdOnly>(&answer).await {
-                    Ok(found) => found,
-                    Err(err) => {
-                        let Some(reason) = gap_reason(&err) else { return Err(err) };
-                        // Who reaches a role through this group is unknown: a hole in that surface.
-                        let surface = assignments()
-                            .find(|a| a.principal_id.eq_ignore_ascii_case(group))
-                            .map_or(Surface::DirectoryRole, |a| a.surface);
-                        let name = principals.get(group).map(|p| p.display_name.as_str());
-                        push_gap(
-                            &mut gaps,
-                            gap(GapArea::of(surface), Some((group, name)), reason, &err),
-                        );
-                        continue;
-                    }
-                };
-                pages.extend(member_pages);
-                for member in members.into_iter().filter_map(|m| filled(m.id)) {
-                    group_members.push(GroupMember {
-                        group_id: group.clone(),
-                        member_id: member.to_ascii_lowercase(),
-                    });
-                }
-            }
+            let (group_members, member_pages, gaps) =
+                group_members(client, parts, &holders, &principals, &members_report).await?;
+            pages.extend(member_pages);
             let missing: Vec<String> = group_members
                 .iter()
                 .map(|m: &GroupMember| m.member_id.clone())

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::Digest;
 
 use crate::audit::{self, NewAuditEvent};
@@ -508,72 +508,8 @@ impl Store {
                 snapshot.record
             ],
         )?;
-        {
-            let mut page = tx.prepare_cached(
-                "INSERT INTO snapshot_page (campaign_id, seq, method, url, request_body, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for (seq, p) in snapshot.pages.iter().enumerate() {
-                page.execute(params![
-                    campaign.id,
-                    seq as i64,
-                    p.method,
-                    p.url,
-                    p.request_body,
-                    p.body
-                ])?;
-            }
-            let mut item = tx.prepare_cached(
-                "INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
-                   principal_id, principal_kind, principal_name, principal_upn, user_type,
-                   account_enabled, membership, start_at, end_at, last_activation, recommendation,
-                   recommendation_code, recommendation_reason, search_text)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                   ?18, ?19, ?20, ?21, ?22)",
-            )?;
-            let mut reviewer = tx.prepare_cached(
-                "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
-                   reviewer_name, reroute_reason, conflict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for (index, new) in items.iter().enumerate() {
-                let id = index as i64 + 1;
-                item.execute(params![
-                    campaign.id,
-                    id,
-                    new.surface,
-                    new.kind,
-                    new.source_id,
-                    new.role_id,
-                    new.role_name,
-                    new.scope,
-                    new.principal_id,
-                    new.principal_kind,
-                    new.principal_name,
-                    new.principal_upn,
-                    new.user_type,
-                    new.account_enabled,
-                    new.membership,
-                    new.start_at.map(format_time),
-                    new.end_at.map(format_time),
-                    new.last_activation.map(format_time),
-                    new.recommendation,
-                    new.recommendation_code,
-                    new.recommendation_reason,
-                    search_text(new)
-                ])?;
-                for r in &new.reviewers {
-                    reviewer.execute(params![
-                        campaign.id,
-                        id,
-                        r.id,
-                        r.upn,
-                        r.name,
-                        r.reroute_reason,
-                        r.conflict
-                    ])?;
-                }
-            }
-        }
+        insert_pages(&tx, &campaign.id, &snapshot.pages)?;
+        insert_items(&tx, &campaign.id, items)?;
         let rerouted =
             items.iter().filter(|i| i.reviewers.iter().any(|r| r.reroute_reason.is_some())).count();
         if let Some(accepted) = &snapshot.gap_accepted {
@@ -696,6 +632,73 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// A snapshot's raw pages, in the order they were read.
+fn insert_pages(tx: &Connection, campaign_id: &str, pages: &[RawPageRecord]) -> Result<()> {
+    let mut page = tx.prepare_cached(
+        "INSERT INTO snapshot_page (campaign_id, seq, method, url, request_body, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (seq, p) in pages.iter().enumerate() {
+        page.execute(params![campaign_id, seq as i64, p.method, p.url, p.request_body, p.body])?;
+    }
+    Ok(())
+}
+
+/// A new campaign's items, numbered from 1 in the order given, with their reviewers.
+fn insert_items(tx: &Connection, campaign_id: &str, items: &[NewItem]) -> Result<()> {
+    let mut item = tx.prepare_cached(
+        "INSERT INTO item (campaign_id, id, surface, kind, source_id, role_id, role_name, scope,
+           principal_id, principal_kind, principal_name, principal_upn, user_type,
+           account_enabled, membership, start_at, end_at, last_activation, recommendation,
+           recommendation_code, recommendation_reason, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+           ?18, ?19, ?20, ?21, ?22)",
+    )?;
+    let mut reviewer = tx.prepare_cached(
+        "INSERT OR IGNORE INTO item_reviewer (campaign_id, item_id, reviewer_id, reviewer_upn,
+           reviewer_name, reroute_reason, conflict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (index, new) in items.iter().enumerate() {
+        let id = index as i64 + 1;
+        item.execute(params![
+            campaign_id,
+            id,
+            new.surface,
+            new.kind,
+            new.source_id,
+            new.role_id,
+            new.role_name,
+            new.scope,
+            new.principal_id,
+            new.principal_kind,
+            new.principal_name,
+            new.principal_upn,
+            new.user_type,
+            new.account_enabled,
+            new.membership,
+            new.start_at.map(format_time),
+            new.end_at.map(format_time),
+            new.last_activation.map(format_time),
+            new.recommendation,
+            new.recommendation_code,
+            new.recommendation_reason,
+            search_text(new)
+        ])?;
+        for r in &new.reviewers {
+            reviewer.execute(params![
+                campaign_id,
+                id,
+                r.id,
+                r.upn,
+                r.name,
+                r.reroute_reason,
+                r.conflict
+            ])?;
+        }
+    }
+    Ok(())
 }
 
 fn insert_campaign(

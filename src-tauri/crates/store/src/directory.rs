@@ -8,7 +8,7 @@ use recert_domain::{
     Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Principal,
     PrincipalKind, PullGap, RoleDefinition, ScopeName, Surface, UserType,
 };
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, NewAuditEvent};
@@ -67,6 +67,218 @@ const ASSIGNMENT_ROLE_INDEX: &str =
 
 /// Page cache while a population is written: negative means KiB (256 MiB at most).
 const BULK_CACHE_KIB: i64 = -262_144;
+
+/// The pull's directory: role definitions, scope names, assignments, principals, group members
+/// and the activations it read.
+fn insert_directory(
+    tx: &Connection,
+    tenant_id: &str,
+    pull_id: i64,
+    rows: &PopulationRows<'_>,
+) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in,
+           permissions)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for role in rows.roles {
+        let permissions = role
+            .permissions
+            .as_ref()
+            .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
+        insert.execute(params![
+            tenant_id,
+            role.surface.as_str(),
+            role.id,
+            role.display_name,
+            role.is_built_in,
+            permissions
+        ])?;
+    }
+    // One name per scope: a subscription listed twice keeps its first name.
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO scope_name (tenant_id, scope, display_name)
+         VALUES (?1, ?2, ?3)",
+    )?;
+    for name in rows.scope_names {
+        insert.execute(params![tenant_id, name.scope.to_ascii_lowercase(), name.display_name])?;
+    }
+    insert_assignments(tx, tenant_id, pull_id, rows.assignments)?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO principal (tenant_id, id, kind, display_name, upn, mail,
+           account_enabled, user_type, manager_id, last_sign_in, pull_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?;
+    for p in rows.principals {
+        insert.execute(params![
+            tenant_id,
+            p.id,
+            p.kind.as_str(),
+            p.display_name,
+            p.upn,
+            p.mail,
+            p.account_enabled,
+            p.user_type.map(UserType::as_str),
+            p.manager_id,
+            p.last_sign_in.map(format_time),
+            pull_id
+        ])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO group_member (tenant_id, group_id, member_id, pull_id)
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for m in rows.group_members {
+        insert.execute(params![tenant_id, m.group_id, m.member_id, pull_id])?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO activation (tenant_id, surface, role_id, scope, principal_id, at, pull_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for a in rows.activations {
+        insert.execute(params![
+            tenant_id,
+            a.surface.as_str(),
+            a.role_id,
+            a.scope,
+            a.principal_id,
+            format_time(a.at),
+            pull_id
+        ])?;
+    }
+    Ok(())
+}
+
+/// The pull's assignments, in key order.
+fn insert_assignments(
+    tx: &Connection,
+    tenant_id: &str,
+    pull_id: i64,
+    assignments_in: &[Assignment],
+) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO assignment (tenant_id, surface, kind, source_id, role_id, scope,
+           principal_id, principal_kind, principal_name, principal_upn, membership,
+           start_at, end_at, pull_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    // In key order: a hundred thousand inserts in random key order each walk the
+    // primary-key index to a different page; in order they append.
+    let mut assignments: Vec<&Assignment> = assignments_in.iter().collect();
+    assignments.sort_unstable_by(|a, b| {
+        (a.surface.as_str(), a.kind.as_str(), a.source_id.as_str()).cmp(&(
+            b.surface.as_str(),
+            b.kind.as_str(),
+            b.source_id.as_str(),
+        ))
+    });
+    // A large population goes in without the role index, which is built again after, by
+    // sorting: inserting into it row by row, in an order that cannot suit both of the table's
+    // indexes, took as long as writing the table.
+    let rebuild_index = assignments_in.len() >= REBUILD_INDEX_FROM;
+    if rebuild_index {
+        tx.execute_batch("DROP INDEX IF EXISTS assignment_role")?;
+    }
+    for a in assignments {
+        insert.execute(params![
+            tenant_id,
+            a.surface.as_str(),
+            a.kind.as_str(),
+            a.source_id,
+            a.role_id,
+            a.scope,
+            a.principal_id,
+            a.principal_kind.as_str(),
+            a.principal_name,
+            a.principal_upn,
+            a.membership.as_str(),
+            a.start.map(format_time),
+            a.end.map(format_time),
+            pull_id
+        ])?;
+    }
+    if rebuild_index {
+        tx.execute_batch(ASSIGNMENT_ROLE_INDEX)?;
+    }
+    Ok(())
+}
+
+/// What the pull read and how: its pages' digests, notes, the activation history it added, the
+/// stretch of the audit log it read in full, and what it could not read.
+fn insert_pull_record(
+    tx: &Connection,
+    tenant_id: &str,
+    pull_id: i64,
+    rows: &PopulationRows<'_>,
+) -> Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO pull_page (pull_id, seq, method, url, request_body, body_sha256,
+           body_length)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (seq, page) in rows.pages.iter().enumerate() {
+        insert.execute(params![
+            pull_id,
+            seq as i64,
+            page.method,
+            page.url,
+            page.request_body,
+            hex::encode(Sha256::digest(page.body)),
+            page.body.len() as i64
+        ])?;
+    }
+    let mut insert =
+        tx.prepare_cached("INSERT INTO pull_note (pull_id, seq, note) VALUES (?1, ?2, ?3)")?;
+    for (seq, note) in rows.notes.iter().enumerate() {
+        insert.execute(params![pull_id, seq as i64, note])?;
+    }
+    // History outlives the pull: an event already held keeps its first pull.
+    let mut insert = tx.prepare_cached(
+        "INSERT OR IGNORE INTO activation_event (tenant_id, event_id, surface, role_id,
+           scope, principal_id, at, first_pull_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    // In key order, as the assignments; stable, so that of two events with one id the
+    // first is still the one kept.
+    let mut recorded: Vec<&RecordedActivation> = rows.recorded.iter().collect();
+    recorded.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+    for r in recorded {
+        let a = &r.activation;
+        insert.execute(params![
+            tenant_id,
+            r.event_id,
+            a.surface.as_str(),
+            a.role_id,
+            a.scope,
+            a.principal_id,
+            format_time(a.at),
+            pull_id
+        ])?;
+    }
+    if let Some(read) = rows.activity_read {
+        tx.execute(
+            "INSERT INTO activation_read (tenant_id, pull_id, since, until)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![tenant_id, pull_id, format_time(read.since), format_time(read.until)],
+        )?;
+    }
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO pull_gap (pull_id, seq, area, object_id, object_name, reason, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (seq, gap) in rows.gaps.iter().enumerate() {
+        insert.execute(params![
+            pull_id,
+            seq as i64,
+            gap.area.as_str(),
+            gap.object_id,
+            gap.object_name,
+            gap.reason.as_str(),
+            gap.detail
+        ])?;
+    }
+    Ok(())
+}
 
 fn corrupt(table: &'static str, column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table, column, value }
@@ -160,191 +372,8 @@ impl Store {
         ] {
             tx.execute(&format!("DELETE FROM {table} WHERE tenant_id = ?1"), [tenant_id])?;
         }
-        {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in,
-                   permissions)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for role in rows.roles {
-                let permissions = role
-                    .permissions
-                    .as_ref()
-                    .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
-                insert.execute(params![
-                    tenant_id,
-                    role.surface.as_str(),
-                    role.id,
-                    role.display_name,
-                    role.is_built_in,
-                    permissions
-                ])?;
-            }
-            // One name per scope: a subscription listed twice keeps its first name.
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO scope_name (tenant_id, scope, display_name)
-                 VALUES (?1, ?2, ?3)",
-            )?;
-            for name in rows.scope_names {
-                insert.execute(params![
-                    tenant_id,
-                    name.scope.to_ascii_lowercase(),
-                    name.display_name
-                ])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO assignment (tenant_id, surface, kind, source_id, role_id, scope,
-                   principal_id, principal_kind, principal_name, principal_upn, membership,
-                   start_at, end_at, pull_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
-            // In key order: a hundred thousand inserts in random key order each walk the
-            // primary-key index to a different page; in order they append.
-            let mut assignments: Vec<&Assignment> = rows.assignments.iter().collect();
-            assignments.sort_unstable_by(|a, b| {
-                (a.surface.as_str(), a.kind.as_str(), a.source_id.as_str()).cmp(&(
-                    b.surface.as_str(),
-                    b.kind.as_str(),
-                    b.source_id.as_str(),
-                ))
-            });
-            // A large population goes in without the role index, which is built again after,
-            // by sorting: inserting into it row by row, in an order that cannot suit both of
-            // the table's indexes, took as long as writing the table.
-            let rebuild_index = rows.assignments.len() >= REBUILD_INDEX_FROM;
-            if rebuild_index {
-                tx.execute_batch("DROP INDEX IF EXISTS assignment_role")?;
-            }
-            for a in assignments {
-                insert.execute(params![
-                    tenant_id,
-                    a.surface.as_str(),
-                    a.kind.as_str(),
-                    a.source_id,
-                    a.role_id,
-                    a.scope,
-                    a.principal_id,
-                    a.principal_kind.as_str(),
-                    a.principal_name,
-                    a.principal_upn,
-                    a.membership.as_str(),
-                    a.start.map(format_time),
-                    a.end.map(format_time),
-                    pull_id
-                ])?;
-            }
-            if rebuild_index {
-                tx.execute_batch(ASSIGNMENT_ROLE_INDEX)?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO principal (tenant_id, id, kind, display_name, upn, mail,
-                   account_enabled, user_type, manager_id, last_sign_in, pull_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for p in rows.principals {
-                insert.execute(params![
-                    tenant_id,
-                    p.id,
-                    p.kind.as_str(),
-                    p.display_name,
-                    p.upn,
-                    p.mail,
-                    p.account_enabled,
-                    p.user_type.map(UserType::as_str),
-                    p.manager_id,
-                    p.last_sign_in.map(format_time),
-                    pull_id
-                ])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO group_member (tenant_id, group_id, member_id, pull_id)
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for m in rows.group_members {
-                insert.execute(params![tenant_id, m.group_id, m.member_id, pull_id])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO activation (tenant_id, surface, role_id, scope, principal_id, at, pull_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for a in rows.activations {
-                insert.execute(params![
-                    tenant_id,
-                    a.surface.as_str(),
-                    a.role_id,
-                    a.scope,
-                    a.principal_id,
-                    format_time(a.at),
-                    pull_id
-                ])?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO pull_page (pull_id, seq, method, url, request_body, body_sha256,
-                   body_length)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for (seq, page) in rows.pages.iter().enumerate() {
-                insert.execute(params![
-                    pull_id,
-                    seq as i64,
-                    page.method,
-                    page.url,
-                    page.request_body,
-                    hex::encode(Sha256::digest(page.body)),
-                    page.body.len() as i64
-                ])?;
-            }
-            let mut insert = tx
-                .prepare_cached("INSERT INTO pull_note (pull_id, seq, note) VALUES (?1, ?2, ?3)")?;
-            for (seq, note) in rows.notes.iter().enumerate() {
-                insert.execute(params![pull_id, seq as i64, note])?;
-            }
-            // History outlives the pull: an event already held keeps its first pull.
-            let mut insert = tx.prepare_cached(
-                "INSERT OR IGNORE INTO activation_event (tenant_id, event_id, surface, role_id,
-                   scope, principal_id, at, first_pull_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?;
-            // In key order, as the assignments; stable, so that of two events with one id the
-            // first is still the one kept.
-            let mut recorded: Vec<&RecordedActivation> = rows.recorded.iter().collect();
-            recorded.sort_by(|a, b| a.event_id.cmp(&b.event_id));
-            for r in recorded {
-                let a = &r.activation;
-                insert.execute(params![
-                    tenant_id,
-                    r.event_id,
-                    a.surface.as_str(),
-                    a.role_id,
-                    a.scope,
-                    a.principal_id,
-                    format_time(a.at),
-                    pull_id
-                ])?;
-            }
-            if let Some(read) = rows.activity_read {
-                tx.execute(
-                    "INSERT INTO activation_read (tenant_id, pull_id, since, until)
-                     VALUES (?1, ?2, ?3, ?4)",
-                    params![tenant_id, pull_id, format_time(read.since), format_time(read.until)],
-                )?;
-            }
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO pull_gap (pull_id, seq, area, object_id, object_name, reason, detail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )?;
-            for (seq, gap) in rows.gaps.iter().enumerate() {
-                insert.execute(params![
-                    pull_id,
-                    seq as i64,
-                    gap.area.as_str(),
-                    gap.object_id,
-                    gap.object_name,
-                    gap.reason.as_str(),
-                    gap.detail
-                ])?;
-            }
-        }
+        insert_directory(&tx, tenant_id, pull_id, rows)?;
+        insert_pull_record(&tx, tenant_id, pull_id, rows)?;
         let count = |surface: Surface, kind: AssignmentKind| {
             rows.assignments.iter().filter(|a| a.surface == surface && a.kind == kind).count()
         };

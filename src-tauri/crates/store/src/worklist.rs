@@ -531,41 +531,22 @@ impl Store {
             )));
         }
         let at = format_time(context.at);
-        let auth = context.authentication;
-        let entra = auth.entra();
-        let auth_at = entra.map(|e| format_time(e.at));
         let mut batch = None;
         {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
-                   decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage,
-                   auth_method, auth_tenant, auth_object, auth_at, auth_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-            )?;
             let mut update = tx.prepare_cached(
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
             )?;
             for decision in decisions {
-                insert.execute(params![
-                    campaign_id,
-                    decision.item_id,
-                    decision.reviewer_id,
-                    decision.verdict.as_str(),
-                    decision.justification,
-                    context.decided_by_id,
-                    context.decided_by_upn,
-                    at,
-                    context.source,
-                    batch,
-                    decision.verdict.until().map(|d| d.to_string()),
-                    decision.stage,
-                    auth.method().as_str(),
-                    entra.map(|e| e.tenant_id.as_str()),
-                    entra.map(|e| e.object_id.as_str()),
-                    auth_at,
-                    auth.imported_by(),
-                ])?;
+                let entry = LogEntry {
+                    item_id: decision.item_id,
+                    reviewer_id: &decision.reviewer_id,
+                    verdict: decision.verdict.as_str(),
+                    justification: &decision.justification,
+                    keep_until: decision.verdict.until().map(|d| d.to_string()),
+                    stage: decision.stage,
+                };
+                append_log(&tx, campaign_id, &entry, context, batch)?;
                 if batch.is_none() && decisions.len() > 1 {
                     let id = tx.last_insert_rowid();
                     tx.execute("UPDATE decision SET batch = ?1 WHERE id = ?1", [id])?;
@@ -587,59 +568,7 @@ impl Store {
                 }
             }
         }
-        // How the decider was identified, in the chain beside the decisions it covers.
-        let authentication = serde_json::json!({
-            "method": auth.method().as_str(),
-            "tenant": entra.map(|e| e.tenant_id.as_str()),
-            "object": entra.map(|e| e.object_id.as_str()),
-            "at": auth_at,
-            "by": auth.imported_by(),
-        });
-        // Each decision with its values, so `verify` can replay the table from the chain: the
-        // counts alone would let an edited verdict or justification pass.
-        let each: Vec<serde_json::Value> = decisions
-            .iter()
-            .map(|d| {
-                serde_json::json!({
-                    "item": d.item_id,
-                    "reviewer": d.reviewer_id,
-                    "verdict": d.verdict.encode(),
-                    "justification": d.justification,
-                    "stage": d.stage,
-                })
-            })
-            .collect();
-        let payload = if let [one] = decisions {
-            serde_json::json!({
-                "item": one.item_id,
-                "reviewer": one.reviewer_id,
-                "verdict": one.verdict.encode(),
-                "justification": one.justification,
-                "decidedBy": context.decided_by_upn,
-                "decidedById": context.decided_by_id,
-                "source": context.source,
-                "authentication": authentication,
-                "decisions": each,
-            })
-        } else {
-            let count =
-                |name: &str| decisions.iter().filter(|d| d.verdict.as_str() == name).count();
-            serde_json::json!({
-                "items": decisions.iter().map(|d| d.item_id).collect::<Vec<_>>(),
-                "approve": count("approve"),
-                "deny": count("deny"),
-                "dontKnow": count("dontKnow"),
-                "convertToEligible": count("convertToEligible"),
-                "approveUntil": count("approveUntil"),
-                "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
-                "decidedBy": context.decided_by_upn,
-                "decidedById": context.decided_by_id,
-                "source": context.source,
-                "authentication": authentication,
-                "batch": batch,
-                "decisions": each,
-            })
-        };
+        let payload = decisions_payload(decisions, context, batch);
         audit::append(
             &tx,
             &NewAuditEvent {
@@ -900,6 +829,122 @@ fn outcome_groups(outcomes: &[ItemOutcome]) -> Vec<serde_json::Value> {
 mod withdraw;
 
 pub use withdraw::{UNDECIDED, Withdrawal, standing_rows};
+
+/// One row of the decision log as written: a decision, or a return to undecided.
+struct LogEntry<'a> {
+    item_id: u32,
+    reviewer_id: &'a str,
+    verdict: &'a str,
+    justification: &'a str,
+    keep_until: Option<String>,
+    stage: u32,
+}
+
+/// Appends a row to the decision log, with who decided, how they were identified and the batch
+/// it belongs to: the one write of decisions and returns to undecided alike.
+fn append_log(
+    tx: &rusqlite::Connection,
+    campaign_id: &str,
+    entry: &LogEntry<'_>,
+    context: &DecisionContext<'_>,
+    batch: Option<i64>,
+) -> Result<()> {
+    let auth = context.authentication;
+    let entra = auth.entra();
+    tx.prepare_cached(
+        "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
+           decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage,
+           auth_method, auth_tenant, auth_object, auth_at, auth_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        campaign_id,
+        entry.item_id,
+        entry.reviewer_id,
+        entry.verdict,
+        entry.justification,
+        context.decided_by_id,
+        context.decided_by_upn,
+        format_time(context.at),
+        context.source,
+        batch,
+        entry.keep_until,
+        entry.stage,
+        auth.method().as_str(),
+        entra.map(|e| e.tenant_id.as_str()),
+        entra.map(|e| e.object_id.as_str()),
+        entra.map(|e| format_time(e.at)),
+        auth.imported_by(),
+    ])?;
+    Ok(())
+}
+
+/// How the decider was identified, as the audit chain records it beside the decisions it covers.
+fn authentication_json(auth: &Authentication) -> serde_json::Value {
+    let entra = auth.entra();
+    serde_json::json!({
+        "method": auth.method().as_str(),
+        "tenant": entra.map(|e| e.tenant_id.as_str()),
+        "object": entra.map(|e| e.object_id.as_str()),
+        "at": entra.map(|e| format_time(e.at)),
+        "by": auth.imported_by(),
+    })
+}
+
+/// The audit payload of recorded decisions: each with its values (so `verify` can replay the
+/// table from the chain), who decided and how they were identified, and for a bulk decision
+/// the counts and its batch.
+fn decisions_payload(
+    decisions: &[NewDecision],
+    context: &DecisionContext<'_>,
+    batch: Option<i64>,
+) -> serde_json::Value {
+    let authentication = authentication_json(context.authentication);
+    // Each decision with its values, so `verify` can replay the table from the chain: the
+    // counts alone would let an edited verdict or justification pass.
+    let each: Vec<serde_json::Value> = decisions
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "item": d.item_id,
+                "reviewer": d.reviewer_id,
+                "verdict": d.verdict.encode(),
+                "justification": d.justification,
+                "stage": d.stage,
+            })
+        })
+        .collect();
+    if let [one] = decisions {
+        serde_json::json!({
+            "item": one.item_id,
+            "reviewer": one.reviewer_id,
+            "verdict": one.verdict.encode(),
+            "justification": one.justification,
+            "decidedBy": context.decided_by_upn,
+            "decidedById": context.decided_by_id,
+            "source": context.source,
+            "authentication": authentication,
+            "decisions": each,
+        })
+    } else {
+        let count = |name: &str| decisions.iter().filter(|d| d.verdict.as_str() == name).count();
+        serde_json::json!({
+            "items": decisions.iter().map(|d| d.item_id).collect::<Vec<_>>(),
+            "approve": count("approve"),
+            "deny": count("deny"),
+            "dontKnow": count("dontKnow"),
+            "convertToEligible": count("convertToEligible"),
+            "approveUntil": count("approveUntil"),
+            "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
+            "decidedBy": context.decided_by_upn,
+            "decidedById": context.decided_by_id,
+            "source": context.source,
+            "authentication": authentication,
+            "batch": batch,
+            "decisions": each,
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests;

@@ -3,4 +3,4 @@
 /**
  * What went wrong, in terms a caller can act on. Add a variant only when a caller uses it.
  */
-export type ErrorCode = "tenantNotFound" | "notPulled" | "signInFailed" | "permissionDenied" | "unreachable" | "notLicensed" | "cancelled" | "badResponse" | "storage" | "export" | "invalid" | "notFound" | "conflict" | "forbidden" | "gapNotAccepted" | "updateNotInstalled" | "freshSignInRequired";
+export type ErrorCode = "tenantNotFound" | "notPulled" | "signInFailed" | "permissionDenied" | "unreachable" | "notLicensed" | "cancelled" | "badResponse" | "storage" | "export" | "invalid" | "notFound" | "conflict" | "forbidden" | "gapNotAccepted" | "updateNotInstalled" | "freshSignInRequired" | "internal";

@@ -84,30 +84,7 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
         );
         Recurrence::None
     });
-    let end = match dto.schedule.end.as_str() {
-        "never" => RecurrenceEnd::Never,
-        "onDate" => {
-            match dto.schedule.end_date.as_deref().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
-            {
-                Some(Ok(date)) => RecurrenceEnd::OnDate(date),
-                _ => {
-                    error("schedule.endDate", "give the end date as YYYY-MM-DD".into());
-                    RecurrenceEnd::Never
-                }
-            }
-        }
-        "afterCount" => match dto.schedule.end_count {
-            Some(n) => RecurrenceEnd::AfterCount(n),
-            None => {
-                error("schedule.endCount", "give the number of occurrences".into());
-                RecurrenceEnd::Never
-            }
-        },
-        other => {
-            error("schedule.end", format!("{other:?} is not never, onDate or afterCount"));
-            RecurrenceEnd::Never
-        }
-    };
+    let end = recurrence_end(&dto.schedule, &mut error);
     let no_response = NoResponse::parse(&dto.settings.no_response).unwrap_or_else(|| {
         error(
             "settings.noResponse",
@@ -115,53 +92,7 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
         );
         NoResponse::Keep
     });
-    let mut stages = Vec::new();
-    for stage in &dto.stages {
-        let reviewers = match stage.reviewers.as_str() {
-            "manager" => StageReviewers::Manager,
-            "named" => StageReviewers::Named(stage.named.iter().map(reviewer).collect()),
-            "roleOwners" => StageReviewers::RoleOwners(
-                stage
-                    .role_owners
-                    .iter()
-                    .map(|r| RoleOwners {
-                        role_id: r.role_id.clone(),
-                        owners: r.owners.iter().map(reviewer).collect(),
-                    })
-                    .collect(),
-            ),
-            "governanceAdmins" => StageReviewers::GovernanceAdmins,
-            "self" => {
-                error("stages.reviewers", "self-review can only be the first stage".into());
-                StageReviewers::Manager
-            }
-            other => {
-                error(
-                    "stages.reviewers",
-                    format!("{other:?} is not manager, named, roleOwners or governanceAdmins"),
-                );
-                StageReviewers::Manager
-            }
-        };
-        let rule = MultiReviewerRule::parse(&stage.rule).unwrap_or_else(|| {
-            error("stages.rule", format!("{:?} is not firstDecides or allMustApprove", stage.rule));
-            MultiReviewerRule::FirstDecides
-        });
-        let takes = Takes::parse(&stage.takes).unwrap_or_else(|| {
-            error(
-                "stages.takes",
-                format!("{:?} is not all, approved, denied or dontKnow", stage.takes),
-            );
-            Takes::All
-        });
-        stages.push(Stage {
-            reviewers,
-            fallback: stage.fallback.iter().map(reviewer).collect(),
-            rule,
-            duration_days: stage.duration_days,
-            takes,
-        });
-    }
+    let stages = stages(&dto.stages, &mut error);
     let definition = CampaignDefinition {
         name: dto.name.clone(),
         description: dto.description.clone(),
@@ -215,6 +146,88 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
         }
     }
     if errors.is_empty() { Ok(definition) } else { Err(errors) }
+}
+
+/// When the recurrence ends, as the form says.
+fn recurrence_end(
+    schedule: &ScheduleDto,
+    error: &mut impl FnMut(&'static str, String),
+) -> RecurrenceEnd {
+    match schedule.end.as_str() {
+        "never" => RecurrenceEnd::Never,
+        "onDate" => {
+            match schedule.end_date.as_deref().map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d")) {
+                Some(Ok(date)) => RecurrenceEnd::OnDate(date),
+                _ => {
+                    error("schedule.endDate", "give the end date as YYYY-MM-DD".into());
+                    RecurrenceEnd::Never
+                }
+            }
+        }
+        "afterCount" => match schedule.end_count {
+            Some(n) => RecurrenceEnd::AfterCount(n),
+            None => {
+                error("schedule.endCount", "give the number of occurrences".into());
+                RecurrenceEnd::Never
+            }
+        },
+        other => {
+            error("schedule.end", format!("{other:?} is not never, onDate or afterCount"));
+            RecurrenceEnd::Never
+        }
+    }
+}
+
+/// The later stages of a multi-stage review, as the form gives them.
+fn stages(dtos: &[StageDto], error: &mut impl FnMut(&'static str, String)) -> Vec<Stage> {
+    let mut stages = Vec::new();
+    for stage in dtos {
+        let reviewers = match stage.reviewers.as_str() {
+            "manager" => StageReviewers::Manager,
+            "named" => StageReviewers::Named(stage.named.iter().map(reviewer).collect()),
+            "roleOwners" => StageReviewers::RoleOwners(
+                stage
+                    .role_owners
+                    .iter()
+                    .map(|r| RoleOwners {
+                        role_id: r.role_id.clone(),
+                        owners: r.owners.iter().map(reviewer).collect(),
+                    })
+                    .collect(),
+            ),
+            "governanceAdmins" => StageReviewers::GovernanceAdmins,
+            "self" => {
+                error("stages.reviewers", "self-review can only be the first stage".into());
+                StageReviewers::Manager
+            }
+            other => {
+                error(
+                    "stages.reviewers",
+                    format!("{other:?} is not manager, named, roleOwners or governanceAdmins"),
+                );
+                StageReviewers::Manager
+            }
+        };
+        let rule = MultiReviewerRule::parse(&stage.rule).unwrap_or_else(|| {
+            error("stages.rule", format!("{:?} is not firstDecides or allMustApprove", stage.rule));
+            MultiReviewerRule::FirstDecides
+        });
+        let takes = Takes::parse(&stage.takes).unwrap_or_else(|| {
+            error(
+                "stages.takes",
+                format!("{:?} is not all, approved, denied or dontKnow", stage.takes),
+            );
+            Takes::All
+        });
+        stages.push(Stage {
+            reviewers,
+            fallback: stage.fallback.iter().map(reviewer).collect(),
+            rule,
+            duration_days: stage.duration_days,
+            takes,
+        });
+    }
+    stages
 }
 
 /// The form of a domain definition, for display and storage.

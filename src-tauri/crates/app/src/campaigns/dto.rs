@@ -1,6 +1,7 @@
 //! Campaign DTOs: the definition form, campaigns with their progress, worklist pages, decisions.
 //! Serialized camelCase and exported to TypeScript like every type crossing IPC.
 
+pub use recert_domain::campaign::CampaignState;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -188,8 +189,7 @@ pub struct CampaignDto {
     pub definition_id: String,
     pub name: String,
     pub tenant_id: String,
-    /// scheduled, open, closed, remediating, completed, cancelled, missed.
-    pub state: String,
+    pub state: CampaignState,
     pub state_reason: Option<String>,
     pub period_start: String,
     pub period_end: String,

@@ -5,21 +5,18 @@
 //! accepted by a governance admin, with a reason (recert-domain's gap.rs). Also the lookups that decisions need (principals by UPN, group
 //! memberships) and CSV import.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
 use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
 use recert_domain::gap::{OpenRefusal, blocking, check_open};
-use recert_domain::history::{audited, recorded_since};
-use recert_domain::recommendation::recommend;
+use recert_domain::history::recorded_since;
 use recert_domain::review::Verdict;
-use recert_domain::routing::{RoutedItem, Separation, reroute_reciprocal, route};
+use recert_domain::routing::Separation;
 use recert_domain::schedule::{Occurrence, Recurrence, quarter};
 use recert_domain::{Assignment, Principal, PrincipalKind, UserType};
 use recert_store::Store;
-use recert_store::campaigns::{
-    CampaignRecord, DefinitionRecord, GapAcceptance, NewItem, NewReviewer, NewSnapshot,
-};
+use recert_store::campaigns::{CampaignRecord, DefinitionRecord, GapAcceptance, NewSnapshot};
 
 use super::campaign_dto;
 use super::dto::{CampaignDto, DefinitionDto, ReviewerDto};
@@ -362,7 +359,6 @@ impl App {
             // Exceptions of earlier campaigns of this definition: an expired one brings its access
             // back for review, even past the scope's exclusions.
             let past = crate::exceptions::past_exceptions(store, &definition_id, occurrence_index)?;
-            let mut returning = Vec::new();
             let gaps = store.pull_gaps(&tenant_id)?;
             let holes = blocking(&gaps, &definition.scope.surfaces);
             let accepted = check_open(&holes, accept_gap.as_deref()).map_err(|refusal| {
@@ -384,154 +380,18 @@ impl App {
             let activations = last_activations(store, &tenant_id)?;
             // Where the recorded history starts, for the surfaces it speaks for.
             let history_since = recorded_since(&store.activation_reads(&tenant_id)?);
-            let history_of = |surface| if audited(surface) { history_since } else { None };
-            let role_names: HashMap<&str, &str> =
-                population.roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
-            let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
-            let mut excluded_names = Vec::new();
-            let mut items = Vec::new();
-            let mut routed = Vec::new();
-            for a in &population.assignments {
-                let role = role_names
-                    .get(a.role_id.as_str())
-                    .copied()
-                    .unwrap_or(a.role_id.as_str())
-                    .to_string();
-                let entry =
-                    counts.entry((a.surface.as_str().to_string(), role.clone())).or_default();
-                match a.kind {
-                    recert_domain::AssignmentKind::Eligible => entry.0 += 1,
-                    recert_domain::AssignmentKind::Active => entry.1 += 1,
-                }
-                let fallback_holder;
-                let holder = match directory.get(&a.principal_id) {
-                    Some(p) => p,
-                    None => {
-                        fallback_holder = Principal {
-                            id: a.principal_id.clone(),
-                            kind: a.principal_kind,
-                            display_name: a.principal_name.clone(),
-                            upn: a.principal_upn.clone(),
-                            mail: None,
-                            account_enabled: None,
-                            user_type: None,
-                            manager_id: None,
-                            last_sign_in: None,
-                        };
-                        &fallback_holder
-                    }
-                };
-                if !in_scope(&definition, a, holder) {
-                    continue;
-                }
-                let held = recert_domain::exceptions::Held {
-                    surface: a.surface.as_str(),
-                    role_id: &a.role_id,
-                    scope: &a.scope,
-                    principal_id: &holder.id,
-                    kind: a.kind.as_str(),
-                };
-                let back = recert_domain::exceptions::returning(&past, &held, now.date_naive());
-                if let Some(e) = back {
-                    returning.push(serde_json::json!({
-                        "principal": holder.upn.as_deref().unwrap_or(&holder.id),
-                        "role": role,
-                        "campaign": e.campaign_id,
-                        "item": e.item_id,
-                        "expiredOn": e.terms.as_ref().map(|t| t.expires_on.to_string()),
-                    }));
-                }
-                if back.is_none() && excluded(&definition, holder) {
-                    let name = format!(
-                        "{} ({})",
-                        holder.display_name,
-                        holder.upn.as_deref().unwrap_or(&holder.id)
-                    );
-                    if !excluded_names.contains(&name) {
-                        excluded_names.push(name);
-                    }
-                    continue;
-                }
-                entry.2 += 1;
-                let last_activation =
-                    activations.get(&(a.principal_id.clone(), a.role_id.clone())).copied();
-                let recommendation = definition.settings.recommendations.then(|| {
-                    recommend(
-                        a,
-                        holder,
-                        last_activation,
-                        history_of(a.surface),
-                        definition.settings.look_back_days,
-                        now,
-                    )
-                });
-                routed.push(RoutedItem {
-                    holder_id: holder.id.clone(),
-                    role_id: a.role_id.clone(),
-                    reviewers: route(
-                        &definition.reviewers,
-                        holder,
-                        &a.role_id,
-                        &directory,
-                        &separation,
-                    ),
-                });
-                items.push(NewItem {
-                    surface: a.surface.as_str().into(),
-                    kind: a.kind.as_str().into(),
-                    source_id: a.source_id.clone(),
-                    role_id: a.role_id.clone(),
-                    role_name: role,
-                    scope: a.scope.clone(),
-                    principal_id: holder.id.clone(),
-                    principal_kind: holder.kind.as_str().into(),
-                    principal_name: holder.display_name.clone(),
-                    principal_upn: holder.upn.clone(),
-                    user_type: holder.user_type.map(|t| t.as_str().to_string()),
-                    account_enabled: holder.account_enabled,
-                    membership: a.membership.as_str().into(),
-                    start_at: a.start,
-                    end_at: a.end,
-                    last_activation,
-                    recommendation: recommendation.as_ref().map(|r| r.suggestion().to_string()),
-                    recommendation_code: recommendation
-                        .as_ref()
-                        .map(|r| r.reason.code().to_string()),
-                    recommendation_reason: recommendation
-                        .as_ref()
-                        .map(|r| r.reason.describe_at(now)),
-                    reviewers: Vec::new(),
-                });
+            let derived = super::derive::Sources {
+                definition: &definition,
+                past: &past,
+                directory: &directory,
+                separation: &separation,
+                activations: &activations,
+                history_since,
+                now,
             }
-            // Nobody reviews someone who reviews them back for the same role.
-            reroute_reciprocal(&mut routed, &definition.reviewers.fallback, &separation);
-            for (item, routed) in items.iter_mut().zip(routed) {
-                item.reviewers = routed
-                    .reviewers
-                    .into_iter()
-                    .map(|r| NewReviewer {
-                        id: r.reviewer.id,
-                        upn: r.reviewer.upn,
-                        name: r.reviewer.display_name,
-                        reroute_reason: r.fallback.map(|f| f.as_str().to_string()),
-                        conflict: r.conflict.map(|c| c.as_str().to_string()),
-                    })
-                    .collect();
-            }
-            items.sort_by(|a, b| {
-                (
-                    a.role_name.as_str(),
-                    a.principal_name.as_str(),
-                    a.kind.as_str(),
-                    a.source_id.as_str(),
-                )
-                    .cmp(&(
-                        b.role_name.as_str(),
-                        b.principal_name.as_str(),
-                        b.kind.as_str(),
-                        b.source_id.as_str(),
-                    ))
-            });
+            .derive(&population);
+            let super::derive::Derived { items, counts, excluded: excluded_names, returning } =
+                derived;
             let endpoints =
                 endpoint_summary(pages.iter().map(|p| (p.method.as_str(), p.url.as_str())));
             let snapshot_record = serde_json::json!({

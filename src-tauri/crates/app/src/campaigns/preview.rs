@@ -4,13 +4,14 @@
 //! have no manager, and — per critical role — what "remove on no response" would leave if nobody
 //! answered. Routing is the one that opening runs (`recert_domain::routing`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use recert_domain::routing::{RerouteReason, RoutedItem, reroute_reciprocal, route};
+use recert_domain::routing::{RerouteReason, RoutedItem, reroute_reciprocal};
 use recert_domain::{Principal, PrincipalKind};
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::derive::{holder_of, routed_item};
 use super::dto::DefinitionDto;
 use super::open::{directory, excluded, in_scope, resolve_reviewers, separation};
 use super::{convert, invalid, rfc3339};
@@ -87,77 +88,19 @@ impl App {
             })?;
             let directory = directory(store, &tenant)?;
             let separation = separation(store, &tenant)?;
-            let mut routed = Vec::new();
-            let mut no_manager = BTreeSet::new();
-            for a in &population.assignments {
-                let unknown;
-                let holder = match directory.get(&a.principal_id) {
-                    Some(p) => p,
-                    None => {
-                        unknown = Principal {
-                            id: a.principal_id.clone(),
-                            kind: a.principal_kind,
-                            display_name: a.principal_name.clone(),
-                            upn: a.principal_upn.clone(),
-                            mail: None,
-                            account_enabled: None,
-                            user_type: None,
-                            manager_id: None,
-                            last_sign_in: None,
-                        };
-                        &unknown
-                    }
-                };
-                if !in_scope(&definition, a, holder) || excluded(&definition, holder) {
-                    continue;
-                }
-                routed.push(RoutedItem {
-                    holder_id: holder.id.clone(),
-                    role_id: a.role_id.clone(),
-                    reviewers: route(
-                        &definition.reviewers,
-                        holder,
-                        &a.role_id,
-                        &directory,
-                        &separation,
-                    ),
-                });
-            }
+            let mut routed: Vec<RoutedItem> = population
+                .assignments
+                .iter()
+                .filter_map(|a| {
+                    let holder = holder_of(&directory, a);
+                    (in_scope(&definition, a, &holder) && !excluded(&definition, &holder))
+                        .then(|| routed_item(&definition, &holder, a, &directory, &separation))
+                })
+                .collect();
             reroute_reciprocal(&mut routed, &definition.reviewers.fallback, &separation);
-            let mut per: BTreeMap<String, PreviewReviewerDto> = BTreeMap::new();
-            let (mut fallback_items, mut unrouted) = (0u32, 0u32);
-            for item in &routed {
-                if item.reviewers.is_empty() {
-                    unrouted += 1;
-                }
-                if item.reviewers.iter().any(|r| r.fallback.is_some()) {
-                    fallback_items += 1;
-                }
-                for r in &item.reviewers {
-                    if r.fallback == Some(RerouteReason::NoManager)
-                        && let Some(h) = directory.get(&item.holder_id)
-                        && h.kind == PrincipalKind::User
-                    {
-                        no_manager.insert(h.display_name.clone());
-                    }
-                    let e = per.entry(r.reviewer.upn.to_lowercase()).or_insert_with(|| {
-                        PreviewReviewerDto {
-                            upn: r.reviewer.upn.clone(),
-                            display_name: r.reviewer.display_name.clone(),
-                            items: 0,
-                            fallback: false,
-                        }
-                    });
-                    e.items += 1;
-                    e.fallback |= r.fallback.is_some();
-                }
-            }
+            let Tally { reviewers, reviewer_count, fallback_items, unrouted, no_manager } =
+                Tally::of(&routed, &directory);
             let items = routed.len() as u32;
-            let reviewer_count = per.len() as u32;
-            let mut reviewers: Vec<PreviewReviewerDto> = per.into_values().collect();
-            reviewers.sort_by(|a, b| b.items.cmp(&a.items).then_with(|| a.upn.cmp(&b.upn)));
-            reviewers.truncate(NAMED);
-            let no_manager_count = no_manager.len() as u32;
             let removes =
                 definition.settings.no_response == recert_domain::campaign::NoResponse::Remove;
             let critical = load_safety(store, &tenant)?
@@ -197,13 +140,63 @@ impl App {
                 } else {
                     f64::from(fallback_items) / f64::from(items)
                 },
+                no_manager_count: no_manager.len() as u32,
                 no_manager: no_manager.into_iter().take(NAMED).collect(),
-                no_manager_count,
                 unrouted,
                 removes_on_no_response: removes,
                 critical,
             })
         })
         .await
+    }
+}
+
+/// Who would review how many items, and the items routing could not give a primary reviewer.
+struct Tally {
+    /// The reviewers with the most items first, at most [`NAMED`].
+    reviewers: Vec<PreviewReviewerDto>,
+    reviewer_count: u32,
+    fallback_items: u32,
+    unrouted: u32,
+    /// Users whose items went to a fallback reviewer for want of a manager.
+    no_manager: BTreeSet<String>,
+}
+
+impl Tally {
+    fn of(routed: &[RoutedItem], directory: &HashMap<String, Principal>) -> Tally {
+        let mut no_manager = BTreeSet::new();
+        let mut per: BTreeMap<String, PreviewReviewerDto> = BTreeMap::new();
+        let (mut fallback_items, mut unrouted) = (0u32, 0u32);
+        for item in routed {
+            if item.reviewers.is_empty() {
+                unrouted += 1;
+            }
+            if item.reviewers.iter().any(|r| r.fallback.is_some()) {
+                fallback_items += 1;
+            }
+            for r in &item.reviewers {
+                if r.fallback == Some(RerouteReason::NoManager)
+                    && let Some(h) = directory.get(&item.holder_id)
+                    && h.kind == PrincipalKind::User
+                {
+                    no_manager.insert(h.display_name.clone());
+                }
+                let e = per.entry(r.reviewer.upn.to_lowercase()).or_insert_with(|| {
+                    PreviewReviewerDto {
+                        upn: r.reviewer.upn.clone(),
+                        display_name: r.reviewer.display_name.clone(),
+                        items: 0,
+                        fallback: false,
+                    }
+                });
+                e.items += 1;
+                e.fallback |= r.fallback.is_some();
+            }
+        }
+        let reviewer_count = per.len() as u32;
+        let mut reviewers: Vec<PreviewReviewerDto> = per.into_values().collect();
+        reviewers.sort_by(|a, b| b.items.cmp(&a.items).then_with(|| a.upn.cmp(&b.upn)));
+        reviewers.truncate(NAMED);
+        Tally { reviewers, reviewer_count, fallback_items, unrouted, no_manager }
     }
 }

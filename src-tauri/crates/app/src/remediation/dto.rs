@@ -193,7 +193,7 @@ pub struct TallyDto {
 pub struct RemediationPlanDto {
     pub campaign_id: String,
     pub campaign_name: String,
-    pub campaign_state: String,
+    pub campaign_state: recert_domain::campaign::CampaignState,
     pub planned_at: String,
     /// Removals must be done and verified by then (close + the campaign's deadline days).
     pub deadline: Option<String>,

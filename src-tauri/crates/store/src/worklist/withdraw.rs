@@ -8,10 +8,10 @@ use std::collections::{HashMap, HashSet};
 use recert_domain::campaign::CampaignState;
 use rusqlite::params;
 
-use super::{DecisionContext, DecisionRecord};
+use super::{DecisionContext, DecisionRecord, LogEntry, append_log, authentication_json};
 use crate::audit::{self, NewAuditEvent};
 use crate::campaigns::campaign_in;
-use crate::{Result, Store, StoreError, format_time};
+use crate::{Result, Store, StoreError};
 
 /// The verdict of a decision log row that takes a reviewer's decision back.
 pub const UNDECIDED: &str = "undecided";
@@ -81,10 +81,6 @@ impl Store {
                 campaign.state
             )));
         }
-        let at = format_time(context.at);
-        let auth = context.authentication;
-        let entra = auth.entra();
-        let auth_at = entra.map(|e| format_time(e.at));
         let bulk = withdrawals.len() > 1;
         let mut first_id = None;
         {
@@ -107,13 +103,6 @@ impl Store {
                     })?;
                     Ok(rows.collect::<rusqlite::Result<_>>()?)
                 };
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO decision (campaign_id, item_id, reviewer_id, verdict, justification,
-                   decided_by_id, decided_by_upn, decided_at, source, batch, keep_until, stage,
-                   auth_method, auth_tenant, auth_object, auth_at, auth_by)
-                 VALUES (?1, ?2, ?3, 'undecided', ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12, ?13,
-                   ?14, ?15)",
-            )?;
             let mut update = tx.prepare_cached(
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
@@ -126,23 +115,15 @@ impl Store {
                         w.item_id, w.reviewer_id, w.stage
                     )));
                 }
-                insert.execute(params![
-                    campaign_id,
-                    w.item_id,
-                    w.reviewer_id,
-                    w.justification,
-                    context.decided_by_id,
-                    context.decided_by_upn,
-                    at,
-                    context.source,
-                    first_id,
-                    w.stage,
-                    auth.method().as_str(),
-                    entra.map(|e| e.tenant_id.as_str()),
-                    entra.map(|e| e.object_id.as_str()),
-                    auth_at,
-                    auth.imported_by(),
-                ])?;
+                let entry = LogEntry {
+                    item_id: w.item_id,
+                    reviewer_id: &w.reviewer_id,
+                    verdict: UNDECIDED,
+                    justification: &w.justification,
+                    keep_until: None,
+                    stage: w.stage,
+                };
+                append_log(&tx, campaign_id, &entry, context, first_id)?;
                 if first_id.is_none() && bulk {
                     let id = tx.last_insert_rowid();
                     tx.execute("UPDATE decision SET batch = ?1 WHERE id = ?1", [id])?;
@@ -184,13 +165,7 @@ impl Store {
                     "decidedBy": context.decided_by_upn,
                     "decidedById": context.decided_by_id,
                     "source": context.source,
-                    "authentication": {
-                        "method": auth.method().as_str(),
-                        "tenant": entra.map(|e| e.tenant_id.as_str()),
-                        "object": entra.map(|e| e.object_id.as_str()),
-                        "at": auth_at,
-                        "by": auth.imported_by(),
-                    },
+                    "authentication": authentication_json(context.authentication),
                     "batch": first_id,
                     "decisions": each,
                 }),

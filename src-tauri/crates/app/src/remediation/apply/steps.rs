@@ -153,45 +153,60 @@ impl Run<'_> {
             })
             .await?;
             state = FirstStep::Submitted;
-            match send_change(&self.client, &eligibility, &first.key, &body).await {
-                Sent::Accepted { request_id: id, status } => {
-                    if let Some(s) = status.as_deref().filter(|s| remove::status_failed(s)) {
-                        let reason = format!(
-                            "the eligibility request was answered with status {s}: the active \
-                             assignment stays"
-                        );
-                        let mut f = failed_text(s, reason);
-                        f.request_id = id;
-                        f.request_status = status;
-                        return self.finish(a, f).await.map(|()| false);
-                    }
-                    request_id = id;
-                }
-                Sent::Exists(_) => exists_answered = true,
-                Sent::DoesNotExist(_) => {}
-                Sent::Refused { code, error } => {
+            match self.send_first(a, &eligibility, &first.key, &body, tries).await? {
+                None => return Ok(false),
+                Some(FirstAnswer::Accepted(id)) => request_id = id,
+                Some(FirstAnswer::Exists) => exists_answered = true,
+                Some(FirstAnswer::Again) => {}
+            }
+        }
+    }
+
+    /// One request for a conversion's eligibility. `None`: the action finished here (journaled)
+    /// or the run was cancelled; otherwise what the answer says for the next re-read.
+    async fn send_first(
+        &self,
+        a: &mut ActionRecord,
+        eligibility: &RemovalTarget,
+        key: &str,
+        body: &Value,
+        tries: u32,
+    ) -> Result<Option<FirstAnswer>, AppError> {
+        match send_change(&self.client, eligibility, key, body).await {
+            Sent::Accepted { request_id: id, status } => {
+                if let Some(s) = status.as_deref().filter(|s| remove::status_failed(s)) {
                     let reason = format!(
-                        "the tenant refused the eligibility: {error}; the active assignment stays"
+                        "the eligibility request was answered with status {s}: the active \
+                         assignment stays"
                     );
-                    let mut f = skipped_with(&code, reason);
-                    f.request_id = error.request_id().map(str::to_string);
-                    f.error = Some(error.to_string());
-                    return self.finish(a, f).await.map(|()| false);
+                    let mut f = failed_text(s, reason);
+                    f.request_id = id;
+                    f.request_status = status;
+                    return self.finish(a, f).await.map(|()| None);
                 }
-                Sent::Failed(error) if cancelled(&error) => return Ok(false),
-                Sent::Failed(error) => {
-                    let reason = format!(
-                        "the eligibility request failed: {error}; the active assignment stays"
-                    );
-                    let code = error.code().to_string();
-                    return self.finish(a, failed(&code, reason, &error)).await.map(|()| false);
-                }
-                Sent::Unknown { error: _, retry_after } => {
-                    let wait = retry_after.unwrap_or(Duration::from_millis(500 * u64::from(tries)));
-                    if !self.pause(wait).await {
-                        return Ok(false);
-                    }
-                }
+                Ok(Some(FirstAnswer::Accepted(id)))
+            }
+            Sent::Exists(_) => Ok(Some(FirstAnswer::Exists)),
+            Sent::DoesNotExist(_) => Ok(Some(FirstAnswer::Again)),
+            Sent::Refused { code, error } => {
+                let reason = format!(
+                    "the tenant refused the eligibility: {error}; the active assignment stays"
+                );
+                let mut f = skipped_with(&code, reason);
+                f.request_id = error.request_id().map(str::to_string);
+                f.error = Some(error.to_string());
+                self.finish(a, f).await.map(|()| None)
+            }
+            Sent::Failed(error) if cancelled(&error) => Ok(None),
+            Sent::Failed(error) => {
+                let reason =
+                    format!("the eligibility request failed: {error}; the active assignment stays");
+                let code = error.code().to_string();
+                self.finish(a, failed(&code, reason, &error)).await.map(|()| None)
+            }
+            Sent::Unknown { error: _, retry_after } => {
+                let wait = retry_after.unwrap_or(Duration::from_millis(500 * u64::from(tries)));
+                Ok(self.pause(wait).await.then_some(FirstAnswer::Again))
             }
         }
     }
@@ -306,4 +321,14 @@ impl Run<'_> {
             }
         }
     }
+}
+
+/// What an eligibility request's answer says for the next re-read.
+enum FirstAnswer {
+    /// Accepted, with the service's request id.
+    Accepted(Option<String>),
+    /// The tenant says one exists already.
+    Exists,
+    /// Nothing learned: re-read and decide again.
+    Again,
 }

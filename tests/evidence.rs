@@ -590,7 +590,7 @@ async fn the_campaign_the_remediation_screen_and_the_binder_count_exceptions_ali
     let binder: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("binder.json")).expect("the JSON"))
             .expect("JSON");
-    let exceptions = binder["exceptions"].as_array().map_or(0, Vec::len);
+    let exceptions = binder["binder"]["exceptions"].as_array().expect("the register").len();
     assert_eq!(exceptions as u32, plan.tally.exceptions, "the binder's register has as many");
 }
 
@@ -704,4 +704,36 @@ async fn a_binder_drawn_by_an_earlier_renderer_is_checked_by_its_record_not_draw
         report.checks.iter().any(|c| c.detail.contains("did not record its version")),
         "{report:?}"
     );
+}
+
+/// The scope page names the roles a definition's scope lists, as the role catalogue does: an
+/// auditor reads "Global Administrator", not a role definition's id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scope_page_names_the_roles_in_scope() {
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const PRA: &str = "e8611ab8-c189-46e8-94e1-60213ab1f814";
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start_with_db(tenant.clone(), Options::default(), None).await;
+    h.clock.set(at(2025, 12, 20, 12));
+    h.pull().await;
+    h.act_as_admin().await;
+    let mut d = quarterly(&h.tenant_id, &lead(&tenant));
+    d.scope.role_ids = vec![GA.into(), PRA.into()];
+    let created = h.app.definition_create(d).await.expect("definition");
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+    let out = dir.path().join("out");
+    h.app.evidence_export(&campaign, paths(&out)).await.expect("export");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("binder.json")).expect("json"))
+            .expect("JSON");
+    let roles = json["binder"]["scope_and_method"]
+        .as_array()
+        .expect("settings")
+        .iter()
+        .find(|s| s["label"] == "Roles")
+        .and_then(|s| s["value"].as_str())
+        .expect("the Roles line")
+        .to_string();
+    assert_eq!(roles, "Global Administrator, Privileged Role Administrator");
 }

@@ -151,6 +151,55 @@ fn collect(v: &Value, page: usize, out: &mut BTreeMap<String, Definition>) {
     }
 }
 
+/// The names of the roles a definition's scope lists (`role_ids`), in its order, as the scope
+/// page shows them: from the items where the role has some, else from the role definitions
+/// (and groups) in the raw pages sealed when the campaign opened. An id found in neither is
+/// shown as it is, saying so.
+pub(crate) fn scope_role_names(
+    store: &Store,
+    campaign_id: &str,
+    items: &[ItemRecord],
+    role_ids: &[String],
+) -> Result<Vec<String>, AppError> {
+    let last = |id: &str| id.rsplit('/').next().unwrap_or(id).to_lowercase();
+    let mut known: BTreeMap<String, String> = BTreeMap::new();
+    for item in items {
+        known.entry(last(&item.role_id)).or_insert_with(|| item.role_name.clone());
+    }
+    if role_ids.iter().any(|id| !known.contains_key(&last(id))) {
+        for page in store.snapshot_pages(campaign_id)? {
+            let Ok(body) = serde_json::from_slice::<Value>(&page.body) else { continue };
+            names(&body, &mut known);
+        }
+    }
+    Ok(role_ids
+        .iter()
+        .map(|id| match known.get(&last(id)) {
+            Some(name) => name.clone(),
+            None => format!("{id} (no role or group with this id in the raw pages)"),
+        })
+        .collect())
+}
+
+/// Every `id` with a `displayName` (an Entra role definition, a group) and every Azure role
+/// definition's `name` with its `properties.roleName`, by lower-case id, wherever they sit.
+fn names(v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Array(list) => list.iter().for_each(|x| names(x, out)),
+        Value::Object(map) => {
+            let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+            let entra = text(map.get("id")).zip(text(map.get("displayName")));
+            let azure = text(map.get("name"))
+                .zip(text(map.get("properties").and_then(|p| p.get("roleName"))));
+            if let Some((id, name)) = entra.or(azure) {
+                out.entry(id.to_lowercase()).or_insert(name);
+            }
+            map.values().for_each(|x| names(x, out));
+        }
+        _ => {}
+    }
+}
+
 /// The changes since the campaign of the same definition before this one, if there was one.
 pub(crate) fn since_previous(
     store: &Store,

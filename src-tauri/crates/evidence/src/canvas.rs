@@ -43,14 +43,24 @@ pub(crate) struct Canvas {
     /// The shapes as content-stream bytes: they need no glyph codes.
     shapes: Vec<u8>,
     shape_fill: Option<Rgb8>,
-    /// The text pieces, each `x y size` (f32, little-endian), its colour, then runs of
-    /// `face, byte length (u16), UTF-8`, closed by `END_OF_PIECE`.
+    /// The text pieces, each a flags byte, `x` (f32, little-endian), then `y size` (f32) unless
+    /// `SAME_LINE` says they are the previous piece's, its colour unless `SAME_INK` says the
+    /// same, then runs of `face, byte length (u16), UTF-8`, closed by `END_OF_PIECE`. A table
+    /// row is a dozen pieces on one baseline in one colour: millions of cells in a large
+    /// binder, held until every page is laid out.
     text: Vec<u8>,
+    /// The previous piece's `y size` and colour.
+    last: Option<([u8; 8], Rgb8)>,
 }
+
+/// A text piece's `y size` are the previous piece's.
+const SAME_LINE: u8 = 1;
+/// A text piece's colour is the previous piece's.
+const SAME_INK: u8 = 2;
 
 impl Canvas {
     pub(crate) fn new(width: f32, height: f32) -> Canvas {
-        Canvas { width, height, shapes: Vec::new(), shape_fill: None, text: Vec::new() }
+        Canvas { width, height, shapes: Vec::new(), shape_fill: None, text: Vec::new(), last: None }
     }
 
     /// Gives back the memory reserved for drawing more.
@@ -75,10 +85,23 @@ impl Canvas {
         if s.is_empty() {
             return;
         }
-        for v in [x, y, size] {
-            self.text.extend_from_slice(&v.to_le_bytes());
+        let mut line = [0u8; 8];
+        line[..4].copy_from_slice(&y.to_le_bytes());
+        line[4..].copy_from_slice(&size.to_le_bytes());
+        let (same_line, same_ink) = match self.last {
+            Some((l, i)) => (l == line, i == ink),
+            None => (false, false),
+        };
+        let flags = if same_line { SAME_LINE } else { 0 } | if same_ink { SAME_INK } else { 0 };
+        self.text.push(flags);
+        self.text.extend_from_slice(&x.to_le_bytes());
+        if !same_line {
+            self.text.extend_from_slice(&line);
         }
-        self.text.extend_from_slice(&ink);
+        if !same_ink {
+            self.text.extend_from_slice(&ink);
+        }
+        self.last = Some((line, ink));
         let runs = fonts.runs(style, s);
         let mut used = fonts.used();
         for run in &runs {
@@ -206,10 +229,19 @@ impl Canvas {
         let f32_at = |at: usize| {
             f32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
         };
+        let (mut y, mut size, mut ink) = (0.0, 0.0, [0u8; 3]);
         while at < bytes.len() {
-            let (x, y, size) = (f32_at(at), f32_at(at + 4), f32_at(at + 8));
-            let ink = [bytes[at + 12], bytes[at + 13], bytes[at + 14]];
-            at += 15;
+            let flags = bytes[at];
+            let x = f32_at(at + 1);
+            at += 5;
+            if flags & SAME_LINE == 0 {
+                (y, size) = (f32_at(at), f32_at(at + 4));
+                at += 8;
+            }
+            if flags & SAME_INK == 0 {
+                ink = [bytes[at], bytes[at + 1], bytes[at + 2]];
+                at += 3;
+            }
             if t.ink != Some(ink) {
                 t.close(out);
                 color(out, ink);

@@ -430,10 +430,28 @@ impl App {
     }
 }
 
-/// A quoted id in a filter (`'8424c6f0-…'`) replaced by `{id}`, so per-role requests group.
+/// A quoted id in a filter (`'8424c6f0-…'`) replaced by `{id}`, so per-role requests group; so
+/// is an object id in the path (`/users/{id}`, `/groups/{id}/transitiveMembers`), so the
+/// per-holder look-ups are one line rather than pages of them. A subscription's id stays: it
+/// says which part of Azure was read.
 fn templated(endpoint: &str) -> String {
+    let (path, query) = endpoint.split_once('?').map_or((endpoint, None), |(p, q)| (p, Some(q)));
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        let is_guid = segment.len() == 36
+            && segment.char_indices().all(|(i, c)| {
+                if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() }
+            });
+        let subscription = segments.last().is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"));
+        segments.push(if is_guid && !subscription { "{id}" } else { segment });
+    }
+    let path = segments.join("/");
+    let endpoint = match query {
+        Some(query) => format!("{path}?{query}"),
+        None => path,
+    };
     let mut out = String::with_capacity(endpoint.len());
-    let mut rest = endpoint;
+    let mut rest = endpoint.as_str();
     while let Some(open) = rest.find('\'') {
         let Some(close) = rest[open + 1..].find('\'') else { break };
         let inner = &rest[open + 1..open + 1 + close];
@@ -495,6 +513,29 @@ mod tests {
             [
                 "GET /graph/v1.0/x?$filter=roleDefinitionId eq '{id}'  (2 requests)",
                 "POST /graph/v1.0/$batch"
+            ]
+        );
+    }
+
+    #[test]
+    fn per_holder_look_ups_group_and_subscriptions_stay_apart() {
+        let got = endpoint_summary(
+            [
+                ("GET", "https://h/graph/v1.0/users/08232297-ec15-4963-adbd-588ba641ca1c?$select=id"),
+                ("GET", "https://h/graph/v1.0/users/09817959-874b-47e5-8a19-db5c8a483995?$select=id"),
+                ("GET", "https://h/graph/v1.0/groups/12b7125b-6fab-4558-86d3-628efa846696/transitiveMembers"),
+                ("GET", "https://h/arm/subscriptions/0ef0dfae-ffb0-4571-9c6c-c27729384efa/providers/x"),
+                ("GET", "https://h/arm/subscriptions/9fa37bad-5570-4537-b22c-290207b630a5/providers/x"),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            got,
+            [
+                "GET /graph/v1.0/users/{id}?$select=id  (2 requests)",
+                "GET /graph/v1.0/groups/{id}/transitiveMembers",
+                "GET /arm/subscriptions/0ef0dfae-ffb0-4571-9c6c-c27729384efa/providers/x",
+                "GET /arm/subscriptions/9fa37bad-5570-4537-b22c-290207b630a5/providers/x",
             ]
         );
     }

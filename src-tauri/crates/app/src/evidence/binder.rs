@@ -154,7 +154,15 @@ pub(crate) fn build_binder(
         },
         generated_at: utc(generated_at),
         generator: GENERATOR.into(),
-        scope_and_method: settings_lines(&definition),
+        scope_and_method: settings_lines(
+            &definition,
+            &crate::binder_context::scope_role_names(
+                store,
+                campaign_id,
+                &items,
+                &definition.scope.role_ids,
+            )?,
+        ),
         population: population(store, campaign_id, snapshot.as_ref(), items.len())?,
         items: binder_items(&items, &standing, closed_by_cut),
         decision_history: decision_history(&decisions, &standing),

@@ -6,7 +6,8 @@ use recert_evidence::model::Setting;
 
 use crate::campaigns::dto::DefinitionDto;
 
-pub(super) fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
+/// The settings in words; `roles` are the scope's roles by name, in the scope's order.
+pub(super) fn settings_lines(d: &DefinitionDto, roles: &[String]) -> Vec<Setting> {
     let line = |label: &str, value: String| Setting { label: label.into(), value };
     let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
     let reviewers = match d.reviewers.source.as_str() {
@@ -30,11 +31,7 @@ pub(super) fn settings_lines(d: &DefinitionDto) -> Vec<Setting> {
         ),
         line(
             "Roles",
-            if d.scope.role_ids.is_empty() {
-                "every role".into()
-            } else {
-                d.scope.role_ids.join(", ")
-            },
+            if d.scope.role_ids.is_empty() { "every role".into() } else { roles.join(", ") },
         ),
         line(
             "Assignment kinds",

@@ -103,6 +103,8 @@ pub struct DecisionContext<'a> {
     pub at: DateTime<Utc>,
     /// How the decider was identified: signed in, or only asserted.
     pub authentication: &'a Authentication,
+    /// For decisions synced from Entra Access Reviews: where each came from.
+    pub entra: Option<crate::entra::EntraOrigin<'a>>,
 }
 
 /// A decision as stored.
@@ -546,7 +548,7 @@ impl Store {
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
             )?;
-            for decision in decisions {
+            for (index, decision) in decisions.iter().enumerate() {
                 insert.execute(params![
                     campaign_id,
                     decision.item_id,
@@ -566,8 +568,12 @@ impl Store {
                     auth_at,
                     auth.imported_by(),
                 ])?;
+                let row = tx.last_insert_rowid();
+                if let Some(origin) = &context.entra {
+                    crate::entra::link_decision(&tx, campaign_id, row, origin, index)?;
+                }
                 if batch.is_none() && decisions.len() > 1 {
-                    let id = tx.last_insert_rowid();
+                    let id = row;
                     tx.execute("UPDATE decision SET batch = ?1 WHERE id = ?1", [id])?;
                     batch = Some(id);
                 }
@@ -595,6 +601,9 @@ impl Store {
             "at": auth_at,
             "by": auth.imported_by(),
         });
+        let entra = context.entra.as_ref().map(
+            |o| serde_json::json!({"decisions": o.decision_ids, "pagesSha256": o.pages_sha256}),
+        );
         // Each decision with its values, so `verify` can replay the table from the chain: the
         // counts alone would let an edited verdict or justification pass.
         let each: Vec<serde_json::Value> = decisions
@@ -620,6 +629,7 @@ impl Store {
                 "source": context.source,
                 "authentication": authentication,
                 "decisions": each,
+                "entra": entra,
             })
         } else {
             let count =
@@ -638,6 +648,7 @@ impl Store {
                 "authentication": authentication,
                 "batch": batch,
                 "decisions": each,
+                "entra": entra,
             })
         };
         audit::append(

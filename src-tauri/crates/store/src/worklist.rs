@@ -629,7 +629,6 @@ impl Store {
                 "source": context.source,
                 "authentication": authentication,
                 "decisions": each,
-                "entra": entra,
             })
         } else {
             let count =
@@ -648,9 +647,13 @@ impl Store {
                 "authentication": authentication,
                 "batch": batch,
                 "decisions": each,
-                "entra": entra,
             })
         };
+        // Only a synced decision carries where it came from in Entra; others keep their shape.
+        let mut payload = payload;
+        if let (Some(entra), Some(map)) = (entra, payload.as_object_mut()) {
+            map.insert("entra".into(), entra);
+        }
         audit::append(
             &tx,
             &NewAuditEvent {

@@ -391,3 +391,85 @@ async fn the_preview_routes_what_opening_takes_and_counts_the_critical_roles_lef
     assert_eq!(opened.items, preview.items, "the count in scope is what opens");
     assert_eq!(opened.unrouted, preview.unrouted, "and so are the items nobody may review");
 }
+
+/// The reviewer's facts about a role: its tier with the fact behind it (a critical role by the
+/// safety settings, a privileged one by a permission it grants), a custom role's permissions, and
+/// the administrative unit's and the subscription's names instead of their ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviewer_is_told_how_privileged_a_role_is_and_where_it_applies_by_name() {
+    use recert_app::campaigns::RoleTierDto;
+    let (h, tenant) = harness().await;
+    let mut definition = quarterly(&h.tenant_id, &lead(&tenant));
+    definition.scope.surfaces = vec!["directoryRole".into(), "azureRole".into()];
+    let created = h.app.definition_create(definition).await.expect("valid");
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("open");
+    let page = h
+        .app
+        .worklist(&campaign.id, WorklistQueryDto { limit: 1000, ..Default::default() })
+        .await
+        .expect("a page");
+    let mut items = page.items.clone();
+    let mut offset = page.items.len() as u32;
+    let mut roles = page.roles.clone();
+    while offset < page.total {
+        let next = h
+            .app
+            .worklist(&campaign.id, WorklistQueryDto { limit: 1000, offset, ..Default::default() })
+            .await
+            .expect("a page");
+        offset += next.items.len() as u32;
+        items.extend(next.items);
+        roles.extend(next.roles);
+    }
+    let tier = |name: &str| {
+        let item = items.iter().find(|i| i.role_name == name).expect(name);
+        roles.iter().find(|r| r.role_id == item.role_id).expect("the page tells its tier").clone()
+    };
+    let ga = tier("Global Administrator");
+    assert_eq!(ga.tier, RoleTierDto::Critical, "{ga:?}");
+    assert!(ga.reason.contains("at least 2 holders"), "{ga:?}");
+    let helpdesk = tier("Helpdesk Administrator");
+    assert_eq!(helpdesk.tier, RoleTierDto::Privileged, "{helpdesk:?}");
+    assert!(helpdesk.reason.contains("microsoft.directory/users/password/update"), "{helpdesk:?}");
+    let reader = tier("Reader");
+    assert_eq!(reader.tier, RoleTierDto::Standard, "{reader:?}");
+
+    // A custom role's permissions, as the tenant lists them; a built-in one's are not repeated.
+    let custom = items.iter().find(|i| i.role_name.contains("(custom)")).expect("a custom role");
+    let facts = h.app.item_facts(&campaign.id, custom.id).await.expect("facts");
+    assert_eq!(
+        facts.custom_permissions.as_deref(),
+        Some(
+            &[
+                "microsoft.directory/users/password/update".to_string(),
+                "microsoft.directory/signInReports/allProperties/read".to_string(),
+            ][..]
+        )
+    );
+    assert_eq!(facts.role.tier, RoleTierDto::Privileged);
+    let builtin = items.iter().find(|i| i.role_name == "Global Administrator").expect("GA");
+    let facts = h.app.item_facts(&campaign.id, builtin.id).await.expect("facts");
+    assert_eq!(facts.custom_permissions, None, "a built-in role's name says what it allows");
+
+    // Scopes by name: the administrative unit's and the subscription's.
+    let unit_names: Vec<&str> =
+        tenant.administrative_units().iter().filter_map(|u| u["displayName"].as_str()).collect();
+    let scoped = items
+        .iter()
+        .find(|i| i.scope.to_ascii_lowercase().starts_with("/administrativeunits/"))
+        .expect("an assignment scoped to an administrative unit");
+    let facts = h.app.item_facts(&campaign.id, scoped.id).await.expect("facts");
+    let name = facts.scope_name.expect("the unit's name was pulled");
+    assert!(unit_names.contains(&name.as_str()), "{name} among {unit_names:?}");
+    let azure = items.iter().find(|i| i.surface == "azureRole").expect("an Azure role");
+    let facts = h.app.item_facts(&campaign.id, azure.id).await.expect("facts");
+    let sub = azure.scope.split('/').nth(2).expect("a subscription id").to_ascii_lowercase();
+    let expected = tenant
+        .arm()
+        .subscriptions
+        .iter()
+        .find(|s| s["subscriptionId"].as_str().is_some_and(|id| id.eq_ignore_ascii_case(&sub)))
+        .and_then(|s| s["displayName"].as_str())
+        .expect("the subscription");
+    assert_eq!(facts.scope_name.as_deref(), Some(expected));
+}

@@ -31,6 +31,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("evidence-binder", || Box::pin(evidence::binder_100k())),
     ("remediation", || Box::pin(remediation::removals_5000())),
     ("window", || Box::pin(window::window_figures())),
+    ("remediation-window", || Box::pin(window::remediation_window())),
 ];
 
 fn main() {

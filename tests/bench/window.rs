@@ -210,10 +210,23 @@ async fn engine_floor(rows: &mut Rows) -> Option<f64> {
     Some(pss)
 }
 
-pub async fn window_figures() -> Rows {
-    let app = std::env::var_os("RECERT_BENCH_APP")
+/// The app the window benchmarks measure: the release build, or `RECERT_BENCH_APP`.
+fn app_under_test() -> PathBuf {
+    std::env::var_os("RECERT_BENCH_APP")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/release/recert"));
+        .unwrap_or_else(|| repo_root().join("target/release/recert"))
+}
+
+/// The remediation screen's figures alone (`recert-bench remediation-window`), without the
+/// 100,000-item worklist that `window` measures first.
+pub async fn remediation_window() -> Rows {
+    let mut rows = Vec::new();
+    remediation_figures(&app_under_test(), &mut rows).await;
+    rows
+}
+
+pub async fn window_figures() -> Rows {
+    let app = app_under_test();
     let mut rows = Vec::new();
     let floor = engine_floor(&mut rows).await;
 

@@ -12,6 +12,8 @@ import type { CampaignDto } from "./bindings/CampaignDto";
 import type { AcceptPreviewDto } from "./bindings/AcceptPreviewDto";
 import type { AcceptRoleDto } from "./bindings/AcceptRoleDto";
 import type { ItemFactsDto } from "./bindings/ItemFactsDto";
+import type { RoleFactDto } from "./bindings/RoleFactDto";
+import type { RoleTierDto } from "./bindings/RoleTierDto";
 import type { DecisionResultDto } from "./bindings/DecisionResultDto";
 import type { DecisionTrailDto } from "./bindings/DecisionTrailDto";
 import type { CampaignEvidenceDto } from "./bindings/CampaignEvidenceDto";
@@ -60,6 +62,8 @@ export type {
   AcceptPreviewDto,
   AcceptRoleDto,
   ItemFactsDto,
+  RoleFactDto,
+  RoleTierDto,
   DecisionResultDto,
   DefinitionDto,
   DefinitionSummaryDto,

@@ -180,6 +180,7 @@ impl App {
                     .collect();
                 let rows = PopulationRows {
                     roles: &population.roles,
+                    scope_names: &population.scope_names,
                     assignments: &population.assignments,
                     principals: &population.principals,
                     group_members: &population.group_members,

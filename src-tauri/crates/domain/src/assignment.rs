@@ -122,6 +122,19 @@ pub struct RoleDefinition {
     pub id: String,
     pub display_name: String,
     pub is_built_in: bool,
+    /// What the role allows, as the tenant lists it (Entra `allowedResourceActions`, Azure
+    /// `actions`); `None` where it was not read (PIM for Groups, a role only named by an
+    /// assignment).
+    pub permissions: Option<Vec<String>>,
+}
+
+/// The name of a scope assignments are made at: an administrative unit
+/// (`/administrativeUnits/{id}`) or a subscription (`/subscriptions/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScopeName {
+    /// The scope as assignments name it.
+    pub scope: String,
+    pub display_name: String,
 }
 
 /// One grant under review. PIM activations are not assignments: they are usage evidence.

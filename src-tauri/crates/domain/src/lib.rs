@@ -25,9 +25,10 @@ pub mod schedule;
 pub mod signoff;
 pub mod stage;
 pub mod tally;
+pub mod tier;
 
 pub use assignment::{
-    Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, Surface,
+    Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, ScopeName, Surface,
 };
 pub use gap::{GapArea, GapReason, PullGap};
 pub use population::{RoleCount, role_counts};

@@ -72,6 +72,7 @@ mod tests {
             id: id.into(),
             display_name: name.into(),
             is_built_in: true,
+            permissions: None,
         }
     }
 

@@ -26,6 +26,7 @@ const GRAPH_KEYS: &[&str] = &[
     "users",
     "groups",
     "servicePrincipals",
+    "administrativeUnits",
     "roleDefinitions",
     "roleEligibilityScheduleInstances",
     "roleAssignmentScheduleInstances",
@@ -116,6 +117,7 @@ pub(crate) fn from_str(name: &str, text: &str) -> Result<Tenant, FixtureError> {
     t.users = objects(&cx, &root, "users", &["id", "displayName", "userPrincipalName"])?;
     t.groups = objects(&cx, &root, "groups", &["id", "displayName"])?;
     t.service_principals = objects(&cx, &root, "servicePrincipals", &["id", "displayName"])?;
+    t.administrative_units = objects(&cx, &root, "administrativeUnits", &["id", "displayName"])?;
     t.role_definitions = objects(&cx, &root, "roleDefinitions", &["id", "displayName"])?;
     t.eligibility_instances = objects(
         &cx,
@@ -535,6 +537,7 @@ pub(crate) fn to_json(t: &Tenant) -> Value {
         "organization": [ { "id": t.id, "displayName": t.display_name,
             "verifiedDomains": [ { "name": t.default_domain, "isDefault": true } ] } ],
         "users": t.users, "groups": t.groups, "servicePrincipals": t.service_principals,
+        "administrativeUnits": t.administrative_units,
         "roleDefinitions": t.role_definitions,
         "roleEligibilityScheduleInstances": t.eligibility_instances,
         "roleAssignmentScheduleInstances": t.assignment_instances,

@@ -263,6 +263,35 @@ pub(crate) fn generate(opts: &GenerateOptions) -> Tenant {
     g.t
 }
 
+/// The permissions block of a built-in Azure role, as the role definitions list answers it (the
+/// actions of Microsoft's built-in roles, shortened to their gist).
+fn azure_role_permissions(name: &str) -> Value {
+    let (actions, not_actions): (&[&str], &[&str]) = match name {
+        "Owner" => (&["*"], &[]),
+        "Contributor" => (
+            &["*"],
+            &[
+                "Microsoft.Authorization/*/Delete",
+                "Microsoft.Authorization/*/Write",
+                "Microsoft.Authorization/elevateAccess/Action",
+            ],
+        ),
+        "Reader" => (&["*/read"], &[]),
+        "User Access Administrator" => {
+            (&["*/read", "Microsoft.Authorization/*", "Microsoft.Support/*"], &[])
+        }
+        "Key Vault Administrator" => (
+            &["Microsoft.Authorization/*/read", "Microsoft.KeyVault/checkNameAvailability/read"],
+            &[],
+        ),
+        _ => (
+            &["Microsoft.Compute/virtualMachines/*", "Microsoft.Network/networkInterfaces/read"],
+            &[],
+        ),
+    };
+    json!({ "actions": actions, "notActions": not_actions, "dataActions": [], "notDataActions": [] })
+}
+
 fn gen_roles(g: &mut Gen) {
     let wanted = g.opts.roles.clamp(1, ENTRA_ROLES.len() + 1);
     for (id, name, description, action) in ENTRA_ROLES.iter().take(wanted) {
@@ -478,6 +507,12 @@ fn gen_directory_instances(g: &mut Gen) {
             .filter_map(|gr| gr["id"].as_str().map(str::to_string))
             .collect();
     let aus: Vec<String> = (0..3).map(|_| g.rng.guid()).collect();
+    for (id, name) in aus.iter().zip(["Paris office", "Berlin office", "Contractors"]) {
+        g.t.administrative_units.push(json!({
+            "id": id, "displayName": name,
+            "description": format!("Users and devices of the {name} unit"),
+        }));
+    }
     let has = |id: &str| roles.iter().any(|r| r == id);
     let role_or_first = |id: &str| if has(id) { id.to_string() } else { roles[0].clone() };
     if roles.is_empty() || users.len() < 6 {
@@ -785,7 +820,7 @@ fn gen_arm(g: &mut Gen, tenant_id: &str) {
             "name": id, "type": "Microsoft.Authorization/roleDefinitions",
             "properties": { "roleName": name, "type": "BuiltInRole",
                 "description": format!("{name} built-in role"), "assignableScopes": ["/"],
-                "permissions": [ { "actions": ["*"], "notActions": [], "dataActions": [], "notDataActions": [] } ] },
+                "permissions": [ azure_role_permissions(name) ] },
         }));
     }
     let count = g.opts.arm_assignments.unwrap_or((g.opts.users / 10).clamp(20, 5000));

@@ -26,6 +26,8 @@ pub(crate) struct AppState {
     pub faults: Mutex<Faults>,
     pub fault_rng: Mutex<Rng>,
     pub request_counter: AtomicU64,
+    /// `$batch` steps seen, counted apart from requests: see `faults::batch_step`.
+    pub step_counter: AtomicU64,
     pub log: Mutex<Vec<MutationRecord>>,
     /// Every Graph and ARM request, `$batch` steps included, in the order received.
     pub requests: Mutex<Vec<RequestRecord>>,
@@ -83,6 +85,7 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
         fault_rng: Mutex::new(Rng::new(faults.seed)),
         faults: Mutex::new(faults),
         request_counter: AtomicU64::new(0),
+        step_counter: AtomicU64::new(0),
         log: Mutex::new(Vec::new()),
         requests: Mutex::new(Vec::new()),
         batches: AtomicU64::new(0),

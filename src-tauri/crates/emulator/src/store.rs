@@ -14,6 +14,8 @@ pub(crate) enum Kind {
     User,
     Group,
     ServicePrincipal,
+    /// Not a principal: named by role assignments scoped to it (`directoryScopeId`).
+    AdministrativeUnit,
 }
 
 impl Kind {
@@ -22,6 +24,7 @@ impl Kind {
             Kind::User => "#microsoft.graph.user",
             Kind::Group => "#microsoft.graph.group",
             Kind::ServicePrincipal => "#microsoft.graph.servicePrincipal",
+            Kind::AdministrativeUnit => "#microsoft.graph.administrativeUnit",
         }
     }
     pub(crate) fn short(self) -> &'static str {
@@ -29,6 +32,7 @@ impl Kind {
             Kind::User => "user",
             Kind::Group => "group",
             Kind::ServicePrincipal => "servicePrincipal",
+            Kind::AdministrativeUnit => "administrativeUnit",
         }
     }
 }
@@ -164,6 +168,7 @@ pub(crate) struct Store {
     pub users: Vec<String>,
     pub groups: Vec<String>,
     pub service_principals: Vec<String>,
+    pub administrative_units: Vec<String>,
     pub upn_index: HashMap<String, String>,
     pub roles: Vec<Map<String, Value>>,
     pub role_json: HashMap<String, String>,
@@ -192,12 +197,13 @@ pub(crate) struct Store {
 impl Store {
     pub(crate) fn new(t: &Tenant) -> Store {
         let mut objects = HashMap::new();
-        let mut ids = (Vec::new(), Vec::new(), Vec::new());
+        let mut ids = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         let mut upn_index = HashMap::new();
         for (kind, list) in [
             (Kind::User, &t.users),
             (Kind::Group, &t.groups),
             (Kind::ServicePrincipal, &t.service_principals),
+            (Kind::AdministrativeUnit, &t.administrative_units),
         ] {
             for v in list {
                 let Value::Object(m) = v else { continue };
@@ -211,6 +217,7 @@ impl Store {
                     }
                     Kind::Group => ids.1.push(id.clone()),
                     Kind::ServicePrincipal => ids.2.push(id.clone()),
+                    Kind::AdministrativeUnit => ids.3.push(id.clone()),
                 }
                 objects.insert(id, DirObject::new(kind, m.clone()));
             }
@@ -252,6 +259,7 @@ impl Store {
             users: ids.0,
             groups: ids.1,
             service_principals: ids.2,
+            administrative_units: ids.3,
             upn_index,
             roles,
             role_json,
@@ -308,6 +316,7 @@ impl Store {
             users: objects(&self.users),
             groups: objects(&self.groups),
             service_principals: objects(&self.service_principals),
+            administrative_units: objects(&self.administrative_units),
             role_definitions: self.roles.iter().cloned().map(Value::Object).collect(),
             eligibility_instances: live(&self.eligibility),
             assignment_instances: live(&self.assignments),

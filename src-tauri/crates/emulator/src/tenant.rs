@@ -47,6 +47,8 @@ pub struct Tenant {
     pub(crate) users: Vec<Value>,
     pub(crate) groups: Vec<Value>,
     pub(crate) service_principals: Vec<Value>,
+    /// Administrative units (id and display name), the scopes some role assignments name.
+    pub(crate) administrative_units: Vec<Value>,
     pub(crate) role_definitions: Vec<Value>,
     pub(crate) eligibility_instances: Vec<Value>,
     pub(crate) assignment_instances: Vec<Value>,
@@ -190,6 +192,9 @@ impl Tenant {
     }
     pub fn service_principals(&self) -> &[Value] {
         &self.service_principals
+    }
+    pub fn administrative_units(&self) -> &[Value] {
+        &self.administrative_units
     }
     pub fn role_definitions(&self) -> &[Value] {
         &self.role_definitions

@@ -6,7 +6,7 @@ use chrono::Utc;
 use recert_domain::history::{ReadWindow, RecordedActivation};
 use recert_domain::{
     Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Principal,
-    PrincipalKind, PullGap, RoleDefinition, Surface, UserType,
+    PrincipalKind, PullGap, RoleDefinition, ScopeName, Surface, UserType,
 };
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -40,6 +40,8 @@ pub struct StoredPage {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PopulationRows<'a> {
     pub roles: &'a [RoleDefinition],
+    /// The names of administrative units and subscriptions assignments are scoped to.
+    pub scope_names: &'a [ScopeName],
     pub assignments: &'a [Assignment],
     pub principals: &'a [Principal],
     pub group_members: &'a [GroupMember],
@@ -112,21 +114,46 @@ impl Store {
             "DELETE FROM pull_page WHERE pull_id IN (SELECT id FROM pull WHERE tenant_id = ?1)",
             [tenant_id],
         )?;
-        for table in ["assignment", "role_definition", "principal", "group_member", "activation"] {
+        for table in [
+            "assignment",
+            "role_definition",
+            "scope_name",
+            "principal",
+            "group_member",
+            "activation",
+        ] {
             tx.execute(&format!("DELETE FROM {table} WHERE tenant_id = ?1"), [tenant_id])?;
         }
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO role_definition (tenant_id, surface, id, display_name, is_built_in,
+                   permissions)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for role in rows.roles {
+                let permissions = role
+                    .permissions
+                    .as_ref()
+                    .map(|p| serde_json::to_string(p).unwrap_or_else(|_| "[]".into()));
                 insert.execute(params![
                     tenant_id,
                     role.surface.as_str(),
                     role.id,
                     role.display_name,
-                    role.is_built_in
+                    role.is_built_in,
+                    permissions
+                ])?;
+            }
+            // One name per scope: a subscription listed twice keeps its first name.
+            let mut insert = tx.prepare_cached(
+                "INSERT OR IGNORE INTO scope_name (tenant_id, scope, display_name)
+                 VALUES (?1, ?2, ?3)",
+            )?;
+            for name in rows.scope_names {
+                insert.execute(params![
+                    tenant_id,
+                    name.scope.to_ascii_lowercase(),
+                    name.display_name
                 ])?;
             }
             let mut insert = tx.prepare_cached(
@@ -135,7 +162,17 @@ impl Store {
                    start_at, end_at, pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
-            for a in rows.assignments {
+            // In key order: a hundred thousand inserts in random key order each walk the
+            // primary-key index to a different page; in order they append.
+            let mut assignments: Vec<&Assignment> = rows.assignments.iter().collect();
+            assignments.sort_unstable_by(|a, b| {
+                (a.surface.as_str(), a.kind.as_str(), a.source_id.as_str()).cmp(&(
+                    b.surface.as_str(),
+                    b.kind.as_str(),
+                    b.source_id.as_str(),
+                ))
+            });
+            for a in assignments {
                 insert.execute(params![
                     tenant_id,
                     a.surface.as_str(),
@@ -222,7 +259,11 @@ impl Store {
                    scope, principal_id, at, first_pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            for r in rows.recorded {
+            // In key order, as the assignments; stable, so that of two events with one id the
+            // first is still the one kept.
+            let mut recorded: Vec<&RecordedActivation> = rows.recorded.iter().collect();
+            recorded.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+            for r in recorded {
                 let a = &r.activation;
                 insert.execute(params![
                     tenant_id,
@@ -567,6 +608,7 @@ mod tests {
             id: "member".into(),
             display_name: "Group member".into(),
             is_built_in: true,
+            permissions: None,
         }];
         let assignments = [Assignment {
             surface: Surface::PimGroup,

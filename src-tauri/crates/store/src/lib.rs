@@ -29,7 +29,7 @@ pub use audit::{AuditEvent, AuditFilter, AuditPage, ChainBreak, ChainHead, NewAu
 pub use connections::{AuthMethod, ConnectionRecord};
 pub use directory::{PageRef, PopulationRows, StoredPage};
 pub use lease::LeaseHolder;
-pub use population::{PopulationRecord, PullRecord};
+pub use population::{CatalogueRole, PopulationRecord, PullRecord, RoleCatalogue};
 pub use signoff::CampaignEvent;
 pub use tenants::{TenantKind, TenantRecord};
 

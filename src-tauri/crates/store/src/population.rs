@@ -28,6 +28,35 @@ pub struct PopulationRecord {
     pub assignments: Vec<Assignment>,
 }
 
+/// A role's permissions as stored (a JSON array, or NULL where none were read).
+fn permissions_from(value: Option<String>) -> Result<Option<Vec<String>>> {
+    value
+        .map(|json| {
+            serde_json::from_str(&json).map_err(|_| StoreError::Corrupt {
+                table: "role_definition",
+                column: "permissions",
+                value: json,
+            })
+        })
+        .transpose()
+}
+
+/// A role of the catalogue: built in or custom, and its permissions (`None` where none were read).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CatalogueRole {
+    pub is_built_in: bool,
+    pub permissions: Option<Vec<String>>,
+}
+
+/// What the latest pull read about a tenant's roles and scopes, for the reviewer's facts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RoleCatalogue {
+    /// Each role by (surface, role id lowercase).
+    pub roles: std::collections::HashMap<(String, String), CatalogueRole>,
+    /// Scope names by scope, lowercase.
+    pub scope_names: std::collections::HashMap<String, String>,
+}
+
 pub(crate) fn surface(value: String) -> Result<Surface> {
     Surface::parse(&value).ok_or(StoreError::Corrupt {
         table: "assignment",
@@ -37,6 +66,38 @@ pub(crate) fn surface(value: String) -> Result<Surface> {
 }
 
 impl Store {
+    /// The tenant's role permissions and scope names as the latest pull read them: small tables
+    /// (a role catalogue, a few units and subscriptions), read whole.
+    pub fn role_catalogue(&self, tenant_id: &str) -> Result<RoleCatalogue> {
+        let mut catalogue = RoleCatalogue::default();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT surface, id, is_built_in, permissions FROM role_definition
+             WHERE tenant_id = ?1",
+        )?;
+        let rows = stmt.query_map([tenant_id], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, bool>(2)?,
+                row.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (surface, id, is_built_in, permissions) = row?;
+            let role = CatalogueRole { is_built_in, permissions: permissions_from(permissions)? };
+            catalogue.roles.insert((surface, id.to_ascii_lowercase()), role);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT scope, display_name FROM scope_name WHERE tenant_id = ?1")?;
+        let rows = stmt.query_map([tenant_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        for row in rows {
+            let (scope, name): (String, String) = row?;
+            catalogue.scope_names.insert(scope, name);
+        }
+        Ok(catalogue)
+    }
+
     /// Replaces the tenant's roles and assignments (and, with them, its directory data, emptied)
     /// in one transaction, with its audit event. A full pull uses
     /// [`Store::replace_population_full`].
@@ -82,16 +143,28 @@ impl Store {
         };
 
         let mut stmt = self.conn.prepare(
-            "SELECT surface, id, display_name, is_built_in FROM role_definition
+            "SELECT surface, id, display_name, is_built_in, permissions FROM role_definition
              WHERE tenant_id = ?1 ORDER BY surface, display_name",
         )?;
         let roles = stmt
             .query_map([tenant_id], |row| {
-                Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                ))
             })?
             .map(|row| {
-                let (s, id, display_name, is_built_in) = row?;
-                Ok(RoleDefinition { surface: surface(s)?, id, display_name, is_built_in })
+                let (s, id, display_name, is_built_in, permissions) = row?;
+                Ok(RoleDefinition {
+                    surface: surface(s)?,
+                    id,
+                    display_name,
+                    is_built_in,
+                    permissions: permissions_from(permissions)?,
+                })
             })
             .collect::<Result<Vec<_>>>()?;
 
@@ -217,6 +290,7 @@ mod tests {
             id: "ga".into(),
             display_name: "Global Administrator".into(),
             is_built_in: true,
+            permissions: None,
         }];
         let first = [grant("a", AssignmentKind::Active), grant("b", AssignmentKind::Eligible)];
         store.replace_population("demo", &pull(), &roles, &first).expect("first pull");

@@ -206,7 +206,9 @@ fn bench(names: &[String]) -> Result<(), String> {
     setup::node()?;
     setup::npm_ci(&root)?;
     let wanted = |name: &str| names.is_empty() || names.iter().any(|n| n == name);
-    let driver = if wanted("window") { Some(setup::tauri_driver()?) } else { None };
+    // Both window benchmarks drive the real window.
+    let windowed = wanted("window") || wanted("remediation-window");
+    let driver = if windowed { Some(setup::tauri_driver()?) } else { None };
     if wanted("large-pull") {
         setup::python_sdk(&root)?;
     }

@@ -18,7 +18,7 @@ describe("roleProgress", () => {
     const totals: Record<string, [number, number]> = { a: [10, 2], b: [4, 4], z: [0, 0] };
     const count = async (q: WorklistQueryDto) => {
       const [all, open] = totals[q.roleId!]!;
-      return { items: [], total: q.decision === "undecided" ? open : all, offset: 0 };
+      return { items: [], total: q.decision === "undecided" ? open : all, offset: 0, roles: [] };
     };
     const rows = await roleProgress([role("d", "b", 1), role("d", "a", 1), role("d", "z", 1)], count);
     expect(rows).toEqual([

@@ -1,6 +1,6 @@
 // The worklist's page cache: rows fetched in pages as the user scrolls, keyed by a generation so
 // that an answer for an older filter never lands in the new list.
-import type { ItemDto, WorklistPageDto } from "../../ipc";
+import type { ItemDto, RoleFactDto, WorklistPageDto } from "../../ipc";
 
 export const PAGE_SIZE = 200;
 
@@ -11,6 +11,14 @@ export class PageCache {
   private inFlight = new Set<number>();
   generation = 0;
   total = 0;
+  /** Each role's tier, by `surface|roleId`, as the pages brought them (a role's tier does not
+   *  change with the filter, so they are kept across generations). */
+  private tiers = new Map<string, RoleFactDto>();
+
+  /** The tier of an item's role, once a page brought it. */
+  tier(item: ItemDto): RoleFactDto | undefined {
+    return this.tiers.get(`${item.surface}|${item.roleId}`);
+  }
 
   /** Starts over for a new filter; `keepStale` keeps old rows on screen while reloading. */
   reset(keepStale: boolean): number {
@@ -57,6 +65,7 @@ export class PageCache {
     if (generation !== this.generation) return false;
     this.inFlight.delete(page);
     this.pages.set(page, answer.items);
+    for (const r of answer.roles ?? []) this.tiers.set(`${r.surface}|${r.roleId}`, r);
     this.stale.delete(page);
     this.total = answer.total;
     return true;

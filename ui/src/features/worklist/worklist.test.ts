@@ -140,22 +140,22 @@ describe("PageCache", () => {
     const cache = new PageCache();
     const g1 = cache.reset(false);
     cache.begin(0);
-    expect(cache.accept(g1, 0, { items: [item(1), item(2)], total: 2, offset: 0 })).toBe(true);
+    expect(cache.accept(g1, 0, { items: [item(1), item(2)], total: 2, offset: 0, roles: [] })).toBe(true);
     expect(cache.item(1)?.id).toBe(2);
     const g2 = cache.reset(true);
     expect(cache.item(0)?.id).toBe(1);
     expect(cache.wanted([0])).toEqual([0]);
-    expect(cache.accept(g1, 0, { items: [item(9)], total: 1, offset: 0 })).toBe(false);
-    expect(cache.accept(g2, 0, { items: [item(3)], total: 1, offset: 0 })).toBe(true);
+    expect(cache.accept(g1, 0, { items: [item(9)], total: 1, offset: 0, roles: [] })).toBe(false);
+    expect(cache.accept(g2, 0, { items: [item(3)], total: 1, offset: 0, roles: [] })).toBe(true);
     expect(cache.item(0)?.id).toBe(3);
     expect(cache.total).toBe(1);
   });
   it("shows the old list's later pages until the new list starts", () => {
     const cache = new PageCache();
     const g1 = cache.reset(false);
-    cache.accept(g1, 1, { items: [item(5)], total: PAGE_SIZE + 1, offset: PAGE_SIZE });
+    cache.accept(g1, 1, { items: [item(5)], total: PAGE_SIZE + 1, offset: PAGE_SIZE, roles: [] });
     const g2 = cache.reset(true);
-    cache.accept(g2, 0, { items: [item(6)], total: 1, offset: 0 });
+    cache.accept(g2, 0, { items: [item(6)], total: 1, offset: 0, roles: [] });
     expect(cache.item(PAGE_SIZE)?.id).toBe(5);
     cache.dropStale();
     expect(cache.item(PAGE_SIZE)).toBeUndefined();
@@ -165,11 +165,19 @@ describe("PageCache", () => {
     const g = cache.reset(false);
     cache.begin(1);
     expect(cache.wanted([0, 1])).toEqual([0]);
-    cache.accept(g, 1, { items: [item(7)], total: PAGE_SIZE + 1, offset: PAGE_SIZE });
+    cache.accept(g, 1, { items: [item(7)], total: PAGE_SIZE + 1, offset: PAGE_SIZE, roles: [] });
     cache.patch((row) => (row.id === 7 ? { ...row, decision: "deny" } : undefined));
     expect(cache.item(PAGE_SIZE)?.decision).toBe("deny");
     expect(cache.find(7)?.decision).toBe("deny");
     expect(cache.find(8)).toBeUndefined();
+  });
+  it("keeps each role's tier as the pages bring it, across filters", () => {
+    const cache = new PageCache();
+    const g = cache.reset(false);
+    const fact = { surface: item(1).surface, roleId: item(1).roleId, tier: "critical" as const, reason: "A critical role" };
+    cache.accept(g, 0, { items: [item(1)], total: 1, offset: 0, roles: [fact] });
+    cache.reset(false);
+    expect(cache.tier(item(1))).toEqual(fact);
   });
 });
 

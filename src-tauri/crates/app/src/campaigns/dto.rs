@@ -387,6 +387,8 @@ pub struct WorklistQueryDto {
 #[ts(export)]
 pub struct WorklistPageDto {
     pub items: Vec<ItemDto>,
+    /// The tier of each role on the page, once per role.
+    pub roles: Vec<super::RoleFactDto>,
     pub total: u32,
     pub offset: u32,
 }

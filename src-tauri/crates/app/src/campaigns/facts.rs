@@ -1,10 +1,17 @@
-//! The facts the detail pane adds about one item, read when the reviewer moves to it (not with
-//! every worklist page): the holder's last sign-in and who else holds the role.
+//! The facts the reviewer is given beyond the item itself: with every worklist page, each role's
+//! tier (how privileged it is, and why); for the item under the cursor (read when the reviewer
+//! moves to it), the holder's last sign-in, who else holds the role, what a custom role allows
+//! and the scope's name.
 
+use recert_domain::remediation::CriticalRole;
+use recert_domain::tier::{RoleTier, role_tier};
+use recert_store::worklist::ItemRecord;
+use recert_store::{RoleCatalogue, Store};
 use serde::Serialize;
 use ts_rs::TS;
 
 use super::{rfc3339, tenant_of};
+use crate::remediation::load_safety;
 use crate::{App, AppError};
 
 /// How many other holders' names the pane lists; the count says how many there are in all.
@@ -21,6 +28,120 @@ pub struct ItemFactsDto {
     pub other_holders: u32,
     /// The first of them by name.
     pub other_names: Vec<String>,
+    /// How privileged the role is, and why.
+    pub role: RoleFactDto,
+    /// What a custom role allows, as the tenant lists it (built-in roles: `None`, their name
+    /// says it; also `None` where the permissions were not read).
+    pub custom_permissions: Option<Vec<String>>,
+    /// The administrative unit's or subscription's name, where the scope is one and the pull read
+    /// its name.
+    pub scope_name: Option<String>,
+}
+
+/// A role's tier, as the worklist row and the pane show it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum RoleTierDto {
+    /// One of the tenant's critical roles (remediation safety settings).
+    Critical,
+    /// Grants a permission that changes roles, credentials or policies, or reads restricted data.
+    Privileged,
+    /// Its permissions were read and none is privileged.
+    Standard,
+    /// Its permissions were not read.
+    #[default]
+    Unknown,
+}
+
+/// One role's tier with the fact behind it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RoleFactDto {
+    pub surface: String,
+    pub role_id: String,
+    pub tier: RoleTierDto,
+    pub reason: String,
+}
+
+fn tier_dto(tier: RoleTier) -> RoleTierDto {
+    match tier {
+        RoleTier::Critical => RoleTierDto::Critical,
+        RoleTier::Privileged => RoleTierDto::Privileged,
+        RoleTier::Standard => RoleTierDto::Standard,
+        RoleTier::Unknown => RoleTierDto::Unknown,
+    }
+}
+
+/// What the tier rule needs about a tenant: its catalogue and its critical roles.
+pub(crate) struct TierContext {
+    catalogue: RoleCatalogue,
+    critical: Vec<CriticalRole>,
+}
+
+impl TierContext {
+    pub(crate) fn load(store: &Store, tenant: &str) -> Result<TierContext, AppError> {
+        let critical = load_safety(store, tenant)?
+            .critical_roles
+            .into_iter()
+            .map(|c| CriticalRole { role_id: c.role_id, name: c.name, minimum: c.minimum_holders })
+            .collect();
+        Ok(TierContext { catalogue: store.role_catalogue(tenant)?, critical })
+    }
+
+    fn permissions(&self, surface: &str, role_id: &str) -> Option<&[String]> {
+        let key = (surface.to_string(), role_id.to_ascii_lowercase());
+        self.catalogue.roles.get(&key)?.permissions.as_deref()
+    }
+
+    pub(crate) fn fact(&self, surface: &str, role_id: &str) -> RoleFactDto {
+        let fact = role_tier(role_id, self.permissions(surface, role_id), &self.critical);
+        RoleFactDto {
+            surface: surface.to_string(),
+            role_id: role_id.to_string(),
+            tier: tier_dto(fact.tier),
+            reason: fact.reason,
+        }
+    }
+
+    /// The permissions of a custom role; `None` for a built-in one or where none were read.
+    fn custom_permissions(&self, surface: &str, role_id: &str) -> Option<Vec<String>> {
+        let key = (surface.to_string(), role_id.to_ascii_lowercase());
+        let role = self.catalogue.roles.get(&key)?;
+        if role.is_built_in { None } else { role.permissions.clone() }
+    }
+
+    /// The name of an administrative unit or subscription scope, or of the subscription a
+    /// resource group or resource sits in.
+    fn scope_name(&self, scope: &str) -> Option<String> {
+        let lower = scope.to_ascii_lowercase();
+        let parts: Vec<&str> = lower.split('/').filter(|p| !p.is_empty()).collect();
+        let key = match parts.as_slice() {
+            ["administrativeunits", id, ..] => format!("/administrativeunits/{id}"),
+            ["subscriptions", id, ..] => format!("/subscriptions/{id}"),
+            _ => return None,
+        };
+        self.catalogue.scope_names.get(&key).cloned()
+    }
+}
+
+/// The tier of each role on a page, once per role.
+pub(crate) fn page_roles(
+    store: &Store,
+    campaign_id: &str,
+    items: &[ItemRecord],
+) -> Result<Vec<RoleFactDto>, AppError> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let context = TierContext::load(store, &tenant_of(&store.campaign(campaign_id)?)?)?;
+    let mut seen = std::collections::BTreeSet::new();
+    Ok(items
+        .iter()
+        .filter(|i| seen.insert((i.surface.as_str(), i.role_id.as_str())))
+        .map(|i| context.fact(&i.surface, &i.role_id))
+        .collect())
 }
 
 impl App {
@@ -35,10 +156,14 @@ impl App {
             let tenant = tenant_of(&record)?;
             let item = store.items(&id, &[item_id])?.remove(0);
             let (other_holders, other_names) = store.other_holders(&id, item_id, NAMES)?;
+            let context = TierContext::load(store, &tenant)?;
             Ok(ItemFactsDto {
                 last_sign_in: store.last_sign_in(&tenant, &item.principal_id)?.map(rfc3339),
                 other_holders,
                 other_names,
+                role: context.fact(&item.surface, &item.role_id),
+                custom_permissions: context.custom_permissions(&item.surface, &item.role_id),
+                scope_name: context.scope_name(&item.scope),
             })
         })
         .await

@@ -4,7 +4,7 @@
 mod accept;
 mod convert;
 mod facts;
-pub use facts::ItemFactsDto;
+pub use facts::{ItemFactsDto, RoleFactDto, RoleTierDto};
 pub mod dto;
 mod open;
 pub mod preview;
@@ -601,6 +601,7 @@ impl App {
             };
             let (items, total) = store.worklist(&id, &filter, query.offset, limit)?;
             Ok(WorklistPageDto {
+                roles: facts::page_roles(store, &id, &items)?,
                 items: items.into_iter().map(item_dto).collect(),
                 total,
                 offset: query.offset,

@@ -138,6 +138,7 @@ fn audit(s: &mut Store, caller: &Caller, activity: &str, role: &str, principal: 
                     Kind::User => "User",
                     Kind::Group => "Group",
                     Kind::ServicePrincipal => "ServicePrincipal",
+                    Kind::AdministrativeUnit => "AdministrativeUnit",
                 },
             )
         })

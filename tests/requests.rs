@@ -562,7 +562,7 @@ async fn access_reviews_send_only_documented_requests() {
         tenant.eligibility_instances()[0]["roleDefinitionId"].as_str().expect("a role").to_string();
     let user = tenant.users()[0]["id"].as_str().expect("a user").to_string();
     let campaign = CampaignRef {
-        id: 1,
+        id: "1".into(),
         name: "Quarterly".into(),
         start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date"),
         end: chrono::NaiveDate::from_ymd_opt(2026, 1, 19).expect("a date"),

@@ -3,6 +3,7 @@
 
 mod campaigns;
 mod decisions;
+mod entra_reviews;
 mod evidence;
 mod gaps;
 mod population;

@@ -19,7 +19,7 @@ const DEFINITIONS: &str = "/identityGovernance/accessReviews/definitions";
 /// The campaign a publication belongs to, named in every review it creates.
 #[derive(Clone, Debug)]
 pub struct CampaignRef {
-    pub id: i64,
+    pub id: String,
     pub name: String,
     /// The first and last day reviewers may decide (the campaign's window).
     pub start: NaiveDate,

@@ -3,6 +3,7 @@
 
 mod accept;
 mod convert;
+pub mod entra;
 mod facts;
 pub use facts::{ItemFactsDto, RoleFactDto, RoleTierDto};
 pub mod dto;

@@ -27,7 +27,7 @@ fn roles(t: &Tenant) -> Vec<(String, String)> {
 
 fn campaign(t: &Tenant) -> CampaignRef {
     CampaignRef {
-        id: 7,
+        id: "7".into(),
         name: "Q1 privileged access".into(),
         start: NaiveDate::from_ymd_opt(2026, 12, 7).expect("a date"),
         end: NaiveDate::from_ymd_opt(2026, 12, 20).expect("a date"),

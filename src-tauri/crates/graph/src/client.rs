@@ -84,9 +84,10 @@ pub(crate) struct Pacer {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Priority {
     Normal,
-    /// A collection's next page. A collection's pages follow one another, so the longest one is
-    /// a pull's critical path; each of its pages queued behind every first page and every
-    /// `$batch` waiting would make that path longer still, for no request saved.
+    /// A collection's next page, or a request of an [`GraphClient::urgent`] client. A
+    /// collection's pages follow one another, so the longest one is a pull's critical path; each
+    /// of its pages queued behind every first page and every `$batch` waiting would make that
+    /// path longer still, for no request saved.
     Next,
 }
 
@@ -273,6 +274,8 @@ pub struct GraphClient {
     cancel: CancellationToken,
     /// Requests put on the wire (attempts included), for the extraction record.
     sent: Arc<std::sync::atomic::AtomicU64>,
+    /// How this client's requests queue for a permit (see [`GraphClient::urgent`]).
+    priority: Priority,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -379,12 +382,19 @@ impl GraphClient {
             arm_pacer: Arc::new(Pacer::new(DEFAULT_MAX_CONCURRENCY)),
             cancel: CancellationToken::new(),
             sent: Arc::default(),
+            priority: Priority::Normal,
         }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// The same client, whose requests go before waiting ordinary ones, as next pages do: for
+    /// the few requests everything after them waits on, sent while many others queue.
+    pub fn urgent(&self) -> GraphClient {
+        GraphClient { priority: Priority::Next, ..self.clone() }
     }
 
     /// Bounds the requests in flight per API (Graph, ARM); throttling lowers it further.
@@ -464,7 +474,7 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(T, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None, false, Priority::Normal).await
+        self.send(reqwest::Method::GET, url, None, false, self.priority).await
     }
 
     /// As [`GraphClient::get_as`], with the `ConsistencyLevel: eventual` header that advanced
@@ -474,7 +484,7 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(T, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None, true, Priority::Normal).await
+        self.send(reqwest::Method::GET, url, None, true, self.priority).await
     }
 
     /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
@@ -491,7 +501,7 @@ impl GraphClient {
     ) -> Result<(T, Vec<u8>), GraphError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
-        self.send(reqwest::Method::POST, url, Some(bytes), false, Priority::Normal).await
+        self.send(reqwest::Method::POST, url, Some(bytes), false, self.priority).await
     }
 
     /// Sends one write (a removal request) exactly once: never retried here, whatever the answer
@@ -707,7 +717,7 @@ impl GraphClient {
             next = Some(if link == first { link } else { paging.follow(link)? });
         }
         while let Some(url) = next.take() {
-            let priority = if pages.is_empty() { Priority::Normal } else { Priority::Next };
+            let priority = if pages.is_empty() { self.priority } else { Priority::Next };
             let (page, body) =
                 self.send::<Page<T>>(reqwest::Method::GET, &url, None, false, priority).await?;
             next = match page.take_into(&url, &mut items)? {

@@ -1234,6 +1234,9 @@ async fn principals(
     early: Early,
     managers_report: &Reporter<'_>,
 ) -> Result<Directory, GraphError> {
+    // Each request here waits on the one before (ids, then groups' members, then theirs),
+    // while the holders' steps may still be queueing: these go first.
+    let client = &client.urgent();
     let mut out = Directory::default();
     let select = match early.sign_in {
         Ok(()) => "id,signInActivity",

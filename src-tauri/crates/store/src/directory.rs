@@ -57,6 +57,14 @@ pub struct PopulationRows<'a> {
     pub activity_read: Option<ReadWindow>,
 }
 
+/// From this many assignments on, a population is written without `assignment_role`, which is
+/// built again after (the rebuild reads every tenant's rows, so a small pull keeps the index).
+const REBUILD_INDEX_FROM: usize = 10_000;
+
+/// `assignment_role` as migration 0001 made it.
+const ASSIGNMENT_ROLE_INDEX: &str =
+    "CREATE INDEX assignment_role ON assignment (tenant_id, surface, role_id)";
+
 /// Page cache while a population is written: negative means KiB (256 MiB at most).
 const BULK_CACHE_KIB: i64 = -262_144;
 
@@ -78,9 +86,37 @@ impl Store {
         // a bigger cache for the write (memory is only taken as pages are used) avoids that.
         let cache: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
         self.conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        // Copying those megabytes from the WAL into the database is not part of the pull: the
+        // commit leaves them in the WAL (readers and the next writer see them there, and a
+        // crash loses nothing), and a connection of its own copies them back meanwhile.
+        let checkpoint: i64 =
+            self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let written = self.write_population(tenant_id, pull, rows);
         self.conn.pragma_update(None, "cache_size", cache)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", checkpoint)?;
+        if written.is_ok() {
+            self.checkpoint_aside();
+        }
         written
+    }
+
+    /// Copies the WAL back into the database on a thread and connection of its own. PASSIVE:
+    /// it never waits for, or blocks, a reader or a writer; whatever it could not copy the next
+    /// automatic checkpoint does.
+    fn checkpoint_aside(&self) {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()).map(str::to_string) else {
+            return;
+        };
+        let spawned =
+            std::thread::Builder::new().name("recert-checkpoint".into()).spawn(move || {
+                if let Ok(conn) = rusqlite::Connection::open(&path) {
+                    let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            });
+        // No thread to be had: the next automatic checkpoint does it.
+        drop(spawned);
     }
 
     fn write_population(
@@ -172,6 +208,13 @@ impl Store {
                     b.source_id.as_str(),
                 ))
             });
+            // A large population goes in without the role index, which is built again after,
+            // by sorting: inserting into it row by row, in an order that cannot suit both of
+            // the table's indexes, took as long as writing the table.
+            let rebuild_index = rows.assignments.len() >= REBUILD_INDEX_FROM;
+            if rebuild_index {
+                tx.execute_batch("DROP INDEX IF EXISTS assignment_role")?;
+            }
             for a in assignments {
                 insert.execute(params![
                     tenant_id,
@@ -189,6 +232,9 @@ impl Store {
                     a.end.map(format_time),
                     pull_id
                 ])?;
+            }
+            if rebuild_index {
+                tx.execute_batch(ASSIGNMENT_ROLE_INDEX)?;
             }
             let mut insert = tx.prepare_cached(
                 "INSERT INTO principal (tenant_id, id, kind, display_name, upn, mail,
@@ -687,6 +733,68 @@ mod tests {
         assert!(store.pull_gaps("t").expect("read").is_empty(), "gaps are the latest pull's");
         let event = store.audit_events(Some("tenant/t")).expect("events").pop().expect("one");
         assert_eq!(event.kind, "tenant.pulled");
+    }
+
+    #[test]
+    fn a_large_population_is_written_whole_and_keeps_the_role_index() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let mut store = Store::open(&dir.path().join("large.db")).expect("store");
+        tenant(&mut store);
+        let assignment = |i: usize| Assignment {
+            surface: Surface::DirectoryRole,
+            source_id: format!("{:08x}", i.wrapping_mul(2_654_435_761) % 1_000_000_007),
+            role_id: format!("role-{}", i % 7),
+            scope: "/".into(),
+            principal_id: format!("u{}", i % 900),
+            principal_kind: PrincipalKind::User,
+            principal_name: format!("山田 {i}"),
+            principal_upn: None,
+            kind: if i.is_multiple_of(3) {
+                AssignmentKind::Active
+            } else {
+                AssignmentKind::Eligible
+            },
+            membership: Membership::Direct,
+            start: Some(now()),
+            end: None,
+        };
+        let assignments: Vec<Assignment> = (0..REBUILD_INDEX_FROM + 5).map(assignment).collect();
+        let rows = PopulationRows { assignments: &assignments, ..Default::default() };
+        store.replace_population_full("t", &pull(), &rows).expect("stored");
+        let population = store.population("t").expect("read").expect("pulled");
+        assert_eq!(population.assignments.len(), assignments.len());
+        let mut expected = assignments.clone();
+        expected.sort_by(|a, b| {
+            (&a.role_id, a.kind.as_str(), &a.source_id).cmp(&(
+                &b.role_id,
+                b.kind.as_str(),
+                &b.source_id,
+            ))
+        });
+        assert_eq!(population.assignments, expected, "every row, as written");
+        let index: String = store
+            .conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'assignment_role'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("the role index is back");
+        assert_eq!(index, ASSIGNMENT_ROLE_INDEX);
+        let plan: String = store
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM assignment
+                 WHERE tenant_id = 't' AND surface = 'directoryRole' AND role_id = 'role-3'",
+                [],
+                |r| r.get(3),
+            )
+            .expect("a plan");
+        assert!(plan.contains("assignment_role"), "{plan}");
+        // New databases take 16 KiB pages.
+        let page: i64 =
+            store.conn.pragma_query_value(None, "page_size", |r| r.get(0)).expect("page size");
+        assert_eq!(page, 16_384);
     }
 
     #[test]

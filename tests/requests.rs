@@ -200,6 +200,80 @@ const DOCUMENTED: &[Documented] = &[
         source: "json-batching.md (batch.json): at most 20 steps, relative URLs",
     },
     Documented {
+        method: "POST",
+        path: "identityGovernance/accessReviews/definitions",
+        options: &[],
+        required: &[],
+        source: "accessreviewset-post-definitions.md (access-reviews.json); scope as accessreviews-scope-concept.md Examples 9b/9c",
+    },
+    Documented {
+        method: "DELETE",
+        path: "identityGovernance/accessReviews/definitions/{}",
+        options: &[],
+        required: &[],
+        source: "accessreviewscheduledefinition-delete.md (access-review-operations.json)",
+    },
+    Documented {
+        method: "GET",
+        path: "identityGovernance/accessReviews/definitions/{}/instances",
+        options: &[
+            ("$select", Value::Any),
+            ("$filter", Value::Any),
+            ("$orderby", Value::Any),
+            ("$skip", Value::Any),
+            ("$top", Value::Any),
+        ],
+        required: &[],
+        source: "accessreviewscheduledefinition-list-instances.md: `$select`, `$filter`, `$orderBy`, `$skip`, `$top` (access-review-operations.json)",
+    },
+    Documented {
+        method: "GET",
+        path: "identityGovernance/accessReviews/definitions/{}/instances/{}/decisions",
+        options: &[
+            ("$select", Value::Any),
+            ("$filter", Value::Any),
+            ("$orderby", Value::Any),
+            ("$skip", Value::Any),
+            ("$top", Value::Any),
+        ],
+        required: &[],
+        source: "accessreviewinstance-list-decisions.md: `$select`, `$filter`, `$orderby`, `$skip`, `$top` (access-reviews.json)",
+    },
+    Documented {
+        method: "GET",
+        path: "identityGovernance/accessReviews/definitions/{}/instances/{}/contactedReviewers",
+        options: &[
+            ("$select", Value::Any),
+            ("$filter", Value::Any),
+            ("$orderby", Value::Any),
+            ("$skip", Value::Any),
+            ("$top", Value::Any),
+        ],
+        required: &[],
+        source: "accessreviewinstance-list-contactedreviewers.md: `$select`, `$filter`, `$orderBy`, `$skip`, `$top` (access-review-operations.json)",
+    },
+    Documented {
+        method: "POST",
+        path: "identityGovernance/accessReviews/definitions/{}/instances/{}/stop",
+        options: &[],
+        required: &[],
+        source: "accessreviewinstance-stop.md (access-review-operations.json)",
+    },
+    Documented {
+        method: "POST",
+        path: "identityGovernance/accessReviews/definitions/{}/instances/{}/sendReminder",
+        options: &[],
+        required: &[],
+        source: "accessreviewinstance-sendreminder.md (access-review-operations.json)",
+    },
+    Documented {
+        method: "POST",
+        path: "users/{}/sendMail",
+        options: &[],
+        required: &[],
+        source: "user-sendmail.md: `POST /users/{id | userPrincipalName}/sendMail` (access-review-operations.json)",
+    },
+    Documented {
         method: "GET",
         path: "/arm/subscriptions",
         options: &[("api-version", Value::Any)],
@@ -461,6 +535,70 @@ async fn a_pull_a_remediation_and_its_verification_send_only_documented_requests
     assert!(
         log.iter().filter(|r| r.batch_step).any(|r| r.path.contains("$expand=manager($levels=1;")),
         "each user's manager is read with $levels"
+    );
+}
+
+/// Publishing to Entra Access Reviews, reading the decisions back over several pages, the
+/// contacted reviewers, a reminder, the stop at close, a withdrawn review and a reminder mail:
+/// every request is a documented one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_reviews_send_only_documented_requests() {
+    use recert_graph::reviews::{self, CampaignRef, Mail, ReviewScope};
+    let tenant = Tenant::demo();
+    let emu = recert_emulator::Emulator::start(
+        tenant.clone(),
+        Options { page_size: 2, ..Options::default() },
+    )
+    .await
+    .expect("the emulator starts");
+    let cloud = recert_graph::Cloud::custom(&emu.base_url()).expect("a base URL");
+    let http = recert_graph::http_client(emu.certificate_der().as_deref()).expect("a client");
+    let (id, secret) = emu.app_client();
+    let credential =
+        recert_graph::app_only_secret(&cloud, http.clone(), &emu.tenant_id(), &id, &secret)
+            .expect("a credential");
+    let client = recert_graph::GraphClient::new(http, cloud, credential);
+    let role =
+        tenant.eligibility_instances()[0]["roleDefinitionId"].as_str().expect("a role").to_string();
+    let user = tenant.users()[0]["id"].as_str().expect("a user").to_string();
+    let campaign = CampaignRef {
+        id: "1".into(),
+        name: "Quarterly".into(),
+        start: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date"),
+        end: chrono::NaiveDate::from_ymd_opt(2026, 1, 19).expect("a date"),
+        justification_on_approve: true,
+        fallback_reviewers: vec![user.clone()],
+    };
+    let scopes: Vec<ReviewScope> =
+        [recert_domain::AssignmentKind::Eligible, recert_domain::AssignmentKind::Active]
+            .map(|kind| ReviewScope { role_id: role.clone(), role_name: "A role".into(), kind })
+            .to_vec();
+    let published = reviews::publish(&client, &campaign, &scopes).await.expect("published");
+    for p in &published {
+        let state = reviews::read_review(&client, &p.definition_id).await.expect("read");
+        for (iid, _) in &state.instances {
+            reviews::contacted_reviewers(&client, &p.definition_id, iid).await.expect("read");
+        }
+        reviews::send_reminders(&client, &state).await.expect("reminded");
+        reviews::stop(&client, &state).await.expect("stopped");
+    }
+    assert!(reviews::withdraw(&client, &published[1..]).await.is_empty());
+    let mail = Mail {
+        to: "a@contoso.com".into(),
+        subject: "s".into(),
+        text: "t".into(),
+        attachment: None,
+    };
+    reviews::send_mail(&client, &user, &mail).await.expect("sent");
+    let log = emu.request_log();
+    let wrong: Vec<String> = log
+        .iter()
+        .filter_map(|r| undocumented(r).map(|why| format!("{} {}: {why}", r.method, r.path)))
+        .collect();
+    assert!(wrong.is_empty(), "undocumented requests:\n{}", wrong.join("\n"));
+    assert!(
+        log.iter().any(|r| r.path.contains("/decisions?") && r.path.contains("$skip=")),
+        "decisions were paged"
     );
 }
 

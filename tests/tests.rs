@@ -4,6 +4,7 @@
 mod campaigns;
 mod decisions;
 mod edge;
+mod entra_reviews;
 mod evidence;
 mod gaps;
 mod population;

@@ -38,6 +38,16 @@ pub enum CampaignCommand {
         #[arg(long)]
         reason: Option<String>,
     },
+    /// Publish an open campaign's directory-role items to Entra Access Reviews, one review per
+    /// role and kind; everything else stays in Recert's worklist.
+    Publish { campaign: String },
+    /// Read the decisions made in Entra Access Reviews and record those new or changed since
+    /// the last sync; with --final, stop the reviews first (before closing).
+    Sync {
+        campaign: String,
+        #[arg(long = "final")]
+        last: bool,
+    },
     /// Sign the closed campaign's binder as its owner or as compliance, after signing in again.
     SignOff(crate::signoff::SignOffArgs),
     /// The binder's version, its sign-offs and corrections, and what it still lacks.
@@ -373,6 +383,33 @@ pub async fn run(
                     );
                 }
             });
+        }
+        CampaignCommand::Publish { campaign } => {
+            session.act_on_campaign(&campaign).await?;
+            let count = session.app.campaign_publish(&campaign).await?;
+            print(json, &serde_json::json!({ "published": count }), || {
+                println!("Published {campaign} to Entra Access Reviews: {count} reviews");
+            })
+        }
+        CampaignCommand::Sync { campaign, last } => {
+            session.act_on_campaign(&campaign).await?;
+            let report = session.app.campaign_sync(&campaign, last).await?;
+            print(json, &report, || {
+                println!(
+                    "Synced {campaign}: {} recorded, {} unchanged, {} not decided yet, {} stopped",
+                    report.recorded, report.unchanged, report.pending, report.stopped
+                );
+                for line in &report.unmatched {
+                    println!("  unmatched (matches no item): {line}");
+                }
+                for line in &report.ambiguous {
+                    println!("  ambiguous (matches several items, none decided): {line}");
+                }
+                for line in &report.not_recorded {
+                    println!("  not recorded: {line}");
+                }
+                println!("  raw pages SHA-256: {}", report.pages_sha256);
+            })
         }
         CampaignCommand::Close { campaign, reason } => {
             session.act_on_campaign(&campaign).await?;

@@ -516,11 +516,30 @@ impl GraphClient {
     ) -> Result<Value, (GraphError, Option<Duration>)> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| (GraphError::Auth(format!("cannot encode a request: {err}")), None))?;
+        self.write_bytes_once(method, url, Some(bytes)).await
+    }
+
+    /// As [`GraphClient::write_once`] for an action documented without a request body (`DELETE`,
+    /// an access review's `stop` or `sendReminder`): nothing is sent after the headers.
+    pub async fn act_once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> Result<Value, (GraphError, Option<Duration>)> {
+        self.write_bytes_once(method, url, None).await
+    }
+
+    async fn write_bytes_once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<Value, (GraphError, Option<Duration>)> {
         let pacer = self.pacer(url);
         let permit = pacer.acquire(&self.cancel).await.map_err(|err| (err, None))?;
         let outcome = tokio::select! {
             _ = self.cancel.cancelled() => return Err((GraphError::Cancelled, None)),
-            outcome = self.send_once(method, url, Some(&bytes)) => outcome,
+            outcome = self.send_once(method, url, bytes.as_deref()) => outcome,
         };
         drop(permit);
         match outcome {
@@ -665,7 +684,9 @@ impl GraphClient {
         if !status.is_success() {
             return Err((GraphError::from_response(status.as_u16(), request_id, &body, url), wait));
         }
-        Ok(Answer { no_content: status == StatusCode::NO_CONTENT, body, request_id })
+        // 204, or a 202 with nothing in it (sendMail): there is no JSON to read.
+        let no_content = status == StatusCode::NO_CONTENT || body.is_empty();
+        Ok(Answer { no_content, body, request_id })
     }
 
     /// Follows `@odata.nextLink` (Graph) or `nextLink` (ARM) from `url` to the end and returns

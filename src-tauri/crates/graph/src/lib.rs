@@ -17,6 +17,7 @@ pub mod people;
 pub mod preflight;
 pub mod pull;
 pub mod remove;
+pub mod reviews;
 pub mod signin;
 mod vault;
 

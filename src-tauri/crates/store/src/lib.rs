@@ -8,6 +8,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod connections;
 pub mod directory;
+pub mod entra;
 pub mod evidence;
 pub mod lease;
 mod migrate;

@@ -33,6 +33,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     // After 0020: databases migrated to 0020 already exist, and versions count the list.
     "0019_export_renderer.sql",
     "0023_role_facts.sql",
+    "0025_entra_access_reviews.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

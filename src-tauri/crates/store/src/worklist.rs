@@ -103,6 +103,8 @@ pub struct DecisionContext<'a> {
     pub at: DateTime<Utc>,
     /// How the decider was identified: signed in, or only asserted.
     pub authentication: &'a Authentication,
+    /// For decisions synced from Entra Access Reviews: where each came from.
+    pub entra: Option<crate::entra::EntraOrigin<'a>>,
 }
 
 /// A decision as stored.
@@ -537,7 +539,7 @@ impl Store {
                 "UPDATE item SET verdict = ?3, decided_at = ?4, decided_by_upn = ?5, keep_until = ?6
                  WHERE campaign_id = ?1 AND id = ?2",
             )?;
-            for decision in decisions {
+            for (index, decision) in decisions.iter().enumerate() {
                 let entry = LogEntry {
                     item_id: decision.item_id,
                     reviewer_id: &decision.reviewer_id,
@@ -547,8 +549,12 @@ impl Store {
                     stage: decision.stage,
                 };
                 append_log(&tx, campaign_id, &entry, context, batch)?;
+                let row = tx.last_insert_rowid();
+                if let Some(origin) = &context.entra {
+                    crate::entra::link_decision(&tx, campaign_id, row, origin, index)?;
+                }
                 if batch.is_none() && decisions.len() > 1 {
-                    let id = tx.last_insert_rowid();
+                    let id = row;
                     tx.execute("UPDATE decision SET batch = ?1 WHERE id = ?1", [id])?;
                     batch = Some(id);
                 }
@@ -568,7 +574,14 @@ impl Store {
                 }
             }
         }
-        let payload = decisions_payload(decisions, context, batch);
+        let mut payload = decisions_payload(decisions, context, batch);
+        // Only a synced decision carries where it came from in Entra; others keep their shape.
+        let entra = context.entra.as_ref().map(
+            |o| serde_json::json!({"decisions": o.decision_ids, "pagesSha256": o.pages_sha256}),
+        );
+        if let (Some(entra), Some(map)) = (entra, payload.as_object_mut()) {
+            map.insert("entra".into(), entra);
+        }
         audit::append(
             &tx,
             &NewAuditEvent {

@@ -117,6 +117,7 @@ impl App {
                 source: if new.len() > 1 && source == "window" { "bulk" } else { source },
                 at: now,
                 authentication: &authentication,
+                entra: None,
             };
             let batch = store.record_decisions(&id, &new, &context)?;
             let answered: Vec<(ItemRecord, Verdict)> =

@@ -6,6 +6,7 @@ mod close;
 mod convert;
 mod decide;
 mod derive;
+pub mod entra;
 mod facts;
 pub use facts::{ItemFactsDto, RoleFactDto, RoleTierDto};
 pub mod dto;

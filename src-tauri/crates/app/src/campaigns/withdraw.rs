@@ -106,6 +106,7 @@ impl App {
                 source,
                 at: now,
                 authentication: &acting.authentication,
+                entra: None,
             };
             store.withdraw_decisions(&id, &withdrawals, &context)?;
             Ok(DecisionResultDto {

@@ -6,4 +6,5 @@ mod batch;
 mod common;
 mod gaps;
 mod pull;
+mod reviews;
 mod signin;

@@ -280,6 +280,7 @@ fn context(by: &str) -> DecisionContext<'_> {
         source: "window",
         at: chrono::DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z").expect("time").to_utc(),
         authentication: &Authentication::DemoActAs,
+        entra: None,
     }
 }
 

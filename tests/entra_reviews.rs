@@ -1,0 +1,87 @@
+//! A campaign distributed through Entra Access Reviews, end to end against the emulator over
+//! HTTPS: published as one review per directory role and kind, two managers decide in Entra,
+//! Recert syncs their decisions as decisions by the Entra reviewer, a reviewer changes their mind
+//! before close and the next sync records it, the close's final sync stops the reviews.
+
+use recert_emulator::{Options, Tenant};
+use recert_tests::Harness;
+
+use crate::remediation::{definition, upn_of};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn published_decided_in_entra_synced_and_stopped() {
+    let tenant = Tenant::demo_at(recert_tests::at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(recert_tests::at(2026, 1, 5, 9));
+    h.pull().await;
+    h.act_as_admin().await;
+    let fallback =
+        upn_of(&tenant, "").into_iter().find(|u| !u.starts_with("breakglass")).expect("a user");
+    let created = h
+        .app
+        .definition_create(definition(&h.tenant_id, &["directoryRole"], &fallback))
+        .await
+        .expect("a valid definition");
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("open");
+
+    let published = h.app.campaign_publish(&campaign.id).await.expect("published");
+    assert!(published > 0);
+    assert_eq!(h.emulator.access_review_definitions().len(), published as usize);
+    for d in h.emulator.access_review_definitions() {
+        assert!(d["displayName"].as_str().is_some_and(|n| n.contains(&campaign.name)), "{d}");
+        assert_eq!(d["settings"]["autoApplyDecisionsEnabled"], false);
+    }
+    assert!(h.app.campaign_publish(&campaign.id).await.is_err(), "published once only");
+
+    // Two managers decide in Entra.
+    let items = h.emulator.access_review_decisions();
+    let mut picked: Vec<(String, String)> = Vec::new();
+    for item in &items {
+        let reviewer = item["reviewers"][0].as_str().unwrap_or_default().to_string();
+        if reviewer.is_empty() || picked.iter().any(|(_, r)| *r == reviewer) {
+            continue;
+        }
+        picked.push((item["decision"]["id"].as_str().unwrap_or_default().to_string(), reviewer));
+        if picked.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(picked.len(), 2, "two managers review something");
+    let (first, first_reviewer) = &picked[0];
+    let (second, second_reviewer) = &picked[1];
+    h.emulator
+        .decide_access_review(first, first_reviewer, "Approve", "still needed")
+        .expect("decided");
+    h.emulator
+        .decide_access_review(second, second_reviewer, "Deny", "left the team")
+        .expect("decided");
+
+    let synced = h.app.campaign_sync(&campaign.id, false).await.expect("synced");
+    assert_eq!(synced.recorded, 2, "{synced:?}");
+    assert!(synced.pending > 0);
+    assert_eq!(synced.pages_sha256.len(), 64);
+    // Nothing changed: nothing recorded again.
+    let again = h.app.campaign_sync(&campaign.id, false).await.expect("synced");
+    assert_eq!((again.recorded, again.unchanged), (0, 2), "{again:?}");
+
+    // A reviewer changes their mind before close: the next sync records the change.
+    h.clock.set(recert_tests::at(2026, 1, 6, 9));
+    h.emulator
+        .decide_access_review(second, second_reviewer, "Approve", "moved back to the team")
+        .expect("changed");
+    let changed = h.app.campaign_sync(&campaign.id, false).await.expect("synced");
+    assert_eq!((changed.recorded, changed.unchanged), (1, 1), "{changed:?}");
+
+    // The final sync stops every review: nobody can decide in Entra any more.
+    let last = h.app.campaign_sync(&campaign.id, true).await.expect("final sync");
+    assert_eq!(last.stopped, published, "{last:?}");
+    assert!(h.emulator.decide_access_review(first, first_reviewer, "Deny", "too late").is_err());
+    assert!(
+        h.emulator.access_review_decisions().iter().all(|d| d["instanceStatus"] == "Completed")
+    );
+
+    h.clock.set(recert_tests::at(2026, 1, 20, 9));
+    h.app.campaign_close(&campaign.id, None).await.expect("closed");
+    // Entra never applied anything: no removal was sent by it.
+    assert!(h.emulator.mutation_log().iter().all(|m| !m.path.contains("applyDecisions")));
+}

@@ -158,6 +158,8 @@ pub struct OccurrenceDto {
     pub index: u32,
     pub start: String,
     pub end: String,
+    /// The name its campaign takes, whenever it opens (on schedule or with "Open now").
+    pub campaign_name: String,
 }
 
 /// A definition with what comes next.

@@ -8,6 +8,7 @@ pub mod authority;
 pub mod campaign;
 pub mod changes;
 pub mod emergency;
+pub mod entra_reviews;
 pub mod exceptions;
 pub mod findings;
 pub mod gap;

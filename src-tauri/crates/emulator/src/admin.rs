@@ -1,4 +1,5 @@
-//! The admin surface (`{base}/_admin`): read and change fault knobs at run time, read the mutation log.
+//! The admin surface (`{base}/_admin`): read and change fault knobs at run time, read the mutation log,
+//! the access reviews' decision items and the mail sent, and record a reviewer's decision.
 //! Unauthenticated on purpose — the server only listens on 127.0.0.1.
 
 use std::sync::Arc;
@@ -19,6 +20,9 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/faults", get(get_faults).put(put_faults).delete(clear_faults))
         .route("/mutations", get(mutations))
+        .route("/accessReviews", get(access_reviews))
+        .route("/accessReviews/decisions/{id}", axum::routing::post(decide))
+        .route("/mail", get(mail))
         .with_state(state)
 }
 
@@ -65,4 +69,25 @@ async fn mutations(State(state): State<Arc<AppState>>) -> Response {
     let log = state.log.lock().map(|l| l.clone()).unwrap_or_default();
     Json(Value::Array(log.iter().filter_map(|r| serde_json::to_value(r).ok()).collect()))
         .into_response()
+}
+
+/// Every decision item with the reviewers who may decide it.
+async fn access_reviews(State(state): State<Arc<AppState>>) -> Response {
+    Json(Value::Array(state.reviews().all_decisions())).into_response()
+}
+
+/// Records a decision as the reviewer named in the body:
+/// `{"reviewer": id or UPN, "decision": "Approve"|"Deny"|"DontKnow", "justification"}`.
+async fn decide(
+    State(state): State<Arc<AppState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    crate::graph::decide(&state, &id, &text("reviewer"), &text("decision"), &text("justification"))
+}
+
+/// Every message sent through `users/{id}/sendMail`.
+async fn mail(State(state): State<Arc<AppState>>) -> Response {
+    Json(Value::Array(state.reviews().mail.clone())).into_response()
 }

@@ -1,5 +1,5 @@
 //! The Graph v1.0 surface: directory roles (definitions, instances, requests), principals, groups,
-//! PIM for Groups, `$batch` and directory audits. Paths are relative to `{base}/graph`.
+//! PIM for Groups, access reviews and mail (`reviews.rs`), `$batch` and directory audits. Paths are relative to `{base}/graph`.
 
 use std::sync::Arc;
 
@@ -19,12 +19,17 @@ use crate::token::Caller;
 
 mod directory;
 mod requests;
+mod reviews;
+
+pub(crate) use reviews::decide;
 
 type R = Result<Response, ApiError>;
 
 pub(crate) fn router(state: Arc<AppState>) -> Router {
     let rm = "/v1.0/roleManagement/directory";
     let pg = "/v1.0/identityGovernance/privilegedAccess/group";
+    let ar = "/v1.0/identityGovernance/accessReviews";
+    let ari = format!("{ar}/definitions/{{id}}/instances/{{iid}}");
     Router::new()
         .route(&format!("{rm}/roleDefinitions"), get(role_definitions))
         .route(&format!("{rm}/roleDefinitions/{{id}}"), get(role_definition))
@@ -56,6 +61,20 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             &format!("{pg}/assignmentScheduleRequests"),
             post(requests::post_group_assignment_request),
         )
+        .route(
+            &format!("{ar}/definitions"),
+            get(reviews::list_definitions).post(reviews::create_definition),
+        )
+        .route(
+            &format!("{ar}/definitions/{{id}}"),
+            get(reviews::get_definition).delete(reviews::delete_definition),
+        )
+        .route(&format!("{ar}/definitions/{{id}}/instances"), get(reviews::list_instances))
+        .route(&format!("{ari}/stop"), post(reviews::stop_instance))
+        .route(&format!("{ari}/sendReminder"), post(reviews::send_reminder))
+        .route(&format!("{ari}/decisions"), get(reviews::list_decisions))
+        .route(&format!("{ari}/contactedReviewers"), get(reviews::contacted_reviewers))
+        .route("/v1.0/users/{id}/sendMail", post(reviews::send_mail))
         .route("/v1.0/users", get(directory::users))
         .route("/v1.0/users/{id}", get(directory::user))
         .route("/v1.0/users/{id}/manager", get(directory::manager))

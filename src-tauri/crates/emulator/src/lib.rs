@@ -17,6 +17,7 @@ mod home;
 mod http;
 mod login;
 mod odata;
+mod reviews;
 mod rng;
 mod server;
 mod store;
@@ -235,6 +236,44 @@ impl Emulator {
     /// Approves a pending device-code sign-in as the given user (what the verification page does).
     pub fn approve_device_code(&self, user_code: &str, user_id: &str) -> bool {
         login::approve_device(&self.state, user_code, user_id).is_ok()
+    }
+
+    /// Every access-review decision item with its definition, instance and the reviewers who may
+    /// decide it (what `GET {base}/_admin/accessReviews` answers).
+    pub fn access_review_decisions(&self) -> Vec<serde_json::Value> {
+        self.state.reviews().all_decisions()
+    }
+    /// Records `reviewer`'s decision (`Approve`, `Deny`, `DontKnow`) on a decision item, as
+    /// the reviewer page does when that person signs in and decides.
+    pub fn decide_access_review(
+        &self,
+        decision_id: &str,
+        reviewer: &str,
+        decision: &str,
+        justification: &str,
+    ) -> Result<serde_json::Value, String> {
+        let s = self.state.read();
+        self.state
+            .reviews()
+            .decide(&s, decision_id, reviewer, decision, justification, chrono::Utc::now())
+            .map_err(|e| format!("{e:?}"))
+    }
+    /// Every message sent through `users/{id}/sendMail`, oldest first.
+    pub fn sent_mail(&self) -> Vec<serde_json::Value> {
+        self.state.reviews().mail.clone()
+    }
+    /// Every `sendReminder` received, with the reviewers it reached.
+    pub fn access_review_reminders(&self) -> Vec<serde_json::Value> {
+        self.state.reviews().reminders.clone()
+    }
+    /// The access-review schedule definitions as served now.
+    pub fn access_review_definitions(&self) -> Vec<serde_json::Value> {
+        self.state
+            .reviews()
+            .definitions
+            .iter()
+            .map(|d| serde_json::Value::Object(d.body.clone()))
+            .collect()
     }
 
     /// Stops the server and waits for it to finish.

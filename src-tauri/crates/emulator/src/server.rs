@@ -26,6 +26,8 @@ pub(crate) struct AppState {
     pub faults: Mutex<Faults>,
     pub fault_rng: Mutex<Rng>,
     pub request_counter: AtomicU64,
+    /// `$batch` steps seen, counted apart from requests: see `faults::batch_step`.
+    pub step_counter: AtomicU64,
     pub log: Mutex<Vec<MutationRecord>>,
     /// Every Graph and ARM request, `$batch` steps included, in the order received.
     pub requests: Mutex<Vec<RequestRecord>>,
@@ -36,12 +38,18 @@ pub(crate) struct AppState {
     pub graph_inner: OnceLock<Router>,
     /// `Options::state_file`, with the lock that keeps its writes in order.
     pub state_file: Option<(std::path::PathBuf, Mutex<()>)>,
+    /// Access reviews and sent mail (not part of a `Tenant`, so not kept in `state_file`).
+    pub reviews: Mutex<crate::reviews::Reviews>,
 }
 
 impl AppState {
     pub(crate) fn read(&self) -> std::sync::RwLockReadGuard<'_, Store> {
         // A poisoned lock only means a handler panicked mid-read; the data is still consistent.
         self.store.read().unwrap_or_else(|p| p.into_inner())
+    }
+    /// Taken after `read()` where both are needed, never before it.
+    pub(crate) fn reviews(&self) -> std::sync::MutexGuard<'_, crate::reviews::Reviews> {
+        self.reviews.lock().unwrap_or_else(|p| p.into_inner())
     }
     pub(crate) fn write(&self) -> std::sync::RwLockWriteGuard<'_, Store> {
         self.store.write().unwrap_or_else(|p| p.into_inner())
@@ -77,12 +85,14 @@ pub(crate) async fn start(tenant: Tenant, options: Options) -> Result<Running, E
         fault_rng: Mutex::new(Rng::new(faults.seed)),
         faults: Mutex::new(faults),
         request_counter: AtomicU64::new(0),
+        step_counter: AtomicU64::new(0),
         log: Mutex::new(Vec::new()),
         requests: Mutex::new(Vec::new()),
         batches: AtomicU64::new(0),
         auth: Mutex::new(AuthState::default()),
         graph_inner: OnceLock::new(),
         state_file: options.state_file.clone().map(|path| (path, Mutex::new(()))),
+        reviews: Mutex::new(crate::reviews::Reviews::default()),
     });
 
     let graph_base = graph::router(state.clone());

@@ -79,6 +79,8 @@ pub const RECERT_APPLICATION_PERMISSIONS: &[&str] = &[
     "Application.Read.All",
     "Directory.Read.All",
     "AuditLog.Read.All",
+    "AccessReview.ReadWrite.All",
+    "Mail.Send",
 ];
 
 /// Delegated permissions granted to the built-in public client.
@@ -94,6 +96,7 @@ pub const RECERT_DELEGATED_PERMISSIONS: &[&str] = &[
     "Application.Read.All",
     "Directory.Read.All",
     "AuditLog.Read.All",
+    "AccessReview.ReadWrite.All",
 ];
 
 /// Client ids of the built-in registrations, fixed so that a saved demo configuration keeps working.

@@ -28,24 +28,40 @@ const TEAL: [u8; 3] = [0x00, 0x79, 0x7a];
 
 /// Renders the binder. The same Binder gives the same bytes.
 pub fn binder_pdf(binder: &Binder) -> Result<Vec<u8>, EvidenceError> {
-    binder_pdf_with_hash(binder, &evidence_hash(binder))
+    // The evidence hash (the JSON rendered) is computed while the pages are laid out.
+    let mut doc = std::thread::scope(|scope| {
+        let hash = scope.spawn(|| evidence_hash(binder));
+        binder_document(binder, || {
+            let hash = hash.join().map_err(|_| EvidenceError::Write("the evidence hash".into()))?;
+            Ok(Closing { hash, public_key: None, embedded: Vec::new(), seal: Box::new(|_| None) })
+        })
+    })?;
+    let mut bytes = Vec::new();
+    crate::canvas::write_pdf(&mut doc, &mut bytes)?;
+    Ok(bytes)
 }
 
-/// Renders with an evidence hash the caller already computed (the JSON was just rendered).
-pub(crate) fn binder_pdf_with_hash(binder: &Binder, hash: &str) -> Result<Vec<u8>, EvidenceError> {
-    binder_pdf_sealed(binder, hash, None, Vec::new(), &|_| None)
+/// What the binder takes from the other exports: the evidence hash (the JSON's SHA-256) the
+/// cover and the sign-off print, the signing key whose fingerprint they print, the files to
+/// embed, and the seal to make from the pages' digest once the content streams are written.
+pub(crate) struct Closing<'a> {
+    pub(crate) hash: String,
+    pub(crate) public_key: Option<String>,
+    pub(crate) embedded: Vec<crate::canvas::Embedded>,
+    pub(crate) seal: Sealing<'a>,
 }
 
-/// Renders with the files to embed and the seal to add once the pages are written; the cover
-/// and the sign-off page print the signing key's fingerprint.
-pub(crate) fn binder_pdf_sealed(
+/// Makes the seal to embed from the pages' digest (`None`: the binder is not sealed).
+pub(crate) type Sealing<'a> = Box<dyn FnOnce(&str) -> Option<crate::canvas::Embedded> + Send + 'a>;
+
+/// Lays the binder out and builds its document, for `canvas::write_pdf`. Writing the JSON
+/// whose hash the cover prints takes about as long as laying out the pages, so the pages come
+/// first: `closing` is called once every section but the sign-off is laid out (and may wait
+/// for the JSON), then the cover (a page kept for it) and the sign-off are drawn.
+pub(crate) fn binder_document<'a>(
     binder: &Binder,
-    hash: &str,
-    public_key: Option<&str>,
-    embedded: Vec<crate::canvas::Embedded>,
-    seal: &dyn Fn(&str) -> Option<crate::canvas::Embedded>,
-) -> Result<Vec<u8>, EvidenceError> {
-    let fingerprint = public_key.map(crate::seal::fingerprint);
+    closing: impl FnOnce() -> Result<Closing<'a>, EvidenceError>,
+) -> Result<lopdf::Document, EvidenceError> {
     let c = &binder.campaign;
     let mut doc = PdfDocument::new(&format!("Access review evidence binder: {}", c.name));
     let date = pdf_date(&binder.generated_at);
@@ -54,11 +70,11 @@ pub(crate) fn binder_pdf_sealed(
     doc.metadata.info.metadata_date = date;
     doc.metadata.info.creator = binder.generator.clone();
     doc.metadata.info.producer = binder.generator.clone();
-    doc.metadata.info.subject = format!("Evidence hash (SHA-256) {hash}");
     let fonts = Fonts::binder(&mut doc)?;
     let mut w = Writer::new(&fonts);
 
-    cover(&mut w, binder, hash, fingerprint.as_deref());
+    // The cover's page, drawn on once the evidence hash is known.
+    w.new_page();
     findings(&mut w, binder);
     summary(&mut w, binder);
     crate::context::since_previous(&mut w, binder);
@@ -73,7 +89,12 @@ pub(crate) fn binder_pdf_sealed(
     remediation(&mut w, binder);
     crate::register::exceptions(&mut w, binder);
     audit_trail(&mut w, binder);
-    sign_off(&mut w, binder, hash, fingerprint.as_deref());
+
+    let Closing { hash, public_key, embedded, seal } = closing()?;
+    let fingerprint = public_key.as_deref().map(crate::seal::fingerprint);
+    doc.metadata.info.subject = format!("Evidence hash (SHA-256) {hash}");
+    sign_off(&mut w, binder, &hash, fingerprint.as_deref());
+    w.on_page(0, |w| cover(w, binder, &hash, fingerprint.as_deref()));
     // Links first: the contents list takes the sections' pages with it.
     let links = w.resolve_links();
     contents(&mut w);
@@ -81,7 +102,7 @@ pub(crate) fn binder_pdf_sealed(
     let header = format!("{} · {} · {}", c.name, c.tenant_name, period(binder));
     let footer = format!("Evidence hash {hash}");
     let pages = w.finish(&header, &footer);
-    crate::canvas::save_with(doc, &fonts, pages, &links, embedded, seal)
+    crate::canvas::assemble(doc, &fonts, pages, &links, embedded, seal)
 }
 
 fn period(b: &Binder) -> String {
@@ -102,9 +123,9 @@ fn short_time(s: &str) -> &str {
 /// Where the contents list goes on the cover; filled in last, once page numbers are known.
 const CONTENTS_TOP: f32 = 250.0;
 
+/// Draws the cover on the page the writer is on.
 fn cover(w: &mut Writer, b: &Binder, hash: &str, fingerprint: Option<&str>) {
     let c = &b.campaign;
-    w.new_page();
     let fonts = w.fonts;
     let page = w.page();
     page.rect(LEFT, PAGE_H - 58.0, CONTENT_W, 4.0, ACCENT);

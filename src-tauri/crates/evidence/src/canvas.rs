@@ -21,7 +21,7 @@ use printpdf::{
 
 use crate::EvidenceError;
 use crate::fonts::{FaceIx, Fonts, Glyph, Run, Style};
-use crate::pdf::fix_document_id;
+use crate::pdf::DocumentId;
 
 /// An sRGB colour as 0–255 components.
 pub(crate) type Rgb8 = [u8; 3];
@@ -589,7 +589,10 @@ pub(crate) fn save(
     fonts: &Fonts,
     pages: Vec<Canvas>,
 ) -> Result<Vec<u8>, EvidenceError> {
-    save_with(doc, fonts, pages, &[], Vec::new(), &|_| None)
+    let mut pdf = assemble(doc, fonts, pages, &[], Vec::new(), |_| None)?;
+    let mut bytes = Vec::new();
+    write_pdf(&mut pdf, &mut bytes)?;
+    Ok(bytes)
 }
 
 /// A file embedded in the PDF (an associated file, as PDF/A-3 calls it), already deflated.
@@ -615,17 +618,18 @@ pub(crate) fn pages_sha256<'a>(streams: impl Iterator<Item = &'a [u8]>) -> Strin
     hex::encode(hasher.finalize())
 }
 
-/// `save`, with links: (page, [x, y, width, height], target page), each a link annotation that
-/// jumps to its target page; embedded files; and a seal made from the pages' digest once the
-/// content streams are written (embedded as one more file).
-pub(crate) fn save_with(
+/// The document `save` writes, with links: (page, [x, y, width, height], target page), each a
+/// link annotation that jumps to its target page; embedded files; and a seal made from the
+/// pages' digest once the content streams are written (embedded as one more file). Each page's
+/// canvas is dropped as soon as its content stream is written; `write_pdf` writes the file.
+pub(crate) fn assemble(
     mut doc: PdfDocument,
     fonts: &Fonts,
     pages: Vec<Canvas>,
     links: &[(usize, [f32; 4], usize)],
     mut embedded: Vec<Embedded>,
-    seal: &dyn Fn(&str) -> Option<Embedded>,
-) -> Result<Vec<u8>, EvidenceError> {
+    seal: impl FnOnce(&str) -> Option<Embedded>,
+) -> Result<lopdf::Document, EvidenceError> {
     let (calibration, used) = Encoding::calibration(fonts);
     let blank: Vec<PdfPage> = pages
         .iter()
@@ -701,10 +705,20 @@ pub(crate) fn save_with(
         lopdf.objects.insert(id, lopdf::Object::Stream(stream));
     }
     compress_streams(&mut lopdf);
-    let mut bytes = Vec::new();
-    lopdf.save_to(&mut bytes).map_err(|e| EvidenceError::Write(e.to_string()))?;
-    fix_document_id(&mut bytes);
-    Ok(bytes)
+    Ok(lopdf)
+}
+
+/// Writes `doc` to `out` as it is serialised, with the document id `fix_document_id` gives it:
+/// the file is never held whole (a 100,000-item binder is tens of megabytes), only its tail.
+pub(crate) fn write_pdf(
+    doc: &mut lopdf::Document,
+    out: &mut dyn Write,
+) -> Result<(), EvidenceError> {
+    // The id is in the trailer, after the cross-reference table's 20 bytes per object.
+    let tail = 20 * (doc.max_id as usize + 1) + (1 << 20);
+    let mut writer = DocumentId::new(out, tail);
+    doc.save_to(&mut writer).map_err(|e| EvidenceError::Write(e.to_string()))?;
+    writer.finish().map_err(|e| EvidenceError::Write(e.to_string()))
 }
 
 /// Embeds the files: each an `EmbeddedFile` stream with a file specification naming its

@@ -97,6 +97,8 @@ pub(crate) struct Writer<'a> {
     pub(crate) last_row: (usize, f32, f32),
     /// Links to sections, resolved once every section's first page is known.
     pub(crate) links: Vec<SectionLink>,
+    /// The page drawn on instead of the last, while `on_page` runs.
+    fixed: Option<usize>,
 }
 
 /// A rectangle on one page that links to a section, and where to print the section's page
@@ -122,6 +124,7 @@ impl<'a> Writer<'a> {
             table: None,
             last_row: (0, 0.0, 0.0),
             links: Vec::new(),
+            fixed: None,
         }
     }
 
@@ -129,8 +132,20 @@ impl<'a> Writer<'a> {
         if self.pages.is_empty() {
             self.new_page();
         }
-        let last = self.pages.len() - 1;
-        &mut self.pages[last]
+        let at = match self.fixed {
+            Some(ix) if ix < self.pages.len() => ix,
+            _ => self.pages.len() - 1,
+        };
+        &mut self.pages[at]
+    }
+
+    /// Runs `draw` on page `ix`, laid out earlier and kept for it (the cover, which waits for
+    /// the evidence hash): what `draw` lays out stays on that page, whatever space it takes.
+    pub(crate) fn on_page(&mut self, ix: usize, draw: impl FnOnce(&mut Writer<'a>)) {
+        let (y, fixed) = (self.y, self.fixed.replace(ix));
+        self.y = TOP;
+        draw(self);
+        (self.y, self.fixed) = (y, fixed);
     }
 
     pub(crate) fn new_page(&mut self) {
@@ -161,6 +176,9 @@ impl<'a> Writer<'a> {
 
     /// Moves to a new page unless `height` points are still free.
     pub(crate) fn ensure(&mut self, height: f32) -> bool {
+        if self.fixed.is_some() {
+            return false;
+        }
         if self.pages.is_empty() || self.y - height < BOTTOM {
             self.new_page();
             if self.table.is_some() {

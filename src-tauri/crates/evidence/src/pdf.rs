@@ -2,6 +2,8 @@
 //! metadata date. Layout for the summary: a header block, then the per-role table across pages
 //! with its header repeated and `Page N of M` computed in a first pagination pass.
 
+use std::io::Write;
+
 use printpdf::{Date, DateTime, Offset, PdfDocument, Time};
 use sha2::{Digest, Sha256};
 
@@ -89,20 +91,76 @@ pub fn population_pdf(report: &PopulationReport) -> Result<Vec<u8>, EvidenceErro
 /// printpdf writes a random `/ID` pair into the trailer. Replace both halves, in place and with
 /// the same length so no offset moves, by a digest of everything before the trailer: the same
 /// content then gives the same file, and different content a different id.
+#[cfg(test)]
 pub(crate) fn fix_document_id(bytes: &mut [u8]) {
-    const HALF: usize = 32;
-    let Some(at) = bytes.windows(5).rposition(|w| w == b"/ID[(") else { return };
-    let (first, second) = (at + 5, at + 5 + HALF + 2);
-    let well_formed = bytes.len() >= second + HALF + 2
-        && &bytes[first + HALF..first + HALF + 2] == b")("
-        && &bytes[second + HALF..second + HALF + 2] == b")]";
-    if !well_formed {
-        return;
+    if let Some(at) = id_at(bytes) {
+        let digest = Sha256::digest(&bytes[..at]);
+        set_id(&mut bytes[at..], &digest);
     }
-    let digest = hex::encode_upper(Sha256::digest(&bytes[..at]));
-    let id = &digest.as_bytes()[..HALF];
-    bytes[first..first + HALF].copy_from_slice(id);
-    bytes[second..second + HALF].copy_from_slice(id);
+}
+
+/// Where the trailer's `/ID[(` is in `bytes`, if its pair has the form printpdf writes.
+fn id_at(bytes: &[u8]) -> Option<usize> {
+    let at = bytes.windows(5).rposition(|w| w == b"/ID[(")?;
+    let (first, second) = (at + 5, at + 5 + ID_HALF + 2);
+    let well_formed = bytes.len() >= second + ID_HALF + 2
+        && &bytes[first + ID_HALF..first + ID_HALF + 2] == b")("
+        && &bytes[second + ID_HALF..second + ID_HALF + 2] == b")]";
+    well_formed.then_some(at)
+}
+
+const ID_HALF: usize = 32;
+
+/// Writes both halves of the pair that starts `trailer` (at its `/ID[(`) from `digest`.
+fn set_id(trailer: &mut [u8], digest: &[u8]) {
+    let hex = hex::encode_upper(digest);
+    let id = &hex.as_bytes()[..ID_HALF];
+    let (first, second) = (5, 5 + ID_HALF + 2);
+    trailer[first..first + ID_HALF].copy_from_slice(id);
+    trailer[second..second + ID_HALF].copy_from_slice(id);
+}
+
+/// `fix_document_id` while the file is written: bytes pass through to `out` as they come,
+/// hashed on the way, except the last `tail` bytes, held back until the end because the
+/// trailer with its id is among them.
+pub(crate) struct DocumentId<'a> {
+    out: &'a mut dyn Write,
+    sha: Sha256,
+    held: Vec<u8>,
+    tail: usize,
+}
+
+impl<'a> DocumentId<'a> {
+    pub(crate) fn new(out: &'a mut dyn Write, tail: usize) -> DocumentId<'a> {
+        DocumentId { out, sha: Sha256::new(), held: Vec::with_capacity(2 * tail), tail }
+    }
+
+    /// Sets the id in the held tail and writes it.
+    pub(crate) fn finish(mut self) -> std::io::Result<()> {
+        if let Some(at) = id_at(&self.held) {
+            self.sha.update(&self.held[..at]);
+            let digest = self.sha.finalize();
+            set_id(&mut self.held[at..], &digest);
+        }
+        self.out.write_all(&self.held)
+    }
+}
+
+impl Write for DocumentId<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.held.extend_from_slice(buf);
+        if self.held.len() >= 2 * self.tail {
+            let pass = self.held.len() - self.tail;
+            self.sha.update(&self.held[..pass]);
+            self.out.write_all(&self.held[..pass])?;
+            self.held.drain(..pass);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The PDF's metadata dates, from the Binder's `generated_at` (`YYYY-MM-DD HH:MM:SS…`), so
@@ -149,6 +207,26 @@ mod tests {
                 })
                 .collect(),
         }
+    }
+
+    #[test]
+    fn the_id_set_while_writing_is_the_id_set_on_the_whole_file() {
+        let mut file = b"%PDF-1.7\n".repeat(500);
+        file.extend_from_slice(b"trailer<</ID[(");
+        file.extend_from_slice(&[b'r'; ID_HALF]);
+        file.extend_from_slice(b")(");
+        file.extend_from_slice(&[b's'; ID_HALF]);
+        file.extend_from_slice(b")]>>\nstartxref\n9\n%%EOF");
+        let mut whole = file.clone();
+        fix_document_id(&mut whole);
+        assert_ne!(whole, file, "the id is replaced");
+        let mut written = Vec::new();
+        let mut writer = DocumentId::new(&mut written, 200);
+        for chunk in file.chunks(7) {
+            writer.write_all(chunk).expect("written");
+        }
+        writer.finish().expect("finished");
+        assert!(written == whole, "the same bytes");
     }
 
     #[test]

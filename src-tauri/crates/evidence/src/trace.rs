@@ -175,5 +175,5 @@ pub fn trace_pdf(t: &TraceSample) -> Result<Vec<u8>, EvidenceError> {
     let header = format!("{} · sample seed {}", t.campaign_name, t.seed);
     let footer = format!("Sample of {} items, seed {}", t.sheets.len(), t.seed);
     let pages = w.finish(&header, &footer);
-    crate::canvas::save_with(doc, &fonts, pages, &[], Vec::new(), &|_| None)
+    crate::canvas::save(doc, &fonts, pages)
 }

@@ -9,11 +9,12 @@ use std::fmt;
 use std::io::Write;
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use sha2::Digest;
 
 use crate::EvidenceError;
-use crate::binder::binder_pdf_sealed;
+use crate::binder::{Closing, binder_document};
 use crate::canvas::Embedded;
 use crate::model::Binder;
 use crate::seal::{SEAL_FORMAT, Seal, SigningKey};
@@ -163,13 +164,62 @@ pub fn write_all(binder: &Binder, sinks: Sinks<'_>) -> Result<Written, EvidenceE
 }
 
 /// `write_all`, the PDF with the CSVs, the JSON and `options.attachments` attached and sealed
-/// as `options.signer` says.
+/// as `options.signer` says. The PDF's pages are laid out on a thread of their own while the
+/// CSVs and the JSON are written here: the cover waits for the JSON's hash, nothing else does.
 pub fn write_all_with(
     binder: &Binder,
     sinks: Sinks<'_>,
     options: PdfOptions<'_>,
 ) -> Result<Written, EvidenceError> {
-    let attach = sinks.pdf.is_some();
+    let Sinks { pdf, decisions_csv, history_csv, remediation_csv, json } = sinks;
+    let data = [decisions_csv, history_csv, remediation_csv, json];
+    let Some(sink) = pdf else {
+        let data = write_data(binder, data, false)?;
+        return Ok(Written { evidence_hash: data.evidence_hash, files: data.files, seal: None });
+    };
+    let made: Mutex<Option<Seal>> = Mutex::new(None);
+    let (tx, rx) = std::sync::mpsc::channel::<Closing<'_>>();
+    let (data, document) = std::thread::scope(|scope| {
+        let layout = scope.spawn(move || {
+            binder_document(binder, move || {
+                rx.recv()
+                    .map_err(|_| EvidenceError::Write("the other exports were not written".into()))
+            })
+        });
+        let data = write_data_for_pdf(binder, data, &options, &made, tx);
+        let document = layout
+            .join()
+            .unwrap_or_else(|_| Err(EvidenceError::Write("the binder's layout stopped".into())));
+        (data, document)
+    });
+    // An export that failed to write is the cause; the layout then only lacked its hash.
+    let mut files = data?;
+    let mut document = document?;
+    let mut out = Hashing::new(sink);
+    crate::canvas::write_pdf(&mut document, &mut out)
+        .map_err(|e| EvidenceError::Io { file: ExportFile::Pdf.name(), message: e.to_string() })?;
+    let (sha256, bytes) = out.finish();
+    files.files.push(WrittenFile { file: ExportFile::Pdf, sha256, bytes });
+    let seal = made.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    Ok(Written { evidence_hash: files.evidence_hash, files: files.files, seal })
+}
+
+/// What `write_data` wrote: the evidence hash, the files written to a sink, and (for the PDF)
+/// each export deflated with its SHA-256.
+struct DataWritten {
+    evidence_hash: String,
+    files: Vec<WrittenFile>,
+    embedded: Vec<Embedded>,
+    digests: BTreeMap<String, String>,
+}
+
+/// Writes the CSVs, then the JSON (which carries their hashes), each hashed as it is written
+/// and none kept; with `attach`, a deflated copy of each is kept for the PDF.
+fn write_data(
+    binder: &Binder,
+    sinks: [Option<&mut dyn Write>; 4],
+    attach: bool,
+) -> Result<DataWritten, EvidenceError> {
     let mut files = Vec::new();
     let mut embedded: Vec<Embedded> = Vec::new();
     let mut digests: BTreeMap<String, String> = BTreeMap::new();
@@ -207,96 +257,101 @@ pub fn write_all_with(
         }
         Ok(sha256)
     };
+    let [decisions, history, remediation, json] = sinks;
     let csvs = [
-        one(ExportFile::DecisionsCsv, sinks.decisions_csv, &|out| {
-            write_decisions_csv(binder, out)
-        })?,
-        one(ExportFile::HistoryCsv, sinks.history_csv, &|out| write_history_csv(binder, out))?,
-        one(ExportFile::RemediationCsv, sinks.remediation_csv, &|out| {
-            write_remediation_csv(binder, out)
-        })?,
+        one(ExportFile::DecisionsCsv, decisions, &|out| write_decisions_csv(binder, out))?,
+        one(ExportFile::HistoryCsv, history, &|out| write_history_csv(binder, out))?,
+        one(ExportFile::RemediationCsv, remediation, &|out| write_remediation_csv(binder, out))?,
     ];
     let evidence_hash =
-        one(ExportFile::Json, sinks.json, &|out| write_binder_json(binder, csvs.clone(), out))?;
-    if let Some(sink) = sinks.pdf {
-        // The exceptions register rides in the PDF only: its rows are in the JSON already.
-        let register = crate::register::exceptions_csv(binder);
-        digests.insert(
-            crate::register::EXCEPTIONS_CSV.into(),
-            hex::encode(sha2::Sha256::digest(&register)),
-        );
-        embedded.push(Embedded {
-            name: crate::register::EXCEPTIONS_CSV.into(),
-            mime: "text/csv",
-            description: "The exceptions register: each exception with its owner, reason, \
-                          expiry and compensating control"
-                .into(),
-            relationship: "Data",
-            deflated: crate::canvas::deflate(&register),
-            size: register.len() as u64,
+        one(ExportFile::Json, json, &|out| write_binder_json(binder, csvs.clone(), out))?;
+    Ok(DataWritten { evidence_hash, files, embedded, digests })
+}
+
+/// `write_data` for a binder being laid out: then the exceptions register and the other
+/// attachments are deflated, and all of it is sent to the layout with the means to seal it.
+fn write_data_for_pdf<'a>(
+    binder: &Binder,
+    sinks: [Option<&mut dyn Write>; 4],
+    options: &'a PdfOptions<'_>,
+    made: &'a Mutex<Option<Seal>>,
+    layout: std::sync::mpsc::Sender<Closing<'a>>,
+) -> Result<DataWritten, EvidenceError> {
+    let mut data = write_data(binder, sinks, true)?;
+    // The exceptions register rides in the PDF only: its rows are in the JSON already.
+    let register = crate::register::exceptions_csv(binder);
+    data.digests.insert(
+        crate::register::EXCEPTIONS_CSV.into(),
+        hex::encode(sha2::Sha256::digest(&register)),
+    );
+    data.embedded.push(Embedded {
+        name: crate::register::EXCEPTIONS_CSV.into(),
+        mime: "text/csv",
+        description: "The exceptions register: each exception with its owner, reason, expiry and \
+                      compensating control"
+            .into(),
+        relationship: "Data",
+        deflated: crate::canvas::deflate(&register),
+        size: register.len() as u64,
+    });
+    for a in &options.attachments {
+        data.digests.insert(a.name.clone(), hex::encode(sha2::Sha256::digest(&a.bytes)));
+        data.embedded.push(Embedded {
+            name: a.name.clone(),
+            mime: a.mime,
+            description: a.description.clone(),
+            relationship: "Source",
+            deflated: crate::canvas::deflate(&a.bytes),
+            size: a.bytes.len() as u64,
         });
-        for a in &options.attachments {
-            digests.insert(a.name.clone(), hex::encode(sha2::Sha256::digest(&a.bytes)));
-            embedded.push(Embedded {
-                name: a.name.clone(),
-                mime: a.mime,
-                description: a.description.clone(),
-                relationship: "Source",
-                deflated: crate::canvas::deflate(&a.bytes),
-                size: a.bytes.len() as u64,
-            });
-        }
-        let seal = Seal {
-            format: SEAL_FORMAT.into(),
-            campaign_id: binder.campaign.id.clone(),
-            generated_at: binder.generated_at.clone(),
-            evidence_hash: evidence_hash.clone(),
-            audit_seq: options.audit_seq,
-            audit_head: binder.audit.head_hash.clone(),
-            attachments: digests,
-            ..Seal::default()
-        };
-        let public_key = match &options.signer {
-            Signer::None => None,
-            Signer::Key(key) => Some(key.public_key()),
-            Signer::Recorded { public_key, .. } => Some(public_key.clone()),
-        };
-        let made: std::cell::RefCell<Option<Seal>> = std::cell::RefCell::new(None);
-        let sealing = |pages_sha256: &str| -> Option<Embedded> {
-            let mut seal = Seal { pages_sha256: pages_sha256.to_string(), ..seal.clone() };
-            match &options.signer {
-                Signer::None => return None,
-                Signer::Key(key) => key.sign(&mut seal),
-                Signer::Recorded { public_key, signature } => {
-                    seal.public_key = public_key.clone();
-                    seal.signature = signature.clone();
-                }
-            }
-            let json = serde_json::to_vec_pretty(&seal).unwrap_or_default();
-            *made.borrow_mut() = Some(seal);
-            Some(Embedded {
-                name: SEAL_JSON.into(),
-                mime: "application/json",
-                description: "The seal: what this export states about itself, signed with \
-                              Ed25519 by the installation that exported it"
-                    .into(),
-                relationship: "Supplement",
-                deflated: crate::canvas::deflate(&json),
-                size: json.len() as u64,
-            })
-        };
-        let pdf =
-            binder_pdf_sealed(binder, &evidence_hash, public_key.as_deref(), embedded, &sealing)?;
-        let mut out = Hashing::new(sink);
-        out.write_all(&pdf).map_err(|e| EvidenceError::Io {
-            file: ExportFile::Pdf.name(),
-            message: e.to_string(),
-        })?;
-        let (sha256, bytes) = out.finish();
-        files.push(WrittenFile { file: ExportFile::Pdf, sha256, bytes });
-        return Ok(Written { evidence_hash, files, seal: made.into_inner() });
     }
-    Ok(Written { evidence_hash, files, seal: None })
+    let seal = Seal {
+        format: SEAL_FORMAT.into(),
+        campaign_id: binder.campaign.id.clone(),
+        generated_at: binder.generated_at.clone(),
+        evidence_hash: data.evidence_hash.clone(),
+        audit_seq: options.audit_seq,
+        audit_head: binder.audit.head_hash.clone(),
+        attachments: std::mem::take(&mut data.digests),
+        ..Seal::default()
+    };
+    let public_key = match &options.signer {
+        Signer::None => None,
+        Signer::Key(key) => Some(key.public_key()),
+        Signer::Recorded { public_key, .. } => Some(public_key.clone()),
+    };
+    let signer = &options.signer;
+    let sealing = move |pages_sha256: &str| -> Option<Embedded> {
+        let mut seal = Seal { pages_sha256: pages_sha256.to_string(), ..seal };
+        match signer {
+            Signer::None => return None,
+            Signer::Key(key) => key.sign(&mut seal),
+            Signer::Recorded { public_key, signature } => {
+                seal.public_key = public_key.clone();
+                seal.signature = signature.clone();
+            }
+        }
+        let json = serde_json::to_vec_pretty(&seal).unwrap_or_default();
+        *made.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(seal);
+        Some(Embedded {
+            name: SEAL_JSON.into(),
+            mime: "application/json",
+            description: "The seal: what this export states about itself, signed with Ed25519 by \
+                          the installation that exported it"
+                .into(),
+            relationship: "Supplement",
+            deflated: crate::canvas::deflate(&json),
+            size: json.len() as u64,
+        })
+    };
+    // A layout that has stopped reports why itself.
+    let _ = layout.send(Closing {
+        hash: data.evidence_hash.clone(),
+        public_key,
+        embedded: std::mem::take(&mut data.embedded),
+        seal: Box::new(sealing),
+    });
+    Ok(data)
 }
 
 /// The exports to check; leave out what you do not have.

@@ -5,6 +5,7 @@
 //! Only reads are sent here. `post_read` is for POSTs that read (`getByIds`, `$batch` of GETs);
 //! a removal must never go through a retrying path (DESIGN.md invariant 4).
 
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -15,7 +16,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -70,34 +71,63 @@ fn jitter() -> f64 {
 /// Concurrency that adapts to the service: additive increase while requests succeed,
 /// multiplicative decrease on throttling (429, 503). Permits taken away while held are paid back
 /// as they are returned.
+///
+/// Permits go to waiting next pages first (see [`Priority::Next`]), then to the other requests
+/// in the order they came.
 #[derive(Debug)]
 pub(crate) struct Pacer {
-    semaphore: Arc<Semaphore>,
     state: Mutex<PacerState>,
     max: usize,
+}
+
+/// Which requests go first when permits are short.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Priority {
+    Normal,
+    /// A collection's next page, or a request of an [`GraphClient::urgent`] client. A
+    /// collection's pages follow one another, so the longest one is a pull's critical path; each
+    /// of its pages queued behind every first page and every `$batch` waiting would make that
+    /// path longer still, for no request saved.
+    Next,
 }
 
 #[derive(Debug)]
 struct PacerState {
     limit: usize,
+    /// Permits nobody holds.
+    free: usize,
+    /// Permits to take back as they are returned, after the limit fell below what was held.
     debt: usize,
     successes: usize,
     paused_until: Option<Instant>,
+    /// Requests waiting for a permit, each woken by a send on its channel.
+    next: VecDeque<oneshot::Sender<()>>,
+    normal: VecDeque<oneshot::Sender<()>>,
+}
+
+impl PacerState {
+    /// Gives a returned (or new) permit to the first waiter still waiting, or keeps it free.
+    fn hand_on(&mut self) {
+        while let Some(waiter) = self.next.pop_front().or_else(|| self.normal.pop_front()) {
+            if waiter.send(()).is_ok() {
+                return;
+            }
+        }
+        self.free += 1;
+    }
 }
 
 pub(crate) struct Permit<'a> {
-    permit: Option<OwnedSemaphorePermit>,
     pacer: &'a Pacer,
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
-        if let Some(permit) = self.permit.take() {
-            let mut state = lock(&self.pacer.state);
-            if state.debt > 0 {
-                state.debt -= 1;
-                permit.forget();
-            }
+        let mut state = lock(&self.pacer.state);
+        if state.debt > 0 {
+            state.debt -= 1;
+        } else {
+            state.hand_on();
         }
     }
 }
@@ -110,13 +140,28 @@ impl Pacer {
     pub(crate) fn new(max: usize) -> Pacer {
         let max = max.max(1);
         Pacer {
-            semaphore: Arc::new(Semaphore::new(max)),
-            state: Mutex::new(PacerState { limit: max, debt: 0, successes: 0, paused_until: None }),
+            state: Mutex::new(PacerState {
+                limit: max,
+                free: max,
+                debt: 0,
+                successes: 0,
+                paused_until: None,
+                next: VecDeque::new(),
+                normal: VecDeque::new(),
+            }),
             max,
         }
     }
 
     async fn acquire(&self, cancel: &CancellationToken) -> Result<Permit<'_>, GraphError> {
+        self.acquire_as(cancel, Priority::Normal).await
+    }
+
+    async fn acquire_as(
+        &self,
+        cancel: &CancellationToken,
+        priority: Priority,
+    ) -> Result<Permit<'_>, GraphError> {
         // Graph throttles per app and tenant: after a Retry-After nobody should knock.
         loop {
             let until = lock(&self.state).paused_until;
@@ -130,11 +175,36 @@ impl Pacer {
                 _ => break,
             }
         }
-        let permit = tokio::select! {
-            _ = cancel.cancelled() => return Err(GraphError::Cancelled),
-            p = self.semaphore.clone().acquire_owned() => p.map_err(|_| GraphError::Cancelled)?,
+        let mut granted = {
+            let mut state = lock(&self.state);
+            // A normal request does not take a free permit from under a waiting next page.
+            let may_take = priority == Priority::Next || state.next.is_empty();
+            if may_take && state.free > 0 {
+                state.free -= 1;
+                return Ok(Permit { pacer: self });
+            }
+            let (sender, receiver) = oneshot::channel();
+            match priority {
+                Priority::Next => state.next.push_back(sender),
+                Priority::Normal => state.normal.push_back(sender),
+            }
+            receiver
         };
-        Ok(Permit { permit: Some(permit), pacer: self })
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                // A permit handed over just as the wait was cancelled goes on to the next waiter.
+                granted.close();
+                if granted.try_recv().is_ok() {
+                    drop(Permit { pacer: self });
+                }
+                Err(GraphError::Cancelled)
+            }
+            result = &mut granted => match result {
+                Ok(()) => Ok(Permit { pacer: self }),
+                // Never dropped while waited on: the pacer outlives its permits.
+                Err(_) => Err(GraphError::Cancelled),
+            },
+        }
     }
 
     fn success(&self) {
@@ -146,7 +216,7 @@ impl Pacer {
             if state.debt > 0 {
                 state.debt -= 1;
             } else {
-                self.semaphore.add_permits(1);
+                state.hand_on();
             }
         }
     }
@@ -156,7 +226,8 @@ impl Pacer {
         let new = (state.limit / 2).max(1);
         // Idle permits go at once; those in use are paid back as they come home.
         let cut = state.limit - new;
-        let forgotten = self.semaphore.forget_permits(cut);
+        let forgotten = cut.min(state.free);
+        state.free -= forgotten;
         state.debt += cut - forgotten;
         state.limit = new;
         state.successes = 0;
@@ -203,6 +274,8 @@ pub struct GraphClient {
     cancel: CancellationToken,
     /// Requests put on the wire (attempts included), for the extraction record.
     sent: Arc<std::sync::atomic::AtomicU64>,
+    /// How this client's requests queue for a permit (see [`GraphClient::urgent`]).
+    priority: Priority,
 }
 
 impl std::fmt::Debug for GraphClient {
@@ -309,12 +382,19 @@ impl GraphClient {
             arm_pacer: Arc::new(Pacer::new(DEFAULT_MAX_CONCURRENCY)),
             cancel: CancellationToken::new(),
             sent: Arc::default(),
+            priority: Priority::Normal,
         }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// The same client, whose requests go before waiting ordinary ones, as next pages do: for
+    /// the few requests everything after them waits on, sent while many others queue.
+    pub fn urgent(&self) -> GraphClient {
+        GraphClient { priority: Priority::Next, ..self.clone() }
     }
 
     /// Bounds the requests in flight per API (Graph, ARM); throttling lowers it further.
@@ -394,7 +474,7 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(T, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None, false).await
+        self.send(reqwest::Method::GET, url, None, false, self.priority).await
     }
 
     /// As [`GraphClient::get_as`], with the `ConsistencyLevel: eventual` header that advanced
@@ -404,7 +484,7 @@ impl GraphClient {
         &self,
         url: &str,
     ) -> Result<(T, Vec<u8>), GraphError> {
-        self.send(reqwest::Method::GET, url, None, true).await
+        self.send(reqwest::Method::GET, url, None, true, self.priority).await
     }
 
     /// POSTs `body` to an endpoint that only reads (`directoryObjects/getByIds`, a `$batch` of
@@ -421,7 +501,7 @@ impl GraphClient {
     ) -> Result<(T, Vec<u8>), GraphError> {
         let bytes = serde_json::to_vec(body)
             .map_err(|err| GraphError::Auth(format!("cannot encode a request: {err}")))?;
-        self.send(reqwest::Method::POST, url, Some(bytes), false).await
+        self.send(reqwest::Method::POST, url, Some(bytes), false, self.priority).await
     }
 
     /// Sends one write (a removal request) exactly once: never retried here, whatever the answer
@@ -465,12 +545,13 @@ impl GraphClient {
         url: &str,
         body: Option<Vec<u8>>,
         eventual: bool,
+        priority: Priority,
     ) -> Result<(T, Vec<u8>), GraphError> {
         let pacer = self.pacer(url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let permit = pacer.acquire(&self.cancel).await?;
+            let permit = pacer.acquire_as(&self.cancel, priority).await?;
             let outcome = tokio::select! {
                 _ = self.cancel.cancelled() => return Err(GraphError::Cancelled),
                 outcome = self.exchange(method.clone(), url, body.as_deref(), eventual) => outcome,
@@ -615,7 +696,9 @@ impl GraphClient {
             next = Some(if link == first { link } else { paging.follow(link)? });
         }
         while let Some(url) = next.take() {
-            let (page, body) = self.get_as::<Page<T>>(&url).await?;
+            let priority = if pages.is_empty() { self.priority } else { Priority::Next };
+            let (page, body) =
+                self.send::<Page<T>>(reqwest::Method::GET, &url, None, false, priority).await?;
             next = match page.take_into(&url, &mut items)? {
                 Some(link) => Some(paging.follow(link)?),
                 None => None,
@@ -900,6 +983,63 @@ mod tests {
         }
         let fourth = tokio::time::timeout(Duration::from_millis(50), pacer.acquire(&cancel)).await;
         assert!(fourth.is_err(), "a fourth permit must wait while the limit is 3");
+    }
+
+    #[tokio::test]
+    async fn a_next_page_goes_before_requests_that_waited_longer() {
+        let pacer = Pacer::new(1);
+        let cancel = CancellationToken::new();
+        let held = pacer.acquire(&cancel).await.expect("the only permit");
+        let order = Mutex::new(Vec::new());
+        let take = |name: &'static str, priority| {
+            let (pacer, cancel, order) = (&pacer, &cancel, &order);
+            async move {
+                let permit = pacer.acquire_as(cancel, priority).await.expect("a permit");
+                lock(order).push(name);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                drop(permit);
+            }
+        };
+        let release = async {
+            // Both wait before the permit comes back: the first page first.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            drop(held);
+        };
+        let first = take("first page", Priority::Normal);
+        let next = async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            take("next page", Priority::Next).await;
+        };
+        tokio::join!(first, next, release);
+        assert_eq!(*lock(&order), ["next page", "first page"]);
+        // Every permit came home.
+        assert_eq!(lock(&pacer.state).free, 1);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_gives_up_waiting_loses_no_permit() {
+        let pacer = Pacer::new(1);
+        let cancel = CancellationToken::new();
+        let held = pacer.acquire(&cancel).await.expect("the only permit");
+        let gone = CancellationToken::new();
+        let waiting = pacer.acquire(&gone);
+        let other = CancellationToken::new();
+        let (cancelled, got) = tokio::join!(
+            async {
+                let r = waiting.await;
+                r.err()
+            },
+            async {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                gone.cancel();
+                let next = pacer.acquire(&other);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                drop(held);
+                next.await.is_ok()
+            }
+        );
+        assert!(matches!(cancelled, Some(GraphError::Cancelled)));
+        assert!(got, "the permit skipped the request that gave up");
     }
 
     #[test]

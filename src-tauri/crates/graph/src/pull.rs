@@ -7,12 +7,17 @@
 //! together in partition order, never completion order, so the raw pages, and the snapshot hash
 //! over them, are the same for the same tenant state.
 //!
+//! Most requests of a large pull are the `$batch` steps asking each holder's manager and last
+//! sign-in. They do not wait for the whole population: each partition's holders are sent to
+//! [`early_steps`] as the partition arrives. A step's page is the user's own, whichever batch
+//! carried it, so the steps' pages are put in user order and the hash does not depend on timing.
+//!
 //! One object the identity may not read (a group answering 403, a subscription readable only
 //! below it, an API without consent) does not fail the pull: it is recorded as a [`PullGap`] and
 //! the rest is read. Anything else (throttling that never ends, a malformed answer, a cancel)
 //! fails the pull, which then stores nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, Datelike, Utc};
@@ -380,6 +385,37 @@ struct SignInActivity {
     last_non_interactive_sign_in_date_time: Option<String>,
 }
 
+/// A directory audit event, as far as an activation needs it: a tenant's log holds tens of
+/// thousands of them, each mostly fields nobody reads here.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuditEvent {
+    id: Option<String>,
+    category: Option<String>,
+    activity_date_time: Option<String>,
+    target_resources: Option<Vec<AuditTarget>>,
+    additional_details: Option<Vec<AuditDetail>>,
+    initiated_by: Option<AuditInitiator>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct AuditTarget {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    id: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct AuditDetail {
+    key: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct AuditInitiator {
+    user: Option<IdOnly>,
+}
+
 /// A part of the population, as one stage found it.
 #[derive(Default)]
 struct Part {
@@ -450,6 +486,7 @@ fn directory_instance(
 async fn directory_roles(
     client: &GraphClient,
     options: &PullOptions<'_>,
+    holders: &Holders,
 ) -> Result<Part, GraphError> {
     let report = Reporter::new(options, PullStage::DirectoryRoles);
     let cloud = client.cloud();
@@ -511,8 +548,20 @@ async fn directory_roles(
         .map(|(url, kind, role)| {
             let report = &report;
             async move {
-                let read = match client.get_all_as(&url).await {
-                    Ok((items, pages)) => Ok((items, pages, kind, url)),
+                let read = match client.get_all_as::<DirectoryInstance>(&url).await {
+                    Ok((items, pages)) => {
+                        // An instance names its principal without its type: every holder is
+                        // asked, and a group or an application simply answers 404.
+                        holders.send(
+                            items
+                                .iter()
+                                .filter(|i| !equals(&i.assignment_type, "Activated"))
+                                .filter_map(|i| i.principal_id.as_deref())
+                                .map(str::to_ascii_lowercase)
+                                .collect(),
+                        );
+                        Ok((items, pages, kind, url))
+                    }
                     Err(err) => match gap_reason(&err) {
                         Some(reason) => Err(gap(
                             GapArea::DirectoryRole,
@@ -770,7 +819,7 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
     }
     let url =
         client.cloud().graph_url(&format!("auditLogs/directoryAudits?$filter={filter}&$top={TOP}"));
-    let (events, pages) = match client.get_all(&url).await {
+    let (events, pages) = match client.get_all_as::<AuditEvent>(&url).await {
         Ok(found) => found,
         Err(err @ (GraphError::PermissionMissing { .. } | GraphError::NotLicensed { .. })) => {
             report.tick();
@@ -785,28 +834,31 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
     };
     report.tick();
     let mut part = Part { pages, ..Part::default() };
-    for event in &events {
-        let surface = match event.get("category").and_then(Value::as_str) {
+    for event in events {
+        let surface = match event.category.as_deref() {
             Some("GroupManagement") => Surface::PimGroup,
             Some("ResourceManagement") => Surface::AzureRole,
             _ => Surface::DirectoryRole,
         };
-        let targets =
-            event.get("targetResources").and_then(Value::as_array).cloned().unwrap_or_default();
-        let target =
-            |kind: &str| targets.iter().find(|t| is(t, "type", kind)).and_then(|t| text(t, "id"));
+        let targets = event.target_resources.unwrap_or_default();
+        let target = |kind: &str| {
+            targets
+                .iter()
+                .find(|t| t.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(kind)))
+                .and_then(|t| filled(t.id.clone()))
+        };
+        let details = event.additional_details.unwrap_or_default();
         let detail = |key: &str| {
-            event
-                .get("additionalDetails")
-                .and_then(Value::as_array)
-                .and_then(|d| d.iter().find(|x| is(x, "key", key)).and_then(|x| text(x, "value")))
+            details
+                .iter()
+                .find(|d| d.key.as_deref().is_some_and(|k| k.eq_ignore_ascii_case(key)))
+                .and_then(|d| filled(d.value.clone()))
         };
         let role = detail("RoleDefinitionOriginId").or_else(|| target("Role"));
-        let principal = target("User").or_else(|| {
-            event.pointer("/initiatedBy/user/id").and_then(Value::as_str).map(str::to_string)
-        });
+        let principal = target("User")
+            .or_else(|| event.initiated_by.and_then(|by| by.user).and_then(|user| filled(user.id)));
         let (Some(role_id), Some(principal_id), Some(at)) =
-            (role, principal, time(event, "activityDateTime"))
+            (role, principal, parse_time(event.activity_date_time.as_deref()))
         else {
             continue;
         };
@@ -817,7 +869,7 @@ async fn activity(client: &GraphClient, options: &PullOptions<'_>) -> Result<Par
             principal_id,
             at,
         };
-        part.activated(text(event, "id"), activation);
+        part.activated(event.id, activation);
     }
     Ok(part)
 }
@@ -958,23 +1010,40 @@ struct Directory {
 /// Pulls the whole privileged population. What the identity may not read is recorded in
 /// [`Population::gaps`]; any other failure is an error and nothing comes back.
 ///
-/// The activation history does not depend on anything else and runs beside the rest; the
-/// principals need the assignments first, and the managers need the principals.
+/// The activation history does not depend on anything else and runs beside the rest. The
+/// holders' managers and last sign-ins are asked as the partitions naming them arrive
+/// ([`early_steps`]); resolving the principals needs every assignment first.
 pub async fn pull(
     client: &GraphClient,
     options: &PullOptions<'_>,
 ) -> Result<Population, GraphError> {
+    let managers_report = Reporter::new(options, PullStage::Managers);
     let assignments_and_directory = async {
-        let (directory, groups, azure, sign_in) = futures_util::try_join!(
-            directory_roles(client, options),
-            groups::pim_groups(client, options),
-            azure_roles(client, options),
-            sign_in_readable(client),
-        )?;
-        let units = scopes::unit_ids(&directory.assignments);
-        let parts = [directory, groups, azure];
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        let parts = async move {
+            let holders = Holders(sender);
+            let (directory, groups, azure) = futures_util::try_join!(
+                directory_roles(client, options, &holders),
+                async {
+                    let part = groups::pim_groups(client, options).await?;
+                    holders.send(holders_of(&part));
+                    Ok(part)
+                },
+                async {
+                    let part = azure_roles(client, options).await?;
+                    holders.send(holders_of(&part));
+                    Ok(part)
+                },
+            )?;
+            // Dropping the last sender tells the steps that no more holders come.
+            drop(holders);
+            Ok::<_, GraphError>([directory, groups, azure])
+        };
+        let (parts, early) =
+            futures_util::try_join!(parts, early_steps(client, receiver, &managers_report))?;
+        let units = scopes::unit_ids(&parts[0].assignments);
         let (found, units) = futures_util::try_join!(
-            principals(client, options, &parts, sign_in),
+            principals(client, options, &parts, early, &managers_report),
             scopes::unit_names(client, units),
         )?;
         Ok::<_, GraphError>((parts, (found, units)))
@@ -1025,6 +1094,84 @@ pub async fn pull(
     }
     population.principals = principals.into_values().collect();
     Ok(population)
+}
+
+/// Where the stages send the holders they find, for [`early_steps`]: lowercase object ids of
+/// principals that may be users.
+struct Holders(tokio::sync::mpsc::UnboundedSender<Vec<String>>);
+
+impl Holders {
+    fn send(&self, ids: Vec<String>) {
+        if !ids.is_empty() {
+            // The receiver is gone only when the pull has already failed.
+            let _ = self.0.send(ids);
+        }
+    }
+}
+
+/// The holders of a part that may be users: ARM names its principals' type, Graph's lists do
+/// not, and a step for a group or an application answers 404, which costs one step.
+fn holders_of(part: &Part) -> Vec<String> {
+    part.assignments
+        .iter()
+        .filter(|a| matches!(a.principal_kind, PrincipalKind::User | PrincipalKind::Unknown))
+        .map(|a| a.principal_id.to_ascii_lowercase())
+        .collect()
+}
+
+/// A user's manager and last sign-in, and the page they came from (`None`: the user is gone,
+/// or the id was not a user's).
+type Step = (Option<String>, Option<DateTime<Utc>>, Option<RawPage>);
+
+/// What [`early_steps`] learnt: whether last sign-ins can be read, and the answer for each
+/// holder it asked.
+struct Early {
+    sign_in: Result<(), (String, PullGap)>,
+    steps: BTreeMap<String, Step>,
+}
+
+/// `$batch`es the early steps keep in flight while the stages still read; the pacer decides how
+/// many are sent, and lets the role lists' next pages go first.
+const EARLY_IN_FLIGHT: usize = 16;
+
+/// Asks each holder's manager and last sign-in as the holders arrive, 20 to a `$batch`, until
+/// the stages have all finished and every step has answered.
+async fn early_steps(
+    client: &GraphClient,
+    mut holders: tokio::sync::mpsc::UnboundedReceiver<Vec<String>>,
+    report: &Reporter<'_>,
+) -> Result<Early, GraphError> {
+    let sign_in = sign_in_readable(client).await?;
+    let select = if sign_in.is_ok() { "id,signInActivity" } else { "id" };
+    let mut asked: HashSet<String> = HashSet::new();
+    let mut waiting: Vec<String> = Vec::new();
+    let mut in_flight = futures_util::stream::FuturesUnordered::new();
+    let mut steps = BTreeMap::new();
+    let mut open = true;
+    loop {
+        // Full batches go at once; the last, partial one once no holder can come any more.
+        while in_flight.len() < if open { EARLY_IN_FLIGHT } else { FAN_OUT }
+            && (waiting.len() >= BATCH_LIMIT || (!open && !waiting.is_empty()))
+        {
+            let chunk: Vec<String> = waiting.drain(..waiting.len().min(BATCH_LIMIT)).collect();
+            in_flight.push(user_steps(client, chunk, select, report));
+        }
+        if !open && waiting.is_empty() && in_flight.is_empty() {
+            break;
+        }
+        tokio::select! {
+            ids = holders.recv(), if open => match ids {
+                Some(ids) => waiting.extend(ids.into_iter().filter(|id| asked.insert(id.clone()))),
+                None => open = false,
+            },
+            Some(answers) = in_flight.next(), if !in_flight.is_empty() => {
+                for (user, manager, signed_in, page) in answers? {
+                    steps.insert(user, (manager, signed_in, page));
+                }
+            }
+        }
+    }
+    Ok(Early { sign_in, steps })
 }
 
 /// Asks each user's manager and last sign-in, one `$batch` step per user: `$expand=manager`
@@ -1078,18 +1225,20 @@ async fn user_steps(
 /// Resolves everyone holding something (and the groups PIM for Groups governs), the members of
 /// groups holding directory or Azure roles, and each user's manager and last sign-in.
 ///
-/// Users known from the assignments themselves (an expanded principal, ARM's `principalType`)
-/// are asked for their manager at once, beside the bulk resolution: that is most of the
-/// requests of a pull, and it need not wait. Users found later (PIM for Groups holders, members
-/// of role-holding groups) follow.
+/// The holders' own steps were asked as they were found ([`early_steps`]); users found only
+/// now (members of role-holding groups) follow here.
 async fn principals(
     client: &GraphClient,
     options: &PullOptions<'_>,
     parts: &[Part],
-    sign_in: Result<(), (String, PullGap)>,
+    early: Early,
+    managers_report: &Reporter<'_>,
 ) -> Result<Directory, GraphError> {
+    // Each request here waits on the one before (ids, then groups' members, then theirs),
+    // while the holders' steps may still be queueing: these go first.
+    let client = &client.urgent();
     let mut out = Directory::default();
-    let select = match sign_in {
+    let select = match early.sign_in {
         Ok(()) => "id,signInActivity",
         Err((note, gap)) => {
             out.notes.push(note);
@@ -1100,7 +1249,6 @@ async fn principals(
     let assignments = || parts.iter().flat_map(|p| p.assignments.iter());
     let principals_report = Reporter::new(options, PullStage::Principals);
     let members_report = Reporter::new(options, PullStage::GroupMembers);
-    let managers_report = Reporter::new(options, PullStage::Managers);
     let mut wanted: BTreeSet<String> =
         assignments().map(|a| a.principal_id.to_ascii_lowercase()).collect();
     wanted.extend(
@@ -1108,12 +1256,13 @@ async fn principals(
             .filter(|a| a.surface == Surface::PimGroup)
             .map(|a| a.scope.to_ascii_lowercase()),
     );
-    let known_users: BTreeSet<String> = assignments()
-        .filter(|a| a.principal_kind == PrincipalKind::User)
-        .map(|a| a.principal_id.to_ascii_lowercase())
+    // Every id already asked for its step, a user's or not.
+    let known_users: BTreeSet<String> = early.steps.keys().cloned().collect();
+    let first: Vec<_> = early
+        .steps
+        .into_iter()
+        .map(|(user, (m, signed_in, page))| (user, m, signed_in, page))
         .collect();
-    let first_steps =
-        user_steps(client, known_users.iter().cloned().collect(), select, &managers_report);
     let rest = async {
         let mut pages = Vec::new();
         let ids: Vec<String> = wanted.iter().cloned().collect();
@@ -1122,14 +1271,15 @@ async fn principals(
         let mut principals: BTreeMap<String, Principal> =
             found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)).collect();
 
-        // The users `getByIds` typed are asked for their manager and last sign-in at once, beside
-        // the members of role-holding groups (their own users follow).
+        // Users `getByIds` typed that no step asked yet (none, unless a stage sent holders
+        // too late or not at all), beside the members of role-holding groups (their own users
+        // follow).
         let resolved_users: Vec<String> = principals
             .iter()
             .filter(|(id, p)| p.kind == PrincipalKind::User && !known_users.contains(*id))
             .map(|(id, _)| id.clone())
             .collect();
-        let resolved_steps = user_steps(client, resolved_users, select, &managers_report);
+        let resolved_steps = user_steps(client, resolved_users, select, managers_report);
         let members = async {
             let mut pages = Vec::new();
             let mut group_members = Vec::new();
@@ -1192,7 +1342,7 @@ async fn principals(
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
-            let later = user_steps(client, member_users, select, &managers_report).await?;
+            let later = user_steps(client, member_users, select, managers_report).await?;
             Ok::<_, GraphError>((found, group_members, pages, gaps, later))
         };
         let (resolved, (found, group_members, member_pages, gaps, later)) =
@@ -1202,8 +1352,7 @@ async fn principals(
         let later: Vec<_> = resolved.into_iter().chain(later).collect();
         Ok::<_, GraphError>((principals, group_members, pages, gaps, later))
     };
-    let (first, (mut principals, group_members, pages, gaps, later)) =
-        futures_util::try_join!(first_steps, rest)?;
+    let (mut principals, group_members, pages, gaps, later) = rest.await?;
     out.pages.extend(pages);
     out.gaps.extend(gaps);
     out.group_members = group_members;
@@ -1222,7 +1371,7 @@ async fn principals(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let (found, pages) = resolve(client, &missing, &managers_report).await?;
+    let (found, pages) = resolve(client, &missing, managers_report).await?;
     out.pages.extend(pages);
     principals.extend(found.into_iter().map(|p| (p.id.to_ascii_lowercase(), p)));
     out.principals = principals;

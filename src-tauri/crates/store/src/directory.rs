@@ -78,9 +78,37 @@ impl Store {
         // a bigger cache for the write (memory is only taken as pages are used) avoids that.
         let cache: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
         self.conn.pragma_update(None, "cache_size", BULK_CACHE_KIB)?;
+        // Copying those megabytes from the WAL into the database is not part of the pull: the
+        // commit leaves them in the WAL (readers and the next writer see them there, and a
+        // crash loses nothing), and a connection of its own copies them back meanwhile.
+        let checkpoint: i64 =
+            self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         let written = self.write_population(tenant_id, pull, rows);
         self.conn.pragma_update(None, "cache_size", cache)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", checkpoint)?;
+        if written.is_ok() {
+            self.checkpoint_aside();
+        }
         written
+    }
+
+    /// Copies the WAL back into the database on a thread and connection of its own. PASSIVE:
+    /// it never waits for, or blocks, a reader or a writer; whatever it could not copy the next
+    /// automatic checkpoint does.
+    fn checkpoint_aside(&self) {
+        let Some(path) = self.conn.path().filter(|p| !p.is_empty()).map(str::to_string) else {
+            return;
+        };
+        let spawned =
+            std::thread::Builder::new().name("recert-checkpoint".into()).spawn(move || {
+                if let Ok(conn) = rusqlite::Connection::open(&path) {
+                    let _ = conn.busy_timeout(std::time::Duration::from_secs(5));
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            });
+        // No thread to be had: the next automatic checkpoint does it.
+        drop(spawned);
     }
 
     fn write_population(
@@ -162,7 +190,17 @@ impl Store {
                    start_at, end_at, pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?;
-            for a in rows.assignments {
+            // In key order: a hundred thousand inserts in random key order each walk the
+            // primary-key index to a different page; in order they append.
+            let mut assignments: Vec<&Assignment> = rows.assignments.iter().collect();
+            assignments.sort_unstable_by(|a, b| {
+                (a.surface.as_str(), a.kind.as_str(), a.source_id.as_str()).cmp(&(
+                    b.surface.as_str(),
+                    b.kind.as_str(),
+                    b.source_id.as_str(),
+                ))
+            });
+            for a in assignments {
                 insert.execute(params![
                     tenant_id,
                     a.surface.as_str(),
@@ -249,7 +287,11 @@ impl Store {
                    scope, principal_id, at, first_pull_id)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            for r in rows.recorded {
+            // In key order, as the assignments; stable, so that of two events with one id the
+            // first is still the one kept.
+            let mut recorded: Vec<&RecordedActivation> = rows.recorded.iter().collect();
+            recorded.sort_by(|a, b| a.event_id.cmp(&b.event_id));
+            for r in recorded {
                 let a = &r.activation;
                 insert.execute(params![
                     tenant_id,

@@ -178,7 +178,8 @@ async fn paging_survives_throttling_with_retries() {
 async fn batch_steps_are_throttled_individually() {
     let env = common::start(common::small_tenant(6), Options::default()).await;
     let tok = env.graph_token().await;
-    // Counting the batch itself as request 1, steps 2..=6 are requests 2..=6: every second one is throttled.
+    // Steps are counted apart from requests: steps 1..=5, and every second one (2 and 4) is
+    // throttled.
     env.emu
         .set_faults(Faults { throttle_every: 2, retry_after_secs: 4, ..Faults::default() })
         .expect("valid");
@@ -198,24 +199,24 @@ async fn batch_steps_are_throttled_individually() {
         .send()
         .await
         .expect("answered");
-    // The batch request itself was request 1 (not throttled); the steps are 2..=6.
+    // The batch request itself was request 1 (not throttled).
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.expect("json");
     let responses = v["responses"].as_array().cloned().unwrap_or_default();
     let throttled: Vec<&Value> = responses.iter().filter(|s| s["status"] == 429).collect();
-    assert_eq!(throttled.len(), 3);
+    assert_eq!(throttled.len(), 2);
     assert!(
         throttled.iter().all(|s| s["headers"]["Retry-After"] == "4"
             && s["body"]["error"]["code"] == "TooManyRequests")
     );
-    assert_eq!(responses.iter().filter(|s| s["status"] == 200).count(), 2);
+    assert_eq!(responses.iter().filter(|s| s["status"] == 200).count(), 3);
 }
 
 #[tokio::test]
 async fn batch_steps_fail_individually_with_server_errors() {
     let env = common::start(common::small_tenant(6), Options::default()).await;
     let tok = env.graph_token().await;
-    // The batch is request 1; its steps 2..=4: step "b" (request 3) fails.
+    // The batch is request 1, and its steps are steps 1..=3: step "c" (the third) fails.
     env.emu
         .set_faults(Faults {
             error_every: 3,
@@ -234,10 +235,10 @@ async fn batch_steps_fail_individually_with_server_errors() {
     let step = |id: &str| {
         v["responses"].as_array().and_then(|a| a.iter().find(|r| r["id"] == id)).cloned()
     };
-    let failed = step("b").expect("step b");
+    let failed = step("c").expect("step c");
     assert_eq!(failed["status"], 503);
     assert_eq!(failed["headers"]["Retry-After"], "2");
     assert_eq!(failed["body"]["error"]["code"], "UnknownError");
     assert_eq!(step("a").map(|r| r["status"].clone()), Some(json!(200)));
-    assert_eq!(step("c").map(|r| r["status"].clone()), Some(json!(200)));
+    assert_eq!(step("b").map(|r| r["status"].clone()), Some(json!(200)));
 }

@@ -10,5 +10,6 @@ mod fixtures;
 mod home;
 mod login;
 mod requests;
+mod reviews;
 mod roles;
 mod schedules;

@@ -33,10 +33,10 @@ async fn only_throttled_steps_are_sent_again() {
         .collect();
     let env = common::start(tenant, Options::default()).await;
     let graph = env.app_client();
-    // Every third faultable request is throttled, counting the batch and then each step: the
-    // first batch is request 1 and its steps 2..=6, so steps "1" and "4" get 429; the second
-    // batch (7) sends those two as requests 8 and 9, and "4" is throttled again; the third
-    // batch (10) sends "4" alone (11), which passes.
+    // Every third request is throttled, and every third step, each counted apart: the first
+    // batch (request 1) has steps 1..=5, so step "2" (the third) gets 429; the second batch
+    // (request 2) sends "2" alone as step 6, throttled again; the third batch (request 3) is
+    // throttled whole; the fourth (request 4) sends "2" as step 7, which passes.
     env.emu
         .set_faults(Faults { throttle_every: 3, retry_after_secs: 1, ..Faults::default() })
         .expect("valid faults");
@@ -51,7 +51,7 @@ async fn only_throttled_steps_are_sent_again() {
     let ids = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<String>>();
     assert_eq!(
         batches_sent(&env),
-        vec![ids(&["0", "1", "2", "3", "4"]), ids(&["1", "4"]), ids(&["4"])],
+        vec![ids(&["0", "1", "2", "3", "4"]), ids(&["2"]), ids(&["2"])],
         "the throttled steps, and only they, were sent again"
     );
     assert!(

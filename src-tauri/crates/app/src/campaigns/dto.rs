@@ -379,6 +379,8 @@ pub struct WorklistQueryDto {
     pub membership: Option<String>,
     pub unrouted: bool,
     pub search: Option<String>,
+    /// `person`: one person's items together (by name, then role); otherwise by role.
+    pub group_by: Option<String>,
     pub offset: u32,
     /// At most 1,000; 200 when zero.
     pub limit: u32,

@@ -473,3 +473,23 @@ async fn the_reviewer_is_told_how_privileged_a_role_is_and_where_it_applies_by_n
         .expect("the subscription");
     assert_eq!(facts.scope_name.as_deref(), Some(expected));
 }
+
+/// "Open now" takes the next window and the campaign is named after that window, as the
+/// definition's list says beforehand — not after the day it was opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_now_names_the_campaign_after_the_window_it_takes() {
+    let (h, tenant) = harness().await;
+    let mut definition = quarterly(&h.tenant_id, &lead(&tenant));
+    // Opened on 2025-12-20, before the first window (the quarter starting 2026-04-01).
+    definition.schedule.start = "2026-04-01T09:00".into();
+    let created = h.app.definition_create(definition).await.expect("valid");
+    let listed = h.app.definitions(Some(h.tenant_id.clone())).await.expect("the definitions");
+    let next = &listed
+        .iter()
+        .find(|d| d.definition.id == created.definition.id)
+        .expect("the definition")
+        .next[0];
+    assert_eq!(next.campaign_name, "Quarterly privileged access review — Q2 2026");
+    let opened = h.app.campaign_open(&created.definition.id).await.expect("open now");
+    assert_eq!(opened.name, next.campaign_name, "named after the window it takes");
+}

@@ -179,15 +179,16 @@ async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_ho
     // Created, then opened by hand: the population is pulled and routed.
     window.click("#create-campaign").await;
     window.wait_for("#campaigns [data-definition-id] .open-now", 10).await;
+    // Open now says which window it takes and the name the campaign gets from it.
+    let named = window.text("#campaigns [data-definition-id] .open-name").await;
+    assert!(named.starts_with("Quarterly privileged access review — "), "{named}");
     window.click("#campaigns [data-definition-id] .open-now").await;
     window.wait_for("#campaign-detail #reviewer-table", 60).await;
     window.wait_for("#role-table", 30).await;
     window.screenshot("05-campaign-open").await;
-    let campaign =
-        invoke(&window, "campaigns", json!({ "definitionId": null })).await["ok"][0]["id"]
-            .as_str()
-            .expect("the campaign")
-            .to_string();
+    let opened = invoke(&window, "campaigns", json!({ "definitionId": null })).await;
+    let campaign = opened["ok"][0]["id"].as_str().expect("the campaign").to_string();
+    assert_eq!(opened["ok"][0]["name"].as_str(), Some(named.trim()), "named as it said");
 
     // Settings: the demo tenant's admins, bootstrapped from its data.
     window.click("#nav-settings").await;

@@ -124,3 +124,170 @@ async fn a_reviewer_works_the_list_at_1280_and_1024_and_undoes_whatever_they_did
     window.screenshot("w06-worklist-1024-details").await;
     window.close().await;
 }
+
+/// Cut text in the visible rows that nothing shows whole: each element whose text overflows its
+/// box (ended with "…") and has no tooltip (`title`) to show it (a recommendation's line is its
+/// badge and its reason, which has its own). Empty when every cut word can be read on hover.
+async fn cut_without_tooltip(window: &Window) -> Vec<String> {
+    let v = window
+        .client
+        .execute(
+            "const out = []; \
+             for (const el of document.querySelectorAll('#worklist-grid .row.item .two > :not(.rec-line), #worklist-grid .row.item .reason')) { \
+               const cut = el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1; \
+               const text = el.textContent.trim(); \
+               const title = (el.getAttribute('title') || '').trim(); \
+               if (cut && text && !title) out.push(text); \
+             } \
+             return out;",
+            vec![],
+        )
+        .await
+        .expect("the rows' text");
+    v.as_array()
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
+}
+
+/// Moves the cursor to the item whose id is given, found by searching its holder's name.
+async fn go_to(window: &Window, item: &serde_json::Value) {
+    let id = item["id"].as_u64().expect("an item id");
+    let name = item["principalName"].as_str().expect("a name");
+    let search = window.wait_for("#worklist-search", 10).await;
+    search.clear().await.expect("clear the search");
+    window.type_into("#worklist-search", name).await;
+    window.click(&format!("#worklist-grid .row.item[data-item-id=\"{id}\"] .two")).await;
+    window.wait_for_text("#detail-name", name, 10).await;
+}
+
+/// The reviewer's facts in the window, at 1280×800 and 1024×700: each role's tier in the row
+/// (critical by the safety settings, privileged by a permission, with the fact on hover) and in
+/// the pane, a custom role's permissions, the administrative unit's and the subscription's names
+/// in the scope; and no name, UPN, role or reason cut without a tooltip that shows it whole, in
+/// any visible row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reviewer_sees_how_privileged_each_role_is_and_where_it_applies_by_name() {
+    let tenant = Tenant::demo();
+    let admins = demo_admins(&tenant);
+    let admin = admins.iter().find(|a| !a.starts_with("breakglass")).expect("a demo admin").clone();
+    let window = Window::open().await;
+    window.client.set_window_size(1280, 800).await.expect("1280x800");
+    window.wait_for("#status-tenant .dot.ok", 60).await;
+    sign_in(&window, &admin, "f00").await;
+    window.wait_for_text("#acting-role", "Governance admin", 10).await;
+    let created = invoke(
+        &window,
+        "definition_create",
+        json!({ "definition": {
+            "tenantId": "demo", "name": "Role facts",
+            "scope": { "surfaces": ["directoryRole", "azureRole"], "roleIds": [], "kinds": "both",
+                       "principalTypes": { "users": true, "guests": true, "groups": true, "servicePrincipals": true },
+                       "exclusions": [] },
+            "reviewers": { "source": "manager", "named": [], "fallback": [{ "upn": admin }], "rule": "firstDecides" },
+            "schedule": { "start": "2026-01-01T09:00", "timeZone": "UTC", "durationDays": 14,
+                          "recurrence": "none", "end": "never" },
+            "settings": { "justificationOnApprove": false, "justificationOnDeny": false, "recommendations": true,
+                          "lookBackDays": 90, "noResponse": "keep", "autoApply": false,
+                          "remediationDeadlineDays": 14, "convertEligibleDays": 180 } } }),
+    )
+    .await;
+    let definition = created["ok"]["definition"]["id"].as_str().expect("a definition").to_string();
+    let campaign = invoke(&window, "campaign_open", json!({ "definitionId": definition })).await;
+    let campaign = campaign["ok"]["id"].as_str().expect("an open campaign").to_string();
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    loop {
+        let query = json!({ "limit": 1000, "offset": items.len() });
+        let page =
+            invoke(&window, "worklist", json!({ "campaignId": campaign, "query": query })).await;
+        let got = page["ok"]["items"].as_array().cloned().unwrap_or_default();
+        if got.is_empty() {
+            break;
+        }
+        items.extend(got);
+    }
+    let find = |f: &dyn Fn(&serde_json::Value) -> bool| items.iter().find(|i| f(i)).cloned();
+
+    // The whole list, as the governance admin sees it.
+    window.click("#nav-campaigns").await;
+    window.click(&format!("#campaign-table tr[data-campaign-id=\"{campaign}\"] button")).await;
+    window.click("#open-worklist").await;
+    window.wait_for("#worklist #worklist-grid .row.item", 30).await;
+    assert_eq!(cut_without_tooltip(&window).await, Vec::<String>::new(), "at 1280");
+
+    // A critical role: the tag in the row, its reason on hover, the tier in the pane.
+    let ga = find(&|i| i["roleName"] == "Global Administrator").expect("a Global Administrator");
+    go_to(&window, &ga).await;
+    let row = format!("#worklist-grid .row.item[data-item-id=\"{}\"]", ga["id"]);
+    // Tags are set in capitals by the style sheet.
+    window.wait_for(&format!("{row} .tag.tier-critical"), 10).await;
+    let tag = window.text(&format!("{row} .tag.tier-critical")).await;
+    assert_eq!(tag.trim().to_lowercase(), "critical");
+    let hover = window
+        .client
+        .execute(
+            "return document.querySelector(arguments[0]).getAttribute('title');",
+            vec![json!(format!("{row} .tag.tier-critical"))],
+        )
+        .await
+        .expect("the tag's tooltip");
+    assert!(hover.as_str().is_some_and(|t| t.contains("critical role")), "{hover}");
+    let tier = window.wait_for_text("#detail-tier", "Critical", 10).await;
+    assert!(tier.contains("at least 2 holders must remain"), "{tier}");
+    window.screenshot("f01-critical-role-1280").await;
+
+    // A custom role: privileged by what it grants, its permissions listed.
+    let custom = find(&|i| i["roleName"].as_str().is_some_and(|r| r.contains("(custom)")))
+        .expect("a custom role");
+    go_to(&window, &custom).await;
+    let tier = window.wait_for_text("#detail-tier", "Privileged", 10).await;
+    assert!(tier.contains("microsoft.directory/users/password/update"), "{tier}");
+    let permissions = window.text("#detail-permissions").await;
+    assert!(
+        permissions.contains("microsoft.directory/signInReports/allProperties/read"),
+        "{permissions}"
+    );
+    window.screenshot("f02-custom-role-1280").await;
+
+    // Scopes by name: an administrative unit, a subscription.
+    let unit = find(&|i| {
+        i["scope"]
+            .as_str()
+            .is_some_and(|s| s.to_ascii_lowercase().starts_with("/administrativeunits/"))
+    })
+    .expect("an assignment scoped to an administrative unit");
+    go_to(&window, &unit).await;
+    let names: Vec<String> = tenant
+        .administrative_units()
+        .iter()
+        .filter_map(|u| u["displayName"].as_str().map(str::to_string))
+        .collect();
+    let scope = window.wait_for_text("#detail-scope", "Administrative unit", 10).await;
+    assert!(names.iter().any(|n| scope.contains(n.as_str())), "{scope} names one of {names:?}");
+    window.screenshot("f03-unit-scope-1280").await;
+    let azure = find(&|i| i["surface"] == "azureRole").expect("an Azure role");
+    go_to(&window, &azure).await;
+    let scope = window.wait_for_text("#detail-scope", "ubscription", 10).await;
+    let subscriptions: Vec<String> = tenant
+        .arm()
+        .subscriptions
+        .iter()
+        .filter_map(|s| s["displayName"].as_str().map(str::to_string))
+        .collect();
+    assert!(subscriptions.iter().any(|n| scope.contains(n.as_str())), "{scope}: {subscriptions:?}");
+
+    // 1024×700: the same facts in the pane over the list; nothing cut without a tooltip.
+    let search = window.wait_for("#worklist-search", 10).await;
+    search.clear().await.expect("clear the search");
+    window.type_into("#worklist-search", "a").await;
+    window.client.set_window_size(1024, 700).await.expect("1024x700");
+    window.wait_for("#toggle-detail", 10).await;
+    window.wait_for("#worklist-grid .row.item", 10).await;
+    assert_eq!(cut_without_tooltip(&window).await, Vec::<String>::new(), "at 1024");
+    window.screenshot("f04-rows-1024").await;
+    window.click("#toggle-detail").await;
+    go_to(&window, &custom).await;
+    window.wait_for_text("#detail-tier", "Privileged", 10).await;
+    window.wait_for("#detail-permissions", 10).await;
+    window.screenshot("f05-custom-role-1024").await;
+    window.close().await;
+}

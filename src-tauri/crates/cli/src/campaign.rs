@@ -464,6 +464,9 @@ pub struct WorklistArgs {
     unrouted: bool,
     #[arg(long)]
     search: Option<String>,
+    /// One person's items together (by name, then role) instead of by role.
+    #[arg(long)]
+    by_person: bool,
     #[arg(long, default_value_t = 0)]
     offset: u32,
     #[arg(long, default_value_t = 50)]
@@ -484,6 +487,7 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
                 membership: args.membership,
                 unrouted: args.unrouted,
                 search: args.search,
+                group_by: args.by_person.then(|| "person".to_string()),
                 offset: args.offset,
                 limit: args.limit,
             },

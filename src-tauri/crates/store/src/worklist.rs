@@ -32,6 +32,8 @@ pub struct WorklistFilter {
     pub unrouted: bool,
     /// Words matched against principal name, UPN and role name.
     pub search: Option<String>,
+    /// One person's items together (by name, then role) instead of the list's order by role.
+    pub by_person: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -363,8 +365,15 @@ impl Store {
             .conn
             .prepare_cached(&format!("SELECT COUNT(*) FROM {from} WHERE {clause}"))?
             .query_row(params_from_iter(values.iter()), |row| row.get(0))?;
+        // By person: the principal's id keeps two people of the same name apart. No index has
+        // this order, so a page sorts the matching items (keeping only the page's rows).
+        let order = if filter.by_person {
+            "i.principal_name, i.principal_id, i.role_name, i.id"
+        } else {
+            "i.role_name, i.principal_name, i.id"
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {ITEM_COLUMNS} FROM {from} WHERE {clause} ORDER BY i.role_name, i.principal_name, i.id
+            "SELECT {ITEM_COLUMNS} FROM {from} WHERE {clause} ORDER BY {order}
              LIMIT {limit} OFFSET {offset}"
         ))?;
         let mut items = stmt

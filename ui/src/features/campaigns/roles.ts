@@ -11,7 +11,7 @@ export interface RoleProgress {
 
 const BLANK: WorklistQueryDto = {
   reviewer: null, roleId: null, decision: null, recommendation: null, kind: null, membership: null,
-  unrouted: false, search: null, offset: 0, limit: 1,
+  unrouted: false, search: null, groupBy: null, offset: 0, limit: 1,
 };
 
 /** The roles a definition can have items for, from the tenant's pulled roles. */

@@ -10,6 +10,8 @@ export interface Filters {
   membership: string;
   unrouted: boolean;
   search: string;
+  /** "person": one person's items together; "" by role. */
+  groupBy: string;
 }
 
 export const NO_FILTERS: Filters = {
@@ -21,6 +23,7 @@ export const NO_FILTERS: Filters = {
   membership: "",
   unrouted: false,
   search: "",
+  groupBy: "",
 };
 
 const orNull = (s: string): string | null => (s.trim() === "" ? null : s.trim());
@@ -36,15 +39,17 @@ export function toQuery(f: Filters, offset: number, limit: number, mine?: string
     membership: orNull(f.membership),
     unrouted: f.unrouted,
     search: orNull(f.search),
+    groupBy: orNull(f.groupBy),
     offset,
     limit,
   };
 }
 
-/** How many filters differ from none (the search counts as one). */
+/** How many filters differ from none (the search counts as one; the grouping is no filter). */
 export function activeCount(f: Filters): number {
   let n = 0;
   for (const key of Object.keys(NO_FILTERS) as (keyof Filters)[]) {
+    if (key === "groupBy") continue;
     if (f[key] !== NO_FILTERS[key] && !(typeof f[key] === "string" && (f[key] as string).trim() === "")) n++;
   }
   return n;

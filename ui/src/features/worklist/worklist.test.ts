@@ -113,6 +113,13 @@ describe("filters", () => {
     expect(filterKey(NO_FILTERS)).toBe(filterKey({ ...NO_FILTERS, search: "  " }));
     expect(filterKey(NO_FILTERS)).not.toBe(filterKey({ ...NO_FILTERS, kind: "active" }));
   });
+  it("groups by person on request, which starts the list over but filters nothing", () => {
+    const byPerson = { ...NO_FILTERS, groupBy: "person" };
+    expect(toQuery(byPerson, 0, 200).groupBy).toBe("person");
+    expect(toQuery(NO_FILTERS, 0, 200).groupBy).toBeNull();
+    expect(activeCount(byPerson)).toBe(0);
+    expect(filterKey(byPerson)).not.toBe(filterKey(NO_FILTERS));
+  });
   it("debounces keystrokes into one call", () => {
     vi.useFakeTimers();
     const fn = vi.fn();

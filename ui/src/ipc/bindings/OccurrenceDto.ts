@@ -3,4 +3,8 @@
 /**
  * One scheduled window, for the wizard's preview and the dashboard.
  */
-export type OccurrenceDto = { index: number, start: string, end: string, };
+export type OccurrenceDto = { index: number, start: string, end: string, 
+/**
+ * The name its campaign takes, whenever it opens (on schedule or with "Open now").
+ */
+campaignName: string, };

@@ -12,7 +12,11 @@ reviewer: string | null, roleId: string | null,
  * A verdict's name (`approve`, `deny`, `dontKnow`, `convertToEligible`, `approveUntil`)
  * or `undecided`.
  */
-decision: string | null, recommendation: string | null, kind: string | null, membership: string | null, unrouted: boolean, search: string | null, offset: number, 
+decision: string | null, recommendation: string | null, kind: string | null, membership: string | null, unrouted: boolean, search: string | null, 
+/**
+ * `person`: one person's items together (by name, then role); otherwise by role.
+ */
+groupBy: string | null, offset: number, 
 /**
  * At most 1,000; 200 when zero.
  */

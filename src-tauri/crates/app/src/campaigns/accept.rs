@@ -31,6 +31,7 @@ pub(crate) fn worklist_filter(
         membership: query.membership.clone(),
         unrouted: query.unrouted,
         search: query.search.clone().filter(|s| !s.trim().is_empty()),
+        by_person: query.group_by.as_deref() == Some("person"),
     })
 }
 

@@ -159,6 +159,8 @@ pub struct OccurrenceDto {
     pub index: u32,
     pub start: String,
     pub end: String,
+    /// The name its campaign takes, whenever it opens (on schedule or with "Open now").
+    pub campaign_name: String,
 }
 
 /// A definition with what comes next.
@@ -377,6 +379,8 @@ pub struct WorklistQueryDto {
     pub membership: Option<String>,
     pub unrouted: bool,
     pub search: Option<String>,
+    /// `person`: one person's items together (by name, then role); otherwise by role.
+    pub group_by: Option<String>,
     pub offset: u32,
     /// At most 1,000; 200 when zero.
     pub limit: u32,

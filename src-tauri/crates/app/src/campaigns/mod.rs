@@ -40,8 +40,13 @@ pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-fn occurrence_dto(o: &Occurrence) -> OccurrenceDto {
-    OccurrenceDto { index: o.index, start: rfc3339(o.start), end: rfc3339(o.end) }
+fn occurrence_dto(definition: &CampaignDefinition, o: &Occurrence) -> OccurrenceDto {
+    OccurrenceDto {
+        index: o.index,
+        start: rfc3339(o.start),
+        end: rfc3339(o.end),
+        campaign_name: open::campaign_name(definition, o.index, o.start),
+    }
 }
 
 /// A lowercase, dash-separated form of a name for ids people can type.
@@ -214,8 +219,12 @@ impl App {
                 },
                 &actor,
             )?;
-            let next =
-                definition.schedule.next_occurrences(0, 4).iter().map(occurrence_dto).collect();
+            let next = definition
+                .schedule
+                .next_occurrences(0, 4)
+                .iter()
+                .map(|o| occurrence_dto(&definition, o))
+                .collect();
             Ok(DefinitionSummaryDto { definition: stored, next })
         })
         .await
@@ -224,7 +233,12 @@ impl App {
     /// Validates a definition without storing it: the wizard's inline check and preview.
     pub fn definition_check(&self, dto: &DefinitionDto) -> Result<Vec<OccurrenceDto>, AppError> {
         let definition = convert::definition(dto).map_err(invalid)?;
-        Ok(definition.schedule.next_occurrences(0, 4).iter().map(occurrence_dto).collect())
+        Ok(definition
+            .schedule
+            .next_occurrences(0, 4)
+            .iter()
+            .map(|o| occurrence_dto(&definition, o))
+            .collect())
     }
 
     pub async fn definitions(
@@ -242,7 +256,7 @@ impl App {
                         .schedule
                         .next_occurrences(created, 4)
                         .iter()
-                        .map(occurrence_dto)
+                        .map(|o| occurrence_dto(&definition, o))
                         .collect();
                     Ok(DefinitionSummaryDto { definition: dto, next })
                 })

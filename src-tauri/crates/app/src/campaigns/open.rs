@@ -244,18 +244,20 @@ pub(crate) fn parse_decisions_csv(text: &str) -> Result<Vec<(u32, Verdict, Strin
     Ok(out)
 }
 
-/// The campaign row for an occurrence, named after its period.
-pub(crate) fn campaign_record(
-    record: &DefinitionRecord,
+/// The name of the campaign of window `index`: the definition's name and the window's period, from
+/// the window's scheduled start — so a campaign opened early ("Open now") is named after the
+/// window it takes, as the window says beforehand; `start` where the schedule has no such window.
+pub(crate) fn campaign_name(
     definition: &CampaignDefinition,
-    occurrence: &Occurrence,
-    reason: Option<String>,
-) -> CampaignRecord {
+    index: u32,
+    start: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let start = definition.schedule.occurrence(index).map_or(start, |o| o.start);
     let local = definition
         .schedule
         .tz()
-        .map(|tz| occurrence.start.with_timezone(&tz).date_naive())
-        .unwrap_or_else(|| occurrence.start.date_naive());
+        .map(|tz| start.with_timezone(&tz).date_naive())
+        .unwrap_or_else(|| start.date_naive());
     let period = match definition.schedule.recurrence {
         Recurrence::Quarterly => format!("Q{} {}", quarter(local), local.year()),
         Recurrence::Monthly => local.format("%B %Y").to_string(),
@@ -265,11 +267,21 @@ pub(crate) fn campaign_record(
         Recurrence::Annual => local.year().to_string(),
         Recurrence::None => local.format("%Y-%m-%d").to_string(),
     };
+    format!("{} — {period}", definition.name)
+}
+
+/// The campaign row for an occurrence, named after its window's period.
+pub(crate) fn campaign_record(
+    record: &DefinitionRecord,
+    definition: &CampaignDefinition,
+    occurrence: &Occurrence,
+    reason: Option<String>,
+) -> CampaignRecord {
     CampaignRecord {
         id: format!("{}-{}", record.id, occurrence.index + 1),
         definition_id: record.id.clone(),
         occurrence: occurrence.index,
-        name: format!("{} — {period}", definition.name),
+        name: campaign_name(definition, occurrence.index, occurrence.start),
         state: CampaignState::Scheduled,
         state_reason: reason,
         period_start: occurrence.start,

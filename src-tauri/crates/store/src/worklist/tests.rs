@@ -360,3 +360,24 @@ fn a_closed_campaign_takes_nothing_back() {
     assert!(err.to_string().contains("only be taken back while it is open"), "{err}");
     assert_eq!(shown(&store, 2).0.as_deref(), Some("deny"));
 }
+
+#[test]
+fn by_person_lists_one_persons_items_together_by_name_then_role() {
+    let store = seeded();
+    let filter = WorklistFilter { by_person: true, ..Default::default() };
+    let (items, total) = store.worklist("c", &filter, 0, 1000).expect("a page");
+    let mut want: Vec<(String, String, String, u32)> = items
+        .iter()
+        .map(|i| (i.principal_name.clone(), i.principal_id.clone(), i.role_name.clone(), i.id))
+        .collect();
+    want.sort();
+    let got: Vec<u32> = items.iter().map(|i| i.id).collect();
+    assert_eq!(got, want.iter().map(|w| w.3).collect::<Vec<_>>());
+    assert_eq!(total as usize, items.len());
+    let (by_role, _) = store.worklist("c", &WorklistFilter::default(), 0, 1000).expect("a page");
+    assert_ne!(
+        by_role.iter().map(|i| i.id).collect::<Vec<_>>(),
+        got,
+        "the two orders differ on these holders"
+    );
+}

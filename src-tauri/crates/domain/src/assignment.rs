@@ -154,3 +154,21 @@ pub struct Assignment {
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
 }
+
+impl Assignment {
+    /// The holder as the assignment itself names them, for holders the directory pull did not
+    /// resolve (deleted since, or outside the tenant): what the tenant did not say stays unknown.
+    pub fn named_holder(&self) -> crate::principal::Principal {
+        crate::principal::Principal {
+            id: self.principal_id.clone(),
+            kind: self.principal_kind,
+            display_name: self.principal_name.clone(),
+            upn: self.principal_upn.clone(),
+            mail: None,
+            account_enabled: None,
+            user_type: None,
+            manager_id: None,
+            last_sign_in: None,
+        }
+    }
+}

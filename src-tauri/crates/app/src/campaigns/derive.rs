@@ -180,17 +180,7 @@ pub(super) fn holder_of<'a>(
 ) -> Cow<'a, Principal> {
     match directory.get(&a.principal_id) {
         Some(p) => Cow::Borrowed(p),
-        None => Cow::Owned(Principal {
-            id: a.principal_id.clone(),
-            kind: a.principal_kind,
-            display_name: a.principal_name.clone(),
-            upn: a.principal_upn.clone(),
-            mail: None,
-            account_enabled: None,
-            user_type: None,
-            manager_id: None,
-            last_sign_in: None,
-        }),
+        None => Cow::Owned(a.named_holder()),
     }
 }
 

@@ -165,7 +165,7 @@ pub(crate) fn quiet() -> impl Fn(recert_app::remediation::dto::RemediationProgre
 fn final_states(plan: &RemediationPlanDto) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for a in &plan.actions {
-        *out.entry(format!("{} {}", a.state, a.state_code.clone().unwrap_or_default()))
+        *out.entry(format!("{} {}", a.state.as_str(), a.state_code.clone().unwrap_or_default()))
             .or_default() += 1;
     }
     out
@@ -228,7 +228,9 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let surfaces: std::collections::BTreeSet<&str> =
         plan.actions.iter().map(|a| a.surface.as_str()).collect();
     assert_eq!(surfaces.len(), 3, "removals on every surface: {surfaces:?}");
-    assert!(plan.actions.iter().all(|a| a.state == "planned"));
+    assert!(
+        plan.actions.iter().all(|a| a.state == recert_domain::remediation::ActionState::Planned)
+    );
     assert!(
         plan.roles.iter().any(|r| r.held > 0) && plan.people.iter().any(|p| !p.held.is_empty())
     );
@@ -518,7 +520,13 @@ async fn apply_completes_and_verifies_with_30_percent_of_requests_throttled_or_f
     let faulted = log.iter().filter(|m| m.status == 429 || m.status >= 500).count();
     assert!(faulted * 5 > log.len(), "the faults were real: {faulted} of {}", log.len());
     let accepted = assert_at_most_once(&log);
-    assert!(last.actions.iter().filter(|a| a.state == "succeeded").count() >= accepted.len());
+    assert!(
+        last.actions
+            .iter()
+            .filter(|a| a.state == recert_domain::remediation::ActionState::Succeeded)
+            .count()
+            >= accepted.len()
+    );
     assert!(last.actions.iter().any(|a| a.attempts > 1), "some removals needed a second attempt");
 }
 

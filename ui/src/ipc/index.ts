@@ -293,3 +293,9 @@ export const ipc = {
   /** Installs the release found (its signature checked first) and restarts into it. */
   updateInstall: () => call<void>("update_install"),
 };
+export type { Surface } from "./bindings/Surface";
+export type { AssignmentKind } from "./bindings/AssignmentKind";
+export type { Membership } from "./bindings/Membership";
+export type { ActionState } from "./bindings/ActionState";
+export type { Verification } from "./bindings/Verification";
+export type { DecisionSource } from "./bindings/DecisionSource";

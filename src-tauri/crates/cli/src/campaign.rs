@@ -506,7 +506,7 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
                 i.id,
                 truncate(i.principal_upn.as_deref().unwrap_or(&i.principal_name), 34),
                 truncate(&i.role_name, 30),
-                i.kind,
+                i.kind.as_str(),
                 i.decision.map_or("—", |d| d.as_str()),
                 i.recommendation.as_deref().unwrap_or("—"),
                 reviewers
@@ -563,7 +563,13 @@ pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Resu
     let who = decider(session, &args.campaign).await?;
     let result = session
         .app
-        .decide(&args.campaign, args.items, args.verdict, args.justification, "cli")
+        .decide(
+            &args.campaign,
+            args.items,
+            args.verdict,
+            args.justification,
+            recert_app::DecisionSource::Cli,
+        )
         .await?;
     print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())

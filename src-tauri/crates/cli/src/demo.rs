@@ -142,7 +142,7 @@ pub async fn run(
                 approve.clone(),
                 Verdict::Approve,
                 "Needed for their current duties".into(),
-                "cli",
+                recert_app::DecisionSource::Cli,
             )
             .await?;
         }
@@ -152,7 +152,7 @@ pub async fn run(
                 deny.clone(),
                 Verdict::Deny,
                 "Not used in the look-back period".into(),
-                "cli",
+                recert_app::DecisionSource::Cli,
             )
             .await?;
         }

@@ -3,7 +3,21 @@
 use chrono::{DateTime, Utc};
 
 /// Where an assignment lives in the tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Surface {
     /// Entra directory roles, through Graph.
     DirectoryRole,
@@ -40,7 +54,21 @@ impl Surface {
 }
 
 /// Whether the principal may activate the role (eligible) or holds it now (active).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum AssignmentKind {
     Eligible,
     Active,
@@ -64,7 +92,11 @@ impl AssignmentKind {
 }
 
 /// Whether the grant names the principal itself or reaches it through a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Membership {
     Direct,
     Group,

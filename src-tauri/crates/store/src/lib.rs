@@ -16,6 +16,7 @@ pub mod population;
 pub mod remediation;
 pub mod signoff;
 pub mod stages;
+pub mod stored;
 pub mod tenants;
 pub mod worklist;
 

@@ -13,7 +13,7 @@ use recert_domain::entra_reviews::{
     self, Candidate, EntraDecision, Match, Reading, channel, match_decision,
 };
 use recert_domain::identity::{Authentication, EntraIdentity};
-use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
+use recert_domain::{AssignmentKind, PrincipalKind};
 use recert_graph::reviews::ReviewState;
 use recert_graph::reviews::{self, CampaignRef, ReviewScope};
 use recert_store::entra::{EntraOrigin, PublicationRecord};
@@ -49,16 +49,12 @@ pub struct SyncReport {
 fn candidate(item: &ItemRecord) -> Option<Candidate> {
     Some(Candidate {
         item_id: i64::from(item.id),
-        surface: Surface::parse(&item.surface)?,
+        surface: item.surface,
         principal_id: item.principal_id.clone(),
         principal_kind: PrincipalKind::parse(&item.principal_kind),
         role_id: item.role_id.clone(),
-        kind: AssignmentKind::parse(&item.kind)?,
-        membership: if item.membership == "direct" {
-            Membership::Direct
-        } else {
-            Membership::Group
-        },
+        kind: item.kind,
+        membership: item.membership,
     })
 }
 
@@ -211,7 +207,7 @@ impl App {
                     let context = DecisionContext {
                         decided_by_id: &reviewer,
                         decided_by_upn: &upn,
-                        source: "entraAccessReviews",
+                        source: recert_domain::review::DecisionSource::EntraAccessReviews,
                         at: now,
                         authentication: &authentication,
                         entra: Some(EntraOrigin {

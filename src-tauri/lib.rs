@@ -62,17 +62,7 @@ impl Shell {
         campaign_id: &str,
         wanted: [bool; 3],
     ) -> recert_app::evidence::EvidencePaths {
-        let safe: String = campaign_id
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-            .collect();
-        let dir = self.data_dir.join("evidence").join(safe);
-        let [pdf, csv, json] = wanted;
-        recert_app::evidence::EvidencePaths {
-            pdf: pdf.then(|| dir.join("binder.pdf")),
-            csv: csv.then(|| dir.join("decisions.csv")),
-            json: json.then(|| dir.join("evidence.json")),
-        }
+        recert_app::evidence::EvidencePaths::in_data_dir(&self.data_dir, campaign_id, wanted)
     }
 }
 

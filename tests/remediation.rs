@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
+use recert_app::campaigns::dto::DefinitionDto;
+use recert_app::campaigns::{default_settings, one_reviewer_definition};
 use recert_app::remediation::ApplyOptions;
 use recert_app::remediation::dto::{RemediationPlanDto, SafetyDto};
 use recert_app::{CancellationToken, ErrorCode};
@@ -34,50 +32,12 @@ pub(crate) fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> 
     let mut settings = default_settings();
     settings.no_response = "remove".into();
     settings.recommendations = false;
-    DefinitionDto {
-        id: String::new(),
-        tenant_id: tenant_id.into(),
-        name: "Remediation drill".into(),
-        description: String::new(),
-        scope: ScopeDto {
-            surfaces: surfaces.iter().map(|s| s.to_string()).collect(),
-            role_ids: Vec::new(),
-            kinds: "both".into(),
-            principal_types: PrincipalTypesDto {
-                users: true,
-                guests: true,
-                groups: true,
-                service_principals: true,
-            },
-            exclusions: Vec::new(),
-            pim_groups: Vec::new(),
-        },
-        reviewers: ReviewersDto {
-            source: "named".into(),
-            named: vec![ReviewerDto {
-                id: String::new(),
-                upn: fallback.into(),
-                display_name: String::new(),
-            }],
-            fallback: vec![ReviewerDto {
-                id: String::new(),
-                upn: fallback.into(),
-                display_name: String::new(),
-            }],
-            rule: "firstDecides".into(),
-        },
-        schedule: ScheduleDto {
-            start: "2026-01-01T09:00".into(),
-            time_zone: "UTC".into(),
-            duration_days: 14,
-            recurrence: "none".into(),
-            end: "never".into(),
-            end_date: None,
-            end_count: None,
-        },
-        settings,
-        stages: Vec::new(),
-    }
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a start");
+    let mut d = one_reviewer_definition(tenant_id, "Remediation drill", fallback, start, settings);
+    d.scope.surfaces = surfaces.iter().map(|s| s.to_string()).collect();
+    d
 }
 
 /// A closed campaign in which nobody answered, so every in-scope assignment is due for removal.

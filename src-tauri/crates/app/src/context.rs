@@ -63,6 +63,32 @@ pub struct TenantConnection {
     pub extra_root: Option<Vec<u8>>,
 }
 
+impl TenantConnection {
+    /// Recert's handle for the built-in demo tenant.
+    pub const DEMO_ID: &'static str = "demo";
+
+    /// The built-in demo tenant, served at `base_url` with the emulator's app credential
+    /// `(client id, secret)`: the one way the window and the command line connect it, so both
+    /// save it alike in the database they share.
+    pub fn demo(
+        base_url: &str,
+        tenant_guid: String,
+        (client_id, secret): (String, String),
+        extra_root: Option<Vec<u8>>,
+    ) -> Result<TenantConnection, AppError> {
+        Ok(TenantConnection {
+            id: TenantConnection::DEMO_ID.into(),
+            name: "Contoso (demo)".into(),
+            is_demo: true,
+            tenant_guid,
+            cloud: Cloud::custom(base_url)
+                .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
+            auth: TenantAuth::AppSecret { client_id, secret },
+            extra_root,
+        })
+    }
+}
+
 pub struct Session {
     pub(crate) graph: GraphClient,
     /// The person's sign-in, for interactive tenants.

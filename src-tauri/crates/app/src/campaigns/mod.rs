@@ -25,7 +25,7 @@ use recert_store::Store;
 use recert_store::campaigns::{CampaignRecord, DefinitionRecord};
 use recert_store::worklist::ItemRecord;
 
-pub use convert::default_settings;
+pub use convert::{default_settings, one_reviewer_definition, quarterly_definition};
 use dto::{
     CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, ItemDto, ItemReviewerDto,
     OccurrenceDto, OutcomeCountsDto, ReviewerProgressDto,

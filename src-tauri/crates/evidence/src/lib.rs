@@ -44,7 +44,7 @@ pub use verify::{
 /// a PDF drawn by another version is checked by its seal and record instead. Bump it whenever
 /// the PDF drawn for a Binder changes: a layout change shows as a change to the binder test's
 /// expected text (`tests/expected/`), and a review of that change is where the bump belongs.
-pub const RENDERER: &str = "recert-binder-pdf/1";
+pub const RENDERER: &str = "recert-binder-pdf/2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {

@@ -856,6 +856,11 @@ fn content_streams(enc: &Encoding, pages: Vec<Canvas>) -> Vec<Vec<u8>> {
 }
 
 /// zlib at level 6: as small as printpdf's level 9 within about 2%, and much faster.
+pub(crate) fn deflater() -> flate2::write::ZlibEncoder<Vec<u8>> {
+    flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(6))
+}
+
+/// `deflater`, for bytes in hand.
 pub(crate) fn deflate(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = flate2::write::ZlibEncoder::new(
         Vec::with_capacity(bytes.len() / 4),

@@ -35,8 +35,9 @@ pub use tables::{
 };
 pub use trace::{SourcePage, TraceSample, TraceSheet, trace_pdf};
 pub use verify::{
-    Attachment, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer, Sinks, Written,
-    WrittenFile, render_all, verify_exports, verify_exports_with, write_all, write_all_with,
+    Attachment, AttachmentWriter, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer,
+    Sinks, Written, WrittenFile, render_all, verify_exports, verify_exports_with, write_all,
+    write_all_with,
 };
 
 /// The binder PDF's layout version, recorded with each export. The same Binder drawn by the

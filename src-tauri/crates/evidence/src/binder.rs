@@ -418,8 +418,8 @@ fn summary(w: &mut Writer, b: &Binder) {
             if removed_verified as usize == b.remediation.len() { GREEN } else { RED },
         ),
         (
-            waiting.to_string(),
-            format!("exceptions needing a person (of {} in the register)", b.exceptions.len()),
+            format!("{waiting} / {}", b.exceptions.len()),
+            "exceptions needing a person".into(),
             if waiting == 0 { GREEN } else { AMBER },
         ),
     ]);

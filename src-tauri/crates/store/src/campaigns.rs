@@ -610,6 +610,29 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The sealed raw pages one at a time, in request order, for a reader that streams them
+    /// on (a large campaign's pages are tens of megabytes): `each` sees every page, then it is
+    /// dropped.
+    pub fn each_snapshot_page(
+        &self,
+        campaign_id: &str,
+        mut each: impl FnMut(RawPageRecord),
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, url, request_body, body FROM snapshot_page WHERE campaign_id = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([campaign_id])?;
+        while let Some(row) = rows.next()? {
+            each(RawPageRecord {
+                method: row.get(0)?,
+                url: row.get(1)?,
+                request_body: row.get(2)?,
+                body: row.get(3)?,
+            });
+        }
+        Ok(())
+    }
+
     /// A state change that needs no other write (cancel, complete).
     pub fn set_campaign_state(
         &mut self,

@@ -156,6 +156,7 @@ pub(crate) fn build_binder(
         generator: GENERATOR.into(),
         scope_and_method: settings_lines(
             &definition,
+            &rules.schedule,
             &crate::binder_context::scope_role_names(
                 store,
                 campaign_id,

@@ -192,6 +192,8 @@ pub fn run() {
             commands::worklist::accept_preview,
             commands::worklist::item_facts,
             commands::worklist::accept_recommendations,
+            commands::worklist::justification_presets,
+            commands::worklist::set_justification_presets,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,
             commands::evidence::evidence_open_folder,

@@ -862,3 +862,107 @@ async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() 
         h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
     assert!(replayed(&report), "the record replays after the close: {:?}", report.checks);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canned_justifications_are_an_admins_audited_list_and_reach_the_binder_as_written() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let admins = h.admins().await;
+    h.act_as(&admins[0]).await;
+    let lead = recert_tests::lead(&tenant);
+    let created = h
+        .app
+        .definition_create(recert_tests::quarterly(&h.tenant_id, &lead))
+        .await
+        .expect("a definition");
+    let id = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+
+    // The admin defines them; blank rows are dropped, and the list reads back in their order.
+    let saved = h
+        .app
+        .set_justification_presets(
+            &h.tenant_id,
+            vec![" Still on the on-call rota ".into(), String::new(), "Left the team".into()],
+        )
+        .await
+        .expect("an admin sets them");
+    assert_eq!(saved, ["Still on the on-call rota", "Left the team"]);
+    let repeated = h
+        .app
+        .set_justification_presets(
+            &h.tenant_id,
+            vec!["Left the team".into(), "left the team".into()],
+        )
+        .await
+        .expect_err("a repeated one");
+    assert_eq!(repeated.code, ErrorCode::Invalid, "{}", repeated.message);
+    assert_eq!(h.app.justification_presets(&h.tenant_id).await.expect("read"), saved);
+
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let item = items(&h, &id)
+        .await
+        .into_iter()
+        .find(|i| {
+            i.reviewers.len() == 1 && !admins.iter().any(|a| lower(a) == lower(&i.reviewers[0].upn))
+        })
+        .expect("an item a manager reviews");
+    let reviewer = item.reviewers[0].upn.clone();
+
+    // A reviewer reads them but may not change them: the role comes from the session.
+    h.act_as(&reviewer).await;
+    assert_eq!(h.app.justification_presets(&h.tenant_id).await.expect("read"), saved);
+    let refused = h
+        .app
+        .set_justification_presets(&h.tenant_id, vec!["Approved".into()])
+        .await
+        .expect_err("not an admin");
+    assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
+
+    // Picked by number with their own words after it, or by its text; an unknown pick is refused.
+    let picked =
+        h.app.compose_justification(&id, "2", "moved to Finance in May").await.expect("a pick");
+    assert_eq!(picked, "Left the team. moved to Finance in May");
+    let by_text = h.app.compose_justification(&id, "still on the ON-CALL rota", "").await;
+    assert_eq!(by_text.expect("by text"), "Still on the on-call rota");
+    let unknown = h.app.compose_justification(&id, "3", "").await.expect_err("no third");
+    assert_eq!(unknown.code, ErrorCode::Invalid, "{}", unknown.message);
+    h.app.decide(&id, vec![item.id], Verdict::Deny, picked.clone(), "cli").await.expect("deny");
+    let trail = h.app.campaign_decisions(&id, Some(item.id)).await.expect("trail");
+    assert_eq!(trail.last().map(|t| t.justification.as_str()), Some(picked.as_str()));
+
+    // Each change is in the audit log with the list before and after, and replays.
+    h.act_as(&admins[0]).await;
+    let changes = h
+        .app
+        .audit_log(recert_app::dto::AuditQueryDto {
+            kind: Some("setting.changed".into()),
+            search: Some("justifications".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log");
+    assert_eq!(changes.total, 1, "one change; the refused ones recorded nothing: {changes:?}");
+    let details: Value = serde_json::from_str(&changes.events[0].details).expect("json");
+    assert_eq!(details["before"], Value::Null);
+    assert_eq!(details["after"], r#"["Still on the on-call rota","Left the team"]"#);
+    assert_eq!(changes.events[0].actor, lower(&admins[0]));
+
+    // The binder says it as written.
+    h.clock.set(at(2026, 1, 30, 9));
+    h.app.run_due().await.expect("the schedule closes it");
+    let dir = tempfile::tempdir().expect("a folder");
+    let paths = EvidencePaths {
+        pdf: Some(dir.path().join("binder.pdf")),
+        csv: Some(dir.path().join("decisions.csv")),
+        json: Some(dir.path().join("binder.json")),
+    };
+    h.app.evidence_export(&id, paths.clone()).await.expect("export");
+    for file in ["decisions.csv", "binder.json"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).expect("written");
+        assert!(text.contains(&picked), "{file} has the justification as written");
+    }
+    let report = h.app.verify(&id, paths).await.expect("verify");
+    assert!(report.ok, "{:?}", report.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>());
+}

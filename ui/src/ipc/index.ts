@@ -220,6 +220,11 @@ export const ipc = {
   /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
   withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
     call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** The tenant's canned justifications, offered in the decision note (free text still possible). */
+  justificationPresets: (tenantId: string) => call<string[]>("justification_presets", { tenantId }),
+  /** Replaces the tenant's canned justifications (a governance admin; audited); the list as saved. */
+  setJustificationPresets: (tenantId: string, presets: string[]) =>
+    call<string[]>("set_justification_presets", { tenantId, presets }),
   /** More about one item for the detail pane: the holder's last sign-in, who else holds the role. */
   itemFacts: (campaignId: string, itemId: number) => call<ItemFactsDto>("item_facts", { campaignId, itemId }),
   /** What accepting the recommendations would decide, in all and per role. */

@@ -15,6 +15,7 @@ mod emergency;
 mod error;
 pub mod evidence;
 mod exceptions;
+mod justifications;
 mod pdf_record;
 mod people;
 mod population;

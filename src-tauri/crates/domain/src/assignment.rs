@@ -40,7 +40,9 @@ impl Surface {
 }
 
 /// Whether the principal may activate the role (eligible) or holds it now (active).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum AssignmentKind {
     Eligible,
     Active,

@@ -2,6 +2,7 @@
 //! Serialized camelCase and exported to TypeScript like every type crossing IPC.
 
 pub use recert_domain::campaign::CampaignState;
+pub use recert_domain::entra_reviews::Delivery;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -96,6 +97,9 @@ pub struct SettingsDto {
     /// stored before it read as 180).
     #[serde(default = "convert_eligible_days")]
     pub convert_eligible_days: u32,
+    /// Where the reviewers decide (definitions stored before it read as in Recert).
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 fn convert_eligible_days() -> u32 {
@@ -453,6 +457,11 @@ pub struct RunDueDto {
     pub opened: Vec<String>,
     pub closed: Vec<String>,
     pub missed: Vec<String>,
+    /// Open campaigns published to Entra Access Reviews by this run (just opened, or a
+    /// publication that had failed).
+    pub published: Vec<String>,
+    /// Open campaigns whose Entra Access Reviews decisions this run synced.
+    pub synced: Vec<String>,
     /// Definitions whose due work failed, with the reason; the others still ran.
     pub failed: Vec<String>,
 }

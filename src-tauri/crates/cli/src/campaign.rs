@@ -419,8 +419,9 @@ pub async fn run(
             let report = session.app.campaign_sync(&campaign, last).await?;
             print(json, &report, || {
                 println!(
-                    "Synced {campaign}: {} recorded, {} unchanged, {} not decided yet, {} stopped",
-                    report.recorded, report.unchanged, report.pending, report.stopped
+                    "Synced {campaign}: {} recorded, {} unchanged, {} not decided yet, {} reset \
+                     to not reviewed (taken back), {} stopped",
+                    report.recorded, report.unchanged, report.pending, report.reset, report.stopped
                 );
                 for line in &report.unmatched {
                     println!("  unmatched (matches no item): {line}");

@@ -636,10 +636,9 @@ async fn a_campaign_delivered_through_entra_access_reviews_runs_from_the_schedul
         (Some(1), Some(1)),
         "{detail}"
     );
-    let reset_id = reset_item["id"].to_string();
     let reset_now = cli.json(&["worklist", &campaign, "--limit", "5000"])["items"]
         .as_array()
-        .and_then(|l| l.iter().find(|i| i["id"].to_string() == reset_id).cloned())
+        .and_then(|l| l.iter().find(|i| i["id"] == reset_item["id"]).cloned())
         .expect("the reset item");
     assert!(reset_now["decision"].is_null(), "undecided again: {reset_now}");
 

@@ -104,6 +104,7 @@ export type { AuditPageDto } from "./bindings/AuditPageDto";
 export type { AuditQueryDto } from "./bindings/AuditQueryDto";
 export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
+export type { Delivery } from "./bindings/Delivery";
 export type { HeldItemDto } from "./bindings/HeldItemDto";
 export type { RemediationActionDto } from "./bindings/RemediationActionDto";
 export type { FieldErrorDto } from "./bindings/FieldErrorDto";

@@ -42,6 +42,9 @@ impl App {
         reason: Option<String>,
         acting: &Acting,
     ) -> Result<CampaignDto, AppError> {
+        // Reviews published to Entra stop first, and what they hold is recorded: after the
+        // close no decision can be recorded any more.
+        self.final_sync(campaign_id).await?;
         let id = campaign_id.to_string();
         let now = self.now();
         let actor = acting.label.clone();
@@ -122,7 +125,8 @@ impl App {
     }
 
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
-    /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
+    /// opens what is due, closes what passed its deadline, publishes and syncs campaigns
+    /// delivered through Entra Access Reviews. Idempotent; one definition's failure
     /// (a tenant without admins among them) does not stop the others. One run at a time per
     /// database: a second, from another window or a cron job meanwhile, is refused (`Conflict`).
     pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
@@ -174,6 +178,8 @@ impl App {
                 report.failed.push(format!("{}: {}", record.id, err.message));
             }
         }
+        // Campaigns just opened are published here, beside those whose publication failed.
+        self.sync_deliveries(&mut report).await;
         Ok(report)
     }
 

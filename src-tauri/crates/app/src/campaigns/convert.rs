@@ -134,6 +134,7 @@ pub fn definition(dto: &DefinitionDto) -> Result<CampaignDefinition, Vec<FieldEr
             auto_apply: dto.settings.auto_apply,
             remediation_deadline_days: dto.settings.remediation_deadline_days,
             convert_eligible_days: dto.settings.convert_eligible_days,
+            delivery: dto.settings.delivery,
         },
         stages,
     };
@@ -287,6 +288,7 @@ pub fn definition_dto(id: &str, tenant_id: &str, d: &CampaignDefinition) -> Defi
             auto_apply: d.settings.auto_apply,
             remediation_deadline_days: d.settings.remediation_deadline_days,
             convert_eligible_days: d.settings.convert_eligible_days,
+            delivery: d.settings.delivery,
         },
         stages: d.stages.iter().map(stage_dto).collect(),
     }

@@ -4,6 +4,7 @@
 use recert_domain::assignment::{AssignmentKind, Surface};
 pub use recert_domain::campaign::CampaignState;
 use recert_domain::review::DecisionSource;
+pub use recert_domain::entra_reviews::Delivery;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -98,6 +99,9 @@ pub struct SettingsDto {
     /// stored before it read as 180).
     #[serde(default = "convert_eligible_days")]
     pub convert_eligible_days: u32,
+    /// Where the reviewers decide (definitions stored before it read as in Recert).
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 fn convert_eligible_days() -> u32 {
@@ -455,6 +459,11 @@ pub struct RunDueDto {
     pub opened: Vec<String>,
     pub closed: Vec<String>,
     pub missed: Vec<String>,
+    /// Open campaigns published to Entra Access Reviews by this run (just opened, or a
+    /// publication that had failed).
+    pub published: Vec<String>,
+    /// Open campaigns whose Entra Access Reviews decisions this run synced.
+    pub synced: Vec<String>,
     /// Definitions whose due work failed, with the reason; the others still ran.
     pub failed: Vec<String>,
 }

@@ -5,8 +5,10 @@ mod accept;
 mod close;
 mod convert;
 mod decide;
+mod delivery;
 mod derive;
 pub mod entra;
+pub mod entra_status;
 mod facts;
 pub use facts::{ItemFactsDto, RoleFactDto, RoleTierDto};
 pub mod dto;
@@ -372,7 +374,19 @@ impl App {
             start: now,
             end: now + chrono::Duration::days(i64::from(definition.schedule.duration_days)),
         };
-        self.open_occurrence(&record, &definition, occurrence, &acting, accept_gap).await
+        let opened =
+            self.open_occurrence(&record, &definition, occurrence, &acting, accept_gap).await?;
+        if let Err(err) = self.deliver_opened(&opened.id).await {
+            return Err(AppError::new(
+                err.code,
+                format!(
+                    "campaign {} is open, but it is not published to Entra Access Reviews: {} \
+                     The schedule's next run publishes it again, or publish it by hand.",
+                    opened.id, err.message
+                ),
+            ));
+        }
+        Ok(opened)
     }
 
     /// What the tenant's latest pull could not read of this definition's scope: the gaps that

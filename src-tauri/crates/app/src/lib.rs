@@ -25,6 +25,7 @@ mod sample;
 mod saved;
 mod signing;
 mod signoff;
+mod store_thread;
 mod tenants;
 pub mod updates;
 

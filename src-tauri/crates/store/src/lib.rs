@@ -112,6 +112,13 @@ impl Store {
         Ok(Store { conn })
     }
 
+    /// Frees the page cache's unused pages (all of them between calls): the window does this
+    /// once it is idle, so the pages a search or a pull read do not stay in its memory. The
+    /// next read fills the cache again from the file (and the system's file cache).
+    pub fn release_cache(&self) -> Result<()> {
+        Ok(self.conn.release_memory()?)
+    }
+
     /// The schema version the database is at after opening.
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self.conn.pragma_query_value(None, "user_version", |row| row.get(0))?)

@@ -928,7 +928,16 @@ async fn canned_justifications_are_an_admins_audited_list_and_reach_the_binder_a
     assert_eq!(by_text.expect("by text"), "Still on the on-call rota");
     let unknown = h.app.compose_justification(&id, "3", "").await.expect_err("no third");
     assert_eq!(unknown.code, ErrorCode::Invalid, "{}", unknown.message);
-    h.app.decide(&id, vec![item.id], Verdict::Deny, picked.clone(), "cli").await.expect("deny");
+    h.app
+        .decide(
+            &id,
+            vec![item.id],
+            Verdict::Deny,
+            picked.clone(),
+            recert_domain::review::DecisionSource::Cli,
+        )
+        .await
+        .expect("deny");
     let trail = h.app.campaign_decisions(&id, Some(item.id)).await.expect("trail");
     assert_eq!(trail.last().map(|t| t.justification.as_str()), Some(picked.as_str()));
 

@@ -598,7 +598,13 @@ pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Resu
     };
     let result = session
         .app
-        .decide(&args.campaign, args.items, args.verdict, justification, recert_app::DecisionSource::Cli)
+        .decide(
+            &args.campaign,
+            args.items,
+            args.verdict,
+            justification,
+            recert_app::DecisionSource::Cli,
+        )
         .await?;
     print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())

@@ -3,8 +3,8 @@
 
 use recert_domain::assignment::{AssignmentKind, Surface};
 pub use recert_domain::campaign::CampaignState;
-use recert_domain::review::DecisionSource;
 pub use recert_domain::entra_reviews::Delivery;
+use recert_domain::review::DecisionSource;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 

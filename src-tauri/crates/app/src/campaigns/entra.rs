@@ -203,7 +203,7 @@ impl App {
                 let context = DecisionContext {
                     decided_by_id: acting.person.as_ref().map_or(&acting.label, |p| &p.id),
                     decided_by_upn: &acting.label,
-                    source: "entraAccessReviews",
+                    source: recert_domain::review::DecisionSource::EntraAccessReviews,
                     at: now,
                     authentication: &acting.authentication,
                     entra: None,

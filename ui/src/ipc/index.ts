@@ -120,7 +120,8 @@ export type { ScheduleDto } from "./bindings/ScheduleDto";
 export type { ScopeDto } from "./bindings/ScopeDto";
 export type { CampaignState } from "./bindings/CampaignState";
 export type { SettingsDto } from "./bindings/SettingsDto";
-export type { VerdictDto } from "./bindings/VerdictDto";
+import type { VerdictDto } from "./bindings/VerdictDto";
+export type { VerdictDto };
 export type { OutcomeDto } from "./bindings/OutcomeDto";
 export type { ChangeDto } from "./bindings/ChangeDto";
 export type { StageDto } from "./bindings/StageDto";
@@ -146,8 +147,11 @@ export function toAppError(err: unknown): AppError {
   return { code: "internal", message: String(err), fields: [] };
 }
 
-/** A decision as the backend takes it: "approve until" carries its date (`approveUntil:2027-06-30`). */
-export type Verdict = "approve" | "deny" | "dontKnow" | "convertToEligible" | `approveUntil:${string}`;
+/** A decision as the backend takes it: each verdict the backend names (`VerdictDto`), "approve until"
+ *  with its date (`approveUntil:2027-06-30`). Derived from the generated union, so a verdict the
+ *  backend adds is one the window can send, and its labels (`Record<VerdictDto, …>`) fail the
+ *  typecheck until it has words. */
+export type Verdict = Exclude<VerdictDto, "approveUntil"> | `approveUntil:${string}`;
 
 export const ipc = {
   demoTenant: () => call<TenantDto>("demo_tenant"),

@@ -3,6 +3,7 @@
 //! Recert syncs their decisions as decisions by the Entra reviewer, a reviewer changes their mind
 //! before close and the next sync records it, the close's final sync stops the reviews.
 
+use recert_app::campaigns::dto::Delivery;
 use recert_emulator::{Options, Tenant};
 use recert_tests::Harness;
 
@@ -84,4 +85,95 @@ async fn published_decided_in_entra_synced_and_stopped() {
     h.app.campaign_close(&campaign.id, None).await.expect("closed");
     // Entra never applied anything: no removal was sent by it.
     assert!(h.emulator.mutation_log().iter().all(|m| !m.path.contains("applyDecisions")));
+}
+
+/// Two decision items of the emulator's reviews, each reviewed by a different manager:
+/// `(decision id, reviewer id)`.
+fn two_managers(h: &Harness) -> [(String, String); 2] {
+    let mut picked: Vec<(String, String)> = Vec::new();
+    for item in h.emulator.access_review_decisions() {
+        let reviewer = item["reviewers"][0].as_str().unwrap_or_default().to_string();
+        if reviewer.is_empty() || picked.iter().any(|(_, r)| *r == reviewer) {
+            continue;
+        }
+        picked.push((item["decision"]["id"].as_str().unwrap_or_default().to_string(), reviewer));
+    }
+    assert!(picked.len() >= 2, "two managers review something");
+    [picked[0].clone(), picked[1].clone()]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entra_delivery_publishes_at_open_syncs_on_schedule_takes_back_a_reset_and_stops_at_close()
+{
+    let tenant = Tenant::demo_at(recert_tests::at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(recert_tests::at(2026, 1, 5, 9));
+    h.pull().await;
+    h.act_as_admin().await;
+    let mut dto = recert_tests::quarterly(&h.tenant_id, &recert_tests::lead(&tenant));
+    dto.settings.delivery = Delivery::EntraAccessReviews;
+    dto.scope.surfaces.push("azureRole".into());
+    let created = h.app.definition_create(dto).await.expect("a valid definition");
+    assert_eq!(created.definition.settings.delivery, Delivery::EntraAccessReviews, "stored");
+
+    // Opening publishes: one review per directory role and kind, nothing else.
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("opened");
+    let reviews = h.emulator.access_review_definitions();
+    assert!(!reviews.is_empty(), "published at open");
+    assert!(
+        reviews
+            .iter()
+            .all(|d| d["displayName"].as_str().is_some_and(|n| n.contains(&campaign.name)))
+    );
+    let status = h.app.campaign_delivery_status(&campaign.id).await.expect("status");
+    assert_eq!(status.reviews.len(), reviews.len());
+    assert!(
+        status.stay_in_recert.iter().any(|s| s.reason.contains("Azure")),
+        "Azure roles stay in Recert: {status:?}"
+    );
+
+    let [(first, first_reviewer), (second, second_reviewer)] = two_managers(&h);
+    h.emulator
+        .decide_access_review(&first, &first_reviewer, "Approve", "still needed")
+        .expect("ok");
+    h.emulator.decide_access_review(&second, &second_reviewer, "Deny", "left").expect("ok");
+
+    // The schedule syncs the open campaign.
+    let run = h.app.run_due().await.expect("run");
+    assert_eq!(run.synced, vec![campaign.id.clone()], "{run:?}");
+    assert!(run.failed.is_empty(), "{run:?}");
+    assert_eq!(h.app.campaign(&campaign.id).await.expect("detail").campaign.decided, 2);
+
+    // One decision reset to "not reviewed" in Entra: its Recert decision is taken back.
+    h.emulator.decide_access_review(&first, &first_reviewer, "NotReviewed", "").expect("reset");
+    let synced = h.app.campaign_sync(&campaign.id, false).await.expect("synced");
+    assert_eq!((synced.reset, synced.recorded), (1, 0), "{synced:?}");
+    assert_eq!(h.app.campaign(&campaign.id).await.expect("detail").campaign.decided, 1);
+    let again = h.app.campaign_sync(&campaign.id, false).await.expect("synced");
+    assert_eq!(again.reset, 0, "taken back once: {again:?}");
+    let log = h
+        .app
+        .audit_log(recert_app::dto::AuditQueryDto {
+            campaign_id: Some(campaign.id.clone()),
+            actor: None,
+            kind: None,
+            search: Some("reset to not reviewed".into()),
+            offset: 0,
+            limit: 10,
+        })
+        .await
+        .expect("audit");
+    assert_eq!(log.total, 1, "the return to undecided is audited once");
+
+    // The close stops every review and takes the final sync first.
+    h.emulator.decide_access_review(&first, &first_reviewer, "Deny", "gone after all").expect("ok");
+    h.clock.set(recert_tests::at(2026, 1, 9, 9));
+    let closed = h.app.campaign_close(&campaign.id, None).await.expect("closed");
+    assert_eq!(closed.denied, 2, "the decision made just before the close counts: {closed:?}");
+    assert!(
+        h.emulator.access_review_decisions().iter().all(|d| d["instanceStatus"] == "Completed"),
+        "every review stopped"
+    );
+    let status = h.app.campaign_delivery_status(&campaign.id).await.expect("status");
+    assert!(status.reviews.iter().all(|r| r.stopped_at.is_some()), "{status:?}");
 }

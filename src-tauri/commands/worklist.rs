@@ -30,7 +30,10 @@ pub async fn decide(
     let verdict = Verdict::parse(&verdict).ok_or_else(|| {
         AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not a decision (approve, deny, dontKnow, convertToEligible, approveUntil:YYYY-MM-DD)"))
     })?;
-    shell.acting().decide(&campaign_id, item_ids, verdict, justification, "window").await
+    shell
+        .acting()
+        .decide(&campaign_id, item_ids, verdict, justification, recert_app::DecisionSource::Window)
+        .await
 }
 
 /// Returns items to undecided: the acting person's decision on each (or, for a governance admin,
@@ -42,7 +45,10 @@ pub async fn withdraw_decisions(
     item_ids: Vec<u32>,
     justification: String,
 ) -> Result<DecisionResultDto, AppError> {
-    shell.acting().withdraw(&campaign_id, item_ids, justification, "window").await
+    shell
+        .acting()
+        .withdraw(&campaign_id, item_ids, justification, recert_app::DecisionSource::Window)
+        .await
 }
 
 /// More facts about one item for the detail pane (last sign-in, who else holds the role).

@@ -104,6 +104,7 @@ export type { AuditPageDto } from "./bindings/AuditPageDto";
 export type { AuditQueryDto } from "./bindings/AuditQueryDto";
 export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
+export type { Delivery } from "./bindings/Delivery";
 export type { HeldItemDto } from "./bindings/HeldItemDto";
 export type { RemediationActionDto } from "./bindings/RemediationActionDto";
 export type { FieldErrorDto } from "./bindings/FieldErrorDto";
@@ -119,7 +120,8 @@ export type { ScheduleDto } from "./bindings/ScheduleDto";
 export type { ScopeDto } from "./bindings/ScopeDto";
 export type { CampaignState } from "./bindings/CampaignState";
 export type { SettingsDto } from "./bindings/SettingsDto";
-export type { VerdictDto } from "./bindings/VerdictDto";
+import type { VerdictDto } from "./bindings/VerdictDto";
+export type { VerdictDto };
 export type { OutcomeDto } from "./bindings/OutcomeDto";
 export type { ChangeDto } from "./bindings/ChangeDto";
 export type { StageDto } from "./bindings/StageDto";
@@ -145,8 +147,11 @@ export function toAppError(err: unknown): AppError {
   return { code: "internal", message: String(err), fields: [] };
 }
 
-/** A decision as the backend takes it: "approve until" carries its date (`approveUntil:2027-06-30`). */
-export type Verdict = "approve" | "deny" | "dontKnow" | "convertToEligible" | `approveUntil:${string}`;
+/** A decision as the backend takes it: each verdict the backend names (`VerdictDto`), "approve until"
+ *  with its date (`approveUntil:2027-06-30`). Derived from the generated union, so a verdict the
+ *  backend adds is one the window can send, and its labels (`Record<VerdictDto, …>`) fail the
+ *  typecheck until it has words. */
+export type Verdict = Exclude<VerdictDto, "approveUntil"> | `approveUntil:${string}`;
 
 export const ipc = {
   demoTenant: () => call<TenantDto>("demo_tenant"),
@@ -298,3 +303,9 @@ export const ipc = {
   /** Installs the release found (its signature checked first) and restarts into it. */
   updateInstall: () => call<void>("update_install"),
 };
+export type { Surface } from "./bindings/Surface";
+export type { AssignmentKind } from "./bindings/AssignmentKind";
+export type { Membership } from "./bindings/Membership";
+export type { ActionState } from "./bindings/ActionState";
+export type { Verification } from "./bindings/Verification";
+export type { DecisionSource } from "./bindings/DecisionSource";

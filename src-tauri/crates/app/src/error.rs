@@ -93,22 +93,24 @@ impl From<recert_store::StoreError> for AppError {
     }
 }
 
+/// The code a Graph failure takes, for callers that keep the error beside more words.
+pub(crate) fn graph_code(err: &recert_graph::GraphError) -> ErrorCode {
+    use recert_graph::GraphError as G;
+    match err {
+        G::Auth(_) | G::SignInRequired(_) => ErrorCode::SignInFailed,
+        G::Service { status: 401, .. } => ErrorCode::SignInFailed,
+        G::Service { status: 403, .. } | G::PermissionMissing { .. } => ErrorCode::PermissionDenied,
+        G::NotLicensed { .. } => ErrorCode::NotLicensed,
+        G::Malformed { .. } | G::Paging { .. } => ErrorCode::BadResponse,
+        G::Service { .. } => ErrorCode::BadResponse,
+        G::Cancelled => ErrorCode::Cancelled,
+        G::Unreachable { .. } | G::RetriesExhausted { .. } => ErrorCode::Unreachable,
+    }
+}
+
 impl From<recert_graph::GraphError> for AppError {
     fn from(err: recert_graph::GraphError) -> AppError {
-        use recert_graph::GraphError as G;
-        let code = match &err {
-            G::Auth(_) | G::SignInRequired(_) => ErrorCode::SignInFailed,
-            G::Service { status: 401, .. } => ErrorCode::SignInFailed,
-            G::Service { status: 403, .. } | G::PermissionMissing { .. } => {
-                ErrorCode::PermissionDenied
-            }
-            G::NotLicensed { .. } => ErrorCode::NotLicensed,
-            G::Malformed { .. } | G::Paging { .. } => ErrorCode::BadResponse,
-            G::Service { .. } => ErrorCode::BadResponse,
-            G::Cancelled => ErrorCode::Cancelled,
-            G::Unreachable { .. } | G::RetriesExhausted { .. } => ErrorCode::Unreachable,
-        };
-        AppError::new(code, err.to_string())
+        AppError::new(graph_code(&err), err.to_string())
     }
 }
 

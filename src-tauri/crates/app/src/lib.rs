@@ -25,6 +25,7 @@ mod sample;
 mod saved;
 mod signing;
 mod signoff;
+mod store_thread;
 mod tenants;
 pub mod updates;
 
@@ -33,6 +34,6 @@ pub use context::{App, Clock, TOKEN_FILE, TenantAuth, TenantConnection};
 pub use emergency::ProtectionSuggestionDto;
 pub use error::{AppError, ErrorCode};
 pub use people::PersonDto;
-pub use recert_domain::review::Verdict;
+pub use recert_domain::review::{DecisionSource, Verdict};
 pub use recert_graph::{CancellationToken, Cloud};
 pub use saved::{CampaignEvidenceDto, ExportRecordDto, SavedEvidenceDto};

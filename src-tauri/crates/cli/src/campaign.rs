@@ -7,7 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use recert_app::Verdict;
 use recert_app::campaigns::default_settings;
 use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
+    DefinitionDto, Delivery, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
     WorklistQueryDto,
 };
 use recert_app::{AppError, ErrorCode};
@@ -83,6 +83,16 @@ pub enum ReviewerSourceArg {
     Named,
     #[value(name = "self")]
     SelfReview,
+}
+
+/// Where the reviewers decide.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum DeliveryArg {
+    /// Recert's worklist (the window, the CLI, a CSV imported by an admin).
+    Recert,
+    /// Entra Access Reviews: each directory role and kind published as a review of the
+    /// holders' managers; everything else stays in Recert's worklist.
+    Entra,
 }
 
 #[derive(Args, Debug)]
@@ -161,6 +171,9 @@ pub struct CreateArgs {
     auto_apply: bool,
     #[arg(long, default_value_t = 14)]
     remediation_deadline_days: u32,
+    /// Where the reviewers decide.
+    #[arg(long, value_enum, default_value = "recert")]
+    delivery: DeliveryArg,
 }
 
 fn reviewer(upn: &str) -> ReviewerDto {
@@ -187,6 +200,10 @@ fn definition(args: CreateArgs) -> Result<DefinitionDto, AppError> {
     settings.no_response = args.no_response;
     settings.auto_apply = args.auto_apply;
     settings.remediation_deadline_days = args.remediation_deadline_days;
+    settings.delivery = match args.delivery {
+        DeliveryArg::Recert => Delivery::InRecert,
+        DeliveryArg::Entra => Delivery::EntraAccessReviews,
+    };
     let (end, end_date, end_count) = match (args.end_date, args.end_count) {
         (Some(date), _) => ("onDate", Some(date), None),
         (None, Some(n)) => ("afterCount", None, Some(n)),
@@ -315,6 +332,12 @@ pub async fn run(
                     c.state_reason.as_deref().map(|r| format!(" — {r}")).unwrap_or_default()
                 );
                 println!("  period {} → {}", local(&c.period_start), local(&c.period_end));
+                if detail.definition.settings.delivery == Delivery::EntraAccessReviews {
+                    println!(
+                        "  delivered through Entra Access Reviews (directory roles held by users; \
+                         the rest in Recert)"
+                    );
+                }
                 println!(
                     "  {} items, {} decided ({} approved, {} denied), {} without a reviewer",
                     c.items, c.decided, c.approved, c.denied, c.unrouted
@@ -396,8 +419,9 @@ pub async fn run(
             let report = session.app.campaign_sync(&campaign, last).await?;
             print(json, &report, || {
                 println!(
-                    "Synced {campaign}: {} recorded, {} unchanged, {} not decided yet, {} stopped",
-                    report.recorded, report.unchanged, report.pending, report.stopped
+                    "Synced {campaign}: {} recorded, {} unchanged, {} not decided yet, {} reset \
+                     to not reviewed (taken back), {} stopped",
+                    report.recorded, report.unchanged, report.pending, report.reset, report.stopped
                 );
                 for line in &report.unmatched {
                     println!("  unmatched (matches no item): {line}");
@@ -506,7 +530,7 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
                 i.id,
                 truncate(i.principal_upn.as_deref().unwrap_or(&i.principal_name), 34),
                 truncate(&i.role_name, 30),
-                i.kind,
+                i.kind.as_str(),
                 i.decision.map_or("—", |d| d.as_str()),
                 i.recommendation.as_deref().unwrap_or("—"),
                 reviewers
@@ -572,8 +596,16 @@ pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Resu
         }
         None => args.justification,
     };
-    let result =
-        session.app.decide(&args.campaign, args.items, args.verdict, justification, "cli").await?;
+    let result = session
+        .app
+        .decide(
+            &args.campaign,
+            args.items,
+            args.verdict,
+            justification,
+            recert_app::DecisionSource::Cli,
+        )
+        .await?;
     print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())
 }
@@ -620,12 +652,20 @@ pub async fn run_due(session: &mut Session, json: bool) -> Result<(), AppError> 
         for id in &report.missed {
             println!("missed {id} (its window passed while nothing ran)");
         }
+        for id in &report.published {
+            println!("published {id} to Entra Access Reviews");
+        }
+        for id in &report.synced {
+            println!("synced {id} from Entra Access Reviews");
+        }
         for f in &report.failed {
             println!("FAILED {f}");
         }
         if report.opened.is_empty()
             && report.closed.is_empty()
             && report.missed.is_empty()
+            && report.published.is_empty()
+            && report.synced.is_empty()
             && report.failed.is_empty()
         {
             println!("nothing due");

@@ -484,3 +484,184 @@ async fn a_captured_tenant_serves_the_same_population() {
     }
     assert_eq!(after["pull"]["surfaces"], before["pull"]["surfaces"]);
 }
+
+/// One decision item of the emulator's reviews for a worklist item: `(decision id, manager)`.
+fn entra_item(emulator: &Emulator, item: &Value) -> Option<(String, String)> {
+    let role = item["roleName"].as_str()?;
+    let kind = item["kind"].as_str()?;
+    emulator.access_review_decisions().into_iter().find_map(|d| {
+        let review = d["definitionName"].as_str()?;
+        (review.contains(&format!("– {role} ({kind})"))
+            && d["decision"]["principal"]["id"] == item["principalId"])
+            .then(|| {
+                Some((
+                    d["decision"]["id"].as_str()?.to_string(),
+                    d["reviewers"][0].as_str()?.to_string(),
+                ))
+            })
+            .flatten()
+    })
+}
+
+/// A campaign delivered through Entra Access Reviews, run as a scheduled job would: `run-due`
+/// opens and publishes it, two managers decide in Entra (the emulator), `run-due` syncs, a
+/// manager changes their decision and another resets theirs to not reviewed before the close
+/// (synced again: the reset item is undecided), the close stops the reviews with a final
+/// sync, and remediation removes what Entra's reviewer denied, through Recert's interlocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_delivered_through_entra_access_reviews_runs_from_the_schedule() {
+    let tenant = Tenant::demo();
+    let (admin_id, admin_upn) = global_admin(&tenant);
+    let emulator = Emulator::start(tenant, Options::default()).await.expect("the emulator");
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let cli = Cli {
+        data: dir.path().join("data"),
+        cert: write_pem(dir.path(), &emulator),
+        tokens: dir.path().join("tokens.json"),
+    };
+    cli.json(&[
+        "tenant",
+        "add",
+        "contoso",
+        "--tenant-guid",
+        &emulator.tenant_id(),
+        "--cloud",
+        "custom",
+        "--base-url",
+        &emulator.base_url(),
+        "--auth",
+        "interactive",
+        "--client-id",
+        &emulator.public_client_id(),
+    ]);
+    device_code_sign_in(&cli, &emulator, "contoso", &admin_id);
+    cli.json(&["admins", "bootstrap", "--tenant", "contoso"]);
+    cli.json(&["tenant", "pull", "contoso"]);
+    let start = (chrono::Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%dT09:00");
+    let created = cli.json(&[
+        "campaign",
+        "create",
+        "--tenant",
+        "contoso",
+        "--name",
+        "Contoso in Entra",
+        "--surfaces",
+        "directoryRole,azureRole",
+        "--fallback",
+        &admin_upn,
+        "--recurrence",
+        "none",
+        "--duration-days",
+        "14",
+        "--start",
+        &start.to_string(),
+        "--no-recommendations",
+        "--delivery",
+        "entra",
+    ]);
+    assert_eq!(created["definition"]["settings"]["delivery"], "entraAccessReviews", "{created}");
+
+    // The scheduled run opens the campaign and publishes it.
+    let due = cli.json(&["run-due"]);
+    assert_eq!(due["opened"].as_array().map(Vec::len), Some(1), "{due}");
+    let campaign = due["opened"][0].as_str().expect("a campaign id").to_string();
+    assert_eq!(due["published"][0], campaign.as_str(), "{due}");
+    assert!(due["failed"].as_array().is_some_and(Vec::is_empty), "{due}");
+    let reviews = emulator.access_review_definitions();
+    assert!(!reviews.is_empty());
+    assert!(reviews.iter().all(|r| r["settings"]["autoApplyDecisionsEnabled"] == false));
+    let (_, shown, _) = cli.run(&["campaign", "show", &campaign]);
+    assert!(shown.contains("Entra Access Reviews"), "{shown}");
+
+    // Two managers' items: direct eligibilities of users in roles no interlock holds back, the
+    // only item of their principal, role and kind.
+    let page = cli.json(&["worklist", &campaign, "--limit", "5000"]);
+    let items = page["items"].as_array().expect("items").clone();
+    let unique = |i: &Value| {
+        items
+            .iter()
+            .filter(|j| {
+                j["principalId"] == i["principalId"]
+                    && j["roleId"] == i["roleId"]
+                    && j["kind"] == i["kind"]
+            })
+            .count()
+            == 1
+    };
+    let mut picked: Vec<(Value, String, String)> = Vec::new();
+    for item in items.iter().filter(|i| {
+        i["surface"] == "directoryRole"
+            && i["kind"] == "eligible"
+            && i["membership"] == "direct"
+            && i["principalType"] == "user"
+            && i["principalId"] != admin_id.as_str()
+            && !i["roleName"].as_str().unwrap_or_default().contains("Global")
+            && !i["roleName"].as_str().unwrap_or_default().contains("Privileged")
+            && !i["principalUpn"].as_str().unwrap_or_default().starts_with("breakglass")
+            && unique(i)
+    }) {
+        let Some((decision, manager)) = entra_item(&emulator, item) else { continue };
+        if picked.iter().any(|(_, _, m)| *m == manager) {
+            continue;
+        }
+        picked.push((item.clone(), decision, manager));
+        if picked.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(picked.len(), 2, "two managers review an item each");
+    let (reset_item, reset_decision, reset_manager) = picked[0].clone();
+    let (denied_item, denied_decision, denied_manager) = picked[1].clone();
+    emulator.decide_access_review(&reset_decision, &reset_manager, "Deny", "moved").expect("ok");
+    emulator.decide_access_review(&denied_decision, &denied_manager, "Approve", "").expect("ok");
+    let due = cli.json(&["run-due"]);
+    assert_eq!(due["synced"][0], campaign.as_str(), "{due}");
+    let detail = cli.json(&["campaign", "show", &campaign]);
+    assert_eq!(
+        (detail["campaign"]["decided"].as_u64(), detail["campaign"]["denied"].as_u64()),
+        (Some(2), Some(1))
+    );
+
+    // Before the close: one manager changes their mind, the other resets their decision.
+    emulator
+        .decide_access_review(&denied_decision, &denied_manager, "Deny", "no longer needed")
+        .expect("changed");
+    emulator
+        .decide_access_review(&reset_decision, &reset_manager, "NotReviewed", "")
+        .expect("reset");
+    cli.json(&["run-due"]);
+    let detail = cli.json(&["campaign", "show", &campaign]);
+    assert_eq!(
+        (detail["campaign"]["decided"].as_u64(), detail["campaign"]["denied"].as_u64()),
+        (Some(1), Some(1)),
+        "{detail}"
+    );
+    let reset_now = cli.json(&["worklist", &campaign, "--limit", "5000"])["items"]
+        .as_array()
+        .and_then(|l| l.iter().find(|i| i["id"] == reset_item["id"]).cloned())
+        .expect("the reset item");
+    assert!(reset_now["decision"].is_null(), "undecided again: {reset_now}");
+
+    // The close stops every review after a final sync; nobody can decide in Entra any more.
+    let closed = cli.json(&["campaign", "close", &campaign]);
+    assert_eq!(closed["campaign"]["state"], "closed", "{closed}");
+    assert!(emulator.access_review_decisions().iter().all(|d| d["instanceStatus"] == "Completed"));
+    assert!(emulator.decide_access_review(&reset_decision, &reset_manager, "Deny", "").is_err());
+
+    // Remediation removes the one denied in Entra, through Recert's interlocks.
+    let applied = cli.json(&["remediation", "apply", &campaign]);
+    assert_eq!(applied["counts"]["succeeded"], 1, "{applied}");
+    let verified = cli.json(&["remediation", "verify", &campaign]);
+    assert_eq!(verified["counts"]["verifiedRemoved"], 1, "{verified}");
+    let removals: Vec<_> = emulator
+        .mutation_log()
+        .into_iter()
+        .filter(|m| m.path.contains("roleEligibilityScheduleRequests") && m.status < 300)
+        .collect();
+    assert_eq!(removals.len(), 1, "{removals:?}");
+    assert!(
+        emulator.mutation_log().iter().all(|m| !m.path.contains("applyDecisions")),
+        "Entra applied nothing"
+    );
+    assert!(denied_item["id"].is_number());
+}

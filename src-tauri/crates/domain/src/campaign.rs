@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::entra_reviews::Delivery;
 use crate::schedule::Schedule;
 use crate::stage::{self, Stage};
 use crate::{AssignmentKind, Surface};
@@ -198,6 +199,8 @@ pub struct Settings {
     pub remediation_deadline_days: u32,
     /// How long the eligible assignment lasts that "convert to eligible" makes.
     pub convert_eligible_days: u32,
+    /// Where the reviewers decide: Recert's worklist, or Entra Access Reviews.
+    pub delivery: Delivery,
 }
 
 impl Default for Settings {
@@ -211,6 +214,7 @@ impl Default for Settings {
             auto_apply: false,
             remediation_deadline_days: 14,
             convert_eligible_days: 180,
+            delivery: Delivery::InRecert,
         }
     }
 }
@@ -315,6 +319,35 @@ impl CampaignDefinition {
         }
         for (field, message) in self.schedule.problems() {
             error(field, message);
+        }
+        if self.settings.delivery == Delivery::EntraAccessReviews {
+            // Entra's review asks each principal's manager (`./manager`), with the fallback
+            // reviewers where there is none, in one stage: a definition that says otherwise
+            // would be published as something it does not say.
+            if self.reviewers.source != ReviewerSource::Manager {
+                error(
+                    "settings.delivery",
+                    "Entra Access Reviews ask each holder's manager: choose manager reviewers, \
+                     or deliver in Recert"
+                        .into(),
+                );
+            }
+            if !self.stages.is_empty() {
+                error(
+                    "settings.delivery",
+                    "Entra Access Reviews are published as one stage: remove the later stages, \
+                     or deliver in Recert"
+                        .into(),
+                );
+            }
+            if !self.scope.surfaces.contains(&Surface::DirectoryRole) {
+                error(
+                    "settings.delivery",
+                    "only Entra directory roles are published to Entra Access Reviews: add that \
+                     surface, or deliver in Recert"
+                        .into(),
+                );
+            }
         }
         for problem in stage::problems(&self.stages, self.schedule.duration_days) {
             error(problem.field, problem.message);

@@ -6,10 +6,24 @@
 use crate::review::Verdict;
 use crate::{AssignmentKind, Membership, PrincipalKind, Surface};
 
-/// Where a campaign's reviewers make their decisions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// Where a campaign's reviewers make their decisions, stored with its definition.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Delivery {
     /// Recert's own worklist (the window, the CLI, a CSV imported by an admin).
+    #[default]
     InRecert,
     /// Published to Entra ID Access Reviews, one review per directory role and kind; items
     /// Entra cannot review that way stay in Recert's worklist.
@@ -33,7 +47,9 @@ impl Delivery {
 }
 
 /// Why an item stays in Recert's worklist when the campaign is published to Entra.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum StaysInRecert {
     /// Azure resource roles: Entra's access reviews of them are a different API (ARM).
     AzureRole,

@@ -77,7 +77,8 @@ async fn access_reviews(State(state): State<Arc<AppState>>) -> Response {
 }
 
 /// Records a decision as the reviewer named in the body:
-/// `{"reviewer": id or UPN, "decision": "Approve"|"Deny"|"DontKnow", "justification"}`.
+/// `{"reviewer": id or UPN, "decision": "Approve"|"Deny"|"DontKnow"|"NotReviewed", "justification"}`
+/// (`NotReviewed` resets the reviewer's decision).
 async fn decide(
     State(state): State<Arc<AppState>>,
     axum::extract::Path(id): axum::extract::Path<String>,

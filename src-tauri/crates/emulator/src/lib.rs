@@ -243,8 +243,8 @@ impl Emulator {
     pub fn access_review_decisions(&self) -> Vec<serde_json::Value> {
         self.state.reviews().all_decisions()
     }
-    /// Records `reviewer`'s decision (`Approve`, `Deny`, `DontKnow`) on a decision item, as
-    /// the reviewer page does when that person signs in and decides.
+    /// Records `reviewer`'s decision (`Approve`, `Deny`, `DontKnow`, or `NotReviewed` to reset
+    /// it) on a decision item, as the reviewer page does when that person signs in and decides.
     pub fn decide_access_review(
         &self,
         decision_id: &str,

@@ -150,6 +150,8 @@ impl Reviews {
             "approve" => "Approve",
             "deny" => "Deny",
             "dontknow" => "DontKnow",
+            // The reviewer page's "reset decision": the item is not reviewed again.
+            "notreviewed" => "NotReviewed",
             other => return Err(DecideError::Invalid(format!("unknown decision '{other}'"))),
         };
         for def in &mut self.definitions {
@@ -182,9 +184,16 @@ impl Reviews {
                     ));
                 }
                 d.body.insert("decision".into(), json!(verdict));
-                d.body.insert("justification".into(), json!(justification));
-                d.body.insert("reviewedDateTime".into(), json!(stamp(now)));
-                d.body.insert("reviewedBy".into(), user_identity(s, &reviewer));
+                if verdict == "NotReviewed" {
+                    // As before any decision: nobody reviewed it, at no time.
+                    d.body.insert("justification".into(), json!(""));
+                    d.body.insert("reviewedDateTime".into(), Value::Null);
+                    d.body.insert("reviewedBy".into(), nobody());
+                } else {
+                    d.body.insert("justification".into(), json!(justification));
+                    d.body.insert("reviewedDateTime".into(), json!(stamp(now)));
+                    d.body.insert("reviewedBy".into(), user_identity(s, &reviewer));
+                }
                 return Ok(Value::Object(d.body.clone()));
             }
         }

@@ -93,6 +93,13 @@ fn required_permission(url: &str) -> Option<(&'static str, String)> {
         "PrivilegedEligibilitySchedule.Read.AzureADGroup"
     } else if rest.starts_with("identityGovernance/privilegedAccess/group/assignment") {
         "PrivilegedAssignmentSchedule.Read.AzureADGroup"
+    } else if rest.starts_with("identityGovernance/accessReviews") {
+        // Publishing, syncing, stopping and reminding (accessreviewset-post-definitions.md and
+        // the pages beside it): the read-only permission cannot create or stop a review.
+        "AccessReview.ReadWrite.All"
+    } else if rest.starts_with("users/") && rest.ends_with("/sendMail") {
+        // Reminders from the governance mailbox (user-sendmail.md).
+        "Mail.Send"
     } else if rest.starts_with("auditLogs/") || query.contains("signInActivity") {
         "AuditLog.Read.All"
     } else if rest.starts_with("users") {
@@ -200,6 +207,8 @@ impl GraphError {
         if licence && matches!(status, 400 | 403) {
             let feature = if url.contains("signInActivity") {
                 "sign-in activity"
+            } else if url.contains("/identityGovernance/accessReviews") {
+                "Access Reviews"
             } else {
                 "Privileged Identity Management"
             };
@@ -261,6 +270,30 @@ mod tests {
         let audits =
             GraphError::from_response(403, None, body, "https://g/v1.0/auditLogs/directoryAudits");
         assert!(audits.to_string().contains("AuditLog.Read.All"), "{audits}");
+    }
+
+    #[test]
+    fn access_reviews_and_reminders_name_their_permission_and_licence() {
+        let body = br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#;
+        let publish = GraphError::from_response(
+            403,
+            None,
+            body,
+            "https://g/v1.0/identityGovernance/accessReviews/definitions",
+        );
+        assert_eq!(publish.code(), "permissionMissing");
+        assert!(publish.to_string().contains("AccessReview.ReadWrite.All"), "{publish}");
+        let mail = GraphError::from_response(403, None, body, "https://g/v1.0/users/u-1/sendMail");
+        assert!(mail.to_string().contains("Mail.Send"), "{mail}");
+        let licence = br#"{"error":{"code":"AadPremiumLicenseRequired","message":"The tenant needs an AAD Premium 2 license."}}"#;
+        let unlicensed = GraphError::from_response(
+            403,
+            None,
+            licence,
+            "https://g/v1.0/identityGovernance/accessReviews/definitions",
+        );
+        assert_eq!(unlicensed.code(), "notLicensed");
+        assert!(unlicensed.to_string().contains("Access Reviews"), "{unlicensed}");
     }
 
     #[test]

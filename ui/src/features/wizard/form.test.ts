@@ -1,9 +1,10 @@
 // Unit tests of the wizard form: defaults, DTO mapping both ways, estimates and warnings.
 import { describe, expect, it } from "vitest";
-import type { RoleCountDto } from "../../ipc";
+import type { RoleCountDto, Surface } from "../../ipc";
 import {
   autoApplyRisk,
   defaultForm,
+  entraDeliveryConflicts,
   estimatePopulation,
   fromDefinition,
   nextQuarterStart,
@@ -70,7 +71,7 @@ describe("parseList", () => {
   });
 });
 
-const role = (surface: string, roleId: string, eligible: number, active: number): RoleCountDto => ({
+const role = (surface: Surface, roleId: string, eligible: number, active: number): RoleCountDto => ({
   surface, roleId, displayName: roleId, eligible, active,
 });
 
@@ -94,6 +95,16 @@ describe("warnings and sections", () => {
     expect(sectionOf("schedule.durationDays")).toBe("schedule");
     expect(sectionOf("reviewers.fallback")).toBe("reviewers");
     expect(sectionOf("name")).toBe("basics");
+    expect(sectionOf("settings.delivery")).toBe("reviewers");
+  });
+  it("keeps the delivery and says what Entra Access Reviews cannot publish as the form says", () => {
+    const form = { ...defaultForm(new Date(), "UTC"), delivery: "entraAccessReviews" as const };
+    expect(toDefinition(form, "demo").settings.delivery).toBe("entraAccessReviews");
+    expect(fromDefinition(toDefinition(form, "demo")).delivery).toBe("entraAccessReviews");
+    expect(defaultForm(new Date(), "UTC").delivery).toBe("inRecert");
+    expect(entraDeliveryConflicts(form)).toEqual([]);
+    expect(entraDeliveryConflicts({ ...form, reviewerSource: "named", secondStage: "manager" })).toHaveLength(2);
+    expect(entraDeliveryConflicts({ ...form, delivery: "inRecert", reviewerSource: "self" })).toEqual([]);
   });
 });
 

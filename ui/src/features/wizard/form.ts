@@ -1,6 +1,6 @@
 // The campaign wizard's form: its defaults, the mapping to and from the definition DTO, the
 // population estimate from the pulled role counts, and the risky combinations to warn about.
-import type { DefinitionDto, ReviewerDto, RoleCountDto } from "../../ipc";
+import type { DefinitionDto, Delivery, ReviewerDto, RoleCountDto } from "../../ipc";
 
 export type Kinds = "eligible" | "active" | "both";
 export type ReviewerSource = "manager" | "named" | "self";
@@ -47,6 +47,8 @@ export interface WizardForm {
   remediationDeadlineDays: number;
   /** How long a "convert to eligible" decision makes the access eligible. */
   convertEligibleDays: number;
+  /** Where the reviewers decide: Recert's worklist, or Entra Access Reviews. */
+  delivery: Delivery;
   secondStage: SecondStage;
   /** Which of the first stage's items the second stage reviews. */
   secondStageTakes: Takes;
@@ -97,6 +99,7 @@ export function defaultForm(now: Date, timeZone: string): WizardForm {
     autoApply: false,
     remediationDeadlineDays: 14,
     convertEligibleDays: 180,
+    delivery: "inRecert",
     secondStage: "none",
     secondStageTakes: "dontKnow",
     secondStageDays: 4,
@@ -164,6 +167,7 @@ export function toDefinition(form: WizardForm, tenantId: string): DefinitionDto 
       autoApply: form.autoApply,
       remediationDeadlineDays: num(form.remediationDeadlineDays),
       convertEligibleDays: num(form.convertEligibleDays),
+      delivery: form.delivery,
     },
     stages:
       form.secondStage === "none"
@@ -215,6 +219,7 @@ export function fromDefinition(d: DefinitionDto): WizardForm {
     autoApply: d.settings.autoApply,
     remediationDeadlineDays: d.settings.remediationDeadlineDays,
     convertEligibleDays: d.settings.convertEligibleDays,
+    delivery: d.settings.delivery,
     secondStage: (d.stages[0]?.reviewers as SecondStage | undefined) ?? "none",
     secondStageTakes: (d.stages[0]?.takes as Takes | undefined) ?? "dontKnow",
     secondStageDays: d.stages[0]?.durationDays ?? 4,
@@ -254,10 +259,24 @@ export function autoApplyRisk(form: WizardForm): boolean {
   return form.autoApply && form.noResponse === "remove";
 }
 
+/**
+ * Entra Access Reviews ask each holder's manager in one stage and carry directory roles only:
+ * what of the form would not be published as it says (empty when it fits).
+ */
+export function entraDeliveryConflicts(form: WizardForm): string[] {
+  if (form.delivery !== "entraAccessReviews") return [];
+  const out: string[] = [];
+  if (form.reviewerSource !== "manager") out.push("Entra Access Reviews ask each holder's manager: choose manager reviewers.");
+  if (form.secondStage !== "none") out.push("Entra Access Reviews are published as one stage: remove the second stage.");
+  if (!form.surfaces.includes("directoryRole")) out.push("Only Entra directory roles are published to Entra Access Reviews.");
+  return out;
+}
+
 /** Which wizard section a backend field path belongs to, for jumping to the first problem. */
 export function sectionOf(field: string): "basics" | "scope" | "reviewers" | "schedule" | "settings" {
   if (field.startsWith("scope.")) return "scope";
-  if (field.startsWith("reviewers.") || field.startsWith("stages")) return "reviewers";
+  // Where reviewers decide is chosen beside who they are.
+  if (field.startsWith("reviewers.") || field.startsWith("stages") || field === "settings.delivery") return "reviewers";
   if (field.startsWith("schedule.")) return "schedule";
   if (field.startsWith("settings.")) return "settings";
   return "basics";
@@ -288,7 +307,7 @@ export function scheduleOnly(d: DefinitionDto): DefinitionDto {
     name: "preview",
     scope: { ...d.scope, surfaces: ["directoryRole"], roleIds: [], principalTypes: { users: true, guests: true, groups: true, servicePrincipals: true } },
     reviewers: { source: "manager", named: [], fallback: [preview], rule: "firstDecides" },
-    settings: { ...d.settings, lookBackDays: 90, remediationDeadlineDays: 14, convertEligibleDays: 180 },
+    settings: { ...d.settings, lookBackDays: 90, remediationDeadlineDays: 14, convertEligibleDays: 180, delivery: "inRecert" },
     stages: [],
   };
 }

@@ -9,6 +9,15 @@ export type RunDueDto = {
  */
 advanced: Array<string>, opened: Array<string>, closed: Array<string>, missed: Array<string>, 
 /**
+ * Open campaigns published to Entra Access Reviews by this run (just opened, or a
+ * publication that had failed).
+ */
+published: Array<string>, 
+/**
+ * Open campaigns whose Entra Access Reviews decisions this run synced.
+ */
+synced: Array<string>, 
+/**
  * Definitions whose due work failed, with the reason; the others still ran.
  */
 failed: Array<string>, };

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignState, NoResponse};
 use recert_domain::review::{self, Verdict};
-use recert_domain::{AssignmentKind, Membership};
+
 use recert_store::campaigns::DefinitionRecord;
 use recert_store::worklist::ItemOutcome;
 
@@ -42,6 +42,9 @@ impl App {
         reason: Option<String>,
         acting: &Acting,
     ) -> Result<CampaignDto, AppError> {
+        // Reviews published to Entra stop first, and what they hold is recorded: after the
+        // close no decision can be recorded any more.
+        self.final_sync(campaign_id).await?;
         let id = campaign_id.to_string();
         let now = self.now();
         let actor = acting.label.clone();
@@ -68,20 +71,13 @@ impl App {
                             }
                             _ => None,
                         };
-                        let membership = if item.membership == "direct" {
-                            Membership::Direct
-                        } else {
-                            Membership::Group
-                        };
-                        let kind =
-                            AssignmentKind::parse(&item.kind).unwrap_or(AssignmentKind::Eligible);
                         // The last stage's decision that decided something stands.
                         let (outcome, why) = review::resolve_verdict(
                             stages::item_verdict(&definition, &item, in_stage, &by_stage),
                             definition.settings.no_response,
                             recommendation,
-                            kind,
-                            membership,
+                            item.kind,
+                            item.membership,
                         );
                         let until = match (outcome, &why) {
                             (
@@ -92,7 +88,7 @@ impl App {
                         };
                         ItemOutcome {
                             item_id: item.id,
-                            outcome: outcome.as_str().into(),
+                            outcome,
                             code: why.code().into(),
                             reason: why.describe(),
                             until,
@@ -129,7 +125,8 @@ impl App {
     }
 
     /// What the scheduler does, in the window or from `recert-cli run-due`: records missed windows,
-    /// opens what is due, closes what passed its deadline. Idempotent; one definition's failure
+    /// opens what is due, closes what passed its deadline, publishes and syncs campaigns
+    /// delivered through Entra Access Reviews. Idempotent; one definition's failure
     /// (a tenant without admins among them) does not stop the others. One run at a time per
     /// database: a second, from another window or a cron job meanwhile, is refused (`Conflict`).
     pub async fn run_due(&self) -> Result<RunDueDto, AppError> {
@@ -181,6 +178,8 @@ impl App {
                 report.failed.push(format!("{}: {}", record.id, err.message));
             }
         }
+        // Campaigns just opened are published here, beside those whose publication failed.
+        self.sync_deliveries(&mut report).await;
         Ok(report)
     }
 

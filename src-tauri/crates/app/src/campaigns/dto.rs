@@ -1,7 +1,10 @@
 //! Campaign DTOs: the definition form, campaigns with their progress, worklist pages, decisions.
 //! Serialized camelCase and exported to TypeScript like every type crossing IPC.
 
+use recert_domain::assignment::{AssignmentKind, Surface};
 pub use recert_domain::campaign::CampaignState;
+pub use recert_domain::entra_reviews::Delivery;
+use recert_domain::review::DecisionSource;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -96,6 +99,9 @@ pub struct SettingsDto {
     /// stored before it read as 180).
     #[serde(default = "convert_eligible_days")]
     pub convert_eligible_days: u32,
+    /// Where the reviewers decide (definitions stored before it read as in Recert).
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 fn convert_eligible_days() -> u32 {
@@ -333,8 +339,8 @@ impl From<recert_domain::review::Outcome> for OutcomeDto {
 #[ts(export)]
 pub struct ItemDto {
     pub id: u32,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     /// The assignment's (schedule instance's) id in the tenant.
     pub source_id: String,
     pub role_id: String,
@@ -453,6 +459,11 @@ pub struct RunDueDto {
     pub opened: Vec<String>,
     pub closed: Vec<String>,
     pub missed: Vec<String>,
+    /// Open campaigns published to Entra Access Reviews by this run (just opened, or a
+    /// publication that had failed).
+    pub published: Vec<String>,
+    /// Open campaigns whose Entra Access Reviews decisions this run synced.
+    pub synced: Vec<String>,
     /// Definitions whose due work failed, with the reason; the others still ran.
     pub failed: Vec<String>,
 }
@@ -470,8 +481,7 @@ pub struct DecisionTrailDto {
     pub justification: String,
     pub decided_by: String,
     pub decided_at: String,
-    /// window, bulk, cli, import, recommendation.
-    pub source: String,
+    pub source: DecisionSource,
 }
 
 /// What happened to one assignment since the previous campaign of the same definition.

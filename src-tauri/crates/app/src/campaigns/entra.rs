@@ -13,11 +13,13 @@ use recert_domain::entra_reviews::{
     self, Candidate, EntraDecision, Match, Reading, channel, match_decision,
 };
 use recert_domain::identity::{Authentication, EntraIdentity};
-use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
+use recert_domain::{AssignmentKind, PrincipalKind};
 use recert_graph::reviews::ReviewState;
 use recert_graph::reviews::{self, CampaignRef, ReviewScope};
-use recert_store::entra::{EntraOrigin, PublicationRecord};
-use recert_store::worklist::{DecisionContext, ItemRecord, NewDecision};
+use recert_store::entra::{EntraOrigin, PublicationRecord, SyncedDecisionRecord};
+use recert_store::worklist::{
+    DecisionContext, DecisionRecord, ItemRecord, NewDecision, Withdrawal, standing_rows,
+};
 use serde::Serialize;
 
 use super::{parse_definition, tenant_of};
@@ -40,6 +42,9 @@ pub struct SyncReport {
     /// Decisions that could not be recorded as they are (a "don't know" without a note, a
     /// value Recert does not know), with why.
     pub not_recorded: Vec<String>,
+    /// Decisions reset to "not reviewed" in Entra since they were recorded: their Recert
+    /// decisions were taken back (audited), so the items are undecided again.
+    pub reset: u32,
     /// Reviews stopped by this sync (at close).
     pub stopped: u32,
     /// SHA-256 of the raw decision pages read.
@@ -49,16 +54,12 @@ pub struct SyncReport {
 fn candidate(item: &ItemRecord) -> Option<Candidate> {
     Some(Candidate {
         item_id: i64::from(item.id),
-        surface: Surface::parse(&item.surface)?,
+        surface: item.surface,
         principal_id: item.principal_id.clone(),
         principal_kind: PrincipalKind::parse(&item.principal_kind),
         role_id: item.role_id.clone(),
-        kind: AssignmentKind::parse(&item.kind)?,
-        membership: if item.membership == "direct" {
-            Membership::Direct
-        } else {
-            Membership::Group
-        },
+        kind: item.kind,
+        membership: item.membership,
     })
 }
 
@@ -132,7 +133,7 @@ impl App {
         let client = self.session(&tenant)?.graph.clone();
         let published = reviews::publish(&client, &campaign, &scopes)
             .await
-            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?;
+            .map_err(|err| AppError::new(crate::error::graph_code(&err.error), err.to_string()))?;
         let count = published.len() as u32;
         let now = self.now();
         let id = campaign_id.to_string();
@@ -195,6 +196,21 @@ impl App {
                 store.all_items(&id)?.iter().filter_map(candidate).collect();
             let recorded = store.synced_decision_times(&id)?;
             let by_reviewer = plan(&states, &candidates, &recorded, &mut report);
+            let resets = resets(&states, &store.synced_decisions(&id)?, &store.decisions(&id)?);
+            if record.state == CampaignState::Open && !resets.is_empty() {
+                // Entra does not say who reset a decision (`reviewedBy` is nobody again): the
+                // return to undecided is recorded as the sync's, naming the Entra decision.
+                let context = DecisionContext {
+                    decided_by_id: acting.person.as_ref().map_or(&acting.label, |p| &p.id),
+                    decided_by_upn: &acting.label,
+                    source: recert_domain::review::DecisionSource::EntraAccessReviews,
+                    at: now,
+                    authentication: &acting.authentication,
+                    entra: None,
+                };
+                store.withdraw_decisions(&id, &resets, &context)?;
+                report.reset = resets.len() as u32;
+            }
             if record.state == CampaignState::Open {
                 let mut groups: Vec<_> = by_reviewer.into_iter().collect();
                 groups.sort_by(|a, b| a.0.cmp(&b.0));
@@ -211,7 +227,7 @@ impl App {
                     let context = DecisionContext {
                         decided_by_id: &reviewer,
                         decided_by_upn: &upn,
-                        source: "entraAccessReviews",
+                        source: recert_domain::review::DecisionSource::EntraAccessReviews,
                         at: now,
                         authentication: &authentication,
                         entra: Some(EntraOrigin {
@@ -236,6 +252,39 @@ impl App {
         })
         .await
     }
+}
+
+/// The Recert decisions to take back because their Entra decision is "not reviewed" again: the
+/// latest decision synced from that Entra decision item, while it still stands.
+fn resets(
+    states: &[(PublicationRecord, ReviewState)],
+    synced: &[SyncedDecisionRecord],
+    log: &[DecisionRecord],
+) -> Vec<Withdrawal> {
+    let latest: HashMap<&str, i64> =
+        synced.iter().map(|s| (s.entra_decision_id.as_str(), s.decision_row)).collect();
+    let standing: HashMap<i64, &DecisionRecord> =
+        standing_rows(log).into_iter().map(|d| (d.id, d)).collect();
+    let mut out = Vec::new();
+    for d in states.iter().flat_map(|(_, state)| &state.decisions) {
+        if !matches!(entra_reviews::read_decision(&d.decision, &d.justification), Reading::Pending)
+        {
+            continue;
+        }
+        let Some(row) = latest.get(d.decision_id.as_str()).and_then(|r| standing.get(r)) else {
+            continue;
+        };
+        out.push(Withdrawal {
+            item_id: row.item_id,
+            reviewer_id: row.reviewer_id.clone(),
+            justification: format!(
+                "reset to not reviewed in Entra Access Reviews (decision {})",
+                d.decision_id
+            ),
+            stage: row.stage,
+        });
+    }
+    out
 }
 
 /// Decisions to record, per Entra reviewer (object id, UPN): each with its Entra decision id

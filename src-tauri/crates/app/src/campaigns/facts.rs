@@ -186,10 +186,10 @@ pub(crate) fn page_roles(
         .iter()
         .filter(|i| {
             // A PIM group's tier is the group's: one per group, not one per `member`/`owner`.
-            let scope = if i.surface == "pimGroup" { i.scope.as_str() } else { "" };
+            let scope = if i.surface.as_str() == "pimGroup" { i.scope.as_str() } else { "" };
             seen.insert((i.surface.as_str(), i.role_id.as_str(), scope))
         })
-        .map(|i| context.item_fact(store, &i.surface, &i.role_id, &i.scope))
+        .map(|i| context.item_fact(store, i.surface.as_str(), &i.role_id, &i.scope))
         .collect()
 }
 
@@ -210,8 +210,14 @@ impl App {
                 last_sign_in: store.last_sign_in(&tenant, &item.principal_id)?.map(rfc3339),
                 other_holders,
                 other_names,
-                role: context.item_fact(store, &item.surface, &item.role_id, &item.scope)?,
-                custom_permissions: context.custom_permissions(&item.surface, &item.role_id),
+                role: context.item_fact(
+                    store,
+                    item.surface.as_str(),
+                    &item.role_id,
+                    &item.scope,
+                )?,
+                custom_permissions: context
+                    .custom_permissions(item.surface.as_str(), &item.role_id),
                 scope_name: context.scope_name(&item.scope),
             })
         })

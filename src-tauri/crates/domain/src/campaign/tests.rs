@@ -248,6 +248,37 @@ fn each_field() {
 }
 
 #[test]
+fn entra_delivery_asks_managers_in_one_stage_over_directory_roles() {
+    check(
+        |d| d.settings.delivery = Delivery::EntraAccessReviews,
+        expect![[r#"
+            ok
+        "#]],
+    );
+    // Azure roles beside directory roles are fine: they stay in Recert's worklist.
+    check(
+        |d| {
+            d.settings.delivery = Delivery::EntraAccessReviews;
+            d.scope.surfaces.push(Surface::AzureRole);
+        },
+        expect![[r#"
+            ok
+        "#]],
+    );
+    check(
+        |d| {
+            d.settings.delivery = Delivery::EntraAccessReviews;
+            d.reviewers.source = ReviewerSource::Named(vec![reviewer("bob")]);
+            d.scope.surfaces = vec![Surface::AzureRole];
+        },
+        expect![[r#"
+            settings.delivery: Entra Access Reviews ask each holder's manager: choose manager reviewers, or deliver in Recert
+            settings.delivery: only Entra directory roles are published to Entra Access Reviews: add that surface, or deliver in Recert
+        "#]],
+    );
+}
+
+#[test]
 fn every_problem_at_once() {
     check(
         |d| {

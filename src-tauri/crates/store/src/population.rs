@@ -99,6 +99,36 @@ impl Store {
         Ok(catalogue)
     }
 
+    /// The Entra and Azure roles each of `group_ids` holds in the tenant's latest pull, as
+    /// (group id, surface, role id, role name), the name the role id where the catalogue has
+    /// none. Each role once per group, whatever its scopes and kinds.
+    pub fn roles_held_by_groups(
+        &self,
+        tenant_id: &str,
+        group_ids: &[&str],
+    ) -> Result<Vec<(String, String, String, String)>> {
+        // `principal_kind = 'group'` lets the partial index `assignment_group_principal` answer.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT a.surface, a.role_id, COALESCE(r.display_name, a.role_id)
+             FROM assignment a
+             LEFT JOIN role_definition r
+               ON r.tenant_id = a.tenant_id AND r.surface = a.surface AND r.id = a.role_id
+             WHERE a.tenant_id = ?1 AND a.principal_kind = 'group' AND a.principal_id = ?2
+               AND a.surface IN ('directoryRole', 'azureRole')
+             ORDER BY 3, 2",
+        )?;
+        let mut out = Vec::new();
+        for group in group_ids {
+            let rows = stmt.query_map(rusqlite::params![tenant_id, group], |row| {
+                Ok((group.to_string(), row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the tenant's roles and assignments (and, with them, its directory data, emptied)
     /// in one transaction, with its audit event. A full pull uses
     /// [`Store::replace_population_full`].
@@ -270,5 +300,55 @@ mod tests {
         let err = store.replace_population("nope", &pull(), &[], &[]).expect_err("unknown tenant");
         assert!(matches!(err, StoreError::NoSuchTenant(_)));
         assert!(store.audit_events(None).expect("events").is_empty());
+    }
+
+    #[test]
+    fn the_roles_a_group_holds_are_read_by_the_group_through_its_own_index() {
+        let mut store = Store::open_in_memory().expect("store");
+        demo(&mut store);
+        let role = |id: &str, name: &str| RoleDefinition {
+            surface: Surface::DirectoryRole,
+            id: id.into(),
+            display_name: name.into(),
+            is_built_in: true,
+            permissions: None,
+        };
+        let roles = [role("ga", "Global Administrator"), role("hd", "Helpdesk Administrator")];
+        let by_group = |source: &str, role_id: &str, kind: AssignmentKind| Assignment {
+            role_id: role_id.into(),
+            principal_id: "g1".into(),
+            principal_kind: PrincipalKind::Group,
+            principal_name: "Tier 0 operators".into(),
+            principal_upn: None,
+            ..grant(source, kind)
+        };
+        let assignments = [
+            grant("a", AssignmentKind::Active),
+            by_group("b", "hd", AssignmentKind::Eligible),
+            by_group("c", "hd", AssignmentKind::Active),
+            by_group("d", "custom-unknown", AssignmentKind::Active),
+        ];
+        store.replace_population("demo", &pull(), &roles, &assignments).expect("pull");
+        let held = store.roles_held_by_groups("demo", &["g1", "u1", "g2"]).expect("read");
+        let line =
+            |r: &(String, String, String, String)| format!("{} {} {} {}", r.0, r.1, r.2, r.3);
+        assert_eq!(
+            held.iter().map(line).collect::<Vec<_>>(),
+            [
+                "g1 directoryRole hd Helpdesk Administrator",
+                "g1 directoryRole custom-unknown custom-unknown",
+            ],
+            "once per role, named from the catalogue (the id where it has none); a user is no group"
+        );
+        let plan: String = store
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT role_id FROM assignment
+                 WHERE tenant_id = 'demo' AND principal_kind = 'group' AND principal_id = 'g1'",
+                [],
+                |row| row.get(3),
+            )
+            .expect("a plan");
+        assert!(plan.contains("assignment_group_principal"), "{plan}");
     }
 }

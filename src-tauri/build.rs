@@ -51,6 +51,8 @@ const COMMANDS: &[&str] = &[
     "accept_preview",
     "item_facts",
     "accept_recommendations",
+    "justification_presets",
+    "set_justification_presets",
     "evidence_export",
     "evidence_verify",
     "evidence_open_folder",

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use recert_app::dto::TenantDto;
-use recert_app::{App, AppError, Cloud, ErrorCode, TenantAuth, TenantConnection};
+use recert_app::{App, AppError, ErrorCode, TenantConnection};
 use recert_emulator::{Options, Served, Tenant, serve_home};
 use tokio::sync::Mutex;
 
@@ -32,20 +32,17 @@ async fn start(app: &App, data_dir: &std::path::Path) -> Result<(Served, TenantD
         })?;
     let (base_url, der, tenant_guid) =
         (served.base_url(), served.certificate_der(), served.tenant_id());
-    let cloud = Cloud::custom(&base_url)
-        .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?;
-    let tenant = app.connect(TenantConnection {
-        id: DemoTenant::ID.into(),
-        name: "Contoso (demo)".into(),
-        is_demo: true,
-        tenant_guid: tenant_guid.clone(),
-        cloud: cloud.clone(),
-        auth: TenantAuth::AppSecret {
-            client_id: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_ID.into(),
-            secret: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_SECRET.into(),
-        },
-        extra_root: der.clone(),
-    })?;
+    let connection = TenantConnection::demo(
+        &base_url,
+        tenant_guid.clone(),
+        (
+            recert_emulator::DEMO_CONFIDENTIAL_CLIENT_ID.into(),
+            recert_emulator::DEMO_CONFIDENTIAL_CLIENT_SECRET.into(),
+        ),
+        der.clone(),
+    )?;
+    let cloud = connection.cloud.clone();
+    let tenant = app.connect(connection)?;
     // Reviewers sign in as themselves through the emulator's login page, as on a real tenant.
     app.allow_people_sign_in(
         &tenant.id,

@@ -3,6 +3,7 @@
 
 mod commands;
 mod demo;
+mod memory;
 mod scheduler;
 mod updates;
 
@@ -62,17 +63,7 @@ impl Shell {
         campaign_id: &str,
         wanted: [bool; 3],
     ) -> recert_app::evidence::EvidencePaths {
-        let safe: String = campaign_id
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-            .collect();
-        let dir = self.data_dir.join("evidence").join(safe);
-        let [pdf, csv, json] = wanted;
-        recert_app::evidence::EvidencePaths {
-            pdf: pdf.then(|| dir.join("binder.pdf")),
-            csv: csv.then(|| dir.join("decisions.csv")),
-            json: json.then(|| dir.join("evidence.json")),
-        }
+        recert_app::evidence::EvidencePaths::in_data_dir(&self.data_dir, campaign_id, wanted)
     }
 }
 
@@ -113,6 +104,7 @@ fn show_main_window(handle: &tauri::AppHandle) {
 }
 
 pub fn run() {
+    memory::limit_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RECERT_LOG")
@@ -151,6 +143,10 @@ pub fn run() {
             });
             let demo = demo::DemoTenant::new(app.clone(), data_dir.clone());
             scheduler::start(app.clone(), demo.clone());
+            memory::release_when_idle(app.clone());
+            if let Some(window) = tauri_app.get_webview_window("main") {
+                memory::lean_web_engine(&window);
+            }
             tauri_app.manage(updates::Updates::new(tauri_app.handle(), &data_dir));
             updates::start(tauri_app.handle().clone());
             tauri_app.manage(Shell {
@@ -206,6 +202,8 @@ pub fn run() {
             commands::worklist::accept_preview,
             commands::worklist::item_facts,
             commands::worklist::accept_recommendations,
+            commands::worklist::justification_presets,
+            commands::worklist::set_justification_presets,
             commands::evidence::evidence_export,
             commands::evidence::evidence_verify,
             commands::evidence::evidence_open_folder,

@@ -102,7 +102,13 @@ async fn a_whole_quarter_from_definition_to_close() {
         h.act_as(&fallback).await;
         let err = h
             .app
-            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
+            .decide(
+                &campaign_id,
+                vec![item.id],
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Cli,
+            )
             .await
             .expect_err("own access");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
@@ -121,13 +127,25 @@ async fn a_whole_quarter_from_definition_to_close() {
         h.act_as(person).await;
         let err = h
             .app
-            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
+            .decide(
+                &campaign_id,
+                vec![item.id],
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Cli,
+            )
             .await
             .expect_err("not an admin");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
         h.act_as_admin_except(&[&fallback]).await;
         h.app
-            .decide(&campaign_id, vec![item.id], Verdict::Approve, String::new(), "cli")
+            .decide(
+                &campaign_id,
+                vec![item.id],
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Cli,
+            )
             .await
             .expect("an admin decides");
     }
@@ -151,20 +169,44 @@ async fn a_whole_quarter_from_definition_to_close() {
     let first = mine.items[0].id;
     let err = h
         .app
-        .decide(&campaign_id, vec![first], Verdict::Deny, " ".into(), "cli")
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Deny,
+            " ".into(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect_err("no reason");
     assert_eq!(err.code, ErrorCode::Invalid, "a deny needs a justification by default: {err:?}");
     h.app
-        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team".into(), "cli")
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Deny,
+            "Left the team".into(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect("deny");
     h.app
-        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect("changed");
     h.app
-        .decide(&campaign_id, vec![first], Verdict::Deny, "Left the team after all".into(), "cli")
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Deny,
+            "Left the team after all".into(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect("changed back");
 
@@ -178,7 +220,13 @@ async fn a_whole_quarter_from_definition_to_close() {
         h.act_as(&outsider.upn).await;
         let err = h
             .app
-            .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
+            .decide(
+                &campaign_id,
+                vec![first],
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Cli,
+            )
             .await
             .expect_err("outsider");
         assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
@@ -190,7 +238,13 @@ async fn a_whole_quarter_from_definition_to_close() {
     if !rest.is_empty() {
         let bulk = h
             .app
-            .decide(&campaign_id, rest.clone(), Verdict::Approve, String::new(), "window")
+            .decide(
+                &campaign_id,
+                rest.clone(),
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Window,
+            )
             .await
             .expect("bulk");
         assert_eq!(bulk.recorded as usize, rest.len());
@@ -247,7 +301,13 @@ async fn a_whole_quarter_from_definition_to_close() {
     }
     let err = h
         .app
-        .decide(&campaign_id, vec![first], Verdict::Approve, String::new(), "cli")
+        .decide(
+            &campaign_id,
+            vec![first],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect_err("closed");
     assert_eq!(err.code, ErrorCode::Conflict);
@@ -461,7 +521,10 @@ async fn the_reviewer_is_told_how_privileged_a_role_is_and_where_it_applies_by_n
     let facts = h.app.item_facts(&campaign.id, scoped.id).await.expect("facts");
     let name = facts.scope_name.expect("the unit's name was pulled");
     assert!(unit_names.contains(&name.as_str()), "{name} among {unit_names:?}");
-    let azure = items.iter().find(|i| i.surface == "azureRole").expect("an Azure role");
+    let azure = items
+        .iter()
+        .find(|i| i.surface == recert_domain::Surface::AzureRole)
+        .expect("an Azure role");
     let facts = h.app.item_facts(&campaign.id, azure.id).await.expect("facts");
     let sub = azure.scope.split('/').nth(2).expect("a subscription id").to_ascii_lowercase();
     let expected = tenant

@@ -78,7 +78,7 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
         .map(|r| r.id.clone())
         .expect("the reviewer is routed");
     let standing = |i: &&ItemDto| {
-        i.kind == "active"
+        i.kind == recert_domain::AssignmentKind::Active
             && i.membership == "direct"
             && i.principal_type == "user"
             && i.principal_id != reviewer_id
@@ -95,20 +95,26 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
     let owner = all
         .iter()
         .filter(standing)
-        .find(|i| i.surface == "azureRole" && i.role_id.eq_ignore_ascii_case(OWNER))
+        .find(|i| {
+            i.surface == recert_domain::Surface::AzureRole && i.role_id.eq_ignore_ascii_case(OWNER)
+        })
         .expect("a standing Azure Owner")
         .clone();
     let glass = all
         .iter()
-        .filter(|i| i.kind == "active" && i.membership == "direct" && i.role_id == GA)
+        .filter(|i| {
+            i.kind == recert_domain::AssignmentKind::Active
+                && i.membership == "direct"
+                && i.role_id == GA
+        })
         .find(|i| is_break_glass(i))
         .expect("a break-glass Global Administrator")
         .clone();
     let until = all
         .iter()
         .filter(|i| {
-            i.surface == "directoryRole"
-                && i.kind == "eligible"
+            i.surface == recert_domain::Surface::DirectoryRole
+                && i.kind == recert_domain::AssignmentKind::Eligible
                 && i.membership == "direct"
                 && i.principal_type == "user"
                 && i.role_id != GA
@@ -124,14 +130,26 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
     // Convert only fits an active assignment; "approve until" only a day after today.
     let refused = h
         .app
-        .decide(&campaign, vec![until.id], Verdict::ConvertToEligible, "x".into(), "window")
+        .decide(
+            &campaign,
+            vec![until.id],
+            Verdict::ConvertToEligible,
+            "x".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("an eligibility is not converted");
     assert_eq!(refused.code, ErrorCode::Invalid, "{refused:?}");
     let past = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a date");
     let refused = h
         .app
-        .decide(&campaign, vec![until.id], Verdict::ApproveUntil(past), "x".into(), "window")
+        .decide(
+            &campaign,
+            vec![until.id],
+            Verdict::ApproveUntil(past),
+            "x".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("today is not a future end");
     assert_eq!(refused.code, ErrorCode::Invalid, "{refused:?}");
@@ -143,7 +161,7 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
             vec![ga.id, owner.id, glass.id],
             Verdict::ConvertToEligible,
             why.clone(),
-            "window",
+            recert_domain::review::DecisionSource::Window,
         )
         .await
         .expect("converted");
@@ -153,7 +171,7 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
             vec![until.id],
             Verdict::ApproveUntil(june),
             "project ends".into(),
-            "window",
+            recert_domain::review::DecisionSource::Window,
         )
         .await
         .expect("approved until June");
@@ -198,7 +216,7 @@ async fn conversions_and_new_ends_change_the_tenant_once_and_are_verified_by_re_
     for id in [ga.id, owner.id, until.id] {
         let a = done.actions.iter().find(|a| a.item_id == id).expect("an action");
         assert_eq!(
-            (a.state.as_str(), a.verification.as_deref()),
+            (a.state.as_str(), a.verification.map(|v| v.as_str())),
             ("succeeded", Some("verified-changed")),
             "{a:?}"
         );
@@ -335,7 +353,13 @@ async fn two_stages_managers_then_governance_with_dont_know() {
     ] {
         h.act_as(&item.reviewers[0].upn).await;
         h.app
-            .decide(&id, vec![item.id], verdict, note.into(), "window")
+            .decide(
+                &id,
+                vec![item.id],
+                verdict,
+                note.into(),
+                recert_domain::review::DecisionSource::Window,
+            )
             .await
             .unwrap_or_else(|err| panic!("the manager decides item {}: {err}", item.id));
     }
@@ -343,7 +367,13 @@ async fn two_stages_managers_then_governance_with_dont_know() {
     h.act_as(&a.reviewers[0].upn).await;
     let refused = h
         .app
-        .decide(&id, vec![a.id], Verdict::DontKnow, " ".into(), "window")
+        .decide(
+            &id,
+            vec![a.id],
+            Verdict::DontKnow,
+            " ".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("a note is required");
     assert_eq!(refused.code, ErrorCode::Invalid);
@@ -360,7 +390,13 @@ async fn two_stages_managers_then_governance_with_dont_know() {
         .clone();
     h.act_as(&admins[0]).await;
     h.app
-        .decide(&id, vec![d.id], Verdict::DontKnow, "ask security".into(), "window")
+        .decide(
+            &id,
+            vec![d.id],
+            Verdict::DontKnow,
+            "ask security".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("an admin acts for the manager");
 
@@ -388,7 +424,13 @@ async fn two_stages_managers_then_governance_with_dont_know() {
     // it in stage 2; a decided stage-1 item is not decided again.
     let refused = h
         .app
-        .decide(&id, vec![d.id], Verdict::Approve, "fine".into(), "window")
+        .decide(
+            &id,
+            vec![d.id],
+            Verdict::Approve,
+            "fine".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("decided in stage 1");
     assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
@@ -397,18 +439,45 @@ async fn two_stages_managers_then_governance_with_dont_know() {
     assert_ne!(second.id, first_admin.id);
     let refused = h
         .app
-        .decide(&id, vec![b.id], Verdict::Deny, "no".into(), "window")
+        .decide(
+            &id,
+            vec![b.id],
+            Verdict::Deny,
+            "no".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("b stayed in stage 1");
     assert_eq!(refused.code, ErrorCode::Forbidden);
-    h.app.decide(&id, vec![a.id], Verdict::Deny, "not needed".into(), "window").await.expect("a");
     h.app
-        .decide(&id, vec![d.id], Verdict::Approve, "security says yes".into(), "window")
+        .decide(
+            &id,
+            vec![a.id],
+            Verdict::Deny,
+            "not needed".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
+        .await
+        .expect("a");
+    h.app
+        .decide(
+            &id,
+            vec![d.id],
+            Verdict::Approve,
+            "security says yes".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("d");
     // The last stage takes nothing further: its "don't know" goes to its fallback reviewer.
     h.app
-        .decide(&id, vec![e.id], Verdict::DontKnow, "ask the lead".into(), "window")
+        .decide(
+            &id,
+            vec![e.id],
+            Verdict::DontKnow,
+            "ask the lead".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("e");
     let routed = items(&h, &id).await.into_iter().find(|i| i.id == e.id).expect("e");
@@ -522,7 +591,13 @@ async fn three_stages_keep_each_stage_reviewer_and_verify_replays_them() {
     // Stage 1: X does not know the GA item.
     h.act_as(x).await;
     h.app
-        .decide(&id, vec![ga.id], Verdict::DontKnow, "not sure what it is for".into(), "window")
+        .decide(
+            &id,
+            vec![ga.id],
+            Verdict::DontKnow,
+            "not sure what it is for".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("X answers in stage 1");
 
@@ -546,17 +621,35 @@ async fn three_stages_keep_each_stage_reviewer_and_verify_replays_them() {
     h.act_as(x).await;
     let refused = h
         .app
-        .decide(&id, vec![ga.id], Verdict::Approve, "fine".into(), "window")
+        .decide(
+            &id,
+            vec![ga.id],
+            Verdict::Approve,
+            "fine".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("X decided it in stage 1");
     assert_eq!(refused.code, ErrorCode::Forbidden);
     h.app
-        .decide(&id, vec![other.id], Verdict::Approve, "needed".into(), "window")
+        .decide(
+            &id,
+            vec![other.id],
+            Verdict::Approve,
+            "needed".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("X decides in stage 2");
     h.act_as(y).await;
     h.app
-        .decide(&id, vec![ga.id], Verdict::Approve, "security says yes".into(), "window")
+        .decide(
+            &id,
+            vec![ga.id],
+            Verdict::Approve,
+            "security says yes".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("Y decides in stage 2");
 
@@ -582,7 +675,13 @@ async fn three_stages_keep_each_stage_reviewer_and_verify_replays_them() {
     );
     h.act_as(z).await;
     h.app
-        .decide(&id, vec![ga.id], Verdict::Deny, "no standing GA".into(), "window")
+        .decide(
+            &id,
+            vec![ga.id],
+            Verdict::Deny,
+            "no standing GA".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("Z decides in stage 3");
 
@@ -665,11 +764,20 @@ async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() 
 
     h.act_as(&reviewer).await;
     h.app
-        .decide(&id, vec![item.id], Verdict::Approve, String::new(), "window")
+        .decide(
+            &id,
+            vec![item.id],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("approve");
-    let back =
-        h.app.withdraw(&id, vec![item.id], "Undo".into(), "window").await.expect("take back");
+    let back = h
+        .app
+        .withdraw(&id, vec![item.id], "Undo".into(), recert_domain::review::DecisionSource::Window)
+        .await
+        .expect("take back");
     assert_eq!(back.recorded, 1);
     let now = one(items(&h, &id).await);
     assert_eq!((now.decision, now.decided_by.clone()), (None, None), "undecided again");
@@ -688,14 +796,23 @@ async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() 
     assert!(undecided.items.iter().any(|i| i.id == item.id), "in the undecided list again");
     let again = h
         .app
-        .withdraw(&id, vec![item.id], String::new(), "window")
+        .withdraw(&id, vec![item.id], String::new(), recert_domain::review::DecisionSource::Window)
         .await
         .expect_err("nothing left");
     assert_eq!(again.code, ErrorCode::Conflict, "{}", again.message);
     assert!(again.message.contains("no decision in its stage"), "{}", again.message);
 
     // Someone who is neither its reviewer nor an admin takes nothing back.
-    h.app.decide(&id, vec![item.id], Verdict::Deny, "left".into(), "window").await.expect("deny");
+    h.app
+        .decide(
+            &id,
+            vec![item.id],
+            Verdict::Deny,
+            "left".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
+        .await
+        .expect("deny");
     let outsider = all
         .iter()
         .flat_map(|i| i.reviewers.iter())
@@ -703,13 +820,21 @@ async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() 
         .find(|u| lower(u) != lower(&reviewer) && !admins.iter().any(|a| lower(a) == lower(u)))
         .expect("another reviewer");
     h.act_as(&outsider).await;
-    let refused =
-        h.app.withdraw(&id, vec![item.id], String::new(), "window").await.expect_err("not theirs");
+    let refused = h
+        .app
+        .withdraw(&id, vec![item.id], String::new(), recert_domain::review::DecisionSource::Window)
+        .await
+        .expect_err("not theirs");
     assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
     // A governance admin takes the reviewer's decision back for them.
     h.act_as(&admins[0]).await;
     h.app
-        .withdraw(&id, vec![item.id], "asked by the reviewer".into(), "window")
+        .withdraw(
+            &id,
+            vec![item.id],
+            "asked by the reviewer".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("admin");
     assert_eq!(one(items(&h, &id).await).decision, None);
@@ -736,4 +861,117 @@ async fn a_decision_taken_back_leaves_the_item_undecided_and_the_record_whole() 
     let report =
         h.app.verify(&id, recert_app::evidence::EvidencePaths::default()).await.expect("verify");
     assert!(replayed(&report), "the record replays after the close: {:?}", report.checks);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canned_justifications_are_an_admins_audited_list_and_reach_the_binder_as_written() {
+    let tenant = Tenant::demo_at(at(2026, 1, 1, 0));
+    let h = Harness::start(tenant.clone(), Options::default()).await;
+    h.clock.set(at(2026, 1, 5, 9));
+    h.pull().await;
+    let admins = h.admins().await;
+    h.act_as(&admins[0]).await;
+    let lead = recert_tests::lead(&tenant);
+    let created = h
+        .app
+        .definition_create(recert_tests::quarterly(&h.tenant_id, &lead))
+        .await
+        .expect("a definition");
+    let id = h.app.campaign_open(&created.definition.id).await.expect("open").id;
+
+    // The admin defines them; blank rows are dropped, and the list reads back in their order.
+    let saved = h
+        .app
+        .set_justification_presets(
+            &h.tenant_id,
+            vec![" Still on the on-call rota ".into(), String::new(), "Left the team".into()],
+        )
+        .await
+        .expect("an admin sets them");
+    assert_eq!(saved, ["Still on the on-call rota", "Left the team"]);
+    let repeated = h
+        .app
+        .set_justification_presets(
+            &h.tenant_id,
+            vec!["Left the team".into(), "left the team".into()],
+        )
+        .await
+        .expect_err("a repeated one");
+    assert_eq!(repeated.code, ErrorCode::Invalid, "{}", repeated.message);
+    assert_eq!(h.app.justification_presets(&h.tenant_id).await.expect("read"), saved);
+
+    let lower = |s: &str| s.to_ascii_lowercase();
+    let item = items(&h, &id)
+        .await
+        .into_iter()
+        .find(|i| {
+            i.reviewers.len() == 1 && !admins.iter().any(|a| lower(a) == lower(&i.reviewers[0].upn))
+        })
+        .expect("an item a manager reviews");
+    let reviewer = item.reviewers[0].upn.clone();
+
+    // A reviewer reads them but may not change them: the role comes from the session.
+    h.act_as(&reviewer).await;
+    assert_eq!(h.app.justification_presets(&h.tenant_id).await.expect("read"), saved);
+    let refused = h
+        .app
+        .set_justification_presets(&h.tenant_id, vec!["Approved".into()])
+        .await
+        .expect_err("not an admin");
+    assert_eq!(refused.code, ErrorCode::Forbidden, "{}", refused.message);
+
+    // Picked by number with their own words after it, or by its text; an unknown pick is refused.
+    let picked =
+        h.app.compose_justification(&id, "2", "moved to Finance in May").await.expect("a pick");
+    assert_eq!(picked, "Left the team. moved to Finance in May");
+    let by_text = h.app.compose_justification(&id, "still on the ON-CALL rota", "").await;
+    assert_eq!(by_text.expect("by text"), "Still on the on-call rota");
+    let unknown = h.app.compose_justification(&id, "3", "").await.expect_err("no third");
+    assert_eq!(unknown.code, ErrorCode::Invalid, "{}", unknown.message);
+    h.app
+        .decide(
+            &id,
+            vec![item.id],
+            Verdict::Deny,
+            picked.clone(),
+            recert_domain::review::DecisionSource::Cli,
+        )
+        .await
+        .expect("deny");
+    let trail = h.app.campaign_decisions(&id, Some(item.id)).await.expect("trail");
+    assert_eq!(trail.last().map(|t| t.justification.as_str()), Some(picked.as_str()));
+
+    // Each change is in the audit log with the list before and after, and replays.
+    h.act_as(&admins[0]).await;
+    let changes = h
+        .app
+        .audit_log(recert_app::dto::AuditQueryDto {
+            kind: Some("setting.changed".into()),
+            search: Some("justifications".into()),
+            ..Default::default()
+        })
+        .await
+        .expect("the audit log");
+    assert_eq!(changes.total, 1, "one change; the refused ones recorded nothing: {changes:?}");
+    let details: Value = serde_json::from_str(&changes.events[0].details).expect("json");
+    assert_eq!(details["before"], Value::Null);
+    assert_eq!(details["after"], r#"["Still on the on-call rota","Left the team"]"#);
+    assert_eq!(changes.events[0].actor, lower(&admins[0]));
+
+    // The binder says it as written.
+    h.clock.set(at(2026, 1, 30, 9));
+    h.app.run_due().await.expect("the schedule closes it");
+    let dir = tempfile::tempdir().expect("a folder");
+    let paths = EvidencePaths {
+        pdf: Some(dir.path().join("binder.pdf")),
+        csv: Some(dir.path().join("decisions.csv")),
+        json: Some(dir.path().join("binder.json")),
+    };
+    h.app.evidence_export(&id, paths.clone()).await.expect("export");
+    for file in ["decisions.csv", "binder.json"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).expect("written");
+        assert!(text.contains(&picked), "{file} has the justification as written");
+    }
+    let report = h.app.verify(&id, paths).await.expect("verify");
+    assert!(report.ok, "{:?}", report.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>());
 }

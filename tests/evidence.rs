@@ -49,7 +49,7 @@ async fn closed_campaign() -> Fixture {
             ids[..2].to_vec(),
             Verdict::Approve,
             "Still on call; Ωμέγα Жук 山田".into(),
-            "window",
+            recert_domain::review::DecisionSource::Window,
         )
         .await
         .expect("approve");
@@ -59,7 +59,7 @@ async fn closed_campaign() -> Fixture {
             vec![ids[2]],
             Verdict::Deny,
             "=HYPERLINK(\"x\") left the team".into(),
-            "cli",
+            recert_domain::review::DecisionSource::Cli,
         )
         .await
         .expect("deny");

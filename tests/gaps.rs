@@ -56,7 +56,11 @@ async fn a_pull_with_gaps_completes_and_records_each_one() {
     );
     assert!(pull.gaps[0].detail.contains("Authorization_RequestDenied"), "{:?}", pull.gaps[0]);
     // Everything else was read: every directory role, and the other groups.
-    let directory = pull.surfaces.iter().find(|s| s.surface == "directoryRole").expect("row");
+    let directory = pull
+        .surfaces
+        .iter()
+        .find(|s| s.surface == recert_domain::Surface::DirectoryRole)
+        .expect("row");
     let expected: u32 = tenant.eligibility_instances().len() as u32;
     assert_eq!(directory.eligible, expected);
     let others = tenant
@@ -64,7 +68,8 @@ async fn a_pull_with_gaps_completes_and_records_each_one() {
         .iter()
         .filter(|i| i["groupId"].as_str() != Some(group.as_str()))
         .count() as u32;
-    let groups = pull.surfaces.iter().find(|s| s.surface == "pimGroup").expect("row");
+    let groups =
+        pull.surfaces.iter().find(|s| s.surface == recert_domain::Surface::PimGroup).expect("row");
     assert_eq!(groups.eligible, others, "only the refused group is missing");
     // The window's population view shows the same gaps from the store.
     let summary = h.app.role_summary(&h.tenant_id).await.expect("summary");

@@ -14,12 +14,22 @@ async fn demo_tenant_pull_matches_the_tenant_per_role() {
     let got: std::collections::BTreeMap<String, (String, u32, u32)> = summary
         .roles
         .iter()
-        .filter(|r| r.surface == "directoryRole")
+        .filter(|r| r.surface == recert_domain::Surface::DirectoryRole)
         .map(|r| (r.role_id.clone(), (r.display_name.clone(), r.eligible, r.active)))
         .collect();
     assert_eq!(got, expected, "every role's eligible and active counts match the tenant");
-    assert!(summary.roles.iter().any(|r| r.surface == "pimGroup" && r.eligible > 0));
-    assert!(summary.roles.iter().any(|r| r.surface == "azureRole" && r.eligible + r.active > 0));
+    assert!(
+        summary
+            .roles
+            .iter()
+            .any(|r| r.surface == recert_domain::Surface::PimGroup && r.eligible > 0)
+    );
+    assert!(
+        summary
+            .roles
+            .iter()
+            .any(|r| r.surface == recert_domain::Surface::AzureRole && r.eligible + r.active > 0)
+    );
     assert_eq!(pull.eligible, summary.eligible);
     assert_eq!(pull.active, summary.active);
     assert!(pull.eligible > 0 && pull.active > 0, "the demo tenant has both kinds: {pull:?}");

@@ -5,10 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{TimeZone, Utc};
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
+use recert_app::campaigns::dto::DefinitionDto;
+use recert_app::campaigns::{default_settings, one_reviewer_definition};
 use recert_app::remediation::ApplyOptions;
 use recert_app::remediation::dto::{RemediationPlanDto, SafetyDto};
 use recert_app::{CancellationToken, ErrorCode};
@@ -34,50 +32,12 @@ pub(crate) fn definition(tenant_id: &str, surfaces: &[&str], fallback: &str) -> 
     let mut settings = default_settings();
     settings.no_response = "remove".into();
     settings.recommendations = false;
-    DefinitionDto {
-        id: String::new(),
-        tenant_id: tenant_id.into(),
-        name: "Remediation drill".into(),
-        description: String::new(),
-        scope: ScopeDto {
-            surfaces: surfaces.iter().map(|s| s.to_string()).collect(),
-            role_ids: Vec::new(),
-            kinds: "both".into(),
-            principal_types: PrincipalTypesDto {
-                users: true,
-                guests: true,
-                groups: true,
-                service_principals: true,
-            },
-            exclusions: Vec::new(),
-            pim_groups: Vec::new(),
-        },
-        reviewers: ReviewersDto {
-            source: "named".into(),
-            named: vec![ReviewerDto {
-                id: String::new(),
-                upn: fallback.into(),
-                display_name: String::new(),
-            }],
-            fallback: vec![ReviewerDto {
-                id: String::new(),
-                upn: fallback.into(),
-                display_name: String::new(),
-            }],
-            rule: "firstDecides".into(),
-        },
-        schedule: ScheduleDto {
-            start: "2026-01-01T09:00".into(),
-            time_zone: "UTC".into(),
-            duration_days: 14,
-            recurrence: "none".into(),
-            end: "never".into(),
-            end_date: None,
-            end_count: None,
-        },
-        settings,
-        stages: Vec::new(),
-    }
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a start");
+    let mut d = one_reviewer_definition(tenant_id, "Remediation drill", fallback, start, settings);
+    d.scope.surfaces = surfaces.iter().map(|s| s.to_string()).collect();
+    d
 }
 
 /// A closed campaign in which nobody answered, so every in-scope assignment is due for removal.
@@ -165,7 +125,7 @@ pub(crate) fn quiet() -> impl Fn(recert_app::remediation::dto::RemediationProgre
 fn final_states(plan: &RemediationPlanDto) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for a in &plan.actions {
-        *out.entry(format!("{} {}", a.state, a.state_code.clone().unwrap_or_default()))
+        *out.entry(format!("{} {}", a.state.as_str(), a.state_code.clone().unwrap_or_default()))
             .or_default() += 1;
     }
     out
@@ -228,7 +188,9 @@ async fn safe_by_construction_exactly_once_and_verified_on_every_surface() {
     let surfaces: std::collections::BTreeSet<&str> =
         plan.actions.iter().map(|a| a.surface.as_str()).collect();
     assert_eq!(surfaces.len(), 3, "removals on every surface: {surfaces:?}");
-    assert!(plan.actions.iter().all(|a| a.state == "planned"));
+    assert!(
+        plan.actions.iter().all(|a| a.state == recert_domain::remediation::ActionState::Planned)
+    );
     assert!(
         plan.roles.iter().any(|r| r.held > 0) && plan.people.iter().any(|p| !p.held.is_empty())
     );
@@ -518,7 +480,13 @@ async fn apply_completes_and_verifies_with_30_percent_of_requests_throttled_or_f
     let faulted = log.iter().filter(|m| m.status == 429 || m.status >= 500).count();
     assert!(faulted * 5 > log.len(), "the faults were real: {faulted} of {}", log.len());
     let accepted = assert_at_most_once(&log);
-    assert!(last.actions.iter().filter(|a| a.state == "succeeded").count() >= accepted.len());
+    assert!(
+        last.actions
+            .iter()
+            .filter(|a| a.state == recert_domain::remediation::ActionState::Succeeded)
+            .count()
+            >= accepted.len()
+    );
     assert!(last.actions.iter().any(|a| a.attempts > 1), "some removals needed a second attempt");
 }
 

@@ -652,7 +652,11 @@ async fn pim_for_groups_is_asked_only_about_role_assignable_and_named_groups() {
 
     // A first pull knows no group yet: it asks the role-assignable ones, and only those.
     assert_eq!(pim_groups_asked(&h.emulator.request_log()), assignable);
-    let read = first.surfaces.iter().find(|s| s.surface == "pimGroup").expect("a row");
+    let read = first
+        .surfaces
+        .iter()
+        .find(|s| s.surface == recert_domain::Surface::PimGroup)
+        .expect("a row");
     let instances = tenant
         .group_eligibility_instances()
         .iter()

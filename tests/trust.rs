@@ -152,7 +152,13 @@ async fn a_decision_is_never_recorded_as_someone_who_did_not_make_it() {
     h.app.stop_acting(&h.tenant_id);
     let err = h
         .app
-        .decide(&campaign, vec![item.id], Verdict::Approve, String::new(), "window")
+        .decide(
+            &campaign,
+            vec![item.id],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("nobody acts");
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
@@ -160,14 +166,26 @@ async fn a_decision_is_never_recorded_as_someone_who_did_not_make_it() {
     h.act_as(&bob.upn).await;
     let err = h
         .app
-        .decide(&campaign, vec![item.id], Verdict::Approve, String::new(), "window")
+        .decide(
+            &campaign,
+            vec![item.id],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("not bob's item");
     assert_eq!(err.code, ErrorCode::Forbidden, "{err:?}");
     // Alice acts: the decision names her, taken from the session.
     h.act_as(&alice.upn).await;
     h.app
-        .decide(&campaign, vec![item.id], Verdict::Approve, String::new(), "window")
+        .decide(
+            &campaign,
+            vec![item.id],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("alice decides");
     let decided = h.app.worklist(&campaign, page(alice.id.clone())).await.expect("page").items;
@@ -405,7 +423,13 @@ async fn an_unattended_run_never_decides_and_is_recorded_as_the_application() {
     let campaign = h.app.campaign_open(&created.definition.id).await.expect("open").id;
     let app = h.app.as_application("nightly job");
     let err = app
-        .decide(&campaign, vec![1], Verdict::Approve, String::new(), "cli")
+        .decide(
+            &campaign,
+            vec![1],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Cli,
+        )
         .await
         .expect_err("never");
     assert!(err.message.contains("unattended run may not decide"), "{err:?}");
@@ -685,7 +709,7 @@ async fn a_removal_not_made_never_ends_quietly() {
         .expect("re-planned");
     assert_eq!(replanned.counts.planned, 1);
     let (_, action) = apply(&h, &campaign, &id).await;
-    assert_eq!(action.state, "skipped", "{action:?}");
+    assert_eq!(action.state, recert_domain::remediation::ActionState::Skipped, "{action:?}");
     assert!(action.exception && action.retries == 1, "{action:?}");
     let sent = removals(&h);
     assert!(sent.len() == before + 1 && sent[before].status == 400, "{:?}", sent.last());
@@ -780,7 +804,13 @@ async fn nobody_reviews_their_own_access_through_a_group_or_a_colleague_who_revi
     h.act_as(&member).await;
     let err = h
         .app
-        .decide(&campaign, vec![groups_items[0].id], Verdict::Approve, String::new(), "window")
+        .decide(
+            &campaign,
+            vec![groups_items[0].id],
+            Verdict::Approve,
+            String::new(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect_err("own access through the group");
     assert!(err.message.contains("own access"), "{err:?}");

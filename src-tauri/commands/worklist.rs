@@ -1,6 +1,6 @@
 //! Commands for reviewing: worklist pages, decisions (one or many), returning items to undecided
 //! and accepting recommendations, made by the person acting on the campaign's tenant — never by
-//! one the window names.
+//! one the window names — and the tenant's canned justifications offered in the decision note.
 
 use recert_app::campaigns::dto::{
     AcceptPreviewDto, DecisionResultDto, WorklistPageDto, WorklistQueryDto,
@@ -30,7 +30,10 @@ pub async fn decide(
     let verdict = Verdict::parse(&verdict).ok_or_else(|| {
         AppError::new(ErrorCode::Invalid, format!("{verdict:?} is not a decision (approve, deny, dontKnow, convertToEligible, approveUntil:YYYY-MM-DD)"))
     })?;
-    shell.acting().decide(&campaign_id, item_ids, verdict, justification, "window").await
+    shell
+        .acting()
+        .decide(&campaign_id, item_ids, verdict, justification, recert_app::DecisionSource::Window)
+        .await
 }
 
 /// Returns items to undecided: the acting person's decision on each (or, for a governance admin,
@@ -42,7 +45,10 @@ pub async fn withdraw_decisions(
     item_ids: Vec<u32>,
     justification: String,
 ) -> Result<DecisionResultDto, AppError> {
-    shell.acting().withdraw(&campaign_id, item_ids, justification, "window").await
+    shell
+        .acting()
+        .withdraw(&campaign_id, item_ids, justification, recert_app::DecisionSource::Window)
+        .await
 }
 
 /// More facts about one item for the detail pane (last sign-in, who else holds the role).
@@ -72,4 +78,23 @@ pub async fn accept_recommendations(
     query: WorklistQueryDto,
 ) -> Result<DecisionResultDto, AppError> {
     shell.acting().accept_recommendations(&campaign_id, query).await
+}
+
+/// The tenant's canned justifications, offered in the decision note.
+#[tauri::command]
+pub async fn justification_presets(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+) -> Result<Vec<String>, AppError> {
+    shell.acting().justification_presets(&tenant_id).await
+}
+
+/// Replaces the tenant's canned justifications (a governance admin; audited); the list as saved.
+#[tauri::command]
+pub async fn set_justification_presets(
+    shell: State<'_, Shell>,
+    tenant_id: String,
+    presets: Vec<String>,
+) -> Result<Vec<String>, AppError> {
+    shell.acting().set_justification_presets(&tenant_id, presets).await
 }

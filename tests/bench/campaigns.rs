@@ -108,7 +108,13 @@ pub async fn campaign_100k() -> Vec<(String, f64, String)> {
     for item in mine.items.iter().filter(|i| i.principal_id != me.id).take(200) {
         let start = Instant::now();
         h.app
-            .decide(&campaign.id, vec![item.id], Verdict::Approve, String::new(), "window")
+            .decide(
+                &campaign.id,
+                vec![item.id],
+                Verdict::Approve,
+                String::new(),
+                recert_domain::review::DecisionSource::Window,
+            )
             .await
             .expect("decide");
         one_ms.push(start.elapsed().as_secs_f64() * 1000.0);
@@ -153,7 +159,13 @@ pub async fn campaign_100k() -> Vec<(String, f64, String)> {
     let n = ids.len();
     let start = Instant::now();
     h.app
-        .decide(&campaign.id, ids, Verdict::Approve, "Quarterly attestation".into(), "window")
+        .decide(
+            &campaign.id,
+            ids,
+            Verdict::Approve,
+            "Quarterly attestation".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("bulk");
     rows.push((

@@ -173,10 +173,21 @@ pub async fn binder_100k() -> Vec<(String, f64, String)> {
 }
 
 /// Raw population pages as the pull seals them: a page of 100 instances per request, as NDJSON
-/// lines with the request that fetched each, and their index.
+/// lines with the request that fetched each, and their index, each line written on to the
+/// attachment (deflated as it comes) as `recert-app` streams them from the snapshot.
 fn population_pages() -> Vec<recert_evidence::Attachment> {
-    let mut lines = String::new();
-    let mut index = String::from("page,line,method,url,bytes,sha256\r\n");
+    use std::io::Write;
+    let mut lines = recert_evidence::Attachment::writer(
+        recert_evidence::POPULATION_PAGES,
+        "application/x-ndjson",
+        "raw pages",
+    );
+    let mut index = recert_evidence::Attachment::writer(
+        recert_evidence::POPULATION_INDEX,
+        "text/csv",
+        "their index",
+    );
+    index.write_all(b"page,line,method,url,bytes,sha256\r\n").expect("written");
     for page in 0..ITEMS / 100 {
         let value: Vec<String> = (0..100)
             .map(|n| {
@@ -192,27 +203,17 @@ fn population_pages() -> Vec<recert_evidence::Attachment> {
         let url = format!(
             "https://graph.microsoft.com/v1.0/roleManagement/directory/roleEligibilityScheduleInstances?$skiptoken={page}"
         );
-        lines.push_str(&format!(
-            "{{\"page\":{},\"method\":\"GET\",\"url\":\"{url}\",\"requestBody\":null,\"body\":{}}}\n",
+        writeln!(
+            lines,
+            "{{\"page\":{},\"method\":\"GET\",\"url\":\"{url}\",\"requestBody\":null,\"body\":{}}}",
             page + 1,
             serde_json::to_string(&body).expect("a JSON string")
-        ));
-        index.push_str(&format!("{},{},GET,\"{url}\",{},-\r\n", page + 1, page + 1, body.len()));
+        )
+        .expect("written");
+        write!(index, "{},{},GET,\"{url}\",{},-\r\n", page + 1, page + 1, body.len())
+            .expect("written");
     }
-    vec![
-        recert_evidence::Attachment {
-            name: recert_evidence::POPULATION_PAGES.into(),
-            mime: "application/x-ndjson",
-            description: "raw pages".into(),
-            bytes: lines.into_bytes(),
-        },
-        recert_evidence::Attachment {
-            name: recert_evidence::POPULATION_INDEX.into(),
-            mime: "text/csv",
-            description: "their index".into(),
-            bytes: index.into_bytes(),
-        },
-    ]
+    vec![lines.finish(), index.finish()]
 }
 
 /// Writes every export to files as `recert-app` does (buffered, each file hashed while it is

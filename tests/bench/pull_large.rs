@@ -104,7 +104,7 @@ pub async fn large_pull() -> Vec<(String, f64, String)> {
     let graph_only = pull
         .surfaces
         .iter()
-        .filter(|s| s.surface != "azureRole")
+        .filter(|s| s.surface != recert_domain::Surface::AzureRole)
         .map(|s| u64::from(s.eligible + s.active))
         .sum::<u64>();
     assert_eq!(

@@ -5,10 +5,7 @@ use std::time::Instant;
 
 use chrono::{TimeZone, Utc};
 use recert_app::CancellationToken;
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
+use recert_app::campaigns::{default_settings, one_reviewer_definition};
 use recert_emulator::{Faults, GenerateOptions, Options, Tenant};
 use recert_tests::Harness;
 
@@ -38,45 +35,17 @@ pub async fn removals_5000() -> Vec<(String, f64, String)> {
     let mut settings = default_settings();
     settings.no_response = "remove".into();
     settings.recommendations = false;
-    let who = ReviewerDto { id: String::new(), upn: reviewer, display_name: String::new() };
     let created = h
         .app
-        .definition_create(DefinitionDto {
-            id: String::new(),
-            tenant_id: h.tenant_id.clone(),
-            name: "Remediation benchmark".into(),
-            description: String::new(),
-            scope: ScopeDto {
-                surfaces: vec!["directoryRole".into()],
-                role_ids: Vec::new(),
-                kinds: "both".into(),
-                principal_types: PrincipalTypesDto {
-                    users: true,
-                    guests: true,
-                    groups: true,
-                    service_principals: true,
-                },
-                exclusions: Vec::new(),
-                pim_groups: Vec::new(),
-            },
-            reviewers: ReviewersDto {
-                source: "named".into(),
-                named: vec![who.clone()],
-                fallback: vec![who],
-                rule: "firstDecides".into(),
-            },
-            schedule: ScheduleDto {
-                start: "2026-01-01T09:00".into(),
-                time_zone: "UTC".into(),
-                duration_days: 14,
-                recurrence: "none".into(),
-                end: "never".into(),
-                end_date: None,
-                end_count: None,
-            },
+        .definition_create(one_reviewer_definition(
+            &h.tenant_id,
+            "Remediation benchmark",
+            &reviewer,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .expect("a start"),
             settings,
-            stages: Vec::new(),
-        })
+        ))
         .await
         .expect("a definition");
     let campaign = h.app.campaign_open(&created.definition.id).await.expect("open").id;

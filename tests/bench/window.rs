@@ -388,7 +388,7 @@ async fn seed_held(dir: &std::path::Path, held: u32) -> String {
     let roles = h.app.role_summary(&h.tenant_id).await.expect("the roles").roles;
     let critical_roles = roles
         .iter()
-        .filter(|r| r.surface == "directoryRole")
+        .filter(|r| r.surface == recert_domain::Surface::DirectoryRole)
         .map(|r| CriticalRoleDto {
             role_id: r.role_id.clone(),
             name: r.display_name.clone(),

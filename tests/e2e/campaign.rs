@@ -409,8 +409,7 @@ async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_ho
         .expect("the campaign's evidence folder");
     let pdf = std::fs::read(folder.join("binder.pdf")).expect("the PDF is written");
     assert!(pdf.starts_with(b"%PDF"), "binder.pdf is a PDF");
-    let binder =
-        std::fs::read_to_string(folder.join("evidence.json")).expect("the JSON is written");
+    let binder = std::fs::read_to_string(folder.join("binder.json")).expect("the JSON is written");
     for needle in [first.as_str(), second.as_str(), "No longer in the team that needs this role"] {
         assert!(binder.contains(needle), "the binder holds the decisions: {needle} is missing");
     }

@@ -28,7 +28,13 @@ async fn an_exception_has_an_owner_an_expiry_and_a_control_and_comes_back_once_e
         .find(|i| !i.principal_upn.as_deref().unwrap_or_default().eq_ignore_ascii_case(&admin.upn))
         .expect("an item held through a group");
     h.app
-        .decide(&o.campaign, vec![group.id], Verdict::Deny, "Not needed any more".into(), "window")
+        .decide(
+            &o.campaign,
+            vec![group.id],
+            Verdict::Deny,
+            "Not needed any more".into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .expect("denied");
     close(&o).await;

@@ -62,7 +62,13 @@ pub async fn close(o: &Open) {
 /// Decides `item` as whoever acts now.
 pub async fn decide(o: &Open, item: u32, verdict: Verdict, why: &str) {
     o.h.app
-        .decide(&o.campaign, vec![item], verdict, why.into(), "window")
+        .decide(
+            &o.campaign,
+            vec![item],
+            verdict,
+            why.into(),
+            recert_domain::review::DecisionSource::Window,
+        )
         .await
         .unwrap_or_else(|err| panic!("decide {item}: {err}"));
 }

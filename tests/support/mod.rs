@@ -8,10 +8,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeZone, Utc};
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, IdentityDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
+use recert_app::campaigns::dto::{DefinitionDto, IdentityDto};
+use recert_app::campaigns::quarterly_definition;
 use recert_app::dto::PullDto;
 use recert_app::{App, Cloud, TenantAuth, TenantConnection};
 use recert_emulator::{Emulator, Options, Tenant};
@@ -171,44 +169,14 @@ pub fn lead(tenant: &Tenant) -> String {
 }
 
 pub fn quarterly(tenant_id: &str, fallback: &str) -> DefinitionDto {
-    DefinitionDto {
-        id: String::new(),
-        tenant_id: tenant_id.into(),
-        name: "Quarterly privileged access review".into(),
-        description: String::new(),
-        scope: ScopeDto {
-            surfaces: vec!["directoryRole".into()],
-            role_ids: Vec::new(),
-            kinds: "both".into(),
-            principal_types: PrincipalTypesDto {
-                users: true,
-                guests: true,
-                groups: true,
-                service_principals: true,
-            },
-            exclusions: Vec::new(),
-            pim_groups: Vec::new(),
-        },
-        reviewers: ReviewersDto {
-            source: "manager".into(),
-            named: Vec::new(),
-            fallback: vec![ReviewerDto {
-                id: String::new(),
-                upn: fallback.into(),
-                display_name: String::new(),
-            }],
-            rule: "firstDecides".into(),
-        },
-        schedule: ScheduleDto {
-            start: "2026-01-01T09:00".into(),
-            time_zone: "Europe/Berlin".into(),
-            duration_days: 21,
-            recurrence: "quarterly".into(),
-            end: "never".into(),
-            end_date: None,
-            end_count: None,
-        },
-        settings: default_settings(),
-        stages: Vec::new(),
-    }
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .expect("a start");
+    quarterly_definition(
+        tenant_id,
+        "Quarterly privileged access review",
+        fallback,
+        start,
+        "Europe/Berlin",
+    )
 }

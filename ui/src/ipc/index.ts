@@ -127,7 +127,8 @@ export type { ScheduleDto } from "./bindings/ScheduleDto";
 export type { ScopeDto } from "./bindings/ScopeDto";
 export type { CampaignState } from "./bindings/CampaignState";
 export type { SettingsDto } from "./bindings/SettingsDto";
-export type { VerdictDto } from "./bindings/VerdictDto";
+import type { VerdictDto } from "./bindings/VerdictDto";
+export type { VerdictDto };
 export type { OutcomeDto } from "./bindings/OutcomeDto";
 export type { ChangeDto } from "./bindings/ChangeDto";
 export type { StageDto } from "./bindings/StageDto";
@@ -153,8 +154,11 @@ export function toAppError(err: unknown): AppError {
   return { code: "internal", message: String(err), fields: [] };
 }
 
-/** A decision as the backend takes it: "approve until" carries its date (`approveUntil:2027-06-30`). */
-export type Verdict = "approve" | "deny" | "dontKnow" | "convertToEligible" | `approveUntil:${string}`;
+/** A decision as the backend takes it: each verdict the backend names (`VerdictDto`), "approve until"
+ *  with its date (`approveUntil:2027-06-30`). Derived from the generated union, so a verdict the
+ *  backend adds is one the window can send, and its labels (`Record<VerdictDto, …>`) fail the
+ *  typecheck until it has words. */
+export type Verdict = Exclude<VerdictDto, "approveUntil"> | `approveUntil:${string}`;
 
 export const ipc = {
   demoTenant: () => call<TenantDto>("demo_tenant"),
@@ -236,6 +240,11 @@ export const ipc = {
   /** Returns items to undecided: the acting person's decision on each is taken back (audited). */
   withdrawDecisions: (campaignId: string, itemIds: number[], justification: string) =>
     call<DecisionResultDto>("withdraw_decisions", { campaignId, itemIds, justification }),
+  /** The tenant's canned justifications, offered in the decision note (free text still possible). */
+  justificationPresets: (tenantId: string) => call<string[]>("justification_presets", { tenantId }),
+  /** Replaces the tenant's canned justifications (a governance admin; audited); the list as saved. */
+  setJustificationPresets: (tenantId: string, presets: string[]) =>
+    call<string[]>("set_justification_presets", { tenantId, presets }),
   /** More about one item for the detail pane: the holder's last sign-in, who else holds the role. */
   itemFacts: (campaignId: string, itemId: number) => call<ItemFactsDto>("item_facts", { campaignId, itemId }),
   /** What accepting the recommendations would decide, in all and per role. */
@@ -309,3 +318,9 @@ export const ipc = {
   /** Installs the release found (its signature checked first) and restarts into it. */
   updateInstall: () => call<void>("update_install"),
 };
+export type { Surface } from "./bindings/Surface";
+export type { AssignmentKind } from "./bindings/AssignmentKind";
+export type { Membership } from "./bindings/Membership";
+export type { ActionState } from "./bindings/ActionState";
+export type { Verification } from "./bindings/Verification";
+export type { DecisionSource } from "./bindings/DecisionSource";

@@ -3,6 +3,8 @@
 // and the binder say the same thing with the same counts (the backend counts them once:
 // `recert_domain::tally`).
 import type { TallyDto } from "../ipc/bindings/TallyDto";
+import type { Surface } from "../ipc/bindings/Surface";
+import type { DecisionSource } from "../ipc/bindings/DecisionSource";
 
 export type TallyWord = keyof TallyDto;
 
@@ -28,13 +30,15 @@ export const TALLY_WORDS: Record<TallyWord, { label: string; hint: string }> = {
 /** The order the four are shown in, everywhere. */
 export const TALLY_ORDER: readonly TallyWord[] = ["exceptions", "held", "kept", "needsPerson"];
 
-const SURFACE_ONE: Record<string, string> = {
+// Keyed by the backend's `Surface`: a surface it adds fails the typecheck here until the window
+// has words for it.
+const SURFACE_ONE: Record<Surface, string> = {
   directoryRole: "Entra role",
   pimGroup: "PIM group",
   azureRole: "Azure role",
 };
 
-const SURFACE_MANY: Record<string, string> = {
+const SURFACE_MANY: Record<Surface, string> = {
   directoryRole: "Entra roles",
   pimGroup: "PIM groups",
   azureRole: "Azure roles",
@@ -42,5 +46,21 @@ const SURFACE_MANY: Record<string, string> = {
 
 /** Where an assignment lives, in people's words ("Entra role"), never the enum's value. */
 export function surfaceWord(surface: string, many = false): string {
-  return (many ? SURFACE_MANY : SURFACE_ONE)[surface] ?? "Other";
+  const words: Record<string, string> = many ? SURFACE_MANY : SURFACE_ONE;
+  return words[surface] ?? "Other";
+}
+
+// Keyed by the backend's `DecisionSource`, so a new place to decide fails the typecheck here.
+const DECISION_SOURCE: Record<DecisionSource, string> = {
+  window: "in Recert",
+  bulk: "in Recert, several at once",
+  cli: "from Recert's command line",
+  import: "imported from a CSV by an admin",
+  recommendation: "recommendation accepted",
+  entraAccessReviews: "in Entra Access Reviews",
+};
+
+/** Where a decision was made, in people's words. */
+export function decisionSourceWord(source: DecisionSource): string {
+  return DECISION_SOURCE[source];
 }

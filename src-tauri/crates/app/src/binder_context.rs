@@ -37,12 +37,12 @@ pub(crate) fn role_catalogue(
         Safety::default().critical_roles.iter().map(|c| c.role_id.to_lowercase()).collect();
     let mut roles: BTreeMap<(String, String), RoleEntry> = BTreeMap::new();
     for item in items {
-        let key = (item.surface.clone(), item.role_id.to_lowercase());
+        let key = (item.surface.as_str().to_string(), item.role_id.to_lowercase());
         let entry = roles.entry(key).or_insert_with(|| {
             let found = find(&definitions, &item.role_id);
-            let group = item.surface == "pimGroup";
+            let group = item.surface == recert_domain::Surface::PimGroup;
             RoleEntry {
-                surface: item.surface.clone(),
+                surface: item.surface.as_str().to_string(),
                 role: item.role_name.clone(),
                 role_id: item.role_id.clone(),
                 tier: if critical.contains(&item.role_id.to_lowercase()) {
@@ -269,9 +269,9 @@ fn held(i: &ItemRecord, removed: bool) -> HeldAccess {
         role_id: i.role_id.clone(),
         role: i.role_name.clone(),
         scope: i.scope.clone(),
-        kind: i.kind.clone(),
-        membership: i.membership.clone(),
-        outcome: i.outcome.clone().unwrap_or_default(),
+        kind: i.kind.as_str().to_string(),
+        membership: i.membership.as_str().to_string(),
+        outcome: i.outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
         removed,
     }
 }

@@ -63,6 +63,32 @@ pub struct TenantConnection {
     pub extra_root: Option<Vec<u8>>,
 }
 
+impl TenantConnection {
+    /// Recert's handle for the built-in demo tenant.
+    pub const DEMO_ID: &'static str = "demo";
+
+    /// The built-in demo tenant, served at `base_url` with the emulator's app credential
+    /// `(client id, secret)`: the one way the window and the command line connect it, so both
+    /// save it alike in the database they share.
+    pub fn demo(
+        base_url: &str,
+        tenant_guid: String,
+        (client_id, secret): (String, String),
+        extra_root: Option<Vec<u8>>,
+    ) -> Result<TenantConnection, AppError> {
+        Ok(TenantConnection {
+            id: TenantConnection::DEMO_ID.into(),
+            name: "Contoso (demo)".into(),
+            is_demo: true,
+            tenant_guid,
+            cloud: Cloud::custom(base_url)
+                .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
+            auth: TenantAuth::AppSecret { client_id, secret },
+            extra_root,
+        })
+    }
+}
+
 pub struct Session {
     pub(crate) graph: GraphClient,
     /// The person's sign-in, for interactive tenants.
@@ -128,6 +154,8 @@ pub struct App {
     pub(crate) db_path: Option<std::path::PathBuf>,
     /// Held while the signing key is read or made, so two exports never make two keys.
     pub(crate) signing: Arc<Mutex<()>>,
+    /// The thread every [`App::with_store`] call runs on.
+    pub(crate) store_thread: crate::store_thread::StoreThread,
 }
 
 impl std::fmt::Debug for App {
@@ -166,16 +194,16 @@ impl App {
         }
         Ok(App {
             db_path: Some(db_path.to_path_buf()),
-            ..App::from_store(Store::open(db_path)?, clock)
+            ..App::from_store(Store::open(db_path)?, clock)?
         })
     }
 
     pub fn open_in_memory(clock: Clock) -> Result<App, AppError> {
-        Ok(App::from_store(Store::open_in_memory()?, clock))
+        App::from_store(Store::open_in_memory()?, clock)
     }
 
-    fn from_store(store: Store, clock: Clock) -> App {
-        App {
+    fn from_store(store: Store, clock: Clock) -> Result<App, AppError> {
+        Ok(App {
             store: Arc::new(Mutex::new(store)),
             sessions: Arc::default(),
             clock,
@@ -186,7 +214,8 @@ impl App {
             applying: Arc::default(),
             db_path: None,
             signing: Arc::default(),
-        }
+            store_thread: crate::store_thread::StoreThread::start()?,
+        })
     }
 
     /// Keeps refresh tokens where sign-ins outlive the process from now on: the file
@@ -316,15 +345,24 @@ impl App {
         }
     }
 
-    /// Runs blocking store work off the async executor.
+    /// Runs blocking store work off the async executor, on the database's own thread.
     pub(crate) async fn with_store<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || work(&mut lock(&store))).await.map_err(|err| {
-            AppError::new(ErrorCode::Storage, format!("database task failed: {err}"))
-        })?
+        self.store_thread.run(&self.store, work).await
+    }
+
+    /// How many pieces of database work were asked for so far, by this app and its clones: a
+    /// figure that stops moving when the app is idle.
+    pub fn store_work(&self) -> u64 {
+        self.store_thread.sent()
+    }
+
+    /// Gives the database's page cache back to the allocator (it fills again as pages are
+    /// read): what an idle window keeps of the last search or pull is then only what it shows.
+    pub async fn release_cache(&self) -> Result<(), AppError> {
+        self.with_store(|store| Ok(store.release_cache()?)).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The types that cross IPC and the CLI's `--json`: plain data, camelCase, exported to
 //! TypeScript (`ui/src/ipc/bindings/`) so the UI and the backend cannot drift apart.
 
+use recert_domain::assignment::Surface;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -19,7 +20,7 @@ pub struct TenantDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct RoleCountDto {
-    pub surface: String,
+    pub surface: Surface,
     pub role_id: String,
     pub display_name: String,
     pub eligible: u32,
@@ -151,7 +152,7 @@ impl From<&recert_domain::PullGap> for PullGapDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct SurfaceCountDto {
-    pub surface: String,
+    pub surface: Surface,
     pub eligible: u32,
     pub active: u32,
 }

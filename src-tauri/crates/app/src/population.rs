@@ -155,7 +155,7 @@ impl App {
             surfaces: Surface::ALL
                 .into_iter()
                 .map(|s| SurfaceCountDto {
-                    surface: s.as_str().to_string(),
+                    surface: s,
                     eligible: kind_count(Some(s), AssignmentKind::Eligible),
                     active: kind_count(Some(s), AssignmentKind::Active),
                 })
@@ -218,7 +218,7 @@ impl App {
             let roles: Vec<RoleCountDto> = role_counts(&population.roles, &population.assignments)
                 .into_iter()
                 .map(|c| RoleCountDto {
-                    surface: c.surface.as_str().to_string(),
+                    surface: c.surface,
                     role_id: c.role_id,
                     display_name: c.display_name,
                     eligible: c.eligible,

@@ -278,7 +278,7 @@ fn compare_decisions(
         if let Some(id) = &event.decided_by_id {
             differ("decider's id", &row.decided_by_id, id);
         }
-        differ("source", &row.source, &event.source);
+        differ("source", row.source.as_str(), &event.source);
         if let Some(authentication) = &event.authentication {
             differ("authentication", &stored_authentication(&row.authentication), authentication);
         }
@@ -331,11 +331,13 @@ fn compare_items(
         let event = latest.get(&i.id);
         let chain_verdict = event.and_then(|d| d.verdict.clone());
         let known = event.is_none_or(|d| d.verdict.is_some());
-        if known && i.verdict != chain_verdict {
+        // The chain writes a verdict as one word (`approveUntil:2027-06-30`): compare in it.
+        let table_verdict = i.verdict.map(|v| v.encode());
+        if known && table_verdict != chain_verdict {
             items_cmp.differences.push(format!(
                 "item {}: the table says verdict {}, the audit chain {}",
                 i.id,
-                show(i.verdict.as_deref()),
+                show(table_verdict.as_deref()),
                 show(chain_verdict.as_deref())
             ));
         }
@@ -382,7 +384,7 @@ fn compare_items(
         Some(outcomes) => {
             for i in &items {
                 let table = (
-                    i.outcome.clone().unwrap_or_default(),
+                    i.outcome.map(|o| o.as_str().to_string()).unwrap_or_default(),
                     i.outcome_code.clone().unwrap_or_default(),
                     i.outcome_reason.clone().unwrap_or_default(),
                 );
@@ -407,7 +409,7 @@ fn compare_items(
                 outcomes_cmp.differences.push(format!(
                     "item {}: the table says outcome {}, but the campaign was never closed",
                     i.id,
-                    show(i.outcome.as_deref())
+                    show(i.outcome.map(|o| o.as_str()))
                 ));
             }
             outcomes_cmp.compared = "not closed: no item has an outcome".into();

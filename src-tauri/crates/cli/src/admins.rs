@@ -33,7 +33,7 @@ pub enum AdminsCommand {
 pub struct TenantArg {
     /// The tenant's handle.
     #[arg(long, default_value = DEMO)]
-    tenant: String,
+    pub tenant: String,
 }
 
 fn print(json: bool, admins: &[AdminDto]) {

@@ -530,7 +530,7 @@ pub async fn worklist(args: WorklistArgs, session: &Session, json: bool) -> Resu
                 i.id,
                 truncate(i.principal_upn.as_deref().unwrap_or(&i.principal_name), 34),
                 truncate(&i.role_name, 30),
-                i.kind,
+                i.kind.as_str(),
                 i.decision.map_or("—", |d| d.as_str()),
                 i.recommendation.as_deref().unwrap_or("—"),
                 reviewers
@@ -571,8 +571,13 @@ pub struct DecideArgs {
     /// Item numbers, as the worklist shows them.
     #[arg(required = true)]
     items: Vec<u32>,
+    /// Why (with `--preset`: words added after the canned justification).
     #[arg(long, short, default_value = "")]
     justification: String,
+    /// One of the tenant's canned justifications, by its number in `justifications list` or
+    /// its text.
+    #[arg(long)]
+    preset: Option<String>,
 }
 
 /// Who decides in this run: the person acting on the campaign's tenant (`--as` on the demo
@@ -585,9 +590,21 @@ async fn decider(session: &mut Session, campaign: &str) -> Result<String, AppErr
 
 pub async fn decide(args: DecideArgs, session: &mut Session, json: bool) -> Result<(), AppError> {
     let who = decider(session, &args.campaign).await?;
+    let justification = match &args.preset {
+        Some(pick) => {
+            session.app.compose_justification(&args.campaign, pick, &args.justification).await?
+        }
+        None => args.justification,
+    };
     let result = session
         .app
-        .decide(&args.campaign, args.items, args.verdict, args.justification, "cli")
+        .decide(
+            &args.campaign,
+            args.items,
+            args.verdict,
+            justification,
+            recert_app::DecisionSource::Cli,
+        )
         .await?;
     print(json, &result, || println!("Recorded {} decision(s) as {who}", result.recorded));
     Ok(())

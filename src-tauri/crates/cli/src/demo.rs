@@ -9,11 +9,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::Datelike;
 use clap::Args;
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-    WorklistQueryDto,
-};
+use recert_app::campaigns::dto::{DefinitionDto, WorklistQueryDto};
+use recert_app::campaigns::quarterly_definition;
 use recert_app::{AppError, Verdict};
 use recert_emulator::Tenant;
 
@@ -66,46 +63,11 @@ pub async fn run(
         chrono::NaiveDate::from_ymd_opt(today.year(), (today.month0() / 3) * 3 + 1, 1)
             .unwrap_or(today);
     let lead = governance_lead(&Tenant::demo()).unwrap_or_default();
+    let start = quarter_start.and_hms_opt(9, 0, 0).unwrap_or_default();
     let definition = DefinitionDto {
-        id: String::new(),
-        tenant_id: DEMO.into(),
-        name: "Quarterly privileged access review".into(),
         description: "Every Entra role, eligible and active, reviewed by each holder's manager."
             .into(),
-        scope: ScopeDto {
-            surfaces: vec!["directoryRole".into()],
-            role_ids: Vec::new(),
-            kinds: "both".into(),
-            principal_types: PrincipalTypesDto {
-                users: true,
-                guests: true,
-                groups: true,
-                service_principals: true,
-            },
-            exclusions: Vec::new(),
-            pim_groups: Vec::new(),
-        },
-        reviewers: ReviewersDto {
-            source: "manager".into(),
-            named: Vec::new(),
-            fallback: vec![ReviewerDto {
-                id: String::new(),
-                upn: lead.clone(),
-                display_name: String::new(),
-            }],
-            rule: "firstDecides".into(),
-        },
-        schedule: ScheduleDto {
-            start: format!("{quarter_start}T09:00"),
-            time_zone: "UTC".into(),
-            duration_days: 21,
-            recurrence: "quarterly".into(),
-            end: "never".into(),
-            end_date: None,
-            end_count: None,
-        },
-        settings: default_settings(),
-        stages: Vec::new(),
+        ..quarterly_definition(DEMO, "Quarterly privileged access review", &lead, start, "UTC")
     };
     let created = app.definition_create(definition).await?;
     let campaign = app.campaign_open(&created.definition.id).await?;
@@ -142,7 +104,7 @@ pub async fn run(
                 approve.clone(),
                 Verdict::Approve,
                 "Needed for their current duties".into(),
-                "cli",
+                recert_app::DecisionSource::Cli,
             )
             .await?;
         }
@@ -152,7 +114,7 @@ pub async fn run(
                 deny.clone(),
                 Verdict::Deny,
                 "Not used in the look-back period".into(),
-                "cli",
+                recert_app::DecisionSource::Cli,
             )
             .await?;
         }
@@ -163,17 +125,9 @@ pub async fn run(
         .campaign_close(&campaign.id, Some("demo: closed after two reviewers decided".into()))
         .await?;
     let detail = app.campaign(&closed.id).await?;
-    let folder = data_dir.join("evidence").join(&closed.id);
-    let evidence = app
-        .evidence_export(
-            &closed.id,
-            recert_app::evidence::EvidencePaths {
-                pdf: Some(folder.join("binder.pdf")),
-                csv: Some(folder.join("decisions.csv")),
-                json: Some(folder.join("binder.json")),
-            },
-        )
-        .await?;
+    let paths = recert_app::evidence::EvidencePaths::in_data_dir(data_dir, &closed.id, [true; 3]);
+    let binder = paths.pdf.clone().unwrap_or_default();
+    let evidence = app.evidence_export(&closed.id, paths).await?;
 
     if json {
         let out =
@@ -209,7 +163,7 @@ pub async fn run(
     println!();
     println!("Database: {}", data_dir.join("recert.db").display());
     println!("Population PDF: {}", pdf.display());
-    println!("Evidence binder: {}", folder.join("binder.pdf").display());
+    println!("Evidence binder: {}", binder.display());
     println!(
         "  (with decisions.csv, its history and remediation CSVs, and binder.json; evidence hash {})",
         evidence.evidence_hash

@@ -10,6 +10,7 @@ mod demo;
 mod emulator;
 mod evidence;
 mod exceptions;
+mod justifications;
 mod remediation;
 mod sample;
 mod session;
@@ -67,6 +68,9 @@ enum Command {
     /// A tenant's governance admins: list, add, remove, or bootstrap the first from Entra.
     #[command(subcommand)]
     Admins(admins::AdminsCommand),
+    /// A tenant's canned justifications, offered to reviewers when they decide.
+    #[command(subcommand)]
+    Justifications(justifications::JustificationsCommand),
     /// Write a campaign's evidence binder (PDF, CSV, JSON).
     Evidence(evidence::EvidenceArgs),
     /// Re-check a campaign's record and exports: audit chain, sealed snapshot, database, files.
@@ -154,6 +158,9 @@ fn main() -> ExitCode {
                 campaign::worklist(args, session, json).await
             }
             (Command::Admins(command), Some(session)) => admins::run(command, session, json).await,
+            (Command::Justifications(command), Some(session)) => {
+                justifications::run(command, session, json).await
+            }
             (Command::Decide(args), Some(session)) => campaign::decide(args, session, json).await,
             (Command::Decisions(DecisionsCommand::Import(args)), Some(session)) => {
                 campaign::import(args, session, json).await

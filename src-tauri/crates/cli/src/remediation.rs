@@ -106,7 +106,7 @@ fn print_plan(plan: &RemediationPlanDto) {
             println!(
                 "  item {:<6} {:<9} {} — {}: {}{kept}",
                 a.item_id,
-                a.state,
+                a.state.as_str(),
                 a.principal_name,
                 a.role_name,
                 a.state_reason.as_deref().unwrap_or(if a.overdue { "overdue" } else { "" })
@@ -156,7 +156,7 @@ pub async fn run(
                         "[{}/{}] {:<9} item {} {} — {}: {}",
                         p.done,
                         p.total,
-                        p.state,
+                        p.state.as_str(),
                         p.item_id,
                         p.principal_name,
                         p.role_name,

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use recert_app::{App, AppError, Cloud, ErrorCode, TenantAuth, TenantConnection};
+use recert_app::{App, AppError, ErrorCode, TenantConnection};
 use recert_emulator::{Emulator, Options, Served, Tenant, serve_home};
 
 /// The tenant handle of the built-in demo tenant.
@@ -65,19 +65,15 @@ async fn external_demo(url: &str, der: Option<Vec<u8>>) -> Result<TenantConnecti
         .filter(|t| !t.is_empty())
         .ok_or_else(|| unreachable(url, "its OpenID configuration names no issuer"))?
         .to_string();
-    Ok(TenantConnection {
-        id: DEMO.into(),
-        name: "Demo tenant".into(),
-        is_demo: true,
+    TenantConnection::demo(
+        url,
         tenant_guid,
-        cloud: Cloud::custom(url)
-            .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
-        auth: TenantAuth::AppSecret {
-            client_id: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_ID.into(),
-            secret: recert_emulator::DEMO_CONFIDENTIAL_CLIENT_SECRET.into(),
-        },
-        extra_root: der,
-    })
+        (
+            recert_emulator::DEMO_CONFIDENTIAL_CLIENT_ID.into(),
+            recert_emulator::DEMO_CONFIDENTIAL_CLIENT_SECRET.into(),
+        ),
+        der,
+    )
 }
 
 /// An open app; the demo tenant's emulator runs for as long as this lives.
@@ -140,17 +136,12 @@ impl Session {
                 return Ok(());
             }
         };
-        let (client_id, secret) = emulator.app_client();
-        self.connect_demo_tenant(TenantConnection {
-            id: DEMO.into(),
-            name: emulator.tenant_name(),
-            is_demo: true,
-            tenant_guid: emulator.tenant_id(),
-            cloud: Cloud::custom(&emulator.base_url())
-                .map_err(|err| AppError::new(ErrorCode::Invalid, err.to_string()))?,
-            auth: TenantAuth::AppSecret { client_id, secret },
-            extra_root: emulator.certificate_der(),
-        })?;
+        self.connect_demo_tenant(TenantConnection::demo(
+            &emulator.base_url(),
+            emulator.tenant_id(),
+            emulator.app_client(),
+            emulator.certificate_der(),
+        )?)?;
         self.demo = Some(emulator);
         Ok(())
     }

@@ -155,12 +155,21 @@ pub async fn run(
                 println!();
                 println!("{:<14} {:<48} {:>8} {:>8}", "Surface", "Role", "Eligible", "Active");
                 for s in &pull.surfaces {
-                    println!("{:<14} {:<48} {:>8} {:>8}", s.surface, "(all)", s.eligible, s.active);
+                    println!(
+                        "{:<14} {:<48} {:>8} {:>8}",
+                        s.surface.as_str(),
+                        "(all)",
+                        s.eligible,
+                        s.active
+                    );
                 }
                 for r in summary.roles.iter().filter(|r| r.eligible + r.active > 0) {
                     println!(
                         "{:<14} {:<48} {:>8} {:>8}",
-                        r.surface, r.display_name, r.eligible, r.active
+                        r.surface.as_str(),
+                        r.display_name,
+                        r.eligible,
+                        r.active
                     );
                 }
             });

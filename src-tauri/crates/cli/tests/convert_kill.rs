@@ -84,8 +84,8 @@ fn landed(journal: &RemediationPlanDto, accepted: &[(String, String)]) -> (Lande
         .actions
         .iter()
         .filter(|a| a.change == ChangeDto::Convert)
-        .filter(|a| a.state == "planned" || a.state == "submitted")
-        .filter(|a| a.state == "submitted" || a.eligibility.as_deref() != Some("planned"))
+        .filter(|a| a.state.as_str() == "planned" || a.state.as_str() == "submitted")
+        .filter(|a| a.state.as_str() == "submitted" || a.eligibility.as_deref() != Some("planned"))
         .collect();
     // One request at a time: the run is on one conversion at most.
     assert!(open.len() <= 1, "more than one conversion under way: {open:?}");
@@ -174,9 +174,15 @@ async fn conversions_survive_being_killed_between_and_during_their_steps() {
         .take(120)
         .collect();
     let ids: Vec<u32> = chosen.iter().map(|i| i.id).collect();
-    app.decide(&campaign, ids, Verdict::ConvertToEligible, "no standing access".into(), "cli")
-        .await
-        .expect("converted");
+    app.decide(
+        &campaign,
+        ids,
+        Verdict::ConvertToEligible,
+        "no standing access".into(),
+        recert_app::DecisionSource::Cli,
+    )
+    .await
+    .expect("converted");
     app.campaign_close(&campaign, None).await.expect("close");
     let planned = app.remediation_plan(&campaign).await.expect("plan");
     let total = planned.counts.conversions;
@@ -286,7 +292,7 @@ async fn conversions_survive_being_killed_between_and_during_their_steps() {
     );
     // A conversion not made is one the tenant could not take as a second, direct eligibility
     // (the person is eligible through a group), and it says so; the active assignment stayed.
-    for a in verified.actions.iter().filter(|a| a.state == "skipped") {
+    for a in verified.actions.iter().filter(|a| a.state.as_str() == "skipped") {
         assert_eq!(a.state_code.as_deref(), Some("eligibilityNotDirect"), "{a:?} (seed {seed})");
     }
     assert!(verified.counts.succeeded + 5 >= total, "nearly all converted: {:?}", verified.counts);

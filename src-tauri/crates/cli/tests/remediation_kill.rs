@@ -102,7 +102,7 @@ async fn apply_survives_being_killed_at_random_points() {
             *accepted.entry(key).or_default() += 1;
         }
     }
-    let removed = done.actions.iter().filter(|a| a.state == "succeeded").count();
+    let removed = done.actions.iter().filter(|a| a.state.as_str() == "succeeded").count();
     assert!(
         accepted.len() <= removed && accepted.len() + 40 >= removed,
         "{} accepted, {removed} succeeded",

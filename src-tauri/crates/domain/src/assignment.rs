@@ -3,7 +3,21 @@
 use chrono::{DateTime, Utc};
 
 /// Where an assignment lives in the tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Surface {
     /// Entra directory roles, through Graph.
     DirectoryRole,
@@ -40,7 +54,19 @@ impl Surface {
 }
 
 /// Whether the principal may activate the role (eligible) or holds it now (active).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, ts_rs::TS)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    serde::Serialize,
+    serde::Deserialize,
+    ts_rs::TS,
+)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub enum AssignmentKind {
@@ -66,7 +92,11 @@ impl AssignmentKind {
 }
 
 /// Whether the grant names the principal itself or reaches it through a group.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum Membership {
     Direct,
     Group,
@@ -155,4 +185,22 @@ pub struct Assignment {
     pub membership: Membership,
     pub start: Option<DateTime<Utc>>,
     pub end: Option<DateTime<Utc>>,
+}
+
+impl Assignment {
+    /// The holder as the assignment itself names them, for holders the directory pull did not
+    /// resolve (deleted since, or outside the tenant): what the tenant did not say stays unknown.
+    pub fn named_holder(&self) -> crate::principal::Principal {
+        crate::principal::Principal {
+            id: self.principal_id.clone(),
+            kind: self.principal_kind,
+            display_name: self.principal_name.clone(),
+            upn: self.principal_upn.clone(),
+            mail: None,
+            account_enabled: None,
+            user_type: None,
+            manager_id: None,
+            last_sign_in: None,
+        }
+    }
 }

@@ -72,10 +72,12 @@ pub enum Action {
     Correct,
     /// Record an exception's owner, expiry and compensating control in the register.
     RegisterException,
+    /// Change the tenant's canned justifications offered to reviewers.
+    SetJustifications,
 }
 
 impl Action {
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Define,
         Action::Open,
         Action::AcceptGap,
@@ -94,6 +96,7 @@ impl Action {
         Action::SignOff,
         Action::Correct,
         Action::RegisterException,
+        Action::SetJustifications,
     ];
 
     /// In words, for refusals and the architecture notes.
@@ -119,6 +122,7 @@ impl Action {
             Action::SignOff => "sign off a campaign",
             Action::Correct => "correct a signed-off campaign",
             Action::RegisterException => "register an exception's owner, expiry and control",
+            Action::SetJustifications => "change the canned justifications",
         }
     }
 

@@ -5,6 +5,7 @@
 //! for review in the next campaign of the same definition, even where the scope's exclusions
 //! would leave it out.
 
+use crate::{AssignmentKind, Surface};
 use chrono::NaiveDate;
 
 /// The longest an exception may run before it is reviewed again.
@@ -95,11 +96,11 @@ pub fn standing(terms: Option<&Terms>, today: NaiveDate) -> Standing {
 pub struct PastException {
     pub campaign_id: String,
     pub item_id: u32,
-    pub surface: String,
+    pub surface: Surface,
     pub role_id: String,
     pub scope: String,
     pub principal_id: String,
-    pub kind: String,
+    pub kind: AssignmentKind,
     pub terms: Option<Terms>,
 }
 
@@ -116,11 +117,11 @@ impl PastException {
 /// One assignment of a new campaign's population.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Held<'a> {
-    pub surface: &'a str,
+    pub surface: Surface,
     pub role_id: &'a str,
     pub scope: &'a str,
     pub principal_id: &'a str,
-    pub kind: &'a str,
+    pub kind: AssignmentKind,
 }
 
 /// The expired exception that brings `assignment` back for review on `today`, if any (the

@@ -14,6 +14,7 @@ pub mod findings;
 pub mod gap;
 pub mod history;
 pub mod identity;
+pub mod justification;
 pub mod population;
 pub mod principal;
 pub mod recommendation;

@@ -90,7 +90,11 @@ impl Endpoint {
 }
 
 /// Where one removal action is in its life. `Succeeded`, `Failed` and `Skipped` are final.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub enum ActionState {
     Planned,
     /// The request was (or was about to be) sent; its result is not recorded yet.
@@ -146,7 +150,11 @@ impl ActionState {
 }
 
 /// What re-reading the tenant after a removal found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum Verification {
     VerifiedRemoved,
     /// Still there (e.g. through a group, or the removal did not take).

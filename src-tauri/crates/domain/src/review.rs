@@ -300,6 +300,53 @@ pub struct Standing {
     pub first_at: DateTime<Utc>,
 }
 
+/// Where a decision was made. The evidence says it beside each decision, and an imported one is
+/// never mistaken for one its reviewer made in person.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, ts_rs::TS,
+)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DecisionSource {
+    /// One item decided in the window.
+    Window,
+    /// Several items decided together in the window.
+    Bulk,
+    Cli,
+    /// A CSV of decisions imported by an admin.
+    Import,
+    /// "Accept recommendations".
+    Recommendation,
+    /// Synced from Entra Access Reviews, made there by the reviewer.
+    EntraAccessReviews,
+}
+
+impl DecisionSource {
+    pub const ALL: [DecisionSource; 6] = [
+        DecisionSource::Window,
+        DecisionSource::Bulk,
+        DecisionSource::Cli,
+        DecisionSource::Import,
+        DecisionSource::Recommendation,
+        DecisionSource::EntraAccessReviews,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionSource::Window => "window",
+            DecisionSource::Bulk => "bulk",
+            DecisionSource::Cli => "cli",
+            DecisionSource::Import => "import",
+            DecisionSource::Recommendation => "recommendation",
+            DecisionSource::EntraAccessReviews => "entraAccessReviews",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DecisionSource> {
+        DecisionSource::ALL.into_iter().find(|source| source.as_str() == s)
+    }
+}
+
 /// What an item becomes at close.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {

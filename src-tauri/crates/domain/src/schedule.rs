@@ -126,6 +126,40 @@ struct ShortestGap {
 }
 
 impl Schedule {
+    /// The schedule as a reader says it: "every quarter, the first opening 7 September 2026 at
+    /// 09:00 (Europe/Berlin), each open 14 days, with no end", dates written out like every
+    /// other date the binder shows a person, never as a raw ISO time.
+    pub fn in_words(&self) -> String {
+        let every = match self.recurrence {
+            Recurrence::None => "once",
+            Recurrence::Monthly => "every month",
+            Recurrence::Quarterly => "every quarter",
+            Recurrence::SemiAnnual => "every six months",
+            Recurrence::Annual => "every year",
+        };
+        let first =
+            if self.recurrence == Recurrence::None { "opening" } else { "the first opening" };
+        let days = self.duration_days;
+        let open = format!("open {days} day{}", if days == 1 { "" } else { "s" });
+        let end = match (self.recurrence, self.end) {
+            (Recurrence::None, _) => String::new(),
+            (_, RecurrenceEnd::Never) => ", with no end".into(),
+            (_, RecurrenceEnd::OnDate(date)) => {
+                format!(", none starting after {}", date.format("%-d %B %Y"))
+            }
+            (_, RecurrenceEnd::AfterCount(n)) => {
+                format!(", {n} campaign{} in all", if n == 1 { "" } else { "s" })
+            }
+        };
+        let each = if self.recurrence == Recurrence::None { "" } else { "each " };
+        format!(
+            "{every}, {first} {} at {} ({}), {each}{open}{end}",
+            self.start.format("%-d %B %Y"),
+            self.start.format("%H:%M"),
+            self.time_zone
+        )
+    }
+
     pub fn tz(&self) -> Option<Tz> {
         self.time_zone.parse::<Tz>().ok()
     }

@@ -404,6 +404,7 @@ fn summary(w: &mut Writer, b: &Binder) {
     w.field("Campaign state", &state_line(b), Style::Regular);
     let removed_verified =
         b.remediation.iter().filter(|r| r.verified == "verified-removed").count() as u64;
+    let waiting = b.exceptions.iter().filter(|e| crate::register::needs_a_person(e)).count();
     w.tiles(&[
         (c.total.to_string(), "review items in scope".into(), BLUE),
         (
@@ -417,9 +418,9 @@ fn summary(w: &mut Writer, b: &Binder) {
             if removed_verified as usize == b.remediation.len() { GREEN } else { RED },
         ),
         (
-            b.exceptions.len().to_string(),
+            format!("{waiting} / {}", b.exceptions.len()),
             "exceptions needing a person".into(),
-            if b.exceptions.is_empty() { GREEN } else { AMBER },
+            if waiting == 0 { GREEN } else { AMBER },
         ),
     ]);
 

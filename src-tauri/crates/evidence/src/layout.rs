@@ -149,9 +149,10 @@ impl<'a> Writer<'a> {
     }
 
     pub(crate) fn new_page(&mut self) {
-        // Thousands of pages wait for the running header and footer: keep none oversized.
+        // Thousands of pages wait for the running header and footer: each is packed as the
+        // next begins (drawing on it later, the header, footer and cover, still works).
         if let Some(last) = self.pages.last_mut() {
-            last.shrink();
+            last.pack();
         }
         self.pages.push(Canvas::new(PAGE_W, PAGE_H));
         self.page_sections.push(self.section.clone());

@@ -35,8 +35,9 @@ pub use tables::{
 };
 pub use trace::{SourcePage, TraceSample, TraceSheet, trace_pdf};
 pub use verify::{
-    Attachment, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer, Sinks, Written,
-    WrittenFile, render_all, verify_exports, verify_exports_with, write_all, write_all_with,
+    Attachment, AttachmentWriter, ExportFile, Exports, Mismatch, PdfOptions, Rendered, Signer,
+    Sinks, Written, WrittenFile, render_all, verify_exports, verify_exports_with, write_all,
+    write_all_with,
 };
 
 /// The binder PDF's layout version, recorded with each export. The same Binder drawn by the
@@ -44,7 +45,7 @@ pub use verify::{
 /// a PDF drawn by another version is checked by its seal and record instead. Bump it whenever
 /// the PDF drawn for a Binder changes: a layout change shows as a change to the binder test's
 /// expected text (`tests/expected/`), and a review of that change is where the bump belongs.
-pub const RENDERER: &str = "recert-binder-pdf/1";
+pub const RENDERER: &str = "recert-binder-pdf/2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvidenceError {

@@ -229,7 +229,7 @@ pub fn verify_pdf_record(
     let register = crate::register::exceptions_csv(binder);
     expected.insert(crate::EXCEPTIONS_CSV.into(), hex::encode(Sha256::digest(&register)));
     for a in &options.attachments {
-        expected.insert(a.name.clone(), hex::encode(Sha256::digest(&a.bytes)));
+        expected.insert(a.name.clone(), a.sha256().to_string());
     }
     let mut stated = |what: &str, record: &str, sealed: &str| {
         if record != sealed {

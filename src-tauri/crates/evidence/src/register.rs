@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crate::canvas::INK;
 use crate::layout::{CONTENT_W, Col, Writer};
-use crate::model::Binder;
+use crate::model::{Binder, ExceptionEntry};
 use crate::tables::{csv_bytes, write_csv};
 
 /// The register's CSV, attached to the binder PDF.
@@ -46,6 +46,13 @@ pub fn exceptions_csv(binder: &Binder) -> Vec<u8> {
     })
 }
 
+/// Whether an exception waits on a person: nobody has recorded its terms (owner, expiry,
+/// compensating control), or they have expired. A current exception runs on its terms. The
+/// summary's tile and the register's count both ask this of the register's "Standing" column.
+pub(crate) fn needs_a_person(e: &ExceptionEntry) -> bool {
+    e.standing != "current"
+}
+
 /// The register's page.
 pub(crate) fn exceptions(w: &mut Writer, b: &Binder) {
     w.section(
@@ -61,6 +68,15 @@ pub(crate) fn exceptions(w: &mut Writer, b: &Binder) {
         w.paragraph("No exceptions.", 9.0, INK);
         return;
     }
+    let waiting = b.exceptions.iter().filter(|e| needs_a_person(e)).count();
+    w.paragraph(
+        &format!(
+            "Needing a person (no terms recorded, or expired): {waiting} of {}.",
+            b.exceptions.len()
+        ),
+        9.0,
+        INK,
+    );
     w.table_start(vec![
         Col::num("Item", 30.0),
         Col::wrap("Principal", 104.0, 2),

@@ -248,6 +248,11 @@ impl<W: Write> Hashing<W> {
     pub(crate) fn finish(self) -> (String, u64) {
         (hex::encode(self.sha.finalize()), self.bytes)
     }
+
+    /// The writer passed to, with `finish`'s SHA-256 and length.
+    pub(crate) fn into_parts(self) -> (W, String, u64) {
+        (self.inner, hex::encode(self.sha.finalize()), self.bytes)
+    }
 }
 
 impl<W: Write> Write for Hashing<W> {

@@ -127,14 +127,81 @@ pub struct PdfOptions<'a> {
     pub audit_seq: i64,
 }
 
-/// A file to attach to the PDF.
+/// A file to attach to the PDF, deflated as it was written: a large campaign's raw population
+/// pages (tens of megabytes) are never held whole, only their deflated stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {
     pub name: String,
     /// e.g. `application/x-ndjson`.
     pub mime: &'static str,
     pub description: String,
-    pub bytes: Vec<u8>,
+    deflated: Vec<u8>,
+    size: u64,
+    sha256: String,
+}
+
+impl Attachment {
+    /// An attachment of `bytes`.
+    pub fn new(name: &str, mime: &'static str, description: &str, bytes: &[u8]) -> Attachment {
+        let mut writer = Attachment::writer(name, mime, description);
+        // Writing into memory cannot fail.
+        let _ = writer.write_all(bytes);
+        writer.finish()
+    }
+
+    /// An attachment written piece by piece (`Write`), each piece deflated and hashed as it
+    /// comes; `AttachmentWriter::finish` gives the attachment.
+    pub fn writer(name: &str, mime: &'static str, description: &str) -> AttachmentWriter {
+        AttachmentWriter {
+            name: name.to_string(),
+            mime,
+            description: description.to_string(),
+            // The pieces may be small (a JSON writer's): deflate them in blocks.
+            out: std::io::BufWriter::with_capacity(
+                1 << 16,
+                Hashing::new(crate::canvas::deflater()),
+            ),
+        }
+    }
+
+    /// The file's length in bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The file's SHA-256 (lower-case hex), as the seal lists it.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+}
+
+/// Writes an [`Attachment`] piece by piece.
+pub struct AttachmentWriter {
+    name: String,
+    mime: &'static str,
+    description: String,
+    out: std::io::BufWriter<Hashing<flate2::write::ZlibEncoder<Vec<u8>>>>,
+}
+
+impl Write for AttachmentWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl AttachmentWriter {
+    pub fn finish(self) -> Attachment {
+        let AttachmentWriter { name, mime, description, out } = self;
+        // Writing into memory cannot fail, so neither can the buffer's last flush.
+        let hashing = out.into_inner().unwrap_or_else(|e| e.into_inner().into_parts().0);
+        let (encoder, sha256, size) = hashing.into_parts();
+        // Deflating into memory cannot fail.
+        let deflated = encoder.finish().unwrap_or_default();
+        Attachment { name, mime, description, deflated, size, sha256 }
+    }
 }
 
 /// A writer that passes bytes on and keeps a deflated copy for the PDF's attachment.
@@ -177,6 +244,7 @@ pub fn write_all_with(
         let data = write_data(binder, data, false)?;
         return Ok(Written { evidence_hash: data.evidence_hash, files: data.files, seal: None });
     };
+    let PdfOptions { attachments, signer, audit_seq } = options;
     let made: Mutex<Option<Seal>> = Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::channel::<Closing<'_>>();
     let (data, document) = std::thread::scope(|scope| {
@@ -186,7 +254,8 @@ pub fn write_all_with(
                     .map_err(|_| EvidenceError::Write("the other exports were not written".into()))
             })
         });
-        let data = write_data_for_pdf(binder, data, &options, &made, tx);
+        let pdf = PdfParts { attachments, signer: &signer, audit_seq };
+        let data = write_data_for_pdf(binder, data, pdf, &made, tx);
         let document = layout
             .join()
             .unwrap_or_else(|_| Err(EvidenceError::Write("the binder's layout stopped".into())));
@@ -268,12 +337,19 @@ fn write_data(
     Ok(DataWritten { evidence_hash, files, embedded, digests })
 }
 
+/// `PdfOptions` taken apart: the attachments are moved into the PDF, the signer lent.
+struct PdfParts<'a, 'k> {
+    attachments: Vec<Attachment>,
+    signer: &'a Signer<'k>,
+    audit_seq: i64,
+}
+
 /// `write_data` for a binder being laid out: then the exceptions register and the other
 /// attachments are deflated, and all of it is sent to the layout with the means to seal it.
 fn write_data_for_pdf<'a>(
     binder: &Binder,
     sinks: [Option<&mut dyn Write>; 4],
-    options: &'a PdfOptions<'_>,
+    options: PdfParts<'a, '_>,
     made: &'a Mutex<Option<Seal>>,
     layout: std::sync::mpsc::Sender<Closing<'a>>,
 ) -> Result<DataWritten, EvidenceError> {
@@ -294,15 +370,16 @@ fn write_data_for_pdf<'a>(
         deflated: crate::canvas::deflate(&register),
         size: register.len() as u64,
     });
-    for a in &options.attachments {
-        data.digests.insert(a.name.clone(), hex::encode(sha2::Sha256::digest(&a.bytes)));
+    let PdfParts { attachments, signer, audit_seq } = options;
+    for a in attachments {
+        data.digests.insert(a.name.clone(), a.sha256);
         data.embedded.push(Embedded {
-            name: a.name.clone(),
+            name: a.name,
             mime: a.mime,
-            description: a.description.clone(),
+            description: a.description,
             relationship: "Source",
-            deflated: crate::canvas::deflate(&a.bytes),
-            size: a.bytes.len() as u64,
+            deflated: a.deflated,
+            size: a.size,
         });
     }
     let seal = Seal {
@@ -310,17 +387,16 @@ fn write_data_for_pdf<'a>(
         campaign_id: binder.campaign.id.clone(),
         generated_at: binder.generated_at.clone(),
         evidence_hash: data.evidence_hash.clone(),
-        audit_seq: options.audit_seq,
+        audit_seq,
         audit_head: binder.audit.head_hash.clone(),
         attachments: std::mem::take(&mut data.digests),
         ..Seal::default()
     };
-    let public_key = match &options.signer {
+    let public_key = match signer {
         Signer::None => None,
         Signer::Key(key) => Some(key.public_key()),
         Signer::Recorded { public_key, .. } => Some(public_key.clone()),
     };
-    let signer = &options.signer;
     let sealing = move |pages_sha256: &str| -> Option<Embedded> {
         let mut seal = Seal { pages_sha256: pages_sha256.to_string(), ..seal };
         match signer {

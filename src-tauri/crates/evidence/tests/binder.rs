@@ -534,3 +534,36 @@ fn the_binder_is_a_pdfa3_file_with_metadata_output_intent_and_associated_files()
     let out = Command::new("qpdf").arg("--check").arg(file.path()).output().expect("qpdf runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn the_summary_counts_the_exceptions_the_register_says_need_a_person() {
+    let mut b = fixture::binder();
+    let current = b.exceptions[0].clone();
+    let mut no_terms = current.clone();
+    (no_terms.item_id, no_terms.owner, no_terms.expires_on, no_terms.control) =
+        (9, String::new(), String::new(), String::new());
+    no_terms.standing = "no terms".into();
+    let mut expired = current.clone();
+    (expired.item_id, expired.expires_on, expired.standing) =
+        (10, "2026-03-01".into(), "expired".into());
+    b.exceptions = vec![current, no_terms, expired];
+    let dump = text(&render(&b).pdf);
+    let squeezed: Vec<String> =
+        dump.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).collect();
+    // The tile's figure sits on the line above its caption, after the removals' 4 / 5.
+    let caption = squeezed
+        .iter()
+        .position(|l| l.ends_with("exceptions needing a person"))
+        .unwrap_or_else(|| panic!("the tile's caption: {dump}"));
+    assert!(
+        squeezed[caption - 1].replace(' ', "").ends_with("4/52/3"),
+        "two of the register's three need a person: {}",
+        squeezed[caption - 1]
+    );
+    assert!(
+        squeezed
+            .iter()
+            .any(|l| l.contains("Needing a person (no terms recorded, or expired): 2 of 3.")),
+        "the register says the same: {dump}"
+    );
+}

@@ -3,10 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
+use recert_domain::{AssignmentKind, Membership, Surface};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::Digest;
 
 use crate::audit::{self, NewAuditEvent};
+use crate::stored::Named;
 use crate::{Result, Store, StoreError, format_time, parse_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,8 +92,8 @@ pub struct NewReviewer {
 /// A review item as created at opening. Ids are assigned 1..n in the order given.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewItem {
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     pub source_id: String,
     pub role_id: String,
     pub role_name: String,
@@ -102,7 +104,7 @@ pub struct NewItem {
     pub principal_upn: Option<String>,
     pub user_type: Option<String>,
     pub account_enabled: Option<bool>,
-    pub membership: String,
+    pub membership: Membership,
     pub start_at: Option<DateTime<Utc>>,
     pub end_at: Option<DateTime<Utc>>,
     pub last_activation: Option<DateTime<Utc>>,
@@ -178,8 +180,8 @@ impl<'a> SealedItem<'a> {
     fn of_new(id: u32, i: &'a NewItem) -> SealedItem<'a> {
         SealedItem::new(
             id,
-            &i.surface,
-            &i.kind,
+            i.surface.as_str(),
+            i.kind.as_str(),
             &i.source_id,
             (&i.role_id, &i.role_name),
             &i.scope,
@@ -190,7 +192,7 @@ impl<'a> SealedItem<'a> {
                 i.principal_upn.as_deref(),
                 i.user_type.as_deref(),
             ),
-            &i.membership,
+            i.membership.as_str(),
             (i.start_at, i.end_at),
             (
                 i.recommendation.as_deref(),
@@ -207,8 +209,8 @@ impl<'a> SealedItem<'a> {
     pub fn of_record(i: &'a crate::worklist::ItemRecord) -> SealedItem<'a> {
         SealedItem::new(
             i.id,
-            &i.surface,
-            &i.kind,
+            i.surface.as_str(),
+            i.kind.as_str(),
             &i.source_id,
             (&i.role_id, &i.role_name),
             &i.scope,
@@ -219,7 +221,7 @@ impl<'a> SealedItem<'a> {
                 i.principal_upn.as_deref(),
                 i.user_type.as_deref(),
             ),
-            &i.membership,
+            i.membership.as_str(),
             (i.start_at, i.end_at),
             (
                 i.recommendation.as_deref(),
@@ -608,6 +610,29 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The sealed raw pages one at a time, in request order, for a reader that streams them
+    /// on (a large campaign's pages are tens of megabytes): `each` sees every page, then it is
+    /// dropped.
+    pub fn each_snapshot_page(
+        &self,
+        campaign_id: &str,
+        mut each: impl FnMut(RawPageRecord),
+    ) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT method, url, request_body, body FROM snapshot_page WHERE campaign_id = ?1 ORDER BY seq",
+        )?;
+        let mut rows = stmt.query([campaign_id])?;
+        while let Some(row) = rows.next()? {
+            each(RawPageRecord {
+                method: row.get(0)?,
+                url: row.get(1)?,
+                request_body: row.get(2)?,
+                body: row.get(3)?,
+            });
+        }
+        Ok(())
+    }
+
     /// A state change that needs no other write (cancel, complete).
     pub fn set_campaign_state(
         &mut self,
@@ -665,8 +690,8 @@ fn insert_items(tx: &Connection, campaign_id: &str, items: &[NewItem]) -> Result
         item.execute(params![
             campaign_id,
             id,
-            new.surface,
-            new.kind,
+            Named(new.surface),
+            Named(new.kind),
             new.source_id,
             new.role_id,
             new.role_name,
@@ -677,7 +702,7 @@ fn insert_items(tx: &Connection, campaign_id: &str, items: &[NewItem]) -> Result
             new.principal_upn,
             new.user_type,
             new.account_enabled,
-            new.membership,
+            Named(new.membership),
             new.start_at.map(format_time),
             new.end_at.map(format_time),
             new.last_activation.map(format_time),

@@ -16,6 +16,7 @@ pub mod population;
 pub mod remediation;
 pub mod signoff;
 pub mod stages;
+pub mod stored;
 pub mod tenants;
 pub mod worklist;
 
@@ -109,6 +110,13 @@ impl Store {
         conn.pragma_update(None, "mmap_size", 0)?;
         migrate::run(&mut conn)?;
         Ok(Store { conn })
+    }
+
+    /// Frees the page cache's unused pages (all of them between calls): the window does this
+    /// once it is idle, so the pages a search or a pull read do not stay in its memory. The
+    /// next read fills the cache again from the file (and the system's file cache).
+    pub fn release_cache(&self) -> Result<()> {
+        Ok(self.conn.release_memory()?)
     }
 
     /// The schema version the database is at after opening.

@@ -6,9 +6,11 @@
 use chrono::{DateTime, Utc};
 use recert_domain::remediation::change::{Change, FirstStep};
 use recert_domain::remediation::{ActionState, Verification};
+use recert_domain::{AssignmentKind, Membership, Surface};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::audit::{self, NewAuditEvent};
+use crate::stored::{Named, optional};
 use crate::{Result, Store, StoreError, format_time, parse_time};
 
 /// One removal about to be planned.
@@ -16,8 +18,8 @@ use crate::{Result, Store, StoreError, format_time, parse_time};
 pub struct NewAction {
     pub item_id: u32,
     pub endpoint: String,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     pub source_id: String,
     pub role_id: String,
     pub role_name: String,
@@ -53,8 +55,8 @@ pub struct NewHold {
 pub struct ActionRecord {
     pub item_id: u32,
     pub endpoint: String,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     pub source_id: String,
     pub role_id: String,
     pub role_name: String,
@@ -106,14 +108,14 @@ pub struct FirstStepRecord {
 pub struct PendingRemoval {
     pub campaign_id: String,
     pub item_id: u32,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     pub source_id: String,
     pub role_id: String,
     pub scope: String,
     pub principal_id: String,
     pub principal_kind: String,
-    pub membership: String,
+    pub membership: Membership,
 }
 
 /// A held item as stored.
@@ -175,12 +177,11 @@ fn corrupt(column: &'static str, value: String) -> StoreError {
     StoreError::Corrupt { table: "remediation_action", column, value }
 }
 
-/// An action's row: the record with its text-typed columns still to parse (state and times,
-/// then the keeper's id, UPN, time and reason, then the re-planned end, then the change, its
+/// An action's row: the record with its text-typed columns still to parse (times, then the keeper's id, UPN, time and reason, then the re-planned end, then the change, its
 /// new end and its first step's body, key, state, request id and time).
 type RawAction = (
     ActionRecord,
-    [Option<String>; 6],
+    [Option<String>; 4],
     [Option<String>; 4],
     (bool, Option<String>),
     [Option<String>; 7],
@@ -190,8 +191,8 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
     let record = ActionRecord {
         item_id: row.get(0)?,
         endpoint: row.get(1)?,
-        surface: row.get(2)?,
-        kind: row.get(3)?,
+        surface: row.get::<_, Named<Surface>>(2)?.0,
+        kind: row.get::<_, Named<AssignmentKind>>(3)?.0,
         source_id: row.get(4)?,
         role_id: row.get(5)?,
         role_name: row.get(6)?,
@@ -199,7 +200,7 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
         principal_id: row.get(8)?,
         principal_name: row.get(9)?,
         why: row.get(10)?,
-        state: ActionState::Planned,
+        state: row.get::<_, Named<ActionState>>(11)?.0,
         state_code: row.get(12)?,
         state_reason: row.get(13)?,
         request_body: row.get(14)?,
@@ -211,7 +212,7 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
         planned_at: DateTime::<Utc>::MIN_UTC,
         submitted_at: None,
         finished_at: None,
-        verification: None,
+        verification: optional(row.get(23)?),
         verification_note: row.get(24)?,
         verified_at: None,
         kept: None,
@@ -223,7 +224,7 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
     };
     Ok((
         record,
-        [row.get(11)?, row.get(20)?, row.get(21)?, row.get(22)?, row.get(23)?, row.get(25)?],
+        [row.get(20)?, row.get(21)?, row.get(22)?, row.get(25)?],
         [row.get(26)?, row.get(27)?, row.get(28)?, row.get(29)?],
         (row.get(31)?, row.get(32)?),
         [
@@ -241,7 +242,7 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
 fn finish_action(raw: RawAction) -> Result<ActionRecord> {
     let (
         mut a,
-        [state, planned, submitted, finished, verification, verified],
+        [planned, submitted, finished, verified],
         kept,
         replanned,
         [change, new_end, first_body, first_key, first_state, first_request_id, first_at],
@@ -266,16 +267,11 @@ fn finish_action(raw: RawAction) -> Result<ActionRecord> {
     if let (true, end) = replanned {
         a.replanned_end = Some(parse_time("remediation_action", "replanned_end", end)?);
     }
-    let state = state.unwrap_or_default();
-    a.state = ActionState::parse(&state).ok_or_else(|| corrupt("state", state.clone()))?;
     let planned = planned.unwrap_or_default();
     a.planned_at = parse_time("remediation_action", "planned_at", Some(planned.clone()))?
         .ok_or_else(|| corrupt("planned_at", planned))?;
     a.submitted_at = parse_time("remediation_action", "submitted_at", submitted)?;
     a.finished_at = parse_time("remediation_action", "finished_at", finished)?;
-    a.verification = verification
-        .map(|v| Verification::parse(&v).ok_or_else(|| corrupt("verification", v)))
-        .transpose()?;
     a.verified_at = parse_time("remediation_action", "verified_at", verified)?;
     Ok(a)
 }
@@ -346,8 +342,8 @@ fn insert_action(tx: &Transaction<'_>, campaign_id: &str, a: &NewAction, now: &s
             campaign_id,
             a.item_id,
             a.endpoint,
-            a.surface,
-            a.kind,
+            Named(a.surface),
+            Named(a.kind),
             a.source_id,
             a.role_id,
             a.role_name,
@@ -961,14 +957,14 @@ impl Store {
             Ok(PendingRemoval {
                 campaign_id: row.get(0)?,
                 item_id: row.get(1)?,
-                surface: row.get(2)?,
-                kind: row.get(3)?,
+                surface: row.get::<_, Named<Surface>>(2)?.0,
+                kind: row.get::<_, Named<AssignmentKind>>(3)?.0,
                 source_id: row.get(4)?,
                 role_id: row.get(5)?,
                 scope: row.get(6)?,
                 principal_id: row.get(7)?,
                 principal_kind: row.get(8)?,
-                membership: row.get(9)?,
+                membership: row.get::<_, Named<Membership>>(9)?.0,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -1107,8 +1103,8 @@ mod tests {
         NewAction {
             item_id,
             endpoint: "directoryAssignment".into(),
-            surface: "directoryRole".into(),
-            kind: "active".into(),
+            surface: Surface::DirectoryRole,
+            kind: AssignmentKind::Active,
             source_id: source.into(),
             role_id: "r".into(),
             role_name: "R".into(),
@@ -1327,7 +1323,7 @@ mod tests {
     fn one_action_per_assignment() {
         let mut s = store();
         let mut twin = action(2, "s1");
-        twin.kind = "active".into();
+        twin.kind = AssignmentKind::Active;
         let err = s
             .record_remediation_plan("c", &[action(1, "s1"), twin], &[], "{}", "me", now())
             .expect_err("the same assignment twice");

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
 use recert_domain::identity::Authentication;
-use recert_domain::review::{Standing, Verdict};
+use recert_domain::review::{DecisionSource, Outcome, Standing, Verdict};
+use recert_domain::{AssignmentKind, Membership, Surface};
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::audit::{self, NewAuditEvent};
 use crate::campaigns::{campaign_in, change_state};
+use crate::stored::{Named, optional};
 use crate::{Result, Store, StoreError, format_time, parse_time};
 
 /// Which items a worklist shows. Empty fields do not filter.
@@ -51,8 +53,8 @@ pub struct ReviewerOfItem {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemRecord {
     pub id: u32,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     pub source_id: String,
     pub role_id: String,
     pub role_name: String,
@@ -63,18 +65,18 @@ pub struct ItemRecord {
     pub principal_upn: Option<String>,
     pub user_type: Option<String>,
     pub account_enabled: Option<bool>,
-    pub membership: String,
+    pub membership: Membership,
     pub start_at: Option<DateTime<Utc>>,
     pub end_at: Option<DateTime<Utc>>,
     pub last_activation: Option<DateTime<Utc>>,
     pub recommendation: Option<String>,
     pub recommendation_code: Option<String>,
     pub recommendation_reason: Option<String>,
-    /// The standing verdict as [`Verdict::encode`] writes it (`approveUntil:2027-06-30`).
-    pub verdict: Option<String>,
+    /// The standing verdict, with the end date of "approve until".
+    pub verdict: Option<Verdict>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decided_by_upn: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub outcome_code: Option<String>,
     pub outcome_reason: Option<String>,
     /// The end date (YYYY-MM-DD) a `keepUntil` outcome sets.
@@ -100,8 +102,7 @@ pub struct NewDecision {
 pub struct DecisionContext<'a> {
     pub decided_by_id: &'a str,
     pub decided_by_upn: &'a str,
-    /// window, cli, import, bulk, recommendation.
-    pub source: &'a str,
+    pub source: DecisionSource,
     pub at: DateTime<Utc>,
     /// How the decider was identified: signed in, or only asserted.
     pub authentication: &'a Authentication,
@@ -121,7 +122,7 @@ pub struct DecisionRecord {
     pub decided_by_id: String,
     pub decided_by_upn: String,
     pub decided_at: DateTime<Utc>,
-    pub source: String,
+    pub source: DecisionSource,
     pub batch: Option<i64>,
     /// The stage of the review it was made in (1 for a one-stage review).
     pub stage: u32,
@@ -156,7 +157,7 @@ pub struct ReviewerProgress {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemOutcome {
     pub item_id: u32,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub code: String,
     pub reason: String,
     /// The end date (YYYY-MM-DD) of a `keepUntil` outcome.
@@ -174,8 +175,8 @@ const ITEM_COLUMNS: &str = "i.id, i.surface, i.kind, i.source_id, i.role_id, i.r
 fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Option<String>; 5])> {
     let record = ItemRecord {
         id: row.get(0)?,
-        surface: row.get(1)?,
-        kind: row.get(2)?,
+        surface: row.get::<_, Named<Surface>>(1)?.0,
+        kind: row.get::<_, Named<AssignmentKind>>(2)?.0,
         source_id: row.get(3)?,
         role_id: row.get(4)?,
         role_name: row.get(5)?,
@@ -186,17 +187,17 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Opti
         principal_upn: row.get(10)?,
         user_type: row.get(11)?,
         account_enabled: row.get(12)?,
-        membership: row.get(13)?,
+        membership: row.get::<_, Named<Membership>>(13)?.0,
         start_at: None,
         end_at: None,
         last_activation: None,
         recommendation: row.get(17)?,
         recommendation_code: row.get(18)?,
         recommendation_reason: row.get(19)?,
-        verdict: row.get(20)?,
+        verdict: optional(row.get(20)?),
         decided_at: None,
         decided_by_upn: row.get(22)?,
-        outcome: row.get(23)?,
+        outcome: optional(row.get(23)?),
         outcome_code: row.get(24)?,
         outcome_reason: row.get(25)?,
         outcome_until: row.get(26)?,
@@ -625,7 +626,7 @@ impl Store {
                     decided_by_id: row.get(5)?,
                     decided_by_upn: row.get(6)?,
                     decided_at: DateTime::<Utc>::MIN_UTC,
-                    source: row.get(8)?,
+                    source: row.get::<_, Named<DecisionSource>>(8)?.0,
                     batch: row.get(9)?,
                     stage: row.get(15)?,
                     authentication: Authentication::Unrecorded,
@@ -707,14 +708,14 @@ impl Store {
                 update.execute(params![
                     campaign_id,
                     outcome.item_id,
-                    outcome.outcome,
+                    Named(outcome.outcome),
                     outcome.code,
                     outcome.reason,
                     outcome.until
                 ])?;
             }
         }
-        let count = |o: &str| outcomes.iter().filter(|x| x.outcome == o).count();
+        let count = |o: Outcome| outcomes.iter().filter(|x| x.outcome == o).count();
         audit::append(
             &tx,
             &NewAuditEvent {
@@ -726,11 +727,11 @@ impl Store {
                     "from": before.state.as_str(),
                     "early": now < before.period_end,
                     "reason": reason,
-                    "keep": count("keep"),
-                    "remove": count("remove"),
-                    "exception": count("exception"),
-                    "convert": count("convert"),
-                    "keepUntil": count("keepUntil"),
+                    "keep": count(Outcome::Keep),
+                    "remove": count(Outcome::Remove),
+                    "exception": count(Outcome::Exception),
+                    "convert": count(Outcome::Convert),
+                    "keepUntil": count(Outcome::KeepUntil),
                     "noResponse": outcomes.iter().filter(|o| o.code == "noResponse" || o.code == "followedRecommendation").count(),
                     "outcomes": outcome_groups(outcomes),
                 }),
@@ -888,7 +889,7 @@ fn append_log(
         context.decided_by_id,
         context.decided_by_upn,
         format_time(context.at),
-        context.source,
+        Named(context.source),
         batch,
         entry.keep_until,
         entry.stage,
@@ -944,7 +945,7 @@ fn decisions_payload(
             "justification": one.justification,
             "decidedBy": context.decided_by_upn,
             "decidedById": context.decided_by_id,
-            "source": context.source,
+            "source": context.source.as_str(),
             "authentication": authentication,
             "decisions": each,
         })
@@ -960,7 +961,7 @@ fn decisions_payload(
             "justifications": decisions.iter().map(|d| d.justification.as_str()).collect::<std::collections::BTreeSet<_>>(),
             "decidedBy": context.decided_by_upn,
             "decidedById": context.decided_by_id,
-            "source": context.source,
+            "source": context.source.as_str(),
             "authentication": authentication,
             "batch": batch,
             "decisions": each,

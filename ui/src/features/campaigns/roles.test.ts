@@ -1,9 +1,9 @@
 // Unit tests of per-role progress counting.
 import { describe, expect, it } from "vitest";
-import type { RoleCountDto, WorklistQueryDto } from "../../ipc";
+import type { RoleCountDto, Surface, WorklistQueryDto } from "../../ipc";
 import { candidateRoles, pooled, roleProgress } from "./roles";
 
-const role = (surface: string, roleId: string, eligible: number): RoleCountDto => ({ surface, roleId, displayName: roleId.toUpperCase(), eligible, active: 0 });
+const role = (surface: Surface, roleId: string, eligible: number): RoleCountDto => ({ surface, roleId, displayName: roleId.toUpperCase(), eligible, active: 0 });
 
 describe("candidateRoles", () => {
   it("keeps held roles on the definition's surfaces and listed roles", () => {
@@ -20,7 +20,7 @@ describe("roleProgress", () => {
       const [all, open] = totals[q.roleId!]!;
       return { items: [], total: q.decision === "undecided" ? open : all, offset: 0, roles: [] };
     };
-    const rows = await roleProgress([role("d", "b", 1), role("d", "a", 1), role("d", "z", 1)], count);
+    const rows = await roleProgress([role("directoryRole", "b", 1), role("directoryRole", "a", 1), role("directoryRole", "z", 1)], count);
     expect(rows).toEqual([
       { roleId: "b", roleName: "B", items: 4, decided: 0 },
       { roleId: "a", roleName: "A", items: 10, decided: 8 },

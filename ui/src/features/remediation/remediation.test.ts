@@ -1,6 +1,6 @@
 // Unit tests of the remediation helpers.
 import { describe, expect, it } from "vitest";
-import type { RemediationPlanDto } from "../../ipc";
+import type { ActionState, RemediationPlanDto } from "../../ipc";
 import { actionState, eligibilityLabel, nameMatches, nextStep, onlyRemovals, pendingChanges, verificationLabel } from "./remediation";
 
 const counts = {
@@ -26,7 +26,7 @@ describe("nextStep", () => {
 });
 
 describe("what an action changes, in words", () => {
-  const a = (change: "remove" | "convert" | "setEnd", state = "planned") => ({ change, state });
+  const a = (change: "remove" | "convert" | "setEnd", state: ActionState = "planned") => ({ change, state });
   it("names the apply button after what is pending", () => {
     expect(pendingChanges([a("convert")])).toBe("1 conversion");
     expect(pendingChanges([a("setEnd"), a("remove", "succeeded")])).toBe("1 end date change");

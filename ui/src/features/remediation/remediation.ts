@@ -1,7 +1,7 @@
 // Remediation helpers: what the plan asks of the user next, the by-name confirmation of a held
 // removal, what can be done about a removal that was not made, and the words for what an action
 // changes (a removal, a conversion to eligible, a new end date) and how far it got.
-import type { ChangeDto, HeldItemDto, RemediationActionDto, RemediationPlanDto } from "../../ipc";
+import type { ActionState, ChangeDto, HeldItemDto, RemediationActionDto, RemediationPlanDto, Verification } from "../../ipc";
 import { plural } from "../../lib/format";
 
 export type Step = "confirm" | "apply" | "verify" | "resolve" | "done";
@@ -29,7 +29,8 @@ export function nameMatches(held: Pick<HeldItemDto, "principalName" | "principal
   return t === held.principalName.trim().toLowerCase() || (!!held.principalUpn && t === held.principalUpn.toLowerCase());
 }
 
-const STATES: Record<string, string> = {
+// Keyed by the backend's enums: a value it adds fails the typecheck here until it has words.
+const STATES: Record<ActionState, string> = {
   planned: "Planned",
   submitted: "Submitted",
   succeeded: "Removed",
@@ -40,8 +41,8 @@ const STATES: Record<string, string> = {
 const DONE: Record<ChangeDto, string> = { remove: "Removed", convert: "Converted", setEnd: "End date set" };
 
 /** How far an action got, in words; a finished one says what it did. */
-export function actionState(state: string, change: ChangeDto = "remove"): string {
-  return state === "succeeded" ? DONE[change] : (STATES[state] ?? state);
+export function actionState(state: ActionState, change: ChangeDto = "remove"): string {
+  return state === "succeeded" ? DONE[change] : STATES[state];
 }
 
 const NOUNS: Record<ChangeDto, [string, string]> = {
@@ -75,7 +76,7 @@ export function eligibilityLabel(step: string): string {
   return ELIGIBILITY[step] ?? step;
 }
 
-const VERIFICATION: Record<string, string> = {
+const VERIFICATION: Record<Verification, string> = {
   "verified-removed": "Verified removed",
   "still-present": "Still present",
   reappeared: "Reappeared",
@@ -83,6 +84,6 @@ const VERIFICATION: Record<string, string> = {
   "not-changed": "Not changed as asked",
 };
 
-export function verificationLabel(v: string | null): string {
-  return v ? (VERIFICATION[v] ?? v) : "Not verified";
+export function verificationLabel(v: Verification | null): string {
+  return v ? VERIFICATION[v] : "Not verified";
 }

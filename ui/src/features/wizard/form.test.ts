@@ -1,6 +1,6 @@
 // Unit tests of the wizard form: defaults, DTO mapping both ways, estimates and warnings.
 import { describe, expect, it } from "vitest";
-import type { RoleCountDto } from "../../ipc";
+import type { RoleCountDto, Surface } from "../../ipc";
 import {
   autoApplyRisk,
   defaultForm,
@@ -71,7 +71,7 @@ describe("parseList", () => {
   });
 });
 
-const role = (surface: string, roleId: string, eligible: number, active: number): RoleCountDto => ({
+const role = (surface: Surface, roleId: string, eligible: number, active: number): RoleCountDto => ({
   surface, roleId, displayName: roleId, eligible, active,
 });
 

@@ -1,6 +1,6 @@
 // Unit tests of the worklist's decision rules and undo.
 import { describe, expect, it } from "vitest";
-import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undecidedToast, undoneToast, undoPlan, type LastAction } from "./decisions";
+import { applied, decisionLabel, fits, held, needsDialog, needsJustification, toastFor, toVerdict, tomorrow, undecidedToast, undoneToast, undoPlan, withPreset, type LastAction } from "./decisions";
 import type { IdentityDto, ItemDto } from "../../ipc";
 import { formatDay } from "../../lib/format";
 
@@ -87,5 +87,18 @@ describe("undoPlan", () => {
     for (const text of [undoneToast([{ verdict: "approve", ids: Array.from({ length: 10000 }, (_, i) => i) }]), undecidedToast(10000)]) {
       expect(text.length).toBeLessThanOrEqual(40);
     }
+  });
+});
+
+describe("withPreset", () => {
+  const presets = ["Left the team", "Still on the on-call rota."];
+  it("puts the canned sentence first and keeps the reviewer's own words", () => {
+    expect(withPreset("", "Left the team", presets)).toBe("Left the team");
+    expect(withPreset("moved to Finance", "Left the team", presets)).toBe("Left the team. moved to Finance");
+    expect(withPreset("covers nights", "Still on the on-call rota.", presets)).toBe("Still on the on-call rota. covers nights");
+  });
+  it("replaces an earlier pick instead of piling picks up", () => {
+    expect(withPreset("Left the team", "Still on the on-call rota.", presets)).toBe("Still on the on-call rota.");
+    expect(withPreset("Left the team. moved to Finance", "Still on the on-call rota.", presets)).toBe("Still on the on-call rota. moved to Finance");
   });
 });

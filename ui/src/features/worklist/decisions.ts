@@ -162,3 +162,12 @@ export function tomorrow(now: Date = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 }
+
+/** The note after a reviewer picks a canned justification: the canned sentence, then whatever
+    they had written themselves (a note that is only an earlier pick is replaced, not kept). The
+    same joining as the backend's for the CLI, so a picked note reads the same from either. */
+export function withPreset(note: string, preset: string, presets: readonly string[]): string {
+  const own = presets.reduce((rest, p) => (rest.startsWith(p) ? rest.slice(p.length) : rest), note.trim()).replace(/^[.\s]+/, "");
+  if (!own) return preset;
+  return /[.!?]$/.test(preset) ? `${preset} ${own}` : `${preset}. ${own}`;
+}

@@ -2,7 +2,7 @@
 //! approvals and denials in all and per role, and the items it leaves to a person (no
 //! recommendation, or standing access recommended for review rather than approval).
 
-use recert_domain::review::Verdict;
+use recert_domain::review::{DecisionSource, Verdict};
 use recert_store::Store;
 use recert_store::worklist::WorklistFilter;
 
@@ -106,6 +106,6 @@ impl App {
         if decisions.is_empty() {
             return Ok(DecisionResultDto { recorded: 0, batch: None, item_ids: Vec::new() });
         }
-        self.record(campaign_id, decisions, "recommendation").await
+        self.record(campaign_id, decisions, DecisionSource::Recommendation).await
     }
 }

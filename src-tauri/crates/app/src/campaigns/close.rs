@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignState, NoResponse};
 use recert_domain::review::{self, Verdict};
-use recert_domain::{AssignmentKind, Membership};
+
 use recert_store::campaigns::DefinitionRecord;
 use recert_store::worklist::ItemOutcome;
 
@@ -71,20 +71,13 @@ impl App {
                             }
                             _ => None,
                         };
-                        let membership = if item.membership == "direct" {
-                            Membership::Direct
-                        } else {
-                            Membership::Group
-                        };
-                        let kind =
-                            AssignmentKind::parse(&item.kind).unwrap_or(AssignmentKind::Eligible);
                         // The last stage's decision that decided something stands.
                         let (outcome, why) = review::resolve_verdict(
                             stages::item_verdict(&definition, &item, in_stage, &by_stage),
                             definition.settings.no_response,
                             recommendation,
-                            kind,
-                            membership,
+                            item.kind,
+                            item.membership,
                         );
                         let until = match (outcome, &why) {
                             (
@@ -95,7 +88,7 @@ impl App {
                         };
                         ItemOutcome {
                             item_id: item.id,
-                            outcome: outcome.as_str().into(),
+                            outcome,
                             code: why.code().into(),
                             reason: why.describe(),
                             until,

@@ -320,37 +320,81 @@ fn stage_dto(s: &Stage) -> StageDto {
     }
 }
 
+/// A review of every Entra role, eligible and active, by each holder's manager (`fallback` for
+/// those without one), every quarter from `start` in `time_zone`, three weeks each, with the
+/// default settings: the definition the demo and the tests start from.
+pub fn quarterly_definition(
+    tenant_id: &str,
+    name: &str,
+    fallback_upn: &str,
+    start: NaiveDateTime,
+    time_zone: &str,
+) -> DefinitionDto {
+    let mut d = starter(name);
+    d.reviewers.fallback = vec![reviewer_ref(fallback_upn)];
+    d.schedule = Schedule {
+        start,
+        time_zone: time_zone.into(),
+        duration_days: 21,
+        recurrence: Recurrence::Quarterly,
+        end: RecurrenceEnd::Never,
+    };
+    definition_dto("", tenant_id, &d)
+}
+
+/// A review of every Entra role, eligible and active, by `reviewer_upn` alone, once, two weeks
+/// from `start` (UTC), with `settings`: the definition drills and benchmarks start from.
+pub fn one_reviewer_definition(
+    tenant_id: &str,
+    name: &str,
+    reviewer_upn: &str,
+    start: NaiveDateTime,
+    settings: SettingsDto,
+) -> DefinitionDto {
+    let mut d = starter(name);
+    d.reviewers.source = ReviewerSource::Named(vec![reviewer_ref(reviewer_upn)]);
+    d.reviewers.fallback = vec![reviewer_ref(reviewer_upn)];
+    d.schedule.start = start;
+    d.schedule.recurrence = Recurrence::None;
+    DefinitionDto { settings, ..definition_dto("", tenant_id, &d) }
+}
+
+fn reviewer_ref(upn: &str) -> ReviewerRef {
+    ReviewerRef { id: String::new(), upn: upn.into(), display_name: String::new() }
+}
+
+/// Every Entra role, eligible and active, every principal type, by each holder's manager, the
+/// default settings, quarterly for two weeks from the epoch: what the builders above adjust.
+fn starter(name: &str) -> CampaignDefinition {
+    CampaignDefinition {
+        name: name.into(),
+        description: String::new(),
+        scope: Scope {
+            surfaces: vec![Surface::DirectoryRole],
+            roles: RoleSelection::All,
+            kinds: KindSelection::Both,
+            principal_types: PrincipalTypes::ALL,
+            exclusions: Vec::new(),
+            pim_groups: Vec::new(),
+        },
+        reviewers: ReviewerPolicy {
+            source: ReviewerSource::Manager,
+            fallback: Vec::new(),
+            rule: MultiReviewerRule::FirstDecides,
+        },
+        schedule: Schedule {
+            start: NaiveDateTime::default(),
+            time_zone: "UTC".into(),
+            duration_days: 14,
+            recurrence: Recurrence::Quarterly,
+            end: RecurrenceEnd::Never,
+        },
+        settings: Settings::default(),
+        stages: Vec::new(),
+    }
+}
+
 /// Settings as the default the wizard starts from.
 pub fn default_settings() -> SettingsDto {
-    definition_dto(
-        "",
-        "",
-        &CampaignDefinition {
-            name: String::new(),
-            description: String::new(),
-            scope: Scope {
-                surfaces: vec![Surface::DirectoryRole],
-                roles: RoleSelection::All,
-                kinds: KindSelection::Both,
-                principal_types: PrincipalTypes::ALL,
-                exclusions: Vec::new(),
-                pim_groups: Vec::new(),
-            },
-            reviewers: ReviewerPolicy {
-                source: ReviewerSource::Manager,
-                fallback: Vec::new(),
-                rule: MultiReviewerRule::FirstDecides,
-            },
-            schedule: Schedule {
-                start: NaiveDateTime::default(),
-                time_zone: "UTC".into(),
-                duration_days: 14,
-                recurrence: Recurrence::Quarterly,
-                end: RecurrenceEnd::Never,
-            },
-            settings: Settings::default(),
-            stages: Vec::new(),
-        },
-    )
-    .settings
+    definition_dto("", "", &starter("")).settings
 }

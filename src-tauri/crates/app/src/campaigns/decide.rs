@@ -2,11 +2,11 @@
 //! nothing, by the person acting, checked against the stage, the item and who may decide it.
 
 use chrono::{DateTime, Utc};
+use recert_domain::PrincipalKind;
 use recert_domain::authority::Action;
 use recert_domain::campaign::{CampaignDefinition, CampaignState};
 use recert_domain::identity::Authentication;
-use recert_domain::review::{self, Verdict};
-use recert_domain::{AssignmentKind, PrincipalKind};
+use recert_domain::review::{self, DecisionSource, Verdict};
 use recert_store::Store;
 use recert_store::worklist::{DecisionContext, ItemRecord, NewDecision};
 
@@ -48,7 +48,7 @@ impl App {
         item_ids: Vec<u32>,
         verdict: Verdict,
         justification: String,
-        source: &'static str,
+        source: DecisionSource,
     ) -> Result<DecisionResultDto, AppError> {
         let decisions: Vec<(u32, Verdict, String)> =
             item_ids.into_iter().map(|id| (id, verdict, justification.clone())).collect();
@@ -63,14 +63,14 @@ impl App {
         csv_text: &str,
     ) -> Result<DecisionResultDto, AppError> {
         let decisions = open::parse_decisions_csv(csv_text)?;
-        self.record(campaign_id, decisions, "import").await
+        self.record(campaign_id, decisions, DecisionSource::Import).await
     }
 
     pub(super) async fn record(
         &self,
         campaign_id: &str,
         decisions: Vec<(u32, Verdict, String)>,
-        source: &'static str,
+        source: DecisionSource,
     ) -> Result<DecisionResultDto, AppError> {
         if decisions.is_empty() {
             return Err(AppError::new(ErrorCode::Invalid, "no items to decide"));
@@ -106,7 +106,7 @@ impl App {
             let new = checking.checked(store, &id, &items, &decisions)?;
             // An imported line names its reviewer; nobody signed in as them: the decision
             // records the file and the admin who imported it, never the admin's own sign-in.
-            let authentication = if source == "import" {
+            let authentication = if source == DecisionSource::Import {
                 Authentication::CsvImport { by: decider.upn.clone() }
             } else {
                 acting.authentication.clone()
@@ -114,7 +114,11 @@ impl App {
             let context = DecisionContext {
                 decided_by_id: &decider.id,
                 decided_by_upn: &decider.upn,
-                source: if new.len() > 1 && source == "window" { "bulk" } else { source },
+                source: if new.len() > 1 && source == DecisionSource::Window {
+                    DecisionSource::Bulk
+                } else {
+                    source
+                },
                 at: now,
                 authentication: &authentication,
                 entra: None,
@@ -188,7 +192,7 @@ impl Checking<'_> {
             let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
             let undecided: Vec<&str> =
                 reviewers.iter().map(String::as_str).filter(|r| !decided.contains(r)).collect();
-            let kind = AssignmentKind::parse(&item.kind).unwrap_or(AssignmentKind::Eligible);
+            let kind = item.kind;
             let principal = PrincipalKind::parse(&item.principal_kind);
             let check =
                 review::check_justification(&self.definition.settings, *verdict, justification)

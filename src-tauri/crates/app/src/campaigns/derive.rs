@@ -69,11 +69,11 @@ impl Sources<'_> {
                 continue;
             }
             let held = recert_domain::exceptions::Held {
-                surface: a.surface.as_str(),
+                surface: a.surface,
                 role_id: &a.role_id,
                 scope: &a.scope,
                 principal_id: &holder.id,
-                kind: a.kind.as_str(),
+                kind: a.kind,
             };
             let back = recert_domain::exceptions::returning(past, &held, now.date_naive());
             if let Some(e) = back {
@@ -148,8 +148,8 @@ impl Sources<'_> {
         });
         let routed = routed_item(definition, holder, a, directory, separation);
         let item = NewItem {
-            surface: a.surface.as_str().into(),
-            kind: a.kind.as_str().into(),
+            surface: a.surface,
+            kind: a.kind,
             source_id: a.source_id.clone(),
             role_id: a.role_id.clone(),
             role_name: role,
@@ -160,7 +160,7 @@ impl Sources<'_> {
             principal_upn: holder.upn.clone(),
             user_type: holder.user_type.map(|t| t.as_str().to_string()),
             account_enabled: holder.account_enabled,
-            membership: a.membership.as_str().into(),
+            membership: a.membership,
             start_at: a.start,
             end_at: a.end,
             last_activation,
@@ -180,17 +180,7 @@ pub(super) fn holder_of<'a>(
 ) -> Cow<'a, Principal> {
     match directory.get(&a.principal_id) {
         Some(p) => Cow::Borrowed(p),
-        None => Cow::Owned(Principal {
-            id: a.principal_id.clone(),
-            kind: a.principal_kind,
-            display_name: a.principal_name.clone(),
-            upn: a.principal_upn.clone(),
-            mail: None,
-            account_enabled: None,
-            user_type: None,
-            manager_id: None,
-            last_sign_in: None,
-        }),
+        None => Cow::Owned(a.named_holder()),
     }
 }
 

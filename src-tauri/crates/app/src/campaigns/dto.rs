@@ -1,8 +1,10 @@
 //! Campaign DTOs: the definition form, campaigns with their progress, worklist pages, decisions.
 //! Serialized camelCase and exported to TypeScript like every type crossing IPC.
 
+use recert_domain::assignment::{AssignmentKind, Surface};
 pub use recert_domain::campaign::CampaignState;
 pub use recert_domain::entra_reviews::Delivery;
+use recert_domain::review::DecisionSource;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -337,8 +339,8 @@ impl From<recert_domain::review::Outcome> for OutcomeDto {
 #[ts(export)]
 pub struct ItemDto {
     pub id: u32,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     /// The assignment's (schedule instance's) id in the tenant.
     pub source_id: String,
     pub role_id: String,
@@ -479,8 +481,7 @@ pub struct DecisionTrailDto {
     pub justification: String,
     pub decided_by: String,
     pub decided_at: String,
-    /// window, bulk, cli, import, recommendation.
-    pub source: String,
+    pub source: DecisionSource,
 }
 
 /// What happened to one assignment since the previous campaign of the same definition.

@@ -14,7 +14,7 @@ use recert_domain::entra_reviews::{
     self, Candidate, EntraDecision, Match, Reading, channel, match_decision,
 };
 use recert_domain::identity::{Authentication, EntraIdentity};
-use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
+use recert_domain::{AssignmentKind, PrincipalKind};
 use recert_graph::reviews::ReviewState;
 use recert_graph::reviews::{self, CampaignRef, ReviewScope};
 use recert_store::entra::{EntraOrigin, PublicationRecord, SyncedDecisionRecord};
@@ -72,16 +72,12 @@ pub struct SyncReport {
 fn candidate(item: &ItemRecord) -> Option<Candidate> {
     Some(Candidate {
         item_id: i64::from(item.id),
-        surface: Surface::parse(&item.surface)?,
+        surface: item.surface,
         principal_id: item.principal_id.clone(),
         principal_kind: PrincipalKind::parse(&item.principal_kind),
         role_id: item.role_id.clone(),
-        kind: AssignmentKind::parse(&item.kind)?,
-        membership: if item.membership == "direct" {
-            Membership::Direct
-        } else {
-            Membership::Group
-        },
+        kind: item.kind,
+        membership: item.membership,
     })
 }
 
@@ -225,7 +221,7 @@ impl App {
                 let context = DecisionContext {
                     decided_by_id: acting.person.as_ref().map_or(&acting.label, |p| &p.id),
                     decided_by_upn: &acting.label,
-                    source: "entraAccessReviews",
+                    source: recert_domain::review::DecisionSource::EntraAccessReviews,
                     at: now,
                     authentication: &acting.authentication,
                     entra: None,
@@ -249,7 +245,7 @@ impl App {
                     let context = DecisionContext {
                         decided_by_id: &reviewer,
                         decided_by_upn: &upn,
-                        source: "entraAccessReviews",
+                        source: recert_domain::review::DecisionSource::EntraAccessReviews,
                         at: now,
                         authentication: &authentication,
                         entra: Some(EntraOrigin {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use recert_domain::entra_reviews::{Delivery, StaysInRecert, channel};
-use recert_domain::{AssignmentKind, PrincipalKind, Surface};
+use recert_domain::{AssignmentKind, PrincipalKind};
 use recert_graph::reviews;
 use serde::Serialize;
 use ts_rs::TS;
@@ -99,8 +99,7 @@ impl App {
             let mut stay: BTreeMap<StaysInRecert, u32> = BTreeMap::new();
             if delivery == Delivery::EntraAccessReviews {
                 for item in &items {
-                    let Some(surface) = Surface::parse(&item.surface) else { continue };
-                    match channel(surface, PrincipalKind::parse(&item.principal_kind)) {
+                    match channel(item.surface, PrincipalKind::parse(&item.principal_kind)) {
                         Ok(()) => in_entra += 1,
                         Err(why) => *stay.entry(why).or_default() += 1,
                     }

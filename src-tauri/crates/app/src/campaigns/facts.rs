@@ -140,7 +140,7 @@ pub(crate) fn page_roles(
     Ok(items
         .iter()
         .filter(|i| seen.insert((i.surface.as_str(), i.role_id.as_str())))
-        .map(|i| context.fact(&i.surface, &i.role_id))
+        .map(|i| context.fact(i.surface.as_str(), &i.role_id))
         .collect())
 }
 
@@ -161,8 +161,9 @@ impl App {
                 last_sign_in: store.last_sign_in(&tenant, &item.principal_id)?.map(rfc3339),
                 other_holders,
                 other_names,
-                role: context.fact(&item.surface, &item.role_id),
-                custom_permissions: context.custom_permissions(&item.surface, &item.role_id),
+                role: context.fact(item.surface.as_str(), &item.role_id),
+                custom_permissions: context
+                    .custom_permissions(item.surface.as_str(), &item.role_id),
                 scope_name: context.scope_name(&item.scope),
             })
         })

@@ -27,7 +27,7 @@ use recert_store::Store;
 use recert_store::campaigns::{CampaignRecord, DefinitionRecord};
 use recert_store::worklist::ItemRecord;
 
-pub use convert::default_settings;
+pub use convert::{default_settings, one_reviewer_definition, quarterly_definition};
 use dto::{
     CampaignDetailDto, CampaignDto, DefinitionDto, DefinitionSummaryDto, ItemDto, ItemReviewerDto,
     OccurrenceDto, OutcomeCountsDto, ReviewerProgressDto,
@@ -108,25 +108,17 @@ fn item_dto(item: ItemRecord) -> ItemDto {
         principal_name: item.principal_name,
         principal_upn: item.principal_upn,
         account_enabled: item.account_enabled,
-        membership: item.membership,
+        membership: item.membership.as_str().to_string(),
         start: item.start_at.map(rfc3339),
         end: item.end_at.map(rfc3339),
         last_activation: item.last_activation.map(rfc3339),
         recommendation: item.recommendation,
         recommendation_reason: item.recommendation_reason,
-        decision: item.verdict.as_deref().and_then(dto::VerdictDto::parse),
-        decision_until: item
-            .verdict
-            .as_deref()
-            .and_then(|v| v.split_once(':'))
-            .map(|(_, until)| until.to_string()),
+        decision: item.verdict.and_then(|v| dto::VerdictDto::parse(v.as_str())),
+        decision_until: item.verdict.and_then(|v| v.until()).map(|d| d.to_string()),
         decided_at: item.decided_at.map(rfc3339),
         decided_by: item.decided_by_upn,
-        outcome: item
-            .outcome
-            .as_deref()
-            .and_then(recert_domain::review::Outcome::parse)
-            .map(dto::OutcomeDto::from),
+        outcome: item.outcome.map(dto::OutcomeDto::from),
         outcome_reason: item.outcome_reason,
         stage: item.stage,
         reviewers: item

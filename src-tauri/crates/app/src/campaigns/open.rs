@@ -34,17 +34,7 @@ pub(crate) fn directory(
         store.principals(tenant_id)?.into_iter().map(|p| (p.id.clone(), p)).collect();
     let Some(population) = store.population(tenant_id)? else { return Ok(out) };
     for a in population.assignments {
-        out.entry(a.principal_id.clone()).or_insert_with(|| Principal {
-            id: a.principal_id.clone(),
-            kind: a.principal_kind,
-            display_name: a.principal_name.clone(),
-            upn: a.principal_upn.clone(),
-            mail: None,
-            account_enabled: None,
-            user_type: None,
-            manager_id: None,
-            last_sign_in: None,
-        });
+        out.entry(a.principal_id.clone()).or_insert_with(|| a.named_holder());
     }
     Ok(out)
 }

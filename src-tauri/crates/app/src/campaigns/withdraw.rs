@@ -3,7 +3,7 @@
 //! checked by the same rules of who may decide.
 
 use recert_domain::campaign::CampaignState;
-use recert_domain::review;
+use recert_domain::review::{self, DecisionSource};
 use recert_store::worklist::{DecisionContext, Withdrawal, standing_rows};
 
 use super::dto::DecisionResultDto;
@@ -21,7 +21,7 @@ impl App {
         campaign_id: &str,
         item_ids: Vec<u32>,
         justification: String,
-        source: &'static str,
+        source: DecisionSource,
     ) -> Result<DecisionResultDto, AppError> {
         if item_ids.is_empty() {
             return Err(AppError::new(ErrorCode::Invalid, "no items to return to undecided"));

@@ -112,7 +112,7 @@ pub(crate) fn build_binder(
     let (reroutes, self_review_prevented) = reroutes(&items);
     let mut exceptions: Vec<ExceptionEntry> = items
         .iter()
-        .filter(|i| closed_by_cut && i.outcome.as_deref() == Some("exception"))
+        .filter(|i| closed_by_cut && i.outcome == Some(recert_domain::review::Outcome::Exception))
         .map(|i| ExceptionEntry {
             item_id: i.id,
             principal: i.principal_upn.clone().unwrap_or_else(|| i.principal_name.clone()),
@@ -156,6 +156,7 @@ pub(crate) fn build_binder(
         generator: GENERATOR.into(),
         scope_and_method: settings_lines(
             &definition,
+            &rules.schedule,
             &crate::binder_context::scope_role_names(
                 store,
                 campaign_id,
@@ -196,15 +197,15 @@ fn binder_items(items: &[ItemRecord], standing: &Standing, closed_by_cut: bool) 
             };
             Item {
                 id: i.id,
-                surface: i.surface.clone(),
+                surface: i.surface.as_str().to_string(),
                 role: i.role_name.clone(),
                 scope: i.scope.clone(),
                 principal_name: i.principal_name.clone(),
                 principal_upn: i.principal_upn.clone().unwrap_or_default(),
                 principal_id: i.principal_id.clone(),
                 principal_type,
-                kind: i.kind.clone(),
-                membership: i.membership.clone(),
+                kind: i.kind.as_str().to_string(),
+                membership: i.membership.as_str().to_string(),
                 reviewers: stage_reviewers(i),
                 decision: standing.latest.get(&i.id).map(|d| DecisionInfo {
                     verdict: d.verdict.clone(),
@@ -214,14 +215,14 @@ fn binder_items(items: &[ItemRecord], standing: &Standing, closed_by_cut: bool) 
                         .then(|| standing.upn(&d.reviewer_id)),
                     at: utc(d.decided_at),
                     justification: d.justification.clone(),
-                    source: d.source.clone(),
+                    source: d.source.as_str().to_string(),
                     identity: d.authentication.method().label().into(),
                     authentication: d.authentication.describe(utc),
                 }),
                 recommendation: i.recommendation.clone().unwrap_or_default(),
                 recommendation_reason: i.recommendation_reason.clone().unwrap_or_default(),
                 outcome: if closed_by_cut {
-                    i.outcome.clone().unwrap_or_default()
+                    i.outcome.map(|o| o.as_str().to_string()).unwrap_or_default()
                 } else {
                     String::new()
                 },
@@ -246,7 +247,7 @@ fn decision_history(decisions: &[DecisionRecord], standing: &Standing) -> Vec<De
             by_upn: d.decided_by_upn.clone(),
             at: utc(d.decided_at),
             justification: d.justification.clone(),
-            source: d.source.clone(),
+            source: d.source.as_str().to_string(),
             stands: standing.stands(d),
             stage: d.stage,
             identity: d.authentication.method().label().into(),

@@ -1,7 +1,7 @@
 //! The evidence DTOs that cross IPC: what an export wrote and what `verify` found, and the
 //! files a caller names.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use ts_rs::TS;
@@ -57,4 +57,24 @@ pub struct EvidencePaths {
     /// Decisions; the decision history and the remediation log go beside it.
     pub csv: Option<PathBuf>,
     pub json: Option<PathBuf>,
+}
+
+impl EvidencePaths {
+    /// A campaign's evidence files in the data directory, those asked for in `[pdf, csv, json]`
+    /// order: `evidence/<campaign>/binder.pdf`, `decisions.csv` and `binder.json`, the names the
+    /// binder gives its attachments, for the window and the command line alike.
+    pub fn in_data_dir(data_dir: &Path, campaign_id: &str, wanted: [bool; 3]) -> EvidencePaths {
+        // A campaign id is ours, but a folder name must never climb out of `evidence/`.
+        let safe: String = campaign_id
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .collect();
+        let dir = data_dir.join("evidence").join(safe);
+        let [pdf, csv, json] = wanted;
+        EvidencePaths {
+            pdf: pdf.then(|| dir.join("binder.pdf")),
+            csv: csv.then(|| dir.join("decisions.csv")),
+            json: json.then(|| dir.join("binder.json")),
+        }
+    }
 }

@@ -236,27 +236,40 @@ fn write_files(
 
 /// The sealed raw population pages as attachments: one JSON object per line, each page's
 /// request and body exactly as sealed (text, or hex where a body is not UTF-8), and an index
-/// of the lines with each page's SHA-256.
+/// of the lines with each page's SHA-256. Each page is read, written on deflated and dropped,
+/// so a large campaign's pages are never all in memory.
 pub(super) fn population_attachments(
     store: &Store,
     campaign_id: &str,
 ) -> Result<Vec<Attachment>, AppError> {
     use sha2::Digest;
-    let pages = store.snapshot_pages(campaign_id)?;
-    if pages.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut lines = Vec::new();
-    let mut index = String::from("page,line,method,url,bytes,sha256\r\n");
+    use std::io::Write;
+    let mut lines = Attachment::writer(
+        recert_evidence::POPULATION_PAGES,
+        "application/x-ndjson",
+        "Every raw response page sealed when the campaign opened, one per line, with the \
+         request that produced it",
+    );
+    let mut index = Attachment::writer(
+        recert_evidence::POPULATION_INDEX,
+        "text/csv",
+        "The index of the raw pages: line, request, size and SHA-256 of each",
+    );
     let text = |bytes: &[u8], key: &str| -> (String, serde_json::Value) {
         match std::str::from_utf8(bytes) {
             Ok(s) => (key.to_string(), serde_json::Value::String(s.to_string())),
             Err(_) => (format!("{key}Hex"), serde_json::Value::String(hex::encode(bytes))),
         }
     };
-    for (n, p) in pages.iter().enumerate() {
+    let mut n = 0usize;
+    let mut failed: Option<std::io::Error> = None;
+    store.each_snapshot_page(campaign_id, |p| {
+        if n == 0 {
+            let _ = index.write_all(b"page,line,method,url,bytes,sha256\r\n");
+        }
+        n += 1;
         let mut line = serde_json::Map::new();
-        line.insert("page".into(), (n + 1).into());
+        line.insert("page".into(), n.into());
         line.insert("method".into(), p.method.clone().into());
         line.insert("url".into(), p.url.clone().into());
         match &p.request_body {
@@ -270,35 +283,28 @@ pub(super) fn population_attachments(
         }
         let (k, v) = text(&p.body, "body");
         line.insert(k, v);
-        serde_json::to_writer(&mut lines, &line).map_err(|e| {
-            AppError::new(ErrorCode::Export, format!("cannot write the raw pages: {e}"))
-        })?;
-        lines.push(b'\n');
-        index.push_str(&format!(
-            "{},{},{},\"{}\",{},{}\r\n",
-            n + 1,
-            n + 1,
-            p.method,
-            p.url.replace('"', "\"\""),
-            p.body.len(),
-            hex::encode(sha2::Sha256::digest(&p.body))
-        ));
+        let written = serde_json::to_writer(&mut lines, &line)
+            .map_err(std::io::Error::from)
+            .and_then(|()| lines.write_all(b"\n"))
+            .and_then(|()| {
+                write!(
+                    index,
+                    "{n},{n},{},\"{}\",{},{}\r\n",
+                    p.method,
+                    p.url.replace('"', "\"\""),
+                    p.body.len(),
+                    hex::encode(sha2::Sha256::digest(&p.body))
+                )
+            });
+        if let Err(e) = written {
+            failed.get_or_insert(e);
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(AppError::new(ErrorCode::Export, format!("cannot write the raw pages: {e}")));
     }
-    Ok(vec![
-        Attachment {
-            name: recert_evidence::POPULATION_PAGES.into(),
-            mime: "application/x-ndjson",
-            description: "Every raw response page sealed when the campaign opened, one per line, \
-                          with the request that produced it"
-                .into(),
-            bytes: lines,
-        },
-        Attachment {
-            name: recert_evidence::POPULATION_INDEX.into(),
-            mime: "text/csv",
-            description: "The index of the raw pages: line, request, size and SHA-256 of each"
-                .into(),
-            bytes: index.into_bytes(),
-        },
-    ])
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(vec![lines.finish(), index.finish()])
 }

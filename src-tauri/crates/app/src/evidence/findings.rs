@@ -46,7 +46,7 @@ pub(super) fn auditor_findings(
                     people
                 },
                 recommendation: i.recommendation.clone(),
-                outcome: if closed { i.outcome.clone() } else { None },
+                outcome: if closed { i.outcome.map(|o| o.as_str().to_string()) } else { None },
             })
             .collect(),
         decisions: decisions

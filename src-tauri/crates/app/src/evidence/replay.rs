@@ -99,9 +99,9 @@ pub(super) fn remediation_log(
                     format!("convert the active assignment to eligible until {}", utc(end))
                 }
                 (Change::SetEnd, Some(end)) => {
-                    format!("set the {} assignment's end to {}", action.kind, utc(end))
+                    format!("set the {} assignment's end to {}", action.kind.as_str(), utc(end))
                 }
-                _ => format!("remove the {} assignment", action.kind),
+                _ => format!("remove the {} assignment", action.kind.as_str()),
             },
             request_id: if finished.is_some() {
                 action.request_id.unwrap_or_default()

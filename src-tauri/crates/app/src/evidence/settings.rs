@@ -2,12 +2,18 @@
 
 use recert_domain::assignment::Surface;
 use recert_domain::campaign::KindSelection;
+use recert_domain::schedule::Schedule;
 use recert_evidence::model::Setting;
 
 use crate::campaigns::dto::DefinitionDto;
 
-/// The settings in words; `roles` are the scope's roles by name, in the scope's order.
-pub(super) fn settings_lines(d: &DefinitionDto, roles: &[String]) -> Vec<Setting> {
+/// The settings in words; `roles` are the scope's roles by name, in the scope's order, and
+/// `schedule` the definition's schedule as the domain reads it (its dates written out).
+pub(super) fn settings_lines(
+    d: &DefinitionDto,
+    schedule: &Schedule,
+    roles: &[String],
+) -> Vec<Setting> {
     let line = |label: &str, value: String| Setting { label: label.into(), value };
     let yes = |b: bool| if b { "yes" } else { "no" }.to_string();
     let reviewers = match d.reviewers.source.as_str() {
@@ -77,16 +83,7 @@ pub(super) fn settings_lines(d: &DefinitionDto, roles: &[String]) -> Vec<Setting
             "Reviewer independence",
             "nobody reviews their own access; such items go to a fallback reviewer".into(),
         ),
-        line(
-            "Schedule",
-            format!(
-                "{} from {} ({}), {} days each",
-                d.schedule.recurrence,
-                d.schedule.start,
-                d.schedule.time_zone,
-                d.schedule.duration_days
-            ),
-        ),
+        line("Schedule", schedule.in_words()),
         line("Justification required to approve", yes(d.settings.justification_on_approve)),
         line("Justification required to deny", yes(d.settings.justification_on_deny)),
         line(

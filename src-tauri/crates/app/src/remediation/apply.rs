@@ -13,10 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use recert_domain::PrincipalKind;
 use recert_domain::authority::Action;
 use recert_domain::campaign::CampaignState;
 use recert_domain::remediation::Target;
-use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
 use recert_graph::CancellationToken;
 use recert_store::remediation::{ActionRecord, PendingRemoval};
 use recert_store::worklist::ItemRecord;
@@ -57,9 +57,9 @@ impl Default for ApplyOptions {
 fn pending_target(p: &PendingRemoval) -> Option<Target> {
     Some(Target {
         item_id: p.item_id,
-        surface: Surface::parse(&p.surface)?,
-        kind: AssignmentKind::parse(&p.kind)?,
-        membership: Membership::parse(&p.membership)?,
+        surface: p.surface,
+        kind: p.kind,
+        membership: p.membership,
         source_id: p.source_id.clone(),
         role_id: p.role_id.clone(),
         role_name: String::new(),

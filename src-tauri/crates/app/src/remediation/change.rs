@@ -13,14 +13,15 @@ use recert_store::worklist::ItemRecord;
 
 use super::{idempotency_key, new_action, removal_target};
 use crate::{AppError, ErrorCode};
+use recert_domain::review::Outcome;
 
 /// The change an item's outcome asks for, if any.
 pub(super) fn change_of(item: &ItemRecord) -> Option<Change> {
-    match item.outcome.as_deref() {
-        Some("remove") => Some(Change::Remove),
-        Some("convert") => Some(Change::Convert),
-        Some("keepUntil") => Some(Change::SetEnd),
-        _ => None,
+    match item.outcome? {
+        Outcome::Remove => Some(Change::Remove),
+        Outcome::Convert => Some(Change::Convert),
+        Outcome::KeepUntil => Some(Change::SetEnd),
+        Outcome::Keep | Outcome::Exception => None,
     }
 }
 

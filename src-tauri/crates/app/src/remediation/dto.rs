@@ -1,6 +1,8 @@
 //! Remediation DTOs: the preview per role and per person, the journal's actions and held items,
 //! apply progress, and the safety settings. Serialized camelCase and exported to TypeScript.
 
+use recert_domain::assignment::{AssignmentKind, Surface};
+use recert_domain::remediation::{ActionState, Verification};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -40,8 +42,8 @@ pub struct RemediationActionDto {
     pub new_end: Option<String>,
     /// A conversion's eligibility step: planned, submitted or verified.
     pub eligibility: Option<String>,
-    pub surface: String,
-    pub kind: String,
+    pub surface: Surface,
+    pub kind: AssignmentKind,
     /// directoryEligibility, directoryAssignment, groupEligibility, groupAssignment,
     /// azureEligibility, azureAssignment.
     pub endpoint: String,
@@ -55,8 +57,7 @@ pub struct RemediationActionDto {
     pub principal_upn: Option<String>,
     /// Why it is removed (the item's outcome).
     pub why: String,
-    /// planned, submitted, succeeded, failed, skipped.
-    pub state: String,
+    pub state: ActionState,
     /// removed, alreadyGone, drift, activated, inherited, or the service's error code.
     pub state_code: Option<String>,
     pub state_reason: Option<String>,
@@ -66,8 +67,7 @@ pub struct RemediationActionDto {
     pub last_error: Option<String>,
     pub submitted_at: Option<String>,
     pub finished_at: Option<String>,
-    /// verified-removed, still-present, reappeared, verified-changed, not-changed.
-    pub verification: Option<String>,
+    pub verification: Option<Verification>,
     pub verification_note: Option<String>,
     pub verified_at: Option<String>,
     /// Past the remediation deadline and not done and verified.
@@ -91,7 +91,7 @@ pub struct HeldItemDto {
     pub item_id: u32,
     pub role_id: String,
     pub role_name: String,
-    pub kind: String,
+    pub kind: AssignmentKind,
     pub principal_id: String,
     pub principal_name: String,
     pub principal_upn: Option<String>,
@@ -216,7 +216,7 @@ pub struct RemediationProgressDto {
     pub done: u32,
     pub total: u32,
     pub item_id: u32,
-    pub state: String,
+    pub state: ActionState,
     pub principal_name: String,
     pub role_name: String,
     pub message: String,

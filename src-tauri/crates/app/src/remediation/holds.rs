@@ -105,7 +105,7 @@ impl App {
             let actions = items
                 .iter()
                 .map(|item| {
-                    let target = target_of(item)?;
+                    let target = target_of(item);
                     Ok(new_action(
                         &id,
                         &record.name,

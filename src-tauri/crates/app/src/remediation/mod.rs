@@ -21,9 +21,9 @@ pub use apply::ApplyOptions;
 pub use recert_domain::remediation::Resolution;
 
 use chrono::{DateTime, Utc};
+use recert_domain::PrincipalKind;
 use recert_domain::campaign::CampaignState;
 use recert_domain::remediation::{self, Directory, Endpoint, Target};
-use recert_domain::{AssignmentKind, Membership, PrincipalKind, Surface};
 use recert_graph::remove::RemovalTarget;
 use recert_store::Store;
 use recert_store::remediation::ActionRecord;
@@ -59,19 +59,12 @@ fn idempotency_key(campaign_id: &str, item_id: u32, source_id: &str, retries: u3
     )
 }
 
-fn target_of(item: &ItemRecord) -> Result<Target, AppError> {
-    let corrupt = |what: &str, value: &str| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("item {} has an unknown {what} {value:?}", item.id),
-        )
-    };
-    Ok(Target {
+fn target_of(item: &ItemRecord) -> Target {
+    Target {
         item_id: item.id,
-        surface: Surface::parse(&item.surface).ok_or_else(|| corrupt("surface", &item.surface))?,
-        kind: AssignmentKind::parse(&item.kind).ok_or_else(|| corrupt("kind", &item.kind))?,
-        membership: Membership::parse(&item.membership)
-            .ok_or_else(|| corrupt("membership", &item.membership))?,
+        surface: item.surface,
+        kind: item.kind,
+        membership: item.membership,
         source_id: item.source_id.clone(),
         role_id: item.role_id.clone(),
         role_name: item.role_name.clone(),
@@ -81,7 +74,7 @@ fn target_of(item: &ItemRecord) -> Result<Target, AppError> {
         principal_name: item.principal_name.clone(),
         principal_upn: item.principal_upn.clone(),
         end: item.end_at,
-    })
+    }
 }
 
 fn removal_target(

@@ -21,6 +21,7 @@ use super::{change, directory, idempotency_key, removal_target, storage, target_
 use crate::authority::Acting;
 use crate::campaigns::{parse_definition, tenant_of};
 use crate::{App, AppError, ErrorCode};
+use recert_domain::review::Outcome;
 
 pub(super) fn new_action(
     campaign_id: &str,
@@ -38,8 +39,8 @@ pub(super) fn new_action(
     NewAction {
         item_id: item.id,
         endpoint: endpoint.as_str().into(),
-        surface: item.surface.clone(),
-        kind: item.kind.clone(),
+        surface: item.surface,
+        kind: item.kind,
         source_id: item.source_id.clone(),
         role_id: item.role_id.clone(),
         role_name: item.role_name.clone(),
@@ -58,10 +59,10 @@ pub(super) fn new_action(
 /// Items the plan covers: removals, and removals that could not be made because the access comes
 /// through a group (so the preview names the group).
 fn due(item: &ItemRecord) -> bool {
-    match item.outcome.as_deref() {
-        Some("remove" | "convert" | "keepUntil") => true,
-        Some("exception") => item.outcome_code.as_deref() == Some("viaGroup"),
-        _ => false,
+    match item.outcome {
+        Some(Outcome::Remove | Outcome::Convert | Outcome::KeepUntil) => true,
+        Some(Outcome::Exception) => item.outcome_code.as_deref() == Some("viaGroup"),
+        Some(Outcome::Keep) | None => false,
     }
 }
 
@@ -90,7 +91,7 @@ pub(super) fn ensure_plan(
     let safety_settings = load_safety(store, &definition.tenant_id)?;
     let safety = safety_from(&safety_settings);
     let items: Vec<ItemRecord> = store.all_items(campaign_id)?.into_iter().filter(due).collect();
-    let targets = items.iter().map(target_of).collect::<Result<Vec<_>, _>>()?;
+    let targets: Vec<_> = items.iter().map(target_of).collect();
     let population =
         store.population(&definition.tenant_id)?.map(|p| p.assignments).unwrap_or_default();
     let dir = directory(store, &definition.tenant_id)?;

@@ -137,14 +137,17 @@ impl Preview {
         let until = new_end.clone().unwrap_or_default();
         match a.change {
             Change::Remove => {
-                person.remove.push(format!("{} ({}): {}", a.role_name, a.kind, a.why))
+                person.remove.push(format!("{} ({}): {}", a.role_name, a.kind.as_str(), a.why))
             }
             Change::Convert => person
                 .convert
                 .push(format!("{}: active made eligible until {until} ({})", a.role_name, a.why)),
-            Change::SetEnd => person
-                .set_end
-                .push(format!("{} ({}): ends {until} ({})", a.role_name, a.kind, a.why)),
+            Change::SetEnd => person.set_end.push(format!(
+                "{} ({}): ends {until} ({})",
+                a.role_name,
+                a.kind.as_str(),
+                a.why
+            )),
         }
         self.actions.push(RemediationActionDto {
             item_id: a.item_id,
@@ -162,7 +165,7 @@ impl Preview {
             principal_name: a.principal_name,
             principal_upn: upn,
             why: a.why,
-            state: a.state.as_str().into(),
+            state: a.state,
             state_code: a.state_code,
             state_reason: a.state_reason,
             attempts: a.attempts,
@@ -171,7 +174,7 @@ impl Preview {
             last_error: a.last_error,
             submitted_at: a.submitted_at.map(rfc3339),
             finished_at: a.finished_at.map(rfc3339),
-            verification: a.verification.map(|v| v.as_str().to_string()),
+            verification: a.verification,
             verification_note: a.verification_note,
             verified_at: a.verified_at.map(rfc3339),
             overdue: action_overdue,
@@ -193,13 +196,13 @@ impl Preview {
             self.role(&item.role_name, &item.role_id).held += 1;
             self.person(&item.principal_name, &item.principal_id, item.principal_upn.as_ref())
                 .held
-                .push(format!("{} ({}): {}", item.role_name, item.kind, h.reason));
+                .push(format!("{} ({}): {}", item.role_name, item.kind.as_str(), h.reason));
         }
         self.held.push(HeldItemDto {
             item_id: h.item_id,
             role_id: item.role_id.clone(),
             role_name: item.role_name.clone(),
-            kind: item.kind.clone(),
+            kind: item.kind,
             principal_id: item.principal_id.clone(),
             principal_name: item.principal_name.clone(),
             principal_upn: item.principal_upn.clone(),

@@ -9,11 +9,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use recert_app::campaigns::default_settings;
-use recert_app::campaigns::dto::{
-    DefinitionDto, PrincipalTypesDto, ReviewerDto, ReviewersDto, ScheduleDto, ScopeDto,
-};
-use recert_app::{App, Cloud, TenantAuth, TenantConnection};
+use recert_app::campaigns::{default_settings, one_reviewer_definition};
+use recert_app::{App, TenantConnection};
 use recert_emulator::{Emulator, MutationRecord, Options, Tenant};
 use serde_json::Value;
 
@@ -56,17 +53,14 @@ pub async fn open_drill(name: &str, latency: Duration, no_response: &str) -> Dri
         .expect("the emulator starts");
     let dir = tempfile::tempdir().expect("a temp dir");
     let app = App::open(&dir.path().join("recert.db"), App::system_clock()).expect("the app");
-    let (client_id, secret) = emulator.app_client();
-    app.connect(TenantConnection {
-        id: "demo".into(),
-        name: emulator.tenant_name(),
-        is_demo: true,
-        tenant_guid: emulator.tenant_id(),
-        cloud: Cloud::custom(&emulator.base_url()).expect("a URL"),
-        auth: TenantAuth::AppSecret { client_id, secret },
-        extra_root: emulator.certificate_der(),
-    })
-    .expect("connect");
+    let demo = TenantConnection::demo(
+        &emulator.base_url(),
+        emulator.tenant_id(),
+        emulator.app_client(),
+        emulator.certificate_der(),
+    )
+    .expect("a URL");
+    app.connect(demo).expect("connect");
     // The CLI trusts the emulator's certificate through RECERT_DEMO_CERT (sign-in libraries
     // insist on HTTPS).
     let cert = dir.path().join("emulator.pem");
@@ -85,44 +79,16 @@ pub async fn open_drill(name: &str, latency: Duration, no_response: &str) -> Dri
     let mut settings = default_settings();
     settings.no_response = no_response.into();
     settings.recommendations = false;
-    let who = ReviewerDto { id: String::new(), upn: reviewer, display_name: String::new() };
     let created = app
-        .definition_create(DefinitionDto {
-            id: String::new(),
-            tenant_id: "demo".into(),
-            name: name.into(),
-            description: String::new(),
-            scope: ScopeDto {
-                surfaces: vec!["directoryRole".into()],
-                role_ids: Vec::new(),
-                kinds: "both".into(),
-                principal_types: PrincipalTypesDto {
-                    users: true,
-                    guests: true,
-                    groups: true,
-                    service_principals: true,
-                },
-                exclusions: Vec::new(),
-                pim_groups: Vec::new(),
-            },
-            reviewers: ReviewersDto {
-                source: "named".into(),
-                named: vec![who.clone()],
-                fallback: vec![who],
-                rule: "firstDecides".into(),
-            },
-            schedule: ScheduleDto {
-                start: "2026-01-01T09:00".into(),
-                time_zone: "UTC".into(),
-                duration_days: 14,
-                recurrence: "none".into(),
-                end: "never".into(),
-                end_date: None,
-                end_count: None,
-            },
+        .definition_create(one_reviewer_definition(
+            "demo",
+            name,
+            &reviewer,
+            chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+                .and_then(|d| d.and_hms_opt(9, 0, 0))
+                .expect("a start"),
             settings,
-            stages: Vec::new(),
-        })
+        ))
         .await
         .expect("a definition");
     let campaign = app.campaign_open(&created.definition.id).await.expect("open").id;

@@ -55,6 +55,7 @@ fn who_may_do_what_with_admins() {
         SignOff             yes             yes             person only     sign in
         Correct             yes             admin only      person only     sign in
         RegisterException   yes             admin only      person only     sign in
+        SetJustifications   yes             admin only      person only     sign in
     "#]]
     .assert_eq(&table(true));
 }
@@ -83,6 +84,7 @@ fn without_an_admin_nobody_holds_the_keys() {
         SignOff             yes             yes             person only     sign in
         Correct             no admin        no admin        person only     sign in
         RegisterException   no admin        no admin        person only     sign in
+        SetJustifications   no admin        no admin        person only     sign in
     "#]]
     .assert_eq(&table(false));
 }

@@ -52,19 +52,19 @@ fn an_expired_exception_brings_its_access_back_and_a_current_one_does_not() {
     let past = |campaign: &str, item: u32, t: Option<Terms>| PastException {
         campaign_id: campaign.into(),
         item_id: item,
-        surface: "directoryRole".into(),
+        surface: Surface::DirectoryRole,
         role_id: "62e90394-69f5-4237-9190-012177145e10".into(),
         scope: "/".into(),
         principal_id: "AAAA".into(),
-        kind: "active".into(),
+        kind: AssignmentKind::Active,
         terms: t,
     };
     let held = Held {
-        surface: "directoryRole",
+        surface: Surface::DirectoryRole,
         role_id: "62E90394-69F5-4237-9190-012177145E10",
         scope: "/",
         principal_id: "aaaa",
-        kind: "active",
+        kind: AssignmentKind::Active,
     };
     let today = day(7, 2);
     let expired = [past("q1", 4, Some(terms(day(7, 1))))];
@@ -74,7 +74,7 @@ fn an_expired_exception_brings_its_access_back_and_a_current_one_does_not() {
     assert_eq!(returning(&renewed, &held, today), None, "a later exception still runs");
     let unregistered = [past("q1", 4, None)];
     assert_eq!(returning(&unregistered, &held, today), None, "no terms, no expiry");
-    let other_kind = Held { kind: "eligible", ..held };
+    let other_kind = Held { kind: AssignmentKind::Eligible, ..held };
     assert_eq!(returning(&expired, &other_kind, today), None, "another assignment");
     assert_eq!(standing(Some(&terms(day(7, 1))), today), Standing::Expired { on: day(7, 1) });
     assert_eq!(standing(None, today), Standing::Unregistered);

@@ -863,3 +863,21 @@ fn dst_gaps_move_forward_by_their_length() {
     "#]]
     .assert_eq(&out);
 }
+
+#[test]
+fn a_schedule_in_words_writes_its_dates_out() {
+    let said = [
+        "2026-09-07 09:00 Europe/Berlin 14d quarterly",
+        "2026-01-31 18:30 America/New_York 1d monthly until 2026-12-31",
+        "2026-03-01 08:00 UTC 30d semiAnnual count 4",
+        "2026-06-15 07:05 Asia/Kolkata 7d none",
+    ]
+    .map(|spec| schedule(spec).in_words())
+    .join("\n");
+    expect![[r#"
+        every quarter, the first opening 7 September 2026 at 09:00 (Europe/Berlin), each open 14 days, with no end
+        every month, the first opening 31 January 2026 at 18:30 (America/New_York), each open 1 day, none starting after 31 December 2026
+        every six months, the first opening 1 March 2026 at 08:00 (UTC), each open 30 days, 4 campaigns in all
+        once, opening 15 June 2026 at 07:05 (Asia/Kolkata), open 7 days"#]]
+    .assert_eq(&said);
+}

@@ -95,8 +95,8 @@ fn seeded() -> Store {
     for campaign in ["c", "other"] {
         for (n, (name, upn, role)) in HOLDERS.iter().enumerate() {
             let item = NewItem {
-                surface: "directoryRole".into(),
-                kind: "eligible".into(),
+                surface: recert_domain::Surface::DirectoryRole,
+                kind: recert_domain::AssignmentKind::Eligible,
                 source_id: format!("s{n}"),
                 role_id: format!("r{n}"),
                 role_name: role.to_string(),
@@ -107,7 +107,7 @@ fn seeded() -> Store {
                 principal_upn: upn.map(str::to_string),
                 user_type: None,
                 account_enabled: None,
-                membership: "direct".into(),
+                membership: recert_domain::Membership::Direct,
                 start_at: None,
                 end_at: None,
                 last_activation: None,
@@ -277,7 +277,7 @@ fn context(by: &str) -> DecisionContext<'_> {
     DecisionContext {
         decided_by_id: by,
         decided_by_upn: by,
-        source: "window",
+        source: recert_domain::review::DecisionSource::Window,
         at: chrono::DateTime::parse_from_rfc3339("2026-01-05T10:00:00Z").expect("time").to_utc(),
         authentication: &Authentication::DemoActAs,
         entra: None,
@@ -307,7 +307,7 @@ fn withdraw(store: &mut Store, item: u32, reviewer: &str) -> Result<()> {
 
 fn shown(store: &Store, item: u32) -> (Option<String>, Option<String>) {
     let i = store.items("c", &[item]).expect("item").remove(0);
-    (i.verdict, i.decided_by_upn)
+    (i.verdict.map(|v| v.encode()), i.decided_by_upn)
 }
 
 #[test]

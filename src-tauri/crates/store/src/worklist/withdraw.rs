@@ -164,7 +164,7 @@ impl Store {
                     "items": withdrawals.iter().map(|w| w.item_id).collect::<Vec<_>>(),
                     "decidedBy": context.decided_by_upn,
                     "decidedById": context.decided_by_id,
-                    "source": context.source,
+                    "source": context.source.as_str(),
                     "authentication": authentication_json(context.authentication),
                     "batch": first_id,
                     "decisions": each,

@@ -73,7 +73,7 @@ impl Run<'_> {
             done,
             total: self.total,
             item_id: item,
-            state: state.as_str().into(),
+            state,
             principal_name: a.principal_name.clone(),
             role_name: a.role_name.clone(),
             message,
@@ -263,7 +263,7 @@ impl Run<'_> {
         let Some(item) = self.items.get(&a.item_id) else {
             return Err(AppError::new(ErrorCode::Storage, format!("no item {}", a.item_id)));
         };
-        let mut target = target_of(item)?;
+        let mut target = target_of(item);
         if let Some(end) = a.replanned_end {
             target.source_id = a.source_id.clone();
             target.end = end;

@@ -104,7 +104,6 @@ fn show_main_window(handle: &tauri::AppHandle) {
 }
 
 pub fn run() {
-    memory::limit_arenas();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RECERT_LOG")

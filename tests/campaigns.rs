@@ -537,6 +537,78 @@ async fn the_reviewer_is_told_how_privileged_a_role_is_and_where_it_applies_by_n
     assert_eq!(facts.scope_name.as_deref(), Some(expected));
 }
 
+/// A PIM group's membership takes the tier of the roles the group holds (the most privileged
+/// named), in the page and in the pane; a group that holds none says why its tier is not known.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pim_group_is_as_privileged_as_the_roles_it_holds() {
+    use recert_app::campaigns::RoleTierDto;
+    let (h, tenant) = harness().await;
+    let mut definition = quarterly(&h.tenant_id, &lead(&tenant));
+    definition.scope.surfaces = vec!["directoryRole".into(), "azureRole".into(), "pimGroup".into()];
+    let created = h.app.definition_create(definition).await.expect("valid");
+    let campaign = h.app.campaign_open(&created.definition.id).await.expect("open");
+    let (mut items, mut roles) = (Vec::new(), Vec::new());
+    loop {
+        let query =
+            WorklistQueryDto { limit: 1000, offset: items.len() as u32, ..Default::default() };
+        let page = h.app.worklist(&campaign.id, query).await.expect("a page");
+        let done = page.items.is_empty() || items.len() + page.items.len() >= page.total as usize;
+        items.extend(page.items);
+        roles.extend(page.roles);
+        if done {
+            break;
+        }
+    }
+    // What each group holds, as the campaign's own Entra and Azure items say.
+    let held_by = |group: &str| -> Vec<String> {
+        items
+            .iter()
+            .filter(|i| {
+                i.surface.as_str() != "pimGroup" && i.principal_id.eq_ignore_ascii_case(group)
+            })
+            .map(|i| i.role_name.clone())
+            .collect()
+    };
+    let memberships: Vec<_> = items.iter().filter(|i| i.surface.as_str() == "pimGroup").collect();
+    assert!(!memberships.is_empty(), "the demo tenant has PIM groups");
+    let (mut with_roles, mut without) = (0, 0);
+    for m in &memberships {
+        let fact = roles
+            .iter()
+            .find(|r| {
+                r.surface == "pimGroup"
+                    && r.role_id == m.role_id
+                    && r.scope.as_deref() == Some(&m.scope)
+            })
+            .unwrap_or_else(|| panic!("the page tells the tier of group {}", m.scope));
+        let held = held_by(&m.scope);
+        if held.is_empty() {
+            without += 1;
+            assert_eq!(fact.tier, RoleTierDto::Unknown, "{fact:?}");
+            assert!(fact.reason.contains("holds no Entra or Azure role"), "{fact:?}");
+        } else {
+            with_roles += 1;
+            let who = if m.role_id == "owner" {
+                "Its owners choose who holds "
+            } else {
+                "Its members hold "
+            };
+            assert!(fact.reason.starts_with(who), "{fact:?}");
+            assert!(
+                held.iter().any(|r| fact.reason.contains(r.as_str())),
+                "{fact:?} names one of {held:?}"
+            );
+            assert_ne!(fact.tier, RoleTierDto::Unknown, "{fact:?} holds {held:?}");
+            if held.iter().any(|r| r == "Global Administrator") {
+                assert_eq!(fact.tier, RoleTierDto::Critical, "{fact:?}");
+            }
+        }
+        let pane = h.app.item_facts(&campaign.id, m.id).await.expect("facts");
+        assert_eq!(&pane.role, fact, "the pane says what the row says");
+    }
+    assert!(with_roles > 0, "some PIM group holds a role: {without} hold none");
+}
+
 /// "Open now" takes the next window and the campaign is named after that window, as the
 /// definition's list says beforehand — not after the day it was opened.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

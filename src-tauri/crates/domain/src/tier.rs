@@ -20,7 +20,8 @@ pub enum RoleTier {
     Privileged,
     /// Its permissions were read and none is privileged.
     Standard,
-    /// Its permissions were not read (a PIM for Groups membership, or nothing came back).
+    /// Its permissions were not read (a custom role's came back empty, or a PIM group holds no
+    /// role the pull read).
     Unknown,
 }
 
@@ -136,6 +137,52 @@ pub fn role_tier(
     }
 }
 
+/// A role a PIM group holds (as the principal of an Entra or Azure role assignment), with that
+/// role's own tier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRole {
+    pub role_name: String,
+    pub fact: TierFact,
+}
+
+/// The tier of a PIM for Groups membership (`access` is `member` or `owner`): a group is as
+/// privileged as the most privileged role it holds, since its members hold that role through
+/// it; an owner chooses the members, so ownership counts the same. A group that holds no Entra
+/// or Azure role (as far as the pull read) may still grant access elsewhere (applications, sites,
+/// mail), which Recert does not read: it stays not known, saying why.
+pub fn group_tier(access: &str, held: &[GroupRole]) -> TierFact {
+    let who = if access.eq_ignore_ascii_case("owner") {
+        "Its owners choose who holds"
+    } else {
+        "Its members hold"
+    };
+    let Some(top) = held.iter().min_by_key(|r| r.fact.tier) else {
+        return TierFact {
+            tier: RoleTier::Unknown,
+            reason: "The group holds no Entra or Azure role in the last pull; what else it \
+                     grants (applications, sites, mail) is not read"
+                .into(),
+        };
+    };
+    let others = held.len() - 1;
+    let more = match others {
+        0 => String::new(),
+        1 => " (and 1 more role)".into(),
+        n => format!(" (and {n} more roles)"),
+    };
+    let why = match top.fact.tier {
+        RoleTier::Unknown => "whose permissions were not read".to_string(),
+        _ => {
+            let mut why = top.fact.reason.clone();
+            if let Some(first) = why.get(..1) {
+                why = first.to_lowercase() + &why[1..];
+            }
+            why
+        }
+    };
+    TierFact { tier: top.fact.tier, reason: format!("{who} {}{more}: {why}", top.role_name) }
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{Expect, expect};
@@ -215,6 +262,78 @@ mod tests {
             ]),
             expect!["standard: None of its 4 permissions changes roles, credentials or policies"],
         );
+    }
+
+    fn held(name: &str, tier: RoleTier, reason: &str) -> GroupRole {
+        GroupRole { role_name: name.into(), fact: TierFact { tier, reason: reason.into() } }
+    }
+
+    #[test]
+    fn a_pim_group_is_as_privileged_as_the_most_privileged_role_it_holds() {
+        let cases: Vec<(&str, Vec<GroupRole>, Expect)> = vec![
+            (
+                "member",
+                vec![],
+                expect![
+                    "unknown: The group holds no Entra or Azure role in the last pull; what else it grants (applications, sites, mail) is not read"
+                ],
+            ),
+            (
+                "member",
+                vec![held(
+                    "Reports Reader",
+                    RoleTier::Standard,
+                    "None of its 3 permissions changes roles, credentials or policies",
+                )],
+                expect![
+                    "standard: Its members hold Reports Reader: none of its 3 permissions changes roles, credentials or policies"
+                ],
+            ),
+            (
+                "member",
+                vec![
+                    held("Reports Reader", RoleTier::Standard, "None of its 3 permissions"),
+                    held(
+                        "Global Administrator",
+                        RoleTier::Critical,
+                        "A critical role in Recert's safety settings: at least 2 holders must remain",
+                    ),
+                    held(
+                        "Helpdesk Administrator",
+                        RoleTier::Privileged,
+                        "Grants x/password/update",
+                    ),
+                ],
+                expect![
+                    "critical: Its members hold Global Administrator (and 2 more roles): a critical role in Recert's safety settings: at least 2 holders must remain"
+                ],
+            ),
+            (
+                "owner",
+                vec![held(
+                    "Helpdesk Administrator",
+                    RoleTier::Privileged,
+                    "Grants x/password/update",
+                )],
+                expect![
+                    "privileged: Its owners choose who holds Helpdesk Administrator: grants x/password/update"
+                ],
+            ),
+            (
+                "member",
+                vec![
+                    held("Custom", RoleTier::Unknown, "The role's permissions were not read"),
+                    held("Other", RoleTier::Unknown, "The role lists no permissions"),
+                ],
+                expect![
+                    "unknown: Its members hold Custom (and 1 more role): whose permissions were not read"
+                ],
+            ),
+        ];
+        for (access, roles, expect) in cases {
+            let fact = group_tier(access, &roles);
+            expect.assert_eq(&format!("{}: {}", fact.tier.as_str(), fact.reason));
+        }
     }
 
     #[test]

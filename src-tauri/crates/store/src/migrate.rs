@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = migrations![
     "0019_export_renderer.sql",
     "0023_role_facts.sql",
     "0025_entra_access_reviews.sql",
+    "0029_group_roles.sql",
 ];
 
 pub(crate) fn run(conn: &mut Connection) -> Result<()> {

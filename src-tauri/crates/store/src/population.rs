@@ -7,7 +7,8 @@ use recert_domain::{
 };
 use rusqlite::OptionalExtension;
 
-use crate::{Result, Store, StoreError, parse_time};
+use crate::stored::{Named, Time, time};
+use crate::{Result, Store, StoreError};
 
 /// What a pull did, for the extraction record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +99,36 @@ impl Store {
         Ok(catalogue)
     }
 
+    /// The Entra and Azure roles each of `group_ids` holds in the tenant's latest pull, as
+    /// (group id, surface, role id, role name), the name the role id where the catalogue has
+    /// none. Each role once per group, whatever its scopes and kinds.
+    pub fn roles_held_by_groups(
+        &self,
+        tenant_id: &str,
+        group_ids: &[&str],
+    ) -> Result<Vec<(String, String, String, String)>> {
+        // `principal_kind = 'group'` lets the partial index `assignment_group_principal` answer.
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT a.surface, a.role_id, COALESCE(r.display_name, a.role_id)
+             FROM assignment a
+             LEFT JOIN role_definition r
+               ON r.tenant_id = a.tenant_id AND r.surface = a.surface AND r.id = a.role_id
+             WHERE a.tenant_id = ?1 AND a.principal_kind = 'group' AND a.principal_id = ?2
+               AND a.surface IN ('directoryRole', 'azureRole')
+             ORDER BY 3, 2",
+        )?;
+        let mut out = Vec::new();
+        for group in group_ids {
+            let rows = stmt.query_map(rusqlite::params![tenant_id, group], |row| {
+                Ok((group.to_string(), row.get(0)?, row.get(1)?, row.get(2)?))
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Replaces the tenant's roles and assignments (and, with them, its directory data, emptied)
     /// in one transaction, with its audit event. A full pull uses
     /// [`Store::replace_population_full`].
@@ -121,25 +152,18 @@ impl Store {
                  WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1",
                 [tenant_id],
                 |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, u32>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
+                    Ok(PullRecord {
+                        started_at: row.get::<_, Time>(0)?.0,
+                        finished_at: row.get::<_, Time>(1)?.0,
+                        actor: row.get(2)?,
+                        requests: row.get(3)?,
+                        raw_sha256: row.get(4)?,
+                    })
                 },
             )
             .optional()?;
-        let Some((started, finished, actor, requests, raw_sha256)) = pull else {
+        let Some(pull) = pull else {
             return Ok(None);
-        };
-        let pull = PullRecord {
-            started_at: parse_time("pull", "started_at", Some(started))?.unwrap_or_default(),
-            finished_at: parse_time("pull", "finished_at", Some(finished))?.unwrap_or_default(),
-            actor,
-            requests,
-            raw_sha256,
         };
 
         let mut stmt = self.conn.prepare(
@@ -175,60 +199,22 @@ impl Store {
         )?;
         let assignments = stmt
             .query_map([tenant_id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, Option<String>>(8)?,
-                    row.get::<_, String>(9)?,
-                    row.get::<_, Option<String>>(10)?,
-                    row.get::<_, Option<String>>(11)?,
-                ))
-            })?
-            .map(|row| {
-                let (
-                    s,
-                    kind,
-                    source_id,
-                    role_id,
-                    scope,
-                    principal_id,
-                    pk,
-                    name,
-                    upn,
-                    m,
-                    start,
-                    end,
-                ) = row?;
                 Ok(Assignment {
-                    surface: surface(s)?,
-                    kind: AssignmentKind::parse(&kind).ok_or(StoreError::Corrupt {
-                        table: "assignment",
-                        column: "kind",
-                        value: kind.clone(),
-                    })?,
-                    source_id,
-                    role_id,
-                    scope,
-                    principal_id,
-                    principal_kind: PrincipalKind::parse(&pk),
-                    principal_name: name,
-                    principal_upn: upn,
-                    membership: Membership::parse(&m).ok_or(StoreError::Corrupt {
-                        table: "assignment",
-                        column: "membership",
-                        value: m.clone(),
-                    })?,
-                    start: parse_time("assignment", "start_at", start)?,
-                    end: parse_time("assignment", "end_at", end)?,
+                    surface: row.get::<_, Named<Surface>>(0)?.0,
+                    kind: row.get::<_, Named<AssignmentKind>>(1)?.0,
+                    source_id: row.get(2)?,
+                    role_id: row.get(3)?,
+                    scope: row.get(4)?,
+                    principal_id: row.get(5)?,
+                    principal_kind: PrincipalKind::parse(&row.get::<_, String>(6)?),
+                    principal_name: row.get(7)?,
+                    principal_upn: row.get(8)?,
+                    membership: row.get::<_, Named<Membership>>(9)?.0,
+                    start: time(row.get(10)?),
+                    end: time(row.get(11)?),
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(PopulationRecord { pull, roles, assignments }))
     }
 }
@@ -314,5 +300,55 @@ mod tests {
         let err = store.replace_population("nope", &pull(), &[], &[]).expect_err("unknown tenant");
         assert!(matches!(err, StoreError::NoSuchTenant(_)));
         assert!(store.audit_events(None).expect("events").is_empty());
+    }
+
+    #[test]
+    fn the_roles_a_group_holds_are_read_by_the_group_through_its_own_index() {
+        let mut store = Store::open_in_memory().expect("store");
+        demo(&mut store);
+        let role = |id: &str, name: &str| RoleDefinition {
+            surface: Surface::DirectoryRole,
+            id: id.into(),
+            display_name: name.into(),
+            is_built_in: true,
+            permissions: None,
+        };
+        let roles = [role("ga", "Global Administrator"), role("hd", "Helpdesk Administrator")];
+        let by_group = |source: &str, role_id: &str, kind: AssignmentKind| Assignment {
+            role_id: role_id.into(),
+            principal_id: "g1".into(),
+            principal_kind: PrincipalKind::Group,
+            principal_name: "Tier 0 operators".into(),
+            principal_upn: None,
+            ..grant(source, kind)
+        };
+        let assignments = [
+            grant("a", AssignmentKind::Active),
+            by_group("b", "hd", AssignmentKind::Eligible),
+            by_group("c", "hd", AssignmentKind::Active),
+            by_group("d", "custom-unknown", AssignmentKind::Active),
+        ];
+        store.replace_population("demo", &pull(), &roles, &assignments).expect("pull");
+        let held = store.roles_held_by_groups("demo", &["g1", "u1", "g2"]).expect("read");
+        let line =
+            |r: &(String, String, String, String)| format!("{} {} {} {}", r.0, r.1, r.2, r.3);
+        assert_eq!(
+            held.iter().map(line).collect::<Vec<_>>(),
+            [
+                "g1 directoryRole hd Helpdesk Administrator",
+                "g1 directoryRole custom-unknown custom-unknown",
+            ],
+            "once per role, named from the catalogue (the id where it has none); a user is no group"
+        );
+        let plan: String = store
+            .conn
+            .query_row(
+                "EXPLAIN QUERY PLAN SELECT role_id FROM assignment
+                 WHERE tenant_id = 'demo' AND principal_kind = 'group' AND principal_id = 'g1'",
+                [],
+                |row| row.get(3),
+            )
+            .expect("a plan");
+        assert!(plan.contains("assignment_group_principal"), "{plan}");
     }
 }

@@ -4,6 +4,10 @@ import type { ItemDto, RoleFactDto, WorklistPageDto } from "../../ipc";
 
 export const PAGE_SIZE = 200;
 
+function tierKey(surface: string, roleId: string, group: string | undefined): string {
+  return group === undefined ? `${surface}|${roleId}` : `${surface}|${roleId}|${group}`;
+}
+
 export class PageCache {
   private pages = new Map<number, ItemDto[]>();
   /** Pages of the previous generation, shown until fresh ones arrive (no flicker on refresh). */
@@ -11,13 +15,14 @@ export class PageCache {
   private inFlight = new Set<number>();
   generation = 0;
   total = 0;
-  /** Each role's tier, by `surface|roleId`, as the pages brought them (a role's tier does not
-   *  change with the filter, so they are kept across generations). */
+  /** Each role's tier, by `surface|roleId` (a PIM group's by `surface|roleId|group`: the group's
+   *  roles make it), as the pages brought them (a tier does not change with the filter, so they
+   *  are kept across generations). */
   private tiers = new Map<string, RoleFactDto>();
 
   /** The tier of an item's role, once a page brought it. */
   tier(item: ItemDto): RoleFactDto | undefined {
-    return this.tiers.get(`${item.surface}|${item.roleId}`);
+    return this.tiers.get(tierKey(item.surface, item.roleId, item.surface === "pimGroup" ? item.scope : undefined));
   }
 
   /** Starts over for a new filter; `keepStale` keeps old rows on screen while reloading. */
@@ -65,7 +70,7 @@ export class PageCache {
     if (generation !== this.generation) return false;
     this.inFlight.delete(page);
     this.pages.set(page, answer.items);
-    for (const r of answer.roles ?? []) this.tiers.set(`${r.surface}|${r.roleId}`, r);
+    for (const r of answer.roles ?? []) this.tiers.set(tierKey(r.surface, r.roleId, r.scope), r);
     this.stale.delete(page);
     this.total = answer.total;
     return true;

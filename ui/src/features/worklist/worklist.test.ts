@@ -186,6 +186,17 @@ describe("PageCache", () => {
     cache.reset(false);
     expect(cache.tier(item(1))).toEqual(fact);
   });
+  it("gives each PIM group the tier of the roles it holds, not one tier for every membership", () => {
+    const cache = new PageCache();
+    const g = cache.reset(false);
+    const member = (id: number, group: string) => ({ ...item(id), surface: "pimGroup" as const, roleId: "member", scope: group });
+    const admins = { surface: "pimGroup", roleId: "member", scope: "g-admins", tier: "critical" as const, reason: "Its members hold Global Administrator" };
+    const readers = { surface: "pimGroup", roleId: "member", scope: "g-readers", tier: "standard" as const, reason: "Its members hold Reports Reader" };
+    cache.accept(g, 0, { items: [member(1, "g-admins"), member(2, "g-readers")], total: 2, offset: 0, roles: [admins, readers] });
+    expect(cache.tier(member(1, "g-admins"))).toEqual(admins);
+    expect(cache.tier(member(2, "g-readers"))).toEqual(readers);
+    expect(cache.tier(member(3, "g-other"))).toBeUndefined();
+  });
 });
 
 describe("scaled scrolling", () => {

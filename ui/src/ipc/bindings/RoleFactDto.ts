@@ -4,4 +4,9 @@ import type { RoleTierDto } from "./RoleTierDto";
 /**
  * One role's tier with the fact behind it.
  */
-export type RoleFactDto = { surface: string, roleId: string, tier: RoleTierDto, reason: string, };
+export type RoleFactDto = { surface: string, roleId: string, 
+/**
+ * For a PIM group's membership or ownership (whose role id is `member` or `owner`), the
+ * group: its tier is the group's own.
+ */
+scope?: string, tier: RoleTierDto, reason: string, };

@@ -1,10 +1,10 @@
 //! The facts the reviewer is given beyond the item itself: with every worklist page, each role's
 //! tier (how privileged it is, and why); for the item under the cursor (read when the reviewer
 //! moves to it), the holder's last sign-in, who else holds the role, what a custom role allows
-//! and the scope's name.
+//! and the scope's name. A PIM group's membership takes the tier of the roles the group holds.
 
 use recert_domain::remediation::CriticalRole;
-use recert_domain::tier::{RoleTier, role_tier};
+use recert_domain::tier::{GroupRole, RoleTier, group_tier, role_tier};
 use recert_store::worklist::ItemRecord;
 use recert_store::{RoleCatalogue, Store};
 use serde::Serialize;
@@ -61,6 +61,11 @@ pub enum RoleTierDto {
 pub struct RoleFactDto {
     pub surface: String,
     pub role_id: String,
+    /// For a PIM group's membership or ownership (whose role id is `member` or `owner`), the
+    /// group: its tier is the group's own.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
     pub tier: RoleTierDto,
     pub reason: String,
 }
@@ -76,6 +81,7 @@ fn tier_dto(tier: RoleTier) -> RoleTierDto {
 
 /// What the tier rule needs about a tenant: its catalogue and its critical roles.
 pub(crate) struct TierContext {
+    tenant: String,
     catalogue: RoleCatalogue,
     critical: Vec<CriticalRole>,
 }
@@ -87,7 +93,11 @@ impl TierContext {
             .into_iter()
             .map(|c| CriticalRole { role_id: c.role_id, name: c.name, minimum: c.minimum_holders })
             .collect();
-        Ok(TierContext { catalogue: store.role_catalogue(tenant)?, critical })
+        Ok(TierContext {
+            tenant: tenant.to_string(),
+            catalogue: store.role_catalogue(tenant)?,
+            critical,
+        })
     }
 
     fn permissions(&self, surface: &str, role_id: &str) -> Option<&[String]> {
@@ -100,9 +110,44 @@ impl TierContext {
         RoleFactDto {
             surface: surface.to_string(),
             role_id: role_id.to_string(),
+            scope: None,
             tier: tier_dto(fact.tier),
             reason: fact.reason,
         }
+    }
+
+    /// The fact of an item's role: for a PIM group (`scope` is the group), from the roles the
+    /// group holds in the latest pull.
+    pub(crate) fn item_fact(
+        &self,
+        store: &Store,
+        surface: &str,
+        role_id: &str,
+        scope: &str,
+    ) -> Result<RoleFactDto, AppError> {
+        if surface != "pimGroup" {
+            return Ok(self.fact(surface, role_id));
+        }
+        let held: Vec<GroupRole> = store
+            .roles_held_by_groups(&self.tenant, &[scope])?
+            .into_iter()
+            .map(|(_, held_surface, held_role, role_name)| GroupRole {
+                fact: role_tier(
+                    &held_role,
+                    self.permissions(&held_surface, &held_role),
+                    &self.critical,
+                ),
+                role_name,
+            })
+            .collect();
+        let fact = group_tier(role_id, &held);
+        Ok(RoleFactDto {
+            surface: surface.to_string(),
+            role_id: role_id.to_string(),
+            scope: Some(scope.to_string()),
+            tier: tier_dto(fact.tier),
+            reason: fact.reason,
+        })
     }
 
     /// The permissions of a custom role; `None` for a built-in one or where none were read.
@@ -137,11 +182,15 @@ pub(crate) fn page_roles(
     }
     let context = TierContext::load(store, &tenant_of(&store.campaign(campaign_id)?)?)?;
     let mut seen = std::collections::BTreeSet::new();
-    Ok(items
+    items
         .iter()
-        .filter(|i| seen.insert((i.surface.as_str(), i.role_id.as_str())))
-        .map(|i| context.fact(i.surface.as_str(), &i.role_id))
-        .collect())
+        .filter(|i| {
+            // A PIM group's tier is the group's: one per group, not one per `member`/`owner`.
+            let scope = if i.surface.as_str() == "pimGroup" { i.scope.as_str() } else { "" };
+            seen.insert((i.surface.as_str(), i.role_id.as_str(), scope))
+        })
+        .map(|i| context.item_fact(store, i.surface.as_str(), &i.role_id, &i.scope))
+        .collect()
 }
 
 impl App {
@@ -161,7 +210,12 @@ impl App {
                 last_sign_in: store.last_sign_in(&tenant, &item.principal_id)?.map(rfc3339),
                 other_holders,
                 other_names,
-                role: context.fact(item.surface.as_str(), &item.role_id),
+                role: context.item_fact(
+                    store,
+                    item.surface.as_str(),
+                    &item.role_id,
+                    &item.scope,
+                )?,
                 custom_permissions: context
                     .custom_permissions(item.surface.as_str(), &item.role_id),
                 scope_name: context.scope_name(&item.scope),

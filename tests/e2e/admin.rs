@@ -166,6 +166,25 @@ async fn the_lead_works_a_closed_quarter_in_one_vocabulary_from_dashboard_to_evi
     let page = window.text("#evidence-screen").await;
     assert!(!page.contains("highlighted"), "no error asks to correct highlighted fields: {page}");
     window.screenshot("admin-10-evidence-errors").await;
+    // The binder the window exported (its binder.json, in place of the one the demo wrote at
+    // the close) lists in its register as many exceptions as the screens counted.
+    let paths = recert_app::evidence::EvidencePaths::in_data_dir(
+        window.data_dir(),
+        &id,
+        [false, false, true],
+    );
+    let json = paths.json.expect("the JSON's path");
+    let exported: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("the window's JSON"))
+            .expect("JSON");
+    let answer = invoke(&window, "campaign", serde_json::json!({ "id": id })).await;
+    let exceptions = answer["ok"]["campaign"]["tally"]["exceptions"].as_u64().expect("a tally");
+    let register = exported["binder"]["exceptions"].as_array().expect("the binder's register");
+    assert_eq!(
+        register.len() as u64,
+        exceptions,
+        "the binder lists as many exceptions as the campaign page counts: {register:?}"
+    );
     // The audit log names what its ids are.
     window.click("#evidence-screen .crumbs button:nth-of-type(2)").await;
     window.click("#open-audit").await;

@@ -428,7 +428,7 @@ fn audit_info(
     let campaign_events = upto
         .iter()
         .filter(|e| subjects.contains(&e.subject))
-        .map(|e| format!("{} · {} · {}", e.at, e.actor, e.kind))
+        .map(|e| format!("{} · {} · {}", super::replay::event_time(e), e.actor, e.kind))
         .collect();
     let chain_intact = store.verify_chain()?.is_ok();
     Ok(AuditInfo { head_hash, events: upto.len() as u64, campaign_events, chain_intact })

@@ -26,7 +26,7 @@ pub(super) fn remediation_events<'a>(
 }
 
 /// When an audit event happened, as the binder writes times (UTC).
-fn event_time(e: &recert_store::audit::AuditEvent) -> String {
+pub(super) fn event_time(e: &recert_store::audit::AuditEvent) -> String {
     DateTime::parse_from_rfc3339(&e.at).map(|t| utc(t.with_timezone(&Utc))).unwrap_or(e.at.clone())
 }
 

@@ -176,4 +176,52 @@ async fn entra_delivery_publishes_at_open_syncs_on_schedule_takes_back_a_reset_a
     );
     let status = h.app.campaign_delivery_status(&campaign.id).await.expect("status");
     assert!(status.reviews.iter().all(|r| r.stopped_at.is_some()), "{status:?}");
+
+    // The binder names each Entra reviewer, where their decision was made and how Entra
+    // identified them; the decision history keeps the one taken back.
+    let dir = tempfile::tempdir().expect("a folder");
+    let paths = recert_app::evidence::EvidencePaths {
+        pdf: Some(dir.path().join("binder.pdf")),
+        csv: Some(dir.path().join("decisions.csv")),
+        json: Some(dir.path().join("binder.json")),
+    };
+    h.app.evidence_export(&campaign.id, paths.clone()).await.expect("export");
+    if let Ok(keep) = std::env::var("RECERT_KEEP_BINDER") {
+        let _ = std::fs::copy(dir.path().join("binder.pdf"), keep);
+    }
+    let binder: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("binder.json")).expect("written"),
+    )
+    .expect("JSON");
+    let from_entra: Vec<&serde_json::Value> = binder["binder"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["decision"].as_object().map(|_| &i["decision"]))
+        .filter(|d| d["source"] == "entraAccessReviews")
+        .collect();
+    assert_eq!(from_entra.len(), 2, "both standing decisions were made in Entra");
+    let upn = |id: &str| {
+        tenant
+            .user(id)
+            .and_then(|u| u["userPrincipalName"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for reviewer in [&first_reviewer, &second_reviewer] {
+        let named = from_entra.iter().any(|d| d["by_upn"] == upn(reviewer).as_str());
+        assert!(named, "the binder names {reviewer}: {from_entra:?}");
+    }
+    for d in &from_entra {
+        assert_eq!(d["identity"], "Entra reviews", "{d}");
+        assert!(
+            d["authentication"].as_str().is_some_and(|a| a.contains("Entra Access Reviews")),
+            "{d}"
+        );
+    }
+    let history =
+        std::fs::read_to_string(dir.path().join("decisions-history.csv")).expect("history");
+    assert!(history.contains("reset to not reviewed"), "the taken-back decision is kept");
+    let report = h.app.verify(&campaign.id, paths).await.expect("verify");
+    assert!(report.ok, "{:?}", report.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>());
 }

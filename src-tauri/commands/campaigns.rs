@@ -1,13 +1,17 @@
 //! Commands about campaign definitions and campaigns: the wizard's check and save, the lists,
-//! one campaign's detail, opening, closing and the scheduler's due run.
+//! one campaign's detail, opening, closing and the scheduler's due run, and a campaign's
+//! delivery through Entra Access Reviews (publish, sync, what is in Entra).
 
 use recert_app::AppError;
 use recert_app::campaigns::dto::{
     CampaignDetailDto, CampaignDto, DecisionTrailDto, DefinitionDto, DefinitionSummaryDto,
     OccurrenceDto, RunDueDto, SincePreviousDto,
 };
+use recert_app::campaigns::entra::{SyncProgressDto, SyncReport};
+use recert_app::campaigns::entra_status::{DeliveryStatusDto, EntraProgressDto};
 use recert_app::dto::PullGapDto;
 use tauri::State;
+use tauri::ipc::Channel;
 
 use crate::Shell;
 
@@ -125,4 +129,43 @@ pub async fn campaign_decisions(
 #[tauri::command]
 pub async fn run_due(shell: State<'_, Shell>) -> Result<RunDueDto, AppError> {
     shell.acting().run_due().await
+}
+
+/// Publishes an open campaign to Entra Access Reviews by hand (when its publication at open
+/// failed and the schedule has not run since).
+#[tauri::command]
+pub async fn campaign_publish(shell: State<'_, Shell>, id: String) -> Result<u32, AppError> {
+    shell.acting().campaign_publish(&id).await
+}
+
+/// Reads the decisions made in Entra Access Reviews and records those new or changed, reporting
+/// each review read.
+#[tauri::command]
+pub async fn campaign_sync(
+    shell: State<'_, Shell>,
+    id: String,
+    on_progress: Channel<SyncProgressDto>,
+) -> Result<SyncReport, AppError> {
+    let report = move |p: SyncProgressDto| {
+        let _ = on_progress.send(p);
+    };
+    shell.acting().campaign_sync_reporting(&id, false, &report).await
+}
+
+/// The campaign's delivery: its reviews in Entra and the items that stay in Recert.
+#[tauri::command]
+pub async fn campaign_delivery(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<DeliveryStatusDto, AppError> {
+    shell.acting().campaign_delivery_status(&id).await
+}
+
+/// The reviewers Entra contacted for the campaign, with the decisions each made there.
+#[tauri::command]
+pub async fn campaign_entra_progress(
+    shell: State<'_, Shell>,
+    id: String,
+) -> Result<EntraProgressDto, AppError> {
+    shell.acting().campaign_entra_progress(&id).await
 }

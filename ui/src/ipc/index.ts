@@ -52,6 +52,10 @@ import type { ExceptionDto } from "./bindings/ExceptionDto";
 import type { ExceptionTermsDto } from "./bindings/ExceptionTermsDto";
 import type { WorklistPageDto } from "./bindings/WorklistPageDto";
 import type { WorklistQueryDto } from "./bindings/WorklistQueryDto";
+import type { DeliveryStatusDto } from "./bindings/DeliveryStatusDto";
+import type { EntraProgressDto } from "./bindings/EntraProgressDto";
+import type { SyncProgressDto } from "./bindings/SyncProgressDto";
+import type { SyncReport } from "./bindings/SyncReport";
 
 export type {
   ActingDto,
@@ -105,6 +109,9 @@ export type { AuditQueryDto } from "./bindings/AuditQueryDto";
 export type { CriticalRoleDto } from "./bindings/CriticalRoleDto";
 export type { ErrorCode } from "./bindings/ErrorCode";
 export type { Delivery } from "./bindings/Delivery";
+export type { DeliveryStatusDto, EntraProgressDto, SyncProgressDto, SyncReport };
+export type { EntraReviewerDto } from "./bindings/EntraReviewerDto";
+export type { StayInRecertDto } from "./bindings/StayInRecertDto";
 export type { HeldItemDto } from "./bindings/HeldItemDto";
 export type { RemediationActionDto } from "./bindings/RemediationActionDto";
 export type { FieldErrorDto } from "./bindings/FieldErrorDto";
@@ -217,6 +224,14 @@ export const ipc = {
   /** What changed since the previous campaign of the same definition; null for the first. */
   campaignChanges: (id: string) => call<SincePreviousDto | null>("campaign_changes", { id }),
   runDue: () => call<RunDueDto>("run_due"),
+  campaignPublish: (id: string) => call<number>("campaign_publish", { id }),
+  campaignSync: (id: string, onProgress: (p: SyncProgressDto) => void) => {
+    const channel = new Channel<SyncProgressDto>();
+    channel.onmessage = onProgress;
+    return call<SyncReport>("campaign_sync", { id, onProgress: channel });
+  },
+  campaignDelivery: (id: string) => call<DeliveryStatusDto>("campaign_delivery", { id }),
+  campaignEntraProgress: (id: string) => call<EntraProgressDto>("campaign_entra_progress", { id }),
 
   worklist: (campaignId: string, query: WorklistQueryDto) => call<WorklistPageDto>("worklist", { campaignId, query }),
   /** Decides as the person acting on the campaign's tenant: the window never names the decider. */

@@ -27,6 +27,7 @@ pub mod signoff;
 pub mod stage;
 pub mod tally;
 pub mod tier;
+pub mod worklist;
 
 pub use assignment::{
     Assignment, AssignmentKind, Membership, PrincipalKind, RoleDefinition, ScopeName, Surface,

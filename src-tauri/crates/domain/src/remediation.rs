@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::{Assignment, AssignmentKind, Membership, PrincipalKind, Surface};
 
 pub mod change;
+pub mod next;
 
 /// Global Administrator's role template id (the same in every tenant).
 pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";

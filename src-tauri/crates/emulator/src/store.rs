@@ -130,6 +130,20 @@ pub(crate) struct InstanceSet {
 }
 
 impl InstanceSet {
+    /// Of the instances at `positions`, those an admin's request can act on: assigned directly
+    /// (not through a group) and not a running activation. An eligibility is never activated.
+    pub(crate) fn standing_direct(&self, positions: &[u32]) -> Vec<u32> {
+        positions
+            .iter()
+            .copied()
+            .filter(|p| {
+                let i = &self.items[*p as usize];
+                i.get("memberType").eq_ignore_ascii_case("Direct")
+                    && !i.get("assignmentType").eq_ignore_ascii_case("Activated")
+            })
+            .collect()
+    }
+
     fn from(list: &[Value]) -> InstanceSet {
         let mut set = InstanceSet::default();
         for v in list {

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use crate::audit::{self, NewAuditEvent};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::{Named, StoredName, Time};
+use crate::{Result, Store, StoreError, format_time};
 
 /// How a person became a governance admin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,27 +129,16 @@ impl Store {
              FROM governance_admin WHERE tenant_id = ?1 ORDER BY upn COLLATE NOCASE",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-            ))
+            Ok(AdminRecord {
+                principal_id: row.get(0)?,
+                upn: row.get(1)?,
+                display_name: row.get(2)?,
+                source: row.get::<_, Named<AdminSource>>(3)?.0,
+                added_by: row.get(4)?,
+                added_at: row.get::<_, Time>(5)?.0,
+            })
         })?;
-        rows.map(|row| {
-            let (principal_id, upn, display_name, how, added_by, at) = row?;
-            let source = AdminSource::parse(&how).ok_or(StoreError::Corrupt {
-                table: "governance_admin",
-                column: "how",
-                value: how,
-            })?;
-            let added_at =
-                parse_time("governance_admin", "added_at", Some(at))?.unwrap_or_default();
-            Ok(AdminRecord { principal_id, upn, display_name, source, added_by, added_at })
-        })
-        .collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Whether the object id is one of the tenant's governance admins.
@@ -246,6 +236,16 @@ impl Store {
         )?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl StoredName for AdminSource {
+    const WHAT: &'static str = "way a governance admin was added";
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+    fn from_name(name: &str) -> Option<Self> {
+        AdminSource::parse(name)
     }
 }
 

@@ -3,13 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use recert_domain::campaign::CampaignState;
-use recert_domain::{AssignmentKind, Membership, Surface};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::Digest;
 
 use crate::audit::{self, NewAuditEvent};
-use crate::stored::Named;
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::{Named, Time, time};
+use crate::{Result, Store, StoreError, format_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DefinitionRecord {
@@ -78,41 +77,7 @@ pub struct SnapshotRecord {
     pub record: String,
 }
 
-/// One reviewer of a new item; `reroute_reason` is set for fallback reviewers, `conflict` for a
-/// reviewer with a conflict of interest routing could not avoid.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewReviewer {
-    pub id: String,
-    pub upn: String,
-    pub name: String,
-    pub reroute_reason: Option<String>,
-    pub conflict: Option<String>,
-}
-
-/// A review item as created at opening. Ids are assigned 1..n in the order given.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NewItem {
-    pub surface: Surface,
-    pub kind: AssignmentKind,
-    pub source_id: String,
-    pub role_id: String,
-    pub role_name: String,
-    pub scope: String,
-    pub principal_id: String,
-    pub principal_kind: String,
-    pub principal_name: String,
-    pub principal_upn: Option<String>,
-    pub user_type: Option<String>,
-    pub account_enabled: Option<bool>,
-    pub membership: Membership,
-    pub start_at: Option<DateTime<Utc>>,
-    pub end_at: Option<DateTime<Utc>>,
-    pub last_activation: Option<DateTime<Utc>>,
-    pub recommendation: Option<String>,
-    pub recommendation_code: Option<String>,
-    pub recommendation_reason: Option<String>,
-    pub reviewers: Vec<NewReviewer>,
-}
+pub use recert_domain::worklist::{NewItem, NewReviewer};
 
 /// What the worklist search matches: the holder's name and UPN and the role, lowercased.
 pub(crate) fn search_text(item: &NewItem) -> String {
@@ -260,76 +225,34 @@ pub fn definition_sha256(definition: &str) -> String {
     hex::encode(sha2::Sha256::digest(definition.as_bytes()))
 }
 
-fn campaign_state(value: String) -> Result<CampaignState> {
-    CampaignState::parse(&value).ok_or(StoreError::Corrupt {
-        table: "campaign",
-        column: "state",
-        value,
-    })
-}
-
-fn time(table: &'static str, column: &'static str, value: String) -> Result<DateTime<Utc>> {
-    parse_time(table, column, Some(value.clone()))?.ok_or(StoreError::Corrupt {
-        table,
-        column,
-        value,
-    })
-}
-
 const CAMPAIGN_COLUMNS: &str = "id, definition_id, occurrence, name, state, state_reason, period_start, \
      period_end, definition, opened_at, closed_at, completed_at";
 
-fn campaign_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 12]> {
-    let mut out: [Option<String>; 12] = Default::default();
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot =
-            if i == 2 { row.get::<_, i64>(i).map(|n| Some(n.to_string()))? } else { row.get(i)? };
-    }
-    Ok(out)
-}
-
-fn campaign_record(raw: [Option<String>; 12]) -> Result<CampaignRecord> {
-    let [
-        id,
-        definition_id,
-        occurrence,
-        name,
-        state,
-        state_reason,
-        start,
-        end,
-        definition,
-        opened,
-        closed,
-        completed,
-    ] = raw;
-    let text = |v: Option<String>| v.unwrap_or_default();
+fn campaign_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<CampaignRecord> {
     Ok(CampaignRecord {
-        id: text(id),
-        definition_id: text(definition_id),
-        occurrence: text(occurrence).parse().unwrap_or(0),
-        name: text(name),
-        state: campaign_state(text(state))?,
-        state_reason,
-        period_start: time("campaign", "period_start", text(start))?,
-        period_end: time("campaign", "period_end", text(end))?,
-        definition: text(definition),
-        opened_at: parse_time("campaign", "opened_at", opened)?,
-        closed_at: parse_time("campaign", "closed_at", closed)?,
-        completed_at: parse_time("campaign", "completed_at", completed)?,
+        id: row.get(0)?,
+        definition_id: row.get(1)?,
+        occurrence: row.get(2)?,
+        name: row.get(3)?,
+        state: row.get::<_, Named<CampaignState>>(4)?.0,
+        state_reason: row.get(5)?,
+        period_start: row.get::<_, Time>(6)?.0,
+        period_end: row.get::<_, Time>(7)?.0,
+        definition: row.get(8)?,
+        opened_at: time(row.get(9)?),
+        closed_at: time(row.get(10)?),
+        completed_at: time(row.get(11)?),
     })
 }
 
 pub(crate) fn campaign_in(conn: &rusqlite::Connection, id: &str) -> Result<CampaignRecord> {
-    let raw = conn
-        .query_row(
-            &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = ?1"),
-            [id],
-            campaign_row,
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::NotFound { what: "campaign", id: id.to_string() })?;
-    campaign_record(raw)
+    conn.query_row(
+        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = ?1"),
+        [id],
+        campaign_row,
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::NotFound { what: "campaign", id: id.to_string() })
 }
 
 /// Moves a campaign from its current state to `to`, refusing illegal steps.
@@ -400,27 +323,16 @@ impl Store {
              WHERE archived = 0 AND (?1 IS NULL OR tenant_id = ?1) ORDER BY created_at, id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, tenant_id, name, definition, created, updated) = row?;
             Ok(DefinitionRecord {
-                id,
-                tenant_id,
-                name,
-                definition,
-                created_at: time("campaign_definition", "created_at", created)?,
-                updated_at: time("campaign_definition", "updated_at", updated)?,
+                id: row.get(0)?,
+                tenant_id: row.get(1)?,
+                name: row.get(2)?,
+                definition: row.get(3)?,
+                created_at: row.get::<_, Time>(4)?.0,
+                updated_at: row.get::<_, Time>(5)?.0,
             })
-        })
-        .collect()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn definition(&self, id: &str) -> Result<DefinitionRecord> {
@@ -446,7 +358,7 @@ impl Store {
              ORDER BY period_start DESC, id"
         ))?;
         let rows = stmt.query_map([definition_id], campaign_row)?;
-        rows.map(|row| campaign_record(row?)).collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn campaign(&self, id: &str) -> Result<CampaignRecord> {
@@ -559,30 +471,23 @@ impl Store {
     }
 
     pub fn snapshot(&self, campaign_id: &str) -> Result<SnapshotRecord> {
-        let raw = self
+        self
             .conn
             .query_row(
                 "SELECT taken_at, actor, requests, raw_sha256, record FROM snapshot WHERE campaign_id = ?1",
                 [campaign_id],
                 |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, u32>(2)?,
-                        row.get::<_, String>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
+                    Ok(SnapshotRecord {
+                        taken_at: row.get::<_, Time>(0)?.0,
+                        actor: row.get(1)?,
+                        requests: row.get(2)?,
+                        raw_sha256: row.get(3)?,
+                        record: row.get(4)?,
+                    })
                 },
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound { what: "snapshot", id: campaign_id.to_string() })?;
-        Ok(SnapshotRecord {
-            taken_at: time("snapshot", "taken_at", raw.0)?,
-            actor: raw.1,
-            requests: raw.2,
-            raw_sha256: raw.3,
-            record: raw.4,
-        })
+            .ok_or_else(|| StoreError::NotFound { what: "snapshot", id: campaign_id.to_string() })
     }
 
     /// How many raw pages the snapshot sealed.

@@ -2,7 +2,6 @@
 //! members of role-holding groups, activation history) and the digests of the latest pull's raw
 //! pages, stored with the population in one transaction so a pull lands whole or not at all.
 
-use chrono::Utc;
 use recert_domain::history::{ReadWindow, RecordedActivation};
 use recert_domain::{
     Activation, Assignment, AssignmentKind, GapArea, GapReason, GroupMember, Principal,
@@ -12,8 +11,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, NewAuditEvent};
-use crate::population::{PullRecord, surface};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::population::PullRecord;
+use crate::stored::{Named, Time, optional, time};
+use crate::{Result, Store, StoreError, format_time};
 
 /// One raw response page as a pull got it, borrowed from the caller (pages can be large).
 #[derive(Clone, Copy, Debug)]
@@ -426,37 +426,19 @@ impl Store {
              FROM principal WHERE tenant_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, Option<String>>(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, Option<bool>>(5)?,
-                row.get::<_, Option<String>>(6)?,
-                row.get::<_, Option<String>>(7)?,
-                row.get::<_, Option<String>>(8)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, kind, display_name, upn, mail, account_enabled, user_type, manager_id, last) =
-                row?;
-            let user_type = user_type
-                .map(|t| UserType::parse(&t).ok_or_else(|| corrupt("principal", "user_type", t)))
-                .transpose()?;
             Ok(Principal {
-                id,
-                kind: PrincipalKind::parse(&kind),
-                display_name,
-                upn,
-                mail,
-                account_enabled,
-                user_type,
-                manager_id,
-                last_sign_in: parse_time("principal", "last_sign_in", last)?,
+                id: row.get(0)?,
+                kind: PrincipalKind::parse(&row.get::<_, String>(1)?),
+                display_name: row.get(2)?,
+                upn: row.get(3)?,
+                mail: row.get(4)?,
+                account_enabled: row.get(5)?,
+                user_type: optional(row.get(6)?),
+                manager_id: row.get(7)?,
+                last_sign_in: time(row.get(8)?),
             })
-        })
-        .collect()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Transitive members of the groups that hold roles, as of the latest pull.
@@ -478,27 +460,15 @@ impl Store {
              ORDER BY at DESC, principal_id, role_id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (s, role_id, scope, principal_id, at) = row?;
             Ok(Activation {
-                surface: surface(s)?,
-                role_id,
-                scope,
-                principal_id,
-                at: parse_time("activation", "at", Some(at))?.unwrap_or_else(|| {
-                    chrono::DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()
-                }),
+                surface: row.get::<_, Named<Surface>>(0)?.0,
+                role_id: row.get(1)?,
+                scope: row.get(2)?,
+                principal_id: row.get(3)?,
+                at: row.get::<_, Time>(4)?.0,
             })
-        })
-        .collect()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The raw pages of the tenant's latest pull, by digest, in hash order.
@@ -526,30 +496,18 @@ impl Store {
              WHERE tenant_id = ?1 ORDER BY at, event_id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, String>(4)?,
-                row.get::<_, String>(5)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (event_id, s, role_id, scope, principal_id, at) = row?;
             Ok(RecordedActivation {
-                event_id,
+                event_id: row.get(0)?,
                 activation: Activation {
-                    surface: surface(s)?,
-                    role_id,
-                    scope,
-                    principal_id,
-                    at: parse_time("activation_event", "at", Some(at.clone()))?
-                        .ok_or_else(|| corrupt("activation_event", "at", at))?,
+                    surface: row.get::<_, Named<Surface>>(1)?.0,
+                    role_id: row.get(2)?,
+                    scope: row.get(3)?,
+                    principal_id: row.get(4)?,
+                    at: row.get::<_, Time>(5)?.0,
                 },
             })
-        })
-        .collect()
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Each stretch of the audit log the tenant's pulls read completely, oldest first.
@@ -558,17 +516,9 @@ impl Store {
             "SELECT since, until FROM activation_read WHERE tenant_id = ?1 ORDER BY pull_id",
         )?;
         let rows = stmt.query_map([tenant_id], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+            Ok(ReadWindow { since: row.get::<_, Time>(0)?.0, until: row.get::<_, Time>(1)?.0 })
         })?;
-        rows.map(|row| {
-            let (since, until) = row?;
-            let time = |column, value: String| {
-                parse_time("activation_read", column, Some(value.clone()))?
-                    .ok_or_else(|| corrupt("activation_read", column, value))
-            };
-            Ok(ReadWindow { since: time("since", since)?, until: time("until", until)? })
-        })
-        .collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// What the tenant's latest pull could not read, per area and object, in the pull's order.
@@ -633,7 +583,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::{TenantKind, TenantRecord};
-    use chrono::{DateTime, TimeZone};
+    use chrono::{DateTime, TimeZone, Utc};
     use recert_domain::Membership;
 
     fn now() -> DateTime<Utc> {
@@ -879,7 +829,7 @@ mod history_tests {
     use super::*;
     use crate::population::PullRecord;
     use crate::{TenantKind, TenantRecord};
-    use chrono::{DateTime, Duration, TimeZone};
+    use chrono::{DateTime, Duration, TimeZone, Utc};
 
     fn day(d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 9, d, 12, 0, 0).single().expect("valid time")

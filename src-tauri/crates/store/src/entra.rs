@@ -8,7 +8,8 @@ use recert_domain::AssignmentKind;
 use rusqlite::{Transaction, params};
 
 use crate::audit::{self, NewAuditEvent};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::{Named, Time, time};
+use crate::{Result, Store, StoreError, format_time};
 
 /// Where decisions synced from Entra came from, beside the decisions of one
 /// `record_decisions` call (`decision_ids[i]` belongs to its `decisions[i]`).
@@ -110,29 +111,15 @@ impl Store {
              WHERE campaign_id = ?1 ORDER BY role_id, kind",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<String>>(4)?,
-            ))
+            Ok(PublicationRecord {
+                role_id: row.get(0)?,
+                kind: row.get::<_, Named<AssignmentKind>>(1)?.0,
+                definition_id: row.get(2)?,
+                published_at: row.get::<_, Time>(3)?.0,
+                stopped_at: time(row.get(4)?),
+            })
         })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (role_id, kind, definition_id, published_at, stopped_at) = row?;
-            out.push(PublicationRecord {
-                role_id,
-                kind: AssignmentKind::parse(&kind).ok_or_else(|| {
-                    StoreError::Conflict(format!("unknown assignment kind {kind}"))
-                })?,
-                definition_id,
-                published_at: parse_time("entra_publication", "published_at", Some(published_at))?
-                    .unwrap_or_default(),
-                stopped_at: parse_time("entra_publication", "stopped_at", stopped_at)?,
-            });
-        }
-        Ok(out)
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// Records that Recert stopped a campaign's reviews in Entra (at close), audited.

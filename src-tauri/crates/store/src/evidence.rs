@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use crate::audit::{self, NewAuditEvent};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::Time;
+use crate::{Result, Store, format_time};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExportRecord {
@@ -32,31 +33,21 @@ pub struct ExportRecord {
 
 const EXPORT_COLUMNS: &str = "id, campaign_id, generated_at, actor, audit_seq, evidence_hash, files, audit_head, signature, signing_key, generator, renderer";
 
-fn export_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ExportRecord, String)> {
-    Ok((
-        ExportRecord {
-            id: row.get(0)?,
-            campaign_id: row.get(1)?,
-            generated_at: DateTime::<Utc>::MIN_UTC,
-            actor: row.get(3)?,
-            audit_seq: row.get(4)?,
-            evidence_hash: row.get(5)?,
-            files: row.get(6)?,
-            audit_head: row.get(7)?,
-            signature: row.get(8)?,
-            signing_key: row.get(9)?,
-            generator: row.get(10)?,
-            renderer: row.get(11)?,
-        },
-        row.get(2)?,
-    ))
-}
-
-fn finish_export((mut record, at): (ExportRecord, String)) -> Result<ExportRecord> {
-    record.generated_at = parse_time("evidence_export", "generated_at", Some(at.clone()))?.ok_or(
-        StoreError::Corrupt { table: "evidence_export", column: "generated_at", value: at },
-    )?;
-    Ok(record)
+fn export_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ExportRecord> {
+    Ok(ExportRecord {
+        id: row.get(0)?,
+        campaign_id: row.get(1)?,
+        generated_at: row.get::<_, Time>(2)?.0,
+        actor: row.get(3)?,
+        audit_seq: row.get(4)?,
+        evidence_hash: row.get(5)?,
+        files: row.get(6)?,
+        audit_head: row.get(7)?,
+        signature: row.get(8)?,
+        signing_key: row.get(9)?,
+        generator: row.get(10)?,
+        renderer: row.get(11)?,
+    })
 }
 
 impl Store {
@@ -117,7 +108,7 @@ impl Store {
             "SELECT {EXPORT_COLUMNS} FROM evidence_export WHERE campaign_id = ?1 ORDER BY id"
         ))?;
         let rows = stmt.query_map([campaign_id], export_from_row)?;
-        rows.map(|row| finish_export(row?)).collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The sequence number of the audit log's last event (0 when empty).

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::Time;
+use crate::{Result, Store, StoreError, format_time};
 
 /// Who holds a tenant's apply lease.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,28 +19,24 @@ pub struct LeaseHolder {
 }
 
 fn current(tx: &rusqlite::Connection, tenant_id: &str) -> Result<Option<(String, LeaseHolder)>> {
-    let row: Option<(String, String, String, String, String)> = tx
+    Ok(tx
         .query_row(
             "SELECT token, holder, campaign_id, acquired_at, expires_at FROM apply_lease
              WHERE tenant_id = ?1",
             [tenant_id],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?)),
-        )
-        .optional()?;
-    row.map(|(token, holder, campaign_id, acquired, expires)| {
-        Ok((
-            token,
-            LeaseHolder {
-                holder,
-                campaign_id,
-                acquired_at: parse_time("apply_lease", "acquired_at", Some(acquired))?
-                    .unwrap_or_default(),
-                expires_at: parse_time("apply_lease", "expires_at", Some(expires))?
-                    .unwrap_or_default(),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    LeaseHolder {
+                        holder: row.get(1)?,
+                        campaign_id: row.get(2)?,
+                        acquired_at: row.get::<_, Time>(3)?.0,
+                        expires_at: row.get::<_, Time>(4)?.0,
+                    },
+                ))
             },
-        ))
-    })
-    .transpose()
+        )
+        .optional()?)
 }
 
 impl Store {

@@ -1,7 +1,8 @@
 //! Recert's local store: one SQLite file per installation, opened through [`Store`].
 //!
 //! Every write that changes state commits together with its audit event (see [`audit`]); readers
-//! get domain values back, never rows. Times are stored as RFC 3339 UTC strings.
+//! get domain values back, never rows. Times are stored as RFC 3339 UTC strings, read and
+//! written through one column type (`stored::Time`), and every enum through one conversion.
 
 pub mod admins;
 pub mod audit;
@@ -161,20 +162,6 @@ impl Drop for Durable<'_> {
         // and other writes are merely more durable than needed.
         let _ = self.0.pragma_update(None, "synchronous", "NORMAL");
     }
-}
-
-pub(crate) fn parse_time(
-    table: &'static str,
-    column: &'static str,
-    value: Option<String>,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    value
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(&v)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .map_err(|_| StoreError::Corrupt { table, column, value: v })
-        })
-        .transpose()
 }
 
 pub(crate) fn format_time(t: chrono::DateTime<chrono::Utc>) -> String {

@@ -7,7 +7,8 @@ use recert_domain::{
 };
 use rusqlite::OptionalExtension;
 
-use crate::{Result, Store, StoreError, parse_time};
+use crate::stored::{Named, Time, time};
+use crate::{Result, Store, StoreError};
 
 /// What a pull did, for the extraction record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,25 +152,18 @@ impl Store {
                  WHERE tenant_id = ?1 ORDER BY id DESC LIMIT 1",
                 [tenant_id],
                 |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, String>(1)?,
-                        row.get::<_, String>(2)?,
-                        row.get::<_, u32>(3)?,
-                        row.get::<_, String>(4)?,
-                    ))
+                    Ok(PullRecord {
+                        started_at: row.get::<_, Time>(0)?.0,
+                        finished_at: row.get::<_, Time>(1)?.0,
+                        actor: row.get(2)?,
+                        requests: row.get(3)?,
+                        raw_sha256: row.get(4)?,
+                    })
                 },
             )
             .optional()?;
-        let Some((started, finished, actor, requests, raw_sha256)) = pull else {
+        let Some(pull) = pull else {
             return Ok(None);
-        };
-        let pull = PullRecord {
-            started_at: parse_time("pull", "started_at", Some(started))?.unwrap_or_default(),
-            finished_at: parse_time("pull", "finished_at", Some(finished))?.unwrap_or_default(),
-            actor,
-            requests,
-            raw_sha256,
         };
 
         let mut stmt = self.conn.prepare(
@@ -205,60 +199,22 @@ impl Store {
         )?;
         let assignments = stmt
             .query_map([tenant_id], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, String>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, String>(6)?,
-                    row.get::<_, String>(7)?,
-                    row.get::<_, Option<String>>(8)?,
-                    row.get::<_, String>(9)?,
-                    row.get::<_, Option<String>>(10)?,
-                    row.get::<_, Option<String>>(11)?,
-                ))
-            })?
-            .map(|row| {
-                let (
-                    s,
-                    kind,
-                    source_id,
-                    role_id,
-                    scope,
-                    principal_id,
-                    pk,
-                    name,
-                    upn,
-                    m,
-                    start,
-                    end,
-                ) = row?;
                 Ok(Assignment {
-                    surface: surface(s)?,
-                    kind: AssignmentKind::parse(&kind).ok_or(StoreError::Corrupt {
-                        table: "assignment",
-                        column: "kind",
-                        value: kind.clone(),
-                    })?,
-                    source_id,
-                    role_id,
-                    scope,
-                    principal_id,
-                    principal_kind: PrincipalKind::parse(&pk),
-                    principal_name: name,
-                    principal_upn: upn,
-                    membership: Membership::parse(&m).ok_or(StoreError::Corrupt {
-                        table: "assignment",
-                        column: "membership",
-                        value: m.clone(),
-                    })?,
-                    start: parse_time("assignment", "start_at", start)?,
-                    end: parse_time("assignment", "end_at", end)?,
+                    surface: row.get::<_, Named<Surface>>(0)?.0,
+                    kind: row.get::<_, Named<AssignmentKind>>(1)?.0,
+                    source_id: row.get(2)?,
+                    role_id: row.get(3)?,
+                    scope: row.get(4)?,
+                    principal_id: row.get(5)?,
+                    principal_kind: PrincipalKind::parse(&row.get::<_, String>(6)?),
+                    principal_name: row.get(7)?,
+                    principal_upn: row.get(8)?,
+                    membership: row.get::<_, Named<Membership>>(9)?.0,
+                    start: time(row.get(10)?),
+                    end: time(row.get(11)?),
                 })
-            })
-            .collect::<Result<Vec<_>>>()?;
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(Some(PopulationRecord { pull, roles, assignments }))
     }
 }

@@ -10,8 +10,8 @@ use recert_domain::{AssignmentKind, Membership, Surface};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use crate::audit::{self, NewAuditEvent};
-use crate::stored::{Named, optional};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::{Named, Time, optional, time};
+use crate::{Result, Store, StoreError, format_time};
 
 /// One removal about to be planned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,22 +173,10 @@ const ACTION_COLUMNS: &str = "item_id, endpoint, surface, kind, source_id, role_
      kept_reason, retries, replanned, replanned_end, change, new_end, first_body, first_key, \
      first_state, first_request_id, first_at";
 
-fn corrupt(column: &'static str, value: String) -> StoreError {
-    StoreError::Corrupt { table: "remediation_action", column, value }
-}
-
-/// An action's row: the record with its text-typed columns still to parse (times, then the keeper's id, UPN, time and reason, then the re-planned end, then the change, its
-/// new end and its first step's body, key, state, request id and time).
-type RawAction = (
-    ActionRecord,
-    [Option<String>; 4],
-    [Option<String>; 4],
-    (bool, Option<String>),
-    [Option<String>; 7],
-);
-
-fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
-    let record = ActionRecord {
+fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ActionRecord> {
+    let kept = (row.get(26)?, row.get(27)?, time(row.get(28)?), row.get(29)?);
+    let first = (row.get(35)?, row.get(36)?);
+    Ok(ActionRecord {
         item_id: row.get(0)?,
         endpoint: row.get(1)?,
         surface: row.get::<_, Named<Surface>>(2)?.0,
@@ -209,75 +197,38 @@ fn action_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawAction> {
         request_id: row.get(17)?,
         request_status: row.get(18)?,
         last_error: row.get(19)?,
-        planned_at: DateTime::<Utc>::MIN_UTC,
-        submitted_at: None,
-        finished_at: None,
+        planned_at: row.get::<_, Time>(20)?.0,
+        submitted_at: time(row.get(21)?),
+        finished_at: time(row.get(22)?),
         verification: optional(row.get(23)?),
         verification_note: row.get(24)?,
-        verified_at: None,
-        kept: None,
+        verified_at: time(row.get(25)?),
+        kept: match kept {
+            (Some(by_id), Some(by_upn), Some(at), Some(reason)) => {
+                Some(Kept { by_id, by_upn, at, reason })
+            }
+            _ => None,
+        },
         retries: row.get(30)?,
-        replanned_end: None,
-        change: Change::Remove,
-        new_end: None,
-        first: None,
-    };
-    Ok((
-        record,
-        [row.get(20)?, row.get(21)?, row.get(22)?, row.get(25)?],
-        [row.get(26)?, row.get(27)?, row.get(28)?, row.get(29)?],
-        (row.get(31)?, row.get(32)?),
-        [
-            row.get(33)?,
-            row.get(34)?,
-            row.get(35)?,
-            row.get(36)?,
-            row.get(37)?,
-            row.get(38)?,
-            row.get(39)?,
-        ],
-    ))
-}
-
-fn finish_action(raw: RawAction) -> Result<ActionRecord> {
-    let (
-        mut a,
-        [planned, submitted, finished, verified],
-        kept,
-        replanned,
-        [change, new_end, first_body, first_key, first_state, first_request_id, first_at],
-    ) = raw;
-    let change = change.unwrap_or_default();
-    a.change = Change::parse(&change).ok_or_else(|| corrupt("change", change.clone()))?;
-    a.new_end = parse_time("remediation_action", "new_end", new_end)?;
-    if let (Some(body), Some(key)) = (first_body, first_key) {
-        let state = first_state.unwrap_or_else(|| "planned".into());
-        a.first = Some(FirstStepRecord {
-            body,
-            key,
-            state: FirstStep::parse(&state).ok_or_else(|| corrupt("first_state", state.clone()))?,
-            request_id: first_request_id,
-            at: parse_time("remediation_action", "first_at", first_at)?,
-        });
-    }
-    if let [Some(by_id), Some(by_upn), Some(at), Some(reason)] = kept {
-        let at = parse_time("remediation_action", "kept_at", Some(at))?.unwrap_or_default();
-        a.kept = Some(Kept { by_id, by_upn, at, reason });
-    }
-    if let (true, end) = replanned {
-        a.replanned_end = Some(parse_time("remediation_action", "replanned_end", end)?);
-    }
-    let planned = planned.unwrap_or_default();
-    a.planned_at = parse_time("remediation_action", "planned_at", Some(planned.clone()))?
-        .ok_or_else(|| corrupt("planned_at", planned))?;
-    a.submitted_at = parse_time("remediation_action", "submitted_at", submitted)?;
-    a.finished_at = parse_time("remediation_action", "finished_at", finished)?;
-    a.verified_at = parse_time("remediation_action", "verified_at", verified)?;
-    Ok(a)
+        replanned_end: if row.get(31)? { Some(time(row.get(32)?)) } else { None },
+        change: row.get::<_, Named<Change>>(33)?.0,
+        new_end: time(row.get(34)?),
+        first: match first {
+            (Some(body), Some(key)) => Some(FirstStepRecord {
+                body,
+                key,
+                // A first step journaled before its state was is still to be made.
+                state: optional(row.get(37)?).unwrap_or(FirstStep::Planned),
+                request_id: row.get(38)?,
+                at: time(row.get(39)?),
+            }),
+            _ => None,
+        },
+    })
 }
 
 fn action_in(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Result<ActionRecord> {
-    let raw = tx
+    tx
         .query_row(
             &format!(
                 "SELECT {ACTION_COLUMNS} FROM remediation_action WHERE campaign_id = ?1 AND item_id = ?2"
@@ -289,8 +240,7 @@ fn action_in(tx: &Transaction<'_>, campaign_id: &str, item_id: u32) -> Result<Ac
         .ok_or_else(|| StoreError::NotFound {
             what: "remediation action",
             id: format!("{campaign_id}#{item_id}"),
-        })?;
-    finish_action(raw)
+        })
 }
 
 /// The reason of a confirmable hold nobody has decided yet; `decision` ("confirmed", "kept")
@@ -388,24 +338,20 @@ fn event(
 impl Store {
     /// The campaign's plan record, if a plan was made.
     pub fn remediation_plan(&self, campaign_id: &str) -> Result<Option<PlanRecord>> {
-        let raw: Option<(String, String, String)> = self
+        Ok(self
             .conn
             .query_row(
                 "SELECT planned_at, actor, safety FROM remediation_plan WHERE campaign_id = ?1",
                 [campaign_id],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                |row| {
+                    Ok(PlanRecord {
+                        planned_at: row.get::<_, Time>(0)?.0,
+                        actor: row.get(1)?,
+                        safety: row.get(2)?,
+                    })
+                },
             )
-            .optional()?;
-        raw.map(|(at, actor, safety)| {
-            let planned_at = parse_time("remediation_plan", "planned_at", Some(at.clone()))?
-                .ok_or(StoreError::Corrupt {
-                    table: "remediation_plan",
-                    column: "planned_at",
-                    value: at,
-                })?;
-            Ok(PlanRecord { planned_at, actor, safety })
-        })
-        .transpose()
+            .optional()?)
     }
 
     /// Stores the campaign's plan once, with one audit event. A second plan is refused: the
@@ -491,7 +437,7 @@ impl Store {
             "SELECT {ACTION_COLUMNS} FROM remediation_action WHERE campaign_id = ?1 ORDER BY item_id"
         ))?;
         let rows = stmt.query_map([campaign_id], action_from_row)?;
-        rows.map(|raw| finish_action(raw?)).collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn remediation_holds(&self, campaign_id: &str) -> Result<Vec<HoldRecord>> {
@@ -501,38 +447,26 @@ impl Store {
              FROM remediation_hold WHERE campaign_id = ?1 ORDER BY item_id",
         )?;
         let rows = stmt.query_map([campaign_id], |row| {
-            Ok((
-                HoldRecord {
-                    item_id: row.get(0)?,
-                    code: row.get(1)?,
-                    reason: row.get(2)?,
-                    proposal: row.get(3)?,
-                    confirmable: row.get(4)?,
-                    confirmed_by_id: row.get(5)?,
-                    confirmed_by_upn: row.get(6)?,
-                    confirmed_at: None,
-                    kept: None,
-                    holders_after: row.get(12)?,
+            let kept = (row.get(8)?, row.get(9)?, time(row.get(10)?), row.get(11)?);
+            Ok(HoldRecord {
+                item_id: row.get(0)?,
+                code: row.get(1)?,
+                reason: row.get(2)?,
+                proposal: row.get(3)?,
+                confirmable: row.get(4)?,
+                confirmed_by_id: row.get(5)?,
+                confirmed_by_upn: row.get(6)?,
+                confirmed_at: time(row.get(7)?),
+                kept: match kept {
+                    (Some(by_id), Some(by_upn), Some(at), Some(reason)) => {
+                        Some(Kept { by_id, by_upn, at, reason })
+                    }
+                    _ => None,
                 },
-                row.get::<_, Option<String>>(7)?,
-                (
-                    row.get::<_, Option<String>>(8)?,
-                    row.get::<_, Option<String>>(9)?,
-                    row.get::<_, Option<String>>(10)?,
-                    row.get::<_, Option<String>>(11)?,
-                ),
-            ))
+                holders_after: row.get(12)?,
+            })
         })?;
-        rows.map(|row| {
-            let (mut hold, at, kept) = row?;
-            hold.confirmed_at = parse_time("remediation_hold", "confirmed_at", at)?;
-            if let (Some(by_id), Some(by_upn), Some(at), Some(reason)) = kept {
-                let at = parse_time("remediation_hold", "kept_at", Some(at))?.unwrap_or_default();
-                hold.kept = Some(Kept { by_id, by_upn, at, reason });
-            }
-            Ok(hold)
-        })
-        .collect()
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// A named person confirms a held removal: the hold records who and when, and the removal

@@ -1,8 +1,11 @@
 //! One conversion between each domain enum and the text its column holds, for every read and write.
 
+use chrono::{DateTime, Utc};
+use recert_domain::campaign::CampaignState;
+use recert_domain::remediation::change::{Change, FirstStep};
 use recert_domain::remediation::{ActionState, Verification};
 use recert_domain::review::{DecisionSource, Outcome, Verdict};
-use recert_domain::{AssignmentKind, Membership, Surface};
+use recert_domain::{AssignmentKind, Membership, Surface, UserType};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// A domain value kept in a column as its stable name.
@@ -33,6 +36,31 @@ impl<T: StoredName> ToSql for Named<T> {
     }
 }
 
+/// A time column: RFC 3339 UTC text as [`crate::format_time`] writes it, read back into a
+/// `DateTime<Utc>`. A text that is no time is an error naming it, never a default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Time(pub DateTime<Utc>);
+
+impl FromSql for Time {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| Time(t.with_timezone(&Utc)))
+            .map_err(|_| FromSqlError::Other(format!("{text:?} is not a time").into()))
+    }
+}
+
+impl ToSql for Time {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(crate::format_time(self.0)))
+    }
+}
+
+/// Reads an optional time column: `NULL` is `None`.
+pub(crate) fn time(value: Option<Time>) -> Option<DateTime<Utc>> {
+    value.map(|Time(t)| t)
+}
+
 /// Reads an optional named column: `NULL` is `None`.
 pub(crate) fn optional<T>(value: Option<Named<T>>) -> Option<T> {
     value.map(|Named(v)| v)
@@ -52,13 +80,17 @@ macro_rules! stored_name {
     };
 }
 
+stored_name!(CampaignState, "campaign state");
 stored_name!(Surface, "surface");
 stored_name!(AssignmentKind, "assignment kind");
 stored_name!(Membership, "membership");
+stored_name!(UserType, "user type");
 stored_name!(Outcome, "outcome");
 stored_name!(DecisionSource, "decision source");
 stored_name!(ActionState, "removal state");
 stored_name!(Verification, "verification");
+stored_name!(Change, "change");
+stored_name!(FirstStep, "first step");
 
 /// A verdict is stored as its name, with the date of "approve until" in a column beside it;
 /// read back from the two joined (`approveUntil:2027-06-30`), never from loose spellings.
@@ -108,6 +140,11 @@ mod tests {
             .query_row("SELECT 'approveUntil:2027-06-30'", [], |r| r.get(0))
             .expect("reads back");
         assert_eq!(until.0.until().expect("a date").to_string(), "2027-06-30");
+        let at: Time = conn
+            .query_row("SELECT ?1", [Time(DateTime::<Utc>::UNIX_EPOCH)], |r| r.get(0))
+            .expect("reads back");
+        assert_eq!(at.0, DateTime::<Utc>::UNIX_EPOCH);
+        assert!(conn.query_row("SELECT 'yesterday'", [], |r| r.get::<_, Time>(0)).is_err());
         for loose in ["keep", "approveUntil", "approve:2027-06-30", "approveUntil:someday"] {
             let read =
                 conn.query_row(&format!("SELECT '{loose}'"), [], |r| r.get::<_, Named<Verdict>>(0));

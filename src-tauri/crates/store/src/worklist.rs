@@ -12,8 +12,8 @@ use rusqlite::{OptionalExtension, params, params_from_iter};
 
 use crate::audit::{self, NewAuditEvent};
 use crate::campaigns::{campaign_in, change_state};
-use crate::stored::{Named, optional};
-use crate::{Result, Store, StoreError, format_time, parse_time};
+use crate::stored::{Named, Time, optional, time};
+use crate::{Result, Store, StoreError, format_time};
 
 /// Which items a worklist shows. Empty fields do not filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -172,7 +172,7 @@ const ITEM_COLUMNS: &str = "i.id, i.surface, i.kind, i.source_id, i.role_id, i.r
      i.decided_at, i.decided_by_upn, \
      i.outcome, i.outcome_code, i.outcome_reason, i.outcome_until, i.stage";
 
-fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Option<String>; 5])> {
+fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRecord> {
     let record = ItemRecord {
         id: row.get(0)?,
         surface: row.get::<_, Named<Surface>>(1)?.0,
@@ -188,14 +188,14 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Opti
         user_type: row.get(11)?,
         account_enabled: row.get(12)?,
         membership: row.get::<_, Named<Membership>>(13)?.0,
-        start_at: None,
-        end_at: None,
-        last_activation: None,
+        start_at: time(row.get(14)?),
+        end_at: time(row.get(15)?),
+        last_activation: time(row.get(16)?),
         recommendation: row.get(17)?,
         recommendation_code: row.get(18)?,
         recommendation_reason: row.get(19)?,
         verdict: optional(row.get(20)?),
-        decided_at: None,
+        decided_at: time(row.get(21)?),
         decided_by_upn: row.get(22)?,
         outcome: optional(row.get(23)?),
         outcome_code: row.get(24)?,
@@ -204,16 +204,7 @@ fn item_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ItemRecord, [Opti
         stage: row.get(27)?,
         reviewers: Vec::new(),
     };
-    Ok((record, [row.get(14)?, row.get(15)?, row.get(16)?, row.get(21)?, None]))
-}
-
-fn finish_item(raw: (ItemRecord, [Option<String>; 5])) -> Result<ItemRecord> {
-    let (mut item, [start, end, activation, decided, _]) = raw;
-    item.start_at = parse_time("item", "start_at", start)?;
-    item.end_at = parse_time("item", "end_at", end)?;
-    item.last_activation = parse_time("item", "last_activation", activation)?;
-    item.decided_at = parse_time("item", "decided_at", decided)?;
-    Ok(item)
+    Ok(record)
 }
 
 /// Below this share of a campaign's items (one in 16) a search is answered from the trigram index:
@@ -379,8 +370,7 @@ impl Store {
         ))?;
         let mut items = stmt
             .query_map(params_from_iter(values.iter()), item_from_row)?
-            .map(|raw| finish_item(raw?))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         self.attach_reviewers(campaign_id, &mut items)?;
         Ok((items, total))
     }
@@ -435,7 +425,7 @@ impl Store {
         tenant_id: &str,
         principal_id: &str,
     ) -> Result<Option<DateTime<Utc>>> {
-        let raw: Option<Option<String>> = self
+        let at: Option<Option<Time>> = self
             .conn
             .query_row(
                 "SELECT last_sign_in FROM principal WHERE tenant_id = ?1 AND id = ?2",
@@ -443,7 +433,7 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?;
-        parse_time("principal", "last_sign_in", raw.flatten())
+        Ok(time(at.flatten()))
     }
 
     /// Items by id, with their reviewers, in the order asked; unknown ids are an error.
@@ -453,7 +443,7 @@ impl Store {
         ))?;
         let mut items = Vec::with_capacity(ids.len());
         for id in ids {
-            let raw =
+            let item =
                 stmt.query_row(params![campaign_id, id], item_from_row).map_err(
                     |err| match err {
                         rusqlite::Error::QueryReturnedNoRows => {
@@ -462,7 +452,7 @@ impl Store {
                         other => other.into(),
                     },
                 )?;
-            items.push(finish_item(raw)?);
+            items.push(item);
         }
         self.attach_reviewers(campaign_id, &mut items)?;
         Ok(items)
@@ -473,10 +463,8 @@ impl Store {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {ITEM_COLUMNS} FROM item i WHERE i.campaign_id = ?1 ORDER BY i.id"
         ))?;
-        let mut items = stmt
-            .query_map([campaign_id], item_from_row)?
-            .map(|raw| finish_item(raw?))
-            .collect::<Result<Vec<_>>>()?;
+        let mut items =
+            stmt.query_map([campaign_id], item_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         let mut reviewers: HashMap<u32, Vec<ReviewerOfItem>> = HashMap::new();
         let mut stmt = self.conn.prepare(
             "SELECT item_id, reviewer_id, reviewer_upn, reviewer_name, reroute_reason, conflict, stage
@@ -625,28 +613,23 @@ impl Store {
                     justification: row.get(4)?,
                     decided_by_id: row.get(5)?,
                     decided_by_upn: row.get(6)?,
-                    decided_at: DateTime::<Utc>::MIN_UTC,
+                    decided_at: row.get::<_, Time>(7)?.0,
                     source: row.get::<_, Named<DecisionSource>>(8)?.0,
                     batch: row.get(9)?,
                     stage: row.get(15)?,
                     authentication: Authentication::Unrecorded,
                 },
-                row.get::<_, String>(7)?,
                 (
                     row.get::<_, String>(10)?,
                     row.get::<_, Option<String>>(11)?,
                     row.get::<_, Option<String>>(12)?,
-                    row.get::<_, Option<String>>(13)?,
+                    time(row.get(13)?),
                     row.get::<_, Option<String>>(14)?,
                 ),
             ))
         })?;
         rows.map(|row| {
-            let (mut record, at, (method, tenant, object, auth_at, by)) = row?;
-            record.decided_at = parse_time("decision", "decided_at", Some(at.clone()))?.ok_or(
-                StoreError::Corrupt { table: "decision", column: "decided_at", value: at },
-            )?;
-            let auth_at = parse_time("decision", "auth_at", auth_at)?;
+            let (mut record, (method, tenant, object, auth_at, by)) = row?;
             record.authentication = Authentication::from_parts(
                 &method,
                 tenant.as_deref(),

@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt as _;
 use recert_domain::authority::Action;
 use recert_domain::campaign::CampaignState;
 use recert_domain::entra_reviews::{
@@ -21,13 +22,30 @@ use recert_store::worklist::{
     DecisionContext, DecisionRecord, ItemRecord, NewDecision, Withdrawal, standing_rows,
 };
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::{parse_definition, tenant_of};
 use crate::{App, AppError, ErrorCode};
 
-/// What a sync found and did.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// How many reviews run at once in a sync: enough to hide the service's latency, few enough
+/// to stay under its throttling.
+const SYNC_READERS: usize = 8;
+
+/// How far a sync has read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SyncProgressDto {
+    pub reviews_read: u32,
+    pub reviews: u32,
+    /// Decision items read so far.
+    pub decisions: u32,
+}
+
+/// What a sync found and did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
 pub struct SyncReport {
     /// Decisions recorded by this sync (new, or changed in Entra since the last sync).
     pub recorded: u32,
@@ -155,6 +173,16 @@ impl App {
         campaign_id: &str,
         stop: bool,
     ) -> Result<SyncReport, AppError> {
+        self.campaign_sync_reporting(campaign_id, stop, &|_| {}).await
+    }
+
+    /// As [`App::campaign_sync`], reporting each review read (the window's Sync button).
+    pub async fn campaign_sync_reporting(
+        &self,
+        campaign_id: &str,
+        stop: bool,
+        progress: &(dyn Fn(SyncProgressDto) + Send + Sync),
+    ) -> Result<SyncReport, AppError> {
         let id = campaign_id.to_string();
         let app = self.clone();
         let (tenant, acting, publications) = self
@@ -173,18 +201,8 @@ impl App {
         }
         let client = self.session(&tenant)?.graph.clone();
         let mut report = SyncReport::default();
-        let mut states = Vec::new();
-        let mut stopped_ids = Vec::new();
-        for p in &publications {
-            let mut state = reviews::read_review(&client, &p.definition_id).await?;
-            if stop && p.stopped_at.is_none() {
-                report.stopped += reviews::stop(&client, &state).await? as u32;
-                stopped_ids.push(p.definition_id.clone());
-                // The final read, after nobody can decide any more.
-                state = reviews::read_review(&client, &p.definition_id).await?;
-            }
-            states.push((p.clone(), state));
-        }
+        let (states, stopped_ids) =
+            read_reviews(&client, publications, stop, &mut report, progress).await?;
         let pages: Vec<recert_graph::RawPage> =
             states.iter().flat_map(|(_, s)| s.pages.iter().cloned()).collect();
         report.pages_sha256 = recert_graph::pages_sha256(&pages);
@@ -252,6 +270,48 @@ impl App {
         })
         .await
     }
+}
+
+/// Reads every published review (stopping it first with `stop`, then reading it again), a few
+/// at a time: each is a chain of pages, and a campaign over a hundred roles would otherwise wait
+/// for every page in turn. Returns what each holds and the reviews stopped.
+async fn read_reviews(
+    client: &recert_graph::GraphClient,
+    publications: Vec<PublicationRecord>,
+    stop: bool,
+    report: &mut SyncReport,
+    progress: &(dyn Fn(SyncProgressDto) + Send + Sync),
+) -> Result<(Vec<(PublicationRecord, ReviewState)>, Vec<String>), AppError> {
+    let total = publications.len() as u32;
+    let read = |p: PublicationRecord| {
+        let client = client.clone();
+        async move {
+            let state = reviews::read_review(&client, &p.definition_id).await?;
+            if !(stop && p.stopped_at.is_none()) {
+                return Ok::<_, AppError>((p, state, None));
+            }
+            let stopped = reviews::stop(&client, &state).await?;
+            // The final read, after nobody can decide any more.
+            let state = reviews::read_review(&client, &p.definition_id).await?;
+            Ok((p, state, Some(stopped)))
+        }
+    };
+    let mut reading =
+        futures_util::stream::iter(publications.into_iter().map(read)).buffered(SYNC_READERS);
+    let mut states = Vec::with_capacity(total as usize);
+    let mut stopped_ids = Vec::new();
+    let mut decisions = 0;
+    while let Some(done) = reading.next().await {
+        let (p, state, stopped) = done?;
+        if let Some(stopped) = stopped {
+            report.stopped += stopped as u32;
+            stopped_ids.push(p.definition_id.clone());
+        }
+        decisions += state.decisions.len() as u32;
+        states.push((p, state));
+        progress(SyncProgressDto { reviews_read: states.len() as u32, reviews: total, decisions });
+    }
+    Ok((states, stopped_ids))
 }
 
 /// The Recert decisions to take back because their Entra decision is "not reviewed" again: the

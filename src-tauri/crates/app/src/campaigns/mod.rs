@@ -6,7 +6,6 @@ mod close;
 mod convert;
 mod decide;
 mod delivery;
-mod derive;
 pub mod entra;
 pub mod entra_status;
 mod facts;

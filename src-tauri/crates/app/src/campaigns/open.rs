@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use recert_domain::campaign::{CampaignDefinition, CampaignState, RoleSelection};
+use recert_domain::campaign::{CampaignDefinition, CampaignState};
 use recert_domain::gap::{OpenRefusal, blocking, check_open};
 use recert_domain::history::recorded_since;
 use recert_domain::review::Verdict;
 use recert_domain::routing::Separation;
 use recert_domain::schedule::{Occurrence, Recurrence, quarter};
-use recert_domain::{Assignment, Principal, PrincipalKind, UserType};
+use recert_domain::worklist::{Derived, Sources};
+use recert_domain::{Principal, PrincipalKind};
 use recert_store::Store;
 use recert_store::campaigns::{CampaignRecord, DefinitionRecord, GapAcceptance, NewSnapshot};
 
@@ -283,33 +284,6 @@ pub(crate) fn campaign_record(
     }
 }
 
-pub(super) fn in_scope(
-    definition: &CampaignDefinition,
-    a: &Assignment,
-    holder: &Principal,
-) -> bool {
-    let scope = &definition.scope;
-    let types = scope.principal_types;
-    let type_ok = match holder.kind {
-        PrincipalKind::User if holder.user_type == Some(UserType::Guest) => types.guests,
-        PrincipalKind::User | PrincipalKind::Unknown => types.users,
-        PrincipalKind::Group => types.groups,
-        PrincipalKind::ServicePrincipal => types.service_principals,
-    };
-    let role_ok = match &scope.roles {
-        RoleSelection::All => true,
-        RoleSelection::Listed(ids) => ids.iter().any(|id| id == &a.role_id),
-    };
-    scope.surfaces.contains(&a.surface) && role_ok && scope.kinds.includes(a.kind) && type_ok
-}
-
-pub(super) fn excluded(definition: &CampaignDefinition, holder: &Principal) -> bool {
-    definition.scope.exclusions.iter().any(|x| {
-        x.eq_ignore_ascii_case(&holder.id)
-            || holder.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(x))
-    })
-}
-
 /// The request URL without paging tokens: the endpoint and filters a reader can re-run.
 fn endpoint(url: &str) -> String {
     match url::Url::parse(url) {
@@ -382,7 +356,7 @@ impl App {
             let activations = last_activations(store, &tenant_id)?;
             // Where the recorded history starts, for the surfaces it speaks for.
             let history_since = recorded_since(&store.activation_reads(&tenant_id)?);
-            let derived = super::derive::Sources {
+            let derived = Sources {
                 definition: &definition,
                 past: &past,
                 directory: &directory,
@@ -391,9 +365,20 @@ impl App {
                 history_since,
                 now,
             }
-            .derive(&population);
-            let super::derive::Derived { items, counts, excluded: excluded_names, returning } =
-                derived;
+            .derive(&population.roles, &population.assignments);
+            let Derived { items, counts, excluded: excluded_names, returning } = derived;
+            let returning: Vec<_> = returning
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "principal": r.principal,
+                        "role": r.role,
+                        "campaign": r.campaign,
+                        "item": r.item,
+                        "expiredOn": r.expired_on.map(|d| d.to_string()),
+                    })
+                })
+                .collect();
             let endpoints =
                 endpoint_summary(pages.iter().map(|p| (p.method.as_str(), p.url.as_str())));
             let snapshot_record = serde_json::json!({

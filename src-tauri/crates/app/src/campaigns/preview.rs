@@ -11,12 +11,12 @@ use recert_domain::{Principal, PrincipalKind};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::derive::{holder_of, routed_item};
 use super::dto::DefinitionDto;
-use super::open::{directory, excluded, in_scope, resolve_reviewers, separation};
+use super::open::{directory, resolve_reviewers, separation};
 use super::{convert, invalid, rfc3339};
 use crate::remediation::load_safety;
 use crate::{App, AppError, ErrorCode};
+use recert_domain::worklist::{excluded, holder_of, in_scope, routed_item};
 
 /// How many reviewers and holders without a manager the preview names (the counts are whole).
 const NAMED: usize = 40;

@@ -24,15 +24,13 @@ use recert_store::worklist::ItemRecord;
 mod run;
 mod steps;
 
-use run::{Run, cancelled, done, failed, failed_text, skipped};
+use run::{Run, cancelled, done, failed, failed_text, gave_up, skipped};
 
 use super::dto::{RemediationPlanDto, RemediationProgressDto};
 use super::{complete_if_done, directory, plan_dto};
 use crate::context::{BesideDb, lock};
 use crate::{App, AppError, ErrorCode};
 
-/// Attempts per action before it is recorded as failed (each one preceded by a re-read).
-const MAX_ATTEMPTS: u32 = 12;
 /// Actions re-read together: one `$batch` holds 20 steps.
 const CHUNK: usize = 20;
 /// How long an apply lease lasts unless renewed: a crashed run blocks the next for this long.

@@ -63,6 +63,12 @@ fn now() -> String {
     Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
+/// What Graph answers a request for an assignment that is not there (or not one the request can
+/// act on).
+fn no_such_assignment() -> ApiError {
+    pim_error("RoleAssignmentDoesNotExist", "The Role assignment does not exist.")
+}
+
 fn pim_error(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::bad_request(code, message)
 }
@@ -342,23 +348,11 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
         "adminremove" => {
             let set = if target == Target::Eligibility { &s.eligibility } else { &s.assignments };
             let found = matching(set, &principal, &role, &scope);
-            let direct: Vec<u32> = found
-                .iter()
-                .copied()
-                .filter(|p| {
-                    let i = &set.items[*p as usize];
-                    i.get("memberType").eq_ignore_ascii_case("Direct")
-                        && (target == Target::Eligibility
-                            || !i.get("assignmentType").eq_ignore_ascii_case("Activated"))
-                })
-                .collect();
+            let direct = set.standing_direct(&found);
             if direct.is_empty() {
                 // A group-derived instance or a running activation is not an assignment of this
                 // principal that an admin can remove (emulator-specific choice, README).
-                return Err(pim_error(
-                    "RoleAssignmentDoesNotExist",
-                    "The Role assignment does not exist.",
-                ));
+                return Err(no_such_assignment());
             }
             // The five-minute rule: an assignment cannot be removed within 5 minutes of its creation.
             let cutoff = Utc::now() - Duration::minutes(5);
@@ -527,19 +521,9 @@ fn handle_directory_request(state: &AppState, caller: &Caller, body: &str, targe
                 ));
             }
             let set = if target == Target::Eligibility { &s.eligibility } else { &s.assignments };
-            let direct: Vec<u32> = matching(set, &principal, &role, &scope)
-                .into_iter()
-                .filter(|p| {
-                    let i = &set.items[*p as usize];
-                    i.get("memberType").eq_ignore_ascii_case("Direct")
-                        && !i.get("assignmentType").eq_ignore_ascii_case("Activated")
-                })
-                .collect();
+            let direct = set.standing_direct(&matching(set, &principal, &role, &scope));
             if direct.is_empty() {
-                return Err(pim_error(
-                    "RoleAssignmentDoesNotExist",
-                    "The Role assignment does not exist.",
-                ));
+                return Err(no_such_assignment());
             }
             let (_, end) = schedule_dates(&body)?;
             let schedule_key = if target == Target::Eligibility {
@@ -801,22 +785,11 @@ fn handle_group_request(state: &AppState, caller: &Caller, body: &str, eligibili
         .unwrap_or_default();
     let status = match lower.as_str() {
         "adminremove" => {
-            let direct: Vec<u32> = found
-                .iter()
-                .copied()
-                .filter(|p| {
-                    let i = &set.items[*p as usize];
-                    !i.get("assignmentType").eq_ignore_ascii_case("activated")
-                        && i.get("memberType").eq_ignore_ascii_case("direct")
-                })
-                .collect();
+            let direct = set.standing_direct(&found);
             if direct.is_empty() {
                 // As for directory roles: an inherited or activated membership is not one the
                 // request can remove (emulator-specific choice, README).
-                return Err(pim_error(
-                    "RoleAssignmentDoesNotExist",
-                    "The Role assignment does not exist.",
-                ));
+                return Err(no_such_assignment());
             }
             let set = if eligibility { &mut s.group_eligibility } else { &mut s.group_assignments };
             for p in direct {
@@ -876,20 +849,9 @@ fn handle_group_request(state: &AppState, caller: &Caller, body: &str, eligibili
                     "The request is missing the required property 'scheduleInfo'.",
                 ));
             }
-            let direct: Vec<u32> = found
-                .iter()
-                .copied()
-                .filter(|p| {
-                    let i = &set.items[*p as usize];
-                    !i.get("assignmentType").eq_ignore_ascii_case("activated")
-                        && i.get("memberType").eq_ignore_ascii_case("direct")
-                })
-                .collect();
+            let direct = set.standing_direct(&found);
             if direct.is_empty() {
-                return Err(pim_error(
-                    "RoleAssignmentDoesNotExist",
-                    "The Role assignment does not exist.",
-                ));
+                return Err(no_such_assignment());
             }
             let (_, end) = schedule_dates(&body)?;
             let set = if eligibility { &mut s.group_eligibility } else { &mut s.group_assignments };

@@ -8,8 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use recert_domain::remediation::change::Change;
+use recert_domain::remediation::next::{self, Done, Next};
 use recert_domain::remediation::{
-    self, ActionState, Directory, Endpoint, Hold, Live, LiveInstance, Target,
+    self, ActionState, Directory, Endpoint, Hold, LiveInstance, Target,
 };
 use recert_domain::{Assignment, Surface};
 use recert_graph::remove::{self, RemovalTarget, Sent};
@@ -18,7 +19,7 @@ use recert_store::Store;
 use recert_store::remediation::{ActionRecord, Finish};
 use recert_store::worklist::ItemRecord;
 
-use super::{MAX_ATTEMPTS, pending_target, steps};
+use super::{pending_target, steps};
 use crate::remediation::dto::RemediationProgressDto;
 use crate::remediation::{load_safety, removal_target, safety_from, storage, target_of};
 use crate::{App, AppError, ErrorCode};
@@ -127,7 +128,7 @@ impl Run<'_> {
                 Err(err) => {
                     // The read already retried; try a few more times, then give up on this one.
                     read_failures += 1;
-                    if read_failures >= 3 {
+                    if next::unreadable(read_failures) {
                         let reason = format!("the assignment could not be re-read: {err}");
                         return self.finish(&a, failed("unreadable", reason, &err)).await;
                     }
@@ -136,34 +137,25 @@ impl Run<'_> {
                     continue;
                 }
             };
-            match remediation::check_live(&snapshot, &instances) {
-                Live::Gone => {
-                    let (code, reason) = if a.change == Change::Convert {
-                        ("converted", steps::converted(&a))
-                    } else if a.state == ActionState::Submitted {
-                        ("removed", "removed: confirmed by re-reading the tenant".to_string())
-                    } else {
-                        ("alreadyGone", "already gone before Recert's request".to_string())
+            let live_now = remediation::check_live(&snapshot, &instances);
+            match next::after_reread(
+                a.change,
+                a.state,
+                live_now,
+                a.attempts,
+                a.last_error.is_some(),
+            ) {
+                Next::Done(how) => {
+                    let reason = match how {
+                        Done::Converted => steps::converted(&a),
+                        Done::Removed => "removed: confirmed by re-reading the tenant".to_string(),
+                        _ => "already gone before Recert's request".to_string(),
                     };
-                    return self.finish(&a, done(code, reason, None, None)).await;
+                    return self.finish(&a, done(how.code(), reason, None, None)).await;
                 }
-                Live::Changed(hold) => {
-                    return self.finish(&a, skipped(&hold)).await;
-                }
-                Live::Present => {}
-            }
-            // Only attempts the service answered with an error count towards giving up: an attempt
-            // cut short by a crash or kill left no answer, and the re-read above just showed the
-            // assignment still present, so resending it is the resumed work, not a retry storm.
-            if a.attempts >= MAX_ATTEMPTS && a.last_error.is_some() {
-                let reason = format!(
-                    "gave up after {} attempts: {}",
-                    a.attempts,
-                    a.last_error.as_deref().unwrap_or("no answer")
-                );
-                return self
-                    .finish(&a, Finish { error: None, ..failed_text("gaveUp", reason) })
-                    .await;
+                Next::Skip(hold) => return self.finish(&a, skipped(&hold)).await,
+                Next::GiveUp => return self.finish(&a, gave_up(&a)).await,
+                Next::NothingToChange | Next::Send => {}
             }
             match self.send(&mut a, &target, &body).await? {
                 Sending::Over => return Ok(()),
@@ -366,7 +358,7 @@ impl Run<'_> {
                 }
                 Err(err) => {
                     tries += 1;
-                    if tries >= 3 {
+                    if next::unreadable(tries) {
                         let message = format!(
                             "the holders of role {role_id} could not be re-read, so no removal of \
                              it was sent: {err}"
@@ -434,6 +426,16 @@ pub(super) fn skipped(hold: &Hold) -> Finish {
         request_status: None,
         error: None,
     }
+}
+
+/// An action that used its attempts, each answered with an error: failed, for a person to retry.
+pub(super) fn gave_up(a: &ActionRecord) -> Finish {
+    let reason = format!(
+        "gave up after {} attempts: {}",
+        a.attempts,
+        a.last_error.as_deref().unwrap_or("no answer")
+    );
+    failed_text("gaveUp", reason)
 }
 
 pub(super) fn failed_text(code: &str, reason: String) -> Finish {

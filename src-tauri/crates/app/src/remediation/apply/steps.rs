@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use recert_domain::Membership;
 use recert_domain::remediation::change::{self, FirstNext, FirstStep};
-use recert_domain::remediation::{self, Live, LiveInstance, Target};
+use recert_domain::remediation::next::{self, Next};
+use recert_domain::remediation::{self, LiveInstance, Target};
 use recert_graph::GraphError;
 use recert_graph::change::send_change;
 use recert_graph::remove::{self, RemovalTarget, Sent};
 use recert_store::remediation::{ActionRecord, Finish};
 use serde_json::Value;
 
-use super::{MAX_ATTEMPTS, Run, cancelled, done, failed, failed_text, skipped};
+use super::{Run, cancelled, done, failed, failed_text, gave_up, skipped};
 use crate::AppError;
 use crate::remediation::change::eligibility_target;
 use crate::remediation::storage;
@@ -81,7 +82,7 @@ impl Run<'_> {
                 Err(err) if cancelled(&err) => return Ok(false),
                 Err(err) => {
                     read_failures += 1;
-                    if read_failures >= 3 {
+                    if next::unreadable(read_failures) {
                         let reason = format!(
                             "the eligibility could not be re-read, so the active assignment was not \
                              removed: {err}"
@@ -233,7 +234,7 @@ impl Run<'_> {
                 Err(err) if cancelled(&err) => return Ok(()),
                 Err(err) => {
                     read_failures += 1;
-                    if read_failures >= 3 {
+                    if next::unreadable(read_failures) {
                         let reason = format!("the assignment could not be re-read: {err}");
                         return self.finish(&a, failed("unreadable", reason, &err)).await;
                     }
@@ -244,31 +245,33 @@ impl Run<'_> {
                     continue;
                 }
             };
-            let set = instances.iter().any(|i| {
+            let end_in_place = instances.iter().any(|i| {
                 i.membership == Membership::Direct
                     && !i.activated
                     && i.end.map(|e| e.timestamp()) == Some(end.timestamp())
             });
-            if set {
-                let reason = format!("ends {}: confirmed by re-reading the tenant", in_words(&end));
-                return self.finish(&a, done("endSet", reason, a.request_id.clone(), None)).await;
-            }
-            match remediation::check_live(snapshot, &instances) {
-                Live::Gone => {
+            let live_now = remediation::check_live(snapshot, &instances);
+            match next::after_reread_set_end(
+                end_in_place,
+                live_now,
+                a.attempts,
+                a.last_error.is_some(),
+            ) {
+                Next::Done(how) => {
+                    let reason =
+                        format!("ends {}: confirmed by re-reading the tenant", in_words(&end));
+                    return self
+                        .finish(&a, done(how.code(), reason, a.request_id.clone(), None))
+                        .await;
+                }
+                Next::NothingToChange => {
                     let reason =
                         "the assignment is no longer in the tenant: there is no end to set".into();
                     return self.finish(&a, skipped_with("gone", reason)).await;
                 }
-                Live::Changed(hold) => return self.finish(&a, skipped(&hold)).await,
-                Live::Present => {}
-            }
-            if a.attempts >= MAX_ATTEMPTS && a.last_error.is_some() {
-                let reason = format!(
-                    "gave up after {} attempts: {}",
-                    a.attempts,
-                    a.last_error.as_deref().unwrap_or("no answer")
-                );
-                return self.finish(&a, failed_text("gaveUp", reason)).await;
+                Next::Skip(hold) => return self.finish(&a, skipped(&hold)).await,
+                Next::GiveUp => return self.finish(&a, gave_up(&a)).await,
+                Next::Send => {}
             }
             let (item_id, actor) = (a.item_id, self.actor.clone());
             a.attempts = self

@@ -1,24 +1,73 @@
 //! The worklist derived from a pulled population when a campaign opens: what is in scope, who
 //! is excluded, which expired exceptions come back, each item's recommendation and reviewers
-//! (no self-review, no reciprocal pairs), and the per-role counts the snapshot states.
+//! (no self-review, no reciprocal pairs), and the per-role counts the snapshot states. Pure: the
+//! app reads the population and the directory, and stores what this returns.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
-use recert_domain::campaign::CampaignDefinition;
-use recert_domain::exceptions::PastException;
-use recert_domain::history::audited;
-use recert_domain::recommendation::recommend;
-use recert_domain::routing::{RoutedItem, Separation, reroute_reciprocal, route};
-use recert_domain::{Assignment, Principal, Surface};
-use recert_store::campaigns::{NewItem, NewReviewer};
-use recert_store::population::PopulationRecord;
+use chrono::{DateTime, NaiveDate, Utc};
 
-use super::open::{excluded, in_scope};
+use crate::campaign::{CampaignDefinition, RoleSelection};
+use crate::exceptions::PastException;
+use crate::history::audited;
+use crate::recommendation::recommend;
+use crate::routing::{RoutedItem, Separation, reroute_reciprocal, route};
+use crate::{
+    Assignment, AssignmentKind, Membership, Principal, PrincipalKind, RoleDefinition, Surface,
+    UserType,
+};
+
+/// One reviewer of a new item; `reroute_reason` is set for fallback reviewers, `conflict` for a
+/// reviewer with a conflict of interest routing could not avoid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewReviewer {
+    pub id: String,
+    pub upn: String,
+    pub name: String,
+    pub reroute_reason: Option<String>,
+    pub conflict: Option<String>,
+}
+
+/// A review item as created at opening. Ids are assigned 1..n in the order given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewItem {
+    pub surface: Surface,
+    pub kind: AssignmentKind,
+    pub source_id: String,
+    pub role_id: String,
+    pub role_name: String,
+    pub scope: String,
+    pub principal_id: String,
+    pub principal_kind: String,
+    pub principal_name: String,
+    pub principal_upn: Option<String>,
+    pub user_type: Option<String>,
+    pub account_enabled: Option<bool>,
+    pub membership: Membership,
+    pub start_at: Option<DateTime<Utc>>,
+    pub end_at: Option<DateTime<Utc>>,
+    pub last_activation: Option<DateTime<Utc>>,
+    pub recommendation: Option<String>,
+    pub recommendation_code: Option<String>,
+    pub recommendation_reason: Option<String>,
+    pub reviewers: Vec<NewReviewer>,
+}
+
+/// An expired exception that brought its access back for review, past the scope's exclusions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returning {
+    /// The holder's UPN, or object id without one.
+    pub principal: String,
+    pub role: String,
+    /// The campaign and item that registered the exception.
+    pub campaign: String,
+    pub item: u32,
+    pub expired_on: Option<NaiveDate>,
+}
 
 /// What the derivation reads besides the population.
-pub(super) struct Sources<'a> {
+pub struct Sources<'a> {
     pub definition: &'a CampaignDefinition,
     /// Exceptions of earlier campaigns of this definition: an expired one brings its access back
     /// for review, even past the scope's exclusions.
@@ -33,26 +82,27 @@ pub(super) struct Sources<'a> {
 }
 
 /// The campaign's items and what the snapshot record says of them.
-pub(super) struct Derived {
+pub struct Derived {
     pub items: Vec<NewItem>,
     /// Per surface and role name: eligible, active, and in scope.
     pub counts: BTreeMap<(String, String), (u32, u32, u32)>,
     pub excluded: Vec<String>,
-    pub returning: Vec<serde_json::Value>,
+    /// Expired exceptions that brought their access back past the exclusions.
+    pub returning: Vec<Returning>,
 }
 
 impl Sources<'_> {
-    pub(super) fn derive(&self, population: &PopulationRecord) -> Derived {
+    pub fn derive(&self, roles: &[RoleDefinition], assignments: &[Assignment]) -> Derived {
         let Sources { definition, past, directory, separation, .. } = *self;
         let now = self.now;
         let mut returning = Vec::new();
         let role_names: HashMap<&str, &str> =
-            population.roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
+            roles.iter().map(|r| (r.id.as_str(), r.display_name.as_str())).collect();
         let mut counts: BTreeMap<(String, String), (u32, u32, u32)> = BTreeMap::new();
         let mut excluded_names = Vec::new();
         let mut items = Vec::new();
         let mut routed = Vec::new();
-        for a in &population.assignments {
+        for a in assignments {
             let role = role_names
                 .get(a.role_id.as_str())
                 .copied()
@@ -60,30 +110,30 @@ impl Sources<'_> {
                 .to_string();
             let entry = counts.entry((a.surface.as_str().to_string(), role.clone())).or_default();
             match a.kind {
-                recert_domain::AssignmentKind::Eligible => entry.0 += 1,
-                recert_domain::AssignmentKind::Active => entry.1 += 1,
+                crate::AssignmentKind::Eligible => entry.0 += 1,
+                crate::AssignmentKind::Active => entry.1 += 1,
             }
             let holder = holder_of(directory, a);
             let holder = &*holder;
             if !in_scope(definition, a, holder) {
                 continue;
             }
-            let held = recert_domain::exceptions::Held {
+            let held = crate::exceptions::Held {
                 surface: a.surface,
                 role_id: &a.role_id,
                 scope: &a.scope,
                 principal_id: &holder.id,
                 kind: a.kind,
             };
-            let back = recert_domain::exceptions::returning(past, &held, now.date_naive());
+            let back = crate::exceptions::returning(past, &held, now.date_naive());
             if let Some(e) = back {
-                returning.push(serde_json::json!({
-                    "principal": holder.upn.as_deref().unwrap_or(&holder.id),
-                    "role": role,
-                    "campaign": e.campaign_id,
-                    "item": e.item_id,
-                    "expiredOn": e.terms.as_ref().map(|t| t.expires_on.to_string()),
-                }));
+                returning.push(Returning {
+                    principal: holder.upn.clone().unwrap_or_else(|| holder.id.clone()),
+                    role: role.clone(),
+                    campaign: e.campaign_id.clone(),
+                    item: e.item_id,
+                    expired_on: e.terms.as_ref().map(|t| t.expires_on),
+                });
             }
             if back.is_none() && excluded(definition, holder) {
                 let name = format!(
@@ -174,7 +224,7 @@ impl Sources<'_> {
 }
 
 /// The holder of an assignment as the directory knows them, or as the assignment names them.
-pub(super) fn holder_of<'a>(
+pub fn holder_of<'a>(
     directory: &'a HashMap<String, Principal>,
     a: &Assignment,
 ) -> Cow<'a, Principal> {
@@ -185,7 +235,7 @@ pub(super) fn holder_of<'a>(
 }
 
 /// An item in scope routed to its reviewers: the routing opening runs and the preview shows.
-pub(super) fn routed_item(
+pub fn routed_item(
     definition: &CampaignDefinition,
     holder: &Principal,
     a: &Assignment,
@@ -198,3 +248,32 @@ pub(super) fn routed_item(
         reviewers: route(&definition.reviewers, holder, &a.role_id, directory, separation),
     }
 }
+
+/// Whether the definition's scope takes the assignment: its surface, role, kind and the
+/// holder's type (a guest counts as a guest, not as a user).
+pub fn in_scope(definition: &CampaignDefinition, a: &Assignment, holder: &Principal) -> bool {
+    let scope = &definition.scope;
+    let types = scope.principal_types;
+    let type_ok = match holder.kind {
+        PrincipalKind::User if holder.user_type == Some(UserType::Guest) => types.guests,
+        PrincipalKind::User | PrincipalKind::Unknown => types.users,
+        PrincipalKind::Group => types.groups,
+        PrincipalKind::ServicePrincipal => types.service_principals,
+    };
+    let role_ok = match &scope.roles {
+        RoleSelection::All => true,
+        RoleSelection::Listed(ids) => ids.iter().any(|id| id == &a.role_id),
+    };
+    scope.surfaces.contains(&a.surface) && role_ok && scope.kinds.includes(a.kind) && type_ok
+}
+
+/// Whether the definition excludes the holder by object id or UPN.
+pub fn excluded(definition: &CampaignDefinition, holder: &Principal) -> bool {
+    definition.scope.exclusions.iter().any(|x| {
+        x.eq_ignore_ascii_case(&holder.id)
+            || holder.upn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(x))
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -6,6 +6,7 @@ mod admin;
 mod campaign;
 mod decisions;
 mod exceptions;
+mod layout;
 mod population;
 mod single_instance;
 mod tenants;

@@ -255,8 +255,16 @@ async fn a_campaign_is_run_by_an_admin_decided_by_signed_in_reviewers_and_its_ho
         .click()
         .await
         .expect("choose undecided");
-    window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
-    window.type_into("#worklist-grid", "x").await;
+    // Choosing the filter reloads the list: a click that lands on the rows it replaces selects
+    // nothing, so the row is clicked again until the selection shows (never toggled twice).
+    for attempt in 0.. {
+        window.click("#worklist-grid .row.item[data-index=\"0\"] .two").await;
+        window.type_into("#worklist-grid", "x").await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if window.text("#selected-count").await.contains("selected") || attempt == 10 {
+            break;
+        }
+    }
     window.wait_for_text("#selected-count", "selected", 5).await;
     let selected = window.text("#selected-count").await;
     window.type_into("#worklist-grid", "a").await;
